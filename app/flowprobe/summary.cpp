@@ -1,0 +1,64 @@
+#include "summary.hpp"
+
+#include <cinttypes>
+
+namespace flowprobe {
+
+namespace {
+void line(std::FILE* out, const char* name, uint64_t v) { std::fprintf(out, "  %-36s %" PRIu64 "\n", name, v); }
+}  // namespace
+
+bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink) {
+  std::fprintf(out, "flowprobe summary\n");
+  std::fprintf(out, "  %-36s %s (%s, %s)\n", "input", input.text.c_str(), input_kind_name(input.kind),
+               link_type_name(input.link));
+  if (input.kind == InputSpec::Kind::pcap_file) {
+    line(out, "input.readable_packets", input.expected_packets);
+    if (input.truncated)
+      std::fprintf(out, "  %-36s yes: read %" PRIu64 " packets, then: %s\n", "input.truncated",
+                   input.expected_packets, input.truncation.c_str());
+    std::fprintf(out, "  %-36s %s\n", "input.complete", r.input_complete ? "yes" : "no");
+  }
+  if (r.stopped_by_signal) std::fprintf(out, "  %-36s yes\n", "stopped_by_signal");
+  line(out, "packets.received", r.rx.rx_packets);
+  line(out, "packets.bytes", r.rx.rx_bytes);
+  for (std::size_t i = 0; i < kDecodeOutcomeCount; ++i) {
+    if (r.rx.decode[i] == 0 && !is_tracked(static_cast<DecodeOutcome>(i))) continue;
+    const std::string name = "decode." + std::string(kDecodeOutcomeInfo[i].name);
+    line(out, name.c_str(), r.rx.decode[i]);
+  }
+  if (r.rx.multiseg_packets) line(out, "packets.multisegment", r.rx.multiseg_packets);
+  line(out, "flows.created", r.rx.flows.created);
+  line(out, "flows.records", r.rx.flows.records());
+  for (int c = 0; c < kFlowEndCauseCount; ++c) {
+    const std::string name = "flows.ended." + std::string(flow_end_cause_name(static_cast<FlowEndCause>(c)));
+    line(out, name.c_str(), r.rx.flows.ended[c]);
+  }
+  line(out, "records.enqueued", r.rx.records_enqueued);
+  line(out, "records.dropped_ring_full", r.rx.records_ring_full);
+  line(out, "records.encoded", r.exporter.records_encoded);
+  const SinkCounters sc = sink.counters();
+  line(out, "sink.delivered", sc.delivered);
+  line(out, "sink.failed", sc.failed);
+  line(out, "sink.bytes", sc.bytes);
+  if (!sink.last_error().empty()) std::fprintf(out, "  %-36s %s\n", "sink.error", sink.last_error().c_str());
+  for (const PortReport& p : r.ports) {
+    std::fprintf(out, "  port %u (%s, %s)\n", p.port_id, p.name.c_str(), p.driver.c_str());
+    line(out, "port.ipackets", p.ipackets);
+    line(out, "port.imissed", p.imissed);
+    line(out, "port.ierrors", p.ierrors);
+    line(out, "port.rx_nombuf", p.rx_nombuf);
+  }
+  std::fprintf(out, "  %-36s %.3f\n", "wall_seconds", r.wall_seconds);
+
+  // Every packet in exactly one decode outcome; every record enqueued or counted as
+  // dropped; every enqueued record encoded and delivered or counted as failed.
+  const bool ok = r.rx.decoded_total() == r.rx.rx_packets &&
+                  r.rx.flows.records() == r.rx.records_enqueued + r.rx.records_ring_full &&
+                  r.exporter.records_encoded == r.rx.records_enqueued &&
+                  sc.delivered + sc.failed == r.exporter.records_encoded;
+  std::fprintf(out, "  %-36s %s\n", "accounting", ok ? "ok" : "MISMATCH");
+  return ok;
+}
+
+}  // namespace flowprobe

@@ -1,0 +1,54 @@
+#pragma once
+// Counters are owned by one lcore each and summed by the reader; declared once here as
+// X-macro tables so the summary, tests and (later) the stats endpoint agree on names.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "decode/decode_outcome.hpp"
+#include "flow/flow_table.hpp"
+
+namespace flowprobe {
+
+#define FLOWPROBE_RX_COUNTERS(X)                                                       \
+  X(rx_packets, "packets received from the port")                                      \
+  X(rx_bytes, "captured bytes received")                                               \
+  X(multiseg_packets, "packets spread over chained mbufs (linearised)")                \
+  X(records_enqueued, "flow records handed to the exporter ring")                      \
+  X(records_ring_full, "flow records dropped because the exporter ring was full")
+
+#define FLOWPROBE_EXPORT_COUNTERS(X)                                                   \
+  X(records_dequeued, "flow records taken from the rings")                             \
+  X(records_encoded, "flow records encoded as JSON")
+
+struct alignas(64) RxCounters {
+#define FLOWPROBE_X(name, help) uint64_t name = 0;
+  FLOWPROBE_RX_COUNTERS(FLOWPROBE_X)
+#undef FLOWPROBE_X
+  std::array<uint64_t, kDecodeOutcomeCount> decode{};
+  FlowTableCounters flows;  // copied from the RX core's table when it stops
+  uint64_t flows_active = 0;
+
+  void add(const RxCounters& o) {
+#define FLOWPROBE_X(name, help) name += o.name;
+    FLOWPROBE_RX_COUNTERS(FLOWPROBE_X)
+#undef FLOWPROBE_X
+    for (std::size_t i = 0; i < decode.size(); ++i) decode[i] += o.decode[i];
+    flows.created += o.flows.created;
+    for (int i = 0; i < kFlowEndCauseCount; ++i) flows.ended[i] += o.flows.ended[i];
+    flows_active += o.flows_active;
+  }
+  uint64_t decoded_total() const {
+    uint64_t n = 0;
+    for (uint64_t v : decode) n += v;
+    return n;
+  }
+};
+
+struct alignas(64) ExportCounters {
+#define FLOWPROBE_X(name, help) uint64_t name = 0;
+  FLOWPROBE_EXPORT_COUNTERS(FLOWPROBE_X)
+#undef FLOWPROBE_X
+};
+
+}  // namespace flowprobe

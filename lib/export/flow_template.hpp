@@ -1,0 +1,23 @@
+#pragma once
+// nProbe-style -T templates: "%IPV4_SRC_ADDR %L7_PROTO ..." -> an ordered list of
+// registry fields. Duplicates are skipped keeping the first, as nProbe does.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "export/field_registry.hpp"
+
+namespace flowprobe {
+
+struct FlowTemplate {
+  std::vector<const FieldDef*> fields;
+};
+
+// The template used when -T is not given: every field of the foundation set.
+std::string_view default_template_spec();
+
+// Parses `spec`. On error returns false and sets `error` to one message naming the bad
+// token and listing what is accepted.
+bool parse_template(std::string_view spec, FlowTemplate& out, std::string& error);
+
+}  // namespace flowprobe

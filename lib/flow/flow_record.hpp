@@ -1,0 +1,83 @@
+#pragma once
+// A finished flow: plain data, fixed size, no pointers. Copied by value through the
+// rte_ring from an RX core to an exporter core, so exporters never touch live state.
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+namespace flowprobe {
+
+// Why a record was emitted. Mapped to IPFIX flowEndReason (IE 136) on export.
+enum class FlowEndCause : uint8_t {
+  idle_timeout = 0,   // no packet for -d seconds
+  active_timeout,     // lifetime -t reached; the flow goes on as a new record
+  tcp_fin,            // FIN seen from both sides
+  tcp_rst,            // RST seen
+  end_of_capture,     // input ended (pcap EOF) or the probe shut down
+  table_full,         // evicted early to make room for a new flow
+};
+inline constexpr int kFlowEndCauseCount = 6;
+
+constexpr std::string_view flow_end_cause_name(FlowEndCause c) {
+  switch (c) {
+    case FlowEndCause::idle_timeout: return "idle_timeout";
+    case FlowEndCause::active_timeout: return "active_timeout";
+    case FlowEndCause::tcp_fin: return "tcp_fin";
+    case FlowEndCause::tcp_rst: return "tcp_rst";
+    case FlowEndCause::end_of_capture: return "end_of_capture";
+    case FlowEndCause::table_full: return "table_full";
+  }
+  return "?";
+}
+
+// IPFIX flowEndReason: 1 idle, 2 active, 3 end of flow detected, 4 forced end, 5 lack of resources.
+constexpr uint8_t ipfix_end_reason(FlowEndCause c) {
+  switch (c) {
+    case FlowEndCause::idle_timeout: return 1;
+    case FlowEndCause::active_timeout: return 2;
+    case FlowEndCause::tcp_fin:
+    case FlowEndCause::tcp_rst: return 3;
+    case FlowEndCause::end_of_capture: return 4;
+    case FlowEndCause::table_full: return 5;
+  }
+  return 0;
+}
+
+// "src" is the client (initiator), "dst" the server; IN = client->server, OUT = server->client.
+struct FlowRecord {
+  std::array<uint8_t, 16> src_ip{};  // IPv4 in the first 4 bytes
+  std::array<uint8_t, 16> dst_ip{};
+  std::array<uint8_t, 6> src_mac{};  // client's MAC
+  std::array<uint8_t, 6> dst_mac{};  // server's MAC (destination of client packets)
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  uint16_t vlan = 0;                 // SRC_VLAN: the inner tag in QinQ
+  uint16_t vlan_outer = 0;           // DOT1Q_SRC_VLAN: the outer tag in QinQ
+  uint8_t ip_version = 0;
+  uint8_t protocol = 0;
+  uint8_t src_tos = 0;               // TOS of the first client->server packet
+  uint8_t dst_tos = 0;               // TOS of the first server->client packet
+  uint8_t client_tcp_flags = 0;
+  uint8_t server_tcp_flags = 0;
+  uint16_t icmp_type = 0;            // type * 256 + code of the first ICMP packet
+  uint8_t min_ttl = 0;
+  uint8_t max_ttl = 0;
+  FlowEndCause end_cause = FlowEndCause::idle_timeout;
+  uint8_t reserved0 = 0;
+  uint16_t min_ip_len = 0;
+  uint16_t max_ip_len = 0;
+  uint16_t input_port = 0;           // DPDK port id the flow was seen on
+  uint16_t rx_core = 0;              // index of the RX core that owned the flow
+  uint64_t in_bytes = 0;             // IP bytes (header + payload) client->server
+  uint64_t in_pkts = 0;
+  uint64_t out_bytes = 0;
+  uint64_t out_pkts = 0;
+  uint64_t first_ns = 0;             // packet timestamps, ns since the epoch
+  uint64_t last_ns = 0;
+};
+static_assert(std::is_trivially_copyable_v<FlowRecord>);
+static_assert(sizeof(FlowRecord) % 8 == 0, "rte_ring element size must be a multiple of 4");
+static_assert(sizeof(FlowRecord) <= 192);
+
+}  // namespace flowprobe

@@ -1,0 +1,298 @@
+#include "flow/flow_table.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+
+namespace flowprobe {
+
+namespace {
+constexpr uint32_t kNil = UINT32_MAX;
+
+constexpr uint8_t kSynSeen = 0x01;
+constexpr uint8_t kFinLo = 0x02;
+constexpr uint8_t kFinHi = 0x04;
+constexpr uint8_t kRstSeen = 0x08;
+constexpr uint8_t kClosing = 0x10;   // on the closing list
+constexpr uint8_t kTosLo = 0x20;     // first TOS of that side recorded
+constexpr uint8_t kTosHi = 0x40;
+}  // namespace
+
+// Live state of one flow. Counters are indexed by KeySide (0 = lo, 1 = hi) and mapped
+// to client/server only when the record is emitted, so a late SYN can still pick the
+// client without moving counters.
+struct FlowTable::Entry {
+  FlowKey key;
+  uint64_t first_ns;
+  uint64_t last_ns;
+  uint64_t bytes[2];
+  uint64_t pkts[2];
+  uint32_t prev;
+  uint32_t next;
+  std::array<uint8_t, 6> mac[2];
+  uint8_t tcp_flags[2];
+  uint8_t tos[2];
+  uint8_t client;   // KeySide of the initiator
+  uint8_t state;
+  uint16_t icmp_type;
+  uint8_t min_ttl;
+  uint8_t max_ttl;
+  uint16_t min_len;
+  uint16_t max_len;
+  uint16_t port;
+};
+static_assert(sizeof(FlowKey) + 64 <= 160, "keep the entry within a few cache lines");
+
+FlowTable::FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t rx_core)
+    : config_(config), sink_(sink), rx_core_(rx_core) {
+  if (config_.max_flows == 0 || config_.max_flows >= kNil / 2)
+    throw std::invalid_argument("flow table capacity must be between 1 and 2^31");
+  pool_ = std::make_unique<Entry[]>(config_.max_flows);
+  // Load factor at most 1/2 keeps linear probing short.
+  const uint64_t nslots = std::bit_ceil(uint64_t{config_.max_flows} * 2);
+  slots_ = std::make_unique<Slot[]>(nslots);
+  std::memset(slots_.get(), 0, nslots * sizeof(Slot));
+  slot_mask_ = nslots - 1;
+  for (uint32_t i = 0; i < config_.max_flows; ++i) pool_[i].next = i + 1 < config_.max_flows ? i + 1 : kNil;
+  free_head_ = 0;
+  open_ = {kNil, kNil};
+  closing_ = {kNil, kNil};
+}
+
+FlowTable::~FlowTable() = default;
+
+std::size_t FlowTable::bytes_per_flow() const noexcept {
+  return sizeof(Entry) + (slot_mask_ + 1) * sizeof(Slot) / config_.max_flows;
+}
+
+uint32_t FlowTable::find(const FlowKey& key, uint64_t hash) const noexcept {
+  const uint32_t sig = static_cast<uint32_t>(hash);
+  for (uint64_t i = sig & slot_mask_;; i = (i + 1) & slot_mask_) {
+    const Slot s = slots_[i];
+    if (s.ref == 0) return kNil;
+    if (s.sig == sig && pool_[s.ref - 1].key == key) return s.ref - 1;
+  }
+}
+
+FlowTable::List& FlowTable::list_of(const Entry& e) noexcept {
+  return (e.state & kClosing) ? closing_ : open_;
+}
+
+void FlowTable::list_push_tail(List& l, uint32_t idx) noexcept {
+  Entry& e = pool_[idx];
+  e.prev = l.tail;
+  e.next = kNil;
+  if (l.tail != kNil) pool_[l.tail].next = idx; else l.head = idx;
+  l.tail = idx;
+}
+
+void FlowTable::list_unlink(List& l, uint32_t idx) noexcept {
+  Entry& e = pool_[idx];
+  if (e.prev != kNil) pool_[e.prev].next = e.next; else l.head = e.next;
+  if (e.next != kNil) pool_[e.next].prev = e.prev; else l.tail = e.prev;
+}
+
+uint32_t FlowTable::create(const FlowKey& key, uint64_t hash, KeySide sender, const DecodedPacket& pkt,
+                           uint64_t ts_ns, uint16_t port) noexcept {
+  if (free_head_ == kNil) {
+    // Table pressure: export the least recently active flow early, never drop silently.
+    const uint32_t victim = closing_.head != kNil ? closing_.head : open_.head;
+    end_flow(victim, FlowEndCause::table_full);
+  }
+  const uint32_t idx = free_head_;
+  Entry& e = pool_[idx];
+  free_head_ = e.next;
+
+  e.key = key;
+  e.first_ns = e.last_ns = ts_ns;
+  e.bytes[0] = e.bytes[1] = 0;
+  e.pkts[0] = e.pkts[1] = 0;
+  const int s = static_cast<int>(sender);
+  e.mac[s] = pkt.src_mac;
+  e.mac[1 - s] = pkt.dst_mac;
+  e.tcp_flags[0] = e.tcp_flags[1] = 0;
+  e.tos[0] = e.tos[1] = 0;
+  // The initiator is the first packet's sender, except that a SYN-ACK seen first
+  // (the SYN was missed) points at its receiver.
+  const bool synack = pkt.l4_proto == ipproto::tcp &&
+                      (pkt.tcp_flags & (tcpflag::syn | tcpflag::ack)) == (tcpflag::syn | tcpflag::ack);
+  e.client = static_cast<uint8_t>(synack ? 1 - s : s);
+  e.state = 0;
+  e.icmp_type = (pkt.l4_proto == ipproto::icmp || pkt.l4_proto == ipproto::icmpv6)
+                    ? static_cast<uint16_t>(pkt.icmp_type << 8 | pkt.icmp_code) : 0;
+  e.min_ttl = 255;
+  e.max_ttl = 0;
+  e.min_len = UINT16_MAX;
+  e.max_len = 0;
+  e.port = port;
+
+  for (uint64_t i = hash & slot_mask_;; i = (i + 1) & slot_mask_) {
+    if (slots_[i].ref == 0) {
+      slots_[i] = Slot{static_cast<uint32_t>(hash), idx + 1};
+      break;
+    }
+  }
+  list_push_tail(open_, idx);
+  ++active_;
+  ++counters_.created;
+  return idx;
+}
+
+void FlowTable::remove(uint32_t idx) noexcept {
+  Entry& e = pool_[idx];
+  list_unlink(list_of(e), idx);
+  // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+  const uint64_t hash = hash_flow_key(e.key);
+  uint64_t i = hash & slot_mask_;
+  while (slots_[i].ref != idx + 1) i = (i + 1) & slot_mask_;
+  for (uint64_t j = (i + 1) & slot_mask_;; j = (j + 1) & slot_mask_) {
+    const Slot s = slots_[j];
+    if (s.ref == 0) break;
+    const uint64_t home = s.sig & slot_mask_;
+    // Move s back into the hole at i unless its home lies cyclically in (i, j].
+    const bool home_in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+    if (!home_in_range) {
+      slots_[i] = s;
+      i = j;
+    }
+  }
+  slots_[i] = Slot{0, 0};
+  e.next = free_head_;
+  free_head_ = idx;
+  --active_;
+}
+
+void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
+  FlowRecord r;
+  const int c = e.client;
+  const int sv = 1 - c;
+  const bool client_lo = c == 0;
+  r.src_ip = client_lo ? e.key.ip_lo : e.key.ip_hi;
+  r.dst_ip = client_lo ? e.key.ip_hi : e.key.ip_lo;
+  r.src_port = client_lo ? e.key.port_lo : e.key.port_hi;
+  r.dst_port = client_lo ? e.key.port_hi : e.key.port_lo;
+  r.src_mac = e.mac[c];
+  r.dst_mac = e.mac[sv];
+  // SRC_VLAN is the inner (customer) tag in QinQ, the only tag otherwise.
+  r.vlan = e.key.vlan_inner ? e.key.vlan_inner : e.key.vlan_outer;
+  r.vlan_outer = e.key.vlan_inner ? e.key.vlan_outer : 0;
+  r.ip_version = e.key.ip_version;
+  r.protocol = e.key.proto;
+  r.src_tos = e.tos[c];
+  r.dst_tos = e.tos[sv];
+  r.client_tcp_flags = e.tcp_flags[c];
+  r.server_tcp_flags = e.tcp_flags[sv];
+  r.icmp_type = e.icmp_type;
+  r.min_ttl = e.min_ttl;
+  r.max_ttl = e.max_ttl;
+  r.min_ip_len = e.min_len;
+  r.max_ip_len = e.max_len;
+  r.end_cause = cause;
+  r.input_port = e.port;
+  r.rx_core = rx_core_;
+  r.in_bytes = e.bytes[c];
+  r.in_pkts = e.pkts[c];
+  r.out_bytes = e.bytes[sv];
+  r.out_pkts = e.pkts[sv];
+  r.first_ns = e.first_ns;
+  r.last_ns = e.last_ns;
+  ++counters_.ended[static_cast<int>(cause)];
+  sink_.emit(r);
+}
+
+void FlowTable::end_flow(uint32_t idx, FlowEndCause cause) noexcept {
+  emit_record(pool_[idx], cause);
+  remove(idx);
+}
+
+void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept {
+  KeySide sender;
+  const FlowKey key = make_flow_key(pkt, sender);
+  const uint64_t hash = hash_flow_key(key);
+  const bool is_tcp = pkt.l4_proto == ipproto::tcp;
+  const bool pure_syn = is_tcp && (pkt.tcp_flags & (tcpflag::syn | tcpflag::ack)) == tcpflag::syn;
+
+  uint32_t idx = find(key, hash);
+  if (idx != kNil) {
+    Entry& e = pool_[idx];
+    if ((e.state & kClosing) && pure_syn) {
+      // The 5-tuple is reused by a new connection while the old one lingers.
+      end_flow(idx, (e.state & kRstSeen) ? FlowEndCause::tcp_rst : FlowEndCause::tcp_fin);
+      idx = kNil;
+    } else if (ts_ns >= e.first_ns + config_.active_timeout_ns) {
+      // Lifetime reached: export what we have and go on as a new record.
+      emit_record(e, FlowEndCause::active_timeout);
+      e.first_ns = ts_ns;
+      e.bytes[0] = e.bytes[1] = e.pkts[0] = e.pkts[1] = 0;
+      e.tcp_flags[0] = e.tcp_flags[1] = 0;
+      e.state &= static_cast<uint8_t>(~(kTosLo | kTosHi));
+      e.min_ttl = 255;
+      e.max_ttl = 0;
+      e.min_len = UINT16_MAX;
+      e.max_len = 0;
+    }
+  }
+  if (idx == kNil) idx = create(key, hash, sender, pkt, ts_ns, port);
+
+  Entry& e = pool_[idx];
+  const int s = static_cast<int>(sender);
+  List& list = list_of(e);
+  if (list.tail != idx) {
+    list_unlink(list, idx);
+    list_push_tail(list, idx);
+  }
+  e.last_ns = std::max(e.last_ns, ts_ns);
+  e.first_ns = std::min(e.first_ns, ts_ns);
+  e.pkts[s] += 1;
+  e.bytes[s] += pkt.ip_bytes;
+  const uint8_t tos_bit = s == 0 ? kTosLo : kTosHi;
+  if (!(e.state & tos_bit)) {
+    e.tos[s] = pkt.tos;
+    e.state |= tos_bit;
+  }
+  e.min_ttl = std::min(e.min_ttl, pkt.ttl);
+  e.max_ttl = std::max(e.max_ttl, pkt.ttl);
+  const uint16_t len = static_cast<uint16_t>(std::min<uint32_t>(pkt.ip_bytes, UINT16_MAX));
+  e.min_len = std::min(e.min_len, len);
+  e.max_len = std::max(e.max_len, len);
+
+  if (!is_tcp) return;
+  e.tcp_flags[s] |= pkt.tcp_flags;
+  if (pure_syn && !(e.state & kSynSeen)) {
+    e.state |= kSynSeen;
+    e.client = static_cast<uint8_t>(s);
+  }
+  if (pkt.tcp_flags & tcpflag::fin) e.state |= (s == 0 ? kFinLo : kFinHi);
+  if (pkt.tcp_flags & tcpflag::rst) e.state |= kRstSeen;
+  const bool closed = (e.state & kRstSeen) || (e.state & (kFinLo | kFinHi)) == (kFinLo | kFinHi);
+  if (closed && !(e.state & kClosing)) {
+    list_unlink(open_, idx);
+    e.state |= kClosing;
+    list_push_tail(closing_, idx);
+  }
+}
+
+void FlowTable::expire(uint64_t now_ns) noexcept {
+  while (closing_.head != kNil) {
+    const Entry& e = pool_[closing_.head];
+    if (now_ns < e.last_ns + config_.tcp_close_linger_ns) break;
+    end_flow(closing_.head, (e.state & kRstSeen) ? FlowEndCause::tcp_rst : FlowEndCause::tcp_fin);
+  }
+  while (open_.head != kNil) {
+    const Entry& e = pool_[open_.head];
+    if (now_ns <= e.last_ns + config_.idle_timeout_ns) break;
+    end_flow(open_.head, FlowEndCause::idle_timeout);
+  }
+}
+
+void FlowTable::flush(FlowEndCause cause) noexcept {
+  // Flows whose TCP exchange already completed keep that as their cause.
+  while (closing_.head != kNil) {
+    const Entry& e = pool_[closing_.head];
+    end_flow(closing_.head, (e.state & kRstSeen) ? FlowEndCause::tcp_rst : FlowEndCause::tcp_fin);
+  }
+  while (open_.head != kNil) end_flow(open_.head, cause);
+}
+
+}  // namespace flowprobe

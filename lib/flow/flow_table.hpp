@@ -1,0 +1,98 @@
+#pragma once
+// Per-core flow table: an open-addressing index over a preallocated pool of entries,
+// with two intrusive lists ordered by last activity (open flows, and TCP flows that
+// have closed and linger briefly to collect their final ACK/RST). Expiry walks the
+// list heads, so its cost is O(expired), never O(table). One RX core owns a table:
+// no locks, and no allocation after construction.
+#include <cstdint>
+#include <memory>
+
+#include "decode/decoder.hpp"
+#include "flow/flow_key.hpp"
+#include "flow/flow_record.hpp"
+
+namespace flowprobe {
+
+inline constexpr uint64_t kNsPerSec = 1'000'000'000ull;
+
+struct FlowTableConfig {
+  uint32_t max_flows = 262'144;                 // per core (nProbe -w)
+  uint64_t idle_timeout_ns = 30 * kNsPerSec;    // nProbe -d
+  uint64_t active_timeout_ns = 120 * kNsPerSec; // nProbe -t (lifetime)
+  // After FIN from both sides or an RST, a flow stays this long to absorb the last
+  // ACK or repeated RSTs instead of opening a one-packet flow for them.
+  uint64_t tcp_close_linger_ns = 1 * kNsPerSec;
+};
+
+// Receives finished flows (the RX loop forwards them to its ring).
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void emit(const FlowRecord& record) noexcept = 0;
+};
+
+struct FlowTableCounters {
+  uint64_t created = 0;                          // entries opened
+  uint64_t ended[kFlowEndCauseCount] = {};       // records emitted, by cause
+  uint64_t records() const noexcept {
+    uint64_t n = 0;
+    for (uint64_t v : ended) n += v;
+    return n;
+  }
+};
+
+class FlowTable {
+ public:
+  FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t rx_core = 0);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // Accounts one tracked packet (decode outcome ipv4/ipv6). `ts_ns` is the packet's time.
+  void on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept;
+  // Emits flows idle or lingering past their deadline at `now_ns` (packet clock).
+  void expire(uint64_t now_ns) noexcept;
+  // Emits every flow with `cause` and empties the table (end of capture, shutdown).
+  void flush(FlowEndCause cause) noexcept;
+
+  uint32_t active() const noexcept { return active_; }
+  uint32_t capacity() const noexcept { return config_.max_flows; }
+  const FlowTableCounters& counters() const noexcept { return counters_; }
+  // Bytes of memory the table holds per flow it can track (pool + index).
+  std::size_t bytes_per_flow() const noexcept;
+
+ private:
+  struct Entry;
+  struct Slot {
+    uint32_t sig;   // low 32 bits of the key hash; also gives the home slot
+    uint32_t ref;   // pool index + 1; 0 = empty
+  };
+  struct List {
+    uint32_t head;
+    uint32_t tail;
+  };
+
+  uint32_t find(const FlowKey& key, uint64_t hash) const noexcept;
+  uint32_t create(const FlowKey& key, uint64_t hash, KeySide sender, const DecodedPacket& pkt,
+                  uint64_t ts_ns, uint16_t port) noexcept;
+  void remove(uint32_t idx) noexcept;
+  void end_flow(uint32_t idx, FlowEndCause cause) noexcept;  // emit + remove
+  void emit_record(const Entry& e, FlowEndCause cause) noexcept;
+  void list_push_tail(List& l, uint32_t idx) noexcept;
+  void list_unlink(List& l, uint32_t idx) noexcept;
+  List& list_of(const Entry& e) noexcept;
+
+  FlowTableConfig config_;
+  RecordSink& sink_;
+  uint16_t rx_core_;
+  std::unique_ptr<Entry[]> pool_;
+  std::unique_ptr<Slot[]> slots_;
+  uint64_t slot_mask_ = 0;
+  uint32_t free_head_;
+  uint32_t active_ = 0;
+  List open_{};
+  List closing_{};
+  FlowTableCounters counters_;
+};
+
+}  // namespace flowprobe

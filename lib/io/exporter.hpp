@@ -1,0 +1,32 @@
+#pragma once
+// The exporter lcore: drains the RX cores' rings in batches, encodes JSON, hands it to
+// the sink. Runs until every RX core has stopped and its ring is empty.
+#include <rte_ring.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "core/counters.hpp"
+#include "export/json_encoder.hpp"
+#include "export/sink.hpp"
+
+namespace flowprobe {
+
+class Exporter {
+ public:
+  Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink, std::atomic<int>& rx_running);
+  void run();
+  const ExportCounters& counters() const { return counters_; }
+
+ private:
+  std::vector<rte_ring*> rings_;
+  const JsonEncoder& encoder_;
+  Sink& sink_;
+  std::atomic<int>& rx_running_;
+  ExportCounters counters_;
+  ExportContext ctx_;
+  std::string batch_;
+};
+
+}  // namespace flowprobe

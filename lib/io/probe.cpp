@@ -1,0 +1,192 @@
+#include "io/probe.hpp"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include "core/log.hpp"
+#include "io/eal.hpp"
+#include "io/exporter.hpp"
+#include "io/rx_worker.hpp"
+
+namespace flowprobe {
+
+std::atomic<bool>& stop_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+namespace {
+
+constexpr uint16_t kRxDesc = 1024;
+constexpr uint16_t kTxDesc = 512;
+constexpr unsigned kMbufs = 16383;
+constexpr unsigned kMbufCache = 256;
+
+// Owns what the run creates in DPDK and releases it in reverse order.
+struct Resources {
+  rte_mempool* pool = nullptr;
+  std::vector<uint16_t> started_ports;
+  std::vector<rte_ring*> rings;
+  ~Resources() {
+    for (uint16_t p : started_ports) {
+      rte_eth_dev_stop(p);
+      rte_eth_dev_close(p);
+    }
+    for (rte_ring* r : rings) rte_ring_free(r);
+    if (pool) rte_mempool_free(pool);
+  }
+};
+
+bool setup_port(uint16_t port, rte_mempool* pool, uint16_t rx_queues, std::string& error) {
+  rte_eth_dev_info info;
+  if (rte_eth_dev_info_get(port, &info) != 0) {
+    error = "cannot query DPDK port " + std::to_string(port);
+    return false;
+  }
+  rte_eth_conf conf;
+  std::memset(&conf, 0, sizeof(conf));
+  int rc = rte_eth_dev_configure(port, rx_queues, 1, &conf);
+  if (rc < 0) {
+    error = "cannot configure port " + std::to_string(port) + ": " + rte_strerror(-rc);
+    return false;
+  }
+  uint16_t rxd = kRxDesc, txd = kTxDesc;
+  rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+  const int socket = rte_eth_dev_socket_id(port) < 0 ? 0 : rte_eth_dev_socket_id(port);
+  for (uint16_t q = 0; q < rx_queues; ++q) {
+    rc = rte_eth_rx_queue_setup(port, q, rxd, socket, nullptr, pool);
+    if (rc < 0) {
+      error = "cannot set up RX queue " + std::to_string(q) + " of port " + std::to_string(port) + ": " + rte_strerror(-rc);
+      return false;
+    }
+  }
+  rc = rte_eth_tx_queue_setup(port, 0, txd, socket, nullptr);
+  if (rc < 0) {
+    error = "cannot set up TX queue of port " + std::to_string(port) + ": " + rte_strerror(-rc);
+    return false;
+  }
+  rc = rte_eth_dev_start(port);
+  if (rc < 0) {
+    error = "cannot start port " + std::to_string(port) + ": " + rte_strerror(-rc);
+    return false;
+  }
+  rte_eth_promiscuous_enable(port);  // a tap sees traffic for other hosts; not all PMDs care
+  return true;
+}
+
+}  // namespace
+
+int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink, RunReport& report,
+              std::string& error) {
+  const auto t0 = std::chrono::steady_clock::now();
+  constexpr unsigned kRxCores = 1;
+  if (!Eal::init(config.input, config.eal_extra, 1 + kRxCores, config.verbose, error)) return 1;
+  int result = 0;
+  {
+    Resources res;
+    const uint16_t nports = rte_eth_dev_count_avail();
+    if (nports == 0) {
+      error = "-i '" + config.input.text + "': DPDK found no port for it (is the device bound to a DPDK driver?)";
+      result = 1;
+    }
+    if (result == 0 && rte_lcore_count() < 1 + kRxCores) {
+      error = "need " + std::to_string(1 + kRxCores) + " lcores (exporter + RX), EAL gave " +
+              std::to_string(rte_lcore_count());
+      result = 1;
+    }
+    uint16_t port = 0;
+    if (result == 0) {
+      port = static_cast<uint16_t>(rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER));
+      res.pool = rte_pktmbuf_pool_create("rx_mbufs", kMbufs, kMbufCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                         static_cast<int>(rte_socket_id()));
+      if (res.pool == nullptr) {
+        error = std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno);
+        result = 1;
+      }
+    }
+    if (result == 0 && !setup_port(port, res.pool, kRxCores, error)) result = 1;
+    if (result == 0) res.started_ports.push_back(port);
+
+    std::vector<std::unique_ptr<RxWorker>> workers;
+    std::atomic<int> rx_running{0};
+    if (result == 0) {
+      rte_eth_dev_info info;
+      rte_eth_dev_info_get(port, &info);
+      const bool pcap_ts = info.driver_name != nullptr && std::strcmp(info.driver_name, "net_pcap") == 0;
+      unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+      for (uint16_t q = 0; q < kRxCores; ++q, lcore = rte_get_next_lcore(lcore, 1, 0)) {
+        const std::string name = "flows_rx" + std::to_string(q);
+        rte_ring* ring = rte_ring_create_elem(name.c_str(), sizeof(FlowRecord), config.ring_size,
+                                              static_cast<int>(rte_lcore_to_socket_id(lcore)),
+                                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (ring == nullptr) {
+          error = "cannot create ring " + name + ": " + rte_strerror(rte_errno);
+          result = 1;
+          break;
+        }
+        res.rings.push_back(ring);
+        RxWorkerConfig wc;
+        wc.port = port;
+        wc.queue = q;
+        wc.core_index = q;
+        wc.link = config.input.link;
+        wc.pcap_timestamps = pcap_ts;
+        wc.offline = config.input.offline;
+        wc.expected_packets = config.input.kind == InputSpec::Kind::pcap_file ? config.input.expected_packets : 0;
+        wc.flow = config.flow;
+        workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running));
+      }
+    }
+    if (result == 0) {
+      rx_running.store(static_cast<int>(workers.size()));
+      unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+      for (auto& w : workers) {
+        rte_eal_remote_launch([](void* arg) { return static_cast<RxWorker*>(arg)->run(); }, w.get(), lcore);
+        lcore = rte_get_next_lcore(lcore, 1, 0);
+      }
+      Exporter exporter(res.rings, encoder, sink, rx_running);
+      exporter.run();
+      rte_eal_mp_wait_lcore();
+      report.exporter = exporter.counters();
+      report.input_complete = true;
+      for (auto& w : workers) {
+        report.per_core.push_back(w->counters());
+        report.rx.add(w->counters());
+        report.input_complete = report.input_complete && w->input_complete();
+      }
+      report.stopped_by_signal = stop_requested().load();
+      for (uint16_t p : res.started_ports) {
+        PortReport pr;
+        pr.port_id = p;
+        char name[RTE_ETH_NAME_MAX_LEN] = {};
+        rte_eth_dev_get_name_by_port(p, name);
+        pr.name = name;
+        rte_eth_dev_info info;
+        if (rte_eth_dev_info_get(p, &info) == 0 && info.driver_name) pr.driver = info.driver_name;
+        rte_eth_stats st;
+        if (rte_eth_stats_get(p, &st) == 0) {
+          pr.ipackets = st.ipackets;
+          pr.ibytes = st.ibytes;
+          pr.imissed = st.imissed;
+          pr.ierrors = st.ierrors;
+          pr.rx_nombuf = st.rx_nombuf;
+        }
+        report.ports.push_back(pr);
+      }
+    }
+  }
+  Eal::cleanup();
+  report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace flowprobe

@@ -1,0 +1,50 @@
+#pragma once
+// Runs the data path: EAL, port, one RX lcore per queue (decode -> flow table -> ring),
+// the exporter on the main lcore (ring -> JSON -> sink), until the input ends or a
+// signal asks to stop; then every active flow is exported and the counters collected.
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/counters.hpp"
+#include "export/json_encoder.hpp"
+#include "export/sink.hpp"
+#include "flow/flow_table.hpp"
+#include "io/input.hpp"
+
+namespace flowprobe {
+
+struct ProbeConfig {
+  InputSpec input;
+  std::vector<std::string> eal_extra;  // user's pass-through EAL arguments
+  FlowTableConfig flow;
+  uint32_t ring_size = 65536;          // records per RX->exporter ring
+  bool verbose = false;
+};
+
+struct PortReport {
+  uint16_t port_id = 0;
+  std::string name;
+  std::string driver;
+  uint64_t ipackets = 0, ibytes = 0, imissed = 0, ierrors = 0, rx_nombuf = 0;
+};
+
+struct RunReport {
+  RxCounters rx;                   // summed over RX cores
+  std::vector<RxCounters> per_core;
+  ExportCounters exporter;
+  std::vector<PortReport> ports;
+  bool input_complete = false;     // every readable packet of an offline input was read
+  bool stopped_by_signal = false;
+  double wall_seconds = 0;
+};
+
+// Set from a signal handler: RX cores stop, flows are flushed, the exporter drains.
+std::atomic<bool>& stop_requested();
+
+// Returns 0 on success; on a start-up failure returns non-zero with `error` set.
+int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink, RunReport& report,
+              std::string& error);
+
+}  // namespace flowprobe

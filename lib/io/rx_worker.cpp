@@ -1,0 +1,147 @@
+#include "io/rx_worker.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <time.h>
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "io/probe.hpp"
+
+namespace flowprobe {
+
+namespace {
+constexpr uint16_t kBurst = 32;
+
+uint64_t wall_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * kNsPerSec + static_cast<uint64_t>(ts.tv_nsec);
+}
+}  // namespace
+
+RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running)
+    : config_(config),
+      ring_(ring),
+      running_(running),
+      table_(config.flow, *this, config.core_index),
+      wait_on_full_(config.offline),
+      scratch_(std::make_unique<std::array<uint8_t, 262144>>()) {
+  if (config_.pcap_timestamps) {
+    ts_offset_ = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
+    const int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
+    if (ts_offset_ >= 0 && bit >= 0) ts_flag_ = 1ull << bit;
+    else ts_offset_ = -1;
+  }
+}
+
+void RxWorker::emit(const FlowRecord& record) noexcept {
+  // A file cannot overflow, so offline replay waits for the exporter and loses nothing;
+  // a live port must never stall on an exporter, so there the loss is counted.
+  while (rte_ring_sp_enqueue_elem(ring_, const_cast<FlowRecord*>(&record), sizeof(FlowRecord)) != 0) {
+    if (!wait_on_full_) {
+      ++counters_.records_ring_full;
+      return;
+    }
+    rte_pause();
+  }
+  ++counters_.records_enqueued;
+}
+
+bool RxWorker::input_exhausted() {
+  if (!config_.offline || config_.expected_packets == 0) return false;
+  rte_eth_stats st;
+  if (rte_eth_stats_get(config_.port, &st) != 0) return false;
+  // net_pcap counts a record it could not turn into an mbuf in rx_nombuf or ierrors.
+  return counters_.rx_packets + st.rx_nombuf + st.ierrors >= config_.expected_packets;
+}
+
+int RxWorker::run() {
+  rte_mbuf* bufs[kBurst];
+  const uint64_t hz = rte_get_tsc_hz();
+  const uint64_t tsc0 = rte_rdtsc();
+  const uint64_t wall0 = wall_ns();
+  uint64_t now_ns = 0;              // the flow clock: packet time, never going back
+  uint64_t idle_since = 0;          // TSC of the first empty poll in a row
+  DecodedPacket dp;
+
+  if (config_.offline && config_.expected_packets == 0) input_complete_ = true;
+  while (!input_complete_ && !stop_requested().load(std::memory_order_relaxed)) {
+    const uint16_t n = rte_eth_rx_burst(config_.port, config_.queue, bufs, kBurst);
+    if (n == 0) {
+      if (config_.offline) {
+        if (input_exhausted()) {
+          input_complete_ = true;
+          break;
+        }
+        const uint64_t t = rte_rdtsc();
+        if (idle_since == 0) idle_since = t;
+        else if (t - idle_since > 5 * hz) {
+          log(LogLevel::warning, "input %u went quiet after %lu of %lu packets; ending the replay",
+              config_.port, static_cast<unsigned long>(counters_.rx_packets),
+              static_cast<unsigned long>(config_.expected_packets));
+          break;
+        }
+      } else {
+        // Live input: let time run on with the wall clock so idle flows still expire.
+        now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
+        table_.expire(now_ns);
+      }
+      rte_pause();
+      continue;
+    }
+    idle_since = 0;
+    uint64_t burst_ns = 0;
+    if (ts_offset_ < 0) burst_ns = wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz;
+
+    for (uint16_t i = 0; i < n; ++i) {
+      if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void*));
+      rte_mbuf* m = bufs[i];
+      PacketView pv;
+      pv.link = config_.link;
+      pv.port = config_.port;
+      pv.queue = config_.queue;
+      pv.rss_hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0;
+      if (ts_offset_ >= 0 && (m->ol_flags & ts_flag_))
+        pv.ts_ns = *RTE_MBUF_DYNFIELD(m, ts_offset_, rte_mbuf_timestamp_t*) * 1000ull;
+      else
+        pv.ts_ns = burst_ns;
+      if (m->nb_segs == 1) {
+        pv.bytes = {rte_pktmbuf_mtod(m, const uint8_t*), m->data_len};
+      } else {
+        // Chained mbufs: copy into scratch, bounded by what the segments really hold.
+        uint32_t len = 0;
+        for (const rte_mbuf* s = m; s != nullptr; s = s->next) len += s->data_len;
+        len = std::min<uint32_t>({len, m->pkt_len, static_cast<uint32_t>(scratch_->size())});
+        const void* p = rte_pktmbuf_read(m, 0, len, scratch_->data());
+        pv.bytes = {static_cast<const uint8_t*>(p), p ? len : 0};
+        ++counters_.multiseg_packets;
+      }
+      ++counters_.rx_packets;
+      counters_.rx_bytes += m->pkt_len;
+      now_ns = std::max(now_ns, pv.ts_ns);
+
+      const DecodeOutcome o = decode(pv, dp);
+      ++counters_.decode[static_cast<std::size_t>(o)];
+      if (is_tracked(o)) table_.on_packet(dp, pv.ts_ns, config_.port);
+    }
+    rte_pktmbuf_free_bulk(bufs, n);
+    table_.expire(now_ns);
+  }
+
+  // End of input or shutdown: every active flow leaves as a record, and none may be
+  // lost to a full ring now that no packets are waiting.
+  wait_on_full_ = true;
+  table_.flush(FlowEndCause::end_of_capture);
+  counters_.flows = table_.counters();
+  counters_.flows_active = table_.active();
+  running_.fetch_sub(1, std::memory_order_release);
+  return 0;
+}
+
+}  // namespace flowprobe

@@ -1,0 +1,53 @@
+#pragma once
+// One RX lcore: rte_eth_rx_burst -> decode -> flow table; finished flows go into this
+// core's single-producer ring. Owns everything it touches.
+#include <rte_ring.h>
+
+#include <array>
+#include <atomic>
+#include <memory>
+
+#include "core/counters.hpp"
+#include "decode/decoder.hpp"
+#include "flow/flow_table.hpp"
+
+namespace flowprobe {
+
+struct RxWorkerConfig {
+  uint16_t port = 0;
+  uint16_t queue = 0;
+  uint16_t core_index = 0;
+  LinkType link = LinkType::ethernet;
+  bool pcap_timestamps = false;    // mbufs carry the pcap's µs timestamp (net_pcap)
+  bool offline = false;            // file input: wait for ring space instead of dropping
+  uint64_t expected_packets = 0;   // offline: stop once this many were consumed
+  FlowTableConfig flow;
+};
+
+class RxWorker final : public RecordSink {
+ public:
+  RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running);
+  // The lcore body; returns when the input ends or stop_requested() is set.
+  int run();
+  void emit(const FlowRecord& record) noexcept override;
+
+  const RxCounters& counters() const { return counters_; }
+  bool input_complete() const { return input_complete_; }
+
+ private:
+  bool input_exhausted();
+
+  RxWorkerConfig config_;
+  rte_ring* ring_;
+  std::atomic<int>& running_;
+  RxCounters counters_;
+  FlowTable table_;
+  int ts_offset_ = -1;
+  uint64_t ts_flag_ = 0;
+  bool input_complete_ = false;
+  bool wait_on_full_ = false;
+  // Room to linearise a packet that spans chained mbufs (jumbo frames from net_pcap).
+  std::unique_ptr<std::array<uint8_t, 262144>> scratch_;
+};
+
+}  // namespace flowprobe

@@ -1,0 +1,191 @@
+// Golden test against nDPI: for every Ethernet capture in ../shared/corpus/ndpi, the set
+// of flows flowprobe reports and each flow's packet count per direction must equal what
+// ndpiReader printed in result/<pcap>.out. nDPI keys flows by 5-tuple plus VLAN, so our
+// records are summed per such key (a flow split by a timeout or a FIN is still one nDPI
+// flow). Captures that cannot agree yet are listed in ndpi_exclusions.txt with the reason.
+#include <gtest/gtest.h>
+#include <pcap/pcap.h>
+#include <simdjson.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "support/run_program.hpp"
+
+namespace fs = std::filesystem;
+using namespace flowprobe::test;
+
+namespace {
+
+struct FlowId {
+  int proto;
+  std::string ip_a;
+  int port_a;
+  std::string ip_b;
+  int port_b;
+  int vlan;
+  auto operator<=>(const FlowId&) const = default;
+};
+struct Counts {
+  uint64_t pkts_a_to_b = 0;
+  uint64_t pkts_b_to_a = 0;
+  bool operator==(const Counts&) const = default;
+};
+using FlowMap = std::map<FlowId, Counts>;
+
+// Orients (src, dst) canonically and adds the packet counts to the right sides.
+void add_flow(FlowMap& m, int proto, const std::string& src, int sport, const std::string& dst, int dport, int vlan,
+              uint64_t pkts_src_to_dst, uint64_t pkts_dst_to_src) {
+  const bool src_first = std::tie(src, sport) <= std::tie(dst, dport);
+  FlowId id = src_first ? FlowId{proto, src, sport, dst, dport, vlan} : FlowId{proto, dst, dport, src, sport, vlan};
+  Counts& c = m[id];
+  c.pkts_a_to_b += src_first ? pkts_src_to_dst : pkts_dst_to_src;
+  c.pkts_b_to_a += src_first ? pkts_dst_to_src : pkts_src_to_dst;
+}
+
+int proto_number(const std::string& name) {
+  static const std::map<std::string, int> names = {{"TCP", 6},  {"UDP", 17},  {"ICMP", 1},   {"ICMPV6", 58},
+                                                    {"IGMP", 2}, {"VRRP", 112}, {"ESP", 50},   {"AH", 51},
+                                                    {"SCTP", 132}, {"PIM", 103}, {"PGM", 113}, {"OSPF", 89},
+                                                    {"GRE", 47}};
+  if (auto it = names.find(name); it != names.end()) return it->second;
+  return std::all_of(name.begin(), name.end(), ::isdigit) && !name.empty() ? std::stoi(name) : -1;
+}
+
+std::string strip_brackets(const std::string& s) {
+  return s.size() > 2 && s.front() == '[' ? s.substr(1, s.size() - 2) : s;
+}
+
+FlowMap parse_ndpi(const fs::path& result) {
+  static const std::regex line(
+      R"(^\s+\d+\s+(\S+) (\[[^\]]+\]|[0-9.]+):(\d+) (?:<->|->) (\[[^\]]+\]|[0-9.]+):(\d+) (?:\[VLAN: (\d+)\])?.*?\[(\d+) pkts/\d+ bytes (?:<->|->) (\d+) pkts/\d+ bytes\])");
+  FlowMap m;
+  std::ifstream in(result);
+  std::smatch g;
+  for (std::string l; std::getline(in, l);) {
+    if (!std::regex_search(l, g, line)) continue;
+    add_flow(m, proto_number(g[1]), strip_brackets(g[2]), std::stoi(g[3]), strip_brackets(g[4]), std::stoi(g[5]),
+             g[6].matched ? std::stoi(g[6]) : 0, std::stoull(g[7]), std::stoull(g[8]));
+  }
+  return m;
+}
+
+constexpr const char* kTemplate =
+    "%IP_PROTOCOL_VERSION %PROTOCOL %IPV4_SRC_ADDR %IPV4_DST_ADDR %IPV6_SRC_ADDR %IPV6_DST_ADDR "
+    "%L4_SRC_PORT %L4_DST_PORT %SRC_VLAN %IN_PKTS %OUT_PKTS";
+
+bool parse_ours(const std::string& jsonl, FlowMap& m, std::string& error) {
+  simdjson::dom::parser parser;
+  std::istringstream in(jsonl);
+  for (std::string l; std::getline(in, l);) {
+    simdjson::dom::element d;
+    if (parser.parse(l).get(d)) {
+      error = "unparsable JSON line: " + l;
+      return false;
+    }
+    const bool v4 = uint64_t(d["IP_PROTOCOL_VERSION"]) == 4;
+    const std::string src{std::string_view(d[v4 ? "IPV4_SRC_ADDR" : "IPV6_SRC_ADDR"])};
+    const std::string dst{std::string_view(d[v4 ? "IPV4_DST_ADDR" : "IPV6_DST_ADDR"])};
+    add_flow(m, static_cast<int>(uint64_t(d["PROTOCOL"])), src, static_cast<int>(uint64_t(d["L4_SRC_PORT"])), dst,
+             static_cast<int>(uint64_t(d["L4_DST_PORT"])), static_cast<int>(uint64_t(d["SRC_VLAN"])),
+             uint64_t(d["IN_PKTS"]), uint64_t(d["OUT_PKTS"]));
+  }
+  return true;
+}
+
+std::map<std::string, std::string> exclusions() {
+  std::map<std::string, std::string> ex;
+  std::ifstream in(source_root() / "tests" / "golden" / "ndpi_exclusions.txt");
+  for (std::string l; std::getline(in, l);) {
+    if (l.empty() || l[0] == '#') continue;
+    std::istringstream words(l);
+    std::string name, reason;
+    words >> name;
+    std::getline(words, reason);
+    ex[name] = reason.substr(reason.find_first_not_of(" \t") == std::string::npos ? 0 : reason.find_first_not_of(" \t"));
+  }
+  return ex;
+}
+
+bool is_ethernet(const fs::path& p) {
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* h = pcap_open_offline(p.c_str(), err);
+  if (!h) return false;
+  const bool eth = pcap_datalink(h) == DLT_EN10MB;
+  pcap_close(h);
+  return eth;
+}
+
+std::vector<std::string> ethernet_captures() {
+  std::vector<std::string> v;
+  const fs::path dir = shared_dir().empty() ? fs::path() : shared_dir() / "corpus" / "ndpi" / "pcap";
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(dir, ec)) return v;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file() && is_ethernet(e.path())) v.push_back(e.path().filename().string());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+std::string describe(const FlowId& id) {
+  std::ostringstream o;
+  o << "proto " << id.proto << " " << id.ip_a << ":" << id.port_a << " <-> " << id.ip_b << ":" << id.port_b
+    << " vlan " << id.vlan;
+  return o.str();
+}
+
+class NdpiFlows : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(NdpiFlows, SameFlowsAndPacketsPerDirection) {
+  const std::string name = GetParam();
+  const auto ex = exclusions();
+  if (auto it = ex.find(name); it != ex.end()) GTEST_SKIP() << "excluded: " << it->second;
+  const fs::path corpus = shared_dir() / "corpus" / "ndpi";
+  const fs::path result = corpus / "result" / (name + ".out");
+  ASSERT_TRUE(fs::exists(result)) << result;
+
+  const ProgramResult r = run_program({flowprobe_binary().string(), "-i", (corpus / "pcap" / name).string(),
+                                       "--json-labels", "-T", kTemplate});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary_value(r.err, "packets.received"), summary_value(r.err, "input.readable_packets"));
+
+  FlowMap ours;
+  std::string error;
+  ASSERT_TRUE(parse_ours(r.out, ours, error)) << error;
+  const FlowMap theirs = parse_ndpi(result);
+
+  std::vector<std::string> problems;
+  for (const auto& [id, c] : theirs) {
+    auto it = ours.find(id);
+    if (it == ours.end()) problems.push_back("missing: " + describe(id));
+    else if (!(it->second == c))
+      problems.push_back("packets differ: " + describe(id) + " nDPI " + std::to_string(c.pkts_a_to_b) + "/" +
+                         std::to_string(c.pkts_b_to_a) + " ours " + std::to_string(it->second.pkts_a_to_b) + "/" +
+                         std::to_string(it->second.pkts_b_to_a));
+  }
+  for (const auto& [id, c] : ours)
+    if (!theirs.count(id)) problems.push_back("extra: " + describe(id));
+  std::string report;
+  for (size_t i = 0; i < problems.size() && i < 10; ++i) report += "\n  " + problems[i];
+  EXPECT_TRUE(problems.empty()) << problems.size() << " differences over " << theirs.size() << " nDPI flows:" << report;
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string s = info.param;
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, NdpiFlows, ::testing::ValuesIn(ethernet_captures()), test_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(NdpiFlows);
+
+TEST(NdpiCorpus, Present) {
+  FLOWPROBE_REQUIRE_SHARED("corpus/ndpi");
+  EXPECT_GT(ethernet_captures().size(), 400u);
+}
+
+}  // namespace

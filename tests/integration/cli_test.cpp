@@ -1,0 +1,135 @@
+// The command line as a user meets it: help, bad options and bad input give one clear
+// message and exit 2; a damaged capture is replayed as far as it is readable.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "support/run_program.hpp"
+
+namespace fs = std::filesystem;
+using namespace flowprobe::test;
+
+namespace {
+
+ProgramResult flowprobe(std::vector<std::string> args) {
+  args.insert(args.begin(), flowprobe_binary().string());
+  return run_program(args);
+}
+
+size_t count_lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+fs::path demo_capture() {
+  static const fs::path p = [] {
+    const fs::path d = scratch_dir("cli");
+    const fs::path f = d / "demo.pcap";
+    const ProgramResult r = run_program({pcapgen_binary().string(), "--scenario", "demo", "-o", f.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return f;
+  }();
+  return p;
+}
+
+TEST(Cli, HelpDocumentsEveryOption) {
+  const ProgramResult r = flowprobe({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* opt : {"-i", "-T", "--json-labels", "-t", "-d", "-o", "-w", "--list-fields", "--eal", "-v"})
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+}
+
+TEST(Cli, UnknownOptionExits2NamingIt) {
+  const ProgramResult r = flowprobe({"-i", demo_capture().string(), "--no-such-option"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--no-such-option"), std::string::npos) << r.err;
+  EXPECT_LE(count_lines(r.err), 2u) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, BadValuesExit2NamingTheOption) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string must_mention;
+  };
+  const std::string cap = demo_capture().string();
+  const std::vector<Case> cases = {
+      {{"-i", cap, "-t", "abc"}, "lifetime-timeout"},
+      {{"-i", cap, "-t", "0"}, "lifetime-timeout"},
+      {{"-i", cap, "-d", "-5"}, "idle-timeout"},
+      {{"-i", cap, "-w", "0"}, "max-flows"},
+      {{"-i", cap, "-T", "%IPV4_SRC_ADDR %BOGUS"}, "%BOGUS"},
+      {{"-i", cap, "-T", "IPV4_SRC_ADDR"}, "-T"},
+      {{"-i", cap, "-o", "/nonexistent-dir/x.json"}, "-o"},
+      {{}, "-i"},
+  };
+  for (const Case& c : cases) {
+    const ProgramResult r = flowprobe(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.must_mention << ": " << r.err;
+    EXPECT_NE(r.err.find(c.must_mention), std::string::npos) << r.err;
+    EXPECT_LE(count_lines(r.err), 2u) << r.err;
+  }
+}
+
+TEST(Cli, UnknownTemplateFieldListsTheKnownOnes) {
+  const ProgramResult r = flowprobe({"-i", demo_capture().string(), "-T", "%NOPE"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("%IPV4_SRC_ADDR"), std::string::npos);
+}
+
+TEST(Cli, MissingDirectoryAndNonPcapInputsExit2WithOneLine) {
+  const fs::path d = scratch_dir("cli-bad-input");
+  const fs::path text = d / "notes.txt";
+  std::ofstream(text) << "this is not a capture\n";
+  const fs::path empty = d / "empty.pcap";
+  std::ofstream(empty).flush();
+  for (const std::string& in : {(d / "missing.pcap").string(), d.string(), text.string(), empty.string()}) {
+    const ProgramResult r = flowprobe({"-i", in});
+    EXPECT_EQ(r.exit_code, 2) << in << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("-i"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+}
+
+TEST(Cli, UnreadableFileExits2) {
+  if (geteuid() == 0) GTEST_SKIP() << "running as root: every file is readable";
+  const fs::path d = scratch_dir("cli-unreadable");
+  const fs::path f = d / "secret.pcap";
+  fs::copy_file(demo_capture(), f);
+  fs::permissions(f, fs::perms::none);
+  const ProgramResult r = flowprobe({"-i", f.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+}
+
+TEST(Cli, TruncatedCaptureIsReplayedAsFarAsReadable) {
+  const fs::path d = scratch_dir("cli-truncated");
+  const fs::path full = demo_capture();
+  const fs::path cut = d / "cut.pcap";
+  const auto size = fs::file_size(full);
+  {
+    std::ifstream in(full, std::ios::binary);
+    std::string bytes(size * 2 / 3, '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(cut, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  const ProgramResult whole = flowprobe({"-i", full.string()});
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const ProgramResult r = flowprobe({"-i", cut.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("input.truncated"), std::string::npos) << r.err;
+  const long long readable = summary_value(r.err, "input.readable_packets");
+  EXPECT_GT(readable, 0);
+  EXPECT_LT(readable, summary_value(whole.err, "packets.received"));
+  EXPECT_EQ(summary_value(r.err, "packets.received"), readable);
+  EXPECT_NE(r.err.find("accounting                           ok"), std::string::npos) << r.err;
+  EXPECT_GT(count_lines(r.out), 0u);
+}
+
+TEST(Cli, ListFields) {
+  const ProgramResult r = flowprobe({"--list-fields"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("%IPV4_SRC_ADDR"), std::string::npos);
+  EXPECT_NE(r.out.find("35632.57550"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,260 @@
+// Every way a flow record ends, the client/server orientation, and the index's
+// integrity under churn (checked against std::map as a reference model).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <vector>
+
+#include "flow/flow_table.hpp"
+
+using namespace flowprobe;
+
+namespace {
+
+constexpr uint64_t kSec = kNsPerSec;
+constexpr uint64_t kT0 = 1'700'000'000ull * kSec;
+
+struct Collect final : RecordSink {
+  std::vector<FlowRecord> records;
+  void emit(const FlowRecord& r) noexcept override { records.push_back(r); }
+};
+
+DecodedPacket pkt(uint8_t src, uint16_t sport, uint8_t dst, uint16_t dport, uint8_t flags = 0,
+                  uint8_t proto = ipproto::tcp, uint32_t ip_bytes = 60) {
+  DecodedPacket p;
+  p.ip_version = 4;
+  p.l4_proto = proto;
+  p.src_ip = {192, 168, 0, src};
+  p.dst_ip = {10, 0, 0, dst};
+  p.src_mac = {0, 0, 0, 0, 0, src};
+  p.dst_mac = {0, 0, 0, 0, 1, dst};
+  p.src_port = sport;
+  p.dst_port = dport;
+  p.tcp_flags = flags;
+  p.ip_bytes = ip_bytes;
+  p.ttl = 64;
+  return p;
+}
+// The same packet seen in the other direction.
+DecodedPacket reply(const DecodedPacket& p, uint8_t flags, uint32_t ip_bytes = 60) {
+  DecodedPacket r = p;
+  std::swap(r.src_ip, r.dst_ip);
+  std::swap(r.src_mac, r.dst_mac);
+  std::swap(r.src_port, r.dst_port);
+  r.tcp_flags = flags;
+  r.ip_bytes = ip_bytes;
+  return r;
+}
+
+using namespace tcpflag;
+
+FlowTableConfig config(uint32_t max_flows = 1024) {
+  FlowTableConfig c;
+  c.max_flows = max_flows;
+  return c;
+}
+
+TEST(FlowTable, FinExchangeEndsTheFlowAfterTheLastAck) {
+  Collect out;
+  FlowTable table(config(), out);
+  const DecodedPacket c = pkt(1, 40000, 2, 80);
+  DecodedPacket open = c;
+  open.tcp_flags = syn;
+  table.on_packet(open, kT0, 0);
+  table.on_packet(reply(c, tcpflag::syn | ack), kT0 + 1000, 0);
+  DecodedPacket a = c;
+  a.tcp_flags = ack;
+  table.on_packet(a, kT0 + 2000, 0);
+  DecodedPacket data = c;
+  data.tcp_flags = psh | ack;
+  data.ip_bytes = 500;
+  table.on_packet(data, kT0 + 3000, 0);
+  DecodedPacket close = c;
+  close.tcp_flags = fin | ack;
+  table.on_packet(close, kT0 + 4000, 0);
+  table.on_packet(reply(c, tcpflag::fin | ack), kT0 + 5000, 0);
+  table.expire(kT0 + 6000);
+  EXPECT_TRUE(out.records.empty()) << "the flow lingers for its last ACK";
+  table.on_packet(a, kT0 + 7000, 0);  // final ACK joins the same record
+  table.expire(kT0 + 7000 + 2 * kSec);
+  ASSERT_EQ(out.records.size(), 1u);
+  const FlowRecord& r = out.records[0];
+  EXPECT_EQ(r.end_cause, FlowEndCause::tcp_fin);
+  EXPECT_EQ(ipfix_end_reason(r.end_cause), 3);
+  EXPECT_EQ(r.in_pkts, 5u);
+  EXPECT_EQ(r.out_pkts, 2u);
+  EXPECT_EQ(r.in_bytes, 60u * 4 + 500);
+  EXPECT_EQ(r.out_bytes, 120u);
+  EXPECT_EQ(r.src_port, 40000);
+  EXPECT_EQ(r.dst_port, 80);
+  EXPECT_EQ(r.client_tcp_flags, syn | ack | psh | fin);
+  EXPECT_EQ(r.server_tcp_flags, tcpflag::syn | ack | tcpflag::fin);
+  EXPECT_EQ(r.first_ns, kT0);
+  EXPECT_EQ(r.last_ns, kT0 + 7000);
+  EXPECT_EQ(r.src_mac[5], 1);
+  EXPECT_EQ(r.dst_mac[5], 2);
+  EXPECT_EQ(table.active(), 0u);
+  EXPECT_EQ(table.counters().ended[static_cast<int>(FlowEndCause::tcp_fin)], 1u);
+}
+
+TEST(FlowTable, RstEndsTheFlow) {
+  Collect out;
+  FlowTable table(config(), out);
+  const DecodedPacket c = pkt(1, 40001, 2, 443, syn);
+  table.on_packet(c, kT0, 0);
+  table.on_packet(reply(c, rst | ack), kT0 + 100, 0);
+  table.expire(kT0 + 2 * kSec);
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].end_cause, FlowEndCause::tcp_rst);
+  EXPECT_EQ(out.records[0].in_pkts, 1u);
+  EXPECT_EQ(out.records[0].out_pkts, 1u);
+}
+
+TEST(FlowTable, HalfCloseIsNotTheEnd) {
+  Collect out;
+  FlowTable table(config(), out);
+  const DecodedPacket c = pkt(1, 40002, 2, 80, fin | ack);
+  table.on_packet(c, kT0, 0);
+  table.expire(kT0 + 5 * kSec);
+  EXPECT_TRUE(out.records.empty());
+  EXPECT_EQ(table.active(), 1u);
+}
+
+TEST(FlowTable, IdleTimeout) {
+  Collect out;
+  FlowTableConfig cfg = config();
+  cfg.idle_timeout_ns = 30 * kSec;
+  FlowTable table(cfg, out);
+  const DecodedPacket u = pkt(1, 5353, 2, 53, 0, ipproto::udp);
+  table.on_packet(u, kT0, 0);
+  table.expire(kT0 + 30 * kSec);
+  EXPECT_TRUE(out.records.empty()) << "exactly the timeout is not past it";
+  table.expire(kT0 + 30 * kSec + 1);
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].end_cause, FlowEndCause::idle_timeout);
+  EXPECT_EQ(ipfix_end_reason(out.records[0].end_cause), 1);
+  EXPECT_EQ(table.active(), 0u);
+  // A packet after the timeout opens a new flow.
+  table.on_packet(u, kT0 + 40 * kSec, 0);
+  EXPECT_EQ(table.active(), 1u);
+  EXPECT_EQ(table.counters().created, 2u);
+}
+
+TEST(FlowTable, LifetimeTimeoutContinuesAsANewRecord) {
+  Collect out;
+  FlowTableConfig cfg = config();
+  cfg.active_timeout_ns = 120 * kSec;
+  FlowTable table(cfg, out);
+  const DecodedPacket c = pkt(1, 40003, 2, 22, syn);
+  DecodedPacket a = c;
+  a.tcp_flags = ack;
+  table.on_packet(c, kT0, 0);
+  table.on_packet(reply(c, syn | ack), kT0 + 10, 0);
+  for (uint64_t s = 10; s < 250; s += 10) table.on_packet(a, kT0 + s * kSec, 0);
+  table.flush(FlowEndCause::end_of_capture);
+  ASSERT_EQ(out.records.size(), 3u);
+  EXPECT_EQ(out.records[0].end_cause, FlowEndCause::active_timeout);
+  EXPECT_EQ(ipfix_end_reason(out.records[0].end_cause), 2);
+  EXPECT_EQ(out.records[0].first_ns, kT0);
+  EXPECT_EQ(out.records[0].in_pkts, 12u);  // SYN + ACKs at 10..110 s
+  EXPECT_EQ(out.records[1].end_cause, FlowEndCause::active_timeout);
+  EXPECT_EQ(out.records[1].first_ns, kT0 + 120 * kSec);
+  EXPECT_EQ(out.records[2].end_cause, FlowEndCause::end_of_capture);
+  // The continuing record keeps the orientation learnt from the SYN.
+  for (const FlowRecord& r : out.records) EXPECT_EQ(r.src_port, 40003);
+  uint64_t total = 0;
+  for (const FlowRecord& r : out.records) total += r.in_pkts + r.out_pkts;
+  EXPECT_EQ(total, 2u + 24u);
+  EXPECT_EQ(table.counters().created, 1u);
+}
+
+TEST(FlowTable, EndOfCaptureFlushesEverything) {
+  Collect out;
+  FlowTable table(config(), out);
+  for (uint8_t i = 1; i <= 10; ++i) table.on_packet(pkt(i, 1000, 2, 80, 0, ipproto::udp), kT0 + i, 0);
+  table.flush(FlowEndCause::end_of_capture);
+  ASSERT_EQ(out.records.size(), 10u);
+  for (size_t i = 0; i < out.records.size(); ++i) {
+    EXPECT_EQ(out.records[i].end_cause, FlowEndCause::end_of_capture);
+    EXPECT_EQ(out.records[i].src_ip[3], i + 1) << "oldest first";
+  }
+  EXPECT_EQ(ipfix_end_reason(FlowEndCause::end_of_capture), 4);
+  EXPECT_EQ(table.active(), 0u);
+}
+
+TEST(FlowTable, FullTableExportsTheLeastRecentlyActiveFlow) {
+  Collect out;
+  FlowTable table(config(4), out);
+  for (uint8_t i = 1; i <= 4; ++i) table.on_packet(pkt(i, 1000, 2, 80, 0, ipproto::udp), kT0 + i, 0);
+  table.on_packet(pkt(1, 1000, 2, 80, 0, ipproto::udp), kT0 + 10, 0);  // flow 1 is fresh again
+  table.on_packet(pkt(9, 1000, 2, 80, 0, ipproto::udp), kT0 + 11, 0);
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].end_cause, FlowEndCause::table_full);
+  EXPECT_EQ(ipfix_end_reason(out.records[0].end_cause), 5);
+  EXPECT_EQ(out.records[0].src_ip[3], 2);
+  EXPECT_EQ(table.active(), 4u);
+}
+
+TEST(FlowTable, SynAckFirstMakesItsReceiverTheClient) {
+  Collect out;
+  FlowTable table(config(), out);
+  const DecodedPacket server = pkt(1, 80, 2, 40000, syn | ack);  // 192.168.0.1:80 -> 10.0.0.2:40000
+  table.on_packet(server, kT0, 0);
+  table.flush(FlowEndCause::end_of_capture);
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].src_port, 40000);
+  EXPECT_EQ(out.records[0].dst_port, 80);
+  EXPECT_EQ(out.records[0].in_pkts, 0u);
+  EXPECT_EQ(out.records[0].out_pkts, 1u);
+}
+
+TEST(FlowTable, FirstPacketSenderIsTheClientWithoutSyn) {
+  Collect out;
+  FlowTable table(config(), out);
+  const DecodedPacket d = pkt(1, 53, 2, 33333, 0, ipproto::udp);
+  table.on_packet(d, kT0, 0);
+  table.on_packet(reply(d, 0), kT0 + 5, 0);
+  table.flush(FlowEndCause::end_of_capture);
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].src_port, 53);
+  EXPECT_EQ(out.records[0].in_pkts, 1u);
+}
+
+TEST(FlowTable, SynDuringLingerStartsANewFlow) {
+  Collect out;
+  FlowTable table(config(), out);
+  const DecodedPacket c = pkt(1, 40004, 2, 80, syn);
+  table.on_packet(c, kT0, 0);
+  table.on_packet(reply(c, rst | ack), kT0 + 10, 0);
+  table.on_packet(c, kT0 + 20, 0);  // port reuse before the linger ends
+  EXPECT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].end_cause, FlowEndCause::tcp_rst);
+  EXPECT_EQ(table.active(), 1u);
+}
+
+TEST(FlowTable, IndexSurvivesChurnLikeAReferenceMap) {
+  Collect out;
+  FlowTableConfig cfg = config(2000);
+  cfg.idle_timeout_ns = 5 * kSec;
+  FlowTable table(cfg, out);
+  std::mt19937 rng(7);
+  std::map<std::pair<int, int>, uint64_t> sent;  // (host, port) -> packets
+  uint64_t now = kT0;
+  for (int i = 0; i < 200000; ++i) {
+    now += rng() % 200000;  // up to 0.2 ms
+    const int host = static_cast<int>(rng() % 50) + 1;
+    const int port = static_cast<int>(rng() % 100) + 1000;
+    table.on_packet(pkt(static_cast<uint8_t>(host), static_cast<uint16_t>(port), 2, 53, 0, ipproto::udp), now, 0);
+    ++sent[{host, port}];
+    if (i % 64 == 0) table.expire(now);
+  }
+  table.flush(FlowEndCause::end_of_capture);
+  std::map<std::pair<int, int>, uint64_t> seen;
+  for (const FlowRecord& r : out.records) seen[{r.src_ip[3], r.src_port}] += r.in_pkts;
+  EXPECT_EQ(seen, sent);
+  EXPECT_EQ(table.active(), 0u);
+  EXPECT_EQ(table.counters().records(), out.records.size());
+}
+
+}  // namespace
