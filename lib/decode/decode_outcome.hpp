@@ -17,13 +17,15 @@ namespace flowprobe {
   X(arp, "ARP frames")                                                               \
   X(lldp, "LLDP frames")                                                             \
   X(llc, "IEEE 802.3 length-field frames (LLC/STP/CDP)")                             \
-  X(mpls, "MPLS frames (not decapsulated)")                                          \
-  X(pppoe, "PPPoE frames (not decapsulated)")                                        \
+  X(mpls, "MPLS frames carrying neither IPv4 nor IPv6")                             \
+  X(pppoe, "PPPoE discovery and PPP control frames")                                 \
   X(other_ethertype, "frames of another EtherType")                                  \
   X(other_link, "frames of an unsupported link layer or address family")             \
   /* malformed: counted, never read past */                                          \
   X(truncated_l2, "truncated link-layer header")                                     \
   X(truncated_vlan, "truncated 802.1Q/802.1ad tag")                                  \
+  X(truncated_mpls, "truncated MPLS label stack")                                    \
+  X(truncated_pppoe, "truncated PPPoE session header")                               \
   X(too_many_vlans, "more VLAN tags than the decoder follows")                       \
   X(bad_ip_version, "IP version field neither 4 nor 6")                              \
   X(truncated_ipv4, "truncated IPv4 header")                                         \

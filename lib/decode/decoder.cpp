@@ -205,6 +205,35 @@ inline O decode_ip(const uint8_t* ip, size_t len, unsigned expect, DecodedPacket
   return O::bad_ip_version;
 }
 
+// MPLS: skip the label stack to its bottom entry; IP follows when the first nibble
+// says so (pseudowires with a control word or Ethernet inside are counted, not decoded).
+inline O decode_mpls(const uint8_t* p, size_t n, DecodedPacket& out) noexcept {
+  constexpr size_t kLabel = 4;
+  constexpr int kMaxLabels = 8;
+  size_t off = 0;
+  for (int i = 0;; ++i) {
+    if (i == kMaxLabels) return O::mpls;
+    if (n - off < kLabel) return O::truncated_mpls;
+    const bool bottom = p[off + 2] & 0x01;
+    off += kLabel;
+    if (bottom) break;
+  }
+  if (n - off == 0) return O::truncated_mpls;
+  const unsigned version = p[off] >> 4;
+  if (version == 4 || version == 6) return decode_ip(p + off, n - off, version, out);
+  return O::mpls;
+}
+
+// PPPoE session stage: 6-byte PPPoE header, then the 2-byte PPP protocol.
+inline O decode_pppoe_session(const uint8_t* p, size_t n, DecodedPacket& out) noexcept {
+  constexpr size_t kHeader = 8;
+  if (n < kHeader) return O::truncated_pppoe;
+  const uint16_t ppp = load_be16(p + 6);
+  if (ppp == 0x0021) return decode_ip(p + kHeader, n - kHeader, 4, out);
+  if (ppp == 0x0057) return decode_ip(p + kHeader, n - kHeader, 6, out);
+  return O::pppoe;  // LCP, IPCP, authentication ...
+}
+
 // Follows VLAN tags from `off` (where `type` was read just before), then dispatches on
 // the inner EtherType. Shared by Ethernet and the Linux cooked headers, which carry the
 // tag in the packet when libpcap re-inserts it.
@@ -234,9 +263,10 @@ inline O decode_ethertype(const uint8_t* p, size_t n, size_t off, uint16_t type,
       return O::lldp;
     case ethertype::mpls_uc:
     case ethertype::mpls_mc:
-      return O::mpls;
-    case ethertype::pppoe_disc:
+      return decode_mpls(p + off, n - off, out);
     case ethertype::pppoe_sess:
+      return decode_pppoe_session(p + off, n - off, out);
+    case ethertype::pppoe_disc:
       return O::pppoe;
     default:
       return O::other_ethertype;

@@ -4,6 +4,7 @@
 // records are summed per such key (a flow split by a timeout or a FIN is still one nDPI
 // flow). Captures that cannot agree yet are listed in ndpi_exclusions.txt with the reason.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <pcap/pcap.h>
 #include <simdjson.h>
 
@@ -55,8 +56,16 @@ int proto_number(const std::string& name) {
   return std::all_of(name.begin(), name.end(), ::isdigit) && !name.empty() ? std::stoi(name) : -1;
 }
 
-std::string strip_brackets(const std::string& s) {
-  return s.size() > 2 && s.front() == '[' ? s.substr(1, s.size() - 2) : s;
+// nDPI prints IPv6 with its own compression rules (it also shortens a single zero
+// group); both sides go through inet_pton/inet_ntop so that only the address counts.
+std::string normalise_ip(const std::string& text) {
+  const std::string s = text.size() > 2 && text.front() == '[' ? text.substr(1, text.size() - 2) : text;
+  in6_addr a6;
+  char buf[INET6_ADDRSTRLEN];
+  if (s.find(':') != std::string::npos && inet_pton(AF_INET6, s.c_str(), &a6) == 1 &&
+      inet_ntop(AF_INET6, &a6, buf, sizeof(buf)) != nullptr)
+    return buf;
+  return s;
 }
 
 FlowMap parse_ndpi(const fs::path& result) {
@@ -67,7 +76,7 @@ FlowMap parse_ndpi(const fs::path& result) {
   std::smatch g;
   for (std::string l; std::getline(in, l);) {
     if (!std::regex_search(l, g, line)) continue;
-    add_flow(m, proto_number(g[1]), strip_brackets(g[2]), std::stoi(g[3]), strip_brackets(g[4]), std::stoi(g[5]),
+    add_flow(m, proto_number(g[1]), normalise_ip(g[2]), std::stoi(g[3]), normalise_ip(g[4]), std::stoi(g[5]),
              g[6].matched ? std::stoi(g[6]) : 0, std::stoull(g[7]), std::stoull(g[8]));
   }
   return m;
@@ -89,7 +98,7 @@ bool parse_ours(const std::string& jsonl, FlowMap& m, std::string& error) {
     const bool v4 = uint64_t(d["IP_PROTOCOL_VERSION"]) == 4;
     const std::string src{std::string_view(d[v4 ? "IPV4_SRC_ADDR" : "IPV6_SRC_ADDR"])};
     const std::string dst{std::string_view(d[v4 ? "IPV4_DST_ADDR" : "IPV6_DST_ADDR"])};
-    add_flow(m, static_cast<int>(uint64_t(d["PROTOCOL"])), src, static_cast<int>(uint64_t(d["L4_SRC_PORT"])), dst,
+    add_flow(m, static_cast<int>(uint64_t(d["PROTOCOL"])), normalise_ip(src), static_cast<int>(uint64_t(d["L4_SRC_PORT"])), normalise_ip(dst),
              static_cast<int>(uint64_t(d["L4_DST_PORT"])), static_cast<int>(uint64_t(d["SRC_VLAN"])),
              uint64_t(d["IN_PKTS"]), uint64_t(d["OUT_PKTS"]));
   }

@@ -559,10 +559,22 @@ TEST(Decode, NonIpEtherTypes) {
   EXPECT_EQ(run(cat({eth(0x88cc), zeros(40)})).outcome, O::lldp);
   EXPECT_EQ(run(cat({eth(0x0026), Bytes{0x42, 0x42, 0x03}, zeros(35)})).outcome, O::llc);  // STP
   EXPECT_EQ(run(cat({eth(0x05dc), zeros(46)})).outcome, O::llc);
-  EXPECT_EQ(run(cat({eth(0x8847), Bytes{0x00, 0x01, 0x01, 0x40}, ipv4_udp({})})).outcome, O::mpls);
-  EXPECT_EQ(run(cat({eth(0x8848), Bytes{0x00, 0x01, 0x01, 0x40}})).outcome, O::mpls);
+  // MPLS: two labels, the second the bottom of the stack, then IPv4.
+  EXPECT_EQ(run(cat({eth(0x8847), Bytes{0x00, 0x01, 0x00, 0x40, 0x00, 0x02, 0x01, 0x40}, ipv4_udp({})})).outcome,
+            O::ipv4);
+  EXPECT_EQ(run(cat({eth(0x8848), Bytes{0x00, 0x01, 0x01, 0x40}})).outcome, O::truncated_mpls);
+  EXPECT_EQ(run(cat({eth(0x8847), Bytes{0x00, 0x01, 0x00, 0x40, 0x00, 0x01}})).outcome, O::truncated_mpls);
+  EXPECT_EQ(run(cat({eth(0x8847), Bytes{0x00, 0x01, 0x01, 0x40, 0x00, 0x00, 0x00, 0x00}, zeros(20)})).outcome,
+            O::mpls);  // control word: a pseudowire, not IP
   EXPECT_EQ(run(cat({eth(0x8863), zeros(20)})).outcome, O::pppoe);
-  EXPECT_EQ(run(cat({eth(0x8864), Bytes{0x11, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x21}})).outcome, O::pppoe);
+  // PPPoE session with IPv4 inside, with a PPP control frame, and cut short.
+  EXPECT_EQ(run(cat({eth(0x8864), Bytes{0x11, 0x00, 0x00, 0x01, 0x00, 0x40, 0x00, 0x21}, ipv4_udp({})})).outcome,
+            O::ipv4);
+  EXPECT_EQ(run(cat({eth(0x8864), Bytes{0x11, 0x00, 0x00, 0x01, 0x00, 0x02, 0xc0, 0x21}, zeros(10)})).outcome,
+            O::pppoe);
+  EXPECT_EQ(run(cat({eth(0x8864), Bytes{0x11, 0x00, 0x00, 0x01}})).outcome, O::truncated_pppoe);
+  EXPECT_EQ(run(cat({eth(0x8864), Bytes{0x11, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x21}})).outcome,
+            O::truncated_ipv4);
   EXPECT_EQ(run(cat({eth(0x88b5), zeros(46)})).outcome, O::other_ethertype);
   EXPECT_EQ(run(cat({eth(0x0600), zeros(46)})).outcome, O::other_ethertype);
   EXPECT_EQ(run(eth(0x0806)).outcome, O::arp);  // the EtherType alone decides
