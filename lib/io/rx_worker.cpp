@@ -124,14 +124,18 @@ int RxWorker::run() {
       }
       ++counters_.rx_packets;
       counters_.rx_bytes += m->pkt_len;
-      now_ns = std::max(now_ns, pv.ts_ns);
+      // Expire before accounting: a flow quiet past its timeout must end before this
+      // packet, wherever the burst boundaries fall (two compares when nothing is due).
+      if (pv.ts_ns > now_ns) {
+        now_ns = pv.ts_ns;
+        table_.expire(now_ns);
+      }
 
       const DecodeOutcome o = decode(pv, dp);
       ++counters_.decode[static_cast<std::size_t>(o)];
       if (is_tracked(o)) table_.on_packet(dp, pv.ts_ns, config_.port);
     }
     rte_pktmbuf_free_bulk(bufs, n);
-    table_.expire(now_ns);
   }
 
   // End of input or shutdown: every active flow leaves as a record, and none may be
