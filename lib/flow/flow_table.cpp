@@ -216,9 +216,14 @@ void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t por
   uint32_t idx = find(key, hash);
   if (idx != kNil) {
     Entry& e = pool_[idx];
-    if ((e.state & kClosing) && pure_syn) {
-      // The 5-tuple is reused by a new connection while the old one lingers.
+    if ((e.state & kClosing) && (pure_syn || ts_ns >= e.last_ns + config_.tcp_close_linger_ns)) {
+      // The 5-tuple is reused by a new connection while the old one lingers, or the
+      // linger is over and expire() has not run yet.
       end_flow(idx, (e.state & kRstSeen) ? FlowEndCause::tcp_rst : FlowEndCause::tcp_fin);
+      idx = kNil;
+    } else if (!(e.state & kClosing) && ts_ns > e.last_ns + config_.idle_timeout_ns) {
+      // Quiet past the idle timeout: whatever the order of expiry, this packet starts a new flow.
+      end_flow(idx, FlowEndCause::idle_timeout);
       idx = kNil;
     } else if (ts_ns >= e.first_ns + config_.active_timeout_ns) {
       // Lifetime reached: export what we have and go on as a new record.

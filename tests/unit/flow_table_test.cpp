@@ -258,3 +258,21 @@ TEST(FlowTable, IndexSurvivesChurnLikeAReferenceMap) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(FlowTable, AQuietFlowEndsBeforeItsNextPacketEvenWithoutExpire) {
+  Collect out;
+  FlowTableConfig cfg = config();
+  cfg.idle_timeout_ns = 30 * kSec;
+  FlowTable table(cfg, out);
+  const DecodedPacket u = pkt(1, 5353, 2, 53, 0, ipproto::udp);
+  table.on_packet(u, kT0, 0);
+  table.on_packet(u, kT0 + 31 * kSec, 0);  // no expire() call in between
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].end_cause, FlowEndCause::idle_timeout);
+  EXPECT_EQ(out.records[0].in_pkts, 1u);
+  EXPECT_EQ(table.active(), 1u);
+}
+
+}  // namespace
