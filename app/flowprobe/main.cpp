@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   if (!sink) return fail(2, error);
 
   config.eal_extra = opt.eal_args;
+  config.export_context.community_id_seed = opt.community_id_seed;
   config.verbose = opt.verbosity > 0;
   config.flow.max_flows = opt.max_flows;
   config.flow.idle_timeout_ns = uint64_t{opt.idle_timeout_s} * kNsPerSec;

@@ -59,6 +59,9 @@ int parse_options(int argc, char** argv, Options& out) {
       ->check(CLI::Range(1u, 1'000'000'000u))
       ->capture_default_str();
   app.add_option("-o,--output", out.output, "where JSON lines go: a file path, or - for stdout")->capture_default_str();
+  app.add_option("--community-id-seed", out.community_id_seed,
+                 "seed of %COMMUNITY_ID (0-65535); use the seed your Zeek/Suricata sensors use")
+      ->capture_default_str();
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
   app.add_option("--eal", eal_joined,

@@ -15,6 +15,7 @@ struct Options {
   uint32_t max_flows = 262144;       // -w
   std::string output = "-";          // -o
   bool list_fields = false;
+  uint16_t community_id_seed = 0;    // --community-id-seed
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "export/json_writer.hpp"
+#include "flow/community_id.hpp"
 
 namespace flowprobe {
 
@@ -125,6 +126,12 @@ constexpr FieldDef kFields[] = {
      [](const R& r, const C&, W& w) { w.value_uint(ns_to_ms(r.last_ns - r.first_ns)); }},
     {"DOT1Q_SRC_VLAN", 0, 243, JsonType::number, {"dot1qVlanId"}, "outer VLAN id in QinQ (0 otherwise)",
      [](const R& r, const C&, W& w) { w.value_uint(r.vlan_outer); }},
+    // Extension fields nProbe has no id for: their label is the key in both modes.
+    {"COMMUNITY_ID", 0, 0, JsonType::string, {"community_id"}, "Community ID flow hash v1 (as Zeek and Suricata emit it)",
+     [](const R& r, const C& c, W& w) {
+       CommunityIdText buf;
+       w.value_raw_string(community_id(r, buf, c.community_id_seed));
+     }},
     {"CLIENT_TCP_FLAGS", kNtopPen, 78, JsonType::number, {}, "OR of the client's TCP flags",
      [](const R& r, const C&, W& w) { w.value_uint(r.client_tcp_flags); }},
     {"SERVER_TCP_FLAGS", kNtopPen, 79, JsonType::number, {}, "OR of the server's TCP flags",
@@ -159,8 +166,9 @@ std::string_view numeric_key(const FieldDef& f) {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> k;
     for (const FieldDef& d : kFields)
-      k.push_back(d.pen == 0 ? std::to_string(d.id)
-                             : std::to_string(d.pen) + "." + std::to_string(kNtopBaseId + d.id));
+      k.push_back(d.pen == 0 && d.id == 0 ? std::string(d.label)
+                  : d.pen == 0            ? std::to_string(d.id)
+                                          : std::to_string(d.pen) + "." + std::to_string(kNtopBaseId + d.id));
     return k;
   }();
   return keys[static_cast<std::size_t>(&f - kFields)];

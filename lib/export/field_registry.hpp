@@ -26,12 +26,14 @@ enum class JsonType : uint8_t {
 struct ExportContext {
   uint64_t flow_sequence = 0;      // TOTAL_FLOWS_EXP: 1 for the first record exported
   uint32_t sampling_interval = 1;  // 1 = unsampled
+  uint16_t community_id_seed = 0;  // Zeek's and Suricata's default is 0
 };
 
 struct FieldDef {
   std::string_view label;       // -T %LABEL and the --json-labels key
   uint32_t pen;                 // 0 = IANA, 35632 = ntop
-  uint32_t id;                  // IANA element id, or ntop IPFIX id (NFv9 = id + 57472)
+  uint32_t id;                  // IANA element id, or ntop IPFIX id (NFv9 = id + 57472);
+                                // pen 0 and id 0: an extension field keyed by its label
   JsonType type;
   std::string_view aliases[3];  // older or alternative labels accepted in -T
   std::string_view help;

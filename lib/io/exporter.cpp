@@ -13,8 +13,8 @@ constexpr std::size_t kBatchBytes = 256 * 1024;
 }  // namespace
 
 Exporter::Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink,
-                   std::atomic<int>& rx_running)
-    : rings_(std::move(rings)), encoder_(encoder), sink_(sink), rx_running_(rx_running) {
+                   std::atomic<int>& rx_running, const ExportContext& context)
+    : rings_(std::move(rings)), encoder_(encoder), sink_(sink), rx_running_(rx_running), ctx_(context) {
   batch_.reserve(kBatchBytes + 64 * 1024);
 }
 

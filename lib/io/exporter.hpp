@@ -15,7 +15,8 @@ namespace flowprobe {
 
 class Exporter {
  public:
-  Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink, std::atomic<int>& rx_running);
+  Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink, std::atomic<int>& rx_running,
+           const ExportContext& context);
   void run();
   const ExportCounters& counters() const { return counters_; }
 

@@ -153,7 +153,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         rte_eal_remote_launch([](void* arg) { return static_cast<RxWorker*>(arg)->run(); }, w.get(), lcore);
         lcore = rte_get_next_lcore(lcore, 1, 0);
       }
-      Exporter exporter(res.rings, encoder, sink, rx_running);
+      Exporter exporter(res.rings, encoder, sink, rx_running, config.export_context);
       exporter.run();
       rte_eal_mp_wait_lcore();
       report.exporter = exporter.counters();
