@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
   if (!sink) return fail(2, error);
 
   config.eal_extra = opt.eal_args;
+  config.decode.decapsulate = opt.tunnel_mode == "inner";
+  config.flow.key_tunnel_id = opt.key_tunnel_id;
   config.export_context.community_id_seed = opt.community_id_seed;
   config.verbose = opt.verbosity > 0;
   config.flow.max_flows = opt.max_flows;

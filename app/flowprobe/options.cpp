@@ -62,6 +62,13 @@ int parse_options(int argc, char** argv, Options& out) {
   app.add_option("--community-id-seed", out.community_id_seed,
                  "seed of %COMMUNITY_ID (0-65535); use the seed your Zeek/Suricata sensors use")
       ->capture_default_str();
+  app.add_option("--tunnel-mode", out.tunnel_mode,
+                 "inner: report the flow inside IP-in-IP, GRE/ERSPAN/PPTP, VXLAN, Geneve and GTP-U tunnels, with the "
+                 "outer tunnel id in %UPSTREAM_TUNNEL_ID; outer: report the carrier flow")
+      ->check(CLI::IsMember({"inner", "outer"}))
+      ->capture_default_str();
+  app.add_flag("--key-tunnel-id", out.key_tunnel_id,
+               "keep flows of different tunnel ids apart (for overlapping inner address spaces)");
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
   app.add_option("--eal", eal_joined,

@@ -16,6 +16,8 @@ struct Options {
   std::string output = "-";          // -o
   bool list_fields = false;
   uint16_t community_id_seed = 0;    // --community-id-seed
+  std::string tunnel_mode = "inner"; // --tunnel-mode
+  bool key_tunnel_id = false;        // --key-tunnel-id
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
 };

@@ -14,6 +14,8 @@ namespace flowprobe {
   X(rx_packets, "packets received from the port")                                      \
   X(rx_bytes, "captured bytes received")                                               \
   X(multiseg_packets, "packets spread over chained mbufs (linearised)")                \
+  X(tunnelled_packets, "packets whose flow is the inner one of a tunnel")              \
+  X(decap_failed, "tunnel packets whose inner packet did not decode (outer flow kept)") \
   X(records_enqueued, "flow records handed to the exporter ring")                      \
   X(records_ring_full, "flow records dropped because the exporter ring was full")
 

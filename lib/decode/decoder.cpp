@@ -294,7 +294,9 @@ inline void take_sll_mac(const uint8_t* addr, uint16_t hatype, unsigned halen,
 
 }  // namespace
 
-DecodeOutcome decode(const PacketView& pkt, DecodedPacket& out) noexcept {
+namespace {
+
+O decode_link(const PacketView& pkt, DecodedPacket& out) noexcept {
   out = DecodedPacket{};
   const uint8_t* p = pkt.bytes.data();
   const size_t n = pkt.bytes.size();
@@ -323,6 +325,198 @@ DecodeOutcome decode(const PacketView& pkt, DecodedPacket& out) noexcept {
       return decode_ethertype(p, n, kSll2Header, load_be16(p), out);
   }
   return O::other_link;
+}
+
+// ---------------------------------------------------------------- tunnels
+
+constexpr int kMaxTunnelDepth = 3;
+
+inline uint32_t load_be24(const uint8_t* p) { return uint32_t{p[0]} << 16 | uint32_t{p[1]} << 8 | p[2]; }
+
+// Decodes an inner Ethernet frame (VXLAN, Geneve, GRE bridging, ERSPAN). The inner MACs
+// replace the outer ones; its VLAN tags, when present, replace the outer tags.
+O decode_inner_ethernet(const uint8_t* p, size_t n, DecodedPacket& out) noexcept {
+  if (n < kEthHeader) return O::truncated_l2;
+  std::memcpy(out.dst_mac.data(), p, 6);
+  std::memcpy(out.src_mac.data(), p + 6, 6);
+  out.vlan_count = 0;
+  return decode_ethertype(p, n, kEthHeader, load_be16(p + 12), out);
+}
+
+// What follows a tunnel header, by EtherType (GRE and Geneve carry one).
+O decode_by_ethertype(uint16_t type, const uint8_t* p, size_t n, DecodedPacket& out) noexcept {
+  switch (type) {
+    case ethertype::ipv4: return decode_ip(p, n, 4, out);
+    case ethertype::ipv6: return decode_ip(p, n, 6, out);
+    case 0x6558: return decode_inner_ethernet(p, n, out);  // transparent Ethernet bridging
+    default: return O::other_ethertype;
+  }
+}
+
+// GRE (RFC 2784/2890), PPTP's enhanced GRE (RFC 2637) and ERSPAN I/II/III.
+O decode_gre(const uint8_t* p, size_t n, DecodedPacket& out, uint32_t& id) noexcept {
+  if (n < 4) return O::truncated_l2;
+  const uint16_t flags = load_be16(p);
+  const uint16_t proto = load_be16(p + 2);
+  const unsigned version = flags & 7;
+  size_t off = 4;
+  if (version == 0) {
+    if (flags & 0x8000) off += 4;  // checksum + reserved
+    if (flags & 0x2000) {           // key
+      if (n < off + 4) return O::truncated_l2;
+      id = load_be32(p + off);
+      off += 4;
+    }
+    if (flags & 0x1000) off += 4;  // sequence number
+  } else if (version == 1) {
+    if (n < off + 4) return O::truncated_l2;
+    id = load_be16(p + off + 2);    // PPTP call id
+    off += 4;
+    if (flags & 0x1000) off += 4;
+    if (flags & 0x0080) off += 4;  // acknowledgment
+  } else {
+    return O::other_ethertype;
+  }
+  if (n < off) return O::truncated_l2;
+  p += off;
+  n -= off;
+  switch (proto) {
+    case 0x880b: {  // PPP inside PPTP
+      size_t o = 0;
+      if (n >= 2 && p[0] == 0xff && p[1] == 0x03) o = 2;  // address/control
+      if (n < o + 1) return O::truncated_l2;
+      uint16_t ppp = p[o];
+      if (!(ppp & 1)) {  // two-byte protocol field
+        if (n < o + 2) return O::truncated_l2;
+        ppp = load_be16(p + o);
+        o += 2;
+      } else {
+        o += 1;
+      }
+      if (ppp == 0x0021) return decode_ip(p + o, n - o, 4, out);
+      if (ppp == 0x0057) return decode_ip(p + o, n - o, 6, out);
+      return O::pppoe;
+    }
+    case 0x88be:  // ERSPAN type II (sequence bit set), or type I (no ERSPAN header)
+      if (flags & 0x1000) {
+        if (n < 8) return O::truncated_l2;
+        id = load_be16(p) & 0x03ff;  // session id
+        return decode_inner_ethernet(p + 8, n - 8, out);
+      }
+      return decode_inner_ethernet(p, n, out);
+    case 0x22eb: {  // ERSPAN type III, with an optional 8-byte platform subheader
+      if (n < 12) return O::truncated_l2;
+      id = load_be16(p) & 0x03ff;
+      const size_t hl = (p[11] & 0x01) ? 20 : 12;
+      if (n < hl) return O::truncated_l2;
+      return decode_inner_ethernet(p + hl, n - hl, out);
+    }
+    default:
+      return decode_by_ethertype(proto, p, n, out);
+  }
+}
+
+// GTP-U G-PDU (3GPP TS 29.281): the TEID is the tunnel id, IP follows.
+O decode_gtpu(const uint8_t* p, size_t n, DecodedPacket& out, uint32_t& id) noexcept {
+  if (n < 8) return O::truncated_l2;
+  const uint8_t flags = p[0];
+  if ((flags >> 5) != 1 || !(flags & 0x10) || p[1] != 0xff) return O::other_ethertype;  // not a G-PDU
+  id = load_be32(p + 4);
+  size_t off = 8;
+  if (flags & 0x07) {
+    if (n < 12) return O::truncated_l2;
+    uint8_t next = p[11];
+    off = 12;
+    for (int i = 0; next != 0 && i < 8; ++i) {  // extension headers: length in 4-byte units
+      if (n < off + 1 || p[off] == 0) return O::truncated_l2;
+      const size_t len = size_t{p[off]} * 4;
+      if (n < off + len) return O::truncated_l2;
+      next = p[off + len - 1];
+      off += len;
+    }
+    if (next != 0) return O::other_ethertype;
+  }
+  if (n <= off) return O::truncated_l2;
+  return decode_ip(p + off, n - off, 0, out);
+}
+
+// Which tunnel, if any, `out` (a tracked outer packet) carries; decodes the inner packet
+// into `inner` and sets `id`. Returns false when the packet is no tunnel.
+bool decode_tunnel(const DecodedPacket& outer, DecodedPacket& inner, O& result, uint32_t& id) noexcept {
+  const uint8_t* p = outer.payload.data();
+  const size_t n = outer.payload.size();
+  auto begin = [&] {
+    // L2 identity carries over; everything from L3 on is the inner packet's.
+    inner = DecodedPacket{};
+    inner.src_mac = outer.src_mac;
+    inner.dst_mac = outer.dst_mac;
+    inner.vlan_outer = outer.vlan_outer;
+    inner.vlan_inner = outer.vlan_inner;
+    inner.vlan_count = outer.vlan_count;
+  };
+  switch (outer.l4_proto) {
+    case 4:   // IPv4 in IP
+    case 41:  // IPv6 in IP (6in4, 6in6)
+      begin();
+      result = decode_ip(p, n, outer.l4_proto == 4 ? 4 : 6, inner);
+      return true;
+    case 47:
+      begin();
+      result = decode_gre(p, n, inner, id);
+      return true;
+    case ipproto::udp: {
+      const auto port = [&](uint16_t x) { return outer.src_port == x || outer.dst_port == x; };
+      if (outer.dst_port == 4789 || outer.dst_port == 8472) {  // VXLAN (IANA, Linux legacy)
+        if (n < 8 || !(p[0] & 0x08)) return false;
+        begin();
+        id = load_be24(p + 4);
+        result = decode_inner_ethernet(p + 8, n - 8, inner);
+        return true;
+      }
+      if (outer.dst_port == 6081) {  // Geneve
+        if (n < 8 || (p[0] >> 6) != 0) return false;
+        const size_t hl = 8 + static_cast<size_t>(p[0] & 0x3f) * 4;
+        if (n < hl) return false;
+        begin();
+        id = load_be24(p + 4);
+        result = decode_by_ethertype(load_be16(p + 2), p + hl, n - hl, inner);
+        return true;
+      }
+      if (port(2152)) {  // GTP-U
+        begin();
+        result = decode_gtpu(p, n, inner, id);
+        return true;
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+DecodeOutcome decode(const PacketView& pkt, DecodedPacket& out, const DecodeOptions& options) noexcept {
+  O o = decode_link(pkt, out);
+  if (!options.decapsulate) return o;
+  // Follow tunnels while the inner packet decodes to a flow; a carrier whose inner
+  // packet is not one (malformed, ARP over VXLAN, a GTP control message) stays the
+  // outer flow, so no packet is ever lost to decapsulation.
+  for (int depth = 0; is_tracked(o) && depth < kMaxTunnelDepth; ++depth) {
+    DecodedPacket inner;
+    O inner_o;
+    uint32_t id = out.tunnel_id;
+    if (!decode_tunnel(out, inner, inner_o, id)) break;
+    if (!is_tracked(inner_o)) {
+      out.decap_failed = true;
+      break;
+    }
+    inner.tunnel_id = id;
+    inner.tunnel_depth = static_cast<uint8_t>(depth + 1);
+    out = inner;
+    o = inner_o;
+  }
+  return o;
 }
 
 }  // namespace flowprobe

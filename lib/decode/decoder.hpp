@@ -51,10 +51,21 @@ struct DecodedPacket {
 
   // L4 payload within the captured bytes, clipped to what the IP header covers.
   std::span<const uint8_t> payload;
+
+  // Tunnels: with decapsulation on, everything above describes the innermost packet.
+  uint32_t tunnel_id = 0;     // VXLAN/Geneve VNI, GTP-U TEID, GRE key, ERSPAN session, PPTP call id
+  uint8_t tunnel_depth = 0;   // tunnels removed (0 = not tunnelled)
+  bool decap_failed = false;  // a tunnel whose inner packet did not decode: the outer flow is kept
+};
+
+struct DecodeOptions {
+  // Report the innermost flow of IP-in-IP, GRE (incl. ERSPAN, PPTP), VXLAN, Geneve and
+  // GTP-U; false keeps the outer (carrier) flow.
+  bool decapsulate = true;
 };
 
 // Decodes `pkt`; on DecodeOutcome::ipv4/ipv6 every field above is valid.
 // Other outcomes leave `out` partially filled and must not be used for flow tracking.
-DecodeOutcome decode(const PacketView& pkt, DecodedPacket& out) noexcept;
+DecodeOutcome decode(const PacketView& pkt, DecodedPacket& out, const DecodeOptions& options = {}) noexcept;
 
 }  // namespace flowprobe

@@ -132,6 +132,8 @@ constexpr FieldDef kFields[] = {
        CommunityIdText buf;
        w.value_raw_string(community_id(r, buf, c.community_id_seed));
      }},
+    {"UPSTREAM_TUNNEL_ID", kNtopPen, 106, JsonType::number, {}, "outer tunnel id: VXLAN/Geneve VNI, GTP-U TEID, GRE key",
+     [](const R& r, const C&, W& w) { w.value_uint(r.tunnel_id); }},
     {"CLIENT_TCP_FLAGS", kNtopPen, 78, JsonType::number, {}, "OR of the client's TCP flags",
      [](const R& r, const C&, W& w) { w.value_uint(r.client_tcp_flags); }},
     {"SERVER_TCP_FLAGS", kNtopPen, 79, JsonType::number, {}, "OR of the server's TCP flags",

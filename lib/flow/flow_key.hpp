@@ -28,7 +28,7 @@ static_assert(sizeof(FlowKey) == 48, "FlowKey is hashed and compared as raw byte
 enum class KeySide : uint8_t { lo = 0, hi = 1 };
 
 // Builds the key of a decoded packet and reports which side sent it.
-inline FlowKey make_flow_key(const DecodedPacket& p, KeySide& sender) noexcept {
+inline FlowKey make_flow_key(const DecodedPacket& p, KeySide& sender, bool key_tunnel_id = false) noexcept {
   FlowKey k;
   const int c = std::memcmp(p.src_ip.data(), p.dst_ip.data(), 16);
   const bool src_first = c < 0 || (c == 0 && p.src_port <= p.dst_port);
@@ -43,6 +43,7 @@ inline FlowKey make_flow_key(const DecodedPacket& p, KeySide& sender) noexcept {
   k.vlan_inner = p.vlan_inner;
   k.proto = p.l4_proto;
   k.ip_version = p.ip_version;
+  if (key_tunnel_id) k.tunnel_id = p.tunnel_id;
   return k;
 }
 

@@ -69,6 +69,9 @@ struct FlowRecord {
   uint16_t max_ip_len = 0;
   uint16_t input_port = 0;           // DPDK port id the flow was seen on
   uint16_t rx_core = 0;              // index of the RX core that owned the flow
+  uint32_t tunnel_id = 0;            // UPSTREAM_TUNNEL_ID: VNI, TEID, GRE key of the outer tunnel
+  uint8_t tunnel_depth = 0;          // tunnels removed to reach this flow
+  uint8_t reserved1[3] = {};
   uint64_t in_bytes = 0;             // IP bytes (header + payload) client->server
   uint64_t in_pkts = 0;
   uint64_t out_bytes = 0;

@@ -41,11 +41,13 @@ struct FlowTable::Entry {
   uint16_t min_len;
   uint16_t max_len;
   uint16_t port;
+  uint8_t tunnel_depth;
+  uint32_t tunnel_id;
 };
-static_assert(sizeof(FlowKey) + 64 <= 160, "keep the entry within a few cache lines");
 
 FlowTable::FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t rx_core)
     : config_(config), sink_(sink), rx_core_(rx_core) {
+  static_assert(sizeof(Entry) <= 160, "the entry plus its index slots must stay within 192 bytes per flow");
   if (config_.max_flows == 0 || config_.max_flows >= kNil / 2)
     throw std::invalid_argument("flow table capacity must be between 1 and 2^31");
   pool_ = std::make_unique<Entry[]>(config_.max_flows);
@@ -126,6 +128,8 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t hash, KeySide sender, co
   e.min_len = UINT16_MAX;
   e.max_len = 0;
   e.port = port;
+  e.tunnel_id = pkt.tunnel_id;
+  e.tunnel_depth = pkt.tunnel_depth;
 
   for (uint64_t i = hash & slot_mask_;; i = (i + 1) & slot_mask_) {
     if (slots_[i].ref == 0) {
@@ -191,6 +195,8 @@ void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
   r.end_cause = cause;
   r.input_port = e.port;
   r.rx_core = rx_core_;
+  r.tunnel_id = e.tunnel_id;
+  r.tunnel_depth = e.tunnel_depth;
   r.in_bytes = e.bytes[c];
   r.in_pkts = e.pkts[c];
   r.out_bytes = e.bytes[sv];
@@ -208,7 +214,7 @@ void FlowTable::end_flow(uint32_t idx, FlowEndCause cause) noexcept {
 
 void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept {
   KeySide sender;
-  const FlowKey key = make_flow_key(pkt, sender);
+  const FlowKey key = make_flow_key(pkt, sender, config_.key_tunnel_id);
   const uint64_t hash = hash_flow_key(key);
   const bool is_tcp = pkt.l4_proto == ipproto::tcp;
   const bool pure_syn = is_tcp && (pkt.tcp_flags & (tcpflag::syn | tcpflag::ack)) == tcpflag::syn;

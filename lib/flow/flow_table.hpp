@@ -22,6 +22,8 @@ struct FlowTableConfig {
   // After FIN from both sides or an RST, a flow stays this long to absorb the last
   // ACK or repeated RSTs instead of opening a one-packet flow for them.
   uint64_t tcp_close_linger_ns = 1 * kNsPerSec;
+  // Keep flows of different tunnels apart (overlapping inner address spaces).
+  bool key_tunnel_id = false;
 };
 
 // Receives finished flows (the RX loop forwards them to its ring).

@@ -143,6 +143,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.offline = config.input.offline;
         wc.expected_packets = config.input.kind == InputSpec::Kind::pcap_file ? config.input.expected_packets : 0;
         wc.flow = config.flow;
+        wc.decode = config.decode;
         workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running));
       }
     }

@@ -19,6 +19,7 @@ struct ProbeConfig {
   InputSpec input;
   std::vector<std::string> eal_extra;  // user's pass-through EAL arguments
   FlowTableConfig flow;
+  DecodeOptions decode;
   uint32_t ring_size = 65536;          // records per RX->exporter ring
   ExportContext export_context;        // seeds for values computed at export (Community ID seed)
   bool verbose = false;

@@ -131,8 +131,10 @@ int RxWorker::run() {
         table_.expire(now_ns);
       }
 
-      const DecodeOutcome o = decode(pv, dp);
+      const DecodeOutcome o = decode(pv, dp, config_.decode);
       ++counters_.decode[static_cast<std::size_t>(o)];
+      counters_.tunnelled_packets += dp.tunnel_depth != 0;
+      counters_.decap_failed += dp.decap_failed;
       if (is_tracked(o)) table_.on_packet(dp, pv.ts_ns, config_.port);
     }
     rte_pktmbuf_free_bulk(bufs, n);

@@ -22,6 +22,7 @@ struct RxWorkerConfig {
   bool offline = false;            // file input: wait for ring space instead of dropping
   uint64_t expected_packets = 0;   // offline: stop once this many were consumed
   FlowTableConfig flow;
+  DecodeOptions decode;
 };
 
 class RxWorker final : public RecordSink {

@@ -26,6 +26,7 @@ namespace {
 
 using flowprobe::decode;
 using flowprobe::DecodedPacket;
+using flowprobe::DecodeOptions;
 using flowprobe::LinkType;
 using flowprobe::PacketView;
 using O = flowprobe::DecodeOutcome;
@@ -227,9 +228,12 @@ void dirty(DecodedPacket& d) {
   d.icmp_type = d.icmp_code = 0xee;
   static const uint8_t junk[3] = {1, 2, 3};
   d.payload = junk;
+  d.tunnel_id = 0xeeeeeeee;
+  d.tunnel_depth = 9;
+  d.decap_failed = true;
 }
 
-Result run(const Bytes& b, LinkType link = LinkType::ethernet) {
+Result run(const Bytes& b, LinkType link = LinkType::ethernet, DecodeOptions options = {}) {
   Result r;
   r.size = b.size();
   r.buf.reset(new uint8_t[b.size()]);
@@ -238,7 +242,7 @@ Result run(const Bytes& b, LinkType link = LinkType::ethernet) {
   pv.bytes = {r.buf.get(), b.size()};
   pv.link = link;
   dirty(r.d);
-  r.outcome = decode(pv, r.d);
+  r.outcome = decode(pv, r.d, options);
   return r;
 }
 
@@ -835,3 +839,136 @@ TEST(Decode, RandomMutationsStayInBounds) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- tunnels
+
+namespace {
+
+// The inner packet every tunnel test carries: 10.1.1.1:40000 -> 10.2.2.2:80, TCP SYN.
+Bytes inner_ipv4_tcp() {
+  Ipv4 h;
+  h.src = {10, 1, 1, 1};
+  h.dst = {10, 2, 2, 2};
+  Tcp t;
+  t.sport = 40000;
+  t.dport = 80;
+  t.flags = tcpflag::syn;
+  return cat({ipv4(h, 20), tcp(t)});
+}
+
+Bytes outer_ipv4(uint8_t proto, const Bytes& l4) {
+  Ipv4 h;
+  h.proto = proto;
+  return cat({eth(0x0800), ipv4(h, l4.size()), l4});
+}
+
+Bytes outer_udp(uint16_t dport, const Bytes& payload) {
+  return outer_ipv4(ipproto::udp, cat({udp(55555, dport, payload.size()), payload}));
+}
+
+void expect_inner(const Result& r, uint32_t tunnel_id) {
+  ASSERT_EQ(r.outcome, O::ipv4);
+  EXPECT_EQ(r.d.src_ip, v4addr({10, 1, 1, 1}));
+  EXPECT_EQ(r.d.dst_ip, v4addr({10, 2, 2, 2}));
+  EXPECT_EQ(r.d.l4_proto, ipproto::tcp);
+  EXPECT_EQ(r.d.src_port, 40000);
+  EXPECT_EQ(r.d.dst_port, 80);
+  EXPECT_EQ(r.d.ip_bytes, 40u) << "the inner packet's IP bytes";
+  EXPECT_EQ(r.d.tunnel_id, tunnel_id);
+  EXPECT_EQ(r.d.tunnel_depth, 1);
+  EXPECT_FALSE(r.d.decap_failed);
+  EXPECT_TRUE(r.payload_inside());
+}
+
+Bytes inner_eth(const Bytes& ip) {
+  return cat({Bytes{0x02, 0, 0, 0, 0, 0xb2, 0x02, 0, 0, 0, 0, 0xb1, 0x08, 0x00}, ip});
+}
+
+}  // namespace
+
+TEST(Tunnel, IpInIp) { expect_inner(run(outer_ipv4(4, inner_ipv4_tcp())), 0); }
+
+TEST(Tunnel, SixInFour) {
+  Ipv6 h;
+  h.next = ipproto::udp;
+  const Result r = run(outer_ipv4(41, cat({ipv6(h, 8), udp(1, 2, 0)})));
+  ASSERT_EQ(r.outcome, O::ipv6);
+  EXPECT_EQ(r.d.l4_proto, ipproto::udp);
+  EXPECT_EQ(r.d.tunnel_depth, 1);
+}
+
+TEST(Tunnel, GreWithKey) {
+  const Bytes gre = cat({Bytes{0x20, 0x00, 0x08, 0x00}, Bytes{0x00, 0x00, 0x01, 0x2c}});
+  expect_inner(run(outer_ipv4(47, cat({gre, inner_ipv4_tcp()}))), 300);
+}
+
+TEST(Tunnel, GreTransparentEthernetTakesInnerMacs) {
+  const Result r = run(outer_ipv4(47, cat({Bytes{0x00, 0x00, 0x65, 0x58}, inner_eth(inner_ipv4_tcp())})));
+  expect_inner(r, 0);
+  EXPECT_EQ(r.d.src_mac[5], 0xb1);
+  EXPECT_EQ(r.d.dst_mac[5], 0xb2);
+}
+
+TEST(Tunnel, ErspanTypeTwo) {
+  const Bytes gre = Bytes{0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 1};            // S bit, sequence
+  const Bytes erspan = Bytes{0x10, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};  // version 1, session 7
+  expect_inner(run(outer_ipv4(47, cat({gre, erspan, inner_eth(inner_ipv4_tcp())}))), 7);
+}
+
+TEST(Tunnel, PptpEnhancedGre) {
+  const Bytes gre = Bytes{0x30, 0x01, 0x88, 0x0b, 0x00, 0x2c, 0x00, 0x09, 0, 0, 0, 1};  // K+S, v1, call 9
+  expect_inner(run(outer_ipv4(47, cat({gre, Bytes{0xff, 0x03, 0x00, 0x21}, inner_ipv4_tcp()}))), 9);
+}
+
+TEST(Tunnel, Vxlan) {
+  const Bytes vx = Bytes{0x08, 0, 0, 0, 0x00, 0x30, 0x39, 0x00};  // VNI 12345
+  expect_inner(run(outer_udp(4789, cat({vx, inner_eth(inner_ipv4_tcp())}))), 12345);
+}
+
+TEST(Tunnel, Geneve) {
+  const Bytes gv = Bytes{0x01, 0x00, 0x65, 0x58, 0x00, 0x00, 0x2a, 0x00, 1, 2, 3, 4};  // 4 bytes of options, VNI 42
+  expect_inner(run(outer_udp(6081, cat({gv, inner_eth(inner_ipv4_tcp())}))), 42);
+}
+
+TEST(Tunnel, GtpU) {
+  const Bytes inner = inner_ipv4_tcp();
+  Bytes gtp = {0x30, 0xff};
+  put16(gtp, static_cast<uint16_t>(inner.size()));
+  put32(gtp, 0xdeadbeef);
+  expect_inner(run(outer_udp(2152, cat({gtp, inner}))), 0xdeadbeef);
+  // With a sequence number and one extension header (PDU session container).
+  Bytes ext = {0x34, 0xff};
+  put16(ext, static_cast<uint16_t>(inner.size() + 8));
+  put32(ext, 7);
+  ext.insert(ext.end(), {0x00, 0x01, 0x00, 0x85, 0x01, 0x10, 0x09, 0x00});
+  expect_inner(run(outer_udp(2152, cat({ext, inner}))), 7);
+}
+
+TEST(Tunnel, OuterFlowKeptWhenTheInnerPacketIsNotAFlow) {
+  // A GTP echo request (not a G-PDU), and a VXLAN frame carrying ARP.
+  const Result echo = run(outer_udp(2152, Bytes{0x32, 0x01, 0x00, 0x04, 0, 0, 0, 0, 0, 1, 0, 0}));
+  EXPECT_EQ(echo.outcome, O::ipv4);
+  EXPECT_EQ(echo.d.dst_port, 2152);
+  EXPECT_EQ(echo.d.tunnel_depth, 0);
+  const Result arp = run(outer_udp(4789, cat({Bytes{0x08, 0, 0, 0, 0, 0, 1, 0},
+                                              Bytes{0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x06}, zeros(28)})));
+  EXPECT_EQ(arp.outcome, O::ipv4);
+  EXPECT_EQ(arp.d.dst_port, 4789);
+  EXPECT_TRUE(arp.d.decap_failed);
+}
+
+TEST(Tunnel, TruncatedInnerPacketsNeverReadPastTheSpan) {
+  const Bytes vx = cat({Bytes{0x08, 0, 0, 0, 0x00, 0x30, 0x39, 0x00}, inner_eth(inner_ipv4_tcp())});
+  const Bytes full = outer_udp(4789, vx);
+  for (std::size_t n = 0; n <= full.size(); ++n) {
+    const Result r = run(prefix(full, n));
+    EXPECT_TRUE(r.payload_inside()) << n;
+  }
+}
+
+TEST(Tunnel, DecapsulationCanBeTurnedOff) {
+  const Result r = run(outer_ipv4(4, inner_ipv4_tcp()), LinkType::ethernet, DecodeOptions{.decapsulate = false});
+  ASSERT_EQ(r.outcome, O::ipv4);
+  EXPECT_EQ(r.d.l4_proto, 4);
+  EXPECT_EQ(r.d.tunnel_depth, 0);
+}
