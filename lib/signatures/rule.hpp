@@ -1,0 +1,176 @@
+#pragma once
+// The parsed form of one Suricata-syntax rule. Plain data: the parser fills it, the
+// compiler (signature_engine.cpp) reads it and adds the Hyperscan ids. Nothing here
+// is touched on the packet path except through const references.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flowprobe::sig {
+
+// Application protocol of a flow as the signature engine names it. The caller (nDPI /
+// dissectors) sets FlowContext::app_proto; `alert http …` rules need it.
+enum class AppProto : uint8_t { unknown = 0, http, dns, tls, ftp, smtp, ssh, smb };
+inline constexpr int kAppProtoCount = 8;
+std::string_view app_proto_name(AppProto p);  // "http", …; "" for unknown
+
+// What a content/pcre inspects. `payload` is the L4 payload (TCP: each segment and the
+// reassembled stream); the others are filled by dissectors, one span per transaction.
+enum class BufferKind : uint8_t {
+  payload = 0,
+  http_uri, http_raw_uri, http_method, http_host, http_raw_host, http_user_agent, http_header,
+  http_raw_header, http_cookie, http_client_body, http_file_data, http_stat_code, http_stat_msg,
+  http_header_names, http_content_type, http_content_len, http_referer, http_accept,
+  http_accept_enc, http_accept_lang, http_connection, http_protocol, http_start,
+  http_request_line, http_response_line,
+  dns_query,
+  tls_sni, tls_cert_subject, tls_cert_issuer, tls_cert_serial,
+  count
+};
+inline constexpr int kBufferKindCount = static_cast<int>(BufferKind::count);
+
+struct BufferInfo {
+  BufferKind kind;
+  std::string_view name;      // also the Suricata 5+ sticky buffer keyword
+  std::string_view modifier;  // Suricata 4 content modifier, applies to the content before ("" when none)
+  std::string_view sticky2;   // Suricata 4 sticky spelling, applies to what follows ("" when none)
+  AppProto proto;             // the protocol whose dissector fills it
+  char pcre_flag;             // pcre modifier letter selecting it (0 when none)
+};
+// Indexed by BufferKind.
+const BufferInfo& buffer_info(BufferKind k);
+
+enum class Action : uint8_t { alert = 0, drop, reject, pass };
+
+// One address or network, possibly negated. IPv4 sits in the first 4 bytes.
+struct IpNet {
+  std::array<uint8_t, 16> addr{};
+  uint8_t bits = 0;      // prefix length
+  uint8_t version = 4;
+  bool negated = false;
+};
+// Matches when (no positive entry, or one positive entry matches) and no negated entry
+// matches: how Suricata reads "[10.0.0.0/8,!10.1.2.3]" once negations are distributed.
+struct AddrList {
+  bool any = true;
+  std::vector<IpNet> nets;
+  bool matches(const uint8_t* ip, uint8_t version) const noexcept;
+};
+
+struct PortRange {
+  uint16_t lo = 0, hi = 65535;
+  bool negated = false;
+};
+struct PortList {
+  bool any = true;
+  std::vector<PortRange> ranges;
+  bool matches(uint16_t port) const noexcept;
+};
+
+// "N", "<N", ">N", "<=N", ">=N", "!N", "A<>B" (exclusive, as Suricata's dsize/urilen), "A-B" (bsize, inclusive).
+struct NumRange {
+  enum class Op : uint8_t { eq, ne, lt, le, gt, ge, between } op = Op::eq;
+  uint64_t a = 0, b = 0;
+  bool test(uint64_t v) const noexcept;
+};
+
+enum class ItemType : uint8_t { content, pcre, byte_test, byte_jump, isdataat, bsize };
+
+// One inspection step on a buffer, evaluated in rule order with a cursor (the end of
+// the previous match) so that distance/within/relative work as in Suricata.
+struct Item {
+  ItemType type = ItemType::content;
+  bool negated = false;
+  bool relative = false;     // distance/within, pcre R, byte_* relative, isdataat relative
+  // content
+  bool nocase = false;
+  bool has_offset = false, has_depth = false, has_distance = false, has_within = false;
+  bool startswith = false, endswith = false;
+  bool fast_pattern = false;
+  int32_t offset = 0, depth = 0, distance = 0, within = 0;
+  std::string pattern;       // raw bytes; lower-cased when nocase
+  // pcre: index into SignatureEngine's pcre databases
+  uint32_t pcre_index = 0;
+  // byte_test / byte_jump
+  uint8_t nbytes = 0;
+  bool little_endian = false;
+  bool string = false;
+  uint8_t base = 10;
+  char op = '=';             // byte_test: < > = & ^ (<= >= as l g)
+  uint64_t value = 0;
+  uint64_t bitmask = 0;
+  int32_t multiplier = 1;
+  int32_t post_offset = 0;
+  bool align = false;
+  bool from_beginning = false;
+  bool from_end = false;
+  // isdataat (value in `offset`) / bsize
+  NumRange range;
+};
+
+struct BufferSpec {
+  BufferKind kind = BufferKind::payload;
+  std::vector<Item> items;
+};
+
+struct FlowbitOp {
+  enum class Cmd : uint8_t { set, unset, toggle, isset, isnotset } cmd = Cmd::set;
+  std::vector<uint16_t> bits;  // ids into SignatureEngine's flowbit names
+  bool any_of = false;         // "a|b": isset if any is set / isnotset if any is not set
+};
+
+struct Threshold {
+  enum class Type : uint8_t { limit, threshold, both, detection_filter } type = Type::limit;
+  enum class Track : uint8_t { by_src, by_dst, by_rule, by_both } track = Track::by_src;
+  uint32_t count = 1;
+  uint32_t seconds = 60;
+};
+
+// Which of a TCP flow's data a payload rule reads (header protocol tcp-pkt / tcp-stream,
+// dsize, flow:no_stream/only_stream).
+enum class StreamUse : uint8_t { both = 0, packet_only, stream_only };
+
+enum class L4 : uint8_t { ip = 0, tcp, udp, icmp };
+
+struct Rule {
+  // identity and output
+  uint32_t sid = 0, gid = 1, rev = 0;
+  std::string msg;
+  int16_t class_index = -1;  // into SignatureEngine::classifications(); -1 none
+  uint8_t priority = 3;      // severity in eve: rule priority, else the classtype's
+  Action action = Action::alert;
+  std::string file;
+  uint32_t line = 0;
+
+  // header
+  L4 l4 = L4::ip;
+  AppProto app = AppProto::unknown;  // app-layer protocol named in the header
+  StreamUse stream = StreamUse::both;
+  AddrList src, dst;
+  PortList sport, dport;
+  bool bidirectional = false;
+
+  // per-packet conditions
+  uint8_t flow_dir = 0;         // 0 any, 1 to_server, 2 to_client
+  int8_t established = -1;      // -1 any, 1 established, 0 not_established
+  std::optional<NumRange> dsize;
+  bool has_flags = false;
+  uint8_t flags_set = 0, flags_mask = 0;  // TCP: (flags & mask) == set, after the ignore mask
+  char flags_mode = 0;                    // 0 exact, '+' all these and any other, '*' any of, '!' none of
+  std::optional<NumRange> itype, icode;
+
+  std::vector<BufferSpec> buffers;  // in order of first use
+  std::vector<FlowbitOp> flowbit_conds, flowbit_actions;
+  bool noalert = false;
+  std::optional<Threshold> threshold;
+  bool ip_only = false;  // nothing but header: Suricata alerts once per flow direction
+
+  // set by the compiler: the literal that prefilters the rule, or none (checked on every scan)
+  int prefilter_buffer = -1;  // index into buffers
+  int prefilter_item = -1;    // index into buffers[prefilter_buffer].items
+};
+
+}  // namespace flowprobe::sig

@@ -1,0 +1,1121 @@
+#include "signatures/rule_parser.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include <hs/hs_compile.h>
+
+namespace flowprobe::sig {
+
+namespace {
+
+constexpr std::array<BufferInfo, kBufferKindCount> kBuffers{{
+    // name (sticky buffer), Suricata 4 content modifier, Suricata 4 sticky spelling
+    {BufferKind::payload, "payload", "", "", AppProto::unknown, 0},
+    {BufferKind::http_uri, "http.uri", "http_uri", "", AppProto::http, 'U'},
+    {BufferKind::http_raw_uri, "http.uri.raw", "http_raw_uri", "", AppProto::http, 'I'},
+    {BufferKind::http_method, "http.method", "http_method", "", AppProto::http, 'M'},
+    {BufferKind::http_host, "http.host", "http_host", "", AppProto::http, 'W'},
+    {BufferKind::http_raw_host, "http.host.raw", "http_raw_host", "", AppProto::http, 'Z'},
+    {BufferKind::http_user_agent, "http.user_agent", "http_user_agent", "", AppProto::http, 'V'},
+    {BufferKind::http_header, "http.header", "http_header", "", AppProto::http, 'H'},
+    {BufferKind::http_raw_header, "http.header.raw", "http_raw_header", "", AppProto::http, 'D'},
+    {BufferKind::http_cookie, "http.cookie", "http_cookie", "", AppProto::http, 'C'},
+    {BufferKind::http_client_body, "http.request_body", "http_client_body", "", AppProto::http, 'P'},
+    {BufferKind::http_file_data, "file.data", "http_server_body", "file_data", AppProto::unknown, 'Q'},
+    {BufferKind::http_stat_code, "http.stat_code", "http_stat_code", "", AppProto::http, 'S'},
+    {BufferKind::http_stat_msg, "http.stat_msg", "http_stat_msg", "", AppProto::http, 'Y'},
+    {BufferKind::http_header_names, "http.header_names", "", "http_header_names", AppProto::http, 0},
+    {BufferKind::http_content_type, "http.content_type", "", "http_content_type", AppProto::http, 0},
+    {BufferKind::http_content_len, "http.content_len", "", "http_content_len", AppProto::http, 0},
+    {BufferKind::http_referer, "http.referer", "", "http_referer", AppProto::http, 0},
+    {BufferKind::http_accept, "http.accept", "", "http_accept", AppProto::http, 0},
+    {BufferKind::http_accept_enc, "http.accept_enc", "", "http_accept_enc", AppProto::http, 0},
+    {BufferKind::http_accept_lang, "http.accept_lang", "", "http_accept_lang", AppProto::http, 0},
+    {BufferKind::http_connection, "http.connection", "", "http_connection", AppProto::http, 0},
+    {BufferKind::http_protocol, "http.protocol", "", "http_protocol", AppProto::http, 0},
+    {BufferKind::http_start, "http.start", "", "http_start", AppProto::http, 0},
+    {BufferKind::http_request_line, "http.request_line", "", "http_request_line", AppProto::http, 0},
+    {BufferKind::http_response_line, "http.response_line", "", "http_response_line", AppProto::http, 0},
+    {BufferKind::dns_query, "dns.query", "", "dns_query", AppProto::dns, 0},
+    {BufferKind::tls_sni, "tls.sni", "", "tls_sni", AppProto::tls, 0},
+    {BufferKind::tls_cert_subject, "tls.cert_subject", "", "tls_cert_subject", AppProto::tls, 0},
+    {BufferKind::tls_cert_issuer, "tls.cert_issuer", "", "tls_cert_issuer", AppProto::tls, 0},
+    {BufferKind::tls_cert_serial, "tls.cert_serial", "", "tls_cert_serial", AppProto::tls, 0},
+}};
+
+constexpr bool buffers_in_enum_order() {
+  for (int i = 0; i < kBufferKindCount; ++i)
+    if (static_cast<int>(kBuffers[static_cast<std::size_t>(i)].kind) != i) return false;
+  return true;
+}
+static_assert(buffers_in_enum_order(), "kBuffers is indexed by BufferKind");
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool parse_i64(std::string_view s, int64_t lo, int64_t hi, int64_t& out) {
+  s = trim(s);
+  if (s.empty()) return false;
+  int base = 10;
+  bool neg = false;
+  if (s.front() == '-') { neg = true; s.remove_prefix(1); }
+  else if (s.front() == '+') s.remove_prefix(1);
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { base = 16; s.remove_prefix(2); }
+  uint64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
+  if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
+  const int64_t sv = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  if (sv < lo || sv > hi) return false;
+  out = sv;
+  return true;
+}
+
+template <typename T>
+bool parse_num(std::string_view s, int64_t lo, int64_t hi, T& out) {
+  int64_t v;
+  if (!parse_i64(s, lo, hi, v)) return false;
+  out = static_cast<T>(v);
+  return true;
+}
+
+// Splits on `sep` at bracket depth 0.
+std::vector<std::string_view> split_top(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  int depth = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '[') ++depth;
+    else if (s[i] == ']') --depth;
+    else if (s[i] == sep && depth == 0) {
+      out.push_back(trim(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  out.push_back(trim(s.substr(start)));
+  return out;
+}
+
+std::vector<std::string_view> split_plain(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      out.push_back(trim(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+bool fail(RuleError& e, std::string reason, std::string_view detail = {}) {
+  e.reason = std::move(reason);
+  e.detail = std::string(detail);
+  return false;
+}
+
+// ---- addresses and ports ---------------------------------------------------------
+
+constexpr int kMaxVarDepth = 16;
+
+bool parse_addr(std::string_view s, const RuleVars& vars, bool neg, int depth, std::vector<IpNet>& out,
+                RuleError& err) {
+  s = trim(s);
+  if (depth > kMaxVarDepth) return fail(err, "malformed address", "variables nest too deep (a loop?)");
+  if (s.empty()) return fail(err, "malformed address", "empty address");
+  if (auto parts = split_top(s, ','); parts.size() > 1) {  // a list without brackets
+    for (auto part : parts)
+      if (!parse_addr(part, vars, neg, depth + 1, out, err)) return false;
+    return true;
+  }
+  if (s.front() == '!') return parse_addr(s.substr(1), vars, !neg, depth + 1, out, err);
+  if (s.front() == '[') {
+    if (s.back() != ']') return fail(err, "malformed address", s);
+    for (auto part : split_top(s.substr(1, s.size() - 2), ','))
+      if (!parse_addr(part, vars, neg, depth + 1, out, err)) return false;
+    return true;
+  }
+  if (s.front() == '$') {
+    auto it = vars.find(s.substr(1));
+    if (it == vars.end()) return fail(err, "undefined variable", s);
+    return parse_addr(it->second, vars, neg, depth + 1, out, err);
+  }
+  if (s == "any") {
+    if (neg) return fail(err, "malformed address", "negated 'any' matches nothing");
+    IpNet v4, v6;
+    v4.version = 4;
+    v6.version = 6;
+    out.push_back(v4);
+    out.push_back(v6);
+    return true;
+  }
+  IpNet net;
+  net.negated = neg;
+  std::string text(s);
+  std::string prefix;
+  if (auto slash = text.find('/'); slash != std::string::npos) {
+    prefix = text.substr(slash + 1);
+    text.resize(slash);
+  }
+  if (text.find(':') != std::string::npos) {
+    in6_addr a6;
+    if (inet_pton(AF_INET6, text.c_str(), &a6) != 1) return fail(err, "malformed address", s);
+    std::memcpy(net.addr.data(), &a6, 16);
+    net.version = 6;
+    net.bits = 128;
+  } else {
+    in_addr a4;
+    if (inet_pton(AF_INET, text.c_str(), &a4) != 1) return fail(err, "malformed address", s);
+    std::memcpy(net.addr.data(), &a4, 4);
+    net.version = 4;
+    net.bits = 32;
+  }
+  if (!prefix.empty()) {
+    int bits;
+    if (net.version == 4 && prefix.find('.') != std::string::npos) {
+      in_addr m;
+      if (inet_pton(AF_INET, prefix.c_str(), &m) != 1) return fail(err, "malformed address", s);
+      bits = __builtin_popcount(m.s_addr);
+    } else if (!parse_num(prefix, 0, net.version == 4 ? 32 : 128, bits)) {
+      return fail(err, "malformed address", s);
+    }
+    net.bits = static_cast<uint8_t>(bits);
+  }
+  out.push_back(net);
+  return true;
+}
+
+bool parse_port(std::string_view s, const RuleVars& vars, bool neg, int depth, std::vector<PortRange>& out,
+                bool& saw_any, RuleError& err) {
+  s = trim(s);
+  if (depth > kMaxVarDepth) return fail(err, "malformed port", "variables nest too deep (a loop?)");
+  if (s.empty()) return fail(err, "malformed port", "empty port");
+  if (auto parts = split_top(s, ','); parts.size() > 1) {  // "5800,!445": a list without brackets
+    for (auto part : parts)
+      if (!parse_port(part, vars, neg, depth + 1, out, saw_any, err)) return false;
+    return true;
+  }
+  if (s.front() == '!') return parse_port(s.substr(1), vars, !neg, depth + 1, out, saw_any, err);
+  if (s.front() == '[') {
+    if (s.back() != ']') return fail(err, "malformed port", s);
+    for (auto part : split_top(s.substr(1, s.size() - 2), ','))
+      if (!parse_port(part, vars, neg, depth + 1, out, saw_any, err)) return false;
+    return true;
+  }
+  if (s.front() == '$') {
+    auto it = vars.find(s.substr(1));
+    if (it == vars.end()) return fail(err, "undefined variable", s);
+    return parse_port(it->second, vars, neg, depth + 1, out, saw_any, err);
+  }
+  PortRange r;
+  r.negated = neg;
+  if (s == "any") {
+    if (neg) return fail(err, "malformed port", "negated 'any' matches nothing");
+    saw_any = true;
+    out.push_back(r);
+    return true;
+  }
+  if (auto colon = s.find(':'); colon != std::string_view::npos) {
+    auto lo = trim(s.substr(0, colon)), hi = trim(s.substr(colon + 1));
+    if ((!lo.empty() && !parse_num(lo, 0, 65535, r.lo)) || (!hi.empty() && !parse_num(hi, 0, 65535, r.hi)) ||
+        r.lo > r.hi)
+      return fail(err, "malformed port", s);
+  } else {
+    if (!parse_num(s, 0, 65535, r.lo)) return fail(err, "malformed port", s);
+    r.hi = r.lo;
+  }
+  out.push_back(r);
+  return true;
+}
+
+bool parse_addr_list(std::string_view s, const RuleVars& vars, AddrList& out, RuleError& err) {
+  if (trim(s) == "any") { out.any = true; return true; }
+  out.any = false;
+  return parse_addr(s, vars, false, 0, out.nets, err);
+}
+
+bool parse_port_list(std::string_view s, const RuleVars& vars, PortList& out, RuleError& err) {
+  if (trim(s) == "any") { out.any = true; return true; }
+  out.any = false;
+  bool saw_any = false;
+  return parse_port(s, vars, false, 0, out.ranges, saw_any, err);
+}
+
+// ---- option values ---------------------------------------------------------------
+
+// Strips the quotes of a value, and a leading '!' into `negated`.
+bool unquote(std::string_view v, bool& negated, std::string_view& inner) {
+  v = trim(v);
+  negated = false;
+  if (!v.empty() && v.front() == '!') { negated = true; v = trim(v.substr(1)); }
+  if (v.size() < 2 || v.front() != '"' || v.back() != '"') return false;
+  inner = v.substr(1, v.size() - 2);
+  return true;
+}
+
+// msg and similar: remove the backslash of \" \\ \; \:
+std::string unescape_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) ++i;
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+bool parse_range(std::string_view v, NumRange& r, bool dash_range, uint64_t max) {
+  v = trim(v);
+  auto num = [&](std::string_view s, uint64_t& out) {
+    int64_t x;
+    if (!parse_i64(s, 0, static_cast<int64_t>(max), x)) return false;
+    out = static_cast<uint64_t>(x);
+    return true;
+  };
+  if (auto p = v.find("<>"); p != std::string_view::npos) {
+    r.op = NumRange::Op::between;
+    return num(v.substr(0, p), r.a) && num(v.substr(p + 2), r.b) && r.a < r.b;
+  }
+  if (v.starts_with("<=")) { r.op = NumRange::Op::le; return num(v.substr(2), r.a); }
+  if (v.starts_with(">=")) { r.op = NumRange::Op::ge; return num(v.substr(2), r.a); }
+  if (v.starts_with("<")) { r.op = NumRange::Op::lt; return num(v.substr(1), r.a); }
+  if (v.starts_with(">")) { r.op = NumRange::Op::gt; return num(v.substr(1), r.a); }
+  if (v.starts_with("!")) { r.op = NumRange::Op::ne; return num(v.substr(1), r.a); }
+  if (auto p = v.find('-'); dash_range && p != std::string_view::npos && p > 0) {
+    // inclusive "A-B": stored as the exclusive A-1<>B+1
+    uint64_t a, b;
+    if (!num(v.substr(0, p), a) || !num(v.substr(p + 1), b) || a > b) return false;
+    r.op = NumRange::Op::between;
+    r.a = a == 0 ? 0 : a - 1;
+    r.b = b + 1;
+    if (a == 0) { r.op = NumRange::Op::le; r.a = b; }
+    return true;
+  }
+  r.op = NumRange::Op::eq;
+  return num(v, r.a);
+}
+
+constexpr int32_t kMaxOffset = 65535;  // Suricata keeps offsets, depths and distances in 16 bits
+
+struct Pending {
+  BufferKind kind;
+  Item item;
+};
+
+class RuleBuilder {
+ public:
+  RuleBuilder(ParseContext& ctx, Rule& rule, RuleError& err) : ctx_(ctx), r_(rule), err_(err) {}
+
+  bool option(std::string_view name, std::string_view value, bool has_value);
+  bool finish();
+
+ private:
+  Item* last_content() {
+    if (last_content_ < 0) return nullptr;
+    return &seq_[static_cast<std::size_t>(last_content_)].item;
+  }
+  BufferKind current_kind() const {
+    return sticky_ >= 0 ? static_cast<BufferKind>(sticky_) : BufferKind::payload;
+  }
+  // Buffer of the last content/pcre (for relative keywords), else the sticky one.
+  BufferKind relative_kind() const {
+    if (last_pattern_ >= 0) return seq_[static_cast<std::size_t>(last_pattern_)].kind;
+    return current_kind();
+  }
+  bool content(std::string_view value, BufferKind kind);
+  bool content_modifier(std::string_view name, std::string_view value, bool has_value);
+  bool pcre(std::string_view value);
+  bool byte_test(std::string_view value);
+  bool byte_jump(std::string_view value);
+  bool isdataat(std::string_view value);
+  bool flow(std::string_view value);
+  bool flowbits(std::string_view value);
+  bool threshold(std::string_view value, bool detection_filter);
+  bool flags(std::string_view value);
+  bool move_last_content(BufferKind kind, std::string_view name);
+
+  ParseContext& ctx_;
+  Rule& r_;
+  RuleError& err_;
+  std::vector<Pending> seq_;
+  int sticky_ = -1;
+  int last_content_ = -1;
+  int last_pattern_ = -1;
+  bool has_sid_ = false, has_msg_ = false;
+  int explicit_priority_ = -1;
+};
+
+bool RuleBuilder::content(std::string_view value, BufferKind kind) {
+  bool neg;
+  std::string_view inner;
+  if (!unquote(value, neg, inner)) return fail(err_, "malformed content", "content must be a quoted string");
+  Item it;
+  it.type = ItemType::content;
+  it.negated = neg;
+  std::string why;
+  if (!decode_content(inner, it.pattern, why)) return fail(err_, "malformed content", why);
+  if (it.pattern.empty()) return fail(err_, "malformed content", "empty content");
+  if (it.pattern.size() > static_cast<std::size_t>(kMaxOffset)) return fail(err_, "malformed content", "content too long");
+  seq_.push_back({kind, std::move(it)});
+  last_content_ = last_pattern_ = static_cast<int>(seq_.size() - 1);
+  return true;
+}
+
+bool RuleBuilder::move_last_content(BufferKind kind, std::string_view name) {
+  if (last_content_ < 0) return fail(err_, "modifier without a content", name);
+  if (sticky_ >= 0) return fail(err_, "content modifier after a sticky buffer", name);
+  auto& p = seq_[static_cast<std::size_t>(last_content_)];
+  if (p.kind != BufferKind::payload && p.kind != kind) return fail(err_, "content in two buffers", name);
+  p.kind = kind;
+  return true;
+}
+
+bool RuleBuilder::content_modifier(std::string_view name, std::string_view value, bool has_value) {
+  Item* c = last_content();
+  if (!c) return fail(err_, "modifier without a content", name);
+  auto number = [&](int64_t lo, int64_t hi, int32_t& out) {
+    if (!parse_num(value, lo, hi, out)) return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
+    return true;
+  };
+  if (name == "nocase") {
+    c->nocase = true;
+    for (auto& ch : c->pattern) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return true;
+  }
+  if (name == "offset") { c->has_offset = true; return number(0, kMaxOffset, c->offset); }
+  if (name == "depth") { c->has_depth = true; return number(1, kMaxOffset, c->depth); }
+  if (name == "distance") { c->has_distance = true; return number(-kMaxOffset, kMaxOffset, c->distance); }
+  if (name == "within") { c->has_within = true; return number(1, kMaxOffset, c->within); }
+  if (name == "startswith") { c->startswith = true; return true; }
+  if (name == "endswith") { c->endswith = true; return true; }
+  if (name == "rawbytes") return true;  // no normalisation happens on payload, so raw = normal
+  if (name == "fast_pattern") {
+    // "only" and "offset,length" tune the prefilter only; the whole content is still checked.
+    if (has_value) {
+      auto v = trim(value);
+      if (v != "only") {
+        auto parts = split_plain(v, ',');
+        int32_t a, b;
+        if (parts.size() != 2 || !parse_num(parts[0], 0, kMaxOffset, a) || !parse_num(parts[1], 1, kMaxOffset, b))
+          return fail(err_, "malformed fast_pattern", value);
+      }
+    }
+    c->fast_pattern = !c->negated;
+    return true;
+  }
+  return fail(err_, "unsupported keyword: " + std::string(name));
+}
+
+bool RuleBuilder::isdataat(std::string_view value) {
+  Item it;
+  it.type = ItemType::isdataat;
+  auto parts = split_plain(value, ',');
+  auto v = parts[0];
+  if (!v.empty() && v.front() == '!') { it.negated = true; v = trim(v.substr(1)); }
+  if (!parse_num(v, 0, kMaxOffset, it.offset)) return fail(err_, "value out of range", "isdataat:" + std::string(value));
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i] == "relative") it.relative = true;
+    else if (parts[i] == "rawbytes") {}
+    else return fail(err_, "unsupported isdataat option", parts[i]);
+  }
+  seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
+  return true;
+}
+
+bool parse_base(std::string_view s, uint8_t& base) {
+  if (s == "dec") base = 10;
+  else if (s == "hex") base = 16;
+  else if (s == "oct") base = 8;
+  else return false;
+  return true;
+}
+
+bool RuleBuilder::byte_test(std::string_view value) {
+  auto parts = split_plain(value, ',');
+  if (parts.size() < 4) return fail(err_, "malformed byte_test", value);
+  Item it;
+  it.type = ItemType::byte_test;
+  if (!parse_num(parts[0], 1, 10, it.nbytes)) return fail(err_, "malformed byte_test", value);
+  auto op = parts[1];
+  if (!op.empty() && op.front() == '!') { it.negated = true; op = trim(op.substr(1)); }
+  if (op.empty()) op = "=";  // "!" alone means "not equal"
+  if (op == "<") it.op = '<';
+  else if (op == ">") it.op = '>';
+  else if (op == "=") it.op = '=';
+  else if (op == "&") it.op = '&';
+  else if (op == "^") it.op = '^';
+  else if (op == "<=") it.op = 'l';
+  else if (op == ">=") it.op = 'g';
+  else return fail(err_, "malformed byte_test", value);
+  int64_t v;
+  if (!parse_i64(parts[2], 0, std::numeric_limits<int64_t>::max(), v)) {
+    if (!parts[2].empty() && (std::isalpha(static_cast<unsigned char>(parts[2][0])) || parts[2][0] == '_'))
+      return fail(err_, "unsupported keyword: byte_extract variables");
+    return fail(err_, "value out of range", "byte_test:" + std::string(value));
+  }
+  it.value = static_cast<uint64_t>(v);
+  if (!parse_num(parts[3], -kMaxOffset, kMaxOffset, it.offset)) {
+    if (!parts[3].empty() && (std::isalpha(static_cast<unsigned char>(parts[3][0])) || parts[3][0] == '_'))
+      return fail(err_, "unsupported keyword: byte_extract variables");
+    return fail(err_, "value out of range", "byte_test:" + std::string(value));
+  }
+  for (std::size_t i = 4; i < parts.size(); ++i) {
+    auto p = parts[i];
+    if (p == "relative") it.relative = true;
+    else if (p == "little") it.little_endian = true;
+    else if (p == "big") it.little_endian = false;
+    else if (p == "string") it.string = true;
+    else if (parse_base(p, it.base)) {}
+    else if (p.starts_with("bitmask")) {
+      int64_t m;
+      if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return fail(err_, "malformed byte_test", value);
+      it.bitmask = static_cast<uint64_t>(m);
+    } else if (p == "dce") return fail(err_, "unsupported keyword: byte_test dce");
+    else return fail(err_, "malformed byte_test", value);
+  }
+  if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_test", "more than 8 bytes without 'string'");
+  seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
+  return true;
+}
+
+bool RuleBuilder::byte_jump(std::string_view value) {
+  auto parts = split_plain(value, ',');
+  if (parts.size() < 2) return fail(err_, "malformed byte_jump", value);
+  Item it;
+  it.type = ItemType::byte_jump;
+  if (!parse_num(parts[0], 0, 10, it.nbytes)) return fail(err_, "malformed byte_jump", value);
+  if (!parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset)) {
+    if (!parts[1].empty() && (std::isalpha(static_cast<unsigned char>(parts[1][0])) || parts[1][0] == '_'))
+      return fail(err_, "unsupported keyword: byte_extract variables");
+    return fail(err_, "value out of range", "byte_jump:" + std::string(value));
+  }
+  for (std::size_t i = 2; i < parts.size(); ++i) {
+    auto p = parts[i];
+    if (p == "relative") it.relative = true;
+    else if (p == "little") it.little_endian = true;
+    else if (p == "big") it.little_endian = false;
+    else if (p == "string") it.string = true;
+    else if (parse_base(p, it.base)) {}
+    else if (p == "align") it.align = true;
+    else if (p == "from_beginning") it.from_beginning = true;
+    else if (p == "from_end") it.from_end = true;
+    else if (p.starts_with("multiplier")) {
+      if (!parse_num(p.substr(10), 1, 65535, it.multiplier)) return fail(err_, "value out of range", "byte_jump:" + std::string(value));
+    } else if (p.starts_with("post_offset")) {
+      if (!parse_num(p.substr(11), -kMaxOffset, kMaxOffset, it.post_offset))
+        return fail(err_, "value out of range", "byte_jump:" + std::string(value));
+    } else if (p.starts_with("bitmask")) {
+      int64_t m;
+      if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return fail(err_, "malformed byte_jump", value);
+      it.bitmask = static_cast<uint64_t>(m);
+    } else if (p == "dce") return fail(err_, "unsupported keyword: byte_jump dce");
+    else return fail(err_, "malformed byte_jump", value);
+  }
+  if (it.nbytes == 0 && !it.from_end) return fail(err_, "malformed byte_jump", value);
+  if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_jump", "more than 8 bytes without 'string'");
+  seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
+  return true;
+}
+
+bool RuleBuilder::pcre(std::string_view value) {
+  bool neg;
+  std::string_view inner;
+  if (!unquote(value, neg, inner)) return fail(err_, "malformed pcre", "pcre must be a quoted \"/regex/flags\"");
+  if (inner.empty() || inner.front() != '/') return fail(err_, "malformed pcre", "pcre must start with '/'");
+  const auto last = inner.rfind('/');
+  if (last == 0) return fail(err_, "malformed pcre", "pcre has no closing '/'");
+  std::string_view pattern = inner.substr(1, last - 1);
+  std::string_view fl = inner.substr(last + 1);
+  Item it;
+  it.type = ItemType::pcre;
+  it.negated = neg;
+  unsigned hs_flags = HS_FLAG_ALLOWEMPTY;
+  bool anchored = false, extended = false;
+  int kind = -1;
+  for (char f : fl) {
+    switch (f) {
+      case 'i': hs_flags |= HS_FLAG_CASELESS; break;
+      case 's': hs_flags |= HS_FLAG_DOTALL; break;
+      case 'm': hs_flags |= HS_FLAG_MULTILINE; break;
+      case 'x': extended = true; break;
+      case 'A': anchored = true; break;
+      case 'G': break;  // ungreedy changes where a match ends, not whether there is one
+      case 'R': it.relative = true; break;
+      case 'B': case 'O': break;  // rawbytes / match-limit override: nothing to do here
+      default: {
+        int found = -1;
+        for (const auto& b : kBuffers)
+          if (b.pcre_flag == f) found = static_cast<int>(b.kind);
+        if (found < 0) return fail(err_, "unsupported pcre flag", std::string(1, f));
+        if (kind >= 0 && kind != found) return fail(err_, "malformed pcre", "two buffer flags");
+        kind = found;
+      }
+    }
+  }
+  std::string expr;
+  if (extended) expr += "(?x)";
+  if (anchored) expr += "\\A(?:";
+  expr += pattern;
+  if (anchored) expr += ")";
+  it.pcre_index = ctx_.add_pcre({std::move(expr), hs_flags});
+  BufferKind k = kind >= 0 ? static_cast<BufferKind>(kind) : current_kind();
+  if (kind >= 0 && sticky_ >= 0 && kind != sticky_) return fail(err_, "malformed pcre", "buffer flag differs from the sticky buffer");
+  seq_.push_back({k, std::move(it)});
+  last_pattern_ = static_cast<int>(seq_.size() - 1);
+  return true;
+}
+
+bool RuleBuilder::flow(std::string_view value) {
+  for (auto v : split_plain(value, ',')) {
+    if (v == "to_server" || v == "from_client") r_.flow_dir = 1;
+    else if (v == "to_client" || v == "from_server") r_.flow_dir = 2;
+    else if (v == "established") r_.established = 1;
+    else if (v == "not_established") r_.established = 0;
+    else if (v == "stateless") {}
+    else if (v == "only_stream") r_.stream = StreamUse::stream_only;
+    else if (v == "no_stream") r_.stream = StreamUse::packet_only;
+    else return fail(err_, "unsupported flow option", v);
+  }
+  return true;
+}
+
+bool valid_flowbit_name(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+bool RuleBuilder::flowbits(std::string_view value) {
+  auto parts = split_plain(value, ',');
+  const auto cmd = parts[0];
+  if (cmd == "noalert") {
+    if (parts.size() != 1) return fail(err_, "malformed flowbits", value);
+    r_.noalert = true;
+    return true;
+  }
+  FlowbitOp op;
+  if (cmd == "set") op.cmd = FlowbitOp::Cmd::set;
+  else if (cmd == "unset") op.cmd = FlowbitOp::Cmd::unset;
+  else if (cmd == "toggle") op.cmd = FlowbitOp::Cmd::toggle;
+  else if (cmd == "isset") op.cmd = FlowbitOp::Cmd::isset;
+  else if (cmd == "isnotset") op.cmd = FlowbitOp::Cmd::isnotset;
+  else return fail(err_, "malformed flowbits", value);
+  if (parts.size() != 2) return fail(err_, "malformed flowbits", value);
+  const auto names = parts[1];
+  const bool any = names.find('|') != std::string_view::npos;
+  const bool all = names.find('&') != std::string_view::npos;
+  if (any && all) return fail(err_, "malformed flowbits", "mixes | and &");
+  if ((any || all) && op.cmd != FlowbitOp::Cmd::isset && op.cmd != FlowbitOp::Cmd::isnotset)
+    return fail(err_, "malformed flowbits", "| and & only for isset/isnotset");
+  op.any_of = any;
+  for (auto n : split_plain(names, any ? '|' : '&')) {
+    if (!valid_flowbit_name(n)) return fail(err_, "malformed flowbits", value);
+    op.bits.push_back(ctx_.flowbit_id(n));
+  }
+  if (op.cmd == FlowbitOp::Cmd::isset || op.cmd == FlowbitOp::Cmd::isnotset) r_.flowbit_conds.push_back(std::move(op));
+  else r_.flowbit_actions.push_back(std::move(op));
+  return true;
+}
+
+bool RuleBuilder::threshold(std::string_view value, bool detection_filter) {
+  if (r_.threshold) return fail(err_, "malformed threshold", "more than one threshold/detection_filter");
+  Threshold t;
+  bool has_type = detection_filter, has_track = false, has_count = false, has_seconds = false;
+  if (detection_filter) t.type = Threshold::Type::detection_filter;
+  for (auto kv : split_plain(value, ',')) {
+    auto sp = kv.find_first_of(" \t");
+    if (sp == std::string_view::npos) return fail(err_, "malformed threshold", value);
+    auto k = trim(kv.substr(0, sp)), v = trim(kv.substr(sp));
+    if (k == "type" && !detection_filter) {
+      has_type = true;
+      if (v == "limit") t.type = Threshold::Type::limit;
+      else if (v == "threshold") t.type = Threshold::Type::threshold;
+      else if (v == "both") t.type = Threshold::Type::both;
+      else return fail(err_, "malformed threshold", value);
+    } else if (k == "track") {
+      has_track = true;
+      if (v == "by_src") t.track = Threshold::Track::by_src;
+      else if (v == "by_dst") t.track = Threshold::Track::by_dst;
+      else if (v == "by_rule") t.track = Threshold::Track::by_rule;
+      else if (v == "by_both") t.track = Threshold::Track::by_both;
+      else return fail(err_, "malformed threshold", value);
+    } else if (k == "count") {
+      has_count = true;
+      if (!parse_num(v, 1, 1'000'000, t.count)) return fail(err_, "value out of range", "threshold count " + std::string(v));
+    } else if (k == "seconds") {
+      has_seconds = true;
+      if (!parse_num(v, 1, 86'400 * 365, t.seconds)) return fail(err_, "value out of range", "threshold seconds " + std::string(v));
+    } else {
+      return fail(err_, "malformed threshold", value);
+    }
+  }
+  if (!has_type || !has_track || !has_count || !has_seconds) return fail(err_, "malformed threshold", value);
+  r_.threshold = t;
+  return true;
+}
+
+bool RuleBuilder::flags(std::string_view value) {
+  auto parts = split_plain(value, ',');
+  if (parts.size() > 2) return fail(err_, "malformed flags", value);
+  auto bit = [](char c) -> int {
+    switch (c) {
+      case 'F': return 0x01; case 'S': return 0x02; case 'R': return 0x04; case 'P': return 0x08;
+      case 'A': return 0x10; case 'U': return 0x20; case 'E': case '2': return 0x40; case 'C': case '1': return 0x80;
+      case '0': return 0;
+      default: return -1;
+    }
+  };
+  uint8_t set = 0;
+  for (char c : parts[0]) {
+    if (c == '+' || c == '*' || c == '!') {
+      if (r_.flags_mode) return fail(err_, "malformed flags", value);
+      r_.flags_mode = c;
+      continue;
+    }
+    const int b = bit(c);
+    if (b < 0) return fail(err_, "malformed flags", value);
+    set = static_cast<uint8_t>(set | b);
+  }
+  uint8_t ignore = 0;
+  if (parts.size() == 2)
+    for (char c : parts[1]) {
+      const int b = bit(c);
+      if (b < 0) return fail(err_, "malformed flags", value);
+      ignore = static_cast<uint8_t>(ignore | b);
+    }
+  r_.has_flags = true;
+  r_.flags_set = set;
+  r_.flags_mask = static_cast<uint8_t>(~ignore);
+  return true;
+}
+
+const BufferInfo* find_buffer_keyword(std::string_view name, bool sticky) {
+  for (const auto& b : kBuffers) {
+    if (b.kind == BufferKind::payload) continue;
+    if (sticky ? (b.name == name || (!b.sticky2.empty() && b.sticky2 == name)) : b.modifier == name) return &b;
+  }
+  return nullptr;
+}
+
+bool RuleBuilder::option(std::string_view name, std::string_view value, bool has_value) {
+  auto need_value = [&]() {
+    if (!has_value || value.empty()) return fail(err_, "missing value", name);
+    return true;
+  };
+  if (name == "msg") {
+    if (!need_value()) return false;
+    bool neg;
+    std::string_view inner;
+    if (!unquote(value, neg, inner) || neg) return fail(err_, "malformed msg", value);
+    r_.msg = unescape_text(inner);
+    has_msg_ = true;
+    return true;
+  }
+  if (name == "sid") { has_sid_ = true; return need_value() && (parse_num(value, 1, 0xffffffffll, r_.sid) || fail(err_, "value out of range", "sid:" + std::string(value))); }
+  if (name == "rev") return need_value() && (parse_num(value, 0, 0xffffffffll, r_.rev) || fail(err_, "value out of range", "rev:" + std::string(value)));
+  if (name == "gid") return need_value() && (parse_num(value, 0, 0xffffffffll, r_.gid) || fail(err_, "value out of range", "gid:" + std::string(value)));
+  if (name == "priority") {
+    if (!need_value() || !parse_num(value, 1, 255, explicit_priority_)) return fail(err_, "value out of range", "priority:" + std::string(value));
+    return true;
+  }
+  if (name == "classtype") {
+    if (!need_value()) return false;
+    const int idx = ctx_.find_class(trim(value));
+    if (idx < 0) return fail(err_, "unknown classtype", value);
+    r_.class_index = static_cast<int16_t>(idx);
+    return true;
+  }
+  if (name == "reference" || name == "metadata" || name == "target") return true;  // informational
+  if (name == "content") return need_value() && content(value, current_kind());
+  if (name == "uricontent") {
+    if (sticky_ >= 0) return fail(err_, "content modifier after a sticky buffer", name);
+    return need_value() && content(value, BufferKind::http_uri);
+  }
+  if (name == "nocase" || name == "offset" || name == "depth" || name == "distance" || name == "within" ||
+      name == "fast_pattern" || name == "rawbytes" || name == "startswith" || name == "endswith") {
+    if (name != "nocase" && name != "fast_pattern" && name != "rawbytes" && name != "startswith" &&
+        name != "endswith" && !need_value())
+      return false;
+    return content_modifier(name, value, has_value);
+  }
+  if (name == "pcre") return need_value() && pcre(value);
+  if (name == "isdataat") return need_value() && isdataat(value);
+  if (name == "byte_test") return need_value() && byte_test(value);
+  if (name == "byte_jump") return need_value() && byte_jump(value);
+  if (name == "flow") return need_value() && flow(value);
+  if (name == "flowbits") return need_value() && flowbits(value);
+  if (name == "threshold") return need_value() && threshold(value, false);
+  if (name == "detection_filter") return need_value() && threshold(value, true);
+  if (name == "flags") return need_value() && flags(value);
+  if (name == "dsize") {
+    NumRange nr;
+    if (!need_value() || !parse_range(value, nr, false, 65535)) return fail(err_, "value out of range", "dsize:" + std::string(value));
+    r_.dsize = nr;
+    return true;
+  }
+  if (name == "itype" || name == "icode") {
+    NumRange nr;
+    if (!need_value() || !parse_range(value, nr, false, 255)) return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
+    (name == "itype" ? r_.itype : r_.icode) = nr;
+    return true;
+  }
+  if (name == "urilen" || name == "bsize") {
+    if (!need_value()) return false;
+    Item it;
+    it.type = ItemType::bsize;
+    BufferKind kind;
+    std::string_view v = value;
+    if (name == "urilen") {
+      auto parts = split_plain(value, ',');
+      v = parts[0];
+      kind = BufferKind::http_uri;
+      if (parts.size() == 2 && parts[1] == "raw") kind = BufferKind::http_raw_uri;
+      else if (parts.size() == 2 && parts[1] != "norm") return fail(err_, "malformed urilen", value);
+      else if (parts.size() > 2) return fail(err_, "malformed urilen", value);
+    } else {
+      if (sticky_ < 0) return fail(err_, "bsize without a sticky buffer");
+      kind = static_cast<BufferKind>(sticky_);
+    }
+    if (!parse_range(v, it.range, name == "bsize", kMaxOffset)) return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
+    seq_.push_back({kind, std::move(it)});
+    return true;
+  }
+  if (const BufferInfo* b = find_buffer_keyword(name, true); b && !has_value) {
+    sticky_ = static_cast<int>(b->kind);
+    last_content_ = -1;  // modifiers after a sticky buffer apply to contents that follow it
+    return true;
+  }
+  if (const BufferInfo* b = find_buffer_keyword(name, false); b && !has_value) return move_last_content(b->kind, name);
+  if (name == "tag") return true;  // extra packet logging only; alerts are unchanged
+  if (name == "noalert") { r_.noalert = true; return true; }
+  return fail(err_, "unsupported keyword: " + std::string(name));
+}
+
+bool RuleBuilder::finish() {
+  if (!has_sid_) return fail(err_, "missing sid");
+  if (!has_msg_) r_.msg.clear();
+  // Group items by buffer, keeping their order inside each buffer.
+  for (const auto& p : seq_) {
+    auto it = std::find_if(r_.buffers.begin(), r_.buffers.end(), [&](const BufferSpec& b) { return b.kind == p.kind; });
+    if (it == r_.buffers.end()) {
+      r_.buffers.push_back({p.kind, {}});
+      it = r_.buffers.end() - 1;
+    }
+    it->items.push_back(p.item);
+  }
+  for (auto& b : r_.buffers) {
+    for (auto& it : b.items) {
+      if (it.type != ItemType::content) continue;
+      const bool absolute = it.has_offset || it.has_depth;
+      it.relative = it.has_distance || it.has_within;
+      if (absolute && it.relative) return fail(err_, "content mixes absolute and relative modifiers");
+      if (it.startswith && (absolute || it.relative)) return fail(err_, "startswith with offset/depth/distance/within");
+      const auto len = static_cast<int32_t>(it.pattern.size());
+      if (it.has_depth && it.depth < len) return fail(err_, "depth shorter than content");
+      if (it.has_within && it.within < len) return fail(err_, "within shorter than content");
+    }
+    if (b.kind != BufferKind::payload) {
+      const AppProto need = kBuffers[static_cast<std::size_t>(b.kind)].proto;
+      if (need != AppProto::unknown && r_.app != AppProto::unknown && r_.app != need)
+        return fail(err_, "buffer of another protocol", std::string(kBuffers[static_cast<std::size_t>(b.kind)].name));
+      if (r_.l4 == L4::udp && need != AppProto::dns && need != AppProto::unknown) return fail(err_, "buffer of another protocol", "udp rule");
+      if (r_.l4 == L4::icmp) return fail(err_, "buffer of another protocol", "icmp rule");
+    }
+  }
+  const bool has_payload = std::any_of(r_.buffers.begin(), r_.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; });
+  // A payload part next to app-layer buffers is checked on the stream window of the
+  // transaction's direction; it needs the stream, so never a per-packet property.
+  if (has_payload && r_.buffers.size() > 1 && r_.dsize) return fail(err_, "dsize with app-layer buffers");
+  if (r_.dsize && r_.stream == StreamUse::stream_only) return fail(err_, "dsize with only_stream");
+  if (r_.dsize && has_payload) r_.stream = StreamUse::packet_only;  // dsize is a packet property
+  if (r_.class_index >= 0) r_.priority = ctx_.classes()[static_cast<std::size_t>(r_.class_index)].priority;
+  if (explicit_priority_ > 0) r_.priority = static_cast<uint8_t>(explicit_priority_);
+  r_.ip_only = r_.buffers.empty() && r_.flow_dir == 0 && r_.established < 0 && !r_.dsize && !r_.has_flags &&
+               !r_.itype && !r_.icode && r_.flowbit_conds.empty() && r_.flowbit_actions.empty() &&
+               r_.stream == StreamUse::both;
+  return true;
+}
+
+}  // namespace
+
+std::string_view app_proto_name(AppProto p) {
+  static constexpr std::array<std::string_view, kAppProtoCount> names{"", "http", "dns", "tls", "ftp", "smtp", "ssh", "smb"};
+  return names[static_cast<std::size_t>(p)];
+}
+
+const BufferInfo& buffer_info(BufferKind k) { return kBuffers[static_cast<std::size_t>(k)]; }
+
+RuleVars default_rule_vars() {
+  return {
+      {"HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]"},
+      {"EXTERNAL_NET", "!$HOME_NET"},
+      {"HTTP_SERVERS", "$HOME_NET"}, {"SMTP_SERVERS", "$HOME_NET"}, {"SQL_SERVERS", "$HOME_NET"},
+      {"DNS_SERVERS", "$HOME_NET"}, {"TELNET_SERVERS", "$HOME_NET"}, {"AIM_SERVERS", "$EXTERNAL_NET"},
+      {"DC_SERVERS", "$HOME_NET"}, {"DNP3_SERVER", "$HOME_NET"}, {"DNP3_CLIENT", "$HOME_NET"},
+      {"MODBUS_CLIENT", "$HOME_NET"}, {"MODBUS_SERVER", "$HOME_NET"}, {"ENIP_CLIENT", "$HOME_NET"},
+      {"ENIP_SERVER", "$HOME_NET"},
+      {"HTTP_PORTS", "80"}, {"SHELLCODE_PORTS", "!80"}, {"ORACLE_PORTS", "1521"}, {"SSH_PORTS", "22"},
+      {"DNP3_PORTS", "20000"}, {"MODBUS_PORTS", "502"}, {"FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]"},
+      {"FTP_PORTS", "21"}, {"GENEVE_PORTS", "6081"}, {"VXLAN_PORTS", "4789"}, {"TEREDO_PORTS", "3544"},
+  };
+}
+
+bool ParseContext::add_classifications(std::string_view text, std::string& error) {
+  int lineno = 0;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    auto line = trim(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    ++lineno;
+    if (line.empty() || line.front() == '#') continue;
+    constexpr std::string_view kPrefix = "config classification:";
+    if (!line.starts_with(kPrefix)) {
+      error = "line " + std::to_string(lineno) + ": expected 'config classification: name,description,priority'";
+      return false;
+    }
+    auto parts = split_plain(line.substr(kPrefix.size()), ',');
+    int prio;
+    if (parts.size() != 3 || parts[0].empty() || !parse_num(parts[2], 1, 255, prio)) {
+      error = "line " + std::to_string(lineno) + ": expected 'config classification: name,description,priority'";
+      return false;
+    }
+    Classification c{std::string(parts[0]), std::string(parts[1]), static_cast<uint8_t>(prio)};
+    if (auto it = class_index_.find(c.name); it != class_index_.end()) {
+      classes_[static_cast<std::size_t>(it->second)] = std::move(c);  // a later file overrides
+    } else {
+      class_index_.emplace(c.name, static_cast<int>(classes_.size()));
+      classes_.push_back(std::move(c));
+    }
+  }
+  return true;
+}
+
+int ParseContext::find_class(std::string_view name) const {
+  auto it = class_index_.find(name);
+  return it == class_index_.end() ? -1 : it->second;
+}
+
+uint16_t ParseContext::flowbit_id(std::string_view name) {
+  if (auto it = flowbit_index_.find(name); it != flowbit_index_.end()) return it->second;
+  const auto id = static_cast<uint16_t>(flowbit_names_.size());
+  flowbit_names_.emplace_back(name);
+  flowbit_index_.emplace(std::string(name), id);
+  return id;
+}
+
+uint32_t ParseContext::add_pcre(PcreSpec spec) {
+  auto key = std::make_pair(spec.expression, spec.hs_flags);
+  if (auto it = pcre_index_.find(key); it != pcre_index_.end()) return it->second;
+  const auto id = static_cast<uint32_t>(pcres_.size());
+  pcres_.push_back(std::move(spec));
+  pcre_index_.emplace(std::move(key), id);
+  return id;
+}
+
+void ParseContext::truncate_pcres(std::size_t size) {
+  while (pcres_.size() > size) {
+    pcre_index_.erase(std::make_pair(pcres_.back().expression, pcres_.back().hs_flags));
+    pcres_.pop_back();
+  }
+}
+
+bool decode_content(std::string_view s, std::string& out, std::string& error) {
+  out.clear();
+  bool hex = false;
+  int nibble = -1;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '|') {
+      if (hex && nibble >= 0) { error = "odd number of hex digits"; return false; }
+      hex = !hex;
+      continue;
+    }
+    if (hex) {
+      if (c == ' ' || c == '\t') continue;  // Suricata pairs digits across spaces ("|3 a20|" = 3a 20)
+      int v;
+      if (c >= '0' && c <= '9') v = c - '0';
+      else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+      else { error = std::string("bad hex digit '") + c + "'"; return false; }
+      if (nibble < 0) nibble = v;
+      else { out.push_back(static_cast<char>(nibble * 16 + v)); nibble = -1; }
+      continue;
+    }
+    if (c == '\\') {
+      if (i + 1 >= s.size()) { error = "trailing backslash"; return false; }
+      const char n = s[++i];
+      if (n != '"' && n != ';' && n != '\\' && n != ':' && n != '|') { error = std::string("bad escape '\\") + n + "'"; return false; }
+      out.push_back(n);
+      continue;
+    }
+    if (c == '"') { error = "unescaped quote"; return false; }
+    out.push_back(c);
+  }
+  if (hex) { error = "unterminated hex (missing '|')"; return false; }
+  return true;
+}
+
+bool parse_rule(std::string_view text, ParseContext& ctx, Rule& out, RuleError& err) {
+  out = Rule{};
+  text = trim(text);
+  const auto open = text.find('(');
+  if (open == std::string_view::npos || text.back() != ')') return fail(err, "malformed rule", "expected 'header (options)'");
+
+  // ---- header
+  std::vector<std::string_view> h;
+  {
+    auto head = trim(text.substr(0, open));
+    std::size_t i = 0;
+    while (i < head.size()) {
+      while (i < head.size() && (head[i] == ' ' || head[i] == '\t')) ++i;
+      if (i >= head.size()) break;
+      std::size_t start = i;
+      int depth = 0;
+      while (i < head.size() && (depth > 0 || (head[i] != ' ' && head[i] != '\t'))) {
+        if (head[i] == '[') ++depth;
+        else if (head[i] == ']') --depth;
+        ++i;
+      }
+      h.push_back(head.substr(start, i - start));
+    }
+  }
+  if (h.size() != 7) return fail(err, "malformed rule", "header needs: action proto src sport dir dst dport");
+  if (h[0] == "alert") out.action = Action::alert;
+  else if (h[0] == "drop") out.action = Action::drop;
+  else if (h[0] == "reject" || h[0] == "rejectsrc" || h[0] == "rejectdst" || h[0] == "rejectboth") out.action = Action::reject;
+  else if (h[0] == "pass") out.action = Action::pass;
+  else return fail(err, "unsupported action", h[0]);
+
+  const auto proto = h[1];
+  if (proto == "ip" || proto == "pkthdr") out.l4 = L4::ip;
+  else if (proto == "tcp") out.l4 = L4::tcp;
+  else if (proto == "tcp-pkt") { out.l4 = L4::tcp; out.stream = StreamUse::packet_only; }
+  else if (proto == "tcp-stream") { out.l4 = L4::tcp; out.stream = StreamUse::stream_only; }
+  else if (proto == "udp") out.l4 = L4::udp;
+  else if (proto == "icmp" || proto == "icmpv4" || proto == "icmpv6") out.l4 = L4::icmp;
+  else if (proto == "http" || proto == "http1") { out.l4 = L4::tcp; out.app = AppProto::http; }
+  else if (proto == "tls" || proto == "ssl") { out.l4 = L4::tcp; out.app = AppProto::tls; }
+  else if (proto == "ftp") { out.l4 = L4::tcp; out.app = AppProto::ftp; }
+  else if (proto == "smtp") { out.l4 = L4::tcp; out.app = AppProto::smtp; }
+  else if (proto == "ssh") { out.l4 = L4::tcp; out.app = AppProto::ssh; }
+  else if (proto == "smb") { out.l4 = L4::tcp; out.app = AppProto::smb; }
+  else if (proto == "dns") { out.l4 = L4::ip; out.app = AppProto::dns; }
+  else return fail(err, "unsupported protocol: " + std::string(proto));
+  if (proto == "pkthdr") return fail(err, "unsupported protocol: pkthdr");
+
+  if (!parse_addr_list(h[2], ctx.vars(), out.src, err) || !parse_port_list(h[3], ctx.vars(), out.sport, err) ||
+      !parse_addr_list(h[5], ctx.vars(), out.dst, err) || !parse_port_list(h[6], ctx.vars(), out.dport, err))
+    return false;
+  // Ports on an ip rule only bind TCP/UDP packets (as in Suricata); ICMP has none at all.
+  if (out.l4 == L4::icmp && (!out.sport.any || !out.dport.any)) return fail(err, "ports on a protocol without ports", proto);
+  if (h[4] == "->") out.bidirectional = false;
+  else if (h[4] == "<>") out.bidirectional = true;
+  else return fail(err, "malformed rule", "direction must be -> or <>");
+
+  // ---- options: split on ';' outside quotes; '\' escapes the next character
+  const auto body = text.substr(open + 1, text.size() - open - 2);
+  std::vector<std::string_view> opts;
+  {
+    bool quoted = false;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      const char c = body[i];
+      if (c == '\\') { ++i; continue; }
+      if (c == '"') quoted = !quoted;
+      else if (c == ';' && !quoted) {
+        opts.push_back(trim(body.substr(start, i - start)));
+        start = i + 1;
+      }
+    }
+    if (quoted) return fail(err, "unterminated quote");
+    if (!trim(body.substr(std::min(start, body.size()))).empty())
+      return fail(err, "malformed rule", "last option not terminated by ';'");
+  }
+  const std::size_t pcre_mark = ctx.pcres().size();
+  RuleBuilder b(ctx, out, err);
+  for (auto o : opts) {
+    if (o.empty()) continue;
+    const auto colon = o.find(':');
+    const auto name = trim(o.substr(0, colon));
+    const auto value = colon == std::string_view::npos ? std::string_view{} : trim(o.substr(colon + 1));
+    if (!b.option(name, value, colon != std::string_view::npos)) {
+      ctx.truncate_pcres(pcre_mark);
+      return false;
+    }
+  }
+  if (!b.finish()) {
+    ctx.truncate_pcres(pcre_mark);
+    return false;
+  }
+  return true;
+}
+
+// ---- matching helpers declared in rule.hpp ----------------------------------------
+
+bool AddrList::matches(const uint8_t* ip, uint8_t version) const noexcept {
+  if (any) return true;
+  bool has_pos = false, pos = false;
+  for (const auto& n : nets) {
+    if (n.version != version) {
+      if (!n.negated) has_pos = true;
+      continue;
+    }
+    const int bits = n.bits;
+    const int full = bits / 8, rest = bits % 8;
+    bool in = std::memcmp(ip, n.addr.data(), static_cast<std::size_t>(full)) == 0;
+    if (in && rest) {
+      const auto mask = static_cast<uint8_t>(0xff << (8 - rest));
+      in = (ip[full] & mask) == (n.addr[static_cast<std::size_t>(full)] & mask);
+    }
+    if (n.negated) {
+      if (in) return false;
+    } else {
+      has_pos = true;
+      pos = pos || in;
+    }
+  }
+  return !has_pos || pos;
+}
+
+bool PortList::matches(uint16_t port) const noexcept {
+  if (any) return true;
+  bool has_pos = false, pos = false;
+  for (const auto& r : ranges) {
+    const bool in = port >= r.lo && port <= r.hi;
+    if (r.negated) {
+      if (in) return false;
+    } else {
+      has_pos = true;
+      pos = pos || in;
+    }
+  }
+  return !has_pos || pos;
+}
+
+bool NumRange::test(uint64_t v) const noexcept {
+  switch (op) {
+    case Op::eq: return v == a;
+    case Op::ne: return v != a;
+    case Op::lt: return v < a;
+    case Op::le: return v <= a;
+    case Op::gt: return v > a;
+    case Op::ge: return v >= a;
+    case Op::between: return v > a && v < b;
+  }
+  return false;
+}
+
+}  // namespace flowprobe::sig

@@ -1,0 +1,707 @@
+// The packet path: Hyperscan finds the candidate rules (their prefilter literal
+// occurred), then each candidate's full condition is checked in rule order. Nothing
+// here allocates: buffers, pools and tables are sized when the scanner is built.
+#include <algorithm>
+#include <cstring>
+
+#include "signatures/signature_engine.hpp"
+
+namespace flowprobe::sig {
+
+struct PerCoreScanner::StreamSlot {
+  HsStream stream;
+  uint64_t offset = 0;    // stream bytes fed so far
+  uint32_t next_seq = 0;  // TCP sequence number expected next
+  bool seq_known = false;
+};
+
+struct PerCoreScanner::PacketMeta {
+  const uint8_t* src_ip = nullptr;
+  const uint8_t* dst_ip = nullptr;
+  uint16_t sport = 0, dport = 0;
+  uint8_t proto = 0, ip_version = 0;
+  bool to_server = true;
+  uint8_t tcp_flags = 0;
+  uint8_t icmp_type = 0, icmp_code = 0;
+  uint32_t dsize = 0;
+  uint64_t ts_ns = 0;
+};
+
+struct PerCoreScanner::ThresholdEntry {
+  uint32_t rule_plus1 = 0;
+  uint32_t count = 0;
+  uint64_t key = 0;
+  uint64_t window_start_ns = 0;
+};
+
+namespace {
+
+constexpr std::size_t kMaxSegment = 256 * 1024;  // larger payloads are checked per packet only
+constexpr int kBacktrackBudget = 2048;           // content/pcre attempts per rule check
+constexpr int kMaxPcreEnds = 16;
+
+struct LowerTable {
+  std::array<uint8_t, 256> t{};
+  constexpr LowerTable() {
+    for (int i = 0; i < 256; ++i) t[static_cast<std::size_t>(i)] = static_cast<uint8_t>(i >= 'A' && i <= 'Z' ? i + 32 : i);
+  }
+};
+constexpr LowerTable kLower;
+
+// First s in [from, last_start] where the pattern occurs, or -1.
+int64_t find_at(const uint8_t* d, int64_t from, int64_t last_start, const std::string& pat, bool nocase) {
+  const auto* p = reinterpret_cast<const uint8_t*>(pat.data());
+  const auto plen = static_cast<int64_t>(pat.size());
+  if (from > last_start) return -1;
+  if (!nocase) {
+    const uint8_t first = p[0];
+    int64_t s = from;
+    while (s <= last_start) {
+      const void* hit = std::memchr(d + s, first, static_cast<std::size_t>(last_start - s + 1));
+      if (!hit) return -1;
+      s = static_cast<const uint8_t*>(hit) - d;
+      if (std::memcmp(d + s, p, static_cast<std::size_t>(plen)) == 0) return s;
+      ++s;
+    }
+    return -1;
+  }
+  for (int64_t s = from; s <= last_start; ++s) {
+    if (kLower.t[d[s]] != p[0]) continue;
+    int64_t k = 1;
+    while (k < plen && kLower.t[d[s + k]] == p[k]) ++k;
+    if (k == plen) return s;
+  }
+  return -1;
+}
+
+struct PcreEnds {
+  uint64_t ends[kMaxPcreEnds];
+  int n = 0;
+};
+
+int on_pcre(unsigned, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+  auto* e = static_cast<PcreEnds*>(ctx);
+  if (e->n > 0 && e->ends[e->n - 1] == to) return 0;
+  e->ends[e->n++] = to;
+  return e->n == kMaxPcreEnds ? 1 : 0;  // enough choices to backtrack over
+}
+
+bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, uint64_t& v) {
+  if (pos < 0 || pos + it.nbytes > len) return false;
+  v = 0;
+  if (it.string) {
+    int digits = 0;
+    for (int i = 0; i < it.nbytes; ++i) {
+      const uint8_t c = d[pos + i];
+      int dv;
+      if (c >= '0' && c <= '9') dv = c - '0';
+      else if (c >= 'a' && c <= 'f') dv = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') dv = c - 'A' + 10;
+      else break;
+      if (dv >= it.base) break;
+      v = v * it.base + static_cast<uint64_t>(dv);
+      ++digits;
+    }
+    if (digits == 0) return false;
+  } else if (it.little_endian) {
+    for (int i = it.nbytes - 1; i >= 0; --i) v = v << 8 | d[pos + i];
+  } else {
+    for (int i = 0; i < it.nbytes; ++i) v = v << 8 | d[pos + i];
+  }
+  if (it.bitmask) {
+    v &= it.bitmask;
+    v >>= __builtin_ctzll(it.bitmask);
+  }
+  return true;
+}
+
+}  // namespace
+
+// Checks a buffer's items in order with a cursor, retrying earlier matches when a
+// later relative item fails, as Suricata's content inspection does.
+struct Inspector {
+  const SignatureEngine& engine;
+  hs_scratch_t* scratch;
+  const uint8_t* d;
+  int64_t len;
+  int64_t base;  // stream offset of d[0]; absolute keywords are stream offsets
+  int budget = kBacktrackBudget;
+
+  bool run(const std::vector<Item>& items, std::size_t i, int64_t cursor) {
+    if (i == items.size()) return true;
+    if (--budget < 0) return false;
+    const Item& it = items[i];
+    const bool next_relative = i + 1 < items.size() && items[i + 1].relative;
+    switch (it.type) {
+      case ItemType::content: {
+        const auto plen = static_cast<int64_t>(it.pattern.size());
+        int64_t lo = 0, hi = len;
+        if (it.relative) {
+          lo = cursor + (it.has_distance ? it.distance : 0);
+          if (it.has_within) hi = std::min(hi, cursor + (it.has_distance ? it.distance : 0) + it.within);
+          lo = std::max<int64_t>(lo, 0);
+        } else {
+          if (it.has_offset) lo = it.offset - base;
+          if (it.has_depth) hi = std::min(hi, (it.has_offset ? it.offset : 0) + it.depth - base);
+          if (it.startswith) {
+            lo = -base;
+            hi = std::min(hi, plen - base);
+          }
+          if (lo < 0) {
+            if (it.startswith) return it.negated && run(items, i + 1, cursor);
+            lo = 0;
+          }
+        }
+        int64_t last = hi - plen;
+        if (it.endswith) {
+          if (len - plen < lo || len - plen > last) last = -1;
+          else lo = last = len - plen;
+        }
+        if (it.negated) {
+          if (last >= lo && find_at(d, lo, last, it.pattern, it.nocase) >= 0) return false;
+          return run(items, i + 1, cursor);
+        }
+        for (int64_t s = lo; s <= last;) {
+          s = find_at(d, s, last, it.pattern, it.nocase);
+          if (s < 0) return false;
+          if (run(items, i + 1, s + plen)) return true;
+          if (!next_relative || budget < 0) return false;
+          ++s;
+        }
+        return false;
+      }
+      case ItemType::pcre: {
+        const int64_t start = it.relative ? cursor : 0;
+        if (start > len) return it.negated && run(items, i + 1, cursor);
+        const auto& db = engine.pcre_dbs_[it.pcre_index];
+        PcreEnds ends;
+        if (db) hs_scan(db.get(), reinterpret_cast<const char*>(d + start), static_cast<unsigned>(len - start), 0, scratch, on_pcre, &ends);
+        if (it.negated) return ends.n == 0 && run(items, i + 1, cursor);
+        for (int k = 0; k < ends.n; ++k) {
+          if (run(items, i + 1, start + static_cast<int64_t>(ends.ends[k]))) return true;
+          if (!next_relative || budget < 0) return false;
+        }
+        return false;
+      }
+      case ItemType::isdataat: {
+        const bool ok = it.relative ? cursor + it.offset <= len : it.offset - base < len;
+        return ok != it.negated && run(items, i + 1, cursor);
+      }
+      case ItemType::bsize:
+        return it.range.test(static_cast<uint64_t>(len)) && run(items, i + 1, cursor);
+      case ItemType::byte_test: {
+        const int64_t pos = (it.relative ? cursor : -base) + it.offset;
+        uint64_t v;
+        if (!read_number(d, len, pos, it, v)) return false;
+        bool ok = false;
+        switch (it.op) {
+          case '<': ok = v < it.value; break;
+          case '>': ok = v > it.value; break;
+          case '=': ok = v == it.value; break;
+          case '&': ok = (v & it.value) != 0; break;
+          case '^': ok = (v ^ it.value) != 0; break;
+          case 'l': ok = v <= it.value; break;
+          case 'g': ok = v >= it.value; break;
+        }
+        return ok != it.negated && run(items, i + 1, cursor);
+      }
+      case ItemType::byte_jump: {
+        const int64_t pos = (it.relative ? cursor : -base) + it.offset;
+        uint64_t v = 0;
+        if (it.nbytes && !read_number(d, len, pos, it, v)) return false;
+        int64_t to = it.from_beginning ? 0 : it.from_end ? len : pos + it.nbytes;
+        to += static_cast<int64_t>(std::min<uint64_t>(v, 1ull << 32)) * it.multiplier;
+        if (it.align) to = (to + 3) & ~int64_t{3};
+        to += it.post_offset;
+        if (to < 0 || to > len) return false;
+        return run(items, i + 1, to);
+      }
+    }
+    return false;
+  }
+};
+
+// ---- FlowContext ---------------------------------------------------------------------
+
+void FlowContext::init(const DecodedPacket& p, uint64_t id) noexcept {
+  *this = FlowContext{};
+  flow_id = id;
+  ip_version = p.ip_version;
+  l4_proto = p.l4_proto;
+  const bool synack = p.l4_proto == 6 && (p.tcp_flags & 0x12) == 0x12;
+  client_ip = synack ? p.dst_ip : p.src_ip;
+  server_ip = synack ? p.src_ip : p.dst_ip;
+  client_port = synack ? p.dst_port : p.src_port;
+  server_port = synack ? p.src_port : p.dst_port;
+}
+
+// ---- PerCoreScanner --------------------------------------------------------------------
+
+PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfig& config)
+    : engine_(engine), config_(config) {
+  if (engine.proto_scratch_) {
+    hs_scratch_t* s = nullptr;
+    if (hs_clone_scratch(engine.proto_scratch_.get(), &s) == HS_SUCCESS) scratch_.reset(s);
+  }
+  candidate_bits_.assign((engine.rules_.size() + 63) / 64 + 1, 0);
+  candidates_.reserve(engine.rules_.size());
+  if (engine.needs_stream_ && config_.stream_slots > 0 && config_.stream_window > 0) {
+    // Every Hyperscan stream is opened here and reset on reuse: flows never allocate.
+    slots_ = std::make_unique<StreamSlot[]>(config_.stream_slots);
+    free_slots_.reserve(config_.stream_slots);
+    for (uint32_t i = config_.stream_slots; i > 0; --i) {
+      if (engine.tcp_stream_db_) {
+        hs_stream_t* st = nullptr;
+        if (hs_open_stream(engine.tcp_stream_db_.get(), 0, &st) != HS_SUCCESS) continue;
+        slots_[i - 1].stream.reset(st);
+      }
+      free_slots_.push_back(i - 1);
+    }
+    windows_ = std::make_unique<uint8_t[]>(static_cast<std::size_t>(config_.stream_slots) * config_.stream_window);
+    linear_ = std::make_unique<uint8_t[]>(config_.stream_window + kMaxSegment);
+  }
+  uint32_t n = 1;
+  while (n < config_.threshold_slots) n <<= 1;
+  config_.threshold_slots = n;
+  thresholds_ = std::make_unique<ThresholdEntry[]>(n);
+}
+
+PerCoreScanner::~PerCoreScanner() = default;
+
+int PerCoreScanner::on_literal(unsigned id, unsigned long long, unsigned long long, unsigned, void* self) {
+  static_cast<PerCoreScanner*>(self)->add_candidate(id);
+  return 0;
+}
+
+void PerCoreScanner::add_candidate(uint32_t rule) noexcept {
+  uint64_t& w = candidate_bits_[rule >> 6];
+  const uint64_t bit = 1ull << (rule & 63);
+  if (w & bit) return;
+  w |= bit;
+  candidates_.push_back(rule);  // capacity is the rule count: never reallocates
+}
+
+uint32_t PerCoreScanner::acquire_slot() noexcept {
+  if (free_slots_.empty()) return 0;
+  const uint32_t s = free_slots_.back();
+  free_slots_.pop_back();
+  return s + 1;
+}
+
+void PerCoreScanner::release_slot(uint32_t slot) noexcept {
+  StreamSlot& s = slots_[slot - 1];
+  // No callback: a literal cannot end at end-of-data, so there is nothing to report.
+  if (s.stream) hs_reset_stream(s.stream.get(), 0, nullptr, nullptr, nullptr);
+  s.offset = 0;
+  s.seq_known = false;
+  free_slots_.push_back(slot - 1);
+}
+
+void PerCoreScanner::on_flow_end(FlowContext& ctx) noexcept {
+  for (auto& slot : ctx.stream_slot) {
+    if (slot) release_slot(slot);
+    slot = 0;
+  }
+}
+
+void PerCoreScanner::update_tcp_state(const DecodedPacket& pkt, bool to_server, FlowContext& ctx) const noexcept {
+  const bool first = !(ctx.state & (FlowContext::kSeenToServer | FlowContext::kSeenToClient));
+  ctx.state |= to_server ? FlowContext::kSeenToServer : FlowContext::kSeenToClient;
+  if (pkt.l4_proto != 6) {
+    // Suricata calls a flow without handshake established once both sides have spoken.
+    if ((ctx.state & FlowContext::kSeenToServer) && (ctx.state & FlowContext::kSeenToClient))
+      ctx.state |= FlowContext::kEstablished;
+    return;
+  }
+  const uint8_t f = pkt.tcp_flags;
+  if ((f & 0x02) && !(f & 0x10) && to_server) ctx.state |= FlowContext::kSyn;
+  else if ((f & 0x12) == 0x12 && !to_server) ctx.state |= FlowContext::kSynAck;
+  else if (first && !(f & 0x02) && config_.midstream) ctx.state |= FlowContext::kEstablished;
+  else if ((f & 0x10) && !(f & 0x02) && (ctx.state & FlowContext::kSynAck)) ctx.state |= FlowContext::kEstablished;
+}
+
+bool PerCoreScanner::header_ok(const Rule& r, const PacketMeta& m, const FlowContext& ctx, bool app_scan) const noexcept {
+  switch (r.l4) {
+    case L4::tcp: if (m.proto != 6) return false; break;
+    case L4::udp: if (m.proto != 17) return false; break;
+    case L4::icmp: if (m.proto != 1 && m.proto != 58) return false; break;
+    case L4::ip: break;
+  }
+  if (!app_scan && r.app != AppProto::unknown && ctx.app_proto != r.app) return false;
+  if (r.flow_dir == 1 && !m.to_server) return false;
+  if (r.flow_dir == 2 && m.to_server) return false;
+  if (r.established == 1 && !ctx.established()) return false;
+  if (r.established == 0 && ctx.established()) return false;
+  if (r.dsize && !app_scan && !r.dsize->test(m.dsize)) return false;
+  if (r.has_flags) {
+    if (m.proto != 6 || app_scan) return false;
+    const uint8_t f = static_cast<uint8_t>(m.tcp_flags & r.flags_mask);
+    bool ok = false;
+    switch (r.flags_mode) {
+      case 0: ok = f == r.flags_set; break;
+      case '+': ok = (f & r.flags_set) == r.flags_set; break;
+      case '*': ok = (f & r.flags_set) != 0; break;
+      case '!': ok = (f & r.flags_set) == 0; break;
+    }
+    if (!ok) return false;
+  }
+  if (r.itype && (app_scan || (m.proto != 1 && m.proto != 58) || !r.itype->test(m.icmp_type))) return false;
+  if (r.icode && (app_scan || (m.proto != 1 && m.proto != 58) || !r.icode->test(m.icmp_code))) return false;
+  // Addresses last: the dearest test, and the one most rules pass.
+  const bool ports = m.proto == 6 || m.proto == 17 || m.proto == 132;  // others have none to compare
+  const bool fwd = r.src.matches(m.src_ip, m.ip_version) && r.dst.matches(m.dst_ip, m.ip_version) &&
+                   (!ports || (r.sport.matches(m.sport) && r.dport.matches(m.dport)));
+  if (!fwd) {
+    if (!r.bidirectional) return false;
+    if (!(r.src.matches(m.dst_ip, m.ip_version) && r.dst.matches(m.src_ip, m.ip_version) &&
+          (!ports || (r.sport.matches(m.dport) && r.dport.matches(m.sport)))))
+      return false;
+  }
+  return true;
+}
+
+bool PerCoreScanner::flowbits_ok(const Rule& r, const FlowContext& ctx) const noexcept {
+  auto is_set = [&](uint16_t b) {
+    for (uint8_t i = 0; i < ctx.nbits; ++i)
+      if (ctx.bits[i] == b) return true;
+    return false;
+  };
+  for (const auto& c : r.flowbit_conds) {
+    const bool want = c.cmd == FlowbitOp::Cmd::isset;
+    bool ok;
+    if (c.any_of) {
+      ok = false;
+      for (uint16_t b : c.bits) ok = ok || (is_set(b) == want);
+    } else {
+      ok = true;
+      for (uint16_t b : c.bits) ok = ok && (is_set(b) == want);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void PerCoreScanner::apply_flowbits(const Rule& r, FlowContext& ctx) noexcept {
+  for (const auto& a : r.flowbit_actions) {
+    for (uint16_t b : a.bits) {
+      int at = -1;
+      for (uint8_t i = 0; i < ctx.nbits; ++i)
+        if (ctx.bits[i] == b) at = i;
+      const bool set = a.cmd == FlowbitOp::Cmd::set || (a.cmd == FlowbitOp::Cmd::toggle && at < 0);
+      if (set && at < 0) {
+        if (ctx.nbits < kMaxFlowbits) ctx.bits[ctx.nbits++] = b;
+        else { ++counters_.flowbits_overflow; ctx.bits_overflow = 1; }
+      } else if (!set && at >= 0) {
+        ctx.bits[static_cast<std::size_t>(at)] = ctx.bits[--ctx.nbits];
+      }
+    }
+  }
+}
+
+bool PerCoreScanner::threshold_allows(uint32_t rule_index, const Rule& r, const PacketMeta& m) noexcept {
+  if (!r.threshold) return true;
+  const Threshold& t = *r.threshold;
+  auto ip_hash = [&](const uint8_t* ip) {
+    uint64_t a, b;
+    std::memcpy(&a, ip, 8);
+    std::memcpy(&b, ip + 8, 8);
+    return (a * 0x9E3779B97F4A7C15ull) ^ (b + 0x632BE59BD9B4E019ull);
+  };
+  uint64_t key = 0;
+  switch (t.track) {
+    case Threshold::Track::by_src: key = ip_hash(m.src_ip); break;
+    case Threshold::Track::by_dst: key = ip_hash(m.dst_ip); break;
+    case Threshold::Track::by_rule: key = 0; break;
+    case Threshold::Track::by_both: key = ip_hash(m.src_ip) ^ (ip_hash(m.dst_ip) << 1); break;
+  }
+  uint64_t h = (key ^ (uint64_t{rule_index} * 0xBF58476D1CE4E5B9ull)) * 0x94D049BB133111EBull;
+  h ^= h >> 31;
+  const uint32_t mask = config_.threshold_slots - 1;
+  ThresholdEntry* e = nullptr;
+  ThresholdEntry* oldest = nullptr;
+  for (uint32_t probe = 0; probe < 4; ++probe) {
+    ThresholdEntry& c = thresholds_[(h + probe) & mask];
+    if (c.rule_plus1 == rule_index + 1 && c.key == key) { e = &c; break; }
+    if (c.rule_plus1 == 0) { if (!oldest || oldest->rule_plus1 != 0) oldest = &c; continue; }
+    if (!oldest || (oldest->rule_plus1 != 0 && c.window_start_ns < oldest->window_start_ns)) oldest = &c;
+  }
+  const uint64_t window = uint64_t{t.seconds} * 1'000'000'000ull;
+  if (!e) {
+    // A full neighbourhood forgets its oldest tracker: bounded memory over exactness.
+    e = oldest;
+    *e = ThresholdEntry{rule_index + 1, 0, key, m.ts_ns};
+  }
+  if (m.ts_ns - e->window_start_ns >= window) {
+    e->window_start_ns = m.ts_ns;
+    e->count = 0;
+  }
+  ++e->count;
+  switch (t.type) {
+    case Threshold::Type::limit: return e->count <= t.count;
+    case Threshold::Type::both: return e->count == t.count;
+    case Threshold::Type::detection_filter: return e->count > t.count;
+    case Threshold::Type::threshold:
+      if (e->count >= t.count) {
+        e->count = 0;
+        return true;
+      }
+      return false;
+  }
+  return true;
+}
+
+void PerCoreScanner::emit(uint32_t rule_index, const Rule& r, const PacketMeta& m, FlowContext& ctx,
+                          AlertSink& sink) noexcept {
+  Alert a;
+  a.ts_ns = m.ts_ns;
+  a.flow_id = ctx.flow_id;
+  a.sid = r.sid;
+  a.gid = r.gid;
+  a.rev = r.rev;
+  a.rule_index = rule_index;
+  std::memcpy(a.src_ip.data(), m.src_ip, 16);
+  std::memcpy(a.dst_ip.data(), m.dst_ip, 16);
+  const bool icmp = m.proto == 1 || m.proto == 58;
+  a.src_port = icmp ? m.icmp_type : m.sport;
+  a.dst_port = icmp ? m.icmp_code : m.dport;
+  a.ip_version = m.ip_version;
+  a.proto = m.proto;
+  a.action = r.action;
+  a.severity = r.priority;
+  a.class_index = r.class_index;
+  a.app_proto = ctx.app_proto;
+  a.to_server = m.to_server;
+  for (auto& s : ctx.first_sids)
+    if (s == 0) { s = r.sid; break; }
+  if (ctx.alerts < 0xffff) ++ctx.alerts;
+  ++counters_.alerts;
+  sink.on_alert(a);
+}
+
+void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, AlertSink& sink, const uint8_t* payload,
+                                    uint32_t payload_len, const uint8_t* window, uint32_t window_len,
+                                    uint64_t window_base, bool stream_active, const AppBuffers* app) noexcept {
+  // Rule order is evaluation order (flowbit writers first), whatever order Hyperscan reported.
+  std::sort(candidates_.begin(), candidates_.end());
+  counters_.candidates += candidates_.size();
+  for (uint32_t idx : candidates_) {
+    candidate_bits_[idx >> 6] = 0;  // cheaper than a per-bit clear; all bits of the word are candidates or 0
+  }
+  for (uint32_t idx : candidates_) {
+    const Rule& r = engine_.rules_[idx];
+    if (!header_ok(r, m, ctx, app != nullptr) || !flowbits_ok(r, ctx)) continue;
+    bool matched = true;
+    for (const auto& b : r.buffers) {
+      if (app && b.kind == BufferKind::payload) {
+        Inspector in{engine_, scratch_.get(), window, window_len, static_cast<int64_t>(window_base)};
+        if (!window || !in.run(b.items, 0, 0)) { matched = false; break; }
+        continue;
+      }
+      if (app) {
+        if (!app->has(b.kind)) { matched = false; break; }
+        const auto data = app->get(b.kind);
+        Inspector in{engine_, scratch_.get(), data.data(), static_cast<int64_t>(data.size()), 0};
+        if (!in.run(b.items, 0, 0)) { matched = false; break; }
+        continue;
+      }
+      bool ok = false;
+      if (r.stream != StreamUse::stream_only || !stream_active) {
+        Inspector in{engine_, scratch_.get(), payload, payload_len, 0};
+        ok = payload != nullptr && r.stream != StreamUse::stream_only && in.run(b.items, 0, 0);
+      }
+      if (!ok && stream_active && window && r.stream != StreamUse::packet_only) {
+        Inspector in{engine_, scratch_.get(), window, window_len, static_cast<int64_t>(window_base)};
+        ok = in.run(b.items, 0, 0);
+      }
+      if (!ok) { matched = false; break; }
+    }
+    if (!matched) continue;
+    apply_flowbits(r, ctx);
+    if (r.action == Action::pass) break;  // a pass rule silences the rest for this packet
+    if (r.noalert || !threshold_allows(idx, r, m)) {
+      ++counters_.suppressed;
+      continue;
+    }
+    emit(idx, r, m, ctx, sink);
+  }
+  candidates_.clear();
+}
+
+void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowContext& ctx, AlertSink& sink) noexcept {
+  if (pkt.ip_version != 4 && pkt.ip_version != 6) return;
+  ++counters_.packets;
+  counters_.bytes += pkt.payload.size();
+  const bool to_server = std::memcmp(pkt.src_ip.data(), ctx.client_ip.data(), 16) == 0 && pkt.src_port == ctx.client_port &&
+                         (std::memcmp(pkt.src_ip.data(), pkt.dst_ip.data(), 16) != 0 || pkt.dst_port == ctx.server_port);
+  const bool first_in_dir = !(ctx.state & (to_server ? FlowContext::kSeenToServer : FlowContext::kSeenToClient));
+  update_tcp_state(pkt, to_server, ctx);
+
+  PacketMeta m;
+  m.src_ip = pkt.src_ip.data();
+  m.dst_ip = pkt.dst_ip.data();
+  m.sport = pkt.src_port;
+  m.dport = pkt.dst_port;
+  m.proto = pkt.l4_proto;
+  m.ip_version = pkt.ip_version;
+  m.to_server = to_server;
+  m.tcp_flags = pkt.tcp_flags;
+  m.icmp_type = pkt.icmp_type;
+  m.icmp_code = pkt.icmp_code;
+  m.dsize = static_cast<uint32_t>(pkt.payload.size());
+  m.ts_ns = ts_ns;
+
+  const uint8_t* payload = pkt.payload.data();
+  auto len = static_cast<uint32_t>(pkt.payload.size());
+  hs_scratch_t* scratch = scratch_.get();
+  bool stream_active = false;
+  const uint8_t* window = nullptr;
+  uint32_t window_len = 0;
+  uint64_t window_base = 0;
+  StreamSlot* slot = nullptr;
+  const uint8_t* seg = payload;
+  uint32_t seg_len = len;
+  bool inspect_payload = len > 0;
+
+  if (len > 0 && pkt.l4_proto == 6) {
+    const int dir = to_server ? 0 : 1;
+    const uint8_t done_bit = dir == 0 ? FlowContext::kStreamDone0 : FlowContext::kStreamDone1;
+    if (slots_ && !(ctx.state & done_bit)) {
+      if (!ctx.stream_slot[dir]) {
+        ctx.stream_slot[dir] = acquire_slot();
+        if (!ctx.stream_slot[dir]) ++counters_.stream_pool_exhausted;
+      }
+      if (ctx.stream_slot[dir]) slot = &slots_[ctx.stream_slot[dir] - 1];
+    }
+    if (slot) {
+      // Retransmitted bytes were matched already; a gap is matched across (counted).
+      if (slot->seq_known) {
+        const auto ahead = static_cast<int32_t>(pkt.tcp_seq - slot->next_seq);
+        if (ahead < 0) {
+          const auto overlap = static_cast<uint32_t>(-static_cast<int64_t>(ahead));
+          if (overlap >= len) { seg_len = 0; inspect_payload = false; }
+          else { seg += overlap; seg_len -= overlap; }
+        } else if (ahead > 0) {
+          ++counters_.stream_gaps;
+        }
+      }
+      if (seg_len > 0) {
+        slot->seq_known = true;
+        slot->next_seq = pkt.tcp_seq + len;
+        if (slot->stream &&
+            hs_scan_stream(slot->stream.get(), reinterpret_cast<const char*>(seg), seg_len, 0, scratch, on_literal, this) != HS_SUCCESS)
+          ++counters_.scan_errors;
+        stream_active = true;
+      }
+    } else if (engine_.tcp_block_db_) {
+      if (hs_scan(engine_.tcp_block_db_.get(), reinterpret_cast<const char*>(payload), len, 0, scratch, on_literal, this) != HS_SUCCESS)
+        ++counters_.scan_errors;
+    }
+    if (inspect_payload)
+      for (uint32_t idx : engine_.unfiltered_tcp_) add_candidate(idx);
+  } else if (len > 0) {
+    if (engine_.other_block_db_ &&
+        hs_scan(engine_.other_block_db_.get(), reinterpret_cast<const char*>(payload), len, 0, scratch, on_literal, this) != HS_SUCCESS)
+      ++counters_.scan_errors;
+    for (uint32_t idx : engine_.unfiltered_other_)
+      if (engine_.rules_[idx].l4 != L4::udp || pkt.l4_proto == 17) add_candidate(idx);
+  }
+  // Rules without a literal would be candidates on every packet: drop those of another
+  // L4 protocol here rather than sort and check them.
+  auto l4_ok = [&](uint32_t idx) {
+    switch (engine_.rules_[idx].l4) {
+      case L4::tcp: return pkt.l4_proto == 6;
+      case L4::udp: return pkt.l4_proto == 17;
+      case L4::icmp: return pkt.l4_proto == 1 || pkt.l4_proto == 58;
+      case L4::ip: return true;
+    }
+    return true;
+  };
+  for (uint32_t idx : engine_.header_only_)
+    if (l4_ok(idx)) add_candidate(idx);
+  if (first_in_dir)
+    for (uint32_t idx : engine_.ip_only_) add_candidate(idx);
+
+  if (stream_active && !candidates_.empty() && seg_len <= kMaxSegment) {
+    window = linear_.get();
+    window_len = linearize(ctx.stream_slot[to_server ? 0 : 1], seg, seg_len, window_base);
+  }
+  if (!candidates_.empty())
+    run_candidates(m, ctx, sink, inspect_payload ? payload : nullptr, inspect_payload ? len : 0, window, window_len,
+                   window_base, stream_active, nullptr);
+
+  if (stream_active) {
+    const uint32_t W = config_.stream_window;
+    const int dir = to_server ? 0 : 1;
+    uint8_t* ring = windows_.get() + static_cast<std::size_t>(ctx.stream_slot[dir] - 1) * W;
+    const uint32_t n = std::min(seg_len, W);
+    uint64_t o = slot->offset + seg_len - n;
+    const uint8_t* src = seg + seg_len - n;
+    const auto at = static_cast<uint32_t>(o % W);
+    const uint32_t first = std::min(n, W - at);
+    std::memcpy(ring + at, src, first);
+    std::memcpy(ring, src + first, n - first);
+    slot->offset += seg_len;
+    if (slot->offset >= config_.stream_depth) {
+      ++counters_.stream_depth_reached;
+      release_slot(ctx.stream_slot[dir]);
+      ctx.stream_slot[dir] = 0;
+      ctx.state |= dir == 0 ? FlowContext::kStreamDone0 : FlowContext::kStreamDone1;
+    }
+  }
+}
+
+uint32_t PerCoreScanner::linearize(uint32_t slot_plus1, const uint8_t* seg, uint32_t seg_len, uint64_t& base) noexcept {
+  // The window is the retained tail of the stream followed by this segment, so that a
+  // rule whose contents straddle segments is checked on contiguous bytes.
+  const StreamSlot& slot = slots_[slot_plus1 - 1];
+  const uint32_t W = config_.stream_window;
+  const auto prev = static_cast<uint32_t>(std::min<uint64_t>(slot.offset, W));
+  const uint8_t* ring = windows_.get() + static_cast<std::size_t>(slot_plus1 - 1) * W;
+  const auto start = static_cast<uint32_t>((slot.offset - prev) % W);
+  const uint32_t first = std::min(prev, W - start);
+  std::memcpy(linear_.get(), ring + start, first);
+  std::memcpy(linear_.get() + first, ring, prev - first);
+  if (seg_len) std::memcpy(linear_.get() + prev, seg, seg_len);
+  base = slot.offset - prev;
+  return prev + seg_len;
+}
+
+void PerCoreScanner::scan_buffers(const AppBuffers& buffers, bool to_server, uint64_t ts_ns, FlowContext& ctx,
+                                  AlertSink& sink) noexcept {
+  PacketMeta m;
+  m.src_ip = to_server ? ctx.client_ip.data() : ctx.server_ip.data();
+  m.dst_ip = to_server ? ctx.server_ip.data() : ctx.client_ip.data();
+  m.sport = to_server ? ctx.client_port : ctx.server_port;
+  m.dport = to_server ? ctx.server_port : ctx.client_port;
+  m.proto = ctx.l4_proto;
+  m.ip_version = ctx.ip_version;
+  m.to_server = to_server;
+  m.ts_ns = ts_ns;
+  for (int k = 1; k < kBufferKindCount; ++k) {
+    const auto kind = static_cast<BufferKind>(k);
+    if (!buffers.has(kind)) continue;
+    const auto& db = engine_.app_dbs_[static_cast<std::size_t>(k)];
+    const auto data = buffers.get(kind);
+    if (db && !data.empty() &&
+        hs_scan(db.get(), reinterpret_cast<const char*>(data.data()), static_cast<unsigned>(data.size()), 0,
+                scratch_.get(), on_literal, this) != HS_SUCCESS)
+      ++counters_.scan_errors;
+  }
+  for (uint32_t idx : engine_.unfiltered_app_) {
+    bool all = true;
+    for (const auto& b : engine_.rules_[idx].buffers) all = all && (b.kind == BufferKind::payload || buffers.has(b.kind));
+    if (all) add_candidate(idx);
+  }
+  if (candidates_.empty()) return;
+  // Payload parts of app-layer rules read the stream window of the transaction's direction.
+  const uint8_t* window = nullptr;
+  uint32_t window_len = 0;
+  uint64_t window_base = 0;
+  if (const uint32_t slot = ctx.stream_slot[to_server ? 0 : 1]; slot && slots_) {
+    window = linear_.get();
+    window_len = linearize(slot, nullptr, 0, window_base);
+  }
+  run_candidates(m, ctx, sink, nullptr, 0, window, window_len, window_base, false, &buffers);
+}
+
+}  // namespace flowprobe::sig

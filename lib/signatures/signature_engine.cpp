@@ -1,0 +1,480 @@
+// Loading and compiling: rule files -> parsed rules -> Hyperscan databases.
+#include "signatures/signature_engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace flowprobe::sig {
+
+namespace {
+
+// Suricata's default classification.config, so that classtype works without a file.
+constexpr std::string_view kDefaultClassifications = R"(
+config classification: not-suspicious,Not Suspicious Traffic,3
+config classification: unknown,Unknown Traffic,3
+config classification: bad-unknown,Potentially Bad Traffic, 2
+config classification: attempted-recon,Attempted Information Leak,2
+config classification: successful-recon-limited,Information Leak,2
+config classification: successful-recon-largescale,Large Scale Information Leak,2
+config classification: attempted-dos,Attempted Denial of Service,2
+config classification: successful-dos,Denial of Service,2
+config classification: attempted-user,Attempted User Privilege Gain,1
+config classification: unsuccessful-user,Unsuccessful User Privilege Gain,1
+config classification: successful-user,Successful User Privilege Gain,1
+config classification: attempted-admin,Attempted Administrator Privilege Gain,1
+config classification: successful-admin,Successful Administrator Privilege Gain,1
+config classification: rpc-portmap-decode,Decode of an RPC Query,2
+config classification: shellcode-detect,Executable Code was Detected,1
+config classification: string-detect,A Suspicious String was Detected,3
+config classification: suspicious-filename-detect,A Suspicious Filename was Detected,2
+config classification: suspicious-login,An Attempted Login Using a Suspicious Username was Detected,2
+config classification: system-call-detect,A System Call was Detected,2
+config classification: tcp-connection,A TCP Connection was Detected,4
+config classification: trojan-activity,A Network Trojan was Detected, 1
+config classification: unusual-client-port-connection,A Client was Using an Unusual Port,2
+config classification: network-scan,Detection of a Network Scan,3
+config classification: denial-of-service,Detection of a Denial of Service Attack,2
+config classification: non-standard-protocol,Detection of a Non-Standard Protocol or Event,2
+config classification: protocol-command-decode,Generic Protocol Command Decode,3
+config classification: web-application-activity,Access to a Potentially Vulnerable Web Application,2
+config classification: web-application-attack,Web Application Attack,1
+config classification: misc-activity,Misc activity,3
+config classification: misc-attack,Misc Attack,2
+config classification: icmp-event,Generic ICMP event,3
+config classification: inappropriate-content,Inappropriate Content was Detected,1
+config classification: policy-violation,Potential Corporate Privacy Violation,1
+config classification: default-login-attempt,Attempt to Login By a Default Username and Password,2
+config classification: targeted-activity,Targeted Malicious Activity was Detected,1
+config classification: exploit-kit,Exploit Kit Activity Detected,1
+config classification: external-ip-check,Device Retrieving External IP Address Detected,2
+config classification: domain-c2,Domain Observed Used for C2 Detected,1
+config classification: pup-activity,Possibly Unwanted Program Detected,2
+config classification: credential-theft,Successful Credential Theft Detected,1
+config classification: social-engineering,Possible Social Engineering Attempted,2
+config classification: coin-mining,Crypto Currency Mining Activity Detected,2
+config classification: command-and-control,Malware Command and Control Activity Detected,1
+)";
+
+struct SourceRule {
+  std::string file;
+  uint32_t line;
+  std::string text;
+};
+
+// Splits a rules file into rules: '#' lines and blank lines are skipped, a trailing
+// backslash continues a rule on the next line; a rule's line is its first line.
+void split_rules(std::string_view text, const std::string& file, std::vector<SourceRule>& out) {
+  uint32_t lineno = 0;
+  std::string pending;
+  uint32_t pending_line = 0;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    ++lineno;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    if (pending.empty()) {
+      std::string_view t = line;
+      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+      if (t.empty() || t.front() == '#') continue;
+      pending_line = lineno;
+    }
+    if (!line.empty() && line.back() == '\\') {
+      line.remove_suffix(1);
+      pending.append(line);
+      continue;
+    }
+    pending.append(line);
+    out.push_back({file, pending_line, std::move(pending)});
+    pending.clear();
+  }
+  if (!pending.empty()) out.push_back({file, pending_line, std::move(pending)});
+}
+
+bool read_file(const std::filesystem::path& p, std::string& out, std::string& error) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    error = "cannot read " + p.string();
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+// Suricata orders flowbit writers before readers so that a bit set by one rule is seen
+// by the next on the same packet: set-only, set-and-read, read-only, then the rest.
+int flowbits_rank(const Rule& r) {
+  const bool sets = !r.flowbit_actions.empty(), reads = !r.flowbit_conds.empty();
+  if (sets && !reads) return 0;
+  if (sets && reads) return 1;
+  if (reads) return 2;
+  return 3;
+}
+
+int action_rank(const Rule& r) { return r.action == Action::pass ? 0 : 1; }
+
+// The literal that prefilters the rule: the one marked fast_pattern, else the longest.
+// A rule with app-layer buffers is only checked when a dissector hands them over, so its
+// literal must come from one of them, never from the payload.
+void choose_prefilter(Rule& r) {
+  int best_b = -1, best_i = -1;
+  std::size_t best_len = 0;
+  bool best_fp = false;
+  const bool app = std::any_of(r.buffers.begin(), r.buffers.end(), [](auto& b) { return b.kind != BufferKind::payload; });
+  for (std::size_t b = 0; b < r.buffers.size(); ++b) {
+    if (app && r.buffers[b].kind == BufferKind::payload) continue;
+    for (std::size_t i = 0; i < r.buffers[b].items.size(); ++i) {
+      const Item& it = r.buffers[b].items[i];
+      if (it.type != ItemType::content || it.negated) continue;
+      // Equal lengths go to the later content: in a stream, the last piece to arrive is
+      // the one that can complete the rule.
+      const bool better = (it.fast_pattern && !best_fp) || (it.fast_pattern == best_fp && it.pattern.size() >= best_len);
+      if (best_b < 0 || better) {
+        best_b = static_cast<int>(b);
+        best_i = static_cast<int>(i);
+        best_len = it.pattern.size();
+        best_fp = it.fast_pattern;
+      }
+    }
+  }
+  r.prefilter_buffer = best_b;
+  r.prefilter_item = best_i;
+}
+
+bool tcp_capable(const Rule& r) { return r.l4 == L4::tcp || r.l4 == L4::ip; }
+bool other_capable(const Rule& r) {
+  if (r.stream == StreamUse::stream_only) return false;
+  return r.l4 == L4::udp || r.l4 == L4::icmp || (r.l4 == L4::ip && (r.app == AppProto::unknown || r.app == AppProto::dns));
+}
+
+struct LiteralSet {
+  std::vector<std::string> patterns;
+  std::vector<unsigned> flags, ids;
+  void add(const Item& it, unsigned id, unsigned extra) {
+    patterns.push_back(it.pattern);
+    flags.push_back((it.nocase ? HS_FLAG_CASELESS : 0u) | extra);
+    ids.push_back(id);
+  }
+};
+
+bool compile_literals(const LiteralSet& set, unsigned mode, HsDatabase& out, std::string& error) {
+  if (set.patterns.empty()) return true;
+  std::vector<const char*> exprs;
+  std::vector<std::size_t> lens;
+  for (const auto& p : set.patterns) {
+    exprs.push_back(p.data());
+    lens.push_back(p.size());
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_lit_multi(exprs.data(), set.flags.data(), set.ids.data(), lens.data(),
+                           static_cast<unsigned>(exprs.size()), mode, nullptr, &db, &err) != HS_SUCCESS) {
+    HsCompileError guard(err);
+    error = std::string("Hyperscan cannot compile the literal database: ") + (err ? err->message : "?");
+    return false;
+  }
+  out.reset(db);
+  return true;
+}
+
+std::size_t db_size(const HsDatabase& db) {
+  std::size_t n = 0;
+  if (db) hs_database_size(db.get(), &n);
+  return n;
+}
+
+}  // namespace
+
+class EngineBuilder {
+ public:
+  static std::unique_ptr<SignatureEngine> build(const std::vector<SourceRule>& sources,
+                                                const std::vector<std::string>& class_texts, const RuleVars& vars,
+                                                std::string& error, LoadReport* report, const LoadOptions& options);
+};
+
+std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRule>& sources,
+                                                      const std::vector<std::string>& class_texts,
+                                                      const RuleVars& vars, std::string& error, LoadReport* report,
+                                                      const LoadOptions& options) {
+  LoadReport local;
+  LoadReport& rep = report ? *report : local;
+  rep = LoadReport{};
+  const auto t0 = std::chrono::steady_clock::now();
+
+  ParseContext ctx(vars);
+  if (!ctx.add_classifications(kDefaultClassifications, error)) return nullptr;
+  for (const auto& t : class_texts)
+    if (!ctx.add_classifications(t, error)) {
+      error = "classification.config: " + error;
+      return nullptr;
+    }
+
+  auto reject = [&](const std::string& file, uint32_t line, uint32_t sid, std::string reason, std::string detail) {
+    rep.rejections.push_back({file, line, sid, std::move(reason), std::move(detail)});
+  };
+
+  std::vector<Rule> parsed;
+  parsed.reserve(sources.size());
+  std::set<std::pair<uint32_t, uint32_t>> seen_sids;
+  for (const auto& s : sources) {
+    Rule r;
+    RuleError e;
+    if (!parse_rule(s.text, ctx, r, e)) {
+      // Best effort: name the sid even in a rejected rule so the operator can find it.
+      uint32_t sid = 0;
+      if (auto p = s.text.find("sid:"); p != std::string::npos) sid = static_cast<uint32_t>(std::strtoul(s.text.c_str() + p + 4, nullptr, 10));
+      reject(s.file, s.line, sid, e.reason, e.detail);
+      continue;
+    }
+    if (!seen_sids.insert({r.gid, r.sid}).second) {
+      reject(s.file, s.line, r.sid, "duplicate sid", std::to_string(r.gid) + ":" + std::to_string(r.sid));
+      continue;
+    }
+    r.file = s.file;
+    r.line = s.line;
+    parsed.push_back(std::move(r));
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  rep.parse_seconds = std::chrono::duration<double>(t1 - t0).count();
+
+  auto engine = std::unique_ptr<SignatureEngine>(new SignatureEngine());
+  engine->classes_ = ctx.classes();
+  engine->flowbit_names_ = ctx.flowbit_names();
+
+  // ---- pcre: one block database each, compiled in parallel (they are independent)
+  const auto& pcres = ctx.pcres();
+  std::vector<std::string> pcre_errors(pcres.size());
+  engine->pcre_dbs_.resize(pcres.size());
+  if (options.compile && !pcres.empty()) {
+    std::atomic<std::size_t> next{0};
+    auto worker = [&]() {
+      for (std::size_t i = next++; i < pcres.size(); i = next++) {
+        hs_database_t* db = nullptr;
+        hs_compile_error_t* err = nullptr;
+        if (hs_compile(pcres[i].expression.c_str(), pcres[i].hs_flags, HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+          HsCompileError guard(err);
+          pcre_errors[i] = err && err->message ? err->message : "compile failed";
+        } else {
+          engine->pcre_dbs_[i].reset(db);
+        }
+      }
+    };
+    const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 16u);
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < n; ++i) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+  }
+  rep.pcre_count = static_cast<uint32_t>(pcres.size());
+
+  // ---- drop rules whose pcre Hyperscan cannot run; order the rest
+  std::vector<Rule> rules;
+  rules.reserve(parsed.size());
+  for (auto& r : parsed) {
+    std::string bad;
+    for (const auto& b : r.buffers)
+      for (const auto& it : b.items)
+        if (it.type == ItemType::pcre && !pcre_errors[it.pcre_index].empty() && bad.empty())
+          bad = pcre_errors[it.pcre_index];
+    if (!bad.empty()) {
+      reject(r.file, r.line, r.sid, "pcre not supported by Hyperscan", bad);
+      continue;
+    }
+    rules.push_back(std::move(r));
+  }
+  std::stable_sort(rules.begin(), rules.end(), [](const Rule& a, const Rule& b) {
+    if (action_rank(a) != action_rank(b)) return action_rank(a) < action_rank(b);
+    return flowbits_rank(a) < flowbits_rank(b);
+  });
+
+  // ---- prefilter literals per database
+  LiteralSet tcp_lits, other_lits;
+  std::array<LiteralSet, kBufferKindCount> app_lits;
+  for (uint32_t idx = 0; idx < rules.size(); ++idx) {
+    Rule& r = rules[idx];
+    choose_prefilter(r);
+    const bool payload = std::all_of(r.buffers.begin(), r.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; });
+    if (r.buffers.empty()) {
+      (r.ip_only ? engine->ip_only_ : engine->header_only_).push_back(idx);
+      continue;
+    }
+    if (r.prefilter_buffer < 0) {
+      if (tcp_capable(r) && std::any_of(r.buffers.begin(), r.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; }))
+        engine->needs_stream_ = true;
+      if (payload) {
+        if (tcp_capable(r)) engine->unfiltered_tcp_.push_back(idx);
+        if (other_capable(r)) engine->unfiltered_other_.push_back(idx);
+      } else {
+        engine->unfiltered_app_.push_back(idx);
+      }
+      continue;
+    }
+    if (tcp_capable(r) && std::any_of(r.buffers.begin(), r.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; }))
+      engine->needs_stream_ = true;
+    const auto& pb = r.buffers[static_cast<std::size_t>(r.prefilter_buffer)];
+    const Item& lit = pb.items[static_cast<std::size_t>(r.prefilter_item)];
+    if (pb.kind == BufferKind::payload) {
+      if (tcp_capable(r)) tcp_lits.add(lit, idx, 0);
+      if (other_capable(r)) other_lits.add(lit, idx, 0);
+    } else {
+      app_lits[static_cast<std::size_t>(pb.kind)].add(lit, idx, 0);
+    }
+  }
+  if (options.compile) {
+    // Block databases report each rule once per buffer (SINGLEMATCH); the stream one
+    // must report every occurrence, since later segments bring new chances.
+    auto single = [](LiteralSet s) {
+      for (auto& f : s.flags) f |= HS_FLAG_SINGLEMATCH;
+      return s;
+    };
+    if (!compile_literals(tcp_lits, HS_MODE_STREAM, engine->tcp_stream_db_, error) ||
+        !compile_literals(single(tcp_lits), HS_MODE_BLOCK, engine->tcp_block_db_, error) ||
+        !compile_literals(single(other_lits), HS_MODE_BLOCK, engine->other_block_db_, error))
+      return nullptr;
+    for (int k = 0; k < kBufferKindCount; ++k)
+      if (!compile_literals(single(app_lits[static_cast<std::size_t>(k)]), HS_MODE_BLOCK,
+                            engine->app_dbs_[static_cast<std::size_t>(k)], error))
+        return nullptr;
+
+    // One prototype scratch big enough for every database; each core clones it.
+    hs_scratch_t* scratch = nullptr;
+    auto grow = [&](const HsDatabase& db) {
+      if (db && hs_alloc_scratch(db.get(), &scratch) != HS_SUCCESS) {
+        error = "Hyperscan cannot allocate scratch";
+        return false;
+      }
+      return true;
+    };
+    bool ok = grow(engine->tcp_stream_db_) && grow(engine->tcp_block_db_) && grow(engine->other_block_db_);
+    for (const auto& db : engine->app_dbs_) ok = ok && grow(db);
+    for (const auto& db : engine->pcre_dbs_) ok = ok && grow(db);
+    engine->proto_scratch_.reset(scratch);
+    if (!ok) return nullptr;
+
+    std::size_t bytes = db_size(engine->tcp_stream_db_) + db_size(engine->tcp_block_db_) + db_size(engine->other_block_db_);
+    for (const auto& db : engine->app_dbs_) bytes += db_size(db);
+    for (const auto& db : engine->pcre_dbs_) bytes += db_size(db);
+    rep.database_bytes = bytes;
+    if (engine->tcp_stream_db_) hs_stream_size(engine->tcp_stream_db_.get(), &rep.stream_state_bytes);
+  }
+  engine->rules_ = std::move(rules);
+  rep.accepted = static_cast<uint32_t>(engine->rules_.size());
+  rep.rejected = static_cast<uint32_t>(rep.rejections.size());
+  rep.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  return engine;
+}
+
+std::unique_ptr<SignatureEngine> SignatureEngine::load(const std::vector<std::string>& paths, const RuleVars& vars,
+                                                       std::string& error, LoadReport* report,
+                                                       const LoadOptions& options) {
+  namespace fs = std::filesystem;
+  std::vector<SourceRule> sources;
+  std::vector<std::string> class_texts;
+  std::set<fs::path> class_files;
+  for (const auto& c : options.classification_files) class_files.insert(c);
+  std::vector<fs::path> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<fs::path> found;
+      for (const auto& e : fs::directory_iterator(p, ec))
+        if (e.is_regular_file() && e.path().extension() == ".rules") found.push_back(e.path());
+      if (ec) {
+        error = "cannot list " + p + ": " + ec.message();
+        return nullptr;
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+      if (options.classification_files.empty() && fs::exists(fs::path(p) / "classification.config"))
+        class_files.insert(fs::path(p) / "classification.config");
+    } else if (fs::is_regular_file(p, ec)) {
+      files.emplace_back(p);
+      const auto sibling = fs::path(p).parent_path() / "classification.config";
+      if (options.classification_files.empty() && fs::exists(sibling)) class_files.insert(sibling);
+    } else {
+      error = "cannot read " + p + ": no such file or directory";
+      return nullptr;
+    }
+  }
+  for (const auto& c : class_files) {
+    std::string text;
+    if (!read_file(c, text, error)) return nullptr;
+    class_texts.push_back(std::move(text));
+  }
+  for (const auto& f : files) {
+    std::string text;
+    if (!read_file(f, text, error)) return nullptr;
+    split_rules(text, f.string(), sources);
+  }
+  return EngineBuilder::build(sources, class_texts, vars, error, report, options);
+}
+
+std::unique_ptr<SignatureEngine> SignatureEngine::load_text(std::string_view text, const RuleVars& vars,
+                                                            std::string& error, LoadReport* report,
+                                                            const LoadOptions& options, std::string_view name) {
+  std::vector<SourceRule> sources;
+  split_rules(text, std::string(name), sources);
+  std::vector<std::string> class_texts;
+  for (const auto& c : options.classification_files) {
+    std::string t;
+    if (!read_file(c, t, error)) return nullptr;
+    class_texts.push_back(std::move(t));
+  }
+  return EngineBuilder::build(sources, class_texts, vars, error, report, options);
+}
+
+SignatureEngine::~SignatureEngine() = default;
+
+int SignatureEngine::find_sid(uint32_t sid) const noexcept {
+  for (std::size_t i = 0; i < rules_.size(); ++i)
+    if (rules_[i].sid == sid && rules_[i].gid == 1) return static_cast<int>(i);
+  return -1;
+}
+
+std::string LoadReport::summary(int examples) const {
+  std::ostringstream out;
+  out << "rules: " << accepted << " accepted, " << rejected << " rejected\n";
+  std::map<std::string, std::vector<const Rejection*>> by_reason;
+  for (const auto& r : rejections) by_reason[r.reason].push_back(&r);
+  std::vector<std::pair<std::string, std::vector<const Rejection*>>> sorted(by_reason.begin(), by_reason.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return a.second.size() > b.second.size(); });
+  for (const auto& [reason, list] : sorted) {
+    out << "  " << list.size() << "  " << reason << "\n";
+    for (int i = 0; i < examples && i < static_cast<int>(list.size()); ++i) {
+      const auto* r = list[static_cast<std::size_t>(i)];
+      out << "      " << r->file << ":" << r->line;
+      if (r->sid) out << " sid " << r->sid;
+      if (!r->detail.empty()) out << ": " << r->detail;
+      out << "\n";
+    }
+  }
+  for (const auto& w : warnings) out << "warning: " << w << "\n";
+  return out.str();
+}
+
+int run_rules_check(const std::vector<std::string>& rule_paths, std::FILE* out) {
+  std::string error;
+  LoadReport report;
+  auto engine = SignatureEngine::load(rule_paths, default_rule_vars(), error, &report);
+  if (!engine) {
+    std::fprintf(out, "rules: error: %s\n", error.c_str());
+    return 1;
+  }
+  const std::string s = report.summary();
+  std::fputs(s.c_str(), out);
+  std::fprintf(out, "hyperscan: %zu bytes of databases (%u pcre), %zu bytes of stream state per direction, "
+                    "compiled in %.2f s\n",
+               report.database_bytes, report.pcre_count, report.stream_state_bytes, report.compile_seconds);
+  return 0;
+}
+
+}  // namespace flowprobe::sig

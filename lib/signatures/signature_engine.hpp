@@ -1,0 +1,276 @@
+#pragma once
+// Signature matching: Suricata-syntax rules compiled into Hyperscan databases.
+//
+// Integration (what the RX loop does):
+//
+//   // start (or SIGHUP, off the packet path): load and compile once, share read-only
+//   std::string error;
+//   sig::LoadReport report;
+//   auto engine = sig::SignatureEngine::load({"rules/"}, sig::default_rule_vars(), error, &report);
+//   if (!engine) die(error);                     // unreadable file, bad classification.config
+//   log(report.summary());                       // "rules: N accepted, M rejected" + reasons
+//
+//   // per RX core: one scanner (owns the Hyperscan scratch, the stream pool and the
+//   // threshold table; allocates nothing after construction)
+//   sig::PerCoreScanner scanner(*engine, sig::ScannerConfig{});
+//
+//   // per flow: a FlowContext lives next to the flow entry (plain data, ~100 bytes)
+//   ctx.init(first_decoded_packet, flow_id);     // client = initiator
+//   ctx.app_proto = sig::AppProto::http;         // when nDPI / a dissector knows it
+//
+//   // per packet (decode outcome ipv4/ipv6): payload rules; TCP runs in Hyperscan
+//   // stream mode per direction so that a content split across segments matches
+//   scanner.scan_packet(decoded, pkt.ts_ns, ctx, alert_sink);
+//
+//   // per dissected transaction (HTTP request/response, DNS query, TLS client hello)
+//   sig::AppBuffers tx;
+//   tx.set(sig::BufferKind::http_uri, uri_bytes);
+//   tx.set(sig::BufferKind::http_host, host_bytes);
+//   scanner.scan_buffers(tx, /*to_server=*/true, pkt.ts_ns, ctx, alert_sink);
+//
+//   // flow end (FIN/RST/timeout/eviction): gives the stream slots back to the pool
+//   scanner.on_flow_end(ctx);
+//
+// Alerts arrive in AlertSink::on_alert as fixed-size `Alert` records (alert.hpp); the
+// exporter turns them into eve JSON with write_alert_json(alert, engine, writer).
+// FlowContext::alerts and first_sids give the flow record its alert count and sids.
+//
+// Reload: build a new engine with load(), then give each RX core a new PerCoreScanner
+// for it at a burst boundary; flows keep their FlowContext but must call
+// PerCoreScanner::on_flow_end on the old scanner first (stream state belongs to it).
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "decode/decoder.hpp"
+#include "signatures/alert.hpp"
+#include "signatures/hs_handles.hpp"
+#include "signatures/rule.hpp"
+#include "signatures/rule_parser.hpp"
+
+namespace flowprobe::sig {
+
+// ---- loading -----------------------------------------------------------------------
+
+struct Rejection {
+  std::string file;
+  uint32_t line = 0;
+  uint32_t sid = 0;  // 0 when the rule was too broken to tell
+  std::string reason;
+  std::string detail;
+};
+
+struct LoadReport {
+  uint32_t accepted = 0;
+  uint32_t rejected = 0;
+  std::vector<Rejection> rejections;
+  std::vector<std::string> warnings;  // duplicate sids, ignored files
+  double parse_seconds = 0;
+  double compile_seconds = 0;
+  std::size_t database_bytes = 0;     // all Hyperscan databases together
+  std::size_t stream_state_bytes = 0; // one Hyperscan stream (per TCP flow direction)
+  uint32_t pcre_count = 0;
+
+  // "rules: N accepted, M rejected" then one line per reason, most frequent first,
+  // with up to `examples` file:line samples each.
+  std::string summary(int examples = 3) const;
+};
+
+struct LoadOptions {
+  // classification.config files to read; when empty, a built-in copy of Suricata's
+  // default is used plus any classification.config found next to the rule files.
+  std::vector<std::string> classification_files;
+  bool compile = true;  // false: parse only (the fuzz target)
+};
+
+// ---- buffers handed over by dissectors ------------------------------------------------
+
+class AppBuffers {
+ public:
+  void set(BufferKind k, std::span<const uint8_t> data) noexcept {
+    data_[static_cast<std::size_t>(k)] = data;
+    present_ |= 1ull << static_cast<unsigned>(k);
+  }
+  void set(BufferKind k, std::string_view s) noexcept {
+    set(k, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+  }
+  bool has(BufferKind k) const noexcept { return present_ >> static_cast<unsigned>(k) & 1; }
+  std::span<const uint8_t> get(BufferKind k) const noexcept { return data_[static_cast<std::size_t>(k)]; }
+  uint64_t present_mask() const noexcept { return present_; }
+  void clear() noexcept { present_ = 0; }
+
+ private:
+  std::array<std::span<const uint8_t>, kBufferKindCount> data_{};
+  uint64_t present_ = 0;
+};
+static_assert(kBufferKindCount <= 64);
+
+// ---- per-flow state (owned by the flow table entry) -----------------------------------
+
+inline constexpr int kMaxFlowbits = 16;
+inline constexpr int kFirstSids = 4;
+
+struct FlowContext {
+  uint64_t flow_id = 0;
+  std::array<uint8_t, 16> client_ip{};
+  std::array<uint8_t, 16> server_ip{};
+  uint16_t client_port = 0;
+  uint16_t server_port = 0;
+  uint8_t ip_version = 0;
+  uint8_t l4_proto = 0;
+  AppProto app_proto = AppProto::unknown;
+  uint8_t state = 0;                      // kState* bits below
+  uint32_t stream_slot[2] = {0, 0};       // stream pool index + 1 per direction (0: none)
+  uint8_t nbits = 0;                      // flowbits set
+  uint8_t bits_overflow = 0;              // a set that did not fit (counted, not applied)
+  uint16_t alerts = 0;                    // alerts raised on this flow (saturates)
+  std::array<uint16_t, kMaxFlowbits> bits{};
+  std::array<uint32_t, kFirstSids> first_sids{};  // sids of the first alerts, 0 = none
+
+  static constexpr uint8_t kSyn = 1, kSynAck = 2, kEstablished = 4, kSeenToServer = 8, kSeenToClient = 16,
+                           kStreamDone0 = 32, kStreamDone1 = 64;
+  // Sets identity from the flow's first packet: its sender is the client, except a
+  // lone SYN/ACK (the SYN was missed), whose receiver is.
+  void init(const DecodedPacket& first, uint64_t id) noexcept;
+  bool established() const noexcept { return state & kEstablished; }
+};
+
+// ---- the compiled rule set ------------------------------------------------------------
+
+// Where a rule's prefilter literal lives.
+enum class DbKind : uint8_t { tcp_stream, tcp_block, other_block, app };
+
+class SignatureEngine {
+ public:
+  // Loads rule files and directories (every *.rules inside, sorted). Rules that fail
+  // are counted in `report` and skipped; `error` is set (and nullptr returned) only
+  // when a path cannot be read or the databases cannot be built at all.
+  static std::unique_ptr<SignatureEngine> load(const std::vector<std::string>& paths, const RuleVars& vars,
+                                               std::string& error, LoadReport* report = nullptr,
+                                               const LoadOptions& options = {});
+  // Same, from text (tests, fuzzing); `name` stands for the file in rejections.
+  static std::unique_ptr<SignatureEngine> load_text(std::string_view text, const RuleVars& vars,
+                                                    std::string& error, LoadReport* report = nullptr,
+                                                    const LoadOptions& options = {},
+                                                    std::string_view name = "<text>");
+  ~SignatureEngine();
+  SignatureEngine(const SignatureEngine&) = delete;
+  SignatureEngine& operator=(const SignatureEngine&) = delete;
+
+  std::size_t rule_count() const noexcept { return rules_.size(); }
+  const Rule& rule(uint32_t index) const noexcept { return rules_[index]; }
+  const std::vector<Classification>& classifications() const noexcept { return classes_; }
+  const std::vector<std::string>& flowbit_names() const noexcept { return flowbit_names_; }
+  // Index of the rule with this sid (gid 1), or -1.
+  int find_sid(uint32_t sid) const noexcept;
+
+ private:
+  friend class PerCoreScanner;
+  friend class EngineBuilder;
+  friend struct Inspector;
+  SignatureEngine() = default;
+
+  std::vector<Rule> rules_;
+  std::vector<Classification> classes_;
+  std::vector<std::string> flowbit_names_;
+  std::vector<HsDatabase> pcre_dbs_;
+  HsDatabase tcp_stream_db_, tcp_block_db_, other_block_db_;
+  std::array<HsDatabase, kBufferKindCount> app_dbs_;
+  HsScratch proto_scratch_;  // sized for every database; scanners clone it
+  bool needs_stream_ = false; // some rule reads TCP payload: scanners keep stream windows
+  // Rules without a literal to prefilter on, checked on every scan of their kind.
+  std::vector<uint32_t> unfiltered_tcp_, unfiltered_other_, unfiltered_app_, ip_only_, header_only_;
+};
+
+// ---- per-core scanning ----------------------------------------------------------------
+
+struct ScannerConfig {
+  uint32_t stream_slots = 4096;        // TCP flow directions matched in stream mode at once
+  uint32_t stream_window = 4096;       // stream bytes kept per direction to check constraints
+  uint64_t stream_depth = 1 << 20;     // stream bytes per direction matched in stream mode
+  uint32_t threshold_slots = 4096;     // threshold/detection_filter trackers
+  bool midstream = true;               // a TCP flow picked up without its SYN counts as established
+};
+
+struct ScannerCounters {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t candidates = 0;             // rules whose prefilter hit
+  uint64_t alerts = 0;
+  uint64_t suppressed = 0;             // matched but silenced by threshold/noalert
+  uint64_t stream_pool_exhausted = 0;  // TCP segments matched per packet for lack of a slot
+  uint64_t stream_depth_reached = 0;
+  uint64_t stream_gaps = 0;
+  uint64_t flowbits_overflow = 0;
+  uint64_t scan_errors = 0;
+};
+
+class PerCoreScanner {
+ public:
+  PerCoreScanner(const SignatureEngine& engine, const ScannerConfig& config = {});
+  ~PerCoreScanner();
+  PerCoreScanner(const PerCoreScanner&) = delete;
+  PerCoreScanner& operator=(const PerCoreScanner&) = delete;
+
+  // One decoded IPv4/IPv6 packet of the flow `ctx` (whose init() ran on its first packet).
+  void scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowContext& ctx, AlertSink& sink) noexcept;
+  // One transaction's dissector buffers, sent by the client when `to_server`.
+  void scan_buffers(const AppBuffers& buffers, bool to_server, uint64_t ts_ns, FlowContext& ctx,
+                    AlertSink& sink) noexcept;
+  void scan_buffer(BufferKind kind, std::span<const uint8_t> data, bool to_server, uint64_t ts_ns,
+                   FlowContext& ctx, AlertSink& sink) noexcept {
+    AppBuffers b;
+    b.set(kind, data);
+    scan_buffers(b, to_server, ts_ns, ctx, sink);
+  }
+  // The flow is over: its stream slots go back to the pool.
+  void on_flow_end(FlowContext& ctx) noexcept;
+
+  const ScannerCounters& counters() const noexcept { return counters_; }
+  uint32_t free_stream_slots() const noexcept { return static_cast<uint32_t>(free_slots_.size()); }
+
+ private:
+  struct StreamSlot;
+  struct PacketMeta;
+  struct ThresholdEntry;
+  friend struct Inspector;
+
+  static int on_literal(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void* self);
+  void add_candidate(uint32_t rule) noexcept;
+  void run_candidates(const PacketMeta& m, FlowContext& ctx, AlertSink& sink, const uint8_t* payload,
+                      uint32_t payload_len, const uint8_t* window, uint32_t window_len, uint64_t window_base,
+                      bool stream_active, const AppBuffers* app) noexcept;
+  bool header_ok(const Rule& r, const PacketMeta& m, const FlowContext& ctx, bool app_scan) const noexcept;
+  bool flowbits_ok(const Rule& r, const FlowContext& ctx) const noexcept;
+  void apply_flowbits(const Rule& r, FlowContext& ctx) noexcept;
+  bool threshold_allows(uint32_t rule_index, const Rule& r, const PacketMeta& m) noexcept;
+  void emit(uint32_t rule_index, const Rule& r, const PacketMeta& m, FlowContext& ctx, AlertSink& sink) noexcept;
+  void update_tcp_state(const DecodedPacket& pkt, bool to_server, FlowContext& ctx) const noexcept;
+  uint32_t linearize(uint32_t slot_plus1, const uint8_t* seg, uint32_t seg_len, uint64_t& base) noexcept;
+  uint32_t acquire_slot() noexcept;
+  void release_slot(uint32_t slot) noexcept;
+
+  const SignatureEngine& engine_;
+  ScannerConfig config_;
+  HsScratch scratch_;
+  std::vector<uint64_t> candidate_bits_;
+  std::vector<uint32_t> candidates_;
+  std::unique_ptr<StreamSlot[]> slots_;
+  std::vector<uint32_t> free_slots_;
+  std::unique_ptr<uint8_t[]> windows_;     // stream_slots * stream_window bytes
+  std::unique_ptr<uint8_t[]> linear_;      // one window + one maximal segment, for checking
+  std::unique_ptr<ThresholdEntry[]> thresholds_;
+  ScannerCounters counters_;
+};
+
+// `flowprobe check --rules …`: loads and compiles, prints the summary to `out`.
+// Returns 0 when every path was readable and the databases built (rejected rules do
+// not make it fail), 1 otherwise.
+int run_rules_check(const std::vector<std::string>& rule_paths, std::FILE* out);
+
+}  // namespace flowprobe::sig

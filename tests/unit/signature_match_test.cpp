@@ -1,0 +1,308 @@
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "export/json_writer.hpp"
+#include "signatures/signature_engine.hpp"
+
+using namespace flowprobe;
+using namespace flowprobe::sig;
+
+namespace {
+
+struct Collect : AlertSink {
+  std::vector<Alert> alerts;
+  void on_alert(const Alert& a) noexcept override { alerts.push_back(a); }
+  std::map<uint32_t, int> by_sid() const {
+    std::map<uint32_t, int> m;
+    for (const auto& a : alerts) ++m[a.sid];
+    return m;
+  }
+  int count(uint32_t sid) const {
+    auto m = by_sid();
+    auto it = m.find(sid);
+    return it == m.end() ? 0 : it->second;
+  }
+};
+
+std::unique_ptr<SignatureEngine> load(const std::string& rules, LoadReport* report = nullptr) {
+  std::string error;
+  LoadReport local;
+  auto e = SignatureEngine::load_text(rules, default_rule_vars(), error, report ? report : &local);
+  EXPECT_TRUE(e) << error;
+  EXPECT_EQ((report ? report : &local)->rejected, 0u) << (report ? report : &local)->summary();
+  return e;
+}
+
+// A flow between 10.0.0.1:40000 (client) and 192.0.2.80:80 (server).
+struct Flow {
+  uint8_t proto;
+  uint32_t seq[2] = {1000, 5000};
+  FlowContext ctx;
+
+  explicit Flow(uint8_t p = 6) : proto(p) {}
+
+  DecodedPacket packet(bool to_server, std::string_view payload, uint8_t flags = tcpflag::ack | tcpflag::psh) {
+    DecodedPacket d;
+    d.ip_version = 4;
+    d.l4_proto = proto;
+    const std::array<uint8_t, 16> c{10, 0, 0, 1}, s{192, 0, 2, 80};
+    d.src_ip = to_server ? c : s;
+    d.dst_ip = to_server ? s : c;
+    d.src_port = to_server ? 40000 : 80;
+    d.dst_port = to_server ? 80 : 40000;
+    d.tcp_flags = flags;
+    d.tcp_seq = seq[to_server ? 0 : 1];
+    seq[to_server ? 0 : 1] += static_cast<uint32_t>(payload.size());
+    d.payload = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
+    return d;
+  }
+  void send(PerCoreScanner& s, Collect& sink, bool to_server, std::string_view payload, uint64_t ts = 1'000'000'000) {
+    auto p = packet(to_server, payload);
+    if (ctx.flow_id == 0) ctx.init(p, 7);
+    s.scan_packet(p, ts, ctx, sink);
+  }
+};
+
+int alerts_for(const std::string& rules, std::string_view payload, uint8_t proto = 6) {
+  auto e = load(rules);
+  if (!e) return -1;
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f(proto);
+  f.send(s, sink, true, payload);
+  return static_cast<int>(sink.alerts.size());
+}
+
+TEST(SignatureMatch, ContentOffsetDepthNocase) {
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"GET"; depth:3; sid:1;))", "GET /x"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"GET"; depth:3; sid:1;))", " GET /x"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; offset:5; sid:1;))", "GET /x"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; offset:6; sid:1;))", "GET /x"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"get"; nocase; sid:1;))", "xGeT"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"get"; sid:1;))", "xGeT"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"|41 42|C"; sid:1;))", "zABCz"), 1);
+}
+
+TEST(SignatureMatch, DistanceWithinAndBacktracking) {
+  const std::string rule = R"(alert tcp any any -> any any (content:"AllWorkAndNoPlayMakesWill"; content:"DullBoy"; distance:1; within:7; sid:2;))";
+  EXPECT_EQ(alerts_for(rule, "AllWorkAndNoPlayMakesWill.DullBoy"), 1);
+  EXPECT_EQ(alerts_for(rule, "AllWorkAndNoPlayMakesWillDullBoy"), 0);    // distance 1 not met
+  EXPECT_EQ(alerts_for(rule, "AllWorkAndNoPlayMakesWill..DullBoy"), 0);  // outside within
+  // The first "a" fails the relative check; the second one succeeds (backtracking).
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"a"; content:"b"; distance:0; within:1; sid:1;))", "a-ab"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"a"; content:"b"; distance:-2; within:1; sid:1;))", "ba"), 1);
+}
+
+TEST(SignatureMatch, NegationStartsEndsIsdataatDsize) {
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"GET"; content:!"evil"; sid:1;))", "GET good"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"GET"; content:!"evil"; sid:1;))", "GET evil"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:".exe"; endswith; sid:1;))", "a.exe"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:".exe"; endswith; sid:1;))", "a.exe?"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"ab"; startswith; sid:1;))", "abc"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"ab"; startswith; sid:1;))", "cab"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"ab"; isdataat:2,relative; sid:1;))", "abxx"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"ab"; isdataat:!1,relative; sid:1;))", "ab"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"ab"; isdataat:!1,relative; sid:1;))", "abx"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"ab"; dsize:<5; sid:1;))", "abcd"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"ab"; dsize:<5; sid:1;))", "abcde"), 0);
+  // Only negated contents: no prefilter literal, checked on every packet.
+  EXPECT_EQ(alerts_for(R"(alert udp any any -> any any (content:!"x"; sid:1;))", "abc", 17), 1);
+}
+
+TEST(SignatureMatch, PcreWithFlagsAndRelative) {
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"id="; pcre:"/id=\d{3}&/"; sid:1;))", "?id=123&"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"id="; pcre:"/id=\d{3}&/"; sid:1;))", "?id=12&"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"X"; pcre:"/^\d+$/R"; sid:1;))", "aX123"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"X"; pcre:"/^\d+$/R"; sid:1;))", "aX12b"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/ABC/i"; sid:1;))", "x abc"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:!"/ABC/"; sid:1;))", "x abc"), 1);
+  // A content relative to a pcre match uses the match end, retrying other ends.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"foo"; pcre:"/foo\d+/"; content:"bar"; distance:0; within:3; sid:1;))", "foo123bar"), 1);
+}
+
+TEST(SignatureMatch, ByteTestAndByteJump) {
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"|ff|"; byte_test:2,>,0x100,0,relative; sid:1;))", std::string("\xff\x01\x01", 3)), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"|ff|"; byte_test:2,>,0x100,0,relative,little; sid:1;))", std::string("\xff\x01\x01", 3)), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"|ff|"; byte_test:2,>,0x200,0,relative; sid:1;))", std::string("\xff\x01\x01", 3)), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"len="; byte_test:3,=,123,0,relative,string,dec; sid:1;))", "len=123"), 1);
+  // Jump over a length-prefixed field, then find "Z" right after it.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"L"; byte_jump:1,0,relative; content:"Z"; within:1; sid:1;))", std::string("L\x03" "abcZ", 6)), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"L"; byte_jump:1,0,relative; content:"Z"; within:1; sid:1;))", std::string("L\x02" "abcZ", 6)), 0);
+}
+
+TEST(SignatureMatch, HeaderAddressesPortsAndDirection) {
+  EXPECT_EQ(alerts_for(R"(alert tcp 10.0.0.0/8 any -> any 80 (content:"a"; sid:1;))", "a"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> 10.0.0.0/8 any (content:"a"; sid:1;))", "a"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any <> 10.0.0.0/8 any (content:"a"; sid:1;))", "a"), 1);
+  EXPECT_EQ(alerts_for(R"(alert udp any any -> any any (content:"a"; sid:1;))", "a"), 0);  // TCP packet
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (flow:to_client; content:"a"; sid:1;))", "a"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (flow:to_server,established; content:"a"; sid:1;))", "a"), 1);  // midstream
+  EXPECT_EQ(alerts_for(R"(alert http any any -> any any (content:"a"; sid:1;))", "a"), 0);  // app proto unknown
+}
+
+TEST(SignatureMatch, TcpStreamMatchesAcrossSegments) {
+  auto e = load(R"(alert tcp any any -> any any (content:"SPLITPATTERN"; sid:1;)
+alert tcp-pkt any any -> any any (content:"SPLITPATTERN"; sid:2;)
+alert tcp any any -> any any (content:"HEAD"; content:"TAIL"; distance:0; sid:3;))");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "xxSPLIT");
+  f.send(s, sink, false, "PATTERN from the other side");  // other direction: no joining
+  f.send(s, sink, true, "PATTERNyy HEAD");
+  f.send(s, sink, true, "zzTAIL");
+  EXPECT_EQ(sink.count(1), 1);
+  EXPECT_EQ(sink.count(2), 0);  // packet-only rule: no single packet holds it
+  EXPECT_EQ(sink.count(3), 1);
+  // A retransmission is not matched twice.
+  auto p = f.packet(true, "zzTAIL");
+  p.tcp_seq -= 6;
+  s.scan_packet(p, 2, f.ctx, sink);
+  EXPECT_EQ(sink.count(3), 1);
+  EXPECT_EQ(s.free_stream_slots(), ScannerConfig{}.stream_slots - 2);
+  s.on_flow_end(f.ctx);
+  EXPECT_EQ(s.free_stream_slots(), ScannerConfig{}.stream_slots);
+}
+
+TEST(SignatureMatch, StreamDepthAndPoolExhaustionFallBackToPackets) {
+  auto e = load(R"(alert tcp any any -> any any (content:"NEEDLE"; sid:1;))");
+  ASSERT_TRUE(e);
+  ScannerConfig cfg;
+  cfg.stream_slots = 1;
+  cfg.stream_depth = 10;
+  PerCoreScanner s(*e, cfg);
+  Collect sink;
+  Flow a, b;
+  a.send(s, sink, true, "0123456789");  // reaches the depth: the slot goes back
+  EXPECT_EQ(s.free_stream_slots(), 1u);
+  b.send(s, sink, true, "xx");          // takes the only slot
+  a.send(s, sink, true, "NEEDLE");      // past depth: matched per packet
+  Flow c;
+  c.send(s, sink, true, "a NEEDLE");    // no slot left: matched per packet
+  EXPECT_EQ(sink.count(1), 2);
+  EXPECT_EQ(s.counters().stream_depth_reached, 1u);
+  EXPECT_EQ(s.counters().stream_pool_exhausted, 1u);
+}
+
+TEST(SignatureMatch, FlowbitsOrderAndNoalert) {
+  auto e = load(R"(alert tcp any any -> any any (msg:"reader"; flowbits:isset,login; content:"RETR"; sid:2;)
+alert tcp any any -> any any (msg:"setter"; content:"USER"; flowbits:set,login; flowbits:noalert; sid:1;)
+alert tcp any any -> any any (flowbits:isnotset,login; content:"RETR"; sid:3;))");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "RETR a");
+  EXPECT_EQ(sink.count(3), 1);
+  f.send(s, sink, true, "USER bob RETR b");  // the setter runs first, whatever the file order
+  EXPECT_EQ(sink.count(1), 0);
+  EXPECT_EQ(sink.count(2), 1);
+  EXPECT_EQ(sink.count(3), 1);
+}
+
+TEST(SignatureMatch, ThresholdLimitsAndDetectionFilter) {
+  auto e = load(R"(alert udp any any -> any any (content:"a"; threshold:type limit, track by_src, count 2, seconds 60; sid:1;)
+alert udp any any -> any any (content:"a"; threshold:type threshold, track by_src, count 3, seconds 60; sid:2;)
+alert udp any any -> any any (content:"a"; detection_filter:track by_dst, count 3, seconds 60; sid:3;))");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f(17);
+  for (int i = 0; i < 7; ++i) f.send(s, sink, true, "a", 1'000'000'000ull * (i + 1));
+  EXPECT_EQ(sink.count(1), 2);
+  EXPECT_EQ(sink.count(2), 2);  // the 3rd and 6th
+  EXPECT_EQ(sink.count(3), 4);  // the 4th to 7th
+  f.send(s, sink, true, "a", 200'000'000'000ull);  // a new window
+  EXPECT_EQ(sink.count(1), 3);
+}
+
+TEST(SignatureMatch, AppBuffersAndStickyBuffers) {
+  auto e = load(R"(alert http any any -> any any (flow:to_server; content:"GET"; http_method; content:"/admin"; http_uri; nocase; http.host; content:!".example.com"; endswith; sid:1;)
+alert dns any any -> any any (dns.query; content:"evil"; nocase; sid:2;)
+alert tls any any -> any any (tls.sni; content:"bad.example"; bsize:11; sid:3;)
+alert http any any -> any any (content:"200"; http_stat_code; content:"MZ"; sid:4;))");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "GET /Admin HTTP/1.1\r\nHost: a.example.org\r\n\r\n");
+  AppBuffers tx;
+  tx.set(BufferKind::http_method, "GET");
+  tx.set(BufferKind::http_uri, "/Admin");
+  tx.set(BufferKind::http_host, "a.example.org");
+  s.scan_buffers(tx, true, 1, f.ctx, sink);
+  tx.set(BufferKind::http_host, "www.example.com");
+  s.scan_buffers(tx, true, 1, f.ctx, sink);
+  EXPECT_EQ(sink.count(1), 1);
+  s.scan_buffer(BufferKind::dns_query, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("www.EVIL.com"), 12), true, 1, f.ctx, sink);
+  EXPECT_EQ(sink.count(2), 1);
+  s.scan_buffer(BufferKind::tls_sni, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("bad.example"), 11), true, 1, f.ctx, sink);
+  s.scan_buffer(BufferKind::tls_sni, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("bad.example.org"), 15), true, 1, f.ctx, sink);
+  EXPECT_EQ(sink.count(3), 1);
+  // A raw content next to an app-layer buffer reads the stream of that direction.
+  f.send(s, sink, false, "HTTP/1.1 200 OK\r\n\r\nMZ\x90");
+  AppBuffers resp;
+  resp.set(BufferKind::http_stat_code, "200");
+  s.scan_buffers(resp, false, 2, f.ctx, sink);
+  EXPECT_EQ(sink.count(4), 1);
+  EXPECT_EQ(f.ctx.alerts, 4);
+  EXPECT_EQ(f.ctx.first_sids[0], 1u);
+}
+
+TEST(SignatureMatch, IpOnlyRulesOncePerDirection) {
+  auto e = load(R"(alert ip 192.0.2.0/24 any -> any any (msg:"from server net"; sid:1;))");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "a");
+  f.send(s, sink, false, "b");
+  f.send(s, sink, false, "c");
+  EXPECT_EQ(sink.count(1), 1);
+}
+
+TEST(SignatureMatch, AlertJsonHasTheEveShape) {
+  auto e = load(R"(alert tcp any any -> any any (msg:"Test \"msg\""; content:"x"; classtype:trojan-activity; sid:9; rev:2;))");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "x", 1'566'907'200'123'456'000ull);
+  ASSERT_EQ(sink.alerts.size(), 1u);
+  std::string out;
+  JsonWriter w(out);
+  write_alert_json(sink.alerts[0], *e, w);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(out).get(doc), simdjson::SUCCESS) << out;
+  EXPECT_EQ(std::string_view(doc["timestamp"]), "2019-08-27T12:00:00.123456+0000");
+  EXPECT_EQ(uint64_t(doc["flow_id"]), 7u);
+  EXPECT_EQ(std::string_view(doc["event_type"]), "alert");
+  EXPECT_EQ(std::string_view(doc["src_ip"]), "10.0.0.1");
+  EXPECT_EQ(uint64_t(doc["src_port"]), 40000u);
+  EXPECT_EQ(std::string_view(doc["dest_ip"]), "192.0.2.80");
+  EXPECT_EQ(uint64_t(doc["dest_port"]), 80u);
+  EXPECT_EQ(std::string_view(doc["proto"]), "TCP");
+  EXPECT_EQ(std::string_view(doc["community_id"]).substr(0, 2), "1:");
+  EXPECT_EQ(std::string_view(doc["alert"]["action"]), "allowed");
+  EXPECT_EQ(uint64_t(doc["alert"]["gid"]), 1u);
+  EXPECT_EQ(uint64_t(doc["alert"]["signature_id"]), 9u);
+  EXPECT_EQ(uint64_t(doc["alert"]["rev"]), 2u);
+  EXPECT_EQ(std::string_view(doc["alert"]["signature"]), "Test \"msg\"");
+  EXPECT_EQ(std::string_view(doc["alert"]["category"]), "A Network Trojan was Detected");
+  EXPECT_EQ(uint64_t(doc["alert"]["severity"]), 1u);
+}
+
+TEST(SignatureMatch, CommunityIdMatchesTheSpecExample) {
+  // Corelight community-id-spec baseline: 128.232.110.120:34855 -> 66.35.250.204:80 TCP.
+  const uint8_t a[16] = {128, 232, 110, 120}, b[16] = {66, 35, 250, 204};
+  EXPECT_EQ(community_id_v1(a, b, 4, 6, 34855, 80), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+  EXPECT_EQ(community_id_v1(b, a, 4, 6, 80, 34855), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+}
+
+}  // namespace
