@@ -4,11 +4,11 @@
 
 #include "core/log.hpp"
 #include "export/field_registry.hpp"
-#include "export/file_sink.hpp"
 #include "export/flow_template.hpp"
 #include "export/json_encoder.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
+#include "export_options.hpp"
 #include "options.hpp"
 #include "summary.hpp"
 
@@ -51,12 +51,15 @@ int main(int argc, char** argv) {
   const JsonEncoder encoder(tmpl, opt.json_labels ? KeyStyle::labels : KeyStyle::numeric);
 
   ProbeConfig config;
-  if (!resolve_input(opt.input, config.input, error)) return fail(2, error);
+  if (!resolve_input(opt.input, config.input, error, opt.replay_loop)) return fail(2, error);
+  if (opt.replay_loop && opt.max_packets == 0)
+    return fail(2, "--replay-loop needs --max-packets N: the preloaded capture replays without end");
+  config.max_packets = opt.max_packets;
   if (config.input.truncated)
     log(LogLevel::warning, "'%s' is damaged after %lu packets (%s); replaying what is readable",
         opt.input.c_str(), static_cast<unsigned long>(config.input.expected_packets),
         config.input.truncation.c_str());
-  auto sink = FileSink::open(opt.output, error);
+  auto sink = make_sink(opt.exports, opt.output, error);
   if (!sink) return fail(2, error);
 
   config.eal_extra = opt.eal_args;
@@ -73,7 +76,7 @@ int main(int argc, char** argv) {
 
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);
-  sink->flush();
+  sink->finish();
   const bool balanced = print_summary(stderr, config.input, report, *sink);
   if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
   return balanced ? 0 : 1;

@@ -69,11 +69,17 @@ int parse_options(int argc, char** argv, Options& out) {
       ->capture_default_str();
   app.add_flag("--key-tunnel-id", out.key_tunnel_id,
                "keep flows of different tunnel ids apart (for overlapping inner address spaces)");
+  app.add_flag("--replay-loop", out.replay_loop,
+               "benchmark mode: preload the capture given to -i in memory and replay it without end "
+               "(stop with --max-packets); prints packets, Mpps and drops per RX core");
+  app.add_option("--max-packets", out.max_packets, "stop after this many packets per RX core (0 = no limit)")
+      ->capture_default_str();
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
   app.add_option("--eal", eal_joined,
                  "extra DPDK EAL arguments as one string, e.g. \"-l 0-3 -a 0000:03:00.0\" (also accepted after --)")
       ->type_name("ARGS");
+  add_export_options(app, out.exports);
   app.footer(
       "Exit status: 0 on success, 2 on a bad option or unreadable input, 1 on a runtime failure.\n"
       "Times in the records are packet times (the pcap's on replay), so a replay gives the same output every time.");

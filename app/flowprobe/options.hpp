@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "export_options.hpp"
+
 namespace flowprobe {
 
 // Everything the command line says, before it is checked against the world.
@@ -18,8 +20,11 @@ struct Options {
   uint16_t community_id_seed = 0;    // --community-id-seed
   std::string tunnel_mode = "inner"; // --tunnel-mode
   bool key_tunnel_id = false;        // --key-tunnel-id
+  bool replay_loop = false;          // --replay-loop
+  uint64_t max_packets = 0;          // --max-packets
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
+  ExportOptions exports;             // --kafka, --syslog, --spool-dir, rotation (export_options.cpp)
 };
 
 // Parses argv. Returns -1 to go on, otherwise the exit code (0 after --help, 2 on a bad

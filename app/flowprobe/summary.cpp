@@ -43,6 +43,7 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   line(out, "sink.delivered", sc.delivered);
   line(out, "sink.failed", sc.failed);
   line(out, "sink.bytes", sc.bytes);
+  for (const auto& [name, value] : sink.extra_counters()) line(out, ("sink." + name).c_str(), value);
   if (!sink.last_error().empty()) std::fprintf(out, "  %-36s %s\n", "sink.error", sink.last_error().c_str());
   for (const PortReport& p : r.ports) {
     std::fprintf(out, "  port %u (%s, %s)\n", p.port_id, p.name.c_str(), p.driver.c_str());
@@ -51,6 +52,12 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
     line(out, "port.ierrors", p.ierrors);
     line(out, "port.rx_nombuf", p.rx_nombuf);
   }
+  for (std::size_t c = 0; c < r.per_core.size(); ++c) {
+    const double secs = c < r.core_seconds.size() ? r.core_seconds[c] : 0;
+    const double mpps = secs > 0 ? static_cast<double>(r.per_core[c].rx_packets) / secs / 1e6 : 0;
+    std::fprintf(out, "  rx_core %zu: packets %" PRIu64 " seconds %.3f mpps %.3f drops %" PRIu64 "\n", c,
+                 r.per_core[c].rx_packets, secs, mpps, r.per_core[c].records_ring_full);
+  }
   std::fprintf(out, "  %-36s %.3f\n", "wall_seconds", r.wall_seconds);
 
   // Every packet in exactly one decode outcome; every record enqueued or counted as
@@ -58,7 +65,7 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   const bool ok = r.rx.decoded_total() == r.rx.rx_packets &&
                   r.rx.flows.records() == r.rx.records_enqueued + r.rx.records_ring_full &&
                   r.exporter.records_encoded == r.rx.records_enqueued &&
-                  sc.delivered + sc.failed == r.exporter.records_encoded;
+                  sink.accounts_for(r.exporter.records_encoded);
   std::fprintf(out, "  %-36s %s\n", "accounting", ok ? "ok" : "MISMATCH");
   return ok;
 }

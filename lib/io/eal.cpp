@@ -49,7 +49,7 @@ bool Eal::init(const InputSpec& input, const std::vector<std::string>& extra, un
   // Every input but a bound NIC runs without hugepages, PCI scan or shared files, so
   // several probes (and tests) can run side by side on an ordinary machine.
   if (!input.needs_hugepages && !user_sets(extra, {"--huge-dir", "--socket-mem"})) {
-    g_args.insert(g_args.end(), {"--no-huge", "--no-shconf", "-m", "1024"});
+    g_args.insert(g_args.end(), {"--no-huge", "--no-shconf", "-m", std::to_string(input.eal_memory_mb)});
     if (input.kind != InputSpec::Kind::pci) g_args.push_back("--no-pci");
   }
   if (!user_sets(extra, {"--file-prefix"})) g_args.push_back("--file-prefix=flowprobe-" + std::to_string(::getpid()));

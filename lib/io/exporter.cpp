@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_pause.h>
 
+#include "export/message_key.hpp"
 #include "flow/flow_record.hpp"
 
 namespace flowprobe {
@@ -23,6 +24,14 @@ void Exporter::run() {
   uint32_t in_batch = 0;
   const uint64_t flush_every = rte_get_tsc_hz() / 10;  // idle sinks see data within 100 ms
   uint64_t last_flush = rte_rdtsc();
+  // Kafka partitions by a key computed here, where the FlowRecord still is.
+  const MessageKey key_kind = sink_.message_key();
+  const auto emit = [&](uint32_t n) {
+    if (key_kind != MessageKey::none) sink_.write_keyed(batch_, n, keys_);
+    else sink_.write(batch_, n);
+    batch_.clear();
+    keys_.clear();
+  };
   for (;;) {
     // Read the flag before draining: if all RX cores were done by then, an empty pass
     // below proves the rings hold nothing more.
@@ -35,19 +44,18 @@ void Exporter::run() {
       for (unsigned i = 0; i < got; ++i) {
         ++ctx_.flow_sequence;
         encoder_.encode(recs[i], ctx_, batch_);
+        if (key_kind != MessageKey::none) append_message_key(recs[i], key_kind, keys_);
         ++in_batch;
       }
       counters_.records_encoded += got;
       if (batch_.size() >= kBatchBytes) {
-        sink_.write(batch_, in_batch);
-        batch_.clear();
+        emit(in_batch);
         in_batch = 0;
       }
     }
     if (got_total == 0) {
       if (in_batch) {
-        sink_.write(batch_, in_batch);
-        batch_.clear();
+        emit(in_batch);
         in_batch = 0;
       }
       const uint64_t now = rte_rdtsc();

@@ -28,6 +28,7 @@ class Exporter {
   ExportCounters counters_;
   ExportContext ctx_;
   std::string batch_;
+  std::string keys_;  // one message key per record in batch_, when the sink wants them
 };
 
 }  // namespace flowprobe

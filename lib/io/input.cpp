@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <regex>
@@ -51,7 +52,10 @@ bool scan_pcap(const std::string& path, InputSpec& out, std::string& error) {
   const u_char* data;
   int rc;
   uint64_t n = 0;
-  while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) ++n;
+  while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
+    ++n;
+    out.max_caplen = std::max(out.max_caplen, hdr->caplen);
+  }
   out.expected_packets = n;
   if (rc == PCAP_ERROR) {
     out.truncated = true;
@@ -84,7 +88,7 @@ const char* link_type_name(LinkType l) {
   return "?";
 }
 
-bool resolve_input(const std::string& text, InputSpec& out, std::string& error) {
+bool resolve_input(const std::string& text, InputSpec& out, std::string& error, bool replay_loop) {
   out = InputSpec{};
   out.text = text;
   if (text.empty()) {
@@ -109,8 +113,18 @@ bool resolve_input(const std::string& text, InputSpec& out, std::string& error) 
     }
     out.kind = InputSpec::Kind::pcap_file;
     out.offline = true;
-    out.eal_args = {"--vdev", "net_pcap0,rx_pcap=" + text};
+    out.eal_args = {"--vdev", "net_pcap0,rx_pcap=" + text + (replay_loop ? ",infinite_rx=1" : "")};
+    out.replay_loop = replay_loop;
+    if (replay_loop) {
+      // net_pcap preloads every packet into its own mbuf: room for all of them.
+      const uint64_t per_mbuf = uint64_t{std::max(out.max_caplen, 64u)} + 128 + 256;
+      out.eal_memory_mb = static_cast<uint32_t>((out.expected_packets + 32768) * per_mbuf / (1 << 20) + 1024);
+    }
     return true;
+  }
+  if (replay_loop) {
+    error = "--replay-loop: '" + text + "' is not a capture file; the loop replays a pcap preloaded in memory";
+    return false;
   }
   if (std::regex_match(text, pci)) {
     out.kind = InputSpec::Kind::pci;

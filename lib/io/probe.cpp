@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -106,8 +107,13 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
     uint16_t port = 0;
     if (result == 0) {
       port = static_cast<uint16_t>(rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER));
-      res.pool = rte_pktmbuf_pool_create("rx_mbufs", kMbufs, kMbufCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                         static_cast<int>(rte_socket_id()));
+      // The replay loop keeps the whole capture in mbufs sized to its longest packet.
+      const bool loop = config.input.replay_loop;
+      const unsigned mbufs = loop ? static_cast<unsigned>(config.input.expected_packets) + kMbufs : kMbufs;
+      const uint16_t room = loop ? static_cast<uint16_t>(std::max<uint32_t>(config.input.max_caplen, 64) +
+                                                          RTE_PKTMBUF_HEADROOM)
+                                 : RTE_MBUF_DEFAULT_BUF_SIZE;
+      res.pool = rte_pktmbuf_pool_create("rx_mbufs", mbufs, kMbufCache, 0, room, static_cast<int>(rte_socket_id()));
       if (res.pool == nullptr) {
         error = std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno);
         result = 1;
@@ -144,6 +150,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.expected_packets = config.input.kind == InputSpec::Kind::pcap_file ? config.input.expected_packets : 0;
         wc.flow = config.flow;
         wc.decode = config.decode;
+        wc.max_packets = config.max_packets;
         workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running));
       }
     }
@@ -161,6 +168,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
       report.input_complete = true;
       for (auto& w : workers) {
         report.per_core.push_back(w->counters());
+        report.core_seconds.push_back(w->active_seconds());
         report.rx.add(w->counters());
         report.input_complete = report.input_complete && w->input_complete();
       }

@@ -20,6 +20,7 @@ struct ProbeConfig {
   std::vector<std::string> eal_extra;  // user's pass-through EAL arguments
   FlowTableConfig flow;
   DecodeOptions decode;
+  uint64_t max_packets = 0;            // stop after this many packets per RX core (0 = until the input ends)
   uint32_t ring_size = 65536;          // records per RX->exporter ring
   ExportContext export_context;        // seeds for values computed at export (Community ID seed)
   bool verbose = false;
@@ -35,6 +36,7 @@ struct PortReport {
 struct RunReport {
   RxCounters rx;                   // summed over RX cores
   std::vector<RxCounters> per_core;
+  std::vector<double> core_seconds;  // each RX core's time from its first packet to its stop
   ExportCounters exporter;
   std::vector<PortReport> ports;
   bool input_complete = false;     // every readable packet of an offline input was read

@@ -70,11 +70,16 @@ int RxWorker::run() {
   uint64_t idle_since = 0;          // TSC of the first empty poll in a row
   DecodedPacket dp;
 
-  if (config_.offline && config_.expected_packets == 0) input_complete_ = true;
+  uint64_t first_tsc = 0, last_tsc = 0;
+  if (config_.offline && config_.expected_packets == 0 && config_.max_packets == 0) input_complete_ = true;
   while (!input_complete_ && !stop_requested().load(std::memory_order_relaxed)) {
+    if (config_.max_packets != 0 && counters_.rx_packets >= config_.max_packets) {
+      input_complete_ = true;
+      break;
+    }
     const uint16_t n = rte_eth_rx_burst(config_.port, config_.queue, bufs, kBurst);
     if (n == 0) {
-      if (config_.offline) {
+      if (config_.offline && config_.max_packets == 0) {
         if (input_exhausted()) {
           input_complete_ = true;
           break;
@@ -96,8 +101,11 @@ int RxWorker::run() {
       continue;
     }
     idle_since = 0;
-    uint64_t burst_ns = 0;
-    if (ts_offset_ < 0) burst_ns = wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz;
+    last_tsc = rte_rdtsc();
+    if (first_tsc == 0) first_tsc = last_tsc;
+    // Packets without a pcap timestamp (live ports, the preloaded replay loop) take the
+    // TSC's time once per burst.
+    const uint64_t burst_ns = wall0 + (last_tsc - tsc0) * kNsPerSec / hz;
 
     for (uint16_t i = 0; i < n; ++i) {
       if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void*));
@@ -140,6 +148,7 @@ int RxWorker::run() {
     rte_pktmbuf_free_bulk(bufs, n);
   }
 
+  if (last_tsc > first_tsc) active_seconds_ = static_cast<double>(rte_rdtsc() - first_tsc) / static_cast<double>(hz);
   // End of input or shutdown: every active flow leaves as a record, and none may be
   // lost to a full ring now that no packets are waiting.
   wait_on_full_ = true;

@@ -21,6 +21,7 @@ struct RxWorkerConfig {
   bool pcap_timestamps = false;    // mbufs carry the pcap's µs timestamp (net_pcap)
   bool offline = false;            // file input: wait for ring space instead of dropping
   uint64_t expected_packets = 0;   // offline: stop once this many were consumed
+  uint64_t max_packets = 0;        // stop after this many packets (0 = no limit; replay loop)
   FlowTableConfig flow;
   DecodeOptions decode;
 };
@@ -34,6 +35,8 @@ class RxWorker final : public RecordSink {
 
   const RxCounters& counters() const { return counters_; }
   bool input_complete() const { return input_complete_; }
+  // Seconds from the first packet to the last (the core's busy time for rates).
+  double active_seconds() const { return active_seconds_; }
 
  private:
   bool input_exhausted();
@@ -47,6 +50,7 @@ class RxWorker final : public RecordSink {
   uint64_t ts_flag_ = 0;
   bool input_complete_ = false;
   bool wait_on_full_ = false;
+  double active_seconds_ = 0;
   // Room to linearise a packet that spans chained mbufs (jumbo frames from net_pcap).
   std::unique_ptr<std::array<uint8_t, 262144>> scratch_;
 };

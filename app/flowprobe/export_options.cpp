@@ -1,0 +1,219 @@
+#include "export_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+#include "export/file_sink.hpp"
+#include "export/kafka_sink.hpp"
+#include "export/message_key.hpp"
+#include "export/rotating_file_sink.hpp"
+#include "export/spool.hpp"
+#include "export/syslog_sink.hpp"
+#include "export/tee_sink.hpp"
+
+namespace flowprobe {
+
+void add_export_options(CLI::App& app, ExportOptions& out) {
+  if (CLI::Option* o = app.get_option_no_throw("--output"))
+    o->each([&out](const std::string&) { out.output_given = true; });
+
+  const std::string kafka_group = "Kafka";
+  app.add_option("--kafka", out.kafka,
+                 "send records to Kafka: \"<broker>[:port][,<broker>…];<topic>[;<opt topic>|none;<ack 0|1|-1>;"
+                 "<compression none|gzip|snappy|lz4|zstd>]\" as nProbe takes it; repeatable (one producer each)")
+      ->type_name("SPEC")
+      ->group(kafka_group);
+  app.add_option("--kafka-conf", out.kafka_conf,
+                 "any librdkafka property as prop=value (\"topic.\" prefix: a topic property); repeatable, "
+                 "e.g. --kafka-conf linger.ms=20 --kafka-conf security.protocol=ssl")
+      ->type_name("PROP=VALUE")
+      ->group(kafka_group);
+  app.add_option("--kafka-key", out.kafka_key,
+                 "message key, which picks the partition: none, flow (the 5-tuple, same for both directions and every "
+                 "record of a flow), src-addr (the client address)")
+      ->check(CLI::IsMember({"none", "flow", "flow-key", "src-addr", "src", "source"}))
+      ->capture_default_str()
+      ->group(kafka_group);
+  app.add_option("--kafka-batch", out.kafka_batch,
+                 "legacy nProbe 8 batching: up to N records per message as a JSON array (0 or 1: one object per message)")
+      ->check(CLI::Range(0u, 100000u))
+      ->capture_default_str()
+      ->group(kafka_group);
+
+  const std::string syslog_group = "Syslog";
+  app.add_flag("--json-to-syslog", out.json_to_syslog,
+               "send each record to the local syslog (syslog(3), severity info), one JSON object per message")
+      ->group(syslog_group);
+  app.add_option("--syslog-ident", out.syslog_ident, "syslog ident / APP-NAME")->capture_default_str()->group(syslog_group);
+  app.add_option("--syslog-facility", out.syslog_facility, "syslog facility: daemon, user, local0 … local7, …")
+      ->capture_default_str()
+      ->group(syslog_group);
+  app.add_option("--syslog", out.syslog_urls,
+                 "send each record to a remote syslog receiver: udp://HOST[:PORT] (one datagram each) or "
+                 "tcp://HOST[:PORT] (RFC 6587 octet counting, reconnected with backoff); repeatable")
+      ->type_name("URL")
+      ->group(syslog_group);
+  app.add_option("--syslog-format", out.syslog_format, "header of remote messages: rfc5424 or rfc3164")
+      ->check(CLI::IsMember({"rfc5424", "5424", "rfc3164", "3164", "bsd"}))
+      ->capture_default_str()
+      ->group(syslog_group);
+  app.add_option("--syslog-max-udp", out.syslog_max_udp,
+                 "largest UDP message sent; larger ones are counted (syslog.oversize) and not sent, never truncated")
+      ->type_name("BYTES")
+      ->capture_default_str()
+      ->group(syslog_group);
+
+  const std::string reliability = "Delivery";
+  app.add_option("--spool-dir", out.spool_dir,
+                 "directory where records wait, on disk and in order, while a Kafka broker or a TCP syslog receiver is "
+                 "down or slow; replayed when it returns, and by the next run if it is still down at exit")
+      ->type_name("DIR")
+      ->group(reliability);
+  app.add_option("--spool-max-bytes", out.spool_max,
+                 "bound of the spool of each sink (k, M, G suffixes); records beyond it are dropped and counted")
+      ->type_name("SIZE")
+      ->capture_default_str()
+      ->group(reliability);
+  app.add_option("--drain-timeout", out.drain_timeout_s,
+                 "at exit, seconds Kafka and TCP syslog may take to deliver what they hold; the rest stays in the spool")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str()
+      ->group(reliability);
+
+  const std::string files = "Files";
+  app.add_option("--rotate-size", out.rotate_size, "rotate the -o file when it reaches SIZE (k, M, G suffixes)")
+      ->type_name("SIZE")
+      ->group(files);
+  app.add_option("--rotate-age", out.rotate_age_s, "rotate the -o file when it is this many seconds old")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{31'536'000}))
+      ->group(files);
+  app.add_option("--retention", out.retention_s, "delete rotated -o files older than this many seconds")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{315'360'000}))
+      ->group(files);
+  app.add_option("--retention-files", out.retention_files, "keep at most N rotated -o files")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 1'000'000u))
+      ->group(files);
+}
+
+namespace {
+
+std::unique_ptr<Spool> open_spool(const ExportOptions& o, uint64_t max, const std::string& name, std::string& error) {
+  if (o.spool_dir.empty()) return nullptr;
+  std::string why;
+  auto spool = Spool::open(std::filesystem::path(o.spool_dir) / name, max, why);
+  if (!spool) error = "--spool-dir: " + why;
+  return spool;
+}
+
+std::string safe_name(std::string s) {
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& output, std::string& error) {
+  const auto drain = std::chrono::milliseconds(static_cast<int64_t>(o.drain_timeout_s * 1000));
+  uint64_t spool_max = 0;
+  if (!parse_byte_size(o.spool_max, spool_max) || spool_max < 4096) {
+    error = "--spool-max-bytes '" + o.spool_max + "': expected a size of at least 4096 bytes (e.g. 512M, 2G)";
+    return nullptr;
+  }
+  std::vector<std::unique_ptr<Sink>> sinks;
+
+  const bool remote = !o.kafka.empty() || o.json_to_syslog || !o.syslog_urls.empty();
+  const bool rotating = !o.rotate_size.empty() || o.rotate_age_s || o.retention_s || o.retention_files;
+  if (o.output_given || !remote) {
+    if (rotating) {
+      if (output == "-") {
+        error = "--rotate-size/--rotate-age/--retention: need -o FILE (stdout cannot be rotated)";
+        return nullptr;
+      }
+      RotationConfig rc;
+      if (!o.rotate_size.empty() && (!parse_byte_size(o.rotate_size, rc.max_bytes) || rc.max_bytes < 1024)) {
+        error = "--rotate-size '" + o.rotate_size + "': expected a size of at least 1024 bytes (e.g. 100M, 1G)";
+        return nullptr;
+      }
+      rc.max_age = std::chrono::seconds(o.rotate_age_s);
+      rc.retention = std::chrono::seconds(o.retention_s);
+      rc.max_files = o.retention_files;
+      auto file = RotatingFileSink::open(output, rc, error);
+      if (!file) return nullptr;
+      sinks.push_back(std::move(file));
+    } else {
+      auto file = FileSink::open(output, error);
+      if (!file) return nullptr;
+      sinks.push_back(std::move(file));
+    }
+  }
+
+  MessageKey key = MessageKey::none;
+  if (!parse_message_key(o.kafka_key, key)) {
+    error = "--kafka-key '" + o.kafka_key + "': expected none, flow or src-addr";
+    return nullptr;
+  }
+  if (o.kafka.empty() && !o.kafka_conf.empty()) {
+    error = "--kafka-conf: given without --kafka";
+    return nullptr;
+  }
+  for (std::size_t i = 0; i < o.kafka.size(); ++i) {
+    KafkaSinkConfig kc;
+    if (!parse_kafka_spec(o.kafka[i], kc.spec, error)) return nullptr;
+    kc.conf = o.kafka_conf;
+    kc.key = key;
+    kc.array_batch = o.kafka_batch;
+    kc.finish_timeout = drain;
+    std::string name = "kafka-" + safe_name(kc.spec.topic);
+    if (o.kafka.size() > 1) name += "-" + std::to_string(i + 1);
+    auto spool = open_spool(o, spool_max, name, error);
+    if (!error.empty()) return nullptr;
+    auto sink = KafkaSink::create(kc, std::move(spool), error);
+    if (!sink) return nullptr;
+    sinks.push_back(std::move(sink));
+  }
+
+  int facility = 0;
+  if (!parse_syslog_facility(o.syslog_facility, facility)) {
+    error = "--syslog-facility '" + o.syslog_facility +
+            "': expected kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp or local0..local7";
+    return nullptr;
+  }
+  if (o.json_to_syslog) sinks.push_back(std::make_unique<LocalSyslogSink>(o.syslog_ident, facility));
+
+  SyslogFormat format{};
+  parse_syslog_format(o.syslog_format, format);  // the option's check() admits only valid names
+  uint64_t max_udp = 0;
+  if (!parse_byte_size(o.syslog_max_udp, max_udp) || max_udp < 64 || max_udp > 65507) {
+    error = "--syslog-max-udp '" + o.syslog_max_udp + "': expected 64..65507 bytes";
+    return nullptr;
+  }
+  for (const std::string& url : o.syslog_urls) {
+    RemoteSyslogConfig sc;
+    sc.url = url;
+    if (!parse_syslog_url(url, sc.target, error)) return nullptr;
+    sc.format = format;
+    sc.facility = facility;
+    sc.app_name = o.syslog_ident;
+    sc.max_udp = max_udp;
+    sc.finish_timeout = drain;
+    std::unique_ptr<Spool> spool;
+    if (sc.target.transport == SyslogTarget::Transport::tcp) {
+      spool = open_spool(o, spool_max, "syslog-" + safe_name(sc.target.host + "-" + sc.target.port), error);
+      if (!error.empty()) return nullptr;
+    }
+    auto sink = RemoteSyslogSink::create(sc, std::move(spool), error);
+    if (!sink) return nullptr;
+    sinks.push_back(std::move(sink));
+  }
+
+  if (sinks.size() == 1) return std::move(sinks.front());
+  return std::make_unique<TeeSink>(std::move(sinks));
+}
+
+}  // namespace flowprobe

@@ -1,0 +1,51 @@
+#pragma once
+// The command line of the export side: Kafka, syslog, rotated files, the spool. Kept
+// apart from options.cpp so the sinks and their options change together.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "export/sink.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace flowprobe {
+
+struct ExportOptions {
+  // Kafka
+  std::vector<std::string> kafka;        // --kafka, repeatable (one producer each)
+  std::vector<std::string> kafka_conf;   // --kafka-conf prop=value, repeatable
+  std::string kafka_key = "none";        // --kafka-key none|flow|src-addr
+  uint32_t kafka_batch = 0;              // --kafka-batch N: legacy JSON arrays
+  double drain_timeout_s = 10;           // --drain-timeout (Kafka, syslog TCP at exit)
+  // Syslog
+  bool json_to_syslog = false;           // --json-to-syslog (local syslog(3))
+  std::string syslog_ident = "flowprobe";
+  std::string syslog_facility = "daemon";
+  std::vector<std::string> syslog_urls;  // --syslog udp://… | tcp://…
+  std::string syslog_format = "rfc5424";
+  std::string syslog_max_udp = "8192";
+  // Spool (shared by the sinks that can be down; each gets its own subdirectory)
+  std::string spool_dir;                 // --spool-dir (empty: no spool)
+  std::string spool_max = "1G";          // --spool-max-bytes
+  // Files (-o when it is a path)
+  std::string rotate_size;               // --rotate-size
+  uint64_t rotate_age_s = 0;             // --rotate-age
+  uint64_t retention_s = 0;              // --retention
+  uint32_t retention_files = 0;          // --retention-files
+  bool output_given = false;             // -o was on the command line
+};
+
+// Declares the export options on `app`; call after -o is declared.
+void add_export_options(CLI::App& app, ExportOptions& out);
+
+// Builds what the options ask for: -o's file or stdout, and/or Kafka producers and syslog
+// senders (several sinks make a tee). With a remote sink and no -o, nothing goes to
+// stdout, as with nProbe. On a bad configuration returns nullptr with `error` naming the
+// option (exit status 2).
+std::unique_ptr<Sink> make_sink(const ExportOptions& options, const std::string& output, std::string& error);
+
+}  // namespace flowprobe

@@ -1,0 +1,122 @@
+#pragma once
+// Flow records as syslog messages, one JSON object per message.
+//
+// LocalSyslogSink is nProbe's --json-to-syslog: syslog(3) with an ident, LOG_PID and a
+// facility, severity info. RemoteSyslogSink speaks to a receiver itself: UDP (one
+// datagram per message, RFC 5426) or TCP with RFC 6587 octet counting, headers in RFC
+// 3164 or RFC 5424 form. A TCP receiver that goes away is reconnected with exponential
+// backoff; meanwhile records wait in memory (bounded) and then in the spool.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "export/sink.hpp"
+#include "export/spool.hpp"
+
+namespace flowprobe {
+
+enum class SyslogFormat { rfc3164, rfc5424 };
+
+// "daemon", "local0".."local7", "user"… → the LOG_* facility value. False if unknown.
+bool parse_syslog_facility(std::string_view name, int& facility);
+bool parse_syslog_format(std::string_view name, SyslogFormat& out);
+
+class LocalSyslogSink final : public Sink {
+ public:
+  LocalSyslogSink(std::string ident, int facility);
+  ~LocalSyslogSink() override;
+  void write(std::string_view batch, uint32_t count) override;
+  void flush() override {}
+  SinkCounters counters() const override { return counters_; }
+  std::string describe() const override { return "local syslog (ident " + ident_ + ")"; }
+  std::string last_error() const override { return {}; }
+
+ private:
+  std::string ident_;  // openlog keeps the pointer, so it lives as long as the sink
+  SinkCounters counters_;
+};
+
+struct SyslogTarget {
+  enum class Transport { udp, tcp } transport = Transport::udp;
+  std::string host;
+  std::string port;
+};
+// "udp://host:port", "tcp://host:port", "tcp://[v6]:port" (port defaults to 514).
+bool parse_syslog_url(std::string_view url, SyslogTarget& out, std::string& error);
+
+struct RemoteSyslogConfig {
+  std::string url;  // as given, for messages
+  SyslogTarget target;
+  SyslogFormat format = SyslogFormat::rfc5424;
+  int facility = 3 << 3;                 // LOG_DAEMON
+  std::string app_name = "flowprobe";
+  std::string hostname;                  // empty: gethostname()
+  std::size_t max_udp = 8192;            // larger UDP messages are counted and not sent
+  std::size_t max_buffered = 4u << 20;   // TCP bytes held in memory before the spool
+  std::chrono::milliseconds backoff_min{100};
+  std::chrono::milliseconds backoff_max{30000};
+  std::chrono::milliseconds finish_timeout{10000};
+};
+
+class RemoteSyslogSink final : public Sink {
+ public:
+  // Resolves the receiver (an unresolvable name is a configuration error) and, for TCP,
+  // tries to connect: a receiver that refuses is merely down (a warning; records wait).
+  static std::unique_ptr<RemoteSyslogSink> create(const RemoteSyslogConfig& config, std::unique_ptr<Spool> spool,
+                                                   std::string& error);
+  ~RemoteSyslogSink() override;
+  RemoteSyslogSink(const RemoteSyslogSink&) = delete;
+  RemoteSyslogSink& operator=(const RemoteSyslogSink&) = delete;
+
+  void write(std::string_view batch, uint32_t count) override;
+  void flush() override;
+  void finish() override;
+  SinkCounters counters() const override { return counters_; }
+  std::string describe() const override { return "syslog " + config_.url; }
+  std::string last_error() const override { return error_; }
+  std::vector<std::pair<std::string, uint64_t>> extra_counters() const override;
+  bool accounts_for(uint64_t encoded) const override;
+
+  bool connected() const { return fd_ >= 0 && !connecting_; }
+
+ private:
+  struct Frame {
+    std::size_t end;  // offset in out_ just past this frame
+  };
+  explicit RemoteSyslogSink(RemoteSyslogConfig config, std::unique_ptr<Spool> spool);
+  bool resolve(std::string& error);
+  void header(std::string& out);
+  void send_udp(std::string_view message);
+  void queue_tcp(std::string_view message);
+  void start_connect();
+  void check_connect();
+  void drain();
+  void disconnect(const std::string& why);
+  void pump_spool();
+  void maintain();
+  void set_error(std::string text);
+
+  RemoteSyslogConfig config_;
+  std::unique_ptr<Spool> spool_;
+  SinkCounters counters_;
+  std::string error_;
+  int fd_ = -1;
+  bool connecting_ = false;
+  int family_ = 0;
+  std::string addr_;  // sockaddr bytes
+  std::string pid_;
+  std::string message_;      // one message being built
+  std::string out_;          // TCP: framed messages not yet written to the socket
+  std::size_t out_sent_ = 0;
+  std::vector<std::size_t> frame_ends_;  // end offsets in out_, oldest first
+  std::size_t frames_done_ = 0;          // frames of frame_ends_ fully sent
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
+  std::string spool_key_, spool_value_;
+  uint64_t oversize_ = 0, reconnects_ = 0, disconnects_ = 0, send_errors_ = 0;
+  bool warned_down_ = false;
+};
+
+}  // namespace flowprobe
