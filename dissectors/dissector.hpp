@@ -1,0 +1,86 @@
+#pragma once
+// The dissector contract (DESIGN.md): a constant descriptor per protocol. probe() looks
+// at a flow's first payloads and says whether the protocol is certainly, possibly or not
+// this one; parse() consumes each later payload into the flow's fixed-size state and its
+// AppMetadata. No dissector allocates, keeps pointers into packets, or reads outside the
+// payload span it is given.
+#include <array>
+#include <new>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "decode/decoder.hpp"
+#include "dissectors/app_metadata.hpp"
+
+namespace flowprobe::dissect {
+
+enum class Probe : uint8_t { not_mine, unsure, certain };
+// cont: wants more packets; done: has what it came for (state is released);
+// skip: cannot follow this flow (gap, garbage); state is released, metadata kept.
+enum class Parse : uint8_t { cont, done, skip };
+
+// What a dissector sees of one packet. `from_client` is relative to the flow's initiator.
+struct PacketContext {
+  std::span<const uint8_t> payload;
+  uint64_t ts_ns = 0;
+  uint32_t tcp_seq = 0;
+  uint16_t client_port = 0;
+  uint16_t server_port = 0;
+  uint8_t l4_proto = 0;
+  uint8_t tcp_flags = 0;
+  bool from_client = true;
+};
+
+inline PacketContext make_context(const DecodedPacket& p, bool from_client, uint64_t ts_ns = 0) {
+  PacketContext c;
+  c.payload = p.payload;
+  c.ts_ns = ts_ns;
+  c.tcp_seq = p.tcp_seq;
+  c.client_port = from_client ? p.src_port : p.dst_port;
+  c.server_port = from_client ? p.dst_port : p.src_port;
+  c.l4_proto = p.l4_proto;
+  c.tcp_flags = p.tcp_flags;
+  c.from_client = from_client;
+  return c;
+}
+
+namespace l4 {
+inline constexpr uint8_t tcp = 1, udp = 2, both = 3;
+}
+
+struct Dissector {
+  std::string_view name;
+  AppKind kind;
+  uint8_t l4_mask;                     // l4::tcp | l4::udp
+  std::array<uint16_t, 6> ports;       // default server (or client) ports, 0 = unused
+  uint32_t state_size;                 // bytes of per-flow state (a pool slot)
+  uint32_t state_align;
+  Probe (*probe)(const PacketContext&) noexcept;
+  void (*init)(void* state) noexcept;  // constructs the state in a free slot
+  Parse (*parse)(void* state, const PacketContext&, AppMetadata&) noexcept;
+
+  constexpr bool handles_l4(uint8_t proto) const {
+    return (proto == ipproto::tcp && (l4_mask & l4::tcp)) || (proto == ipproto::udp && (l4_mask & l4::udp));
+  }
+  constexpr bool on_port(uint16_t port) const {
+    for (uint16_t p : ports)
+      if (p != 0 && p == port) return true;
+    return false;
+  }
+};
+
+// Builds the type-erased init/parse pair for a state type S with a member
+// `Parse parse(const PacketContext&, AppMetadata&) noexcept`.
+template <typename S>
+constexpr void (*init_of())(void*) noexcept {
+  // Default-initialisation: members with initialisers get them, byte buffers stay as
+  // they are (never read past their fill level), so a 10 KB TLS slot costs no memset.
+  return [](void* p) noexcept { new (p) S; };
+}
+template <typename S>
+constexpr Parse (*parse_of())(void*, const PacketContext&, AppMetadata&) noexcept {
+  return [](void* p, const PacketContext& c, AppMetadata& m) noexcept { return static_cast<S*>(p)->parse(c, m); };
+}
+
+}  // namespace flowprobe::dissect

@@ -1,0 +1,53 @@
+#pragma once
+// TLS over TCP: ClientHello (SNI, ALPN, JA3, JA4), ServerHello (version, cipher, JA3S,
+// negotiated ALPN) and, for TLS <= 1.2, the server's first certificate (subject, issuer,
+// validity, SHA-1). Records and handshake messages may be split across segments in any
+// way; handshake bytes are gathered in a bounded buffer per direction.
+#include <cstdint>
+#include <span>
+
+#include "dissectors/dissector.hpp"
+#include "dissectors/tcp_cursor.hpp"
+
+namespace flowprobe::dissect {
+
+// Handshake message bodies (after the 4-byte header), shared with QUIC. Return false
+// when the message is malformed; whatever was read before stays in `m`.
+bool parse_client_hello(std::span<const uint8_t> body, TlsMeta& m, bool quic);
+bool parse_server_hello(std::span<const uint8_t> body, TlsMeta& m);
+// A DER X.509 certificate: subject, issuer, validity and SHA-1 into `m`.
+bool parse_certificate(std::span<const uint8_t> der, TlsMeta& m);
+bool tls_cipher_is_unsafe(uint16_t cipher);
+
+struct TlsState {
+  static constexpr std::size_t kClientBuf = 4096;  // a ClientHello with a PQ key share fits
+  static constexpr std::size_t kServerBuf = 6144;  // ServerHello, then the first certificate
+  struct Dir {
+    TcpCursor cursor;
+    uint8_t hdr[5];
+    uint8_t hdr_have = 0;
+    bool encrypted = false;    // after ChangeCipherSpec (or TLS 1.3's ServerHello)
+    bool hello_done = false;   // the server said ServerHelloDone
+    uint8_t rec_type = 0;
+    uint16_t rec_left = 0;     // body bytes left in the current record
+    uint32_t hs_skip = 0;      // bytes of an oversized handshake message still to drop
+    uint16_t hs_len = 0;       // bytes gathered in the buffer
+  };
+  Dir dir[2];
+  bool oriented = false;  // the first record told who the TLS client is
+  bool swapped = false;   // the flow's initiator is the TLS server (capture began mid-flow)
+  uint8_t cbuf[kClientBuf];
+  uint8_t sbuf[kServerBuf];
+
+  Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
+
+ private:
+  bool feed_records(Dir& d, bool client, std::span<const uint8_t> p, TlsMeta& m);
+  bool feed_handshake(Dir& d, bool client, std::span<const uint8_t> p, TlsMeta& m);
+  bool complete(const TlsMeta& m) const;
+};
+
+Probe tls_probe(const PacketContext& c) noexcept;
+extern const Dissector kTlsDissector;
+
+}  // namespace flowprobe::dissect

@@ -1,0 +1,110 @@
+#include "dpi/ndpi_module.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+extern "C" {
+#include <ndpi/ndpi_api.h>
+}
+
+namespace flowprobe::dpi {
+
+NdpiModule::NdpiModule(const NdpiConfig& cfg) : cfg_(cfg) {
+  mod_ = ndpi_init_detection_module(ndpi_no_prefs);
+  if (!mod_) throw std::runtime_error("nDPI: ndpi_init_detection_module failed");
+  NDPI_PROTOCOL_BITMASK all;
+  NDPI_BITMASK_SET_ALL(all);
+  ndpi_set_protocol_detection_bitmask2(mod_, &all);
+  ndpi_finalize_initialization(mod_);
+  stride_ = (ndpi_detection_get_sizeof_ndpi_flow_struct() + 63) / 64 * 64;
+  mem_.reset(new (std::align_val_t{64}) std::byte[stride_ * cfg_.max_flows]);
+  free_ = std::make_unique<uint32_t[]>(cfg_.max_flows);
+  for (uint32_t i = 0; i < cfg_.max_flows; ++i) free_[i] = cfg_.max_flows - 1 - i;
+  free_top_ = cfg_.max_flows;
+}
+
+NdpiModule::~NdpiModule() {
+  // Flows still in detection hold nDPI-internal allocations; give them back first.
+  std::unique_ptr<bool[]> is_free = std::make_unique<bool[]>(cfg_.max_flows);
+  for (uint32_t i = 0; i < free_top_; ++i) is_free[free_[i]] = true;
+  for (uint32_t i = 0; i < cfg_.max_flows; ++i)
+    if (!is_free[i]) ndpi_free_flow_data(flow_at(i));
+  if (mod_) ndpi_exit_detection_module(mod_);
+  ::operator delete[](mem_.release(), std::align_val_t{64});
+}
+
+ndpi_flow_struct* NdpiModule::flow_at(uint32_t slot) noexcept {
+  return reinterpret_cast<ndpi_flow_struct*>(mem_.get() + std::size_t{slot} * stride_);
+}
+
+void NdpiModule::fill(DpiResult& r, ndpi_flow_struct* flow, uint16_t master, uint16_t app, uint16_t category) noexcept {
+  ndpi_protocol p{};
+  p.master_protocol = master;
+  p.app_protocol = app;
+  p.category = static_cast<ndpi_protocol_category_t>(category);
+  r.master = master;
+  r.app = app;
+  ndpi_protocol2id(mod_, p, r.proto_id, sizeof r.proto_id);
+  ndpi_protocol2name(mod_, p, r.proto_name, sizeof r.proto_name);
+  const char* cat = ndpi_category_get_name(mod_, p.category);
+  std::snprintf(r.category, sizeof r.category, "%s", cat ? cat : "");
+  r.risk = flow->risk;
+  r.confidence = static_cast<uint8_t>(flow->confidence);
+}
+
+void NdpiModule::release(FlowDpi& f) noexcept {
+  if (f.slot != FlowDpi::kNoSlot) {
+    ndpi_free_flow_data(flow_at(f.slot));
+    free_[free_top_++] = f.slot;
+    f.slot = FlowDpi::kNoSlot;
+  }
+  f.finished = true;
+}
+
+bool NdpiModule::on_packet(FlowDpi& f, DpiResult& r, std::span<const uint8_t> l3, uint8_t l4_proto,
+                           uint64_t ts_ns) noexcept {
+  if (f.finished) return true;
+  if (l3.empty()) return false;
+  if (f.slot == FlowDpi::kNoSlot) {
+    if (free_top_ == 0) {
+      ++pool_exhausted_;
+      f.finished = true;  // counted; the flow leaves as Unknown
+      return true;
+    }
+    f.slot = free_[--free_top_];
+    std::memset(flow_at(f.slot), 0, stride_);
+  }
+  ndpi_flow_struct* flow = flow_at(f.slot);
+  const auto len = static_cast<unsigned short>(std::min<std::size_t>(l3.size(), 65535));
+  const ndpi_protocol p = ndpi_detection_process_packet(mod_, flow, l3.data(), len, ts_ns / 1000000);
+  ++f.packets;
+  const bool known = p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN;
+  const uint16_t limit = l4_proto == 6 ? cfg_.max_tcp_packets : cfg_.max_udp_packets;
+  if (known) fill(r, flow, p.master_protocol, p.app_protocol, static_cast<uint16_t>(p.category));
+  if (known && (!ndpi_extra_dissection_possible(mod_, flow) || f.packets >= limit)) {
+    r.decided = true;
+    release(f);
+    return true;
+  }
+  if (!known && f.packets >= limit) {
+    on_flow_end(f, r);
+    return true;
+  }
+  return false;
+}
+
+void NdpiModule::on_flow_end(FlowDpi& f, DpiResult& r) noexcept {
+  if (f.slot != FlowDpi::kNoSlot && !r.decided) {
+    ndpi_flow_struct* flow = flow_at(f.slot);
+    uint8_t guessed = 0;
+    const ndpi_protocol p = ndpi_detection_giveup(mod_, flow, 1, &guessed);
+    fill(r, flow, p.master_protocol, p.app_protocol, static_cast<uint16_t>(p.category));
+    r.decided = true;
+    r.guessed = guessed != 0;
+  }
+  release(f);
+}
+
+}  // namespace flowprobe::dpi
