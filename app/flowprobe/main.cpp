@@ -1,6 +1,7 @@
 // flowprobe: packets in (DPDK), nProbe-style JSON flow records out.
 #include <csignal>
 #include <cstdio>
+#include <string_view>
 
 #include "core/log.hpp"
 #include "export/field_registry.hpp"
@@ -9,6 +10,7 @@
 #include "io/input.hpp"
 #include "io/probe.hpp"
 #include "export_options.hpp"
+#include "check_command.hpp"
 #include "options.hpp"
 #include "summary.hpp"
 
@@ -36,6 +38,7 @@ int fail(int code, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "check") return run_check_command(argc, argv);
   Options opt;
   if (const int rc = parse_options(argc, argv, opt); rc >= 0) return rc;
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::warning);

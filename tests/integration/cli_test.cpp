@@ -133,3 +133,26 @@ TEST(Cli, ListFields) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Cli, CheckRulesSummarisesAcceptedAndRejected) {
+  const fs::path d = scratch_dir("cli-check");
+  std::ofstream(d / "local.rules")
+      << "alert tcp any any -> any 80 (msg:\"good\"; content:\"GET\"; sid:1000001; rev:1;)\n"
+      << "alert tcp any any -> any 80 (msg:\"unterminated; content:\"x\"; sid:1000002; rev:1;)\n";
+  const ProgramResult r = flowprobe({"check", "--rules", (d / "local.rules").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "rules: 1 accepted, 1 rejected");
+  EXPECT_NE(r.out.find("local.rules:2"), std::string::npos) << r.out;
+}
+
+TEST(Cli, CheckWithoutRulesIsAUsageError) {
+  const ProgramResult r = flowprobe({"check"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--rules"), std::string::npos) << r.err;
+  const ProgramResult missing = flowprobe({"check", "--rules", "/nonexistent/rules"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.out;
+}
+
+}  // namespace
