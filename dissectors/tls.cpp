@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "dissectors/bytes.hpp"
-#include "dissectors/hash.hpp"
+#include "core/digest.hpp"
 
 namespace flowprobe::dissect {
 namespace {

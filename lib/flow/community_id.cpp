@@ -1,46 +1,11 @@
 #include "flow/community_id.hpp"
 
+#include "core/digest.hpp"
+
 #include <cstring>
 #include <span>
 
 namespace flowprobe {
-
-std::array<uint8_t, 20> sha1(const uint8_t* data, std::size_t len) noexcept {
-  uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  auto rol = [](uint32_t x, int n) { return (x << n) | (x >> (32 - n)); };
-  auto block = [&](const uint8_t* p) {
-    uint32_t w[80];
-    for (int i = 0; i < 16; ++i)
-      w[i] = uint32_t{p[4 * i]} << 24 | uint32_t{p[4 * i + 1]} << 16 | uint32_t{p[4 * i + 2]} << 8 | p[4 * i + 3];
-    for (int i = 16; i < 80; ++i) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; ++i) {
-      uint32_t f, k;
-      if (i < 20) { f = (b & c) | (~b & d); k = 0x5A827999; }
-      else if (i < 40) { f = b ^ c ^ d; k = 0x6ED9EBA1; }
-      else if (i < 60) { f = (b & c) | (b & d) | (c & d); k = 0x8F1BBCDC; }
-      else { f = b ^ c ^ d; k = 0xCA62C1D6; }
-      const uint32_t t = rol(a, 5) + f + e + k + w[i];
-      e = d; d = c; c = rol(b, 30); b = a; a = t;
-    }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
-  };
-  std::size_t i = 0;
-  for (; i + 64 <= len; i += 64) block(data + i);
-  uint8_t tail[128] = {};
-  const std::size_t rest = len - i;
-  std::memcpy(tail, data + i, rest);
-  tail[rest] = 0x80;
-  const std::size_t tail_len = rest + 9 <= 64 ? 64 : 128;
-  const uint64_t bits = static_cast<uint64_t>(len) * 8;
-  for (int j = 0; j < 8; ++j) tail[tail_len - 1 - j] = static_cast<uint8_t>(bits >> (8 * j));
-  block(tail);
-  if (tail_len == 128) block(tail + 64);
-  std::array<uint8_t, 20> out;
-  for (int j = 0; j < 5; ++j)
-    for (int k = 0; k < 4; ++k) out[4 * j + k] = static_cast<uint8_t>(h[j] >> (24 - 8 * k));
-  return out;
-}
 
 namespace {
 
@@ -103,7 +68,9 @@ std::string_view community_id(const FlowRecord& r, CommunityIdText& out, uint16_
     buf[n++] = static_cast<uint8_t>(dport >> 8);
     buf[n++] = static_cast<uint8_t>(dport);
   }
-  const auto d = sha1(buf, n);
+  Sha1 sha;
+  sha.update(std::span<const uint8_t>(buf, n));
+  const auto d = sha.finish();
   static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   out[0] = '1';
   out[1] = ':';

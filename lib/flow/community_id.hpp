@@ -14,7 +14,4 @@ using CommunityIdText = std::array<char, 32>;  // "1:" + 28 base64 characters
 
 std::string_view community_id(const FlowRecord& r, CommunityIdText& out, uint16_t seed = 0) noexcept;
 
-// SHA-1 of `data` (the only digest the hash needs; no crypto library for 60 lines).
-std::array<uint8_t, 20> sha1(const uint8_t* data, std::size_t len) noexcept;
-
 }  // namespace flowprobe

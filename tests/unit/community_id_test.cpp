@@ -52,23 +52,4 @@ TEST(CommunityId, IcmpEchoPairsHashAlike) {
   EXPECT_EQ(id(request, 0), id(reply, 0));
 }
 
-TEST(Sha1, KnownVectors) {
-  auto hex = [](const std::array<uint8_t, 20>& d) {
-    std::string s;
-    char b[3];
-    for (uint8_t x : d) {
-      std::snprintf(b, sizeof(b), "%02x", x);
-      s += b;
-    }
-    return s;
-  };
-  const std::string abc = "abc";
-  EXPECT_EQ(hex(sha1(reinterpret_cast<const uint8_t*>(abc.data()), abc.size())),
-            "a9993e364706816aba3e25717850c26c9cd0d89d");
-  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-  EXPECT_EQ(hex(sha1(reinterpret_cast<const uint8_t*>(two_blocks.data()), two_blocks.size())),
-            "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
-  EXPECT_EQ(hex(sha1(nullptr, 0)), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-}
-
 }  // namespace

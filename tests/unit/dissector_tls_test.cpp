@@ -7,10 +7,14 @@
 #include <vector>
 
 #include "dissectors/engine.hpp"
-#include "dissectors/hash.hpp"
+#include "core/digest.hpp"
 #include "dissectors/tls.hpp"
 
 using namespace flowprobe::dissect;
+using flowprobe::Md5;
+using flowprobe::Sha1;
+using flowprobe::Sha256;
+using flowprobe::to_hex;
 using Bytes = std::vector<uint8_t>;
 
 namespace {

@@ -1,12 +1,12 @@
 #pragma once
-// MD5 (JA3), SHA-1 (certificate fingerprints) and SHA-256 (JA4): small incremental
+// MD5 (JA3), SHA-1 (certificate fingerprints, Community ID) and SHA-256 (JA4): small incremental
 // implementations so the engine needs no crypto library on the packet path.
 #include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
 
-namespace flowprobe::dissect {
+namespace flowprobe {
 
 class Md5 {
  public:
@@ -50,4 +50,4 @@ class Sha256 {
 // Lower-case hex of `d` into `out` (2 * d.size() chars, no NUL).
 void to_hex(std::span<const uint8_t> d, char* out);
 
-}  // namespace flowprobe::dissect
+}  // namespace flowprobe

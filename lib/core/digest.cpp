@@ -1,9 +1,9 @@
-#include "dissectors/hash.hpp"
+#include "core/digest.hpp"
 
 #include <bit>
 #include <cstring>
 
-namespace flowprobe::dissect {
+namespace flowprobe {
 namespace {
 
 // Shared Merkle-Damgard buffering: fills 64-byte blocks and calls `block` on each.
@@ -153,4 +153,4 @@ void to_hex(std::span<const uint8_t> d, char* out) {
   }
 }
 
-}  // namespace flowprobe::dissect
+}  // namespace flowprobe
