@@ -8,6 +8,7 @@
 
 #include "export/json_writer.hpp"
 #include "flow/community_id.hpp"
+#include "flow/tcp_state.hpp"
 
 namespace flowprobe {
 
@@ -138,6 +139,32 @@ constexpr FieldDef kFields[] = {
      [](const R& r, const C&, W& w) { w.value_uint(r.client_tcp_flags); }},
     {"SERVER_TCP_FLAGS", kNtopPen, 79, JsonType::number, {}, "OR of the server's TCP flags",
      [](const R& r, const C&, W& w) { w.value_uint(r.server_tcp_flags); }},
+    {"RETRANSMITTED_IN_PKTS", kNtopPen, 109, JsonType::number, {}, "TCP retransmissions client->server",
+     [](const R& r, const C&, W& w) { w.value_uint(r.retransmitted_in_pkts); }},
+    {"RETRANSMITTED_OUT_PKTS", kNtopPen, 110, JsonType::number, {}, "TCP retransmissions server->client",
+     [](const R& r, const C&, W& w) { w.value_uint(r.retransmitted_out_pkts); }},
+    {"OOORDER_IN_PKTS", kNtopPen, 111, JsonType::number, {}, "TCP segments client->server that arrived ahead of a missing one",
+     [](const R& r, const C&, W& w) { w.value_uint(r.ooorder_in_pkts); }},
+    {"OOORDER_OUT_PKTS", kNtopPen, 112, JsonType::number, {}, "TCP segments server->client that arrived ahead of a missing one",
+     [](const R& r, const C&, W& w) { w.value_uint(r.ooorder_out_pkts); }},
+    {"CLIENT_NW_LATENCY_MS", kNtopPen, 123, JsonType::decimal, {}, "TCP handshake (ACK - SYN-ACK) / 2: one-way client<->probe delay, ms (0: not seen)",
+     [](const R& r, const C&, W& w) { w.value_decimal3(r.client_nw_latency_us); }},
+    {"SERVER_NW_LATENCY_MS", kNtopPen, 124, JsonType::decimal, {}, "TCP handshake (SYN-ACK - SYN) / 2: one-way probe<->server delay, ms (0: not seen)",
+     [](const R& r, const C&, W& w) { w.value_decimal3(r.server_nw_latency_us); }},
+    {"APPL_LATENCY_MS", kNtopPen, 125, JsonType::decimal, {}, "first client payload to first server payload, ms",
+     [](const R& r, const C&, W& w) { w.value_decimal3(r.appl_latency_us); }},
+    {"TCP_WIN_MAX_IN", kNtopPen, 416, JsonType::number, {}, "largest TCP window client->server (unscaled)",
+     [](const R& r, const C&, W& w) { w.value_uint(r.tcp_win_max_in); }},
+    {"TCP_WIN_MAX_OUT", kNtopPen, 420, JsonType::number, {}, "largest TCP window server->client (unscaled)",
+     [](const R& r, const C&, W& w) { w.value_uint(r.tcp_win_max_out); }},
+    // Zeek's conn.log vocabulary; nProbe has no ids for these, so the label is the key.
+    {"CONN_STATE", 0, 0, JsonType::string, {"conn_state"}, "Zeek conn_state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH",
+     [](const R& r, const C&, W& w) { w.value_raw_string(conn_state_name(static_cast<ConnState>(r.conn_state))); }},
+    {"HISTORY", 0, 0, JsonType::string, {"history"}, "Zeek connection history letters (upper case: originator)",
+     [](const R& r, const C&, W& w) {
+       const auto n = std::find(r.history.begin(), r.history.end(), '\0') - r.history.begin();
+       w.value_string(std::string_view(r.history.data(), static_cast<std::size_t>(n)));
+     }},
 };
 
 bool iequals(std::string_view a, std::string_view b) {

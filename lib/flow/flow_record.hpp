@@ -78,9 +78,22 @@ struct FlowRecord {
   uint64_t out_pkts = 0;
   uint64_t first_ns = 0;             // packet timestamps, ns since the epoch
   uint64_t last_ns = 0;
+  // TCP (and UDP) state in Zeek's conn.log vocabulary and nProbe's TCP metrics.
+  std::array<char, 16> history{};    // Zeek history letters, NUL-padded
+  uint32_t client_nw_latency_us = 0; // (ACK - SYN-ACK) / 2, as nProbe; 0: handshake not seen
+  uint32_t server_nw_latency_us = 0; // (SYN-ACK - SYN) / 2
+  uint32_t appl_latency_us = 0;      // first client payload -> first server payload after it
+  uint32_t retransmitted_in_pkts = 0;
+  uint32_t retransmitted_out_pkts = 0;
+  uint32_t ooorder_in_pkts = 0;
+  uint32_t ooorder_out_pkts = 0;
+  uint16_t tcp_win_max_in = 0;       // largest window the client advertised (unscaled)
+  uint16_t tcp_win_max_out = 0;
+  uint8_t conn_state = 0;            // ConnState (flow/tcp_state.hpp)
+  uint8_t reserved2[3] = {};
 };
 static_assert(std::is_trivially_copyable_v<FlowRecord>);
 static_assert(sizeof(FlowRecord) % 8 == 0, "rte_ring element size must be a multiple of 4");
-static_assert(sizeof(FlowRecord) <= 192);
+static_assert(sizeof(FlowRecord) <= 256);
 
 }  // namespace flowprobe

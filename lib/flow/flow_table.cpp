@@ -5,6 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "flow/tcp_state.hpp"
+
 namespace flowprobe {
 
 namespace {
@@ -43,11 +45,15 @@ struct FlowTable::Entry {
   uint16_t port;
   uint8_t tunnel_depth;
   uint32_t tunnel_id;
+  TcpTiming timing;   // handshake and response latencies (here, 4-aligned, to fill the gap)
+  TcpState tcp;       // Zeek endpoint states and history, nProbe TCP counters
 };
 
 FlowTable::FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t rx_core)
     : config_(config), sink_(sink), rx_core_(rx_core) {
-  static_assert(sizeof(Entry) <= 160, "the entry plus its index slots must stay within 192 bytes per flow");
+  // TCP state (TcpState + TcpTiming, 44 bytes) grew the entry from 144 to 184 bytes:
+  // with a power-of-two capacity the index adds 16 bytes, so a flow costs 200 bytes.
+  static_assert(sizeof(Entry) <= 184, "the entry plus its index slots must stay near 192 bytes per flow");
   if (config_.max_flows == 0 || config_.max_flows >= kNil / 2)
     throw std::invalid_argument("flow table capacity must be between 1 and 2^31");
   pool_ = std::make_unique<Entry[]>(config_.max_flows);
@@ -120,6 +126,9 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t hash, KeySide sender, co
   const bool synack = pkt.l4_proto == ipproto::tcp &&
                       (pkt.tcp_flags & (tcpflag::syn | tcpflag::ack)) == (tcpflag::syn | tcpflag::ack);
   e.client = static_cast<uint8_t>(synack ? 1 - s : s);
+  e.tcp = TcpState{};
+  e.timing = TcpTiming{};
+  if (synack) tcp_note_flip(e.tcp);
   e.state = 0;
   e.icmp_type = (pkt.l4_proto == ipproto::icmp || pkt.l4_proto == ipproto::icmpv6)
                     ? static_cast<uint16_t>(pkt.icmp_type << 8 | pkt.icmp_code) : 0;
@@ -203,6 +212,31 @@ void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
   r.out_pkts = e.pkts[sv];
   r.first_ns = e.first_ns;
   r.last_ns = e.last_ns;
+  if (e.key.proto == ipproto::tcp) {
+    const TcpState& t = e.tcp;
+    r.conn_state = static_cast<uint8_t>(tcp_conn_state(t, c));
+    t.history.copy_to(r.history.data(), static_cast<int>(r.history.size()));
+    // nProbe reports half of each round trip (the one-way delay to the probe), see
+    // ../shared/spec/nprobe-json.md: "RTT/2 client<->probe" and "RTT/2 probe<->server".
+    if (t.flags & kTcpClientLat) r.client_nw_latency_us = e.timing.client_us / 2;
+    if (t.flags & kTcpServerLat) r.server_nw_latency_us = e.timing.server_us / 2;
+    if (t.flags & kTcpApplDone) r.appl_latency_us = e.timing.appl_us;
+    r.retransmitted_in_pkts = t.rxmit[c];
+    r.retransmitted_out_pkts = t.rxmit[sv];
+    r.ooorder_in_pkts = t.ooo[c];
+    r.ooorder_out_pkts = t.ooo[sv];
+    r.tcp_win_max_in = t.win_max[c];
+    r.tcp_win_max_out = t.win_max[sv];
+  } else if (e.key.proto == ipproto::udp) {
+    // Zeek's UDP analyzer: 'D'/'d' on each side's first packet, in arrival order; the
+    // client is the first sender, so its letter comes first.
+    r.conn_state = static_cast<uint8_t>(udp_conn_state(e.pkts[c], e.pkts[sv]));
+    int n = 0;
+    if (e.pkts[c]) r.history[n++] = 'D';
+    if (e.pkts[sv]) r.history[n++] = 'd';
+  } else {
+    r.conn_state = static_cast<uint8_t>(ConnState::OTH);
+  }
   ++counters_.ended[static_cast<int>(cause)];
   sink_.emit(r);
 }
@@ -242,6 +276,7 @@ void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t por
       e.max_ttl = 0;
       e.min_len = UINT16_MAX;
       e.max_len = 0;
+      tcp_restart_counters(e.tcp);
     }
   }
   if (idx == kNil) idx = create(key, hash, sender, pkt, ts_ns, port);
@@ -274,6 +309,12 @@ void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t por
     e.state |= kSynSeen;
     e.client = static_cast<uint8_t>(s);
   }
+  const TcpSegment seg{pkt.tcp_flags, pkt.tcp_seq, pkt.tcp_ack, pkt.tcp_window,
+                       static_cast<uint32_t>(pkt.payload.size())};
+  // Offsets in µs after the first packet; 32 bits cover 71 minutes, far past any handshake.
+  const uint64_t since_us = ts_ns > e.first_ns ? (ts_ns - e.first_ns) / 1000 : 0;
+  tcp_update(e.tcp, e.timing, s, s == e.client, seg,
+             static_cast<uint32_t>(std::min<uint64_t>(since_us, UINT32_MAX)));
   if (pkt.tcp_flags & tcpflag::fin) e.state |= (s == 0 ? kFinLo : kFinHi);
   if (pkt.tcp_flags & tcpflag::rst) e.state |= kRstSeen;
   const bool closed = (e.state & kRstSeen) || (e.state & (kFinLo | kFinHi)) == (kFinLo | kFinHi);
