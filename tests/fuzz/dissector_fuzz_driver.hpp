@@ -1,0 +1,47 @@
+#pragma once
+// Shared body of the per-dissector libFuzzer targets. The input is cut into segments (a
+// length byte and a control byte before each: direction, and a sequence-number jump that
+// makes retransmissions and gaps) and fed to probe() and parse() over TCP and UDP, so
+// AddressSanitizer sees every read the dissector makes, split wherever the fuzzer likes.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "dissectors/dissector.hpp"
+
+namespace flowprobe::dissect {
+
+template <typename State>
+int fuzz_dissector(const Dissector& d, const uint8_t* data, size_t size) {
+  for (uint8_t proto : {uint8_t{6}, uint8_t{17}}) {
+    if (!d.handles_l4(proto)) continue;
+    alignas(64) static unsigned char state[sizeof(State)];
+    std::memset(state, 0, sizeof state);
+    d.init(state);
+    AppMetadata meta;
+    uint32_t seq[2] = {1000, 700000};
+    std::span<const uint8_t> in(data, size);
+    while (in.size() >= 2) {
+      const std::size_t len = std::min<std::size_t>(in[0] ? in[0] * 8u : in.size(), in.size() - 2);
+      const uint8_t ctl = in[1];
+      PacketContext c;
+      c.payload = in.subspan(2, len);
+      c.l4_proto = proto;
+      c.from_client = !(ctl & 1);
+      c.client_port = 40000;
+      c.server_port = d.ports[(ctl >> 1) % d.ports.size()];
+      uint32_t& s = seq[c.from_client ? 0 : 1];
+      s += static_cast<uint32_t>(static_cast<int8_t>(ctl & 0xf0)) / 16u;  // jumps back or ahead
+      c.tcp_seq = s;
+      s += static_cast<uint32_t>(len);
+      (void)d.probe(c);
+      if (d.parse(state, c, meta) != Parse::cont) break;
+      in = in.subspan(2 + len);
+    }
+  }
+  return 0;
+}
+
+}  // namespace flowprobe::dissect
