@@ -29,7 +29,7 @@ struct FlowTable::Entry {
   uint64_t first_ns;
   uint64_t last_ns;
   uint64_t bytes[2];
-  uint64_t pkts[2];
+  uint32_t pkts[2];  // 32 bits keep the entry within budget; a full counter cuts a record
   uint32_t prev;
   uint32_t next;
   std::array<uint8_t, 6> mac[2];
@@ -53,7 +53,7 @@ FlowTable::FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t r
     : config_(config), sink_(sink), rx_core_(rx_core) {
   // TCP state (TcpState + TcpTiming, 44 bytes) grew the entry from 144 to 184 bytes:
   // with a power-of-two capacity the index adds 16 bytes, so a flow costs 200 bytes.
-  static_assert(sizeof(Entry) <= 184, "the entry plus its index slots must stay near 192 bytes per flow");
+  static_assert(sizeof(Entry) <= 176, "entry + 16 bytes of index slots: <= 192 bytes per flow (issue #3)");
   if (config_.max_flows == 0 || config_.max_flows >= kNil / 2)
     throw std::invalid_argument("flow table capacity must be between 1 and 2^31");
   pool_ = std::make_unique<Entry[]>(config_.max_flows);
@@ -265,8 +265,10 @@ void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t por
       // Quiet past the idle timeout: whatever the order of expiry, this packet starts a new flow.
       end_flow(idx, FlowEndCause::idle_timeout);
       idx = kNil;
-    } else if (ts_ns >= e.first_ns + config_.active_timeout_ns) {
-      // Lifetime reached: export what we have and go on as a new record.
+    } else if (ts_ns >= e.first_ns + config_.active_timeout_ns || e.pkts[0] == UINT32_MAX ||
+               e.pkts[1] == UINT32_MAX) {
+      // Lifetime reached (or a packet counter is full, 2^32 packets, ~5 min at 14.88 Mpps):
+      // export what we have and go on as a new record.
       emit_record(e, FlowEndCause::active_timeout);
       e.first_ns = ts_ns;
       e.bytes[0] = e.bytes[1] = e.pkts[0] = e.pkts[1] = 0;

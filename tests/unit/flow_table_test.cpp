@@ -276,3 +276,16 @@ TEST(FlowTable, AQuietFlowEndsBeforeItsNextPacketEvenWithoutExpire) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(FlowTable, AtMost192BytesPerTrackedFlow) {
+  // Issue #3's budget, DPI state aside: the pool entry plus its share of index slots.
+  Collect out;
+  for (uint32_t flows : {1u << 16, 100'000u}) {
+    FlowTable table(config(flows), out);
+    EXPECT_LE(table.bytes_per_flow(), 192u + (flows == 100'000u ? 8u : 0u)) << flows;
+  }
+}
+
+}  // namespace
