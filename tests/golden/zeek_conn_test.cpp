@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "support/run_program.hpp"
+#include "support/zeek_log.hpp"
 
 namespace fs = std::filesystem;
 using namespace flowprobe::test;
@@ -28,35 +29,6 @@ namespace {
 constexpr const char* kTemplate =
     "%IPV4_SRC_ADDR %IPV4_DST_ADDR %IPV6_SRC_ADDR %IPV6_DST_ADDR %L4_SRC_PORT %L4_DST_PORT %PROTOCOL "
     "%IP_PROTOCOL_VERSION %CONN_STATE %HISTORY %IN_PKTS %OUT_PKTS %IN_BYTES %OUT_BYTES";
-
-struct Row {
-  std::map<std::string, std::string> f;
-  const std::string& operator[](const std::string& k) const {
-    static const std::string none = "-";
-    auto it = f.find(k);
-    return it == f.end() ? none : it->second;
-  }
-};
-
-// Zeek TSV: the #fields line names the columns.
-bool read_log(const fs::path& path, std::vector<Row>& rows, std::vector<std::string>& names) {
-  std::ifstream in(path);
-  if (!in) return false;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
-    if (line.rfind("#fields", 0) == 0) {
-      names.assign(cols.begin() + 1, cols.end());
-      continue;
-    }
-    if (line.empty() || line[0] == '#' || names.empty()) continue;
-    Row r;
-    for (std::size_t i = 0; i < names.size() && i < cols.size(); ++i) r.f[names[i]] = cols[i];
-    rows.push_back(std::move(r));
-  }
-  return true;
-}
 
 struct Ours {
   std::string state, history;
@@ -172,9 +144,10 @@ TEST(ZeekConn, ConnStateHistoryAndCountsAgreeWithBaselines) {
     for (auto t : c["traces"].get_array()) traces.emplace_back(std::string_view(t.get_string()));
     for (auto t : c["files"].get_array()) files.emplace_back(std::string_view(t.get_string()));
     if (std::find(files.begin(), files.end(), "conn.log") == files.end()) continue;
-    std::vector<Row> rows;
-    std::vector<std::string> names;
-    if (!read_log(zeek / "Baseline" / baseline / "conn.log", rows, names)) continue;
+    const ZeekLog log = read_zeek_log(zeek / "Baseline" / baseline / "conn.log");
+    if (!log.readable) continue;
+    const std::vector<ZeekRow>& rows = log.rows;
+    const std::vector<std::string>& names = log.fields;
     bool complete = true;
     for (const auto& n : needed) complete &= std::find(names.begin(), names.end(), n) != names.end();
     if (!complete) {
@@ -206,7 +179,7 @@ TEST(ZeekConn, ConnStateHistoryAndCountsAgreeWithBaselines) {
     }
     ++cases;
     auto ours = parse_ours(r.out);
-    for (const Row& z : rows) {
+    for (const ZeekRow& z : rows) {
       const std::string proto = z["proto"];
       if (proto != "tcp" && proto != "udp") continue;  // ICMP "ports" are type/code in Zeek
       if (!is_number(z["id.orig_p"]) || !is_number(z["id.resp_p"])) continue;

@@ -18,41 +18,13 @@ extern "C" {
 
 #include "golden/l7_replay.hpp"
 #include "support/run_program.hpp"
+#include "support/zeek_log.hpp"
 
 namespace fs = std::filesystem;
 using namespace flowprobe;
 using namespace flowprobe::test;
 
 namespace {
-
-struct Row {
-  std::map<std::string, std::string> f;
-  const std::string& operator[](const std::string& k) const {
-    static const std::string none = "-";
-    auto it = f.find(k);
-    return it == f.end() ? none : it->second;
-  }
-};
-
-std::vector<Row> read_log(const fs::path& path) {
-  std::vector<Row> rows;
-  std::ifstream in(path);
-  std::vector<std::string> names;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
-    if (line.rfind("#fields", 0) == 0) {
-      names.assign(cols.begin() + 1, cols.end());
-      continue;
-    }
-    if (line.empty() || line[0] == '#' || names.empty()) continue;
-    Row r;
-    for (std::size_t i = 0; i < names.size() && i < cols.size(); ++i) r.f[names[i]] = cols[i];
-    rows.push_back(std::move(r));
-  }
-  return rows;
-}
 
 struct Tally {
   std::map<std::string, std::pair<int, int>> fields;  // name -> (agree, compared)
@@ -136,7 +108,7 @@ TEST(ZeekL7, DnsHttpSslAgreeWithBaselines) {
     ++cases;
     for (const auto& log : logs) {
       std::set<ConnKey> seen;
-      for (const Row& r : read_log(zeek / "Baseline" / baseline / log)) {
+      for (const ZeekRow& r : read_zeek_log(zeek / "Baseline" / baseline / log).rows) {
         const ConnKey k{r["id.orig_h"], std::stoi(r["id.orig_p"]), r["id.resp_h"], std::stoi(r["id.resp_p"])};
         if (!seen.insert(k).second) continue;  // only a connection's first transaction
         const std::string where = baseline + " " + r["id.orig_h"] + ":" + r["id.orig_p"] + "->" + r["id.resp_h"] +

@@ -31,19 +31,6 @@ fs::path capture(const std::string& name, const std::vector<std::string>& args) 
 }
 fs::path demo_capture() { return capture("demo.pcap", {"--scenario", "demo"}); }
 
-// A record's identity: every key and value except TOTAL_FLOWS_EXP ("42"), which numbers
-// records in the order the exporter saw them.
-std::string identity(simdjson::dom::object obj) {
-  std::string id;
-  for (auto field : obj) {
-    if (field.key == "42") continue;
-    id.append(field.key);
-    id.push_back('=');
-    id.append(simdjson::minify(field.value));
-    id.push_back(';');
-  }
-  return id;
-}
 
 // Parses each message: an object, or (legacy batching) an array of objects.
 std::multiset<std::string> identities(const std::vector<std::string>& messages, size_t* arrays = nullptr) {

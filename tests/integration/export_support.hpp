@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <simdjson.h>
+
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -133,6 +135,20 @@ inline int free_port() {
     if (udp_free && port < 60000) return port;
   }
   return 0;
+}
+
+// A record's identity: every key and value except TOTAL_FLOWS_EXP ("42"), which numbers
+// records in the order the exporter saw them.
+inline std::string identity(simdjson::dom::object obj) {
+  std::string id;
+  for (auto field : obj) {
+    if (field.key == "42") continue;
+    id.append(field.key);
+    id.push_back('=');
+    id.append(simdjson::minify(field.value));
+    id.push_back(';');
+  }
+  return id;
 }
 
 inline std::filesystem::path mock_broker_binary() {

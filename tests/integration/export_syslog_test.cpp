@@ -77,17 +77,6 @@ struct Rsyslog {
   }
 };
 
-std::string identity(simdjson::dom::object obj) {
-  std::string id;
-  for (auto field : obj) {
-    if (field.key == "42") continue;
-    id.append(field.key);
-    id.push_back('=');
-    id.append(simdjson::minify(field.value));
-    id.push_back(';');
-  }
-  return id;
-}
 
 std::multiset<std::string> identities(const std::vector<std::string>& lines) {
   simdjson::dom::parser parser;
