@@ -42,8 +42,9 @@ struct FlowTable::Entry {
   uint8_t max_ttl;
   uint16_t min_len;
   uint16_t max_len;
-  uint16_t port;
+  uint8_t port;       // DPDK port id (RTE_MAX_ETHPORTS is far below 256)
   uint8_t tunnel_depth;
+  uint32_t ext;       // the owner's handle to per-flow state outside the table (FlowHit)
   uint32_t tunnel_id;
   TcpTiming timing;   // handshake and response latencies (here, 4-aligned, to fill the gap)
   TcpState tcp;       // Zeek endpoint states and history, nProbe TCP counters
@@ -136,7 +137,8 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t hash, KeySide sender, co
   e.max_ttl = 0;
   e.min_len = UINT16_MAX;
   e.max_len = 0;
-  e.port = port;
+  e.port = static_cast<uint8_t>(port);
+  e.ext = kNoFlowExt;
   e.tunnel_id = pkt.tunnel_id;
   e.tunnel_depth = pkt.tunnel_depth;
 
@@ -238,7 +240,7 @@ void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
     r.conn_state = static_cast<uint8_t>(ConnState::OTH);
   }
   ++counters_.ended[static_cast<int>(cause)];
-  sink_.emit(r);
+  sink_.emit_flow(r, e.ext);
 }
 
 void FlowTable::end_flow(uint32_t idx, FlowEndCause cause) noexcept {
@@ -246,7 +248,7 @@ void FlowTable::end_flow(uint32_t idx, FlowEndCause cause) noexcept {
   remove(idx);
 }
 
-void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept {
+FlowHit FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept {
   KeySide sender;
   const FlowKey key = make_flow_key(pkt, sender, config_.key_tunnel_id);
   const uint64_t hash = hash_flow_key(key);
@@ -281,7 +283,8 @@ void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t por
       tcp_restart_counters(e.tcp);
     }
   }
-  if (idx == kNil) idx = create(key, hash, sender, pkt, ts_ns, port);
+  const bool created = idx == kNil;
+  if (created) idx = create(key, hash, sender, pkt, ts_ns, port);
 
   Entry& e = pool_[idx];
   const int s = static_cast<int>(sender);
@@ -305,7 +308,7 @@ void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t por
   e.min_len = std::min(e.min_len, len);
   e.max_len = std::max(e.max_len, len);
 
-  if (!is_tcp) return;
+  if (!is_tcp) return FlowHit{&e.ext, s == e.client, created};
   e.tcp_flags[s] |= pkt.tcp_flags;
   if (pure_syn && !(e.state & kSynSeen)) {
     e.state |= kSynSeen;
@@ -325,6 +328,7 @@ void FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t por
     e.state |= kClosing;
     list_push_tail(closing_, idx);
   }
+  return FlowHit{&e.ext, s == e.client, created};
 }
 
 void FlowTable::expire(uint64_t now_ns) noexcept {

@@ -31,6 +31,21 @@ class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual void emit(const FlowRecord& record) noexcept = 0;
+  // With the flow's extension handle (see FlowHit): the owner of per-flow state kept
+  // outside the table (DPI, dissectors) adds its part to the record here, and releases
+  // that state unless record.end_cause is active_timeout (the flow goes on).
+  virtual void emit_flow(FlowRecord& record, uint32_t /*ext*/) noexcept { emit(record); }
+};
+
+inline constexpr uint32_t kNoFlowExt = UINT32_MAX;
+
+// What on_packet tells the caller about the packet's flow. `ext` points into the flow
+// entry (valid until the next table call): one 32-bit handle the caller may set to
+// index its own per-flow state; it starts as kNoFlowExt.
+struct FlowHit {
+  uint32_t* ext = nullptr;
+  bool from_client = false;
+  bool created = false;   // this packet opened the flow (or a new record of its 5-tuple)
 };
 
 struct FlowTableCounters {
@@ -51,7 +66,7 @@ class FlowTable {
   FlowTable& operator=(const FlowTable&) = delete;
 
   // Accounts one tracked packet (decode outcome ipv4/ipv6). `ts_ns` is the packet's time.
-  void on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept;
+  FlowHit on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept;
   // Emits flows idle or lingering past their deadline at `now_ns` (packet clock).
   void expire(uint64_t now_ns) noexcept;
   // Emits every flow with `cause` and empties the table (end of capture, shutdown).
