@@ -1,9 +1,11 @@
 // flowprobe: packets in (DPDK), nProbe-style JSON flow records out.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string_view>
 
 #include "core/log.hpp"
+#include "dpi/protocol_names.hpp"
 #include "export/field_registry.hpp"
 #include "export/flow_template.hpp"
 #include "export/json_encoder.hpp"
@@ -51,6 +53,9 @@ int main(int argc, char** argv) {
   FlowTemplate tmpl;
   if (!parse_template(opt.template_spec.empty() ? default_template_spec() : opt.template_spec, tmpl, error))
     return fail(2, error);
+  for (const std::string& f : tmpl.discarded)
+    log(LogLevel::warning, "-T: %%%s is not available in flowprobe; discarded (as nProbe discards unknown elements)",
+        f.c_str());
   const JsonEncoder encoder(tmpl, opt.json_labels ? KeyStyle::labels : KeyStyle::numeric);
 
   ProbeConfig config;
@@ -71,6 +76,11 @@ int main(int argc, char** argv) {
   config.export_context.community_id_seed = opt.community_id_seed;
   config.verbose = opt.verbosity > 0;
   config.flow.max_flows = opt.max_flows;
+  config.l7.enabled = !opt.no_dpi;
+  config.l7.max_flows = opt.dpi_flows ? std::min(opt.dpi_flows, opt.max_flows) : std::min<uint32_t>(opt.max_flows, 262'144);
+  config.l7.ndpi.max_flows = std::min(opt.ndpi_flows, config.l7.max_flows);
+  // nDPI's name tables are read by the exporter; build them before any lcore starts.
+  if (config.l7.enabled) (void)dpi::protocol_names();
   config.flow.idle_timeout_ns = uint64_t{opt.idle_timeout_s} * kNsPerSec;
   config.flow.active_timeout_ns = uint64_t{opt.lifetime_timeout_s} * kNsPerSec;
 

@@ -74,6 +74,17 @@ int parse_options(int argc, char** argv, Options& out) {
                "(stop with --max-packets); prints packets, Mpps and drops per RX core");
   app.add_option("--max-packets", out.max_packets, "stop after this many packets per RX core (0 = no limit)")
       ->capture_default_str();
+  app.add_flag("--no-dpi", out.no_dpi,
+               "flow fields only: no nDPI and no protocol dissectors (L7 fields say Unknown/empty)");
+  app.add_option("--dpi-flows", out.dpi_flows,
+                 "flows per RX core that can hold L7 results (nDPI verdict, DNS/HTTP/TLS/DHCP metadata, ~1.3 KB "
+                 "each, touched only when used); 0 = as many as -w, at most 262144; flows beyond it are counted "
+                 "in l7.slots_exhausted")
+      ->capture_default_str();
+  app.add_option("--ndpi-flows", out.ndpi_flows,
+                 "flows per RX core in nDPI detection at once (their nDPI state is freed when nDPI decides)")
+      ->check(CLI::Range(1u, 4'000'000u))
+      ->capture_default_str();
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
   app.add_option("--eal", eal_joined,

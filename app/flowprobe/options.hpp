@@ -22,6 +22,9 @@ struct Options {
   bool key_tunnel_id = false;        // --key-tunnel-id
   bool replay_loop = false;          // --replay-loop
   uint64_t max_packets = 0;          // --max-packets
+  bool no_dpi = false;               // --no-dpi
+  uint32_t dpi_flows = 0;            // --dpi-flows (0: as many as -w, at most 262144)
+  uint32_t ndpi_flows = 16384;       // --ndpi-flows
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
   ExportOptions exports;             // --kafka, --syslog, --spool-dir, rotation (export_options.cpp)

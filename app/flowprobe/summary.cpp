@@ -36,6 +36,13 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
     const std::string name = "flows.ended." + std::string(flow_end_cause_name(static_cast<FlowEndCause>(c)));
     line(out, name.c_str(), r.rx.flows.ended[c]);
   }
+  if (r.rx.l7_classified + r.rx.l7_unknown + r.rx.l7_slots_exhausted) {
+    line(out, "l7.classified", r.rx.l7_classified);
+    line(out, "l7.unknown", r.rx.l7_unknown);
+    line(out, "l7.with_metadata", r.rx.l7_with_metadata);
+    line(out, "l7.slots_exhausted", r.rx.l7_slots_exhausted);
+    line(out, "l7.ndpi_pool_exhausted", r.rx.l7_ndpi_pool_exhausted);
+  }
   line(out, "records.enqueued", r.rx.records_enqueued);
   line(out, "records.dropped_ring_full", r.rx.records_ring_full);
   line(out, "records.encoded", r.exporter.records_encoded);

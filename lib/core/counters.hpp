@@ -17,7 +17,12 @@ namespace flowprobe {
   X(tunnelled_packets, "packets whose flow is the inner one of a tunnel")              \
   X(decap_failed, "tunnel packets whose inner packet did not decode (outer flow kept)") \
   X(records_enqueued, "flow records handed to the exporter ring")                      \
-  X(records_ring_full, "flow records dropped because the exporter ring was full")
+  X(records_ring_full, "flow records dropped because the exporter ring was full")    \
+  X(l7_classified, "flows that ended with a protocol nDPI knows")                      \
+  X(l7_unknown, "flows nDPI could not classify")                                       \
+  X(l7_with_metadata, "flows whose record carried dissector metadata")                 \
+  X(l7_slots_exhausted, "flows exported without L7 results: no free L7 slot")          \
+  X(l7_ndpi_pool_exhausted, "flows not given to nDPI: its per-core pool was full")
 
 #define FLOWPROBE_EXPORT_COUNTERS(X)                                                   \
   X(records_dequeued, "flow records taken from the rings")                             \

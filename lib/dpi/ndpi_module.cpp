@@ -46,6 +46,7 @@ void NdpiModule::fill(DpiResult& r, ndpi_flow_struct* flow, uint16_t master, uin
   p.category = static_cast<ndpi_protocol_category_t>(category);
   r.master = master;
   r.app = app;
+  r.category_id = category;
   ndpi_protocol2id(mod_, p, r.proto_id, sizeof r.proto_id);
   ndpi_protocol2name(mod_, p, r.proto_name, sizeof r.proto_name);
   const char* cat = ndpi_category_get_name(mod_, p.category);

@@ -20,10 +20,11 @@ struct DpiResult {
   uint64_t risk = 0;       // ndpi_risk bitmap
   uint16_t master = 0;     // nDPI protocol ids
   uint16_t app = 0;
+  uint16_t category_id = 0;  // ndpi_protocol_category_t
   uint8_t confidence = 0;  // ndpi_confidence_t
   bool decided = false;    // detection finished (by DPI or by giving up)
   bool guessed = false;    // decided by giving up (ports/IP guess)
-  uint8_t reserved[5]{};
+  uint8_t reserved[3]{};
 };
 
 // Lives in the flow entry.

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "dissectors/app_metadata.hpp"
 #include "flow/flow_record.hpp"
 
 namespace flowprobe {
@@ -27,6 +28,8 @@ struct ExportContext {
   uint64_t flow_sequence = 0;      // TOTAL_FLOWS_EXP: 1 for the first record exported
   uint32_t sampling_interval = 1;  // 1 = unsampled
   uint16_t community_id_seed = 0;  // Zeek's and Suricata's default is 0
+  // The record's dissector metadata (DNS, HTTP, TLS, DHCP), nullptr when it has none.
+  const dissect::AppMetadata* app = nullptr;
 };
 
 struct FieldDef {

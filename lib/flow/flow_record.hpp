@@ -90,8 +90,20 @@ struct FlowRecord {
   uint16_t tcp_win_max_in = 0;       // largest window the client advertised (unscaled)
   uint16_t tcp_win_max_out = 0;
   uint8_t conn_state = 0;            // ConnState (flow/tcp_state.hpp)
-  uint8_t reserved2[3] = {};
+  uint8_t l7_flags = 0;              // kL7* bits below
+  uint8_t l7_confidence = 0;         // L7_CONFIDENCE: nDPI's ndpi_confidence_t
+  uint8_t reserved2 = 0;
+  // Application layer (nDPI ids; the exporter turns them into names).
+  uint16_t l7_master = 0;            // nDPI master protocol id (e.g. 5 DNS in DNS.Google)
+  uint16_t l7_app = 0;               // nDPI app protocol id
+  uint16_t l7_category = 0;          // ndpi_protocol_category_t
+  uint16_t reserved3 = 0;
+  uint64_t l7_risk = 0;              // L7_PROTO_RISK: nDPI flow-risk bitmap
 };
+
+inline constexpr uint8_t kL7Present = 0x01;  // the flow went through DPI (else L7 fields say Unknown)
+inline constexpr uint8_t kL7Guessed = 0x02;  // nDPI gave up and guessed by port/address
+inline constexpr uint8_t kL7HasApp = 0x04;   // dissector metadata follows the record in the ring
 static_assert(std::is_trivially_copyable_v<FlowRecord>);
 static_assert(sizeof(FlowRecord) % 8 == 0, "rte_ring element size must be a multiple of 4");
 static_assert(sizeof(FlowRecord) <= 256);

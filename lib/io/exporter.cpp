@@ -5,6 +5,7 @@
 
 #include "export/message_key.hpp"
 #include "flow/flow_record.hpp"
+#include "io/record_ring.hpp"
 
 namespace flowprobe {
 
@@ -20,7 +21,7 @@ Exporter::Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sin
 }
 
 void Exporter::run() {
-  FlowRecord recs[kDequeue];
+  ExportItem item;
   uint32_t in_batch = 0;
   const uint64_t flush_every = rte_get_tsc_hz() / 10;  // idle sinks see data within 100 ms
   uint64_t last_flush = rte_rdtsc();
@@ -38,15 +39,24 @@ void Exporter::run() {
     const bool rx_done = rx_running_.load(std::memory_order_acquire) == 0;
     unsigned got_total = 0;
     for (rte_ring* ring : rings_) {
-      const unsigned got = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(FlowRecord), kDequeue, nullptr);
-      got_total += got;
-      counters_.records_dequeued += got;
-      for (unsigned i = 0; i < got; ++i) {
+      unsigned got = 0;
+      // A record is one bulk of words (record_ring.hpp): its metadata, when it has
+      // some, is already in the ring behind it.
+      for (; got < kDequeue; ++got) {
+        if (rte_ring_sc_dequeue_bulk_elem(ring, &item.flow, 8, kFlowWords, nullptr) == 0) break;
+        const bool has_app = item.flow.l7_flags & kL7HasApp;
+        if (has_app)
+          rte_ring_sc_dequeue_bulk_elem(ring, reinterpret_cast<uint64_t*>(&item) + kFlowWords, 8,
+                                        kItemWords - kFlowWords, nullptr);
         ++ctx_.flow_sequence;
-        encoder_.encode(recs[i], ctx_, batch_);
-        if (key_kind != MessageKey::none) append_message_key(recs[i], key_kind, keys_);
+        ctx_.app = has_app ? &item.app : nullptr;
+        encoder_.encode(item.flow, ctx_, batch_);
+        if (key_kind != MessageKey::none) append_message_key(item.flow, key_kind, keys_);
         ++in_batch;
       }
+      ctx_.app = nullptr;
+      got_total += got;
+      counters_.records_dequeued += got;
       counters_.records_encoded += got;
       if (batch_.size() >= kBatchBytes) {
         emit(in_batch);

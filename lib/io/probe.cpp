@@ -16,6 +16,7 @@
 #include "core/log.hpp"
 #include "io/eal.hpp"
 #include "io/exporter.hpp"
+#include "io/record_ring.hpp"
 #include "io/rx_worker.hpp"
 
 namespace flowprobe {
@@ -131,7 +132,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
       unsigned lcore = rte_get_next_lcore(-1, 1, 0);
       for (uint16_t q = 0; q < kRxCores; ++q, lcore = rte_get_next_lcore(lcore, 1, 0)) {
         const std::string name = "flows_rx" + std::to_string(q);
-        rte_ring* ring = rte_ring_create_elem(name.c_str(), sizeof(FlowRecord), config.ring_size,
+        rte_ring* ring = rte_ring_create_elem(name.c_str(), 8, ring_words(config.ring_size),
                                               static_cast<int>(rte_lcore_to_socket_id(lcore)),
                                               RING_F_SP_ENQ | RING_F_SC_DEQ);
         if (ring == nullptr) {
@@ -150,6 +151,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.expected_packets = config.input.kind == InputSpec::Kind::pcap_file ? config.input.expected_packets : 0;
         wc.flow = config.flow;
         wc.decode = config.decode;
+        wc.l7 = config.l7;
         wc.max_packets = config.max_packets;
         workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running));
       }

@@ -12,6 +12,7 @@
 #include "export/sink.hpp"
 #include "flow/flow_table.hpp"
 #include "io/input.hpp"
+#include "dpi/l7_engine.hpp"
 
 namespace flowprobe {
 
@@ -20,6 +21,7 @@ struct ProbeConfig {
   std::vector<std::string> eal_extra;  // user's pass-through EAL arguments
   FlowTableConfig flow;
   DecodeOptions decode;
+  dpi::L7Config l7;                    // nDPI + dissectors per RX core
   uint64_t max_packets = 0;            // stop after this many packets per RX core (0 = until the input ends)
   uint32_t ring_size = 65536;          // records per RX->exporter ring
   ExportContext export_context;        // seeds for values computed at export (Community ID seed)

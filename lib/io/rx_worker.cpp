@@ -30,6 +30,7 @@ RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int
       ring_(ring),
       running_(running),
       table_(config.flow, *this, config.core_index),
+      l7_(config.l7.enabled ? std::make_unique<dpi::L7Engine>(config.l7) : nullptr),
       wait_on_full_(config.offline),
       scratch_(std::make_unique<std::array<uint8_t, 262144>>()) {
   if (config_.pcap_timestamps) {
@@ -41,9 +42,18 @@ RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int
 }
 
 void RxWorker::emit(const FlowRecord& record) noexcept {
+  FlowRecord r = record;
+  emit_flow(r, kNoFlowExt);
+}
+
+void RxWorker::emit_flow(FlowRecord& record, uint32_t ext) noexcept {
+  const dissect::AppMetadata* app = l7_ ? l7_->on_flow_end(record, ext) : nullptr;
+  item_.flow = record;
+  if (app) item_.app = *app;
+  const unsigned words = words_of(item_.flow);
   // A file cannot overflow, so offline replay waits for the exporter and loses nothing;
   // a live port must never stall on an exporter, so there the loss is counted.
-  while (rte_ring_sp_enqueue_elem(ring_, const_cast<FlowRecord*>(&record), sizeof(FlowRecord)) != 0) {
+  while (rte_ring_sp_enqueue_bulk_elem(ring_, &item_, 8, words, nullptr) == 0) {
     if (!wait_on_full_) {
       ++counters_.records_ring_full;
       return;
@@ -143,7 +153,10 @@ int RxWorker::run() {
       ++counters_.decode[static_cast<std::size_t>(o)];
       counters_.tunnelled_packets += dp.tunnel_depth != 0;
       counters_.decap_failed += dp.decap_failed;
-      if (is_tracked(o)) table_.on_packet(dp, pv.ts_ns, config_.port);
+      if (is_tracked(o)) {
+        const FlowHit hit = table_.on_packet(dp, pv.ts_ns, config_.port);
+        if (l7_) l7_->on_packet(hit, dp, pv.bytes, pv.ts_ns);
+      }
     }
     rte_pktmbuf_free_bulk(bufs, n);
   }
@@ -154,6 +167,14 @@ int RxWorker::run() {
   wait_on_full_ = true;
   table_.flush(FlowEndCause::end_of_capture);
   counters_.flows = table_.counters();
+  if (l7_) {
+    const dpi::L7Counters c = l7_->counters();
+    counters_.l7_classified = c.flows_classified;
+    counters_.l7_unknown = c.flows_unknown;
+    counters_.l7_with_metadata = c.flows_with_metadata;
+    counters_.l7_slots_exhausted = c.slots_exhausted;
+    counters_.l7_ndpi_pool_exhausted = c.ndpi_pool_exhausted;
+  }
   counters_.flows_active = table_.active();
   running_.fetch_sub(1, std::memory_order_release);
   return 0;

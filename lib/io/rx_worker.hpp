@@ -9,7 +9,9 @@
 
 #include "core/counters.hpp"
 #include "decode/decoder.hpp"
+#include "dpi/l7_engine.hpp"
 #include "flow/flow_table.hpp"
+#include "io/record_ring.hpp"
 
 namespace flowprobe {
 
@@ -24,6 +26,7 @@ struct RxWorkerConfig {
   uint64_t max_packets = 0;        // stop after this many packets (0 = no limit; replay loop)
   FlowTableConfig flow;
   DecodeOptions decode;
+  dpi::L7Config l7;                // nDPI + dissectors (l7.enabled = false: flow fields only)
 };
 
 class RxWorker final : public RecordSink {
@@ -32,8 +35,11 @@ class RxWorker final : public RecordSink {
   // The lcore body; returns when the input ends or stop_requested() is set.
   int run();
   void emit(const FlowRecord& record) noexcept override;
+  void emit_flow(FlowRecord& record, uint32_t ext) noexcept override;
 
   const RxCounters& counters() const { return counters_; }
+  // nullptr when L7 is off.
+  const dpi::L7Engine* l7() const { return l7_.get(); }
   bool input_complete() const { return input_complete_; }
   // Seconds from the first packet to the last (the core's busy time for rates).
   double active_seconds() const { return active_seconds_; }
@@ -46,6 +52,8 @@ class RxWorker final : public RecordSink {
   std::atomic<int>& running_;
   RxCounters counters_;
   FlowTable table_;
+  std::unique_ptr<dpi::L7Engine> l7_;  // built here, on the main lcore: nDPI's init is not thread-safe
+  ExportItem item_;                    // a record and its metadata, laid out for the ring
   int ts_offset_ = -1;
   uint64_t ts_flag_ = 0;
   bool input_complete_ = false;

@@ -51,6 +51,8 @@ FlowRecord sample_flow() {
   r.tcp_win_max_in = 258;
   r.tcp_win_max_out = 1024;
   r.retransmitted_in_pkts = 1;
+  r.l7_app = 91;  // nDPI's TLS
+  r.l7_flags = kL7Present;
   return r;
 }
 

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "dpi/protocol_names.hpp"
 #include "export/flow_template.hpp"
+#include "export/json_encoder.hpp"
 
 using namespace flowprobe;
 
@@ -72,6 +74,97 @@ TEST(Registry, KeysFollowTheSpec) {
     EXPECT_TRUE(seen_labels.insert(f.label).second) << f.label;
     EXPECT_TRUE(seen_keys.insert(numeric_key(f)).second) << f.label;
   }
+}
+
+TEST(Template, NtopngMacroIsNprobe10ProbeModeInOrder) {
+  FlowTemplate t;
+  std::string e;
+  ASSERT_TRUE(parse_template("@NTOPNG@ %COMMUNITY_ID", t, e)) << e;
+  const auto l = labels(t);
+  // The spec's 10.x probe-mode list, first and last entries, then the appended field.
+  ASSERT_GE(l.size(), 40u);
+  EXPECT_EQ(l[0], "IN_SRC_MAC");
+  EXPECT_EQ(l[1], "OUT_DST_MAC");
+  EXPECT_EQ(l[15], "L7_PROTO");
+  EXPECT_EQ(l[16], "L7_CONFIDENCE");
+  EXPECT_EQ(l.back(), "COMMUNITY_ID");
+  EXPECT_EQ(l[l.size() - 2], "HTTP_USER_AGENT");
+  // SRC_TOS/DST_TOS appear twice in nProbe's list: the first position is kept.
+  EXPECT_EQ(std::count(l.begin(), l.end(), "SRC_TOS"), 1);
+  EXPECT_EQ(l[11], "SRC_TOS");
+  // What flowprobe cannot export is discarded and reported, never invented.
+  for (const std::string& d : t.discarded) EXPECT_EQ(find_field(d), nullptr) << d;
+  EXPECT_NE(std::find(t.discarded.begin(), t.discarded.end(), "BITTORRENT_HASH"), t.discarded.end());
+}
+
+TEST(Template, Ntopng9MacroEndsWithSamplingAndFlowCount) {
+  FlowTemplate t;
+  std::string e;
+  ASSERT_TRUE(parse_template("@NTOPNG_9@", t, e)) << e;
+  const auto l = labels(t);
+  ASSERT_GE(l.size(), 2u);
+  EXPECT_EQ(l[l.size() - 2], "SAMPLING_INTERVAL");
+  EXPECT_EQ(l.back(), "TOTAL_FLOWS_EXP");
+  EXPECT_EQ(std::find(l.begin(), l.end(), "L7_CONFIDENCE"), l.end()) << "9.x had no L7_CONFIDENCE";
+  EXPECT_FALSE(parse_template("@NO_SUCH_MACRO@", t, e));
+  EXPECT_NE(e.find("@NO_SUCH_MACRO@"), std::string::npos) << e;
+}
+
+// nDPI's ndpi_protocol2id rule (spec section 6): "master.app" only for a known master
+// that differs from the app.
+TEST(L7Fields, ProtocolIdAndNameFollowNdpi) {
+  const auto& names = dpi::protocol_names();
+  ASSERT_GT(names.protocol_count(), 200u);
+  EXPECT_EQ(names.protocol(5), "DNS");
+  EXPECT_EQ(names.protocol(91), "TLS");
+  const auto id = [&](uint16_t m, uint16_t a) {
+    std::string s;
+    names.append_id(m, a, s);
+    return s;
+  };
+  const auto name = [&](uint16_t m, uint16_t a) {
+    std::string s;
+    names.append_name(m, a, s);
+    return s;
+  };
+  EXPECT_EQ(id(0, 91), "91");
+  EXPECT_EQ(id(5, 126), "5.126");
+  EXPECT_EQ(id(7, 7), "7");
+  EXPECT_EQ(id(7, 0), "7");
+  EXPECT_EQ(id(0, 0), "0");
+  EXPECT_EQ(name(5, 126), "DNS.Google");
+  EXPECT_EQ(name(0, 0), "Unknown");
+}
+
+TEST(L7Fields, RecordAndMetadataReachTheJson) {
+  FlowTemplate t;
+  std::string e;
+  ASSERT_TRUE(parse_template("%L7_PROTO %L7_PROTO_NAME %L7_PROTO_CATEGORY %DNS_QUERY %DNS_QUERY_TYPE %HTTP_SITE %TLS_SERVER_NAME",
+                             t, e)) << e;
+  FlowRecord r;
+  r.ip_version = 4;
+  r.dst_ip = {10, 0, 0, 53};
+  r.l7_master = 5;
+  r.l7_app = 126;
+  r.l7_category = 14;  // NDPI_PROTOCOL_CATEGORY_NETWORK
+  r.l7_flags = kL7Present | kL7HasApp;
+  dissect::AppMetadata app;
+  app.set_kind(dissect::AppKind::dns);
+  app.dns()->query.assign("www.google.com");
+  app.dns()->query_type = 28;
+  ExportContext ctx;
+  ctx.app = &app;
+  std::string out;
+  JsonEncoder(t, KeyStyle::labels).encode(r, ctx, out);
+  EXPECT_EQ(out, "{\"L7_PROTO\":\"5.126\",\"L7_PROTO_NAME\":\"DNS.Google\",\"L7_PROTO_CATEGORY\":\"" +
+                     std::string(dpi::protocol_names().category(14)) +
+                     "\",\"DNS_QUERY\":\"www.google.com\",\"DNS_QUERY_TYPE\":\"28\",\"HTTP_SITE\":\"10.0.0.53\","
+                     "\"TLS_SERVER_NAME\":\"\"}\n");
+  // Without metadata the app fields are empty, as nProbe prints fields a flow lacks.
+  out.clear();
+  ctx.app = nullptr;
+  JsonEncoder(t, KeyStyle::labels).encode(r, ctx, out);
+  EXPECT_NE(out.find("\"DNS_QUERY\":\"\""), std::string::npos) << out;
 }
 
 }  // namespace

@@ -1,0 +1,68 @@
+#pragma once
+// Per-RX-core application layer: nDPI plus our dissectors, behind the flow table's
+// 32-bit per-flow handle (FlowHit::ext). A flow takes an L7 slot at its first packet;
+// the slot holds the dissectors' and nDPI's handles (their per-flow parser state lives
+// in their own pools and is freed as soon as they are done) and the results, which the
+// flow's records carry when it ends. Slots come from one allocation whose pages are
+// touched only as slots are first used (LIFO reuse keeps the touched set small).
+//
+// Per tracked packet:   l7.on_packet(table.on_packet(...), decoded, frame)
+// In emit_flow:         const AppMetadata* app = l7.on_flow_end(record, ext)
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "decode/decoder.hpp"
+#include "dissectors/engine.hpp"
+#include "dpi/ndpi_module.hpp"
+#include "flow/flow_table.hpp"
+
+namespace flowprobe::dpi {
+
+struct L7Config {
+  bool enabled = true;
+  uint32_t max_flows = 262'144;   // flows with L7 results per core (slots); <= the flow table
+  NdpiConfig ndpi;                // ndpi.max_flows: flows in nDPI detection at once
+  dissect::EngineConfig dissectors;
+};
+
+struct L7Counters {
+  uint64_t slots_exhausted = 0;   // flows exported without L7 results: no free slot
+  uint64_t ndpi_pool_exhausted = 0;
+  uint64_t flows_classified = 0;  // flows that ended with a known nDPI protocol
+  uint64_t flows_unknown = 0;
+  uint64_t flows_with_metadata = 0;  // flows whose record carried dissector metadata
+};
+
+class L7Engine {
+ public:
+  explicit L7Engine(const L7Config& cfg);
+  ~L7Engine();
+  L7Engine(const L7Engine&) = delete;
+  L7Engine& operator=(const L7Engine&) = delete;
+
+  void on_packet(const FlowHit& hit, const DecodedPacket& pkt, std::span<const uint8_t> frame, uint64_t ts_ns) noexcept;
+  // Writes the flow's L7 result into `record`; returns its dissector metadata (valid
+  // until the next call) or nullptr. Frees the slot unless the flow goes on
+  // (record.end_cause == active_timeout).
+  const dissect::AppMetadata* on_flow_end(FlowRecord& record, uint32_t ext) noexcept;
+
+  L7Counters counters() const;
+  const dissect::EngineCounters& dissector_counters() const { return dissectors_.counters(); }
+  uint32_t slots_in_use() const { return capacity_ - free_top_; }
+  static std::size_t slot_bytes();
+
+ private:
+  struct Slot;
+  Slot* slot(uint32_t i) noexcept;
+
+  uint32_t capacity_;
+  std::byte* mem_;  // capacity_ slots, mmap'd
+  std::unique_ptr<uint32_t[]> free_;
+  uint32_t free_top_ = 0;
+  dissect::DissectorEngine dissectors_;
+  NdpiModule ndpi_;
+  L7Counters counters_;
+};
+
+}  // namespace flowprobe::dpi
