@@ -8,9 +8,11 @@
 #include "dpi/protocol_names.hpp"
 #include "export/field_registry.hpp"
 #include "export/flow_template.hpp"
+#include "export/file_sink.hpp"
 #include "export/json_encoder.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
+#include "signatures/signature_engine.hpp"
 #include "export_options.hpp"
 #include "check_command.hpp"
 #include "options.hpp"
@@ -50,9 +52,28 @@ int main(int argc, char** argv) {
   }
 
   std::string error;
+  // Rules first: a rule set that cannot load stops the run before any capture starts.
+  std::unique_ptr<sig::SignatureEngine> rules;
+  std::unique_ptr<FileSink> alert_sink;
+  if (!opt.rules.empty()) {
+    if (opt.alerts_output.empty())
+      return fail(2, "--rules: say where alerts go with --alerts-output FILE (or - for stdout)");
+    sig::LoadReport report;
+    rules = sig::SignatureEngine::load(opt.rules, sig::default_rule_vars(), error, &report);
+    if (!rules) return fail(2, "--rules: " + error);
+    const std::string summary = report.summary(opt.verbosity > 0 ? 3 : 0);
+    log(LogLevel::warning, "%s", summary.substr(0, summary.find('\n')).c_str());
+    if (opt.verbosity > 0) log(LogLevel::info, "%s", summary.c_str());
+    if (report.accepted == 0) return fail(2, "--rules: no rule was accepted; nothing to match");
+    alert_sink = FileSink::open(opt.alerts_output, error);
+    if (!alert_sink) return fail(2, "--alerts-output: " + error);
+  } else if (!opt.alerts_output.empty()) {
+    return fail(2, "--alerts-output needs --rules");
+  }
   FlowTemplate tmpl;
-  if (!parse_template(opt.template_spec.empty() ? default_template_spec() : opt.template_spec, tmpl, error))
-    return fail(2, error);
+  std::string spec = opt.template_spec.empty() ? std::string(default_template_spec()) : opt.template_spec;
+  if (opt.template_spec.empty() && rules) spec += " %ALERTS %ALERT_SIDS";
+  if (!parse_template(spec, tmpl, error)) return fail(2, error);
   for (const std::string& f : tmpl.discarded)
     log(LogLevel::warning, "-T: %%%s is not available in flowprobe; discarded (as nProbe discards unknown elements)",
         f.c_str());
@@ -76,7 +97,11 @@ int main(int argc, char** argv) {
   config.export_context.community_id_seed = opt.community_id_seed;
   config.verbose = opt.verbosity > 0;
   config.flow.max_flows = opt.max_flows;
-  config.l7.enabled = !opt.no_dpi;
+  config.l7.enabled = !opt.no_dpi || rules != nullptr;
+  config.l7.use_ndpi = !opt.no_dpi;
+  config.l7.rules = rules.get();
+  config.l7.scanner.midstream = opt.midstream;
+  config.alert_sink = alert_sink.get();
   config.l7.max_flows = opt.dpi_flows ? std::min(opt.dpi_flows, opt.max_flows) : std::min<uint32_t>(opt.max_flows, 262'144);
   config.l7.ndpi.max_flows = std::min(opt.ndpi_flows, config.l7.max_flows);
   // nDPI's name tables are read by the exporter; build them before any lcore starts.
@@ -90,7 +115,7 @@ int main(int argc, char** argv) {
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);
   sink->finish();
-  const bool balanced = print_summary(stderr, config.input, report, *sink);
+  const bool balanced = print_summary(stderr, config.input, report, *sink, alert_sink.get());
   if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
   return balanced ? 0 : 1;
 }

@@ -85,6 +85,15 @@ int parse_options(int argc, char** argv, Options& out) {
                  "flows per RX core in nDPI detection at once (their nDPI state is freed when nDPI decides)")
       ->check(CLI::Range(1u, 4'000'000u))
       ->capture_default_str();
+  app.add_option("--rules", out.rules,
+                 "Suricata rules: a file or a directory of *.rules (repeatable); matched on every flow, alerts "
+                 "go to --alerts-output and each record carries %ALERTS and %ALERT_SIDS");
+  app.add_option("--alerts-output", out.alerts_output,
+                 "where eve-style alert JSON lines go with --rules: a file path, or - for stdout");
+  app.add_option("--midstream", out.midstream,
+                 "true: a TCP flow picked up without its handshake counts as established for flow:established "
+                 "rules (a tap often starts mid-connection); false: as Suricata's stream.midstream default")
+      ->capture_default_str();
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
   app.add_option("--eal", eal_joined,

@@ -25,6 +25,9 @@ struct Options {
   bool no_dpi = false;               // --no-dpi
   uint32_t dpi_flows = 0;            // --dpi-flows (0: as many as -w, at most 262144)
   uint32_t ndpi_flows = 16384;       // --ndpi-flows
+  std::vector<std::string> rules;    // --rules (repeatable)
+  std::string alerts_output;         // --alerts-output
+  bool midstream = true;             // --midstream
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
   ExportOptions exports;             // --kafka, --syslog, --spool-dir, rotation (export_options.cpp)

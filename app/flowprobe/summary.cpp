@@ -8,7 +8,8 @@ namespace {
 void line(std::FILE* out, const char* name, uint64_t v) { std::fprintf(out, "  %-36s %" PRIu64 "\n", name, v); }
 }  // namespace
 
-bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink) {
+bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
+                   const Sink* alert_sink) {
   std::fprintf(out, "flowprobe summary\n");
   std::fprintf(out, "  %-36s %s (%s, %s)\n", "input", input.text.c_str(), input_kind_name(input.kind),
                link_type_name(input.link));
@@ -43,6 +44,17 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
     line(out, "l7.slots_exhausted", r.rx.l7_slots_exhausted);
     line(out, "l7.ndpi_pool_exhausted", r.rx.l7_ndpi_pool_exhausted);
   }
+  if (alert_sink) {
+    line(out, "alerts.raised", r.rx.sig_alerts);
+    line(out, "alerts.suppressed", r.rx.sig_suppressed);
+    line(out, "alerts.enqueued", r.rx.alerts_enqueued);
+    line(out, "alerts.dropped_ring_full", r.rx.alerts_ring_full);
+    line(out, "alerts.encoded", r.exporter.alerts_encoded);
+    line(out, "alerts.delivered", alert_sink->counters().delivered);
+    line(out, "alerts.failed", alert_sink->counters().failed);
+    line(out, "signatures.stream_pool_exhausted", r.rx.sig_stream_pool_exhausted);
+    if (r.rx.sig_scan_errors) line(out, "signatures.scan_errors", r.rx.sig_scan_errors);
+  }
   line(out, "records.enqueued", r.rx.records_enqueued);
   line(out, "records.dropped_ring_full", r.rx.records_ring_full);
   line(out, "records.encoded", r.exporter.records_encoded);
@@ -72,7 +84,10 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   const bool ok = r.rx.decoded_total() == r.rx.rx_packets &&
                   r.rx.flows.records() == r.rx.records_enqueued + r.rx.records_ring_full &&
                   r.exporter.records_encoded == r.rx.records_enqueued &&
-                  sink.accounts_for(r.exporter.records_encoded);
+                  sink.accounts_for(r.exporter.records_encoded) &&
+                  (alert_sink == nullptr ||
+                   (r.rx.sig_alerts == r.rx.alerts_enqueued + r.rx.alerts_ring_full &&
+                    r.exporter.alerts_encoded == r.rx.alerts_enqueued && alert_sink->accounts_for(r.exporter.alerts_encoded)));
   std::fprintf(out, "  %-36s %s\n", "accounting", ok ? "ok" : "MISMATCH");
   return ok;
 }

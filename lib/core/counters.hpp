@@ -22,11 +22,18 @@ namespace flowprobe {
   X(l7_unknown, "flows nDPI could not classify")                                       \
   X(l7_with_metadata, "flows whose record carried dissector metadata")                 \
   X(l7_slots_exhausted, "flows exported without L7 results: no free L7 slot")          \
-  X(l7_ndpi_pool_exhausted, "flows not given to nDPI: its per-core pool was full")
+  X(l7_ndpi_pool_exhausted, "flows not given to nDPI: its per-core pool was full")      \
+  X(sig_alerts, "signature alerts raised")                                             \
+  X(sig_suppressed, "signature matches silenced by threshold or noalert")              \
+  X(sig_stream_pool_exhausted, "TCP segments matched alone: no free stream slot")      \
+  X(sig_scan_errors, "Hyperscan scan errors")                                          \
+  X(alerts_enqueued, "alerts handed to the exporter ring")                             \
+  X(alerts_ring_full, "alerts dropped because the exporter ring was full")
 
 #define FLOWPROBE_EXPORT_COUNTERS(X)                                                   \
   X(records_dequeued, "flow records taken from the rings")                             \
-  X(records_encoded, "flow records encoded as JSON")
+  X(records_encoded, "flow records encoded as JSON")                                   \
+  X(alerts_encoded, "alerts encoded as eve JSON")
 
 struct alignas(64) RxCounters {
 #define FLOWPROBE_X(name, help) uint64_t name = 0;

@@ -2,6 +2,8 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 
@@ -13,12 +15,23 @@ struct L7Engine::Slot {
   dissect::FlowDissect dissect;
   FlowDpi dpi;
   DpiResult result;
+  sig::FlowContext sig;   // signature state: flowbits, TCP stream slots, alert count
   dissect::AppMetadata app;
 };
 
 std::size_t L7Engine::slot_bytes() { return sizeof(Slot); }
 
 namespace {
+sig::AppProto app_proto_of(dissect::AppKind k) {
+  switch (k) {
+    case dissect::AppKind::dns: return sig::AppProto::dns;
+    case dissect::AppKind::http: return sig::AppProto::http;
+    case dissect::AppKind::tls:
+    case dissect::AppKind::quic: return sig::AppProto::tls;
+    default: return sig::AppProto::unknown;
+  }
+}
+
 // Anonymous mmap: untouched slots cost address space, not memory.
 std::byte* map_slots(std::size_t bytes) {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -27,12 +40,16 @@ std::byte* map_slots(std::size_t bytes) {
 }
 }  // namespace
 
-L7Engine::L7Engine(const L7Config& cfg)
+L7Engine::L7Engine(const L7Config& cfg, sig::AlertSink* alerts, uint16_t core)
     : capacity_(cfg.max_flows == 0 ? 1 : cfg.max_flows),
       mem_(map_slots(std::size_t{capacity_} * sizeof(Slot))),
       free_(std::make_unique<uint32_t[]>(capacity_)),
       dissectors_(cfg.dissectors),
-      ndpi_(cfg.ndpi) {
+      ndpi_(cfg.ndpi),
+      ndpi_on_(cfg.use_ndpi),
+      scanner_(cfg.rules && alerts ? std::make_unique<sig::PerCoreScanner>(*cfg.rules, cfg.scanner) : nullptr),
+      alerts_(alerts),
+      next_flow_id_((uint64_t{core} << 48) + 1) {
   for (uint32_t i = 0; i < capacity_; ++i) free_[i] = capacity_ - 1 - i;
   free_top_ = capacity_;
 }
@@ -46,6 +63,7 @@ L7Engine::~L7Engine() {
     Slot* s = slot(i);
     dissectors_.on_flow_end(s->dissect);
     ndpi_.on_flow_end(s->dpi, s->result);
+    if (scanner_) scanner_->on_flow_end(s->sig);
   }
   munmap(mem_, std::size_t{capacity_} * sizeof(Slot));
 }
@@ -71,10 +89,27 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, std::span
     s->dpi = FlowDpi{};
     s->result = DpiResult{};
     s->app.kind = dissect::AppKind::none;
+    if (scanner_) {
+      s->sig = sig::FlowContext{};
+      s->sig.init(pkt, next_flow_id_++);
+    }
   }
   Slot* s = slot(ext);
-  dissectors_.on_packet(s->dissect, s->app, pkt, hit.from_client, ts_ns);
-  if (!s->dpi.finished) ndpi_.on_packet(s->dpi, s->result, locate_l3(frame, pkt), pkt.l4_proto, ts_ns);
+  if (!scanner_) {
+    dissectors_.on_packet(s->dissect, s->app, pkt, hit.from_client, ts_ns);
+  } else if (s->dissect.status == dissect::FlowDissect::Status::finished || pkt.payload.empty()) {
+    scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
+  } else {
+    // Rules on the dissectors' buffers run once per transaction, when it completes:
+    // compare what the dissector knew before this packet with what it knows after.
+    const TxFlags before = tx_flags(s->app);
+    dissectors_.on_packet(s->dissect, s->app, pkt, hit.from_client, ts_ns);
+    // A dns/http/tls rule's header needs the flow's protocol before its payload is scanned.
+    if (s->sig.app_proto == sig::AppProto::unknown) s->sig.app_proto = app_proto_of(s->app.kind);
+    scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
+    scan_transactions(*s, before, ts_ns);
+  }
+  if (ndpi_on_ && !s->dpi.finished) ndpi_.on_packet(s->dpi, s->result, locate_l3(frame, pkt), pkt.l4_proto, ts_ns);
 }
 
 const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) noexcept {
@@ -84,6 +119,11 @@ const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) n
   if (!goes_on) {
     dissectors_.on_flow_end(s->dissect);
     ndpi_.on_flow_end(s->dpi, s->result);
+    if (scanner_) scanner_->on_flow_end(s->sig);
+  }
+  if (scanner_) {
+    r.alerts = s->sig.alerts;
+    for (int i = 0; i < sig::kFirstSids; ++i) r.first_sids[i] = s->sig.first_sids[i];
   }
   const DpiResult& d = s->result;
   r.l7_master = d.master;
@@ -100,6 +140,89 @@ const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) n
     free_[free_top_++] = ext;  // the slot stays readable until the next acquire
   }
   return has_app ? &s->app : nullptr;
+}
+
+L7Engine::TxFlags L7Engine::tx_flags(const dissect::AppMetadata& m) noexcept {
+  if (const auto* h = m.http()) return {m.kind, h->has_request, h->has_response};
+  if (const auto* d = m.dns()) return {m.kind, d->has_query, d->has_response};
+  if (const auto* t = m.tls()) return {m.kind, t->has_client_hello, t->has_certificate};
+  return {m.kind, false, false};
+}
+
+namespace {
+// libhtp's normalised path, as Suricata's http.uri sees it: "." and ".." segments and
+// empty segments removed (RFC 3986 5.2.4), the query kept as sent. Writes into `out`
+// (no allocation); returns the length.
+std::size_t normalize_uri(std::string_view uri, char* out, std::size_t cap) {
+  const std::size_t q = std::min(uri.find('?'), uri.size());
+  const std::string_view path = uri.substr(0, q), rest = uri.substr(q);
+  std::size_t starts[128];  // where each kept segment starts in `out`
+  std::size_t nseg = 0, n = 0;
+  const bool absolute = !path.empty() && path.front() == '/';
+  std::size_t i = 0;
+  while (i <= path.size()) {
+    const std::size_t j = std::min(path.find('/', i), path.size());
+    const std::string_view seg = path.substr(i, j - i);
+    if (seg == "..") {
+      if (nseg) n = starts[--nseg];
+    } else if (seg != "." && !(seg.empty() && j != path.size() && i != 0) && !(seg.empty() && i == 0 && absolute)) {
+      if (nseg == std::size(starts) || n + seg.size() + 1 > cap) return 0;
+      starts[nseg++] = n;
+      if (absolute || n) out[n++] = '/';
+      std::memcpy(out + n, seg.data(), seg.size());
+      n += seg.size();
+    }
+    if (j == path.size()) break;
+    i = j + 1;
+  }
+  if (absolute && n == 0 && cap) out[n++] = '/';
+  if (n + rest.size() > cap) return 0;
+  std::memcpy(out + n, rest.data(), rest.size());
+  return n + rest.size();
+}
+
+}  // namespace
+
+void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexcept {
+  const dissect::AppMetadata& m = s.app;
+  if (m.kind == dissect::AppKind::none) return;
+  const TxFlags now = tx_flags(m);
+  if (before.kind != now.kind) before = TxFlags{};
+  const bool new_request = now.request && !before.request;
+  const bool new_response = now.response && !before.response;
+  if (!new_request && !new_response) return;
+  sig::AppBuffers up, down;  // client->server, server->client
+  if (const auto* h = m.http()) {
+    if (new_request) {
+      const std::size_t n = normalize_uri(h->url.view(), uri_.data(), uri_.size());
+      up.set(sig::BufferKind::http_uri, n ? std::string_view(uri_.data(), n) : h->url.view());
+      up.set(sig::BufferKind::http_raw_uri, h->url.view());
+      up.set(sig::BufferKind::http_method, h->method.view());
+      // http.host is lower case without the port, as libhtp normalises it; .raw as sent.
+      const std::string_view raw_host = h->host.view();
+      std::size_t hn = 0;
+      for (char ch : raw_host) {
+        if (ch == ':' && raw_host.front() != '[') break;
+        if (hn == host_.size()) break;
+        host_[hn++] = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+      }
+      up.set(sig::BufferKind::http_host, std::string_view(host_.data(), hn));
+      up.set(sig::BufferKind::http_raw_host, raw_host);
+      if (!h->user_agent.empty()) up.set(sig::BufferKind::http_user_agent, h->user_agent.view());
+      if (!h->referer.empty()) up.set(sig::BufferKind::http_referer, h->referer.view());
+    }
+    if (new_response && !h->mime.empty()) down.set(sig::BufferKind::http_content_type, h->mime.view());
+  } else if (const auto* d = m.dns()) {
+    if (new_request && !d->query.empty()) up.set(sig::BufferKind::dns_query, d->query.view());
+  } else if (const auto* t = m.tls()) {
+    if (new_request && !t->server_name.empty()) up.set(sig::BufferKind::tls_sni, t->server_name.view());
+    if (new_response) {
+      down.set(sig::BufferKind::tls_cert_subject, t->cert_subject.view());
+      down.set(sig::BufferKind::tls_cert_issuer, t->cert_issuer.view());
+    }
+  }
+  if (up.present_mask()) scanner_->scan_buffers(up, true, ts_ns, s.sig, *alerts_);
+  if (down.present_mask()) scanner_->scan_buffers(down, false, ts_ns, s.sig, *alerts_);
 }
 
 L7Counters L7Engine::counters() const {

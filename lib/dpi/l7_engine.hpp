@@ -8,6 +8,7 @@
 //
 // Per tracked packet:   l7.on_packet(table.on_packet(...), decoded, frame)
 // In emit_flow:         const AppMetadata* app = l7.on_flow_end(record, ext)
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -16,14 +17,19 @@
 #include "dissectors/engine.hpp"
 #include "dpi/ndpi_module.hpp"
 #include "flow/flow_table.hpp"
+#include "signatures/signature_engine.hpp"
 
 namespace flowprobe::dpi {
 
 struct L7Config {
-  bool enabled = true;
+  bool enabled = true;            // the engine runs (nDPI and/or rules need it)
+  bool use_ndpi = true;           // false: dissectors (and rules) only (--no-dpi with --rules)
   uint32_t max_flows = 262'144;   // flows with L7 results per core (slots); <= the flow table
   NdpiConfig ndpi;                // ndpi.max_flows: flows in nDPI detection at once
   dissect::EngineConfig dissectors;
+  // Signatures (--rules): compiled once, shared read-only by every core; nullptr = none.
+  const sig::SignatureEngine* rules = nullptr;
+  sig::ScannerConfig scanner;
 };
 
 struct L7Counters {
@@ -36,7 +42,8 @@ struct L7Counters {
 
 class L7Engine {
  public:
-  explicit L7Engine(const L7Config& cfg);
+  // `alerts` receives the alerts of this core's flows (when cfg.rules is set).
+  L7Engine(const L7Config& cfg, sig::AlertSink* alerts = nullptr, uint16_t core = 0);
   ~L7Engine();
   L7Engine(const L7Engine&) = delete;
   L7Engine& operator=(const L7Engine&) = delete;
@@ -49,12 +56,22 @@ class L7Engine {
 
   L7Counters counters() const;
   const dissect::EngineCounters& dissector_counters() const { return dissectors_.counters(); }
+  const sig::ScannerCounters* scanner_counters() const { return scanner_ ? &scanner_->counters() : nullptr; }
   uint32_t slots_in_use() const { return capacity_ - free_top_; }
   static std::size_t slot_bytes();
 
  private:
   struct Slot;
   Slot* slot(uint32_t i) noexcept;
+  // Which transactions the flow's dissector had completed: compared before and after a
+  // packet so that rules on its buffers run once per transaction.
+  struct TxFlags {
+    dissect::AppKind kind = dissect::AppKind::none;
+    bool request = false;   // HTTP request, DNS query, TLS ClientHello
+    bool response = false;  // HTTP response, DNS response, TLS certificate
+  };
+  static TxFlags tx_flags(const dissect::AppMetadata& m) noexcept;
+  void scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexcept;
 
   uint32_t capacity_;
   std::byte* mem_;  // capacity_ slots, mmap'd
@@ -62,6 +79,12 @@ class L7Engine {
   uint32_t free_top_ = 0;
   dissect::DissectorEngine dissectors_;
   NdpiModule ndpi_;
+  bool ndpi_on_;
+  std::unique_ptr<sig::PerCoreScanner> scanner_;
+  sig::AlertSink* alerts_;
+  uint64_t next_flow_id_;
+  std::array<char, 512> uri_{};   // the normalised URI handed to http.uri rules
+  std::array<char, 128> host_{};  // the normalised Host handed to http.host rules  // eve flow_id: the core in the top bits, then a count
   L7Counters counters_;
 };
 

@@ -332,6 +332,19 @@ constexpr FieldDef kFields[] = {
      [](const R&, const C& c, W& w) { ipv4_text(dhcp(c) ? dhcp(c)->assigned_ip : std::array<uint8_t, 4>{}, w); }},
     {"DHCP_CLIENT_MAC", 0, 0, JsonType::string, {}, "client hardware address (chaddr)",
      [](const R&, const C& c, W& w) { mac(dhcp(c) ? dhcp(c)->client_mac : std::array<uint8_t, 6>{}, w); }},
+    // Signatures (--rules): nProbe has none, so the label is the key.
+    {"ALERTS", 0, 0, JsonType::number, {"alert_count"}, "signature alerts raised on this flow (with --rules)",
+     [](const R& r, const C&, W& w) { w.value_uint(r.alerts); }},
+    {"ALERT_SIDS", 0, 0, JsonType::string, {}, "sids of the flow's first alerts (up to 4), comma separated",
+     [](const R& r, const C&, W& w) {
+       std::string& s = scratch();
+       for (uint32_t sid : r.first_sids) {
+         if (sid == 0) break;
+         if (!s.empty()) s += ',';
+         s += std::to_string(sid);
+       }
+       w.value_raw_string(s);
+     }},
     // Zeek's conn.log vocabulary; nProbe has no ids for these, so the label is the key.
     {"CONN_STATE", 0, 0, JsonType::string, {"conn_state"}, "Zeek conn_state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH",
      [](const R& r, const C&, W& w) { w.value_raw_string(conn_state_name(static_cast<ConnState>(r.conn_state))); }},

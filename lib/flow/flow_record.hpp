@@ -99,6 +99,10 @@ struct FlowRecord {
   uint16_t l7_category = 0;          // ndpi_protocol_category_t
   uint16_t reserved3 = 0;
   uint64_t l7_risk = 0;              // L7_PROTO_RISK: nDPI flow-risk bitmap
+  // Signatures (--rules): alerts raised on this flow and the sids of the first ones.
+  std::array<uint32_t, 4> first_sids{};  // 0 = none
+  uint16_t alerts = 0;               // saturates at 65535
+  uint8_t reserved4[6] = {};
 };
 
 inline constexpr uint8_t kL7Present = 0x01;  // the flow went through DPI (else L7 fields say Unknown)

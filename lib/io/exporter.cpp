@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_pause.h>
 
+#include "export/json_writer.hpp"
 #include "export/message_key.hpp"
 #include "flow/flow_record.hpp"
 #include "io/record_ring.hpp"
@@ -18,6 +19,27 @@ Exporter::Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sin
                    std::atomic<int>& rx_running, const ExportContext& context)
     : rings_(std::move(rings)), encoder_(encoder), sink_(sink), rx_running_(rx_running), ctx_(context) {
   batch_.reserve(kBatchBytes + 64 * 1024);
+}
+
+unsigned Exporter::drain_alerts() {
+  if (alert_sink_ == nullptr) return 0;
+  sig::Alert alerts[64];
+  unsigned total = 0;
+  sig::AlertJsonOptions opts;
+  opts.community_id_seed = ctx_.community_id_seed;
+  for (rte_ring* ring : alert_rings_) {
+    const unsigned got = rte_ring_sc_dequeue_burst_elem(ring, alerts, sizeof(sig::Alert), 64, nullptr);
+    for (unsigned i = 0; i < got; ++i) {
+      JsonWriter w(alert_batch_);
+      sig::write_alert_json(alerts[i], *rules_, w, opts);
+      alert_batch_.push_back('\n');
+    }
+    if (got) alert_sink_->write(alert_batch_, got);
+    alert_batch_.clear();
+    counters_.alerts_encoded += got;
+    total += got;
+  }
+  return total;
 }
 
 void Exporter::run() {
@@ -63,6 +85,7 @@ void Exporter::run() {
         in_batch = 0;
       }
     }
+    got_total += drain_alerts();
     if (got_total == 0) {
       if (in_batch) {
         emit(in_batch);
@@ -71,6 +94,7 @@ void Exporter::run() {
       const uint64_t now = rte_rdtsc();
       if (now - last_flush > flush_every) {
         sink_.flush();
+        if (alert_sink_) alert_sink_->flush();
         last_flush = now;
       }
       if (rx_done) break;
@@ -79,6 +103,7 @@ void Exporter::run() {
     }
   }
   sink_.flush();
+  if (alert_sink_) alert_sink_->flush();
 }
 
 }  // namespace flowprobe

@@ -10,6 +10,7 @@
 #include "core/counters.hpp"
 #include "export/json_encoder.hpp"
 #include "export/sink.hpp"
+#include "signatures/signature_engine.hpp"
 
 namespace flowprobe {
 
@@ -17,6 +18,12 @@ class Exporter {
  public:
   Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink, std::atomic<int>& rx_running,
            const ExportContext& context);
+  // Alerts (--rules): one ring per RX core, written as eve JSON to their own sink.
+  void set_alerts(std::vector<rte_ring*> rings, Sink* sink, const sig::SignatureEngine* engine) {
+    alert_rings_ = std::move(rings);
+    alert_sink_ = sink;
+    rules_ = engine;
+  }
   void run();
   const ExportCounters& counters() const { return counters_; }
 
@@ -29,6 +36,11 @@ class Exporter {
   ExportContext ctx_;
   std::string batch_;
   std::string keys_;  // one message key per record in batch_, when the sink wants them
+  std::vector<rte_ring*> alert_rings_;
+  Sink* alert_sink_ = nullptr;
+  const sig::SignatureEngine* rules_ = nullptr;
+  std::string alert_batch_;
+  unsigned drain_alerts();
 };
 
 }  // namespace flowprobe

@@ -124,6 +124,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
     if (result == 0) res.started_ports.push_back(port);
 
     std::vector<std::unique_ptr<RxWorker>> workers;
+    std::vector<rte_ring*> flow_rings, alert_rings;
     std::atomic<int> rx_running{0};
     if (result == 0) {
       rte_eth_dev_info info;
@@ -141,6 +142,19 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
           break;
         }
         res.rings.push_back(ring);
+        rte_ring* alert_ring = nullptr;
+        if (config.l7.rules != nullptr && config.alert_sink != nullptr) {
+          const std::string aname = "alerts_rx" + std::to_string(q);
+          alert_ring = rte_ring_create_elem(aname.c_str(), sizeof(sig::Alert), 8192,
+                                            static_cast<int>(rte_lcore_to_socket_id(lcore)), RING_F_SP_ENQ | RING_F_SC_DEQ);
+          if (alert_ring == nullptr) {
+            error = "cannot create ring " + aname + ": " + rte_strerror(rte_errno);
+            result = 1;
+            break;
+          }
+          res.rings.push_back(alert_ring);
+          alert_rings.push_back(alert_ring);
+        }
         RxWorkerConfig wc;
         wc.port = port;
         wc.queue = q;
@@ -153,7 +167,8 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.decode = config.decode;
         wc.l7 = config.l7;
         wc.max_packets = config.max_packets;
-        workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running));
+        flow_rings.push_back(ring);
+        workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running, alert_ring));
       }
     }
     if (result == 0) {
@@ -163,7 +178,8 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         rte_eal_remote_launch([](void* arg) { return static_cast<RxWorker*>(arg)->run(); }, w.get(), lcore);
         lcore = rte_get_next_lcore(lcore, 1, 0);
       }
-      Exporter exporter(res.rings, encoder, sink, rx_running, config.export_context);
+      Exporter exporter(flow_rings, encoder, sink, rx_running, config.export_context);
+      if (!alert_rings.empty()) exporter.set_alerts(alert_rings, config.alert_sink, config.l7.rules);
       exporter.run();
       rte_eal_mp_wait_lcore();
       report.exporter = exporter.counters();

@@ -26,6 +26,7 @@ struct ProbeConfig {
   uint32_t ring_size = 65536;          // records per RX->exporter ring
   ExportContext export_context;        // seeds for values computed at export (Community ID seed)
   bool verbose = false;
+  Sink* alert_sink = nullptr;          // where eve alerts go (with l7.rules)
 };
 
 struct PortReport {

@@ -25,12 +25,14 @@ uint64_t wall_ns() {
 }
 }  // namespace
 
-RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running)
+RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running, rte_ring* alert_ring)
     : config_(config),
       ring_(ring),
+      alert_ring_(alert_ring),
       running_(running),
       table_(config.flow, *this, config.core_index),
-      l7_(config.l7.enabled ? std::make_unique<dpi::L7Engine>(config.l7) : nullptr),
+      l7_(config.l7.enabled ? std::make_unique<dpi::L7Engine>(config.l7, alert_ring ? this : nullptr, config.core_index)
+                            : nullptr),
       wait_on_full_(config.offline),
       scratch_(std::make_unique<std::array<uint8_t, 262144>>()) {
   if (config_.pcap_timestamps) {
@@ -61,6 +63,18 @@ void RxWorker::emit_flow(FlowRecord& record, uint32_t ext) noexcept {
     rte_pause();
   }
   ++counters_.records_enqueued;
+}
+
+void RxWorker::on_alert(const sig::Alert& alert) noexcept {
+  // Same rule as flow records: offline input waits, a live port counts the loss.
+  while (rte_ring_sp_enqueue_elem(alert_ring_, const_cast<sig::Alert*>(&alert), sizeof(sig::Alert)) != 0) {
+    if (!wait_on_full_) {
+      ++counters_.alerts_ring_full;
+      return;
+    }
+    rte_pause();
+  }
+  ++counters_.alerts_enqueued;
 }
 
 bool RxWorker::input_exhausted() {
@@ -174,6 +188,12 @@ int RxWorker::run() {
     counters_.l7_with_metadata = c.flows_with_metadata;
     counters_.l7_slots_exhausted = c.slots_exhausted;
     counters_.l7_ndpi_pool_exhausted = c.ndpi_pool_exhausted;
+    if (const sig::ScannerCounters* sc = l7_->scanner_counters()) {
+      counters_.sig_alerts = sc->alerts;
+      counters_.sig_suppressed = sc->suppressed;
+      counters_.sig_stream_pool_exhausted = sc->stream_pool_exhausted;
+      counters_.sig_scan_errors = sc->scan_errors;
+    }
   }
   counters_.flows_active = table_.active();
   running_.fetch_sub(1, std::memory_order_release);

@@ -29,13 +29,15 @@ struct RxWorkerConfig {
   dpi::L7Config l7;                // nDPI + dissectors (l7.enabled = false: flow fields only)
 };
 
-class RxWorker final : public RecordSink {
+class RxWorker final : public RecordSink, public sig::AlertSink {
  public:
-  RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running);
+  // `alert_ring` (may be null without --rules) carries sig::Alert records to the exporter.
+  RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running, rte_ring* alert_ring = nullptr);
   // The lcore body; returns when the input ends or stop_requested() is set.
   int run();
   void emit(const FlowRecord& record) noexcept override;
   void emit_flow(FlowRecord& record, uint32_t ext) noexcept override;
+  void on_alert(const sig::Alert& alert) noexcept override;
 
   const RxCounters& counters() const { return counters_; }
   // nullptr when L7 is off.
@@ -49,6 +51,7 @@ class RxWorker final : public RecordSink {
 
   RxWorkerConfig config_;
   rte_ring* ring_;
+  rte_ring* alert_ring_;
   std::atomic<int>& running_;
   RxCounters counters_;
   FlowTable table_;
