@@ -12,6 +12,7 @@
 #include "export/json_encoder.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
+#include "io/rule_reload.hpp"
 #include "signatures/signature_engine.hpp"
 #include "export_options.hpp"
 #include "check_command.hpp"
@@ -23,6 +24,8 @@ using namespace flowprobe;
 namespace {
 
 void on_signal(int) { stop_requested().store(true); }
+// SIGHUP: recompile the rules off the packet path and swap them in (io/rule_reload.hpp).
+void on_hangup(int) { reload_requested().store(true); }
 
 void list_fields() {
   std::printf("%-28s %-14s %-8s %s\n", "FIELD", "JSON KEY", "TYPE", "MEANING");
@@ -53,14 +56,15 @@ int main(int argc, char** argv) {
 
   std::string error;
   // Rules first: a rule set that cannot load stops the run before any capture starts.
-  std::unique_ptr<sig::SignatureEngine> rules;
+  std::vector<std::unique_ptr<sig::SignatureEngine>> rule_sets;  // [0] now; SIGHUP reloads append
   std::unique_ptr<FileSink> alert_sink;
   if (!opt.rules.empty()) {
     if (opt.alerts_output.empty())
       return fail(2, "--rules: say where alerts go with --alerts-output FILE (or - for stdout)");
     sig::LoadReport report;
-    rules = sig::SignatureEngine::load(opt.rules, sig::default_rule_vars(), error, &report);
+    auto rules = sig::SignatureEngine::load(opt.rules, sig::default_rule_vars(), error, &report);
     if (!rules) return fail(2, "--rules: " + error);
+    rule_sets.push_back(std::move(rules));
     const std::string summary = report.summary(opt.verbosity > 0 ? 3 : 0);
     log(LogLevel::warning, "%s", summary.substr(0, summary.find('\n')).c_str());
     if (opt.verbosity > 0) log(LogLevel::info, "%s", summary.c_str());
@@ -72,7 +76,7 @@ int main(int argc, char** argv) {
   }
   FlowTemplate tmpl;
   std::string spec = opt.template_spec.empty() ? std::string(default_template_spec()) : opt.template_spec;
-  if (opt.template_spec.empty() && rules) spec += " %ALERTS %ALERT_SIDS";
+  if (opt.template_spec.empty() && !rule_sets.empty()) spec += " %ALERTS %ALERT_SIDS";
   if (!parse_template(spec, tmpl, error)) return fail(2, error);
   for (const std::string& f : tmpl.discarded)
     log(LogLevel::warning, "-T: %%%s is not available in flowprobe; discarded (as nProbe discards unknown elements)",
@@ -97,9 +101,11 @@ int main(int argc, char** argv) {
   config.export_context.community_id_seed = opt.community_id_seed;
   config.verbose = opt.verbosity > 0;
   config.flow.max_flows = opt.max_flows;
-  config.l7.enabled = !opt.no_dpi || rules != nullptr;
+  config.l7.enabled = !opt.no_dpi || !rule_sets.empty();
   config.l7.use_ndpi = !opt.no_dpi;
-  config.l7.rules = rules.get();
+  config.l7.rules = rule_sets.empty() ? nullptr : rule_sets.front().get();
+  config.rule_sets = rule_sets.empty() ? nullptr : &rule_sets;
+  config.rule_paths = opt.rules;
   config.l7.scanner.midstream = opt.midstream;
   config.alert_sink = alert_sink.get();
   config.l7.max_flows = opt.dpi_flows ? std::min(opt.dpi_flows, opt.max_flows) : std::min<uint32_t>(opt.max_flows, 262'144);
@@ -111,6 +117,7 @@ int main(int argc, char** argv) {
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGHUP, on_hangup);
 
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);

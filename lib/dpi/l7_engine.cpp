@@ -12,6 +12,7 @@
 namespace flowprobe::dpi {
 
 struct L7Engine::Slot {
+  bool in_use;            // between acquire and release (rule reloads walk the used slots)
   dissect::FlowDissect dissect;
   FlowDpi dpi;
   DpiResult result;
@@ -82,9 +83,11 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, std::span
       return;
     }
     ext = free_[--free_top_];
+    high_water_ = std::max(high_water_, ext + 1);
     // Only the small headers are reset; the metadata's live part is zeroed when a
     // dissector picks it (AppMetadata::set_kind).
     Slot* s = slot(ext);
+    s->in_use = true;
     s->dissect = dissect::FlowDissect{};
     s->dpi = FlowDpi{};
     s->result = DpiResult{};
@@ -137,6 +140,7 @@ const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) n
   if (!goes_on) {
     ++((d.master | d.app) != 0 ? counters_.flows_classified : counters_.flows_unknown);
     counters_.flows_with_metadata += has_app;
+    s->in_use = false;
     free_[free_top_++] = ext;  // the slot stays readable until the next acquire
   }
   return has_app ? &s->app : nullptr;
@@ -223,6 +227,22 @@ void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexce
   }
   if (up.present_mask()) scanner_->scan_buffers(up, true, ts_ns, s.sig, *alerts_);
   if (down.present_mask()) scanner_->scan_buffers(down, false, ts_ns, s.sig, *alerts_);
+}
+
+std::unique_ptr<sig::PerCoreScanner> L7Engine::swap_scanner(std::unique_ptr<sig::PerCoreScanner> next) noexcept {
+  if (scanner_) {
+    // The free stack hands out low indices first, so only the slots below the high-water
+    // mark have ever been touched: the walk never faults in the untouched part.
+    for (uint32_t i = 0; i < high_water_; ++i) {
+      Slot* s = slot(i);
+      if (!s->in_use) continue;
+      scanner_->on_flow_end(s->sig);
+      s->sig.nbits = 0;
+      s->sig.bits_overflow = 0;
+    }
+  }
+  scanner_.swap(next);
+  return next;
 }
 
 L7Counters L7Engine::counters() const {

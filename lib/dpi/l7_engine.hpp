@@ -54,6 +54,11 @@ class L7Engine {
   // (record.end_cause == active_timeout).
   const dissect::AppMetadata* on_flow_end(FlowRecord& record, uint32_t ext) noexcept;
 
+  // Rule reload, on the RX core at a burst boundary: flows keep their state but give
+  // their TCP stream slots back to the old scanner and forget flowbits (they index the
+  // old rule set). Returns the old scanner for the main lcore to free.
+  std::unique_ptr<sig::PerCoreScanner> swap_scanner(std::unique_ptr<sig::PerCoreScanner> next) noexcept;
+
   L7Counters counters() const;
   const dissect::EngineCounters& dissector_counters() const { return dissectors_.counters(); }
   const sig::ScannerCounters* scanner_counters() const { return scanner_ ? &scanner_->counters() : nullptr; }
@@ -77,6 +82,7 @@ class L7Engine {
   std::byte* mem_;  // capacity_ slots, mmap'd
   std::unique_ptr<uint32_t[]> free_;
   uint32_t free_top_ = 0;
+  uint32_t high_water_ = 0;  // slots [0, high_water_) have been used at least once
   dissect::DissectorEngine dissectors_;
   NdpiModule ndpi_;
   bool ndpi_on_;

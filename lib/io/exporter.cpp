@@ -3,6 +3,8 @@
 #include <rte_cycles.h>
 #include <rte_pause.h>
 
+#include <algorithm>
+
 #include "export/json_writer.hpp"
 #include "export/message_key.hpp"
 #include "flow/flow_record.hpp"
@@ -31,7 +33,8 @@ unsigned Exporter::drain_alerts() {
     const unsigned got = rte_ring_sc_dequeue_burst_elem(ring, alerts, sizeof(sig::Alert), 64, nullptr);
     for (unsigned i = 0; i < got; ++i) {
       JsonWriter w(alert_batch_);
-      sig::write_alert_json(alerts[i], *rules_, w, opts);
+      const auto& sets = *rule_sets_;
+      sig::write_alert_json(alerts[i], *sets[std::min<std::size_t>(alerts[i].generation, sets.size() - 1)], w, opts);
       alert_batch_.push_back('\n');
     }
     if (got) alert_sink_->write(alert_batch_, got);
@@ -86,6 +89,7 @@ void Exporter::run() {
       }
     }
     got_total += drain_alerts();
+    if (tick_) tick_();
     if (got_total == 0) {
       if (in_batch) {
         emit(in_batch);

@@ -4,6 +4,8 @@
 #include <rte_ring.h>
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,12 +20,16 @@ class Exporter {
  public:
   Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink, std::atomic<int>& rx_running,
            const ExportContext& context);
-  // Alerts (--rules): one ring per RX core, written as eve JSON to their own sink.
-  void set_alerts(std::vector<rte_ring*> rings, Sink* sink, const sig::SignatureEngine* engine) {
+  // Alerts (--rules): one ring per RX core, written as eve JSON to their own sink; an
+  // alert names its rule set by generation (an index into `rule_sets`, which reloads grow).
+  void set_alerts(std::vector<rte_ring*> rings, Sink* sink,
+                  const std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets) {
     alert_rings_ = std::move(rings);
     alert_sink_ = sink;
-    rules_ = engine;
+    rule_sets_ = rule_sets;
   }
+  // Called on every pass of the loop (rule reloads); must return quickly.
+  void set_tick(std::function<void()> tick) { tick_ = std::move(tick); }
   void run();
   const ExportCounters& counters() const { return counters_; }
 
@@ -38,7 +44,8 @@ class Exporter {
   std::string keys_;  // one message key per record in batch_, when the sink wants them
   std::vector<rte_ring*> alert_rings_;
   Sink* alert_sink_ = nullptr;
-  const sig::SignatureEngine* rules_ = nullptr;
+  const std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets_ = nullptr;
+  std::function<void()> tick_;
   std::string alert_batch_;
   unsigned drain_alerts();
 };

@@ -17,6 +17,7 @@
 #include "io/eal.hpp"
 #include "io/exporter.hpp"
 #include "io/record_ring.hpp"
+#include "io/rule_reload.hpp"
 #include "io/rx_worker.hpp"
 
 namespace flowprobe {
@@ -179,9 +180,21 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         lcore = rte_get_next_lcore(lcore, 1, 0);
       }
       Exporter exporter(flow_rings, encoder, sink, rx_running, config.export_context);
-      if (!alert_rings.empty()) exporter.set_alerts(alert_rings, config.alert_sink, config.l7.rules);
+      std::unique_ptr<RuleReloader> reloader;
+      if (!alert_rings.empty() && config.rule_sets != nullptr) {
+        exporter.set_alerts(alert_rings, config.alert_sink, config.rule_sets);
+        std::vector<RxWorker*> ws;
+        for (auto& w : workers) ws.push_back(w.get());
+        reloader = std::make_unique<RuleReloader>(config.rule_paths, config.l7.scanner, *config.rule_sets, ws);
+        exporter.set_tick([&reloader] { reloader->tick(); });
+      }
       exporter.run();
       rte_eal_mp_wait_lcore();
+      if (reloader) {
+        reloader->finish();
+        report.rule_reloads = reloader->counters().reloads;
+        report.rule_reload_failed = reloader->counters().reload_failed;
+      }
       report.exporter = exporter.counters();
       report.input_complete = true;
       for (auto& w : workers) {

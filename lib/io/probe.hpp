@@ -4,6 +4,7 @@
 // signal asks to stop; then every active flow is exported and the counters collected.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ProbeConfig {
   ExportContext export_context;        // seeds for values computed at export (Community ID seed)
   bool verbose = false;
   Sink* alert_sink = nullptr;          // where eve alerts go (with l7.rules)
+  // Every rule set loaded, the first being l7.rules; SIGHUP reloads from rule_paths append.
+  std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets = nullptr;
+  std::vector<std::string> rule_paths;
 };
 
 struct PortReport {
@@ -37,6 +41,8 @@ struct PortReport {
 };
 
 struct RunReport {
+  uint64_t rule_reloads = 0;        // SIGHUP reloads swapped in
+  uint64_t rule_reload_failed = 0;  // reloads whose rules did not load (old ones kept)
   RxCounters rx;                   // summed over RX cores
   std::vector<RxCounters> per_core;
   std::vector<double> core_seconds;  // each RX core's time from its first packet to its stop

@@ -65,9 +65,20 @@ void RxWorker::emit_flow(FlowRecord& record, uint32_t ext) noexcept {
   ++counters_.records_enqueued;
 }
 
+void RxWorker::swap_scanner_if_offered() noexcept {
+  sig::PerCoreScanner* next = next_scanner_.load(std::memory_order_acquire);
+  if (next == nullptr || !l7_) return;
+  std::unique_ptr<sig::PerCoreScanner> old = l7_->swap_scanner(std::unique_ptr<sig::PerCoreScanner>(next));
+  generation_ = offered_generation_;
+  retired_scanner_.store(old.release(), std::memory_order_release);
+  next_scanner_.store(nullptr, std::memory_order_release);
+}
+
 void RxWorker::on_alert(const sig::Alert& alert) noexcept {
+  sig::Alert a = alert;
+  a.generation = generation_;
   // Same rule as flow records: offline input waits, a live port counts the loss.
-  while (rte_ring_sp_enqueue_elem(alert_ring_, const_cast<sig::Alert*>(&alert), sizeof(sig::Alert)) != 0) {
+  while (rte_ring_sp_enqueue_elem(alert_ring_, &a, sizeof(sig::Alert)) != 0) {
     if (!wait_on_full_) {
       ++counters_.alerts_ring_full;
       return;
@@ -97,6 +108,7 @@ int RxWorker::run() {
   uint64_t first_tsc = 0, last_tsc = 0;
   if (config_.offline && config_.expected_packets == 0 && config_.max_packets == 0) input_complete_ = true;
   while (!input_complete_ && !stop_requested().load(std::memory_order_relaxed)) {
+    swap_scanner_if_offered();  // one relaxed load per burst when no reload is pending
     if (config_.max_packets != 0 && counters_.rx_packets >= config_.max_packets) {
       input_complete_ = true;
       break;
@@ -196,6 +208,7 @@ int RxWorker::run() {
     }
   }
   counters_.flows_active = table_.active();
+  finished_.store(true, std::memory_order_release);
   running_.fetch_sub(1, std::memory_order_release);
   return 0;
 }

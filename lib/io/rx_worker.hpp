@@ -42,7 +42,21 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
   const RxCounters& counters() const { return counters_; }
   // nullptr when L7 is off.
   const dpi::L7Engine* l7() const { return l7_.get(); }
+
+  // Rule reload, from the main lcore: offer a scanner built for the new rule set; the RX
+  // core swaps it in at its next burst boundary and hands the old one back.
+  void offer_scanner(sig::PerCoreScanner* next, uint32_t generation) noexcept {
+    offered_generation_ = generation;
+    next_scanner_.store(next, std::memory_order_release);
+  }
+  bool scanner_taken() const noexcept { return next_scanner_.load(std::memory_order_acquire) == nullptr; }
+  // The scanner the RX core stopped using (null until it swapped); ownership moves to the caller.
+  sig::PerCoreScanner* take_retired_scanner() noexcept { return retired_scanner_.exchange(nullptr, std::memory_order_acq_rel); }
+  // After the core stopped: the offer it never took.
+  sig::PerCoreScanner* withdraw_offer() noexcept { return next_scanner_.exchange(nullptr, std::memory_order_acq_rel); }
   bool input_complete() const { return input_complete_; }
+  // False once run() has returned.
+  bool running() const { return !finished_.load(std::memory_order_acquire); }
   // Seconds from the first packet to the last (the core's busy time for rates).
   double active_seconds() const { return active_seconds_; }
 
@@ -57,6 +71,12 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
   FlowTable table_;
   std::unique_ptr<dpi::L7Engine> l7_;  // built here, on the main lcore: nDPI's init is not thread-safe
   ExportItem item_;                    // a record and its metadata, laid out for the ring
+  std::atomic<bool> finished_{false};
+  std::atomic<sig::PerCoreScanner*> next_scanner_{nullptr};
+  std::atomic<sig::PerCoreScanner*> retired_scanner_{nullptr};
+  uint32_t offered_generation_ = 0;    // written before next_scanner_ is released
+  uint32_t generation_ = 0;            // rule set this core's scanner runs
+  void swap_scanner_if_offered() noexcept;
   int ts_offset_ = -1;
   uint64_t ts_flag_ = 0;
   bool input_complete_ = false;

@@ -33,7 +33,7 @@ struct Alert {
   int16_t class_index = -1;          // -1: no classtype
   AppProto app_proto = AppProto::unknown;
   bool to_server = true;             // direction of the packet or transaction that matched
-  uint32_t reserved = 0;
+  uint32_t generation = 0;           // which loaded rule set raised it (0 = the first; SIGHUP reloads count up)
 };
 static_assert(std::is_trivially_copyable_v<Alert>);
 static_assert(sizeof(Alert) % 8 == 0 && sizeof(Alert) <= 96);
