@@ -9,6 +9,7 @@
 #include "export/field_registry.hpp"
 #include "export/flow_template.hpp"
 #include "export/file_sink.hpp"
+#include "export/geo.hpp"
 #include "export/json_encoder.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
@@ -74,6 +75,15 @@ int main(int argc, char** argv) {
   } else if (!opt.alerts_output.empty()) {
     return fail(2, "--alerts-output needs --rules");
   }
+  // Geo/AS databases: opened now so that a wrong path stops the run before capture.
+  std::unique_ptr<GeoDatabases> geo_db;
+  std::unique_ptr<GeoLookup> geo;
+  if (!opt.city_list.empty() || !opt.as_list.empty()) {
+    geo_db = GeoDatabases::open(opt.city_list, opt.as_list, error);
+    if (!geo_db) return fail(2, error);
+    geo = std::make_unique<GeoLookup>(*geo_db);
+    log(LogLevel::info, "geo enrichment: %s", geo_db->describe().c_str());
+  }
   FlowTemplate tmpl;
   std::string spec = opt.template_spec.empty() ? std::string(default_template_spec()) : opt.template_spec;
   if (opt.template_spec.empty() && !rule_sets.empty()) spec += " %ALERTS %ALERT_SIDS";
@@ -99,6 +109,7 @@ int main(int argc, char** argv) {
   config.decode.decapsulate = opt.tunnel_mode == "inner";
   config.flow.key_tunnel_id = opt.key_tunnel_id;
   config.export_context.community_id_seed = opt.community_id_seed;
+  config.export_context.geo = geo.get();
   config.verbose = opt.verbosity > 0;
   config.flow.max_flows = opt.max_flows;
   config.l7.enabled = !opt.no_dpi || !rule_sets.empty();

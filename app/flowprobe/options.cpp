@@ -94,6 +94,11 @@ int parse_options(int argc, char** argv, Options& out) {
                  "true: a TCP flow picked up without its handshake counts as established for flow:established "
                  "rules (a tap often starts mid-connection); false: as Suricata's stream.midstream default")
       ->capture_default_str();
+  app.add_option("--city-list", out.city_list,
+                 "MaxMind City or Country database (.mmdb, e.g. GeoLite2-City) for %SRC_IP_COUNTRY %DST_IP_COUNTRY "
+                 "%SRC_IP_CITY %DST_IP_CITY; looked up on the exporter core");
+  app.add_option("--as-list", out.as_list,
+                 "MaxMind ASN database (.mmdb, e.g. GeoLite2-ASN) for %SRC_AS %DST_AS %SRC_AS_MAP %DST_AS_MAP");
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
   app.add_option("--eal", eal_joined,

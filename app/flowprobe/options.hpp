@@ -28,6 +28,8 @@ struct Options {
   std::vector<std::string> rules;    // --rules (repeatable)
   std::string alerts_output;         // --alerts-output
   bool midstream = true;             // --midstream
+  std::string city_list;             // --city-list (MaxMind City/Country .mmdb)
+  std::string as_list;               // --as-list (MaxMind ASN .mmdb)
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
   ExportOptions exports;             // --kafka, --syslog, --spool-dir, rotation (export_options.cpp)

@@ -10,6 +10,7 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include "export/geo.hpp"
 #include "export/json_writer.hpp"
 #include "dpi/protocol_names.hpp"
 #include "flow/community_id.hpp"
@@ -124,6 +125,10 @@ void hex_text(const uint8_t* p, std::size_t n, W& w) {
   w.value_raw_string(s);
 }
 
+const GeoInfo* geo_src(const R& r, const C& c) { return c.geo ? &c.geo->src(r, c.flow_sequence) : nullptr; }
+const GeoInfo* geo_dst(const R& r, const C& c) { return c.geo ? &c.geo->dst(r, c.flow_sequence) : nullptr; }
+void country(const GeoInfo* g, W& w) { w.value_raw_string(g ? std::string_view(g->country.data()) : std::string_view()); }
+
 // Rows in IANA id order, then ntop ids. The lambdas are captureless, so they decay to
 // the plain function pointers of FieldDef::write.
 constexpr FieldDef kFields[] = {
@@ -149,6 +154,10 @@ constexpr FieldDef kFields[] = {
      [](const R& r, const C&, W& w) { ipv4_or_zero(r, r.dst_ip, w); }},
     {"OUTPUT_SNMP", 0, 14, JsonType::number, {"egressInterface"}, "output interface (0: a probe does not forward)",
      [](const R&, const C&, W& w) { w.value_uint(0); }},
+    {"SRC_AS", 0, 16, JsonType::number, {"bgpSourceAsNumber"}, "client's AS number (--as-list)",
+     [](const R& r, const C& c, W& w) { w.value_uint(geo_src(r, c) ? geo_src(r, c)->asn : 0); }},
+    {"DST_AS", 0, 17, JsonType::number, {"bgpDestinationAsNumber"}, "server's AS number (--as-list)",
+     [](const R& r, const C& c, W& w) { w.value_uint(geo_dst(r, c) ? geo_dst(r, c)->asn : 0); }},
     {"LAST_SWITCHED", 0, 21, JsonType::number, {}, "epoch seconds of the last packet",
      [](const R& r, const C&, W& w) { w.value_uint(ns_to_s(r.last_ns)); }},
     {"FIRST_SWITCHED", 0, 22, JsonType::number, {}, "epoch seconds of the first packet",
@@ -232,6 +241,19 @@ constexpr FieldDef kFields[] = {
     {"TCP_WIN_MAX_OUT", kNtopPen, 420, JsonType::number, {}, "largest TCP window server->client (unscaled)",
      [](const R& r, const C&, W& w) { w.value_uint(r.tcp_win_max_out); }},
 
+    // Enrichment on the exporter core from MaxMind databases (--city-list, --as-list).
+    {"SRC_IP_COUNTRY", kNtopPen, 101, JsonType::string, {}, "client's country, ISO 3166 alpha-2 (--city-list)",
+     [](const R& r, const C& c, W& w) { country(geo_src(r, c), w); }},
+    {"SRC_IP_CITY", kNtopPen, 102, JsonType::string, {}, "client's city (--city-list with a City database)",
+     [](const R& r, const C& c, W& w) { w.value_string(geo_src(r, c) ? std::string_view(geo_src(r, c)->city) : std::string_view()); }},
+    {"DST_IP_COUNTRY", kNtopPen, 103, JsonType::string, {}, "server's country, ISO 3166 alpha-2 (--city-list)",
+     [](const R& r, const C& c, W& w) { country(geo_dst(r, c), w); }},
+    {"DST_IP_CITY", kNtopPen, 104, JsonType::string, {}, "server's city (--city-list with a City database)",
+     [](const R& r, const C& c, W& w) { w.value_string(geo_dst(r, c) ? std::string_view(geo_dst(r, c)->city) : std::string_view()); }},
+    {"SRC_AS_MAP", kNtopPen, 443, JsonType::string, {}, "organisation of the client's AS (--as-list)",
+     [](const R& r, const C& c, W& w) { w.value_string(geo_src(r, c) ? std::string_view(geo_src(r, c)->as_org) : std::string_view()); }},
+    {"DST_AS_MAP", kNtopPen, 444, JsonType::string, {}, "organisation of the server's AS (--as-list)",
+     [](const R& r, const C& c, W& w) { w.value_string(geo_dst(r, c) ? std::string_view(geo_dst(r, c)->as_org) : std::string_view()); }},
     // Application layer: nDPI's verdict (ids in the record, names from nDPI's table).
     {"L7_PROTO", kNtopPen, 118, JsonType::string, {}, "nDPI protocol id, \"app\" or \"master.app\" (e.g. \"5.126\")",
      [](const R& r, const C&, W& w) { l7_id(r, w); }},

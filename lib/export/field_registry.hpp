@@ -13,6 +13,7 @@
 namespace flowprobe {
 
 class JsonWriter;
+class GeoLookup;
 
 inline constexpr uint32_t kNtopPen = 35632;
 inline constexpr uint32_t kNtopBaseId = 57472;  // NFv9 id = kNtopBaseId + IPFIX id
@@ -30,6 +31,8 @@ struct ExportContext {
   uint16_t community_id_seed = 0;  // Zeek's and Suricata's default is 0
   // The record's dissector metadata (DNS, HTTP, TLS, DHCP), nullptr when it has none.
   const dissect::AppMetadata* app = nullptr;
+  // Geo/AS enrichment (--city-list, --as-list); nullptr: those fields print "" and 0.
+  GeoLookup* geo = nullptr;
 };
 
 struct FieldDef {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "export/flow_template.hpp"
+#include "export/geo.hpp"
 #include "export/json_encoder.hpp"
 #include "export/json_writer.hpp"
 #include "support/run_program.hpp"
@@ -90,9 +91,21 @@ TEST(JsonEncoder, MatchesTheRealNprobeLineKeyByKey) {
   std::string error;
   ASSERT_TRUE(parse_template(spec, tmpl, error)) << error;
 
+  // The sample's DST_AS_MAP comes from an AS database: one the test builds with
+  // MaxMind's writer (tests/data/make_test_mmdb.pl), holding Microsoft's 137.116.0.0/16.
+  const auto dir = test::scratch_dir("json_sample_geo");
+  const auto made = test::run_program({"/usr/bin/perl", (test::source_root() / "tests" / "data" / "make_test_mmdb.pl").string(),
+                                       (dir / "city.mmdb").string(), (dir / "asn.mmdb").string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::string geo_error;
+  const auto geo_db = GeoDatabases::open("", (dir / "asn.mmdb").string(), geo_error);
+  ASSERT_TRUE(geo_db) << geo_error;
+  GeoLookup geo(*geo_db);
+
   std::string line;
   ExportContext ctx;
   ctx.flow_sequence = 4680;
+  ctx.geo = &geo;
   JsonEncoder(tmpl, KeyStyle::numeric).encode(sample_flow(), ctx, line);
   ASSERT_EQ(line.back(), '\n');
   line.pop_back();

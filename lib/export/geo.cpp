@@ -1,0 +1,112 @@
+#include "export/geo.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
+#include "flow/flow_record.hpp"
+
+namespace flowprobe {
+
+std::unique_ptr<GeoDatabases> GeoDatabases::open(const std::string& city_db, const std::string& asn_db,
+                                                 std::string& error) {
+  std::unique_ptr<GeoDatabases> g(new GeoDatabases());
+  const auto open_one = [&](const std::string& path, MMDB_s& db, bool& has, const char* what) {
+    if (path.empty()) return true;
+    const int rc = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &db);
+    if (rc != MMDB_SUCCESS) {
+      error = std::string(what) + " '" + path + "': " + MMDB_strerror(rc);
+      return false;
+    }
+    has = true;
+    return true;
+  };
+  if (!open_one(city_db, g->city_, g->has_city_, "--city-list") || !open_one(asn_db, g->asn_, g->has_asn_, "--as-list"))
+    return nullptr;
+  return g;
+}
+
+GeoDatabases::~GeoDatabases() {
+  if (has_city_) MMDB_close(&city_);
+  if (has_asn_) MMDB_close(&asn_);
+}
+
+std::string GeoDatabases::describe() const {
+  std::string s;
+  if (has_city_) s += std::string("city/country: ") + city_.metadata.database_type;
+  if (has_asn_) s += std::string(s.empty() ? "" : ", ") + "AS: " + asn_.metadata.database_type;
+  return s;
+}
+
+namespace {
+MMDB_lookup_result_s find(const MMDB_s& db, const uint8_t* ip, uint8_t version) {
+  sockaddr_storage ss{};
+  if (version == 4) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    std::memcpy(&sin->sin_addr, ip, 4);
+  } else {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    sin6->sin6_family = AF_INET6;
+    std::memcpy(&sin6->sin6_addr, ip, 16);
+  }
+  int mmdb_error = MMDB_SUCCESS;
+  MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&db, reinterpret_cast<const sockaddr*>(&ss), &mmdb_error);
+  if (mmdb_error != MMDB_SUCCESS) r.found_entry = false;
+  return r;
+}
+
+std::string_view text(MMDB_entry_s& e, const char* const* path) {
+  MMDB_entry_data_s d;
+  if (MMDB_aget_value(&e, &d, path) != MMDB_SUCCESS || !d.has_data || d.type != MMDB_DATA_TYPE_UTF8_STRING) return {};
+  return {d.utf8_string, d.data_size};
+}
+}  // namespace
+
+void GeoDatabases::lookup(const uint8_t* ip, uint8_t version, GeoInfo& out) const {
+  out = GeoInfo{};
+  if (version != 4 && version != 6) return;
+  if (has_city_) {
+    MMDB_lookup_result_s r = find(city_, ip, version);
+    if (r.found_entry) {
+      static const char* const kCountry[] = {"country", "iso_code", nullptr};
+      static const char* const kCity[] = {"city", "names", "en", nullptr};
+      const std::string_view c = text(r.entry, kCountry);
+      if (c.size() == 2) std::memcpy(out.country.data(), c.data(), 2);
+      out.city = text(r.entry, kCity);
+    }
+  }
+  if (has_asn_) {
+    MMDB_lookup_result_s r = find(asn_, ip, version);
+    if (r.found_entry) {
+      static const char* const kAsn[] = {"autonomous_system_number", nullptr};
+      static const char* const kOrg[] = {"autonomous_system_organization", nullptr};
+      MMDB_entry_data_s d;
+      if (MMDB_aget_value(&r.entry, &d, kAsn) == MMDB_SUCCESS && d.has_data) {
+        if (d.type == MMDB_DATA_TYPE_UINT32) out.asn = d.uint32;
+        else if (d.type == MMDB_DATA_TYPE_UINT16) out.asn = d.uint16;
+      }
+      out.as_org = text(r.entry, kOrg);
+    }
+  }
+}
+
+void GeoLookup::refresh(const FlowRecord& r, uint64_t sequence) {
+  if (sequence == sequence_) return;
+  sequence_ = sequence;
+  db_.lookup(r.src_ip.data(), r.ip_version, src_);
+  db_.lookup(r.dst_ip.data(), r.ip_version, dst_);
+}
+
+const GeoInfo& GeoLookup::src(const FlowRecord& r, uint64_t sequence) {
+  refresh(r, sequence);
+  return src_;
+}
+
+const GeoInfo& GeoLookup::dst(const FlowRecord& r, uint64_t sequence) {
+  refresh(r, sequence);
+  return dst_;
+}
+
+}  // namespace flowprobe

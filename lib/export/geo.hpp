@@ -1,0 +1,58 @@
+#pragma once
+// Geo and AS enrichment on the exporter core (never on the packet path), from
+// MaxMind-format databases (libmaxminddb): a City or Country database for
+// SRC/DST_IP_COUNTRY and SRC/DST_IP_CITY, an ASN database for SRC_AS/DST_AS and
+// SRC_AS_MAP/DST_AS_MAP. Each record's two addresses are looked up once, however many
+// geo fields the template has.
+#include <maxminddb.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace flowprobe {
+
+struct FlowRecord;
+
+struct GeoInfo {
+  std::array<char, 3> country{};  // ISO 3166 alpha-2, "" when unknown
+  std::string city;
+  uint32_t asn = 0;
+  std::string as_org;
+};
+
+class GeoDatabases {
+ public:
+  // Either path may be empty. nullptr with `error` set when a file does not open.
+  static std::unique_ptr<GeoDatabases> open(const std::string& city_db, const std::string& asn_db, std::string& error);
+  ~GeoDatabases();
+  GeoDatabases(const GeoDatabases&) = delete;
+  GeoDatabases& operator=(const GeoDatabases&) = delete;
+
+  // `ip`: 4 or 16 bytes by `ip_version`. Fills what the databases know.
+  void lookup(const uint8_t* ip, uint8_t ip_version, GeoInfo& out) const;
+  std::string describe() const;
+
+ private:
+  GeoDatabases() = default;
+  bool has_city_ = false, has_asn_ = false;
+  MMDB_s city_{}, asn_{};
+};
+
+// Per-exporter cache: the current record's client and server, looked up on first use.
+class GeoLookup {
+ public:
+  explicit GeoLookup(const GeoDatabases& db) : db_(db) {}
+  const GeoInfo& src(const FlowRecord& r, uint64_t sequence);
+  const GeoInfo& dst(const FlowRecord& r, uint64_t sequence);
+
+ private:
+  void refresh(const FlowRecord& r, uint64_t sequence);
+  const GeoDatabases& db_;
+  uint64_t sequence_ = UINT64_MAX;
+  GeoInfo src_, dst_;
+};
+
+}  // namespace flowprobe
