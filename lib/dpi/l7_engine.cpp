@@ -23,6 +23,8 @@ struct L7Engine::Slot {
 std::size_t L7Engine::slot_bytes() { return sizeof(Slot); }
 
 namespace {
+constexpr uint32_t kPrefaultSlots = 32768;  // ~45 MB
+
 sig::AppProto app_proto_of(dissect::AppKind k) {
   switch (k) {
     case dissect::AppKind::dns: return sig::AppProto::dns;
@@ -53,6 +55,9 @@ L7Engine::L7Engine(const L7Config& cfg, sig::AlertSink* alerts, uint16_t core)
       next_flow_id_((uint64_t{core} << 48) + 1) {
   for (uint32_t i = 0; i < capacity_; ++i) free_[i] = capacity_ - 1 - i;
   free_top_ = capacity_;
+  // Fault in the slots a busy core reuses all the time now, on the main lcore, rather
+  // than one page fault per new flow on the RX core; beyond them memory stays lazy.
+  std::memset(mem_, 0, std::size_t{std::min(capacity_, kPrefaultSlots)} * sizeof(Slot));
 }
 
 L7Engine::~L7Engine() {
