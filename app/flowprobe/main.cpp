@@ -35,10 +35,23 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
+int check_main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "flowprobe check: nothing to check: give the options of a run (--config FILE, -i, -T, --kafka, "
+                 "--syslog, -o, --spool-dir) and/or --rules PATH\nRun 'flowprobe check --help' for the accepted options.\n");
+    return 2;
+  }
+  Options opt;
+  if (const int rc = parse_options(argc, argv, opt, Command::check); rc >= 0) return rc;
+  set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::error);
+  return run_check(opt, stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string_view(argv[1]) == "check") return run_check_command(argc, argv);
+  if (argc > 1 && std::string_view(argv[1]) == "check") return check_main(argc - 1, argv + 1);
   Options opt;
   if (const int rc = parse_options(argc, argv, opt); rc >= 0) return rc;
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::warning);

@@ -108,9 +108,13 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "extra DPDK EAL arguments as one string, e.g. \"-l 0-3 -a 0000:03:00.0\" (also accepted after --)")
       ->type_name("ARGS");
   add_export_options(app, out.exports);
-  if (command == Command::check)
+  if (command == Command::check) {
     app.add_option("--rules", out.rules, "a Suricata rule file or a directory of *.rules files to compile (repeatable)")
         ->type_name("PATH");
+    app.add_option("--timeout", out.check_timeout_s, "seconds each network check (Kafka, syslog) may take")
+        ->check(CLI::Range(0.1, 120.0))
+        ->capture_default_str();
+  }
   if (command == Command::support_bundle)
     app.add_option("bundle", out.bundle_path, "the .tar.gz file to write")->required()->type_name("FILE.tar.gz");
   // Every option above can come from the file, under its long name without the dashes

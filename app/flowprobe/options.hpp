@@ -28,6 +28,7 @@ struct Options {
   std::string config_file;           // --config (read by CLI11; the command line wins)
   // flowprobe check only
   std::vector<std::string> rules;    // --rules
+  double check_timeout_s = 5;        // --timeout: per network check
   // flowprobe support-bundle only
   std::string bundle_path;           // the .tar.gz to write
   // What the run was given, file and command line merged, as a config file would say it

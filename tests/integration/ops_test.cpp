@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <set>
 
@@ -146,4 +147,139 @@ TEST(Config, BadFilesExit2NamingTheProblem) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("--config"), std::string::npos) << missing.err;
   EXPECT_NE(missing.err.find("missing.conf"), std::string::npos) << missing.err;
+}
+
+TEST(Config, EveryReadmeExampleParses) {
+  const auto configs = readme_configs();
+  ASSERT_GE(configs.size(), 4u);
+  const bool have_rx_cores = run_probe({"--help"}).out.find("--rx-cores") != std::string::npos;
+  const fs::path d = scratch_dir("ops-config-parse");
+  for (size_t i = 0; i < configs.size(); ++i) {
+    if (!have_rx_cores && configs[i].find("rx-cores") != std::string::npos) {
+      std::cout << "[ NOTE     ] README example " << i << " skipped: this build has no --rx-cores yet\n";
+      continue;
+    }
+    const fs::path f = d / ("example" + std::to_string(i) + ".conf");
+    write_file(f, configs[i]);
+    // check parses exactly what a run parses; exit 2 would be a rejected option or value.
+    const ProgramResult r = run_probe({"check", "--config", f.string(), "--timeout", "0.2"});
+    EXPECT_NE(r.exit_code, 2) << configs[i] << r.err;
+    EXPECT_EQ(r.err.find("unknown option"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("template: ok"), std::string::npos) << r.out;
+  }
+}
+
+// ---------------------------------------------------------------- flowprobe check
+
+namespace {
+
+// A TCP listener on loopback, the stand-in for a syslog receiver's port.
+struct Listener {
+  int fd = -1;
+  int port = 0;
+  Listener() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    ::listen(fd, 8);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~Listener() { ::close(fd); }
+};
+
+std::string line_of(const std::string& out, const std::string& prefix) {
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);)
+    if (l.rfind(prefix, 0) == 0) return l;
+  return "";
+}
+
+}  // namespace
+
+TEST(Check, PassesAgainstARealBrokerAndReceiver) {
+  REQUIRE_CORPUS_PCAP();
+  const fs::path d = scratch_dir("ops-check-pass");
+  Background broker({mock_broker_binary().string(), "--port", std::to_string(free_port()), "--topic", "flows:4"},
+                    d / "broker.out", d / "broker.err");
+  ASSERT_TRUE(wait_until([&] { return read_file(d / "broker.out").find("bootstrap ") != std::string::npos; }, 10s))
+      << read_file(d / "broker.err");
+  std::string bootstrap = read_file(d / "broker.out").substr(10);
+  bootstrap = bootstrap.substr(0, bootstrap.find('\n'));
+  Listener syslog;
+  const ProgramResult r = run_probe({"check", "-i", corpus_pcap().string(), "--kafka", bootstrap + ";flows",
+                                     "--syslog", "tcp://127.0.0.1:" + std::to_string(syslog.port), "-o",
+                                     (d / "out" / "flows.json").string(), "--spool-dir", (d / "spool").string()});
+  EXPECT_EQ(r.exit_code, 1) << "the output directory does not exist yet: " << r.out;
+  fs::create_directories(d / "out");
+  const ProgramResult ok = run_probe({"check", "-i", corpus_pcap().string(), "--kafka", bootstrap + ";flows",
+                                      "--syslog", "tcp://127.0.0.1:" + std::to_string(syslog.port), "-o",
+                                      (d / "out" / "flows.json").string(), "--spool-dir", (d / "spool").string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(line_of(ok.out, "input: ok - capture").find("236 packets"), std::string::npos) << ok.out;
+  EXPECT_NE(line_of(ok.out, "kafka: ok").find("4 partition(s)"), std::string::npos) << ok.out;
+  EXPECT_NE(line_of(ok.out, "syslog: ok").find("connected"), std::string::npos) << ok.out;
+  EXPECT_NE(line_of(ok.out, "output: ok"), "") << ok.out;
+  EXPECT_NE(line_of(ok.out, "spool-dir: ok"), "") << ok.out;
+  EXPECT_NE(line_of(ok.out, "template: ok"), "") << ok.out;
+  EXPECT_EQ(ok.out.find("FAIL"), std::string::npos) << ok.out;
+}
+
+TEST(Check, FailsForADeadBroker) {
+  const int port = free_port();  // nothing listens there
+  const auto t0 = std::chrono::steady_clock::now();
+  const ProgramResult r = run_probe({"check", "--kafka", "127.0.0.1:" + std::to_string(port) + ";flows", "--timeout", "2"});
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  const std::string l = line_of(r.out, "kafka: FAIL");
+  EXPECT_NE(l.find("no metadata"), std::string::npos) << r.out;
+  EXPECT_NE(l.find(std::to_string(port)), std::string::npos) << r.out;
+  EXPECT_LT(took, 15s) << "the metadata request must be bounded by --timeout";
+}
+
+TEST(Check, FailsForUnreachableSyslogReceivers) {
+  const int port = free_port();
+  const ProgramResult tcp = run_probe({"check", "--syslog", "tcp://127.0.0.1:" + std::to_string(port), "--timeout", "2"});
+  EXPECT_EQ(tcp.exit_code, 1) << tcp.out;
+  EXPECT_NE(line_of(tcp.out, "syslog: FAIL").find("Connection refused"), std::string::npos) << tcp.out;
+  // On loopback a closed UDP port answers with ICMP port-unreachable.
+  const ProgramResult udp = run_probe({"check", "--syslog", "udp://127.0.0.1:" + std::to_string(port), "--timeout", "2"});
+  EXPECT_EQ(udp.exit_code, 1) << udp.out;
+  EXPECT_NE(line_of(udp.out, "syslog: FAIL").find("unreachable"), std::string::npos) << udp.out;
+  const ProgramResult dns = run_probe({"check", "--syslog", "tcp://no-such-host.invalid:514", "--timeout", "2"});
+  EXPECT_EQ(dns.exit_code, 1) << dns.out;
+  EXPECT_NE(line_of(dns.out, "syslog: FAIL").find("cannot resolve"), std::string::npos) << dns.out;
+}
+
+TEST(Check, UdpSyslogSaysWhatItCannotProve) {
+  // A bound UDP socket: no ICMP comes back, so check passes, and says silence proves little.
+  const int u = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  ASSERT_EQ(::bind(u, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ::getsockname(u, reinterpret_cast<sockaddr*>(&a), &len);
+  const ProgramResult r =
+      run_probe({"check", "--syslog", "udp://127.0.0.1:" + std::to_string(ntohs(a.sin_port)), "--timeout", "0.5"});
+  ::close(u);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(line_of(r.out, "syslog: ok").find("cannot prove"), std::string::npos) << r.out;
+}
+
+TEST(Check, FailsForMissingInputsAndBadTemplates) {
+  const fs::path d = scratch_dir("ops-check-bad");
+  const ProgramResult r = run_probe({"check", "-i", (d / "missing.pcap").string(), "-T", "%IPV4_SRC_ADDR %NOPE"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(line_of(r.out, "input: FAIL"), "") << r.out;
+  EXPECT_NE(line_of(r.out, "template: FAIL").find("%NOPE"), std::string::npos) << r.out;
+  const ProgramResult nic = run_probe({"check", "-i", "0000:ff:1f.7"});
+  EXPECT_EQ(nic.exit_code, 1);
+  EXPECT_NE(line_of(nic.out, "input: FAIL").find("0000:ff:1f.7"), std::string::npos) << nic.out;
+  const ProgramResult ro = run_probe({"check", "-o", "/proc/flowprobe-check.json"});
+  EXPECT_EQ(ro.exit_code, 1);
+  EXPECT_NE(line_of(ro.out, "output: FAIL"), "") << ro.out;
 }
