@@ -12,6 +12,7 @@
 #include "export/syslog_sink.hpp"
 #include "io/input.hpp"
 #include "ops/reachability.hpp"
+#include "ops/stats_server.hpp"
 #include "signatures/signature_engine.hpp"
 
 namespace flowprobe {
@@ -205,6 +206,17 @@ void check_outputs(const Options& o, Report& r) {
   if (o.output != "-") r.verdict("output", ops::check_writable_file(o.output));
   else if (!remote || o.exports.output_given) r.ok("output", "stdout");
   if (!o.exports.spool_dir.empty()) r.verdict("spool-dir", ops::check_writable_dir(o.exports.spool_dir, true));
+  if (!o.stats_file.empty()) r.verdict("stats-file", ops::check_writable_file(o.stats_file));
+  if (!o.stats_listen.empty()) {
+    // Binding it is the test: start() fails exactly as a run would (bad address, port in use).
+    ops::StatsHub hub;
+    ops::StatsServerConfig sc;
+    sc.listen = o.stats_listen;
+    std::string error;
+    auto server = ops::StatsServer::start(hub, sc, error);
+    if (server) r.ok("stats-listen", o.stats_listen + ": can be bound (port " + std::to_string(server->port()) + ")");
+    else r.fail("stats-listen", error);
+  }
 }
 
 }  // namespace

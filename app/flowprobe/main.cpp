@@ -9,6 +9,7 @@
 #include "export/json_encoder.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
+#include "ops/stats_server.hpp"
 #include "export_options.hpp"
 #include "check_command.hpp"
 #include "options.hpp"
@@ -87,12 +88,30 @@ int main(int argc, char** argv) {
   config.flow.idle_timeout_ns = uint64_t{opt.idle_timeout_s} * kNsPerSec;
   config.flow.active_timeout_ns = uint64_t{opt.lifetime_timeout_s} * kNsPerSec;
 
+  // Live statistics run on their own thread, started before the EAL so that the endpoint
+  // answers while ports come up.
+  ops::StatsHub stats_hub;
+  std::unique_ptr<ops::StatsServer> stats_server;
+  if (opt.stats_interval_s || !opt.stats_listen.empty() || !opt.stats_file.empty()) {
+    ops::StatsServerConfig sc;
+    sc.interval_s = opt.stats_interval_s;
+    sc.listen = opt.stats_listen;
+    sc.file = opt.stats_file;
+    stats_server = ops::StatsServer::start(stats_hub, sc, error);
+    if (!stats_server) return fail(2, error);
+    config.stats = &stats_hub;
+  }
+
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);
   sink->finish();
+  if (stats_server) {
+    stats_hub.publish_sinks(ops::sink_stats(*sink));
+    stats_server.reset();  // writes the --stats-file a last time, with the drained sinks
+  }
   const bool balanced = print_summary(stderr, config.input, report, *sink);
   if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
   return balanced ? 0 : 1;

@@ -108,6 +108,22 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "extra DPDK EAL arguments as one string, e.g. \"-l 0-3 -a 0000:03:00.0\" (also accepted after --)")
       ->type_name("ARGS");
   add_export_options(app, out.exports);
+  const std::string stats = "Statistics";
+  app.add_option("--stats-interval", out.stats_interval_s,
+                 "every N seconds print one line on stderr: packets/s, bits/s, active flows, flows exported/s and "
+                 "drops by reason (NIC imissed, no mbuf, ring full, table full, sink failed)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1u, 86400u))
+      ->group(stats);
+  app.add_option("--stats-listen", out.stats_listen,
+                 "serve the counters per RX core, port and sink in Prometheus text format on "
+                 "http://ADDR:PORT/metrics; a bare PORT binds 127.0.0.1 only")
+      ->type_name("[ADDR:]PORT")
+      ->group(stats);
+  app.add_option("--stats-file", out.stats_file,
+                 "write the same counters as JSON to FILE every --stats-interval (default 1 s) and at exit")
+      ->type_name("FILE")
+      ->group(stats);
   if (command == Command::check) {
     app.add_option("--rules", out.rules, "a Suricata rule file or a directory of *.rules files to compile (repeatable)")
         ->type_name("PATH");

@@ -25,6 +25,10 @@ struct Options {
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
   ExportOptions exports;             // --kafka, --syslog, --spool-dir, rotation (export_options.cpp)
+  // Live statistics (lib/ops)
+  uint32_t stats_interval_s = 0;     // --stats-interval: one line every N s (0: none)
+  std::string stats_listen;          // --stats-listen [ADDR:]PORT: Prometheus text over HTTP
+  std::string stats_file;            // --stats-file: JSON, rewritten every interval and at exit
   std::string config_file;           // --config (read by CLI11; the command line wins)
   // flowprobe check only
   std::vector<std::string> rules;    // --rules

@@ -24,6 +24,7 @@ void Exporter::run() {
   uint32_t in_batch = 0;
   const uint64_t flush_every = rte_get_tsc_hz() / 10;  // idle sinks see data within 100 ms
   uint64_t last_flush = rte_rdtsc();
+  uint64_t last_tick = 0;
   // Kafka partitions by a key computed here, where the FlowRecord still is.
   const MessageKey key_kind = sink_.message_key();
   const auto emit = [&](uint32_t n) {
@@ -36,6 +37,10 @@ void Exporter::run() {
     // Read the flag before draining: if all RX cores were done by then, an empty pass
     // below proves the rings hold nothing more.
     const bool rx_done = rx_running_.load(std::memory_order_acquire) == 0;
+    if (tick_ && rte_rdtsc() - last_tick >= tick_every_) {
+      tick_(counters_);
+      last_tick = rte_rdtsc();
+    }
     unsigned got_total = 0;
     for (rte_ring* ring : rings_) {
       const unsigned got = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(FlowRecord), kDequeue, nullptr);
@@ -69,6 +74,7 @@ void Exporter::run() {
     }
   }
   sink_.flush();
+  if (tick_) tick_(counters_);
 }
 
 }  // namespace flowprobe

@@ -4,6 +4,7 @@
 #include <rte_ring.h>
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ class Exporter {
            const ExportContext& context);
   void run();
   const ExportCounters& counters() const { return counters_; }
+  // Called on this (the main) lcore every `every_tsc` cycles and once at the end, for
+  // the live statistics: the sinks are read only from the thread that drives them.
+  void set_tick(std::function<void(const ExportCounters&)> tick, uint64_t every_tsc) {
+    tick_ = std::move(tick);
+    tick_every_ = every_tsc;
+  }
 
  private:
   std::vector<rte_ring*> rings_;
@@ -29,6 +36,8 @@ class Exporter {
   ExportContext ctx_;
   std::string batch_;
   std::string keys_;  // one message key per record in batch_, when the sink wants them
+  std::function<void(const ExportCounters&)> tick_;
+  uint64_t tick_every_ = 0;
 };
 
 }  // namespace flowprobe

@@ -84,6 +84,31 @@ bool setup_port(uint16_t port, rte_mempool* pool, uint16_t rx_queues, std::strin
   return true;
 }
 
+// The main lcore's part of the live statistics: ports (read here, where DPDK lives)
+// and sinks (read on the thread that drives them).
+ops::MainLive main_live(const ExportCounters& ec, const std::vector<uint16_t>& ports, const Sink& sink) {
+  ops::MainLive live;
+  live.records_encoded = ec.records_encoded;
+  for (uint16_t p : ports) {
+    ops::PortLive pl;
+    pl.id = p;
+    char name[RTE_ETH_NAME_MAX_LEN] = {};
+    rte_eth_dev_get_name_by_port(p, name);
+    pl.name = name;
+    rte_eth_stats st;
+    if (rte_eth_stats_get(p, &st) == 0) {
+      pl.ipackets = st.ipackets;
+      pl.ibytes = st.ibytes;
+      pl.imissed = st.imissed;
+      pl.ierrors = st.ierrors;
+      pl.rx_nombuf = st.rx_nombuf;
+    }
+    live.ports.push_back(std::move(pl));
+  }
+  live.sinks = ops::sink_stats(sink);
+  return live;
+}
+
 }  // namespace
 
 int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink, RunReport& report,
@@ -151,17 +176,22 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.flow = config.flow;
         wc.decode = config.decode;
         wc.max_packets = config.max_packets;
+        wc.live = config.stats != nullptr ? config.stats->rx_slot(q) : nullptr;
         workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running));
       }
     }
     if (result == 0) {
       rx_running.store(static_cast<int>(workers.size()));
+      if (config.stats != nullptr) config.stats->set_rx_cores(static_cast<unsigned>(workers.size()));
       unsigned lcore = rte_get_next_lcore(-1, 1, 0);
       for (auto& w : workers) {
         rte_eal_remote_launch([](void* arg) { return static_cast<RxWorker*>(arg)->run(); }, w.get(), lcore);
         lcore = rte_get_next_lcore(lcore, 1, 0);
       }
       Exporter exporter(res.rings, encoder, sink, rx_running, config.export_context);
+      if (config.stats != nullptr)
+        exporter.set_tick([&](const ExportCounters& ec) { config.stats->publish_main(main_live(ec, res.started_ports, sink)); },
+                          rte_get_tsc_hz() / 4);
       exporter.run();
       rte_eal_mp_wait_lcore();
       report.exporter = exporter.counters();

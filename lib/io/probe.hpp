@@ -12,6 +12,7 @@
 #include "export/sink.hpp"
 #include "flow/flow_table.hpp"
 #include "io/input.hpp"
+#include "ops/stats.hpp"
 
 namespace flowprobe {
 
@@ -24,6 +25,7 @@ struct ProbeConfig {
   uint32_t ring_size = 65536;          // records per RX->exporter ring
   ExportContext export_context;        // seeds for values computed at export (Community ID seed)
   bool verbose = false;
+  ops::StatsHub* stats = nullptr;      // live statistics (--stats-*); null: none
 };
 
 struct PortReport {

@@ -71,8 +71,15 @@ int RxWorker::run() {
   DecodedPacket dp;
 
   uint64_t first_tsc = 0, last_tsc = 0;
+  // Live statistics: copy the counters out every 10 ms of TSC (see RxLive).
+  uint64_t publish_at = 0;
+  const uint64_t publish_every = hz / 100;
   if (config_.offline && config_.expected_packets == 0 && config_.max_packets == 0) input_complete_ = true;
   while (!input_complete_ && !stop_requested().load(std::memory_order_relaxed)) {
+    if (config_.live != nullptr && rte_rdtsc() >= publish_at) {
+      publish_live();
+      publish_at = rte_rdtsc() + publish_every;
+    }
     if (config_.max_packets != 0 && counters_.rx_packets >= config_.max_packets) {
       input_complete_ = true;
       break;
@@ -155,8 +162,11 @@ int RxWorker::run() {
   table_.flush(FlowEndCause::end_of_capture);
   counters_.flows = table_.counters();
   counters_.flows_active = table_.active();
+  if (config_.live != nullptr) publish_live();
   running_.fetch_sub(1, std::memory_order_release);
   return 0;
 }
+
+void RxWorker::publish_live() noexcept { config_.live->publish(counters_, table_.counters(), table_.active()); }
 
 }  // namespace flowprobe

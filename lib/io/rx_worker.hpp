@@ -24,6 +24,7 @@ struct RxWorkerConfig {
   uint64_t max_packets = 0;        // stop after this many packets (0 = no limit; replay loop)
   FlowTableConfig flow;
   DecodeOptions decode;
+  RxLive* live = nullptr;          // where this core publishes its counters for --stats-* (null: nowhere)
 };
 
 class RxWorker final : public RecordSink {
@@ -40,6 +41,7 @@ class RxWorker final : public RecordSink {
 
  private:
   bool input_exhausted();
+  void publish_live() noexcept;
 
   RxWorkerConfig config_;
   rte_ring* ring_;

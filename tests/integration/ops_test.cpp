@@ -6,6 +6,7 @@
 #include <iostream>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "export_support.hpp"
 #include "support/run_program.hpp"
@@ -282,4 +283,96 @@ TEST(Check, FailsForMissingInputsAndBadTemplates) {
   const ProgramResult ro = run_probe({"check", "-o", "/proc/flowprobe-check.json"});
   EXPECT_EQ(ro.exit_code, 1);
   EXPECT_NE(line_of(ro.out, "output: FAIL"), "") << ro.out;
+}
+
+// ---------------------------------------------------------------- live statistics
+
+namespace {
+
+bool have_curl() { return run_program({"/bin/sh", "-c", "command -v curl"}).exit_code == 0; }
+
+ProgramResult curl(const std::string& url) { return run_program({"/usr/bin/env", "curl", "-sS", "-f", "--max-time", "5", url}); }
+
+// The value of one Prometheus sample ("name{labels}" exactly), or -1.
+long long metric(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(series + " ", 0) == 0) return std::stoll(line.substr(series.size() + 1));
+  return -1;
+}
+
+}  // namespace
+
+TEST(Stats, EndpointLineAndFileDuringAReplayLoop) {
+  REQUIRE_CORPUS_PCAP();
+  if (!have_curl()) GTEST_SKIP() << "curl is not installed (scripts/setup installs it)";
+  const fs::path d = scratch_dir("ops-stats");
+  const int port = free_port();
+  Background probe({flowprobe_binary().string(), "-i", corpus_pcap().string(), "--replay-loop", "--max-packets",
+                    "4000000000", "-o", (d / "flows.json").string(), "--stats-interval", "1", "--stats-listen",
+                    std::to_string(port), "--stats-file", (d / "stats.json").string()},
+                   d / "probe.out", d / "probe.err");
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  std::string first;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const ProgramResult r = curl(url);
+        first = r.out;
+        return r.exit_code == 0 && metric(first, "flowprobe_rx_packets_total{core=\"0\"}") > 0;
+      },
+      30s))
+      << first << read_file(d / "probe.err");
+  std::this_thread::sleep_for(1500ms);
+  const ProgramResult second = curl(url);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  // Live values, not a final summary: they move while the probe runs.
+  EXPECT_GT(metric(second.out, "flowprobe_rx_packets_total{core=\"0\"}"),
+            metric(first, "flowprobe_rx_packets_total{core=\"0\"}"));
+  EXPECT_GT(metric(second.out, "flowprobe_port_ipackets_total{port=\"0\",name=\"net_pcap0\"}"), 0) << second.out;
+  EXPECT_GE(metric(second.out, "flowprobe_flows_active{core=\"0\"}"), 0) << second.out;
+  EXPECT_GT(metric(second.out, "flowprobe_exporter_records_encoded_total"), 0) << second.out;
+  // A file sink counts records as delivered when stdio has flushed them, which a busy
+  // exporter does only now and then: the series must exist, its value may still be 0.
+  EXPECT_GE(metric(second.out, "flowprobe_sink_delivered_total{sink=\"file " + (d / "flows.json").string() + "\"}"), 0)
+      << second.out;
+  EXPECT_NE(second.out.find("# TYPE flowprobe_rx_packets_total counter"), std::string::npos);
+  EXPECT_NE(second.out.find("# TYPE flowprobe_flows_active gauge"), std::string::npos);
+  EXPECT_EQ(run_program({"/usr/bin/env", "curl", "-sS", "-f", "--max-time", "5",
+                         "http://127.0.0.1:" + std::to_string(port) + "/nope"})
+                .exit_code,
+            22)
+      << "an unknown path is a 404";
+
+  // A bare port binds loopback only: the listening socket's address is 127.0.0.1.
+  char hex[16];
+  std::snprintf(hex, sizeof(hex), "0100007F:%04X", port);
+  EXPECT_NE(read_file("/proc/net/tcp").find(hex), std::string::npos) << "not listening on 127.0.0.1:" << port;
+
+  EXPECT_TRUE(wait_until([&] { return read_file(d / "probe.err").find("stats: ") != std::string::npos; }, 10s));
+  ASSERT_EQ(probe.stop(SIGTERM, 60s), 0) << read_file(d / "probe.err");
+  const std::string err = read_file(d / "probe.err");
+  const std::regex line(R"(flowprobe: stats: [0-9.]+[kMG]? pkt/s [0-9.]+[kMG]?bit/s \| flows active \d+ exported/s [0-9.]+[kMG]? \| drops: imissed \d+ nombuf \d+ ring_full \d+ table_full \d+ sink_failed \d+)");
+  EXPECT_TRUE(std::regex_search(err, line)) << err.substr(0, 2000);
+  EXPECT_NE(err.find("stopped_by_signal"), std::string::npos) << err;
+
+  // The file's last word is the run's final count.
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_FALSE(parser.load((d / "stats.json").string()).get(doc)) << read_file(d / "stats.json");
+  const long long received = summary_value(err, "packets.received");
+  ASSERT_GT(received, 0);
+  EXPECT_EQ(static_cast<long long>(int64_t(doc["cores"].at(0)["rx_packets"])), received);
+  EXPECT_EQ(static_cast<long long>(int64_t(doc["sinks"].at(0)["delivered"])), summary_value(err, "sink.delivered"));
+  EXPECT_EQ(int64_t(doc["drops"]["ring_full"]), summary_value(err, "records.dropped_ring_full"));
+}
+
+TEST(Stats, BadListenAddressesExit2) {
+  REQUIRE_CORPUS_PCAP();
+  const ProgramResult bad = run_probe({"-i", corpus_pcap().string(), "--stats-listen", "localhost"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--stats-listen"), std::string::npos) << bad.err;
+  Listener busy;
+  const ProgramResult used = run_probe({"-i", corpus_pcap().string(), "--stats-listen", std::to_string(busy.port)});
+  EXPECT_EQ(used.exit_code, 2);
+  EXPECT_NE(used.err.find("Address already in use"), std::string::npos) << used.err;
 }
