@@ -9,6 +9,8 @@
 #include "export/json_encoder.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
+#include "ops/packet_capture.hpp"
+#include "ops/reachability.hpp"
 #include "ops/stats_server.hpp"
 #include "export_options.hpp"
 #include "check_command.hpp"
@@ -29,6 +31,17 @@ void list_fields() {
                 static_cast<int>(numeric_key(f).size()), numeric_key(f).data(), type,
                 static_cast<int>(f.help.size()), f.help.data());
   }
+}
+
+uint32_t pcap_linktype(LinkType l) {
+  switch (l) {
+    case LinkType::ethernet: return 1;
+    case LinkType::raw_ip: return 101;
+    case LinkType::null_loopback: return 0;
+    case LinkType::linux_sll: return 113;
+    case LinkType::linux_sll2: return 276;
+  }
+  return 1;
 }
 
 int fail(int code, const std::string& message) {
@@ -88,6 +101,19 @@ int main(int argc, char** argv) {
   config.flow.idle_timeout_ns = uint64_t{opt.idle_timeout_s} * kNsPerSec;
   config.flow.active_timeout_ns = uint64_t{opt.lifetime_timeout_s} * kNsPerSec;
 
+  std::unique_ptr<ops::PacketCapture> capture;
+  if (!opt.capture.empty()) {
+    uint64_t n = 0;
+    const std::string& count = opt.capture[0];
+    if (count.empty() || count.find_first_not_of("0123456789") != std::string::npos || count.size() > 6 ||
+        (n = std::stoull(count)) < 1 || n > 100000)
+      return fail(2, "--capture '" + count + "': expected a packet count from 1 to 100000, then a file (--capture 1000 /tmp/rx.pcap)");
+    const ops::Verdict writable = ops::check_writable_file(opt.capture[1]);
+    if (!writable.ok) return fail(2, "--capture: " + writable.detail);
+    capture = std::make_unique<ops::PacketCapture>(n, opt.capture[1], pcap_linktype(config.input.link));
+    config.capture = capture.get();
+  }
+
   // Live statistics run on their own thread, started before the EAL so that the endpoint
   // answers while ports come up.
   ops::StatsHub stats_hub;
@@ -108,11 +134,16 @@ int main(int argc, char** argv) {
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);
   sink->finish();
+  bool capture_ok = true;
+  if (capture && !capture->finish(error)) {
+    log(LogLevel::error, "%s", error.c_str());
+    capture_ok = false;
+  }
   if (stats_server) {
     stats_hub.publish_sinks(ops::sink_stats(*sink));
     stats_server.reset();  // writes the --stats-file a last time, with the drained sinks
   }
   const bool balanced = print_summary(stderr, config.input, report, *sink);
   if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
-  return balanced ? 0 : 1;
+  return balanced && capture_ok ? 0 : 1;
 }

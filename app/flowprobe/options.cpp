@@ -108,6 +108,11 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "extra DPDK EAL arguments as one string, e.g. \"-l 0-3 -a 0000:03:00.0\" (also accepted after --)")
       ->type_name("ARGS");
   add_export_options(app, out.exports);
+  app.add_option("--capture", out.capture,
+                 "packet-reception check: write the first N packets received on each port to FILE (pcap) while the "
+                 "probe runs normally; N up to 100000")
+      ->expected(2)
+      ->type_name("N FILE");
   const std::string stats = "Statistics";
   app.add_option("--stats-interval", out.stats_interval_s,
                  "every N seconds print one line on stderr: packets/s, bits/s, active flows, flows exported/s and "

@@ -29,6 +29,7 @@ struct Options {
   uint32_t stats_interval_s = 0;     // --stats-interval: one line every N s (0: none)
   std::string stats_listen;          // --stats-listen [ADDR:]PORT: Prometheus text over HTTP
   std::string stats_file;            // --stats-file: JSON, rewritten every interval and at exit
+  std::vector<std::string> capture;  // --capture N FILE
   std::string config_file;           // --config (read by CLI11; the command line wins)
   // flowprobe check only
   std::vector<std::string> rules;    // --rules

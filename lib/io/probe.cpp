@@ -177,12 +177,14 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.decode = config.decode;
         wc.max_packets = config.max_packets;
         wc.live = config.stats != nullptr ? config.stats->rx_slot(q) : nullptr;
+        wc.capture = config.capture != nullptr ? config.capture->add_buffer(port) : nullptr;
         workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running));
       }
     }
     if (result == 0) {
       rx_running.store(static_cast<int>(workers.size()));
       if (config.stats != nullptr) config.stats->set_rx_cores(static_cast<unsigned>(workers.size()));
+      if (config.capture != nullptr) config.capture->arm();
       unsigned lcore = rte_get_next_lcore(-1, 1, 0);
       for (auto& w : workers) {
         rte_eal_remote_launch([](void* arg) { return static_cast<RxWorker*>(arg)->run(); }, w.get(), lcore);

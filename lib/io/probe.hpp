@@ -12,6 +12,7 @@
 #include "export/sink.hpp"
 #include "flow/flow_table.hpp"
 #include "io/input.hpp"
+#include "ops/packet_capture.hpp"
 #include "ops/stats.hpp"
 
 namespace flowprobe {
@@ -26,6 +27,7 @@ struct ProbeConfig {
   ExportContext export_context;        // seeds for values computed at export (Community ID seed)
   bool verbose = false;
   ops::StatsHub* stats = nullptr;      // live statistics (--stats-*); null: none
+  ops::PacketCapture* capture = nullptr;  // --capture; null: none
 };
 
 struct PortReport {

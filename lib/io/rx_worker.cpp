@@ -139,6 +139,7 @@ int RxWorker::run() {
       }
       ++counters_.rx_packets;
       counters_.rx_bytes += m->pkt_len;
+      if (config_.capture != nullptr && config_.capture->wants()) config_.capture->add(pv.ts_ns, pv.bytes, m->pkt_len);
       // Expire before accounting: a flow quiet past its timeout must end before this
       // packet, wherever the burst boundaries fall (two compares when nothing is due).
       if (pv.ts_ns > now_ns) {
@@ -163,6 +164,7 @@ int RxWorker::run() {
   counters_.flows = table_.counters();
   counters_.flows_active = table_.active();
   if (config_.live != nullptr) publish_live();
+  if (config_.capture != nullptr) config_.capture->close();
   running_.fetch_sub(1, std::memory_order_release);
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "core/counters.hpp"
 #include "decode/decoder.hpp"
 #include "flow/flow_table.hpp"
+#include "ops/packet_capture.hpp"
 
 namespace flowprobe {
 
@@ -25,6 +26,7 @@ struct RxWorkerConfig {
   FlowTableConfig flow;
   DecodeOptions decode;
   RxLive* live = nullptr;          // where this core publishes its counters for --stats-* (null: nowhere)
+  ops::CaptureBuffer* capture = nullptr;  // --capture: this core's first packets are copied here
 };
 
 class RxWorker final : public RecordSink {

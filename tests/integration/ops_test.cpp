@@ -1,6 +1,7 @@
 // Operating the probe: options from a config file, `flowprobe check`, live statistics.
 // Every test runs the real program; receivers are real (the mock Kafka broker, sockets).
 #include <gtest/gtest.h>
+#include <pcap/pcap.h>
 
 #include <fstream>
 #include <iostream>
@@ -375,4 +376,86 @@ TEST(Stats, BadListenAddressesExit2) {
   const ProgramResult used = run_probe({"-i", corpus_pcap().string(), "--stats-listen", std::to_string(busy.port)});
   EXPECT_EQ(used.exit_code, 2);
   EXPECT_NE(used.err.find("Address already in use"), std::string::npos) << used.err;
+}
+
+// ---------------------------------------------------------------- --capture
+
+namespace {
+
+struct Packet {
+  uint64_t ts_us;
+  uint32_t wire_len;
+  std::string bytes;
+  bool operator==(const Packet&) const = default;
+};
+
+std::vector<Packet> read_pcap(const fs::path& f, size_t limit = SIZE_MAX, int* linktype = nullptr) {
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* p = pcap_open_offline(f.c_str(), err);
+  EXPECT_NE(p, nullptr) << err;
+  std::vector<Packet> out;
+  if (!p) return out;
+  if (linktype) *linktype = pcap_datalink(p);
+  pcap_pkthdr* h;
+  const u_char* data;
+  while (out.size() < limit && pcap_next_ex(p, &h, &data) == 1)
+    out.push_back({uint64_t(h->ts.tv_sec) * 1000000 + uint64_t(h->ts.tv_usec), h->len,
+                   std::string(reinterpret_cast<const char*>(data), h->caplen)});
+  pcap_close(p);
+  return out;
+}
+
+}  // namespace
+
+TEST(Capture, WritesTheFirstNPacketsOfTheInput) {
+  REQUIRE_CORPUS_PCAP();
+  const fs::path d = scratch_dir("ops-capture");
+  const ProgramResult r = run_probe({"-i", corpus_pcap().string(), "--capture", "50", (d / "rx.pcap").string(), "-o",
+                                     (d / "flows.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int linktype = -1;
+  const auto got = read_pcap(d / "rx.pcap", SIZE_MAX, &linktype);
+  const auto want = read_pcap(corpus_pcap(), 50);
+  ASSERT_EQ(want.size(), 50u);
+  EXPECT_EQ(linktype, DLT_EN10MB);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i] == want[i]) << "packet " << i << " differs";
+  // The probe ran normally meanwhile: every flow of the capture came out.
+  EXPECT_EQ(read_lines(d / "flows.json").size(), 24u);
+  // More than the input holds: all of it, no more.
+  const ProgramResult all = run_probe({"-i", corpus_pcap().string(), "--capture", "100000", (d / "all.pcap").string(),
+                                       "-o", "/dev/null"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_TRUE(read_pcap(d / "all.pcap") == read_pcap(corpus_pcap()));
+}
+
+TEST(Capture, FileAppearsWhileTheProbeRuns) {
+  REQUIRE_CORPUS_PCAP();
+  const fs::path d = scratch_dir("ops-capture-live");
+  Background probe({flowprobe_binary().string(), "-i", corpus_pcap().string(), "--replay-loop", "--max-packets",
+                    "4000000000", "-o", "/dev/null", "--capture", "20", (d / "rx.pcap").string()},
+                   d / "probe.out", d / "probe.err");
+  ASSERT_TRUE(wait_until([&] { return fs::exists(d / "rx.pcap"); }, 30s)) << read_file(d / "probe.err");
+  EXPECT_TRUE(probe.running()) << "the capture must be written while the probe runs, not at exit";
+  const auto got = read_pcap(d / "rx.pcap");
+  const auto want = read_pcap(corpus_pcap(), 20);
+  ASSERT_EQ(got.size(), 20u);
+  // The preloaded loop stamps packets with the TSC clock, so compare what was on the wire.
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].bytes, want[i].bytes) << "packet " << i;
+    EXPECT_EQ(got[i].wire_len, want[i].wire_len) << "packet " << i;
+  }
+  EXPECT_EQ(probe.stop(SIGTERM, 60s), 0) << read_file(d / "probe.err");
+}
+
+TEST(Capture, BadArgumentsExit2) {
+  REQUIRE_CORPUS_PCAP();
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--capture", "0", "/tmp/x.pcap"}, {"--capture", "many", "/tmp/x.pcap"}, {"--capture", "5", "/nonexistent/x.pcap"}}) {
+    std::vector<std::string> argv{"-i", corpus_pcap().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const ProgramResult r = run_probe(argv);
+    EXPECT_EQ(r.exit_code, 2) << args[1] << r.err;
+    EXPECT_NE(r.err.find("--capture"), std::string::npos) << r.err;
+  }
 }
