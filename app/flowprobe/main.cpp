@@ -16,6 +16,7 @@
 #include "check_command.hpp"
 #include "options.hpp"
 #include "summary.hpp"
+#include "support_bundle.hpp"
 
 using namespace flowprobe;
 
@@ -62,13 +63,26 @@ int check_main(int argc, char** argv) {
   return run_check(opt, stdout);
 }
 
+int support_bundle_main(int argc, char** argv) {
+  Options opt;
+  if (const int rc = parse_options(argc, argv, opt, Command::support_bundle); rc >= 0) return rc;
+  set_log_level(LogLevel::error);
+  return write_support_bundle(opt);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "check") return check_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "support-bundle") return support_bundle_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "--version") {
+    std::fputs(version_text().c_str(), stdout);
+    return 0;
+  }
   Options opt;
   if (const int rc = parse_options(argc, argv, opt); rc >= 0) return rc;
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::warning);
+  if (std::string log_error; !opt.log_file.empty() && !set_log_file(opt.log_file, log_error)) return fail(2, log_error);
   if (opt.list_fields) {
     list_fields();
     return 0;

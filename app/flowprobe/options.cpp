@@ -104,6 +104,10 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
       ->capture_default_str();
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
+  app.add_option("--log-file", out.log_file,
+                 "append every log line (and the --stats-interval line) to FILE too, time-stamped; "
+                 "flowprobe support-bundle collects its last lines")
+      ->type_name("FILE");
   app.add_option("--eal", eal_joined,
                  "extra DPDK EAL arguments as one string, e.g. \"-l 0-3 -a 0000:03:00.0\" (also accepted after --)")
       ->type_name("ARGS");
@@ -129,9 +133,10 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "write the same counters as JSON to FILE every --stats-interval (default 1 s) and at exit")
       ->type_name("FILE")
       ->group(stats);
-  if (command == Command::check) {
+  if (command == Command::check)
     app.add_option("--rules", out.rules, "a Suricata rule file or a directory of *.rules files to compile (repeatable)")
         ->type_name("PATH");
+  if (command != Command::run) {
     app.add_option("--timeout", out.check_timeout_s, "seconds each network check (Kafka, syslog) may take")
         ->check(CLI::Range(0.1, 120.0))
         ->capture_default_str();

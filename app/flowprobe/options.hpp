@@ -30,6 +30,7 @@ struct Options {
   std::string stats_listen;          // --stats-listen [ADDR:]PORT: Prometheus text over HTTP
   std::string stats_file;            // --stats-file: JSON, rewritten every interval and at exit
   std::vector<std::string> capture;  // --capture N FILE
+  std::string log_file;              // --log-file: every log line appended there too
   std::string config_file;           // --config (read by CLI11; the command line wins)
   // flowprobe check only
   std::vector<std::string> rules;    // --rules

@@ -178,8 +178,10 @@ void StatsServer::run() {
     if (clock::now() >= next) {
       const StatsSnapshot now = hub_.snapshot();
       if (config_.interval_s) {
-        std::fprintf(config_.line_out, "flowprobe: %s\n", stats_line(now, previous).c_str());
+        const std::string line = stats_line(now, previous);
+        std::fprintf(config_.line_out, "flowprobe: %s\n", line.c_str());
         std::fflush(config_.line_out);
+        log_file_only(line.c_str());
       }
       write_file(now, previous);
       previous = now;

@@ -459,3 +459,49 @@ TEST(Capture, BadArgumentsExit2) {
     EXPECT_NE(r.err.find("--capture"), std::string::npos) << r.err;
   }
 }
+
+// ---------------------------------------------------------------- support-bundle
+
+TEST(SupportBundle, CollectsEverythingAndMasksSecrets) {
+  REQUIRE_CORPUS_PCAP();
+  const fs::path d = scratch_dir("ops-bundle");
+  // A run that leaves statistics and a log behind, as a service would.
+  const ProgramResult run = run_probe({"-i", corpus_pcap().string(), "-o", "/dev/null", "-v", "--stats-file",
+                                       (d / "stats.json").string(), "--log-file", (d / "probe.log").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_TRUE(fs::exists(d / "stats.json"));
+  write_file(d / "probe.conf", "interface = " + quoted(corpus_pcap()) + "\n" +
+                                   "stats-file = " + quoted(d / "stats.json") + "\n" +
+                                   "log-file = " + quoted(d / "probe.log") + "\n" +
+                                   "kafka = \"127.0.0.1:" + std::to_string(free_port()) + ";flows\"\n"
+                                   "kafka-conf = [\"sasl.password=hunter2, really\", \"linger.ms=5\", "
+                                   "\"ssl.key.password=open sesame\"]\n");
+  const fs::path bundle = d / "bundle.tar.gz";
+  const ProgramResult r = run_probe({"support-bundle", bundle.string(), "--config", (d / "probe.conf").string(),
+                                     "--timeout", "0.5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const ProgramResult list = run_program({"/usr/bin/env", "tar", "-tzf", bundle.string()});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  for (const char* f : {"version.txt", "config.toml", "check.txt", "stats.json", "log.txt", "devices.txt"})
+    EXPECT_NE(list.out.find(std::string("flowprobe-support/") + f), std::string::npos) << f << " missing:\n" << list.out;
+
+  const auto member = [&](const std::string& name) {
+    return run_program({"/usr/bin/env", "tar", "-xzOf", bundle.string(), "flowprobe-support/" + name}).out;
+  };
+  EXPECT_NE(member("version.txt").find("flowprobe 0."), std::string::npos) << member("version.txt");
+  EXPECT_NE(member("version.txt").find("DPDK"), std::string::npos);
+  const std::string config = member("config.toml");
+  EXPECT_NE(config.find("sasl.password=****"), std::string::npos) << config;
+  EXPECT_NE(config.find("ssl.key.password=****"), std::string::npos) << config;
+  EXPECT_NE(config.find("linger.ms=5"), std::string::npos) << "a setting that is no secret must stay: " << config;
+  EXPECT_NE(config.find(corpus_pcap().string()), std::string::npos) << config;
+  const std::string everything = run_program({"/usr/bin/env", "tar", "-xzOf", bundle.string()}).out;
+  EXPECT_EQ(everything.find("hunter2"), std::string::npos) << "a secret leaked into the bundle";
+  EXPECT_EQ(everything.find("really"), std::string::npos) << "part of a secret leaked into the bundle";
+  EXPECT_EQ(everything.find("sesame"), std::string::npos) << "a secret leaked into the bundle";
+  EXPECT_EQ(member("stats.json"), read_file(d / "stats.json"));
+  EXPECT_NE(member("log.txt").find("EAL arguments"), std::string::npos) << member("log.txt");
+  EXPECT_NE(member("check.txt").find("kafka: FAIL"), std::string::npos) << member("check.txt");
+  EXPECT_NE(member("devices.txt").find("dpdk-devbind.py --status"), std::string::npos);
+}
