@@ -23,6 +23,7 @@ using namespace flowprobe;
 namespace {
 
 void on_signal(int) { stop_requested().store(true); }
+void on_hangup(int) { reload_requested().store(true); }
 
 void list_fields() {
   std::printf("%-28s %-14s %-8s %s\n", "FIELD", "JSON KEY", "TYPE", "MEANING");
@@ -142,8 +143,29 @@ int main(int argc, char** argv) {
     config.stats = &stats_hub;
   }
 
+  // SIGHUP (systemctl reload): the command line and --config are read again and the
+  // template is swapped between two records on the exporter; reception never pauses. A
+  // file that no longer parses leaves the running template in place.
+  std::vector<std::unique_ptr<JsonEncoder>> reloaded;
+  config.reload = [&reloaded, argc, argv]() -> const JsonEncoder* {
+    Options fresh;
+    if (parse_options(argc, argv, fresh) >= 0) {
+      log(LogLevel::error, "SIGHUP: the options no longer parse (see above); keeping the running template");
+      return nullptr;
+    }
+    FlowTemplate t;
+    std::string why;
+    if (!parse_template(fresh.template_spec.empty() ? default_template_spec() : fresh.template_spec, t, why)) {
+      log(LogLevel::error, "SIGHUP: %s; keeping the running template", why.c_str());
+      return nullptr;
+    }
+    reloaded.push_back(std::make_unique<JsonEncoder>(t, fresh.json_labels ? KeyStyle::labels : KeyStyle::numeric));
+    log(LogLevel::info, "SIGHUP: template reloaded, %zu fields", t.fields.size());
+    return reloaded.back().get();
+  };
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGHUP, on_hangup);
 
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);

@@ -5,6 +5,7 @@
 
 #include "export/message_key.hpp"
 #include "flow/flow_record.hpp"
+#include "io/probe.hpp"
 
 namespace flowprobe {
 
@@ -15,7 +16,7 @@ constexpr std::size_t kBatchBytes = 256 * 1024;
 
 Exporter::Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink,
                    std::atomic<int>& rx_running, const ExportContext& context)
-    : rings_(std::move(rings)), encoder_(encoder), sink_(sink), rx_running_(rx_running), ctx_(context) {
+    : rings_(std::move(rings)), encoder_(&encoder), sink_(sink), rx_running_(rx_running), ctx_(context) {
   batch_.reserve(kBatchBytes + 64 * 1024);
 }
 
@@ -37,6 +38,8 @@ void Exporter::run() {
     // Read the flag before draining: if all RX cores were done by then, an empty pass
     // below proves the rings hold nothing more.
     const bool rx_done = rx_running_.load(std::memory_order_acquire) == 0;
+    if (reload_ && reload_requested().exchange(false, std::memory_order_acq_rel))
+      if (const JsonEncoder* e = reload_()) encoder_ = e;
     if (tick_ && rte_rdtsc() - last_tick >= tick_every_) {
       tick_(counters_);
       last_tick = rte_rdtsc();
@@ -48,7 +51,7 @@ void Exporter::run() {
       counters_.records_dequeued += got;
       for (unsigned i = 0; i < got; ++i) {
         ++ctx_.flow_sequence;
-        encoder_.encode(recs[i], ctx_, batch_);
+        encoder_->encode(recs[i], ctx_, batch_);
         if (key_kind != MessageKey::none) append_message_key(recs[i], key_kind, keys_);
         ++in_batch;
       }

@@ -22,6 +22,9 @@ class Exporter {
   const ExportCounters& counters() const { return counters_; }
   // Called on this (the main) lcore every `every_tsc` cycles and once at the end, for
   // the live statistics: the sinks are read only from the thread that drives them.
+  // SIGHUP: asked between two records on this lcore for a new encoder (null: keep the
+  // current one). RX cores never stop, so no packet is lost to a reload.
+  void set_reload(std::function<const JsonEncoder*()> reload) { reload_ = std::move(reload); }
   void set_tick(std::function<void(const ExportCounters&)> tick, uint64_t every_tsc) {
     tick_ = std::move(tick);
     tick_every_ = every_tsc;
@@ -29,7 +32,8 @@ class Exporter {
 
  private:
   std::vector<rte_ring*> rings_;
-  const JsonEncoder& encoder_;
+  const JsonEncoder* encoder_;
+  std::function<const JsonEncoder*()> reload_;
   Sink& sink_;
   std::atomic<int>& rx_running_;
   ExportCounters counters_;

@@ -25,6 +25,11 @@ std::atomic<bool>& stop_requested() {
   return flag;
 }
 
+std::atomic<bool>& reload_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
 namespace {
 
 constexpr uint16_t kRxDesc = 1024;
@@ -191,6 +196,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         lcore = rte_get_next_lcore(lcore, 1, 0);
       }
       Exporter exporter(res.rings, encoder, sink, rx_running, config.export_context);
+      if (config.reload) exporter.set_reload(config.reload);
       if (config.stats != nullptr)
         exporter.set_tick([&](const ExportCounters& ec) { config.stats->publish_main(main_live(ec, res.started_ports, sink)); },
                           rte_get_tsc_hz() / 4);

@@ -3,6 +3,7 @@
 // the exporter on the main lcore (ring -> JSON -> sink), until the input ends or a
 // signal asks to stop; then every active flow is exported and the counters collected.
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ struct ProbeConfig {
   bool verbose = false;
   ops::StatsHub* stats = nullptr;      // live statistics (--stats-*); null: none
   ops::PacketCapture* capture = nullptr;  // --capture; null: none
+  std::function<const JsonEncoder*()> reload;  // SIGHUP: a new encoder, or null to keep the old
 };
 
 struct PortReport {
@@ -50,6 +52,8 @@ struct RunReport {
 
 // Set from a signal handler: RX cores stop, flows are flushed, the exporter drains.
 std::atomic<bool>& stop_requested();
+// Set from SIGHUP's handler: the exporter asks ProbeConfig::reload for a new encoder.
+std::atomic<bool>& reload_requested();
 
 // Returns 0 on success; on a start-up failure returns non-zero with `error` set.
 int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink, RunReport& report,

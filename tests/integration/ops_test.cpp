@@ -310,7 +310,8 @@ TEST(Stats, EndpointLineAndFileDuringAReplayLoop) {
   const fs::path d = scratch_dir("ops-stats");
   const int port = free_port();
   Background probe({flowprobe_binary().string(), "-i", corpus_pcap().string(), "--replay-loop", "--max-packets",
-                    "4000000000", "-o", (d / "flows.json").string(), "--stats-interval", "1", "--stats-listen",
+                    "4000000000", "-T", "%IPV4_SRC_ADDR", "-o", (d / "flows.json").string(), "--stats-interval", "1",
+                    "--stats-listen",
                     std::to_string(port), "--stats-file", (d / "stats.json").string()},
                    d / "probe.out", d / "probe.err");
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
@@ -365,6 +366,7 @@ TEST(Stats, EndpointLineAndFileDuringAReplayLoop) {
   EXPECT_EQ(static_cast<long long>(int64_t(doc["cores"].at(0)["rx_packets"])), received);
   EXPECT_EQ(static_cast<long long>(int64_t(doc["sinks"].at(0)["delivered"])), summary_value(err, "sink.delivered"));
   EXPECT_EQ(int64_t(doc["drops"]["ring_full"]), summary_value(err, "records.dropped_ring_full"));
+  fs::remove(d / "flows.json");  // a replay loop writes fast; keep the build tree small
 }
 
 TEST(Stats, BadListenAddressesExit2) {
@@ -504,4 +506,98 @@ TEST(SupportBundle, CollectsEverythingAndMasksSecrets) {
   EXPECT_NE(member("log.txt").find("EAL arguments"), std::string::npos) << member("log.txt");
   EXPECT_NE(member("check.txt").find("kafka: FAIL"), std::string::npos) << member("check.txt");
   EXPECT_NE(member("devices.txt").find("dpdk-devbind.py --status"), std::string::npos);
+}
+
+// ---------------------------------------------------------------- service behaviour
+
+namespace {
+
+std::string first_line(const fs::path& f) {
+  std::ifstream in(f);
+  std::string l;
+  std::getline(in, l);
+  return l;
+}
+
+// The last complete line of a (large) file, read from its end.
+std::string last_line(const fs::path& f) {
+  std::ifstream in(f, std::ios::binary);
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = std::max<std::streamoff>(0, size - 4096);
+  in.seekg(from);
+  std::string tail(static_cast<size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  if (!tail.empty() && tail.back() == '\n') tail.pop_back();
+  return tail.substr(tail.rfind('\n') + 1);
+}
+
+}  // namespace
+
+TEST(Service, SighupReloadsTheTemplateWithoutStopping) {
+  REQUIRE_CORPUS_PCAP();
+  const fs::path d = scratch_dir("ops-sighup");
+  const auto conf = [&](const char* tmpl) {
+    write_file(d / "probe.conf", "interface = " + quoted(corpus_pcap()) + "\njson-labels = true\ntemplate = \"" + tmpl + "\"\n");
+  };
+  conf("%IPV4_SRC_ADDR");
+  Background probe({flowprobe_binary().string(), "--config", (d / "probe.conf").string(), "--replay-loop",
+                    "--max-packets", "4000000000", "-o", (d / "flows.json").string(), "-v"},
+                   d / "probe.out", d / "probe.err");
+  ASSERT_TRUE(wait_until([&] { return fs::exists(d / "flows.json") && fs::file_size(d / "flows.json") > 0; }, 30s))
+      << read_file(d / "probe.err");
+  conf("%L4_DST_PORT %PROTOCOL");
+  ::kill(probe.pid(), SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return read_file(d / "probe.err").find("template reloaded") != std::string::npos; }, 20s))
+      << read_file(d / "probe.err");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(probe.running()) << "SIGHUP must not stop the probe";
+  // A file that no longer parses keeps the running template.
+  write_file(d / "probe.conf", "interface = " + quoted(corpus_pcap()) + "\ntemplate = \"%NOT_A_FIELD\"\n");
+  ::kill(probe.pid(), SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return read_file(d / "probe.err").find("keeping the running template") != std::string::npos; }, 20s))
+      << read_file(d / "probe.err");
+  EXPECT_TRUE(probe.running());
+  ASSERT_EQ(probe.stop(SIGTERM, 60s), 0) << read_file(d / "probe.err");
+  const std::string err = read_file(d / "probe.err");
+  EXPECT_EQ(first_line(d / "flows.json").rfind("{\"IPV4_SRC_ADDR\":", 0), 0u) << first_line(d / "flows.json");
+  EXPECT_EQ(last_line(d / "flows.json").rfind("{\"L4_DST_PORT\":", 0), 0u) << last_line(d / "flows.json");
+  EXPECT_NE(last_line(d / "flows.json").find("\"PROTOCOL\":"), std::string::npos);
+  // Nothing was lost across the reloads.
+  EXPECT_NE(err.find("accounting                           ok"), std::string::npos) << err;
+  fs::remove(d / "flows.json");
+}
+
+TEST(Service, SigtermDrainsADeadBrokerWithinTheBound) {
+  REQUIRE_CORPUS_PCAP();
+  const fs::path d = scratch_dir("ops-drain");
+  Background probe({flowprobe_binary().string(), "-i", corpus_pcap().string(), "--replay-loop", "--max-packets",
+                    "4000000000", "-T", "%IPV4_SRC_ADDR", "--kafka", "127.0.0.1:" + std::to_string(free_port()) + ";flows",
+                    "--drain-timeout", "2", "--spool-dir", (d / "spool").string(), "--spool-max-bytes", "1M",
+                    "--stats-listen", "0"},
+                   d / "probe.out", d / "probe.err");
+  ASSERT_TRUE(wait_until([&] { return fs::exists(d / "spool"); }, 30s)) << read_file(d / "probe.err");
+  std::this_thread::sleep_for(1s);
+  const auto t0 = std::chrono::steady_clock::now();
+  const int code = probe.stop(SIGTERM, 60s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  const std::string err = read_file(d / "probe.err");
+  EXPECT_NE(code, -1) << "killed: it did not stop by itself\n" << err;
+  EXPECT_LT(took, 20s) << "the drain must be bounded by --drain-timeout";
+  EXPECT_NE(err.find("stopped_by_signal"), std::string::npos) << err;
+  EXPECT_NE(err.find("accounting"), std::string::npos) << "the summary must be printed: " << err;
+}
+
+TEST(Service, SystemdUnitStopsWithSigtermAndReloadsWithSighup) {
+  const std::string unit = read_file(source_root() / "scripts" / "flowprobe.service");
+  ASSERT_FALSE(unit.empty());
+  for (const char* line : {"Type=simple\n", "ExecReload=/bin/kill -HUP $MAINPID\n", "KillSignal=SIGTERM\n",
+                           "TimeoutStopSec=60\n", "ExecStart=/usr/local/bin/flowprobe --config /etc/flowprobe/flowprobe.conf"})
+    EXPECT_NE(unit.find(line), std::string::npos) << line;
+  // Every option the unit passes must be one flowprobe accepts.
+  const ProgramResult help = run_probe({"--help"});
+  for (const char* opt : {"--config", "--stats-file", "--log-file"})
+    EXPECT_NE(help.out.find(opt), std::string::npos) << opt;
+  const ProgramResult check_help = run_probe({"check", "--help"});
+  EXPECT_NE(check_help.out.find("--timeout"), std::string::npos);
 }
