@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
   if (const int rc = parse_options(argc, argv, opt); rc >= 0) return rc;
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::warning);
   if (std::string log_error; !opt.log_file.empty() && !set_log_file(opt.log_file, log_error)) return fail(2, log_error);
+  if (!opt.rules.empty())
+    log(LogLevel::warning, "--rules: signature matching is not yet part of a run; 'flowprobe check' compiles them");
   if (opt.list_fields) {
     list_fields();
     return 0;

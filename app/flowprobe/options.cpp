@@ -133,9 +133,13 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "write the same counters as JSON to FILE every --stats-interval (default 1 s) and at exit")
       ->type_name("FILE")
       ->group(stats);
-  if (command == Command::check)
-    app.add_option("--rules", out.rules, "a Suricata rule file or a directory of *.rules files to compile (repeatable)")
-        ->type_name("PATH");
+  // Declared for every command so that one config file serves the run and its check.
+  app.add_option("--rules", out.rules,
+                 command == Command::run
+                     ? "Suricata rule file or directory (repeatable); compiled by 'flowprobe check', not yet matched "
+                       "by a run"
+                     : "a Suricata rule file or a directory of *.rules files to compile (repeatable)")
+      ->type_name("PATH");
   if (command != Command::run) {
     app.add_option("--timeout", out.check_timeout_s, "seconds each network check (Kafka, syslog) may take")
         ->check(CLI::Range(0.1, 120.0))

@@ -32,8 +32,8 @@ struct Options {
   std::vector<std::string> capture;  // --capture N FILE
   std::string log_file;              // --log-file: every log line appended there too
   std::string config_file;           // --config (read by CLI11; the command line wins)
-  // flowprobe check only
-  std::vector<std::string> rules;    // --rules
+  std::vector<std::string> rules;    // --rules (compiled by check; a run does not match them yet)
+  // flowprobe check and support-bundle only
   double check_timeout_s = 5;        // --timeout: per network check
   // flowprobe support-bundle only
   std::string bundle_path;           // the .tar.gz to write

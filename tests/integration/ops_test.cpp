@@ -601,3 +601,18 @@ TEST(Service, SystemdUnitStopsWithSigtermAndReloadsWithSighup) {
   const ProgramResult check_help = run_probe({"check", "--help"});
   EXPECT_NE(check_help.out.find("--timeout"), std::string::npos);
 }
+
+TEST(Config, OneFileServesTheRunAndItsCheck) {
+  REQUIRE_CORPUS_PCAP();
+  const fs::path d = scratch_dir("ops-config-shared");
+  std::ofstream(d / "local.rules") << "alert tcp any any -> any 80 (msg:\"x\"; content:\"GET\"; sid:1000001; rev:1;)\n";
+  write_file(d / "probe.conf", "interface = " + quoted(corpus_pcap()) + "\n" + "output = " + quoted(d / "flows.json") +
+                                   "\nrules = [" + quoted(d / "local.rules") + "]\n");
+  const ProgramResult check = run_probe({"check", "--config", (d / "probe.conf").string()});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_EQ(line_of(check.out, "rules: ok - 1 accepted, 0 rejected").empty(), false) << check.out;
+  EXPECT_NE(line_of(check.out, "output: ok"), "") << check.out;
+  const ProgramResult run = run_probe({"--config", (d / "probe.conf").string()});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(read_lines(d / "flows.json").size(), 24u);
+}
