@@ -1,8 +1,13 @@
 #pragma once
-// `flowprobe check ...`: validates configuration without capturing.
+// `flowprobe check`: with the options of a run, tests each part without capturing.
+#include <cstdio>
+
+#include "options.hpp"
+
 namespace flowprobe {
 
-// argv[1] is "check". Returns the exit code: 0 all good, 1 a part failed, 2 bad usage.
-int run_check_command(int argc, char** argv);
+// Prints one verdict line per item ("<item>: ok|FAIL|note - <reason>") on `out`.
+// Returns the exit code: 0 when nothing failed, 1 otherwise.
+int run_check(const Options& options, std::FILE* out);
 
 }  // namespace flowprobe

@@ -14,18 +14,22 @@
 #include "io/input.hpp"
 #include "io/probe.hpp"
 #include "io/rule_reload.hpp"
+#include "ops/packet_capture.hpp"
+#include "ops/reachability.hpp"
+#include "ops/stats_server.hpp"
 #include "signatures/signature_engine.hpp"
 #include "export_options.hpp"
 #include "check_command.hpp"
 #include "options.hpp"
 #include "summary.hpp"
+#include "support_bundle.hpp"
 
 using namespace flowprobe;
 
 namespace {
 
 void on_signal(int) { stop_requested().store(true); }
-// SIGHUP: recompile the rules off the packet path and swap them in (io/rule_reload.hpp).
+// SIGHUP: the template is read again and the rules recompiled off the packet path.
 void on_hangup(int) { reload_requested().store(true); }
 
 void list_fields() {
@@ -38,18 +42,55 @@ void list_fields() {
   }
 }
 
+uint32_t pcap_linktype(LinkType l) {
+  switch (l) {
+    case LinkType::ethernet: return 1;
+    case LinkType::raw_ip: return 101;
+    case LinkType::null_loopback: return 0;
+    case LinkType::linux_sll: return 113;
+    case LinkType::linux_sll2: return 276;
+  }
+  return 1;
+}
+
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "flowprobe: %s\n", message.c_str());
   return code;
 }
 
+int check_main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "flowprobe check: nothing to check: give the options of a run (--config FILE, -i, -T, --kafka, "
+                 "--syslog, -o, --spool-dir) and/or --rules PATH\nRun 'flowprobe check --help' for the accepted options.\n");
+    return 2;
+  }
+  Options opt;
+  if (const int rc = parse_options(argc, argv, opt, Command::check); rc >= 0) return rc;
+  set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::error);
+  return run_check(opt, stdout);
+}
+
+int support_bundle_main(int argc, char** argv) {
+  Options opt;
+  if (const int rc = parse_options(argc, argv, opt, Command::support_bundle); rc >= 0) return rc;
+  set_log_level(LogLevel::error);
+  return write_support_bundle(opt);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string_view(argv[1]) == "check") return run_check_command(argc, argv);
+  if (argc > 1 && std::string_view(argv[1]) == "check") return check_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "support-bundle") return support_bundle_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "--version") {
+    std::fputs(version_text().c_str(), stdout);
+    return 0;
+  }
   Options opt;
   if (const int rc = parse_options(argc, argv, opt); rc >= 0) return rc;
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::warning);
+  if (std::string log_error; !opt.log_file.empty() && !set_log_file(opt.log_file, log_error)) return fail(2, log_error);
   if (opt.list_fields) {
     list_fields();
     return 0;
@@ -126,6 +167,53 @@ int main(int argc, char** argv) {
   config.flow.idle_timeout_ns = uint64_t{opt.idle_timeout_s} * kNsPerSec;
   config.flow.active_timeout_ns = uint64_t{opt.lifetime_timeout_s} * kNsPerSec;
 
+  std::unique_ptr<ops::PacketCapture> capture;
+  if (!opt.capture.empty()) {
+    uint64_t n = 0;
+    const std::string& count = opt.capture[0];
+    if (count.empty() || count.find_first_not_of("0123456789") != std::string::npos || count.size() > 6 ||
+        (n = std::stoull(count)) < 1 || n > 100000)
+      return fail(2, "--capture '" + count + "': expected a packet count from 1 to 100000, then a file (--capture 1000 /tmp/rx.pcap)");
+    const ops::Verdict writable = ops::check_writable_file(opt.capture[1]);
+    if (!writable.ok) return fail(2, "--capture: " + writable.detail);
+    capture = std::make_unique<ops::PacketCapture>(n, opt.capture[1], pcap_linktype(config.input.link));
+    config.capture = capture.get();
+  }
+
+  // Live statistics run on their own thread, started before the EAL so that the endpoint
+  // answers while ports come up.
+  ops::StatsHub stats_hub;
+  std::unique_ptr<ops::StatsServer> stats_server;
+  if (opt.stats_interval_s || !opt.stats_listen.empty() || !opt.stats_file.empty()) {
+    ops::StatsServerConfig sc;
+    sc.interval_s = opt.stats_interval_s;
+    sc.listen = opt.stats_listen;
+    sc.file = opt.stats_file;
+    stats_server = ops::StatsServer::start(stats_hub, sc, error);
+    if (!stats_server) return fail(2, error);
+    config.stats = &stats_hub;
+  }
+
+  // SIGHUP (systemctl reload): the command line and --config are read again and the
+  // template is swapped between two records on the exporter; reception never pauses. A
+  // file that no longer parses leaves the running template in place.
+  std::vector<std::unique_ptr<JsonEncoder>> reloaded;
+  config.reload = [&reloaded, argc, argv]() -> const JsonEncoder* {
+    Options fresh;
+    if (parse_options(argc, argv, fresh) >= 0) {
+      log(LogLevel::error, "SIGHUP: the options no longer parse (see above); keeping the running template");
+      return nullptr;
+    }
+    FlowTemplate t;
+    std::string why;
+    if (!parse_template(fresh.template_spec.empty() ? default_template_spec() : fresh.template_spec, t, why)) {
+      log(LogLevel::error, "SIGHUP: keeping the running template: %s", why.c_str());
+      return nullptr;
+    }
+    reloaded.push_back(std::make_unique<JsonEncoder>(t, fresh.json_labels ? KeyStyle::labels : KeyStyle::numeric));
+    log(LogLevel::info, "SIGHUP: template reloaded, %zu fields", t.fields.size());
+    return reloaded.back().get();
+  };
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGHUP, on_hangup);
@@ -133,7 +221,16 @@ int main(int argc, char** argv) {
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);
   sink->finish();
+  bool capture_ok = true;
+  if (capture && !capture->finish(error)) {
+    log(LogLevel::error, "%s", error.c_str());
+    capture_ok = false;
+  }
+  if (stats_server) {
+    stats_hub.publish_sinks(ops::sink_stats(*sink));
+    stats_server.reset();  // writes the --stats-file a last time, with the drained sinks
+  }
   const bool balanced = print_summary(stderr, config.input, report, *sink, alert_sink.get());
   if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
-  return balanced ? 0 : 1;
+  return balanced && capture_ok ? 0 : 1;
 }

@@ -14,9 +14,41 @@ std::vector<std::string> split_words(const std::string& s) {
   for (std::string w; in >> w;) out.push_back(w);
   return out;
 }
+const char* command_name(Command c) {
+  switch (c) {
+    case Command::run: return "flowprobe";
+    case Command::check: return "flowprobe check";
+    case Command::support_bundle: return "flowprobe support-bundle";
+  }
+  return "flowprobe";
+}
+
+const char* command_description(Command c) {
+  switch (c) {
+    case Command::run:
+      return "flowprobe: a DPDK flow probe that turns packets into nProbe-style JSON flow records.\n"
+             "Replay a capture:   flowprobe -i capture.pcap\n"
+             "Capture a NIC:      flowprobe -i 0000:03:00.0 -- -l 0-3 --socket-mem 1024\n"
+             "From a file:        flowprobe --config /etc/flowprobe/flowprobe.conf\n"
+             "Records go to stdout as JSON lines (-o to change); a summary of every counter goes to stderr at exit.";
+    case Command::check:
+      return "flowprobe check: with the options of a run (or its --config), test each part without capturing and "
+             "print one verdict line per item: input, rules, template, Kafka brokers and topic, syslog receivers, "
+             "output directories. Exits 1 if any fails.\n"
+             "  flowprobe check --config /etc/flowprobe/flowprobe.conf\n"
+             "  flowprobe check --rules /etc/flowprobe/rules";
+    case Command::support_bundle:
+      return "flowprobe support-bundle: write a .tar.gz for whoever supports this probe: version and build options, "
+             "the effective configuration (secrets masked), the last statistics, recent log lines and the DPDK "
+             "device list.\n"
+             "  flowprobe support-bundle /tmp/probe.tar.gz --config /etc/flowprobe/flowprobe.conf";
+  }
+  return "";
+}
+
 }  // namespace
 
-int parse_options(int argc, char** argv, Options& out) {
+int parse_options(int argc, char** argv, Options& out, Command command) {
   // Everything after a bare "--" belongs to DPDK's EAL.
   int own_argc = argc;
   for (int i = 1; i < argc; ++i) {
@@ -26,13 +58,9 @@ int parse_options(int argc, char** argv, Options& out) {
       break;
     }
   }
+  const std::string me = command_name(command);
 
-  CLI::App app{
-      "flowprobe: a DPDK flow probe that turns packets into nProbe-style JSON flow records.\n"
-      "Replay a capture:   flowprobe -i capture.pcap\n"
-      "Capture a NIC:      flowprobe -i 0000:03:00.0 -- -l 0-3 --socket-mem 1024\n"
-      "Records go to stdout as JSON lines (-o to change); a summary of every counter goes to stderr at exit.",
-      "flowprobe"};
+  CLI::App app{command_description(command), me};
   app.set_help_flag("-h,--help", "print this help and exit");
   app.get_formatter()->column_width(34);
 
@@ -85,9 +113,6 @@ int parse_options(int argc, char** argv, Options& out) {
                  "flows per RX core in nDPI detection at once (their nDPI state is freed when nDPI decides)")
       ->check(CLI::Range(1u, 4'000'000u))
       ->capture_default_str();
-  app.add_option("--rules", out.rules,
-                 "Suricata rules: a file or a directory of *.rules (repeatable); matched on every flow, alerts "
-                 "go to --alerts-output and each record carries %ALERTS and %ALERT_SIDS");
   app.add_option("--alerts-output", out.alerts_output,
                  "where eve-style alert JSON lines go with --rules: a file path, or - for stdout");
   app.add_option("--midstream", out.midstream,
@@ -101,25 +126,86 @@ int parse_options(int argc, char** argv, Options& out) {
                  "MaxMind ASN database (.mmdb, e.g. GeoLite2-ASN) for %SRC_AS %DST_AS %SRC_AS_MAP %DST_AS_MAP");
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
+  app.add_option("--log-file", out.log_file,
+                 "append every log line (and the --stats-interval line) to FILE too, time-stamped; "
+                 "flowprobe support-bundle collects its last lines")
+      ->type_name("FILE");
   app.add_option("--eal", eal_joined,
                  "extra DPDK EAL arguments as one string, e.g. \"-l 0-3 -a 0000:03:00.0\" (also accepted after --)")
       ->type_name("ARGS");
   add_export_options(app, out.exports);
+  app.add_option("--capture", out.capture,
+                 "packet-reception check: write the first N packets received on each port to FILE (pcap) while the "
+                 "probe runs normally; N up to 100000")
+      ->expected(2)
+      ->type_name("N FILE");
+  const std::string stats = "Statistics";
+  app.add_option("--stats-interval", out.stats_interval_s,
+                 "every N seconds print one line on stderr: packets/s, bits/s, active flows, flows exported/s and "
+                 "drops by reason (NIC imissed, no mbuf, ring full, table full, sink failed)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1u, 86400u))
+      ->group(stats);
+  app.add_option("--stats-listen", out.stats_listen,
+                 "serve the counters per RX core, port and sink in Prometheus text format on "
+                 "http://ADDR:PORT/metrics; a bare PORT binds 127.0.0.1 only")
+      ->type_name("[ADDR:]PORT")
+      ->group(stats);
+  app.add_option("--stats-file", out.stats_file,
+                 "write the same counters as JSON to FILE every --stats-interval (default 1 s) and at exit")
+      ->type_name("FILE")
+      ->group(stats);
+  // Declared for every command so that one config file serves the run and its check.
+  app.add_option("--rules", out.rules,
+                 command == Command::run
+                     ? "Suricata rules: a file or a directory of *.rules (repeatable); matched on every flow, alerts "
+                       "go to --alerts-output and each record carries %ALERTS and %ALERT_SIDS; SIGHUP reloads them"
+                     : "a Suricata rule file or a directory of *.rules files to compile (repeatable)")
+      ->type_name("PATH");
+  if (command != Command::run) {
+    app.add_option("--timeout", out.check_timeout_s, "seconds each network check (Kafka, syslog) may take")
+        ->check(CLI::Range(0.1, 120.0))
+        ->capture_default_str();
+  }
+  if (command == Command::support_bundle)
+    app.add_option("bundle", out.bundle_path, "the .tar.gz file to write")->required()->type_name("FILE.tar.gz");
+  // Every option above can come from the file, under its long name without the dashes
+  // ("interface = \"eth1\"", "kafka-conf = [\"linger.ms=20\"]"); what the command line
+  // gives wins. An unknown key is an error, not silence: a typo must not be ignored.
+  app.set_config("--config", "",
+                 "read options from FILE (TOML or INI: one 'long-option-name = value' a line, lists as "
+                 "[\"a\", \"b\"], flags as true/false); options on the command line override the file")
+      ->type_name("FILE");
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.footer(
       "Exit status: 0 on success, 2 on a bad option or unreadable input, 1 on a runtime failure.\n"
       "Times in the records are packet times (the pcap's on replay), so a replay gives the same output every time.");
 
+  const std::string help_hint = "Run '" + me + " --help' for the accepted options.";
   try {
     app.parse(own_argc, argv);
   } catch (const CLI::CallForHelp&) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
+  } catch (const CLI::FileError& e) {
+    std::fprintf(stderr, "%s: --config: %s\n%s\n", me.c_str(), e.what(), help_hint.c_str());
+    return 2;
+  } catch (const CLI::ConfigError& e) {
+    std::string what = e.what();
+    const std::string prefix = "INI was not able to parse ";
+    if (what.rfind(prefix, 0) == 0)
+      what = "unknown option '" + what.substr(prefix.size()) +
+             "'; keys are the long option names without dashes (interface, idle-timeout, kafka, ...)";
+    std::fprintf(stderr, "%s: --config: %s\n%s\n", me.c_str(), what.c_str(), help_hint.c_str());
+    return 2;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "flowprobe: %s\nRun 'flowprobe --help' for the accepted options.\n", e.what());
+    std::fprintf(stderr, "%s: %s\n%s\n", me.c_str(), e.what(), help_hint.c_str());
     return 2;
   }
   for (const std::string& w : split_words(eal_joined)) out.eal_args.push_back(w);
-  if (!out.list_fields && out.input.empty()) {
+  if (const CLI::Option* c = app.get_config_ptr(); c != nullptr && c->count() > 0) out.config_file = c->as<std::string>();
+  out.effective_config = app.config_to_str(false, false);
+  if (command == Command::run && !out.list_fields && out.input.empty()) {
     std::fprintf(stderr,
                  "flowprobe: -i is required: give a pcap file, a PCI address, a vdev spec or an interface\n"
                  "Run 'flowprobe --help' for the accepted options.\n");

@@ -33,10 +33,29 @@ struct Options {
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
   ExportOptions exports;             // --kafka, --syslog, --spool-dir, rotation (export_options.cpp)
+  // Live statistics (lib/ops)
+  uint32_t stats_interval_s = 0;     // --stats-interval: one line every N s (0: none)
+  std::string stats_listen;          // --stats-listen [ADDR:]PORT: Prometheus text over HTTP
+  std::string stats_file;            // --stats-file: JSON, rewritten every interval and at exit
+  std::vector<std::string> capture;  // --capture N FILE
+  std::string log_file;              // --log-file: every log line appended there too
+  std::string config_file;           // --config (read by CLI11; the command line wins)
+  // flowprobe check and support-bundle only
+  double check_timeout_s = 5;        // --timeout: per network check
+  // flowprobe support-bundle only
+  std::string bundle_path;           // the .tar.gz to write
+  // What the run was given, file and command line merged, as a config file would say it
+  // (for the support bundle; secrets are masked there, not here).
+  std::string effective_config;
 };
 
-// Parses argv. Returns -1 to go on, otherwise the exit code (0 after --help, 2 on a bad
-// option, with one message on stderr naming the option and what it accepts).
-int parse_options(int argc, char** argv, Options& out);
+// The three commands share one option set, so a config file that runs the probe also
+// checks it and describes it in a support bundle.
+enum class Command { run, check, support_bundle };
+
+// Parses argv (for check and support-bundle, argv[0] is the subcommand's name). Returns -1
+// to go on, otherwise the exit code (0 after --help, 2 on a bad option or config file,
+// with one message on stderr naming the option and what it accepts).
+int parse_options(int argc, char** argv, Options& out, Command command = Command::run);
 
 }  // namespace flowprobe

@@ -2,6 +2,7 @@
 // Counters are owned by one lcore each and summed by the reader; declared once here as
 // X-macro tables so the summary, tests and (later) the stats endpoint agree on names.
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -63,6 +64,53 @@ struct alignas(64) ExportCounters {
 #define FLOWPROBE_X(name, help) uint64_t name = 0;
   FLOWPROBE_EXPORT_COUNTERS(FLOWPROBE_X)
 #undef FLOWPROBE_X
+};
+
+// The part of an RX core's counters that readers on other threads (the statistics
+// thread) may see while the core runs. The core copies its plain counters here every
+// few ms of TSC with relaxed stores: no lock, no allocation, and no cache line shared
+// with a reader between publications. Each value is an aligned 64-bit word, so a reader
+// never sees a torn value; values of one core may be a few ms apart from each other.
+#define FLOWPROBE_RX_LIVE_COUNTERS(X)                                      \
+  X(rx_packets, "packets received")                                        \
+  X(rx_bytes, "captured bytes received")                                   \
+  X(records_enqueued, "flow records handed to the exporter ring")          \
+  X(records_ring_full, "flow records dropped: exporter ring full")         \
+  X(flows_created, "flows created")                                        \
+  X(flows_records, "flow records emitted by the table (all end causes)")   \
+  X(flows_table_full, "flows ended early because the table was full")      \
+  X(flows_active, "flows in the table now")
+
+struct RxLiveValues {
+#define FLOWPROBE_X(name, help) uint64_t name = 0;
+  FLOWPROBE_RX_LIVE_COUNTERS(FLOWPROBE_X)
+#undef FLOWPROBE_X
+};
+
+struct alignas(64) RxLive {
+#define FLOWPROBE_X(name, help) std::atomic<uint64_t> name{0};
+  FLOWPROBE_RX_LIVE_COUNTERS(FLOWPROBE_X)
+#undef FLOWPROBE_X
+
+  // Called by the owning RX core only.
+  void publish(const RxCounters& c, const FlowTableCounters& f, uint64_t active) noexcept {
+    constexpr auto r = std::memory_order_relaxed;
+    rx_packets.store(c.rx_packets, r);
+    rx_bytes.store(c.rx_bytes, r);
+    records_enqueued.store(c.records_enqueued, r);
+    records_ring_full.store(c.records_ring_full, r);
+    flows_created.store(f.created, r);
+    flows_records.store(f.records(), r);
+    flows_table_full.store(f.ended[static_cast<int>(FlowEndCause::table_full)], r);
+    flows_active.store(active, r);
+  }
+  RxLiveValues load() const noexcept {
+    RxLiveValues v;
+#define FLOWPROBE_X(name, help) v.name = name.load(std::memory_order_relaxed);
+    FLOWPROBE_RX_LIVE_COUNTERS(FLOWPROBE_X)
+#undef FLOWPROBE_X
+    return v;
+  }
 };
 
 }  // namespace flowprobe

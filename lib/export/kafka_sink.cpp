@@ -167,6 +167,39 @@ std::unique_ptr<KafkaSink> KafkaSink::create(const KafkaSinkConfig& config, std:
   return sink;
 }
 
+bool KafkaSink::check_metadata(std::chrono::milliseconds timeout, std::string& detail) {
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk_.get(), 0, topic_.get(), &md, static_cast<int>(std::max<int64_t>(timeout.count(), 1)));
+  poll(0);  // collects the error callbacks that name the failing connection
+  const std::string where = "brokers " + config_.spec.brokers + ", topic '" + config_.spec.topic + "'";
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    detail = where + ": no metadata within " + std::to_string(timeout.count()) + " ms: " + rd_kafka_err2str(err);
+    if (!last_broker_error_.empty()) detail += " (" + last_broker_error_ + ")";
+    return false;
+  }
+  std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> guard(md, rd_kafka_metadata_destroy);
+  if (md->topic_cnt < 1) {
+    detail = where + ": the cluster sent no metadata for the topic";
+    return false;
+  }
+  const rd_kafka_metadata_topic_t& t = md->topics[0];
+  if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    detail = where + ": " + std::to_string(md->broker_cnt) + " broker(s) answered, but the topic: " +
+             rd_kafka_err2str(t.err);
+    return false;
+  }
+  int leaderless = 0;
+  for (int i = 0; i < t.partition_cnt; ++i) leaderless += t.partitions[i].leader < 0 || t.partitions[i].err != 0;
+  detail = where + ": " + std::to_string(md->broker_cnt) + " broker(s) answered, " + std::to_string(t.partition_cnt) +
+           " partition(s)";
+  if (leaderless > 0) {
+    detail += ", " + std::to_string(leaderless) + " without a leader";
+    return false;
+  }
+  return t.partition_cnt > 0;
+}
+
 std::string KafkaSink::describe() const { return "kafka " + config_.spec.brokers + " topic " + config_.spec.topic; }
 
 void KafkaSink::set_error(std::string text) {
@@ -362,6 +395,7 @@ void KafkaSink::on_error(rd_kafka_s* rk, int err, const char* reason, void* opaq
     log(LogLevel::error, "kafka: fatal error: %s", buf.data());
     return;
   }
+  self->last_broker_error_ = reason;
   log(LogLevel::info, "kafka: %s: %s", rd_kafka_err2name(e), reason);
 }
 

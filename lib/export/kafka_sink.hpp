@@ -67,6 +67,11 @@ class KafkaSink final : public Sink {
   std::vector<std::pair<std::string, uint64_t>> extra_counters() const override;
   bool accounts_for(uint64_t encoded) const override;
 
+  // For `flowprobe check`: asks the cluster for the topic's metadata, waiting at most
+  // `timeout`. True when a broker answered and the topic exists with partitions; `detail`
+  // says what was found or why not (librdkafka's own words for a connection failure).
+  bool check_metadata(std::chrono::milliseconds timeout, std::string& detail);
+
   // Records handed to librdkafka and not yet reported on.
   uint64_t in_flight() const { return in_flight_; }
   const Spool* spool() const { return spool_.get(); }
@@ -94,6 +99,7 @@ class KafkaSink final : public Sink {
   std::unique_ptr<Spool> spool_;
   SinkCounters counters_;
   std::string error_;
+  std::string last_broker_error_;  // the latest connection error librdkafka reported
   uint64_t in_flight_ = 0;
   uint64_t messages_ = 0;       // messages accepted by librdkafka
   uint64_t retried_ = 0;        // records re-queued (to the spool) after a failed delivery report

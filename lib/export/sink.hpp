@@ -48,6 +48,9 @@ class Sink {
   virtual std::vector<std::pair<std::string, uint64_t>> extra_counters() const { return {}; }
   // True when every record handed to this sink (`encoded`) is accounted for: delivered,
   // failed, or kept for later (minus what an earlier run left and this one sent).
+  // The sinks this one is made of (a tee's members; itself otherwise), for statistics
+  // per sink. Read them on the thread that drives this sink.
+  virtual std::vector<const Sink*> parts() const { return {this}; }
   virtual bool accounts_for(uint64_t encoded) const {
     const SinkCounters c = counters();
     return c.delivered + c.failed == encoded;

@@ -71,4 +71,11 @@ bool TeeSink::accounts_for(uint64_t encoded) const {
   return true;
 }
 
+std::vector<const Sink*> TeeSink::parts() const {
+  std::vector<const Sink*> out;
+  for (const auto& s : sinks_)
+    for (const Sink* p : s->parts()) out.push_back(p);
+  return out;
+}
+
 }  // namespace flowprobe

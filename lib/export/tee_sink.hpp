@@ -21,6 +21,7 @@ class TeeSink final : public Sink {
   MessageKey message_key() const override;
   std::vector<std::pair<std::string, uint64_t>> extra_counters() const override;
   bool accounts_for(uint64_t encoded) const override;
+  std::vector<const Sink*> parts() const override;
 
  private:
   std::vector<std::unique_ptr<Sink>> sinks_;

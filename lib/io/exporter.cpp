@@ -8,6 +8,7 @@
 #include "export/json_writer.hpp"
 #include "export/message_key.hpp"
 #include "flow/flow_record.hpp"
+#include "io/probe.hpp"
 #include "io/record_ring.hpp"
 
 namespace flowprobe {
@@ -19,7 +20,7 @@ constexpr std::size_t kBatchBytes = 256 * 1024;
 
 Exporter::Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink,
                    std::atomic<int>& rx_running, const ExportContext& context)
-    : rings_(std::move(rings)), encoder_(encoder), sink_(sink), rx_running_(rx_running), ctx_(context) {
+    : rings_(std::move(rings)), encoder_(&encoder), sink_(sink), rx_running_(rx_running), ctx_(context) {
   batch_.reserve(kBatchBytes + 64 * 1024);
 }
 
@@ -50,6 +51,7 @@ void Exporter::run() {
   uint32_t in_batch = 0;
   const uint64_t flush_every = rte_get_tsc_hz() / 10;  // idle sinks see data within 100 ms
   uint64_t last_flush = rte_rdtsc();
+  uint64_t last_tick = 0;
   // Kafka partitions by a key computed here, where the FlowRecord still is.
   const MessageKey key_kind = sink_.message_key();
   const auto emit = [&](uint32_t n) {
@@ -62,6 +64,17 @@ void Exporter::run() {
     // Read the flag before draining: if all RX cores were done by then, an empty pass
     // below proves the rings hold nothing more.
     const bool rx_done = rx_running_.load(std::memory_order_acquire) == 0;
+    // SIGHUP: a new template now, between two records; new rules compile off this loop.
+    if (reload_requested().exchange(false, std::memory_order_acq_rel)) {
+      if (reload_)
+        if (const JsonEncoder* e = reload_()) encoder_ = e;
+      if (rules_request_) rules_request_();
+    }
+    if (rules_poll_) rules_poll_();
+    if (tick_ && rte_rdtsc() - last_tick >= tick_every_) {
+      tick_(counters_);
+      last_tick = rte_rdtsc();
+    }
     unsigned got_total = 0;
     for (rte_ring* ring : rings_) {
       unsigned got = 0;
@@ -75,7 +88,7 @@ void Exporter::run() {
                                         kItemWords - kFlowWords, nullptr);
         ++ctx_.flow_sequence;
         ctx_.app = has_app ? &item.app : nullptr;
-        encoder_.encode(item.flow, ctx_, batch_);
+        encoder_->encode(item.flow, ctx_, batch_);
         if (key_kind != MessageKey::none) append_message_key(item.flow, key_kind, keys_);
         ++in_batch;
       }
@@ -89,7 +102,6 @@ void Exporter::run() {
       }
     }
     got_total += drain_alerts();
-    if (tick_) tick_();
     if (got_total == 0) {
       if (in_batch) {
         emit(in_batch);
@@ -108,6 +120,7 @@ void Exporter::run() {
   }
   sink_.flush();
   if (alert_sink_) alert_sink_->flush();
+  if (tick_) tick_(counters_);
 }
 
 }  // namespace flowprobe

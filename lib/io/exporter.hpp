@@ -28,14 +28,27 @@ class Exporter {
     alert_sink_ = sink;
     rule_sets_ = rule_sets;
   }
-  // Called on every pass of the loop (rule reloads); must return quickly.
-  void set_tick(std::function<void()> tick) { tick_ = std::move(tick); }
+  // Rule reloads: `request` on SIGHUP, `poll` on every pass of the loop (must return quickly).
+  void set_rule_reload(std::function<void()> request, std::function<void()> poll) {
+    rules_request_ = std::move(request);
+    rules_poll_ = std::move(poll);
+  }
   void run();
   const ExportCounters& counters() const { return counters_; }
+  // Called on this (the main) lcore every `every_tsc` cycles and once at the end, for
+  // the live statistics: the sinks are read only from the thread that drives them.
+  // SIGHUP: asked between two records on this lcore for a new encoder (null: keep the
+  // current one). RX cores never stop, so no packet is lost to a reload.
+  void set_reload(std::function<const JsonEncoder*()> reload) { reload_ = std::move(reload); }
+  void set_tick(std::function<void(const ExportCounters&)> tick, uint64_t every_tsc) {
+    tick_ = std::move(tick);
+    tick_every_ = every_tsc;
+  }
 
  private:
   std::vector<rte_ring*> rings_;
-  const JsonEncoder& encoder_;
+  const JsonEncoder* encoder_;
+  std::function<const JsonEncoder*()> reload_;
   Sink& sink_;
   std::atomic<int>& rx_running_;
   ExportCounters counters_;
@@ -45,9 +58,11 @@ class Exporter {
   std::vector<rte_ring*> alert_rings_;
   Sink* alert_sink_ = nullptr;
   const std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets_ = nullptr;
-  std::function<void()> tick_;
+  std::function<void()> rules_request_, rules_poll_;
   std::string alert_batch_;
   unsigned drain_alerts();
+  std::function<void(const ExportCounters&)> tick_;
+  uint64_t tick_every_ = 0;
 };
 
 }  // namespace flowprobe

@@ -27,6 +27,11 @@ std::atomic<bool>& stop_requested() {
   return flag;
 }
 
+std::atomic<bool>& reload_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
 namespace {
 
 constexpr uint16_t kRxDesc = 1024;
@@ -84,6 +89,31 @@ bool setup_port(uint16_t port, rte_mempool* pool, uint16_t rx_queues, std::strin
   }
   rte_eth_promiscuous_enable(port);  // a tap sees traffic for other hosts; not all PMDs care
   return true;
+}
+
+// The main lcore's part of the live statistics: ports (read here, where DPDK lives)
+// and sinks (read on the thread that drives them).
+ops::MainLive main_live(const ExportCounters& ec, const std::vector<uint16_t>& ports, const Sink& sink) {
+  ops::MainLive live;
+  live.records_encoded = ec.records_encoded;
+  for (uint16_t p : ports) {
+    ops::PortLive pl;
+    pl.id = p;
+    char name[RTE_ETH_NAME_MAX_LEN] = {};
+    rte_eth_dev_get_name_by_port(p, name);
+    pl.name = name;
+    rte_eth_stats st;
+    if (rte_eth_stats_get(p, &st) == 0) {
+      pl.ipackets = st.ipackets;
+      pl.ibytes = st.ibytes;
+      pl.imissed = st.imissed;
+      pl.ierrors = st.ierrors;
+      pl.rx_nombuf = st.rx_nombuf;
+    }
+    live.ports.push_back(std::move(pl));
+  }
+  live.sinks = ops::sink_stats(sink);
+  return live;
 }
 
 }  // namespace
@@ -168,25 +198,33 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.decode = config.decode;
         wc.l7 = config.l7;
         wc.max_packets = config.max_packets;
+        wc.live = config.stats != nullptr ? config.stats->rx_slot(q) : nullptr;
+        wc.capture = config.capture != nullptr ? config.capture->add_buffer(port) : nullptr;
         flow_rings.push_back(ring);
         workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running, alert_ring));
       }
     }
     if (result == 0) {
       rx_running.store(static_cast<int>(workers.size()));
+      if (config.stats != nullptr) config.stats->set_rx_cores(static_cast<unsigned>(workers.size()));
+      if (config.capture != nullptr) config.capture->arm();
       unsigned lcore = rte_get_next_lcore(-1, 1, 0);
       for (auto& w : workers) {
         rte_eal_remote_launch([](void* arg) { return static_cast<RxWorker*>(arg)->run(); }, w.get(), lcore);
         lcore = rte_get_next_lcore(lcore, 1, 0);
       }
       Exporter exporter(flow_rings, encoder, sink, rx_running, config.export_context);
+      if (config.reload) exporter.set_reload(config.reload);
+      if (config.stats != nullptr)
+        exporter.set_tick([&](const ExportCounters& ec) { config.stats->publish_main(main_live(ec, res.started_ports, sink)); },
+                          rte_get_tsc_hz() / 4);
       std::unique_ptr<RuleReloader> reloader;
       if (!alert_rings.empty() && config.rule_sets != nullptr) {
         exporter.set_alerts(alert_rings, config.alert_sink, config.rule_sets);
         std::vector<RxWorker*> ws;
         for (auto& w : workers) ws.push_back(w.get());
         reloader = std::make_unique<RuleReloader>(config.rule_paths, config.l7.scanner, *config.rule_sets, ws);
-        exporter.set_tick([&reloader] { reloader->tick(); });
+        exporter.set_rule_reload([&reloader] { reloader->request(); }, [&reloader] { reloader->tick(); });
       }
       exporter.run();
       rte_eal_mp_wait_lcore();

@@ -3,6 +3,7 @@
 // the exporter on the main lcore (ring -> JSON -> sink), until the input ends or a
 // signal asks to stop; then every active flow is exported and the counters collected.
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,6 +15,8 @@
 #include "flow/flow_table.hpp"
 #include "io/input.hpp"
 #include "dpi/l7_engine.hpp"
+#include "ops/packet_capture.hpp"
+#include "ops/stats.hpp"
 
 namespace flowprobe {
 
@@ -31,6 +34,9 @@ struct ProbeConfig {
   // Every rule set loaded, the first being l7.rules; SIGHUP reloads from rule_paths append.
   std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets = nullptr;
   std::vector<std::string> rule_paths;
+  ops::StatsHub* stats = nullptr;      // live statistics (--stats-*); null: none
+  ops::PacketCapture* capture = nullptr;  // --capture; null: none
+  std::function<const JsonEncoder*()> reload;  // SIGHUP: a new encoder, or null to keep the old
 };
 
 struct PortReport {
@@ -55,6 +61,8 @@ struct RunReport {
 
 // Set from a signal handler: RX cores stop, flows are flushed, the exporter drains.
 std::atomic<bool>& stop_requested();
+// Set from SIGHUP's handler: the exporter asks ProbeConfig::reload for a new encoder.
+std::atomic<bool>& reload_requested();
 
 // Returns 0 on success; on a start-up failure returns non-zero with `error` set.
 int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink, RunReport& report,

@@ -5,11 +5,6 @@
 
 namespace flowprobe {
 
-std::atomic<bool>& reload_requested() {
-  static std::atomic<bool> flag{false};
-  return flag;
-}
-
 RuleReloader::RuleReloader(std::vector<std::string> paths, sig::ScannerConfig scanner,
                            std::vector<std::unique_ptr<sig::SignatureEngine>>& engines, std::vector<RxWorker*> workers)
     : paths_(std::move(paths)), scanner_config_(scanner), engines_(engines), workers_(std::move(workers)),
@@ -66,7 +61,10 @@ bool RuleReloader::collect() {
 void RuleReloader::tick() {
   switch (state_) {
     case State::idle:
-      if (reload_requested().exchange(false)) start_compile();
+      if (requested_) {
+        requested_ = false;
+        start_compile();
+      }
       return;
     case State::compiling:
       if (!compiled_.load(std::memory_order_acquire)) return;

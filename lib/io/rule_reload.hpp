@@ -1,5 +1,5 @@
 #pragma once
-// Rule reload on SIGHUP, driven from the exporter's loop on the main lcore: the rule
+// Rule reload on SIGHUP (the flag is reload_requested() in probe.hpp), driven from the exporter's loop on the main lcore: the rule
 // set is parsed and compiled on a thread of its own (seconds for a full ET Open set),
 // each RX core is offered a scanner for it and swaps at a burst boundary, so no packet
 // waits. A rule set that fails to load leaves the running one in place and says why.
@@ -17,9 +17,6 @@ namespace flowprobe {
 
 class RxWorker;
 
-// Set from the SIGHUP handler.
-std::atomic<bool>& reload_requested();
-
 struct RuleReloadCounters {
   uint64_t reloads = 0;         // rule sets swapped in on every running core
   uint64_t reload_failed = 0;   // rule sets that did not load (the old one kept running)
@@ -30,6 +27,8 @@ class RuleReloader {
   RuleReloader(std::vector<std::string> paths, sig::ScannerConfig scanner,
                std::vector<std::unique_ptr<sig::SignatureEngine>>& engines, std::vector<RxWorker*> workers);
   ~RuleReloader();
+  // SIGHUP reached the exporter loop: compile the rule files again when it is idle.
+  void request() { requested_ = true; }
   // Called on every pass of the exporter loop; cheap when nothing is pending.
   void tick();
   // At the end of the run: waits for a compile in progress and frees what cores left.
@@ -47,6 +46,7 @@ class RuleReloader {
   std::vector<std::unique_ptr<sig::SignatureEngine>>& engines_;
   std::vector<RxWorker*> workers_;
   State state_ = State::idle;
+  bool requested_ = false;
   std::thread compiler_;
   std::atomic<bool> compiled_{false};
   std::unique_ptr<sig::SignatureEngine> fresh_;

@@ -106,9 +106,16 @@ int RxWorker::run() {
   DecodedPacket dp;
 
   uint64_t first_tsc = 0, last_tsc = 0;
+  // Live statistics: copy the counters out every 10 ms of TSC (see RxLive).
+  uint64_t publish_at = 0;
+  const uint64_t publish_every = hz / 100;
   if (config_.offline && config_.expected_packets == 0 && config_.max_packets == 0) input_complete_ = true;
   while (!input_complete_ && !stop_requested().load(std::memory_order_relaxed)) {
     swap_scanner_if_offered();  // one relaxed load per burst when no reload is pending
+    if (config_.live != nullptr && rte_rdtsc() >= publish_at) {
+      publish_live();
+      publish_at = rte_rdtsc() + publish_every;
+    }
     if (config_.max_packets != 0 && counters_.rx_packets >= config_.max_packets) {
       input_complete_ = true;
       break;
@@ -168,6 +175,7 @@ int RxWorker::run() {
       }
       ++counters_.rx_packets;
       counters_.rx_bytes += m->pkt_len;
+      if (config_.capture != nullptr && config_.capture->wants()) config_.capture->add(pv.ts_ns, pv.bytes, m->pkt_len);
       // Expire before accounting: a flow quiet past its timeout must end before this
       // packet, wherever the burst boundaries fall (two compares when nothing is due).
       if (pv.ts_ns > now_ns) {
@@ -208,9 +216,13 @@ int RxWorker::run() {
     }
   }
   counters_.flows_active = table_.active();
+  if (config_.live != nullptr) publish_live();
+  if (config_.capture != nullptr) config_.capture->close();
   finished_.store(true, std::memory_order_release);
   running_.fetch_sub(1, std::memory_order_release);
   return 0;
 }
+
+void RxWorker::publish_live() noexcept { config_.live->publish(counters_, table_.counters(), table_.active()); }
 
 }  // namespace flowprobe

@@ -12,6 +12,7 @@
 #include "dpi/l7_engine.hpp"
 #include "flow/flow_table.hpp"
 #include "io/record_ring.hpp"
+#include "ops/packet_capture.hpp"
 
 namespace flowprobe {
 
@@ -27,6 +28,8 @@ struct RxWorkerConfig {
   FlowTableConfig flow;
   DecodeOptions decode;
   dpi::L7Config l7;                // nDPI + dissectors (l7.enabled = false: flow fields only)
+  RxLive* live = nullptr;          // where this core publishes its counters for --stats-* (null: nowhere)
+  ops::CaptureBuffer* capture = nullptr;  // --capture: this core's first packets are copied here
 };
 
 class RxWorker final : public RecordSink, public sig::AlertSink {
@@ -62,6 +65,7 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
 
  private:
   bool input_exhausted();
+  void publish_live() noexcept;
 
   RxWorkerConfig config_;
   rte_ring* ring_;

@@ -1,0 +1,198 @@
+#include "support_bundle.hpp"
+
+#include <librdkafka/rdkafka.h>
+#include <pcap/pcap.h>
+#include <rte_version.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "check_command.hpp"
+#include "io/eal.hpp"
+
+#ifndef FLOWPROBE_VERSION
+#define FLOWPROBE_VERSION "unknown"
+#endif
+#ifndef FLOWPROBE_BUILDTYPE
+#define FLOWPROBE_BUILDTYPE "unknown"
+#endif
+
+namespace flowprobe {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kLogLines = 1000;
+
+// Runs a command (argv[0] looked up in PATH) and returns what it printed, both streams.
+std::string capture_command(const std::vector<std::string>& argv, int* status = nullptr) {
+  int pipe_fd[2];
+  if (::pipe(pipe_fd) != 0) return "";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipe_fd[1], 1);
+    ::dup2(pipe_fd[1], 2);
+    ::close(pipe_fd[0]);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    std::fprintf(stderr, "%s: not available on this machine\n", args[0]);
+    ::_exit(127);
+  }
+  ::close(pipe_fd[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(pipe_fd[0], buf, sizeof(buf))) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(pipe_fd[0]);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+std::string tail_lines(const fs::path& file, std::size_t n) {
+  std::ifstream in(file);
+  std::deque<std::string> last;
+  for (std::string line; std::getline(in, line);) {
+    last.push_back(std::move(line));
+    if (last.size() > n) last.pop_front();
+  }
+  std::string out;
+  for (const std::string& l : last) out += l + "\n";
+  return out;
+}
+
+bool write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+std::string version_text() {
+  std::ostringstream v;
+  v << "flowprobe " << FLOWPROBE_VERSION << "\n"
+    << "build type: " << FLOWPROBE_BUILDTYPE << "\n"
+    << "compiler: " << __VERSION__ << ", C++ " << __cplusplus << "\n"
+    << "DPDK: " << rte_version() << "\n"
+    << "librdkafka: " << rd_kafka_version_str() << "\n"
+    << "libpcap: " << pcap_lib_version() << "\n";
+  return v.str();
+}
+
+namespace {
+const std::regex& secret_name() {
+  static const std::regex re(R"([A-Za-z0-9_.-]*(password|passwd|secret|token|credential|jaas\.config|private\.key|key\.pem)[A-Za-z0-9_.-]*)",
+                             std::regex::icase);
+  return re;
+}
+}  // namespace
+
+std::vector<std::string> secret_values(const Options& o) {
+  std::vector<std::string> out;
+  for (const std::string& kv : o.exports.kafka_conf) {
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos && eq + 1 < kv.size() && std::regex_match(kv.substr(0, eq), secret_name()))
+      out.push_back(kv.substr(eq + 1));
+  }
+  return out;
+}
+
+std::string mask_secrets(const std::string& text, const std::vector<std::string>& secrets) {
+  std::string s = text;
+  // The known values first, wherever they appear and however they are quoted around.
+  for (const std::string& v : secrets)
+    for (std::size_t p = 0; (p = s.find(v, p)) != std::string::npos; p += 4) s.replace(p, v.size(), "****");
+  // Then anything else that looks like a secret setting: prop=value inside a string
+  // ("sasl.password=x") and key = value lines alike.
+  static const std::regex setting(
+      R"(([A-Za-z0-9_.-]*(?:password|passwd|secret|token|credential|jaas\.config|private\.key|key\.pem)[A-Za-z0-9_.-]*\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^"',\]\n]*))",
+      std::regex::icase);
+  return std::regex_replace(s, setting, "$1****");
+}
+
+int write_support_bundle(const Options& o) {
+  const fs::path out = fs::absolute(o.bundle_path);
+  char tmpl[] = "/tmp/flowprobe-bundle-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) {
+    std::fprintf(stderr, "flowprobe support-bundle: cannot create a temporary directory: %s\n", std::strerror(errno));
+    return 1;
+  }
+  const fs::path work = tmpl;
+  const fs::path dir = work / "flowprobe-support";
+  fs::create_directories(dir);
+
+  bool ok = write_text(dir / "version.txt", version_text());
+  const std::vector<std::string> secrets = secret_values(o);
+
+  std::string config = "# flowprobe's effective configuration: the config file and the command line merged;\n"
+                       "# secrets are masked.\n";
+  if (!o.config_file.empty()) config += "# --config " + o.config_file + "\n";
+  config += o.effective_config;
+  if (!o.eal_args.empty()) {
+    config += "# EAL arguments after --:";
+    for (const std::string& a : o.eal_args) config += " " + a;
+    config += "\n";
+  }
+  ok = write_text(dir / "config.toml", mask_secrets(config, secrets)) && ok;
+
+  // What check says now (bounded by --timeout per network check).
+  if (std::FILE* f = std::fopen((dir / "check.txt").c_str(), "w")) {
+    const int rc = run_check(o, f);
+    std::fprintf(f, "exit status %d\n", rc);
+    std::fclose(f);
+  }
+
+  if (!o.stats_file.empty() && fs::exists(o.stats_file)) {
+    std::error_code ec;
+    fs::copy_file(o.stats_file, dir / "stats.json", fs::copy_options::overwrite_existing, ec);
+    if (ec) write_text(dir / "stats.json.missing", "cannot copy " + o.stats_file + ": " + ec.message() + "\n");
+  } else {
+    write_text(dir / "stats.json.missing",
+               o.stats_file.empty() ? "no --stats-file in the configuration: the probe keeps no statistics on disk\n"
+                                    : o.stats_file + " does not exist (has the probe run with it?)\n");
+  }
+
+  std::string log;
+  if (!o.log_file.empty()) {
+    log += "# last " + std::to_string(kLogLines) + " lines of --log-file " + o.log_file + "\n";
+    log += fs::exists(o.log_file) ? tail_lines(o.log_file, kLogLines) : "(it does not exist)\n";
+  } else {
+    log += "# no --log-file in the configuration\n";
+  }
+  int status = 0;
+  const std::string journal =
+      capture_command({"journalctl", "--no-pager", "-n", std::to_string(kLogLines), "-u", "flowprobe"}, &status);
+  log += "# journalctl -u flowprobe (exit " + std::to_string(status) + ")\n" + journal;
+  ok = write_text(dir / "log.txt", mask_secrets(log, secrets)) && ok;
+
+  std::string devices = "# dpdk-devbind.py --status\n" + capture_command({"dpdk-devbind.py", "--status"}, &status);
+  devices += "# ip -br link\n" + capture_command({"ip", "-br", "link"});
+  ok = write_text(dir / "devices.txt", devices) && ok;
+
+  int tar_status = -1;
+  const std::string tar_out =
+      capture_command({"tar", "-czf", out.string(), "-C", work.string(), "flowprobe-support"}, &tar_status);
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  if (!ok || tar_status != 0) {
+    std::fprintf(stderr, "flowprobe support-bundle: cannot write %s: %s\n", out.c_str(),
+                 tar_status != 0 ? tar_out.c_str() : "writing a file of the bundle failed");
+    return 1;
+  }
+  std::printf("support bundle: %s\n", out.c_str());
+  return 0;
+}
+
+}  // namespace flowprobe

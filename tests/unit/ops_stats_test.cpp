@@ -1,0 +1,116 @@
+// lib/ops without a probe: the stats formats, the listen address, the per-core snapshot.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <regex>
+
+#include "ops/stats.hpp"
+#include "ops/stats_server.hpp"
+
+using namespace flowprobe;
+using namespace flowprobe::ops;
+
+namespace {
+
+StatsSnapshot snapshot(double t, uint64_t packets, uint64_t bytes, uint64_t encoded) {
+  StatsSnapshot s;
+  s.uptime_s = t;
+  RxLiveValues a, b;
+  a.rx_packets = packets / 2;
+  b.rx_packets = packets - packets / 2;
+  a.rx_bytes = bytes;
+  a.flows_active = 7;
+  b.flows_active = 5;
+  b.records_ring_full = 3;
+  a.flows_table_full = 2;
+  s.cores = {a, b};
+  s.main.records_encoded = encoded;
+  s.main.ports = {{0, "net_pcap0", packets, bytes, 11, 0, 13}};
+  s.main.sinks = {{"kafka \"a\" b", 40, 4, 1000}, {"file /tmp/x", 44, 0, 2000}};
+  return s;
+}
+
+}  // namespace
+
+TEST(OpsStats, ListenAddresses) {
+  std::string host, port, error;
+  ASSERT_TRUE(parse_listen_address("9100", host, port, error));
+  EXPECT_EQ(host, "127.0.0.1") << "a bare port must bind loopback only";
+  EXPECT_EQ(port, "9100");
+  ASSERT_TRUE(parse_listen_address("0.0.0.0:9200", host, port, error));
+  EXPECT_EQ(host, "0.0.0.0");
+  EXPECT_EQ(port, "9200");
+  ASSERT_TRUE(parse_listen_address("[::1]:9300", host, port, error));
+  EXPECT_EQ(host, "::1");
+  for (const char* bad : {"", "localhost", ":80", "1.2.3.4:99999", "[::1]9100", "host:port"}) {
+    EXPECT_FALSE(parse_listen_address(bad, host, port, error)) << bad;
+    EXPECT_NE(error.find("--stats-listen"), std::string::npos);
+  }
+}
+
+TEST(OpsStats, LineHasRatesOverTheIntervalAndDropsByReason) {
+  const std::string line = stats_line(snapshot(12, 3'000'000, 250'000'000, 5000), snapshot(10, 1'000'000, 0, 3000));
+  // 2M packets and 250 MB (2 Gbit) in 2 s; 2000 records in 2 s.
+  EXPECT_NE(line.find("1.00M pkt/s 1.00Gbit/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("flows active 12 exported/s 1.00k"), std::string::npos) << line;
+  EXPECT_NE(line.find("drops: imissed 11 nombuf 13 ring_full 3 table_full 2 sink_failed 4"), std::string::npos) << line;
+}
+
+TEST(OpsStats, PrometheusTextIsWellFormed) {
+  const std::string text = prometheus_text(snapshot(3, 100, 1000, 10));
+  EXPECT_NE(text.find("flowprobe_rx_packets_total{core=\"0\"} 50\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("flowprobe_rx_packets_total{core=\"1\"} 50\n"), std::string::npos);
+  EXPECT_NE(text.find("flowprobe_flows_active{core=\"0\"} 7\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE flowprobe_flows_active gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("flowprobe_port_imissed_total{port=\"0\",name=\"net_pcap0\"} 11\n"), std::string::npos);
+  EXPECT_NE(text.find("flowprobe_sink_failed_total{sink=\"kafka \\\"a\\\" b\"} 4\n"), std::string::npos)
+      << "label values must be escaped: " << text;
+  // Every sample belongs to a family declared just before it, and every line is one of
+  // the exposition format's three kinds.
+  const std::regex sample(R"(flowprobe_[a-z_]+(\{[^}]*\})? [0-9.]+)");
+  std::istringstream in(text);
+  std::string family;
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind("# HELP ", 0) == 0) continue;
+    if (l.rfind("# TYPE ", 0) == 0) {
+      family = l.substr(7, l.find(' ', 7) - 7);
+      continue;
+    }
+    EXPECT_TRUE(std::regex_match(l, sample)) << l;
+    EXPECT_EQ(l.rfind(family, 0), 0u) << l << " outside its family " << family;
+  }
+}
+
+TEST(OpsStats, JsonParsesAndAgreesWithTheLine) {
+  const std::string json = stats_json(snapshot(12, 3'000'000, 250'000'000, 5000), snapshot(10, 1'000'000, 0, 3000));
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_FALSE(parser.parse(json).get(doc)) << json;
+  EXPECT_DOUBLE_EQ(double(doc["rates"]["packets_per_s"]), 1e6);
+  EXPECT_EQ(int64_t(doc["drops"]["ring_full"]), 3);
+  EXPECT_EQ(int64_t(doc["drops"]["sink_failed"]), 4);
+  EXPECT_EQ(int64_t(doc["cores"].at(1)["rx_packets"]), 1'500'000);
+  EXPECT_EQ(std::string_view(doc["sinks"].at(0)["name"]), "kafka \"a\" b");
+}
+
+TEST(OpsStats, RxLiveCarriesWhatTheCorePublished) {
+  RxCounters c;
+  c.rx_packets = 42;
+  c.rx_bytes = 4200;
+  c.records_ring_full = 1;
+  FlowTableCounters f;
+  f.created = 9;
+  f.ended[static_cast<int>(FlowEndCause::table_full)] = 2;
+  f.ended[static_cast<int>(FlowEndCause::tcp_fin)] = 3;
+  RxLive live;
+  live.publish(c, f, 4);
+  const RxLiveValues v = live.load();
+  EXPECT_EQ(v.rx_packets, 42u);
+  EXPECT_EQ(v.rx_bytes, 4200u);
+  EXPECT_EQ(v.records_ring_full, 1u);
+  EXPECT_EQ(v.flows_created, 9u);
+  EXPECT_EQ(v.flows_records, 5u);
+  EXPECT_EQ(v.flows_table_full, 2u);
+  EXPECT_EQ(v.flows_active, 4u);
+  static_assert(sizeof(RxLive) == 64, "one cache line per RX core");
+}
