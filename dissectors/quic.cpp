@@ -39,6 +39,7 @@ namespace {
 
 constexpr uint32_t kV1 = 0x00000001, kV2 = 0x6b3343cf;
 constexpr uint32_t kMvfst22 = 0xfaceb001, kMvfst27 = 0xfaceb002, kMvfstExp = 0xfaceb00e;
+constexpr uint32_t kGoogleT050 = 0x54303530, kGoogleT051 = 0x54303531;  // Google QUIC with TLS ("T050")
 
 // Initial salts: RFC 9001 5.2, RFC 9369 3.3.1, and the drafts' (as Wireshark and nDPI use them).
 constexpr uint8_t kSaltV1[20] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
@@ -51,17 +52,24 @@ constexpr uint8_t kSaltDraft23[20] = {0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 
                                       0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02};
 constexpr uint8_t kSaltDraft29[20] = {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
                                       0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99};
+constexpr uint8_t kSaltT050[20] = {0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80,
+                                   0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c, 0x60, 0x48, 0x83, 0x10};
+constexpr uint8_t kSaltT051[20] = {0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50,
+                                   0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc, 0xda, 0x6e, 0x03, 0x3d};
 
 const uint8_t* salt_of(uint32_t v) {
   if (v == kV1) return kSaltV1;
   if (v == kV2) return kSaltV2;
   if (v == kMvfst22) return kSaltDraft22;
   if (v == kMvfst27 || v == kMvfstExp) return kSaltDraft23;
+  if (v == kGoogleT050) return kSaltT050;
+  if (v == kGoogleT051) return kSaltT051;
   if ((v >> 8) == 0xff0000) {
     const uint8_t draft = v & 0xff;
     if (draft == 22) return kSaltDraft22;
     if (draft >= 23 && draft <= 28) return kSaltDraft23;
-    if (draft >= 29 && draft <= 34) return kSaltDraft29;
+    if (draft >= 29 && draft <= 33) return kSaltDraft29;
+    if (draft == 34) return kSaltV1;  // draft-34 is v1 on the wire (nDPI's quic-34.pcap)
   }
   return nullptr;
 }
@@ -238,7 +246,9 @@ void QuicState::feed_frames(std::span<const uint8_t> plain, bool from_client, Tl
         for (int i = 0; i < 3; ++i) varint(r);
       continue;
     }
-    if (type != 0x06) break;  // anything else (CONNECTION_CLOSE, garbage) ends the walk
+    // CRYPTO; Google's T05x versions number it 0x08 (an IETF STREAM frame elsewhere).
+    const bool crypto = type == 0x06 || (type == 0x08 && (version == kGoogleT050 || version == kGoogleT051));
+    if (!crypto) break;  // anything else (CONNECTION_CLOSE, garbage) ends the walk
     const uint64_t offset = varint(r);
     auto data = r.bytes(static_cast<std::size_t>(std::min<uint64_t>(varint(r), plain.size())));
     if (!r.ok()) break;
@@ -295,10 +305,12 @@ Parse QuicState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   bool short_header = false;
   std::span<const uint8_t> p = c.payload;
   // A datagram may carry several coalesced long-header packets (Initial, 0-RTT,
-  // Handshake) and end with a short-header one.
+  // Handshake). What follows them is often not a packet at all: clients such as curl
+  // and Chrome pad the datagram with zeros after the Initial. So only a datagram that
+  // starts with a short header (fixed bit set) counts as 1-RTT traffic.
   while (!p.empty()) {
     if (!(p[0] & 0x80)) {
-      short_header = true;
+      short_header = p.data() == c.payload.data() && (p[0] & 0x40);
       break;
     }
     Reader r(p);

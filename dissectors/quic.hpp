@@ -1,5 +1,5 @@
 #pragma once
-// QUIC over UDP (v1, v2, IETF drafts 22-34, mvfst): the Initial packets of both sides are
+// QUIC over UDP (v1, v2, IETF drafts 22-34, mvfst, Google's T050/T051): the Initial packets of both sides are
 // protected with keys anyone can derive from the client's first Destination Connection
 // ID (RFC 9001 5.2), so the probe removes their protection, gathers the CRYPTO stream
 // and hands the ClientHello (SNI, ALPN, JA3, JA4 'q') and the ServerHello (version,

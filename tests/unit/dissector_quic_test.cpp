@@ -302,6 +302,22 @@ TEST(QuicDissector, Rfc9001ServerInitialGivesTheServerHello) {
   EXPECT_EQ(m.server_name.view(), "example.com");
 }
 
+TEST(QuicDissector, ZerosAfterTheInitialAreNotA1RttPacket) {
+  // curl and Chrome pad the datagram with zeros after the Initial packet; taking them for
+  // a short-header packet would end the flow before the server's Initial.
+  Bytes padded = kRfcClientInitial;
+  padded.insert(padded.end(), 52, 0x00);
+  Direct d;
+  EXPECT_EQ(d.send(padded, true), Parse::cont);
+  EXPECT_EQ(d.send(kRfcServerInitial, false), Parse::done);
+  EXPECT_EQ(d.meta.tls()->cipher, 0x1301);
+  // A datagram that starts with a short header is 1-RTT: the handshake is over.
+  Direct e;
+  EXPECT_EQ(e.send(kRfcClientInitial, true), Parse::cont);
+  const Bytes one_rtt = {0x43, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
+  EXPECT_EQ(e.send(one_rtt, true), Parse::done);
+}
+
 TEST(QuicDissector, ServerInitialWithoutTheClientsIsIgnored) {
   Direct d;
   EXPECT_EQ(d.send(kRfcServerInitial, false), Parse::cont);  // no DCID seen: no keys
