@@ -128,11 +128,19 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
                                 std::to_string(std::get<2>(k)) + "<->" + std::get<3>(k) + ":" +
                                 std::to_string(std::get<4>(k)) + " [" + n.proto_name + "]";
       fields["protocol name (nDPI 4.2 vs 4.11)"].check(f.dpi_result.proto_name, n.proto_name, where);
+      const auto* tls = f.meta.tls();
       if (has(n.proto_name, "QUIC")) {
-        ++quic_flows;  // QUIC Initial decryption is not implemented yet
+        // nDPI reads only the client's Initial: SNI, JA3C and ALPN are comparable.
+        ++quic_flows;
+        if (!n.hostname.empty()) fields["QUIC SNI"].check(tls ? std::string(tls->server_name.view()) : "", n.hostname, where);
+        if (!n.ja3c.empty()) fields["QUIC JA3C"].check(tls ? std::string(tls->ja3c.view()) : "", n.ja3c, where);
+        if (!n.alpn.empty()) {
+          std::string a = tls ? std::string(tls->alpn.view()) : "";
+          std::replace(a.begin(), a.end(), ',', ';');
+          fields["QUIC ALPN (advertised)"].check(a, n.alpn, where);
+        }
         continue;
       }
-      const auto* tls = f.meta.tls();
       const bool tls_flow = f.proto == 6 && (!n.ja3c.empty() || !n.tls_version.empty());
       if (tls_flow) {
         if (!n.hostname.empty()) fields["TLS SNI"].check(tls ? std::string(tls->server_name.view()) : "", n.hostname, where);
@@ -161,7 +169,7 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
     }
   }
   std::cout << "captures replayed: " << captures << ", nDPI flows compared: " << flows_compared
-            << ", nDPI flows without a flow here: " << no_flow << ", QUIC flows skipped: " << quic_flows << "\n";
+            << ", nDPI flows without a flow here: " << no_flow << ", of them QUIC: " << quic_flows << "\n";
   for (const auto& [name, f] : fields) {
     std::cout << name << ": " << f.agree << "/" << f.total << " agree\n";
     for (const auto& s : f.samples) std::cout << "    " << s << "\n";
@@ -172,6 +180,7 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
   // nDPI 4.2 and 4.11 differ by design.
   const std::map<std::string, int> floors = {
       {"ALPN (advertised)", 583}, {"DNS query", 495}, {"HTTP Host", 1083}, {"JA3C", 796},
-      {"JA3S", 732},              {"TLS SNI", 684},   {"TLS version (negotiated)", 675}};
+      {"JA3S", 732},              {"TLS SNI", 684},   {"TLS version (negotiated)", 675},
+      {"QUIC ALPN (advertised)", 140}, {"QUIC JA3C", 142}, {"QUIC SNI", 136}};
   for (const auto& [name, floor] : floors) EXPECT_GE(fields[name].agree, floor) << name;
 }
