@@ -1,22 +1,19 @@
 #include "dissectors/quic.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include <algorithm>
 #include <cstring>
 #include <new>
 #include <string_view>
 
+#include "core/digest.hpp"
 #include "dissectors/bytes.hpp"
 #include "dissectors/tls.hpp"
 
 namespace flowprobe::dissect {
 
 struct QuicCrypto {
-  EVP_MAC* mac = nullptr;
-  EVP_MAC_CTX* hmac = nullptr;  // HMAC-SHA256, re-keyed for each HKDF step
   EVP_CIPHER* aes_ecb = nullptr;
   EVP_CIPHER* aes_gcm = nullptr;
   EVP_CIPHER_CTX* ecb = nullptr;  // header protection mask
@@ -30,8 +27,6 @@ struct QuicCrypto {
     EVP_CIPHER_CTX_free(ecb);
     EVP_CIPHER_free(aes_gcm);
     EVP_CIPHER_free(aes_ecb);
-    EVP_MAC_CTX_free(hmac);
-    EVP_MAC_free(mac);
   }
 };
 
@@ -86,14 +81,30 @@ uint64_t varint(Reader& r) {
   return v;
 }
 
-bool hmac_sha256(QuicCrypto& cx, std::span<const uint8_t> key, std::span<const uint8_t> msg, uint8_t out[32]) {
-  std::size_t n = 0;
-  return EVP_MAC_init(cx.hmac, key.data(), key.size(), nullptr) == 1 &&
-         EVP_MAC_update(cx.hmac, msg.data(), msg.size()) == 1 && EVP_MAC_final(cx.hmac, out, &n, 32) == 1 && n == 32;
+// HMAC-SHA256 (RFC 2104) over core/digest's SHA-256 rather than libcrypto's: OpenSSL
+// 3.0 allocates on every EVP_MAC_init (5 mallocs) and EVP_DigestInit (1), even on a
+// context made at start, and key derivation runs on the packet path. Keys here are the
+// 20-byte salts and 32-byte secrets, never longer than a block.
+bool hmac_sha256(std::span<const uint8_t> key, std::span<const uint8_t> msg, uint8_t out[32]) {
+  if (key.size() > 64) return false;
+  uint8_t pad[64] = {};
+  std::copy(key.begin(), key.end(), pad);
+  for (uint8_t& b : pad) b ^= 0x36;
+  Sha256 inner;
+  inner.update(std::span<const uint8_t>(pad));
+  inner.update(msg);
+  const auto ih = inner.finish();
+  for (uint8_t& b : pad) b ^= 0x36 ^ 0x5c;
+  Sha256 outer;
+  outer.update(std::span<const uint8_t>(pad));
+  outer.update(std::span<const uint8_t>(ih));
+  const auto oh = outer.finish();
+  std::copy(oh.begin(), oh.end(), out);
+  return true;
 }
 
 // HKDF-Expand-Label (RFC 8446 7.1) with an empty context, for outputs of one block.
-bool expand_label(QuicCrypto& cx, const uint8_t secret[32], std::string_view label, uint8_t* out, std::size_t len) {
+bool expand_label(const uint8_t secret[32], std::string_view label, uint8_t* out, std::size_t len) {
   constexpr std::string_view kPrefix = "tls13 ";
   uint8_t info[2 + 1 + 32 + 1 + 1];
   if (len > 32 || kPrefix.size() + label.size() > 32) return false;
@@ -108,7 +119,7 @@ bool expand_label(QuicCrypto& cx, const uint8_t secret[32], std::string_view lab
   info[n++] = 0;  // context
   info[n++] = 1;  // HKDF-Expand's block counter: T(1)
   uint8_t t[32];
-  if (!hmac_sha256(cx, {secret, 32}, {info, n}, t)) return false;
+  if (!hmac_sha256({secret, 32}, {info, n}, t)) return false;
   std::memcpy(out, t, len);
   return true;
 }
@@ -169,26 +180,21 @@ int first_message(const CryptoStream<N>& s, uint8_t type, std::span<const uint8_
 QuicCrypto* quic_crypto_create() noexcept {
   auto* cx = new (std::nothrow) QuicCrypto;
   if (!cx) return nullptr;
-  cx->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  cx->hmac = cx->mac ? EVP_MAC_CTX_new(cx->mac) : nullptr;
   cx->aes_ecb = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
   cx->aes_gcm = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
   cx->ecb = EVP_CIPHER_CTX_new();
   cx->gcm = EVP_CIPHER_CTX_new();
-  char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_construct_end()};
-  bool ok = cx->hmac && cx->aes_ecb && cx->aes_gcm && cx->ecb && cx->gcm &&
-            EVP_MAC_CTX_set_params(cx->hmac, params) == 1 &&
+  bool ok = cx->aes_ecb && cx->aes_gcm && cx->ecb && cx->gcm &&
             EVP_EncryptInit_ex(cx->ecb, cx->aes_ecb, nullptr, nullptr, nullptr) == 1 &&
             EVP_CIPHER_CTX_set_padding(cx->ecb, 0) == 1 &&
             EVP_DecryptInit_ex(cx->gcm, cx->aes_gcm, nullptr, nullptr, nullptr) == 1;
-  // One derivation and one decryption attempt now, so whatever OpenSSL sets up lazily
-  // inside these contexts is done at start rather than on the first QUIC flow.
+  // One decryption attempt now, so whatever OpenSSL sets up lazily inside these
+  // contexts is done at start rather than on the first QUIC flow (re-keying them
+  // afterwards allocates nothing: the unit tests count OpenSSL's allocations).
   QuicKeys k;
   std::span<const uint8_t> plain;
   const uint8_t id[8] = {};
-  if (ok) ok = quic_initial_keys(*cx, kV1, id, false, k);
+  if (ok) ok = quic_initial_keys(kV1, id, false, k);
   if (ok) {
     uint8_t pkt[64] = {0xc0};
     (void)unprotect(*cx, k, pkt, 18, plain);
@@ -204,22 +210,22 @@ void quic_crypto_destroy(QuicCrypto* cx) noexcept { delete cx; }
 
 bool quic_version_known(uint32_t version) { return salt_of(version) != nullptr; }
 
-bool quic_initial_keys(QuicCrypto& cx, uint32_t version, std::span<const uint8_t> dcid, bool server, QuicKeys& out) {
+bool quic_initial_keys(uint32_t version, std::span<const uint8_t> dcid, bool server, QuicKeys& out) {
   const uint8_t* salt = salt_of(version);
   if (!salt) return false;
   const bool v2 = version == kV2;
   uint8_t initial[32], secret[32];
-  return hmac_sha256(cx, {salt, 20}, dcid, initial) &&  // HKDF-Extract(salt, dcid)
-         expand_label(cx, initial, server ? "server in" : "client in", secret, 32) &&
-         expand_label(cx, secret, v2 ? "quicv2 key" : "quic key", out.key.data(), out.key.size()) &&
-         expand_label(cx, secret, v2 ? "quicv2 iv" : "quic iv", out.iv.data(), out.iv.size()) &&
-         expand_label(cx, secret, v2 ? "quicv2 hp" : "quic hp", out.hp.data(), out.hp.size());
+  return hmac_sha256({salt, 20}, dcid, initial) &&  // HKDF-Extract(salt, dcid)
+         expand_label(initial, server ? "server in" : "client in", secret, 32) &&
+         expand_label(secret, v2 ? "quicv2 key" : "quic key", out.key.data(), out.key.size()) &&
+         expand_label(secret, v2 ? "quicv2 iv" : "quic iv", out.iv.data(), out.iv.size()) &&
+         expand_label(secret, v2 ? "quicv2 hp" : "quic hp", out.hp.data(), out.hp.size());
 }
 
-bool QuicState::derive(QuicCrypto& cx, std::span<const uint8_t> id) {
+bool QuicState::derive(std::span<const uint8_t> id) {
   if (id.size() > sizeof dcid) return false;
   QuicKeys c, s;
-  if (!quic_initial_keys(cx, version, id, false, c) || !quic_initial_keys(cx, version, id, true, s)) return false;
+  if (!quic_initial_keys(version, id, false, c) || !quic_initial_keys(version, id, true, s)) return false;
   client_keys = c;
   server_keys = s;
   std::copy(id.begin(), id.end(), dcid);
@@ -272,7 +278,7 @@ void QuicState::on_initial(QuicCrypto& cx, std::span<const uint8_t> packet, std:
   std::span<const uint8_t> plain;
   if (from_client) {
     if (m.has_client_hello || client_failed) return;
-    if (!keys_ready && !derive(cx, pkt_dcid)) return;
+    if (!keys_ready && !derive(pkt_dcid)) return;
     if (!unprotect(cx, client_keys, packet, pn_offset, plain)) {
       // After a Retry the client starts over with the DCID the server chose, and both
       // sides' Initial keys come from that one.
@@ -281,7 +287,7 @@ void QuicState::on_initial(QuicCrypto& cx, std::span<const uint8_t> packet, std:
       uint8_t old_id[20];
       const uint8_t old_len = dcid_len;
       std::memcpy(old_id, dcid, sizeof old_id);
-      if (!derive(cx, pkt_dcid) || !unprotect(cx, client_keys, packet, pn_offset, plain)) {
+      if (!derive(pkt_dcid) || !unprotect(cx, client_keys, packet, pn_offset, plain)) {
         client_keys = old_c;
         server_keys = old_s;
         std::memcpy(dcid, old_id, sizeof old_id);

@@ -7,9 +7,10 @@
 // over several Initial packets (Chrome splits and shuffles its ClientHello); each
 // direction's stream is gathered by offset into a bounded buffer.
 //
-// The OpenSSL contexts (HMAC for HKDF, AES-128-ECB for header protection, AES-128-GCM
-// for the payload) and a datagram-sized scratch buffer live in a QuicCrypto made once
-// per engine (Dissector::create_shared); parse() only re-keys them.
+// The OpenSSL contexts (AES-128-ECB for header protection, AES-128-GCM for the payload)
+// and a datagram-sized scratch buffer live in a QuicCrypto made once per engine
+// (Dissector::create_shared); parse() only re-keys them. HKDF runs on core/digest's
+// SHA-256, since OpenSSL 3.0's HMAC allocates on every re-key.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -32,7 +33,7 @@ struct QuicKeys {
 
 // Initial keys of one side for `version` and the client's first DCID (RFC 9001 5.2;
 // RFC 9369 3.3.1 for v2). False for a version whose Initial salt is unknown.
-bool quic_initial_keys(QuicCrypto& cx, uint32_t version, std::span<const uint8_t> dcid, bool server, QuicKeys& out);
+bool quic_initial_keys(uint32_t version, std::span<const uint8_t> dcid, bool server, QuicKeys& out);
 bool quic_version_known(uint32_t version);
 
 // One direction's CRYPTO stream, gathered by offset; `have` marks the bytes received.
@@ -91,7 +92,7 @@ struct QuicState {
   // Decrypts one Initial packet (header protection, then AEAD) and feeds its frames.
   void on_initial(QuicCrypto& cx, std::span<const uint8_t> packet, std::size_t pn_offset,
                   std::span<const uint8_t> pkt_dcid, bool from_client, TlsMeta& m);
-  bool derive(QuicCrypto& cx, std::span<const uint8_t> id);
+  bool derive(std::span<const uint8_t> id);
 };
 
 Probe quic_probe(const PacketContext& c) noexcept;

@@ -5,7 +5,11 @@
 // truncated, corrupted and garbage input. JA3/JA4 of the RFC's ClientHello were
 // computed independently (Python hashlib over the JA3/JA4 strings of its bytes).
 #include <gtest/gtest.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include <atomic>
+#include <cstdlib>
 
 #include <memory>
 #include <random>
@@ -37,6 +41,20 @@ std::string hex(const std::array<uint8_t, N>& a) {
   }
   return s;
 }
+
+// Every OpenSSL allocation in this binary is counted: the hooks go in before any test
+// runs (OpenSSL refuses them once it has allocated), so the packet path can be checked.
+std::atomic<long> g_openssl_allocs{0};
+void* counting_malloc(std::size_t n, const char*, int) {
+  ++g_openssl_allocs;
+  return std::malloc(n);
+}
+void* counting_realloc(void* p, std::size_t n, const char*, int) {
+  ++g_openssl_allocs;
+  return std::realloc(p, n);
+}
+void plain_free(void* p, const char*, int) { std::free(p); }
+const bool g_counting = CRYPTO_set_mem_functions(counting_malloc, counting_realloc, plain_free) == 1;
 
 const Bytes kRfcDcid = unhex("8394c8f03e515708");
 
@@ -173,9 +191,8 @@ Bytes protect(const QuicKeys& k, const Bytes& dcid, const Bytes& scid, uint32_t 
 }
 
 QuicKeys keys_for(const Bytes& dcid, bool server) {
-  CryptoPtr cx(quic_crypto_create());
   QuicKeys k;
-  EXPECT_TRUE(quic_initial_keys(*cx, 1, dcid, server, k));
+  EXPECT_TRUE(quic_initial_keys(1, dcid, server, k));
   return k;
 }
 
@@ -237,11 +254,9 @@ Bytes server_hello_msg() {
 }  // namespace
 
 TEST(QuicKeys, Rfc9001AppendixA1) {
-  CryptoPtr cx(quic_crypto_create());
-  ASSERT_TRUE(cx);
   QuicKeys c, s;
-  ASSERT_TRUE(quic_initial_keys(*cx, 1, kRfcDcid, false, c));
-  ASSERT_TRUE(quic_initial_keys(*cx, 1, kRfcDcid, true, s));
+  ASSERT_TRUE(quic_initial_keys(1, kRfcDcid, false, c));
+  ASSERT_TRUE(quic_initial_keys(1, kRfcDcid, true, s));
   EXPECT_EQ(hex(c.key), "1f369613dd76d5467730efcbe3b1a22d");
   EXPECT_EQ(hex(c.iv), "fa044b2f42a3fd3b46fb255c");
   EXPECT_EQ(hex(c.hp), "9f50449e04a0e810283a1e9933adedd2");
@@ -251,20 +266,19 @@ TEST(QuicKeys, Rfc9001AppendixA1) {
 }
 
 TEST(QuicKeys, Rfc9369V2AndDraft29) {
-  CryptoPtr cx(quic_crypto_create());
   QuicKeys c, s;
-  ASSERT_TRUE(quic_initial_keys(*cx, 0x6b3343cf, kRfcDcid, false, c));
-  ASSERT_TRUE(quic_initial_keys(*cx, 0x6b3343cf, kRfcDcid, true, s));
+  ASSERT_TRUE(quic_initial_keys(0x6b3343cf, kRfcDcid, false, c));
+  ASSERT_TRUE(quic_initial_keys(0x6b3343cf, kRfcDcid, true, s));
   EXPECT_EQ(hex(c.key), "8b1a0bc121284290a29e0971b5cd045d");
   EXPECT_EQ(hex(c.iv), "91f73e2351d8fa91660e909f");
   EXPECT_EQ(hex(c.hp), "45b95e15235d6f45a6b19cbcb0294ba9");
   EXPECT_EQ(hex(s.key), "82db637861d55e1d011f19ea71d5d2a7");
   EXPECT_EQ(hex(s.iv), "dd13c276499c0249d3310652");
   EXPECT_EQ(hex(s.hp), "edf6d05c83121201b436e16877593c3a");
-  ASSERT_TRUE(quic_initial_keys(*cx, 0xff00001d, kRfcDcid, false, c));
+  ASSERT_TRUE(quic_initial_keys(0xff00001d, kRfcDcid, false, c));
   EXPECT_EQ(hex(c.key), "175257a31eb09dea9366d8bb79ad80ba");
   EXPECT_EQ(hex(c.iv), "6b26114b9cba2b63a9e8dd4f");
-  EXPECT_FALSE(quic_initial_keys(*cx, 0x12345678, kRfcDcid, false, c));
+  EXPECT_FALSE(quic_initial_keys(0x12345678, kRfcDcid, false, c));
 }
 
 TEST(QuicDissector, Rfc9001ClientInitialDecryptsToItsClientHello) {
@@ -316,6 +330,24 @@ TEST(QuicDissector, ZerosAfterTheInitialAreNotA1RttPacket) {
   EXPECT_EQ(e.send(kRfcClientInitial, true), Parse::cont);
   const Bytes one_rtt = {0x43, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
   EXPECT_EQ(e.send(one_rtt, true), Parse::done);
+}
+
+TEST(QuicDissector, PacketPathMakesNoOpenSslAllocations) {
+  if (!g_counting) GTEST_SKIP() << "OpenSSL allocated before the counting hooks went in";
+  Direct d;  // the context is made here, as the engine makes it at start
+  ASSERT_TRUE(d.cx);
+  const long before = g_openssl_allocs.load();
+  // The first flow: key derivation, header protection, AEAD, both sides.
+  EXPECT_EQ(d.send(kRfcClientInitial, true), Parse::cont);
+  EXPECT_EQ(d.send(kRfcServerInitial, false), Parse::done);
+  ASSERT_TRUE(d.meta.tls()->has_server_hello);
+  // A packet that fails authentication, and a second flow.
+  Bytes bad = kRfcClientInitial;
+  bad[600] ^= 1;
+  *d.st = QuicState{};
+  (void)d.send(bad, true);
+  (void)d.send(kRfcClientInitial, true);
+  EXPECT_EQ(g_openssl_allocs.load() - before, 0);
 }
 
 TEST(QuicDissector, ServerInitialWithoutTheClientsIsIgnored) {
