@@ -327,9 +327,15 @@ Parse QuicState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     const uint8_t sl = r.u8();
     r.skip(sl);
     if (!r.ok() || dl > 20 || sl > 20 || !quic_version_known(ver)) break;
-    if (ver != version) {  // the first packet, or a client that changed version
+    if (ver != version) {
+      // The first packet; or a server that switched to a compatible version (RFC 9368:
+      // a v1 ClientHello answered in v2), whose keys come from the same DCID.
       version = ver;
-      keys_ready = false;
+      if (keys_ready) {
+        uint8_t id[20];
+        std::memcpy(id, dcid, dcid_len);
+        keys_ready = derive({id, dcid_len});
+      }
     }
     const unsigned type = (first >> 4) & 3u;
     if (type == retry_type(ver)) break;  // no Length field; the rest of the datagram is the Retry

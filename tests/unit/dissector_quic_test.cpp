@@ -158,10 +158,11 @@ Bytes crypto_frame(uint64_t offset, std::span<const uint8_t> data) {
 }
 
 Bytes protect(const QuicKeys& k, const Bytes& dcid, const Bytes& scid, uint32_t pn, Bytes frames,
-              std::size_t pad_to = 1162) {
+              std::size_t pad_to = 1162, uint32_t version = 1) {
   if (frames.size() < pad_to) frames.resize(pad_to, 0x00);  // PADDING
-  Bytes p{0xc3};                                             // long header, Initial, 4-byte packet number
-  put(p, 1, 4);
+  // Long header, Initial (type 0, or 1 in v2), 4-byte packet number.
+  Bytes p{static_cast<uint8_t>(version == 0x6b3343cf ? 0xd3 : 0xc3)};
+  put(p, version, 4);
   p.push_back(static_cast<uint8_t>(dcid.size()));
   append(p, dcid);
   p.push_back(static_cast<uint8_t>(scid.size()));
@@ -190,9 +191,9 @@ Bytes protect(const QuicKeys& k, const Bytes& dcid, const Bytes& scid, uint32_t 
   return p;
 }
 
-QuicKeys keys_for(const Bytes& dcid, bool server) {
+QuicKeys keys_for(const Bytes& dcid, bool server, uint32_t version = 1) {
   QuicKeys k;
-  EXPECT_TRUE(quic_initial_keys(1, dcid, server, k));
+  EXPECT_TRUE(quic_initial_keys(version, dcid, server, k));
   return k;
 }
 
@@ -431,6 +432,19 @@ TEST(QuicDissector, RetryChangesTheInitialKeys) {
   EXPECT_EQ(d.meta.tls()->server_name.view(), "www.example.org");
   EXPECT_EQ(d.send(s1, false), Parse::done);
   EXPECT_EQ(d.meta.tls()->version, 0x0304);
+}
+
+TEST(QuicDissector, ServerAnswersInV2ToAV1ClientHello) {
+  // Compatible version negotiation (RFC 9368): the server's Initial is v2, keyed from
+  // the client's first DCID with v2's salt and labels.
+  const Bytes server_cid = unhex("5151515151515151");
+  const Bytes s1 = protect(keys_for(kRfcDcid, true, 0x6b3343cf), unhex("f067a5502a4262b5"), server_cid, 0,
+                           crypto_frame(0, server_hello_msg()), 0, 0x6b3343cf);
+  Direct d;
+  EXPECT_EQ(d.send(kRfcClientInitial, true), Parse::cont);
+  EXPECT_EQ(d.send(s1, false), Parse::done);
+  EXPECT_EQ(d.meta.tls()->server_name.view(), "example.com");
+  EXPECT_EQ(d.meta.tls()->cipher, 0x1302);
 }
 
 TEST(QuicDissector, TruncatedInitialsNeverParse) {
