@@ -169,7 +169,7 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
     }
   }
   std::cout << "captures replayed: " << captures << ", nDPI flows compared: " << flows_compared
-            << ", nDPI flows without a flow here: " << no_flow << ", of them QUIC: " << quic_flows << "\n";
+            << ", nDPI flows without a flow here: " << no_flow << ", QUIC flows among those compared: " << quic_flows << "\n";
   for (const auto& [name, f] : fields) {
     std::cout << name << ": " << f.agree << "/" << f.total << " agree\n";
     for (const auto& s : f.samples) std::cout << "    " << s << "\n";
