@@ -30,6 +30,9 @@ struct PacketContext {
   uint8_t l4_proto = 0;
   uint8_t tcp_flags = 0;
   bool from_client = true;
+  // The dissector's per-engine context (Dissector::create_shared), set by the engine
+  // before parse(); null for dissectors that have none.
+  void* shared = nullptr;
 };
 
 inline PacketContext make_context(const DecodedPacket& p, bool from_client, uint64_t ts_ns = 0) {
@@ -59,6 +62,11 @@ struct Dissector {
   Probe (*probe)(const PacketContext&) noexcept;
   void (*init)(void* state) noexcept;  // constructs the state in a free slot
   Parse (*parse)(void* state, const PacketContext&, AppMetadata&) noexcept;
+  // Optional context shared by all flows of one engine (one per RX core): handles that
+  // are costly to make, such as QUIC's cipher contexts, made once when the engine starts
+  // so that parse() never allocates. create_shared may return null (parse then sees null).
+  void* (*create_shared)() noexcept = nullptr;
+  void (*destroy_shared)(void*) noexcept = nullptr;
 
   constexpr bool handles_l4(uint8_t proto) const {
     return (proto == ipproto::tcp && (l4_mask & l4::tcp)) || (proto == ipproto::udp && (l4_mask & l4::udp));

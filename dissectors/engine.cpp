@@ -25,10 +25,14 @@ DissectorEngine::DissectorEngine(const EngineConfig& cfg) : max_probe_packets_(c
   for (std::size_t i = 0; i < kDissectorCount; ++i) {
     const uint32_t n = cfg.slots[i] ? cfg.slots[i] : cfg.default_slots;
     pools_[i] = StatePool(kDissectors[i]->state_size, kDissectors[i]->state_align, n);
+    if (kDissectors[i]->create_shared) shared_[i] = kDissectors[i]->create_shared();
   }
 }
 
-DissectorEngine::~DissectorEngine() = default;
+DissectorEngine::~DissectorEngine() {
+  for (std::size_t i = 0; i < kDissectorCount; ++i)
+    if (shared_[i] && kDissectors[i]->destroy_shared) kDissectors[i]->destroy_shared(shared_[i]);
+}
 
 std::size_t DissectorEngine::pool_bytes() const {
   std::size_t n = 0;
@@ -91,7 +95,14 @@ void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketC
     f.status = FlowDissect::Status::parsing;
   }
   const Dissector& d = *kDissectors[f.dissector];
-  const Parse r = d.parse(pools_[f.dissector].at(f.slot), ctx, meta);
+  Parse r;
+  if (void* shared = shared_[f.dissector]) {
+    PacketContext c = ctx;
+    c.shared = shared;
+    r = d.parse(pools_[f.dissector].at(f.slot), c, meta);
+  } else {
+    r = d.parse(pools_[f.dissector].at(f.slot), ctx, meta);
+  }
   if (r == Parse::cont) return;
   ++(r == Parse::done ? counters_.done : counters_.skipped)[f.dissector];
   finish(f);

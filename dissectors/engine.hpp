@@ -96,6 +96,7 @@ class DissectorEngine {
  private:
   void finish(FlowDissect& f) noexcept;
   std::array<StatePool, kDissectorCount> pools_;
+  std::array<void*, kDissectorCount> shared_{};  // Dissector::create_shared, per dissector
   EngineCounters counters_;
   uint8_t max_probe_packets_;
 };

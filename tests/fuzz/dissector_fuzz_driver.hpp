@@ -36,6 +36,10 @@ int fuzz_dissector(const Dissector& d, const uint8_t* data, size_t size) {
       s += static_cast<uint32_t>(static_cast<int8_t>(ctl & 0xf0)) / 16u;  // jumps back or ahead
       c.tcp_seq = s;
       s += static_cast<uint32_t>(len);
+      // A per-engine context (QUIC's cipher contexts), made once for the whole run as
+      // the engine makes it once per core.
+      static void* const shared = d.create_shared ? d.create_shared() : nullptr;
+      c.shared = shared;
       (void)d.probe(c);
       if (d.parse(state, c, meta) != Parse::cont) break;
       in = in.subspan(2 + len);

@@ -100,11 +100,20 @@ struct OurL7 {
   uint16_t tls_version = 0;  // negotiated, wire value
 };
 
-// Tallies the fields nDPI printed for this flow. Returns false for a QUIC flow (QUIC
-// Initial decryption is not implemented: only the protocol name is compared).
+// Tallies the fields nDPI printed for this flow. Returns false for a QUIC flow, whose
+// fields are tallied apart: nDPI reads only the client's Initial, so SNI, JA3C and ALPN.
 inline bool compare_flow(std::map<std::string, Field>& fields, const OurL7& f, const NdpiFlow& n, const std::string& where) {
   fields["protocol name (nDPI 4.2 vs 4.11)"].check(f.proto_name, n.proto_name, where);
-  if (has(n.proto_name, "QUIC")) return false;
+  if (has(n.proto_name, "QUIC")) {
+    if (!n.hostname.empty()) fields["QUIC SNI"].check(f.sni, n.hostname, where);
+    if (!n.ja3c.empty()) fields["QUIC JA3C"].check(f.ja3c, n.ja3c, where);
+    if (!n.alpn.empty()) {
+      std::string a = f.alpn;
+      std::replace(a.begin(), a.end(), ',', ';');
+      fields["QUIC ALPN (advertised)"].check(a, n.alpn, where);
+    }
+    return false;
+  }
   const bool tls_flow = f.l4_proto == 6 && (!n.ja3c.empty() || !n.tls_version.empty());
   if (tls_flow) {
     if (!n.hostname.empty()) fields["TLS SNI"].check(f.sni, n.hostname, where);

@@ -161,6 +161,7 @@ TEST(ZeekL7, DnsHttpSslAgreeWithBaselines) {
   }
   std::cout << "total: " << agree << "/" << total << "\n";
   ASSERT_GT(total, 0);
-  // Measured 479/512 when written; the disagreements left are explained in tests/golden/L7_AGREEMENT.md.
-  EXPECT_GE(agree, 475);
+  // Measured 478/512 when written, 497/512 once QUIC Initials were decrypted (ssl.log's
+  // QUIC rows); the disagreements left are explained in tests/golden/L7_AGREEMENT.md.
+  EXPECT_GE(agree, 497);
 }

@@ -90,7 +90,8 @@ TEST(DissectorEngine, PoolExhaustionIsCountedNotFatal) {
   e.on_packet(b, mb, ctx(req, true));
   EXPECT_EQ(a.status, FlowDissect::Status::parsing);
   EXPECT_EQ(b.status, FlowDissect::Status::finished);
-  EXPECT_EQ(e.counters().pool_exhausted[3], 1u);
+  EXPECT_EQ(e.counters().pool_exhausted[a.dissector], 1u);
+  EXPECT_EQ(kDissectors[a.dissector], &kDhcpDissector);
   e.on_flow_end(a);
   FlowDissect c;
   AppMetadata mc;
