@@ -1,5 +1,7 @@
 #include "check_command.hpp"
 
+#include "export/geo.hpp"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -8,6 +10,7 @@
 #include <regex>
 
 #include "export/flow_template.hpp"
+#include "export/geo.hpp"
 #include "export/kafka_sink.hpp"
 #include "export/syslog_sink.hpp"
 #include "io/input.hpp"
@@ -207,6 +210,9 @@ void check_outputs(const Options& o, Report& r) {
   else if (!remote || o.exports.output_given) r.ok("output", "stdout");
   if (!o.exports.spool_dir.empty()) r.verdict("spool-dir", ops::check_writable_dir(o.exports.spool_dir, true));
   if (!o.stats_file.empty()) r.verdict("stats-file", ops::check_writable_file(o.stats_file));
+  if (!o.rules.empty() && o.alerts_output.empty()) r.fail("alerts-output", "--rules needs --alerts-output FILE (or -)");
+  if (!o.alerts_output.empty() && o.alerts_output != "-")
+    r.verdict("alerts-output", ops::check_writable_file(o.alerts_output));
   if (!o.stats_listen.empty()) {
     // Binding it is the test: start() fails exactly as a run would (bad address, port in use).
     ops::StatsHub hub;
@@ -219,6 +225,15 @@ void check_outputs(const Options& o, Report& r) {
   }
 }
 
+// The geo databases open exactly as a run opens them.
+void check_geo(const Options& o, Report& r) {
+  if (o.city_list.empty() && o.as_list.empty()) return;
+  std::string error;
+  const auto db = GeoDatabases::open(o.city_list, o.as_list, error);
+  if (db) r.ok("geo", db->describe());
+  else r.fail("geo", error);
+}
+
 }  // namespace
 
 int run_check(const Options& o, std::FILE* out) {
@@ -229,6 +244,7 @@ int run_check(const Options& o, std::FILE* out) {
   check_kafka(o, r);
   check_syslog(o, r);
   check_outputs(o, r);
+  check_geo(o, r);
   return r.failed() == 0 ? 0 : 1;
 }
 

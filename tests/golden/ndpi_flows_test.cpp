@@ -192,13 +192,16 @@ class NdpiFlows : public ::testing::TestWithParam<std::string> {
     const std::map<std::string, int> floors = {{"ALPN (advertised)", kFloorAlpn}, {"DNS query", kFloorDns},
                                                {"HTTP Host", kFloorHttpHost},     {"JA3C", kFloorJa3c},
                                                {"JA3S", kFloorJa3s},              {"TLS SNI", kFloorSni},
-                                               {"TLS version (negotiated)", kFloorTlsVersion}};
+                                               {"TLS version (negotiated)", kFloorTlsVersion},
+                                               {"QUIC SNI", kFloorQuicSni},       {"QUIC JA3C", kFloorQuicJa3c},
+                                               {"QUIC ALPN (advertised)", kFloorQuicAlpn}};
     for (const auto& [name, floor] : floors)
       EXPECT_GE(fields[name].agree, floor) << name << " agreement through the pipeline fell";
   }
   // Measured 2026-11-23 on the 497 Ethernet captures (the in-process L7 test covers all 529).
   static constexpr int kFloorAlpn = 550, kFloorDns = 361, kFloorHttpHost = 1049, kFloorJa3c = 746, kFloorJa3s = 687,
-                       kFloorSni = 646, kFloorTlsVersion = 630;
+                       kFloorSni = 646, kFloorTlsVersion = 630, kFloorQuicSni = 135, kFloorQuicJa3c = 141,
+                       kFloorQuicAlpn = 139;
 };
 
 TEST_P(NdpiFlows, SameFlowsAndPacketsPerDirection) {
