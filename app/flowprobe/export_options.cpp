@@ -36,6 +36,10 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
       ->check(CLI::IsMember({"none", "flow", "flow-key", "src-addr", "src", "source"}))
       ->capture_default_str()
       ->group(kafka_group);
+  app.add_option("--alerts-kafka-topic", out.alerts_kafka_topic,
+                 "with --rules: send the eve alerts to this topic of the first --kafka's brokers (same --kafka-conf, "
+                 "a spool of its own), apart from the flows")
+      ->type_name("TOPIC");
   app.add_option("--kafka-batch", out.kafka_batch,
                  "legacy nProbe 8 batching: up to N records per message as a JSON array (0 or 1: one object per message)")
       ->check(CLI::Range(0u, 100000u))
@@ -212,6 +216,49 @@ std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& outpu
     sinks.push_back(std::move(sink));
   }
 
+  if (sinks.size() == 1) return std::move(sinks.front());
+  return std::make_unique<TeeSink>(std::move(sinks));
+}
+
+}  // namespace flowprobe
+
+namespace flowprobe {
+
+std::unique_ptr<Sink> make_alert_sink(const ExportOptions& o, const std::string& alerts_output, std::string& error) {
+  std::vector<std::unique_ptr<Sink>> sinks;
+  if (!alerts_output.empty()) {
+    auto file = FileSink::open(alerts_output, error);
+    if (!file) {
+      error = "--alerts-output: " + error;
+      return nullptr;
+    }
+    sinks.push_back(std::move(file));
+  }
+  if (!o.alerts_kafka_topic.empty()) {
+    if (o.kafka.empty()) {
+      error = "--alerts-kafka-topic: needs --kafka \"<brokers>;<flow topic>\" for the brokers to send to";
+      return nullptr;
+    }
+    KafkaSinkConfig kc;
+    if (!parse_kafka_spec(o.kafka.front(), kc.spec, error)) return nullptr;
+    kc.spec.topic = o.alerts_kafka_topic;
+    kc.conf = o.kafka_conf;
+    kc.finish_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.drain_timeout_s * 1000));
+    uint64_t spool_max = 0;
+    if (!parse_byte_size(o.spool_max, spool_max) || spool_max < 4096) {
+      error = "--spool-max-bytes '" + o.spool_max + "': expected a size of at least 4096 bytes (e.g. 512M, 2G)";
+      return nullptr;
+    }
+    auto spool = open_spool(o, spool_max, "kafka-alerts-" + safe_name(o.alerts_kafka_topic), error);
+    if (!error.empty()) return nullptr;
+    auto sink = KafkaSink::create(kc, std::move(spool), error);
+    if (!sink) return nullptr;
+    sinks.push_back(std::move(sink));
+  }
+  if (sinks.empty()) {
+    error = "--rules: say where alerts go with --alerts-output FILE (or - for stdout) or --alerts-kafka-topic TOPIC";
+    return nullptr;
+  }
   if (sinks.size() == 1) return std::move(sinks.front());
   return std::make_unique<TeeSink>(std::move(sinks));
 }

@@ -19,6 +19,7 @@ struct ExportOptions {
   std::vector<std::string> kafka;        // --kafka, repeatable (one producer each)
   std::vector<std::string> kafka_conf;   // --kafka-conf prop=value, repeatable
   std::string kafka_key = "none";        // --kafka-key none|flow|src-addr
+  std::string alerts_kafka_topic;        // --alerts-kafka-topic: alerts to this topic of the first --kafka
   uint32_t kafka_batch = 0;              // --kafka-batch N: legacy JSON arrays
   double drain_timeout_s = 10;           // --drain-timeout (Kafka, syslog TCP at exit)
   // Syslog
@@ -47,5 +48,11 @@ void add_export_options(CLI::App& app, ExportOptions& out);
 // stdout, as with nProbe. On a bad configuration returns nullptr with `error` naming the
 // option (exit status 2).
 std::unique_ptr<Sink> make_sink(const ExportOptions& options, const std::string& output, std::string& error);
+
+// Where eve alerts go (with --rules): the file of --alerts-output ("" = none) and/or the
+// topic of --alerts-kafka-topic on the first --kafka's brokers, with the same
+// --kafka-conf and a spool of its own. nullptr with `error` set when neither is given or
+// one cannot be opened.
+std::unique_ptr<Sink> make_alert_sink(const ExportOptions& options, const std::string& alerts_output, std::string& error);
 
 }  // namespace flowprobe

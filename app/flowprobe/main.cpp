@@ -99,10 +99,10 @@ int main(int argc, char** argv) {
   std::string error;
   // Rules first: a rule set that cannot load stops the run before any capture starts.
   std::vector<std::unique_ptr<sig::SignatureEngine>> rule_sets;  // [0] now; SIGHUP reloads append
-  std::unique_ptr<FileSink> alert_sink;
+  std::unique_ptr<Sink> alert_sink;
   if (!opt.rules.empty()) {
-    if (opt.alerts_output.empty())
-      return fail(2, "--rules: say where alerts go with --alerts-output FILE (or - for stdout)");
+    if (opt.alerts_output.empty() && opt.exports.alerts_kafka_topic.empty())
+      return fail(2, "--rules: say where alerts go with --alerts-output FILE (or - for stdout) or --alerts-kafka-topic TOPIC");
     sig::LoadReport report;
     auto rules = sig::SignatureEngine::load(opt.rules, sig::default_rule_vars(), error, &report);
     if (!rules) return fail(2, "--rules: " + error);
@@ -111,10 +111,10 @@ int main(int argc, char** argv) {
     log(LogLevel::warning, "%s", summary.substr(0, summary.find('\n')).c_str());
     if (opt.verbosity > 0) log(LogLevel::info, "%s", summary.c_str());
     if (report.accepted == 0) return fail(2, "--rules: no rule was accepted; nothing to match");
-    alert_sink = FileSink::open(opt.alerts_output, error);
-    if (!alert_sink) return fail(2, "--alerts-output: " + error);
-  } else if (!opt.alerts_output.empty()) {
-    return fail(2, "--alerts-output needs --rules");
+    alert_sink = make_alert_sink(opt.exports, opt.alerts_output, error);
+    if (!alert_sink) return fail(2, error);
+  } else if (!opt.alerts_output.empty() || !opt.exports.alerts_kafka_topic.empty()) {
+    return fail(2, !opt.alerts_output.empty() ? "--alerts-output needs --rules" : "--alerts-kafka-topic needs --rules");
   }
   // Geo/AS databases: opened now so that a wrong path stops the run before capture.
   std::unique_ptr<GeoDatabases> geo_db;
@@ -221,6 +221,7 @@ int main(int argc, char** argv) {
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);
   sink->finish();
+  if (alert_sink) alert_sink->finish();
   bool capture_ok = true;
   if (capture && !capture->finish(error)) {
     log(LogLevel::error, "%s", error.c_str());

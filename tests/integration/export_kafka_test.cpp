@@ -2,6 +2,8 @@
 // cluster, run as its own process by app/kafka-mock-broker), read back by a real
 // consumer (kcat) or by the broker's own dump consumer, and parsed with simdjson.
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -70,9 +72,9 @@ void start_broker(Broker& b, const fs::path& dir, const std::string& tag, int po
   b.bootstrap = "127.0.0.1:" + std::to_string(b.port);
 }
 
-std::vector<std::string> consume_all(const std::string& bootstrap) {
+std::vector<std::string> consume_all(const std::string& bootstrap, const std::string& topic = "flows") {
   const ProgramResult r =
-      run_program({"/usr/bin/env", "kcat", "-C", "-b", bootstrap, "-t", "flows", "-o", "beginning", "-e", "-q"});
+      run_program({"/usr/bin/env", "kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines;
   std::istringstream in(r.out);
@@ -115,6 +117,38 @@ TEST(ExportKafka, EveryFlowOfACaptureArrivesExactlyOnce) {
   EXPECT_TRUE(got == expected) << "records differ from the -o reference";
   std::set<std::string> unique(got.begin(), got.end());
   EXPECT_EQ(unique.size(), got.size()) << "a record arrived twice";
+}
+
+// Signature alerts on a topic of their own, beside the flows: every alert the probe
+// counted arrives once, as an eve alert, and no alert lands among the flows.
+TEST(ExportKafka, AlertsGoToTheirOwnTopic) {
+  if (!have_kcat()) GTEST_SKIP() << "kcat is not installed";
+  const fs::path dir = scratch_dir("export_kafka_alerts");
+  std::ofstream(dir / "demo.rules") << "alert http any any -> any any (msg:\"demo host\"; http.host; content:\"example\"; sid:7001;)\n"
+                                    << "alert dns any any -> any any (msg:\"demo query\"; dns.query; content:\"example\"; sid:7002;)\n";
+  Broker broker;
+  start_broker(broker, dir, "1", 0, {"--topic", "alerts:1"});
+  const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "--kafka", broker.bootstrap + ";flows", "--rules",
+                                         (dir / "demo.rules").string(), "--alerts-kafka-topic", "alerts"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("accounting                           ok"), std::string::npos) << r.err;
+  const long long raised = summary_value(r.err, "alerts.raised");
+  ASSERT_GT(raised, 0) << r.err;
+  EXPECT_EQ(summary_value(r.err, "alerts.delivered"), raised) << r.err;
+
+  const auto alerts = consume_all(broker.bootstrap, "alerts");
+  EXPECT_EQ(static_cast<long long>(alerts.size()), raised);
+  simdjson::dom::parser parser;
+  std::set<uint64_t> sids;
+  for (const std::string& m : alerts) {
+    simdjson::dom::element d;
+    ASSERT_EQ(parser.parse(m).get(d), simdjson::SUCCESS) << m;
+    EXPECT_EQ(std::string_view(d["event_type"]), "alert") << m;
+    sids.insert(uint64_t(d["alert"]["signature_id"]));
+  }
+  EXPECT_EQ(sids, (std::set<uint64_t>{7001, 7002}));
+  for (const std::string& m : consume_all(broker.bootstrap, "flows"))
+    EXPECT_EQ(m.find("\"event_type\""), std::string::npos) << "an alert among the flows: " << m;
 }
 
 TEST(ExportKafka, FlowKeyKeepsAFlowOnOnePartition) {
