@@ -48,7 +48,11 @@ L7Engine::L7Engine(const L7Config& cfg, sig::AlertSink* alerts, uint16_t core)
       mem_(map_slots(std::size_t{capacity_} * sizeof(Slot))),
       free_(std::make_unique<uint32_t[]>(capacity_)),
       dissectors_(cfg.dissectors),
-      ndpi_(cfg.ndpi),
+      ndpi_([&] {
+        NdpiConfig c = cfg.ndpi;
+        c.fill_names = false;  // records carry ids; the exporter names them
+        return c;
+      }()),
       ndpi_on_(cfg.use_ndpi),
       scanner_(cfg.rules && alerts ? std::make_unique<sig::PerCoreScanner>(*cfg.rules, cfg.scanner) : nullptr),
       alerts_(alerts),

@@ -11,7 +11,7 @@ extern "C" {
 
 namespace flowprobe::dpi {
 
-NdpiModule::NdpiModule(const NdpiConfig& cfg) : cfg_(cfg) {
+NdpiModule::NdpiModule(const NdpiConfig& cfg) : cfg_(cfg), fill_names_(cfg.fill_names) {
   mod_ = ndpi_init_detection_module(ndpi_no_prefs);
   if (!mod_) throw std::runtime_error("nDPI: ndpi_init_detection_module failed");
   NDPI_PROTOCOL_BITMASK all;
@@ -40,19 +40,24 @@ ndpi_flow_struct* NdpiModule::flow_at(uint32_t slot) noexcept {
 }
 
 void NdpiModule::fill(DpiResult& r, ndpi_flow_struct* flow, uint16_t master, uint16_t app, uint16_t category) noexcept {
-  ndpi_protocol p{};
-  p.master_protocol = master;
-  p.app_protocol = app;
-  p.category = static_cast<ndpi_protocol_category_t>(category);
+  // Ids only: this runs on every packet of a flow nDPI keeps dissecting; the names are
+  // written once, when detection ends (fill_names).
   r.master = master;
   r.app = app;
   r.category_id = category;
+  r.risk = flow->risk;
+  r.confidence = static_cast<uint8_t>(flow->confidence);
+}
+
+void NdpiModule::fill_names(DpiResult& r) noexcept {
+  ndpi_protocol p{};
+  p.master_protocol = r.master;
+  p.app_protocol = r.app;
+  p.category = static_cast<ndpi_protocol_category_t>(r.category_id);
   ndpi_protocol2id(mod_, p, r.proto_id, sizeof r.proto_id);
   ndpi_protocol2name(mod_, p, r.proto_name, sizeof r.proto_name);
   const char* cat = ndpi_category_get_name(mod_, p.category);
   std::snprintf(r.category, sizeof r.category, "%s", cat ? cat : "");
-  r.risk = flow->risk;
-  r.confidence = static_cast<uint8_t>(flow->confidence);
 }
 
 void NdpiModule::release(FlowDpi& f) noexcept {
@@ -86,6 +91,7 @@ bool NdpiModule::on_packet(FlowDpi& f, DpiResult& r, std::span<const uint8_t> l3
   if (known) fill(r, flow, p.master_protocol, p.app_protocol, static_cast<uint16_t>(p.category));
   if (known && (!ndpi_extra_dissection_possible(mod_, flow) || f.packets >= limit)) {
     r.decided = true;
+    if (fill_names_) fill_names(r);
     release(f);
     return true;
   }
@@ -104,6 +110,7 @@ void NdpiModule::on_flow_end(FlowDpi& f, DpiResult& r) noexcept {
     fill(r, flow, p.master_protocol, p.app_protocol, static_cast<uint16_t>(p.category));
     r.decided = true;
     r.guessed = guessed != 0;
+    if (fill_names_) fill_names(r);
   }
   release(f);
 }

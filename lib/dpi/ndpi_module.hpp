@@ -12,7 +12,8 @@ struct ndpi_flow_struct;
 
 namespace flowprobe::dpi {
 
-// L7_PROTO, L7_PROTO_NAME, L7_PROTO_CATEGORY, L7_PROTO_RISK, L7_CONFIDENCE.
+// L7_PROTO, L7_PROTO_NAME, L7_PROTO_CATEGORY, L7_PROTO_RISK, L7_CONFIDENCE. The strings
+// are filled when detection ends (unless NdpiConfig::fill_names is off).
 struct DpiResult {
   char proto_id[16]{};     // nDPI's "master.app" ids (ndpi_protocol2id), e.g. "5.126" or "91"
   char proto_name[40]{};   // e.g. "DNS.Google", "TLS"
@@ -41,6 +42,9 @@ struct NdpiConfig {
   uint32_t max_flows = 4096;           // concurrent flows in detection per core
   uint16_t max_tcp_packets = 80;       // ndpiReader's limits before giving up
   uint16_t max_udp_packets = 24;
+  // Write the name strings of DpiResult when detection ends. The probe exports ids and
+  // names them on the exporter (protocol_names.hpp), so its RX cores turn this off.
+  bool fill_names = true;
 };
 
 class NdpiModule {
@@ -63,10 +67,12 @@ class NdpiModule {
 
  private:
   void fill(DpiResult& r, ndpi_flow_struct* flow, uint16_t master, uint16_t app, uint16_t category) noexcept;
+  void fill_names(DpiResult& r) noexcept;
   void release(FlowDpi& f) noexcept;
   ndpi_flow_struct* flow_at(uint32_t slot) noexcept;
 
   NdpiConfig cfg_;
+  bool fill_names_ = true;
   ndpi_detection_module_struct* mod_ = nullptr;
   std::unique_ptr<std::byte[]> mem_;
   std::unique_ptr<uint32_t[]> free_;
