@@ -210,7 +210,10 @@ void check_outputs(const Options& o, Report& r) {
   else if (!remote || o.exports.output_given) r.ok("output", "stdout");
   if (!o.exports.spool_dir.empty()) r.verdict("spool-dir", ops::check_writable_dir(o.exports.spool_dir, true));
   if (!o.stats_file.empty()) r.verdict("stats-file", ops::check_writable_file(o.stats_file));
-  if (!o.rules.empty() && o.alerts_output.empty()) r.fail("alerts-output", "--rules needs --alerts-output FILE (or -)");
+  // Only a run's configuration (it has an input) needs somewhere for alerts to go;
+  // `check --rules` alone just compiles them.
+  if (!o.input.empty() && !o.rules.empty() && o.alerts_output.empty() && o.exports.alerts_kafka_topic.empty())
+    r.fail("alerts-output", "--rules needs --alerts-output FILE (or -) or --alerts-kafka-topic TOPIC");
   if (!o.alerts_output.empty() && o.alerts_output != "-")
     r.verdict("alerts-output", ops::check_writable_file(o.alerts_output));
   if (!o.stats_listen.empty()) {

@@ -1,6 +1,11 @@
 // flowprobe: packets in (DPDK), nProbe-style JSON flow records out.
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <string_view>
 
@@ -78,11 +83,51 @@ int support_bundle_main(int argc, char** argv) {
   return write_support_bundle(opt);
 }
 
+// flowprobe reload: SIGHUP to a running probe, found by its --pid-file or its pid.
+int reload_main(int argc, char** argv) {
+  CLI::App app{"flowprobe reload: ask a running probe to read its template and recompile its rules again, "
+               "without stopping capture (the same as SIGHUP or 'systemctl reload flowprobe'). The probe's log "
+               "says whether the new rules loaded; if not, the old ones keep running.\n"
+               "  flowprobe reload --pid-file /run/flowprobe.pid",
+               "flowprobe reload"};
+  std::string pid_file;
+  long pid = 0;
+  app.add_option("--pid-file", pid_file, "the file a probe started with --pid-file writes")->type_name("FILE");
+  app.add_option("pid", pid, "the probe's process id (instead of --pid-file)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (!pid_file.empty()) {
+    std::FILE* f = std::fopen(pid_file.c_str(), "r");
+    if (f == nullptr || std::fscanf(f, "%ld", &pid) != 1) {
+      if (f) std::fclose(f);
+      return fail(2, "reload: cannot read a process id from '" + pid_file + "' (is the probe running with --pid-file?)");
+    }
+    std::fclose(f);
+  }
+  if (pid <= 0) return fail(2, "reload: give --pid-file FILE or the probe's process id");
+  if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0)
+    return fail(1, "reload: cannot signal process " + std::to_string(pid) + ": " + std::strerror(errno));
+  std::printf("reload: asked process %ld to reload its template and rules\n", pid);
+  return 0;
+}
+
+// Removes the --pid-file when the run ends, however it ends.
+struct PidFile {
+  std::string path;
+  ~PidFile() {
+    if (!path.empty()) std::remove(path.c_str());
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "check") return check_main(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "support-bundle") return support_bundle_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "reload") return reload_main(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "--version") {
     std::fputs(version_text().c_str(), stdout);
     return 0;
@@ -217,6 +262,14 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGHUP, on_hangup);
+  PidFile pid_file;
+  if (!opt.pid_file.empty()) {
+    std::FILE* f = std::fopen(opt.pid_file.c_str(), "w");
+    if (f == nullptr) return fail(2, "--pid-file '" + opt.pid_file + "': " + std::strerror(errno));
+    std::fprintf(f, "%ld\n", static_cast<long>(::getpid()));
+    std::fclose(f);
+    pid_file.path = opt.pid_file;
+  }
 
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);

@@ -119,6 +119,9 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "true: a TCP flow picked up without its handshake counts as established for flow:established "
                  "rules (a tap often starts mid-connection); false: as Suricata's stream.midstream default")
       ->capture_default_str();
+  app.add_option("--pid-file", out.pid_file,
+                 "write the probe's process id to FILE while it runs, for 'flowprobe reload --pid-file FILE'")
+      ->type_name("FILE");
   app.add_option("--city-list", out.city_list,
                  "MaxMind City or Country database (.mmdb, e.g. GeoLite2-City) for %SRC_IP_COUNTRY %DST_IP_COUNTRY "
                  "%SRC_IP_CITY %DST_IP_CITY; looked up on the exporter core");

@@ -28,6 +28,7 @@ struct Options {
   std::vector<std::string> rules;    // --rules (repeatable)
   std::string alerts_output;         // --alerts-output
   bool midstream = true;             // --midstream
+  std::string pid_file;              // --pid-file (for 'flowprobe reload')
   std::string city_list;             // --city-list (MaxMind City/Country .mmdb)
   std::string as_list;               // --as-list (MaxMind ASN .mmdb)
   int verbosity = 0;                 // -v (repeatable)

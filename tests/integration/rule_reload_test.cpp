@@ -1,4 +1,4 @@
-// SIGHUP reloads the rules of a running probe: a rule set that fails to load leaves the
+// SIGHUP (or `flowprobe reload`) reloads the rules of a running probe: a rule set that fails to load leaves the
 // old one running and says why; a good one is compiled off the packet path and swapped
 // in on the RX core, after which its rules raise alerts. The probe replays a capture in
 // a loop meanwhile and must account for every packet, record and alert at the end.
@@ -20,12 +20,13 @@ void write(const fs::path& p, const std::string& text) { std::ofstream(p) << tex
 TEST(RuleReload, SighupSwapsRulesWithoutStoppingAndKeepsThemOnAFailedLoad) {
   const fs::path dir = scratch_dir("rule_reload");
   const fs::path pcap = dir / "demo.pcap", rules = dir / "live.rules", alerts = dir / "alerts.json";
-  const fs::path out = dir / "out.txt", err = dir / "err.txt";
+  const fs::path out = dir / "out.txt", err = dir / "err.txt", pid_file = dir / "probe.pid";
   ASSERT_EQ(run_program({pcapgen_binary().string(), "--scenario", "demo", "-o", pcap.string()}).exit_code, 0);
   write(rules, "alert tcp any any -> any any (msg:\"never\"; content:\"zzqqzzqqzz\"; sid:100;)\n");
 
   Background probe({flowprobe_binary().string(), "-i", pcap.string(), "--replay-loop", "--max-packets", "4000000000",
-                    "--rules", rules.string(), "--alerts-output", alerts.string(), "-o", "/dev/null"},
+                    "--rules", rules.string(), "--alerts-output", alerts.string(), "-o", "/dev/null",
+                    "--pid-file", pid_file.string()},
                    out, err);
   ASSERT_TRUE(wait_until([&] { return read_file(err).find("rules: 1 accepted") != std::string::npos; },
                          std::chrono::seconds(30)))
@@ -40,9 +41,11 @@ TEST(RuleReload, SighupSwapsRulesWithoutStoppingAndKeepsThemOnAFailedLoad) {
       << read_file(err);
   ASSERT_TRUE(probe.running()) << read_file(err);
 
-  // A good one: swapped in, and it matches the demo's HTTP requests from then on.
+  // A good one, asked for with the reload command: swapped in, and it matches the demo's
+  // HTTP requests from then on.
   write(rules, "alert http any any -> any any (msg:\"example host\"; http.host; content:\"example.com\"; sid:200; rev:2;)\n");
-  ::kill(probe.pid(), SIGHUP);
+  const ProgramResult reload = run_program({flowprobe_binary().string(), "reload", "--pid-file", pid_file.string()});
+  ASSERT_EQ(reload.exit_code, 0) << reload.err;
   ASSERT_TRUE(wait_until([&] { return read_file(err).find("rules reloaded on") != std::string::npos; },
                          std::chrono::seconds(60)))
       << read_file(err);
@@ -50,6 +53,8 @@ TEST(RuleReload, SighupSwapsRulesWithoutStoppingAndKeepsThemOnAFailedLoad) {
       << "no alert after the reload\n" << read_file(err);
 
   EXPECT_EQ(probe.stop(SIGINT, std::chrono::seconds(60)), 0);
+  EXPECT_FALSE(fs::exists(pid_file)) << "the pid file outlived the probe";
+  EXPECT_EQ(run_program({flowprobe_binary().string(), "reload", "--pid-file", pid_file.string()}).exit_code, 2);
   const std::string summary = read_file(err);
   EXPECT_EQ(summary_value(summary, "rules.reloads"), 1) << summary;
   EXPECT_EQ(summary_value(summary, "rules.reload_failed"), 1) << summary;
