@@ -40,6 +40,9 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
                  "with --rules: send the eve alerts to this topic of the first --kafka's brokers (same --kafka-conf, "
                  "a spool of its own), apart from the flows")
       ->type_name("TOPIC");
+  app.add_option("--events-kafka-topic", out.events_kafka_topic,
+                 "send asset events (ARP, NDP, DHCP sightings) to this topic of the first --kafka's brokers")
+      ->type_name("TOPIC");
   app.add_option("--kafka-batch", out.kafka_batch,
                  "legacy nProbe 8 batching: up to N records per message as a JSON array (0 or 1: one object per message)")
       ->check(CLI::Range(0u, 100000u))
@@ -224,24 +227,28 @@ std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& outpu
 
 namespace flowprobe {
 
-std::unique_ptr<Sink> make_alert_sink(const ExportOptions& o, const std::string& alerts_output, std::string& error) {
+namespace {
+// A file and/or a topic of the first --kafka's brokers, for alerts or asset events.
+std::unique_ptr<Sink> make_side_sink(const ExportOptions& o, const std::string& file, const std::string& topic,
+                                     const std::string& file_option, const std::string& topic_option,
+                                     std::string& error) {
   std::vector<std::unique_ptr<Sink>> sinks;
-  if (!alerts_output.empty()) {
-    auto file = FileSink::open(alerts_output, error);
-    if (!file) {
-      error = "--alerts-output: " + error;
+  if (!file.empty()) {
+    auto f = FileSink::open(file, error);
+    if (!f) {
+      error = file_option + ": " + error;
       return nullptr;
     }
-    sinks.push_back(std::move(file));
+    sinks.push_back(std::move(f));
   }
-  if (!o.alerts_kafka_topic.empty()) {
+  if (!topic.empty()) {
     if (o.kafka.empty()) {
-      error = "--alerts-kafka-topic: needs --kafka \"<brokers>;<flow topic>\" for the brokers to send to";
+      error = topic_option + ": needs --kafka \"<brokers>;<flow topic>\" for the brokers to send to";
       return nullptr;
     }
     KafkaSinkConfig kc;
     if (!parse_kafka_spec(o.kafka.front(), kc.spec, error)) return nullptr;
-    kc.spec.topic = o.alerts_kafka_topic;
+    kc.spec.topic = topic;
     kc.conf = o.kafka_conf;
     kc.finish_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.drain_timeout_s * 1000));
     uint64_t spool_max = 0;
@@ -249,18 +256,27 @@ std::unique_ptr<Sink> make_alert_sink(const ExportOptions& o, const std::string&
       error = "--spool-max-bytes '" + o.spool_max + "': expected a size of at least 4096 bytes (e.g. 512M, 2G)";
       return nullptr;
     }
-    auto spool = open_spool(o, spool_max, "kafka-alerts-" + safe_name(o.alerts_kafka_topic), error);
+    auto spool = open_spool(o, spool_max, "kafka-" + safe_name(topic), error);
     if (!error.empty()) return nullptr;
     auto sink = KafkaSink::create(kc, std::move(spool), error);
     if (!sink) return nullptr;
     sinks.push_back(std::move(sink));
   }
-  if (sinks.empty()) {
-    error = "--rules: say where alerts go with --alerts-output FILE (or - for stdout) or --alerts-kafka-topic TOPIC";
-    return nullptr;
-  }
+  if (sinks.empty()) return nullptr;
   if (sinks.size() == 1) return std::move(sinks.front());
   return std::make_unique<TeeSink>(std::move(sinks));
+}
+}  // namespace
+
+std::unique_ptr<Sink> make_alert_sink(const ExportOptions& o, const std::string& alerts_output, std::string& error) {
+  auto sink = make_side_sink(o, alerts_output, o.alerts_kafka_topic, "--alerts-output", "--alerts-kafka-topic", error);
+  if (!sink && error.empty())
+    error = "--rules: say where alerts go with --alerts-output FILE (or - for stdout) or --alerts-kafka-topic TOPIC";
+  return sink;
+}
+
+std::unique_ptr<Sink> make_event_sink(const ExportOptions& o, const std::string& events_output, std::string& error) {
+  return make_side_sink(o, events_output, o.events_kafka_topic, "--events-output", "--events-kafka-topic", error);
 }
 
 }  // namespace flowprobe

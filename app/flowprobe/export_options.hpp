@@ -20,6 +20,7 @@ struct ExportOptions {
   std::vector<std::string> kafka_conf;   // --kafka-conf prop=value, repeatable
   std::string kafka_key = "none";        // --kafka-key none|flow|src-addr
   std::string alerts_kafka_topic;        // --alerts-kafka-topic: alerts to this topic of the first --kafka
+  std::string events_kafka_topic;        // --events-kafka-topic: asset events likewise
   uint32_t kafka_batch = 0;              // --kafka-batch N: legacy JSON arrays
   double drain_timeout_s = 10;           // --drain-timeout (Kafka, syslog TCP at exit)
   // Syslog
@@ -54,5 +55,8 @@ std::unique_ptr<Sink> make_sink(const ExportOptions& options, const std::string&
 // --kafka-conf and a spool of its own. nullptr with `error` set when neither is given or
 // one cannot be opened.
 std::unique_ptr<Sink> make_alert_sink(const ExportOptions& options, const std::string& alerts_output, std::string& error);
+// The same for asset events (--events-output, --events-kafka-topic); nullptr without
+// `error` when neither is given (asset tracking is off).
+std::unique_ptr<Sink> make_event_sink(const ExportOptions& options, const std::string& events_output, std::string& error);
 
 }  // namespace flowprobe

@@ -161,6 +161,9 @@ int main(int argc, char** argv) {
   } else if (!opt.alerts_output.empty() || !opt.exports.alerts_kafka_topic.empty()) {
     return fail(2, !opt.alerts_output.empty() ? "--alerts-output needs --rules" : "--alerts-kafka-topic needs --rules");
   }
+  // Asset events: on when they have somewhere to go.
+  std::unique_ptr<Sink> event_sink = make_event_sink(opt.exports, opt.events_output, error);
+  if (!event_sink && !error.empty()) return fail(2, error);
   // Geo/AS databases: opened now so that a wrong path stops the run before capture.
   std::unique_ptr<GeoDatabases> geo_db;
   std::unique_ptr<GeoLookup> geo;
@@ -205,6 +208,8 @@ int main(int argc, char** argv) {
   config.rule_paths = opt.rules;
   config.l7.scanner.midstream = opt.midstream;
   config.alert_sink = alert_sink.get();
+  config.event_sink = event_sink.get();
+  config.assets.dedup_window_ns = uint64_t{opt.asset_dedup_s} * kNsPerSec;
   config.l7.max_flows = opt.dpi_flows ? std::min(opt.dpi_flows, opt.max_flows) : std::min<uint32_t>(opt.max_flows, 262'144);
   config.l7.ndpi.max_flows = std::min(opt.ndpi_flows, config.l7.max_flows);
   // nDPI's name tables are read by the exporter; build them before any lcore starts.
@@ -275,6 +280,7 @@ int main(int argc, char** argv) {
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);
   sink->finish();
   if (alert_sink) alert_sink->finish();
+  if (event_sink) event_sink->finish();
   bool capture_ok = true;
   if (capture && !capture->finish(error)) {
     log(LogLevel::error, "%s", error.c_str());
@@ -284,7 +290,7 @@ int main(int argc, char** argv) {
     stats_hub.publish_sinks(ops::sink_stats(*sink));
     stats_server.reset();  // writes the --stats-file a last time, with the drained sinks
   }
-  const bool balanced = print_summary(stderr, config.input, report, *sink, alert_sink.get());
+  const bool balanced = print_summary(stderr, config.input, report, *sink, alert_sink.get(), event_sink.get());
   if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
   return balanced && capture_ok ? 0 : 1;
 }

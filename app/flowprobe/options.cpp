@@ -119,6 +119,12 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "true: a TCP flow picked up without its handshake counts as established for flow:established "
                  "rules (a tap often starts mid-connection); false: as Suricata's stream.midstream default")
       ->capture_default_str();
+  app.add_option("--events-output", out.events_output,
+                 "asset events (ARP and IPv6 neighbour discovery sightings, DHCP clients) as JSON lines in Suricata's "
+                 "eve shapes: a file path, or - for stdout (also --events-kafka-topic)");
+  app.add_option("--asset-dedup-seconds", out.asset_dedup_s,
+                 "an identical sighting within this many seconds is counted, not sent again (0: send every one)")
+      ->capture_default_str();
   app.add_option("--pid-file", out.pid_file,
                  "write the probe's process id to FILE while it runs, for 'flowprobe reload --pid-file FILE'")
       ->type_name("FILE");

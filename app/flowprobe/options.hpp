@@ -29,6 +29,8 @@ struct Options {
   std::string alerts_output;         // --alerts-output
   bool midstream = true;             // --midstream
   std::string pid_file;              // --pid-file (for 'flowprobe reload')
+  std::string events_output;         // --events-output (asset events)
+  uint32_t asset_dedup_s = 300;      // --asset-dedup-seconds
   std::string city_list;             // --city-list (MaxMind City/Country .mmdb)
   std::string as_list;               // --as-list (MaxMind ASN .mmdb)
   int verbosity = 0;                 // -v (repeatable)

@@ -9,7 +9,7 @@ void line(std::FILE* out, const char* name, uint64_t v) { std::fprintf(out, "  %
 }  // namespace
 
 bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
-                   const Sink* alert_sink) {
+                   const Sink* alert_sink, const Sink* event_sink) {
   std::fprintf(out, "flowprobe summary\n");
   std::fprintf(out, "  %-36s %s (%s, %s)\n", "input", input.text.c_str(), input_kind_name(input.kind),
                link_type_name(input.link));
@@ -57,6 +57,16 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
     line(out, "rules.reload_failed", r.rule_reload_failed);
     if (r.rx.sig_scan_errors) line(out, "signatures.scan_errors", r.rx.sig_scan_errors);
   }
+  if (event_sink) {
+    line(out, "assets.sightings", r.rx.asset_sightings);
+    line(out, "assets.suppressed_repeats", r.rx.asset_suppressed);
+    line(out, "assets.malformed", r.rx.asset_malformed);
+    line(out, "assets.events_enqueued", r.rx.events_enqueued);
+    line(out, "assets.dropped_ring_full", r.rx.events_ring_full);
+    line(out, "assets.events_encoded", r.exporter.events_encoded);
+    line(out, "assets.delivered", event_sink->counters().delivered);
+    line(out, "assets.failed", event_sink->counters().failed);
+  }
   line(out, "records.enqueued", r.rx.records_enqueued);
   line(out, "records.dropped_ring_full", r.rx.records_ring_full);
   line(out, "records.encoded", r.exporter.records_encoded);
@@ -89,7 +99,10 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
                   sink.accounts_for(r.exporter.records_encoded) &&
                   (alert_sink == nullptr ||
                    (r.rx.sig_alerts == r.rx.alerts_enqueued + r.rx.alerts_ring_full &&
-                    r.exporter.alerts_encoded == r.rx.alerts_enqueued && alert_sink->accounts_for(r.exporter.alerts_encoded)));
+                    r.exporter.alerts_encoded == r.rx.alerts_enqueued && alert_sink->accounts_for(r.exporter.alerts_encoded))) &&
+                  (event_sink == nullptr ||
+                   (r.rx.asset_sightings == r.rx.asset_suppressed + r.rx.events_enqueued + r.rx.events_ring_full &&
+                    r.exporter.events_encoded == r.rx.events_enqueued && event_sink->accounts_for(r.exporter.events_encoded)));
   std::fprintf(out, "  %-36s %s\n", "accounting", ok ? "ok" : "MISMATCH");
   return ok;
 }

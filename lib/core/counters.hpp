@@ -29,12 +29,18 @@ namespace flowprobe {
   X(sig_stream_pool_exhausted, "TCP segments matched alone: no free stream slot")      \
   X(sig_scan_errors, "Hyperscan scan errors")                                          \
   X(alerts_enqueued, "alerts handed to the exporter ring")                             \
-  X(alerts_ring_full, "alerts dropped because the exporter ring was full")
+  X(alerts_ring_full, "alerts dropped because the exporter ring was full")             \
+  X(asset_sightings, "ARP/NDP/DHCP sightings")                                         \
+  X(asset_suppressed, "sightings repeated within the de-duplication window")           \
+  X(asset_malformed, "ARP/NDP packets too short or of another type")                   \
+  X(events_enqueued, "asset events handed to the exporter ring")                       \
+  X(events_ring_full, "asset events dropped because the exporter ring was full")
 
 #define FLOWPROBE_EXPORT_COUNTERS(X)                                                   \
   X(records_dequeued, "flow records taken from the rings")                             \
   X(records_encoded, "flow records encoded as JSON")                                   \
-  X(alerts_encoded, "alerts encoded as eve JSON")
+  X(alerts_encoded, "alerts encoded as eve JSON")                                      \
+  X(events_encoded, "asset events encoded as JSON")
 
 struct alignas(64) RxCounters {
 #define FLOWPROBE_X(name, help) uint64_t name = 0;

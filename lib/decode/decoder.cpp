@@ -258,6 +258,7 @@ inline O decode_ethertype(const uint8_t* p, size_t n, size_t off, uint16_t type,
     case ethertype::ipv6:
       return decode_ip(p + off, n - off, 6, out);
     case ethertype::arp:
+      out.payload = {p + off, n - off};  // for asset sightings (assets/asset_tracker.hpp)
       return O::arp;
     case ethertype::lldp:
       return O::lldp;

@@ -7,6 +7,8 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,15 @@ std::string_view format_ipv4(const uint8_t* a, std::array<char, 46>& buf) {
     if (i < 3) *p++ = '.';
   }
   return {buf.data(), static_cast<std::size_t>(p - buf.data())};
+}
+
+std::string_view format_eve_timestamp(uint64_t ts_ns, std::array<char, 64>& buf) {
+  const time_t secs = static_cast<time_t>(ts_ns / 1'000'000'000ull);
+  tm t;
+  gmtime_r(&secs, &t);
+  const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &t);
+  const int m = std::snprintf(buf.data() + n, buf.size() - n, ".%06u+0000", static_cast<unsigned>(ts_ns / 1000 % 1'000'000));
+  return {buf.data(), n + static_cast<std::size_t>(m)};
 }
 
 std::string_view format_ipv6(const uint8_t* a, std::array<char, 46>& buf) {

@@ -79,6 +79,9 @@ inline std::string_view format_mac(const std::array<uint8_t, 6>& m, std::array<c
 
 // Dotted quad of the first four bytes.
 std::string_view format_ipv4(const uint8_t* a, std::array<char, 46>& buf);
+
+// Suricata eve's timestamp, "2019-08-27T12:00:00.123456+0000", from ns since the epoch.
+std::string_view format_eve_timestamp(uint64_t ts_ns, std::array<char, 64>& buf);
 // RFC 5952 compressed text.
 std::string_view format_ipv6(const uint8_t* a, std::array<char, 46>& buf);
 

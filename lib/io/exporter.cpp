@@ -24,26 +24,45 @@ Exporter::Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sin
   batch_.reserve(kBatchBytes + 64 * 1024);
 }
 
-unsigned Exporter::drain_alerts() {
-  if (alert_sink_ == nullptr) return 0;
-  sig::Alert alerts[64];
+namespace {
+// Drains fixed-size events (alerts, asset events) from one ring per RX core into `sink`,
+// one JSON line each. Returns how many.
+template <typename Event, typename Write>
+unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::string& batch, Write write) {
+  Event events[64];
   unsigned total = 0;
-  sig::AlertJsonOptions opts;
-  opts.community_id_seed = ctx_.community_id_seed;
-  for (rte_ring* ring : alert_rings_) {
-    const unsigned got = rte_ring_sc_dequeue_burst_elem(ring, alerts, sizeof(sig::Alert), 64, nullptr);
+  for (rte_ring* ring : rings) {
+    const unsigned got = rte_ring_sc_dequeue_burst_elem(ring, events, sizeof(Event), 64, nullptr);
     for (unsigned i = 0; i < got; ++i) {
-      JsonWriter w(alert_batch_);
-      const auto& sets = *rule_sets_;
-      sig::write_alert_json(alerts[i], *sets[std::min<std::size_t>(alerts[i].generation, sets.size() - 1)], w, opts);
-      alert_batch_.push_back('\n');
+      JsonWriter w(batch);
+      write(events[i], w);
+      batch.push_back('\n');
     }
-    if (got) alert_sink_->write(alert_batch_, got);
-    alert_batch_.clear();
-    counters_.alerts_encoded += got;
+    if (got) sink.write(batch, got);
+    batch.clear();
     total += got;
   }
   return total;
+}
+}  // namespace
+
+unsigned Exporter::drain_alerts() {
+  unsigned n = 0;
+  if (alert_sink_ != nullptr) {
+    sig::AlertJsonOptions opts;
+    opts.community_id_seed = ctx_.community_id_seed;
+    const auto& sets = *rule_sets_;
+    n = drain_events<sig::Alert>(alert_rings_, *alert_sink_, alert_batch_, [&](const sig::Alert& a, JsonWriter& w) {
+      sig::write_alert_json(a, *sets[std::min<std::size_t>(a.generation, sets.size() - 1)], w, opts);
+    });
+    counters_.alerts_encoded += n;
+  }
+  if (event_sink_ != nullptr) {
+    const unsigned e = drain_events<AssetEvent>(event_rings_, *event_sink_, alert_batch_, write_asset_json);
+    counters_.events_encoded += e;
+    n += e;
+  }
+  return n;
 }
 
 void Exporter::run() {
@@ -111,6 +130,7 @@ void Exporter::run() {
       if (now - last_flush > flush_every) {
         sink_.flush();
         if (alert_sink_) alert_sink_->flush();
+        if (event_sink_) event_sink_->flush();
         last_flush = now;
       }
       if (rx_done) break;
@@ -120,6 +140,7 @@ void Exporter::run() {
   }
   sink_.flush();
   if (alert_sink_) alert_sink_->flush();
+  if (event_sink_) event_sink_->flush();
   if (tick_) tick_(counters_);
 }
 

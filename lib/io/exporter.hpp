@@ -28,6 +28,11 @@ class Exporter {
     alert_sink_ = sink;
     rule_sets_ = rule_sets;
   }
+  // Asset events (ARP/NDP/DHCP sightings): one ring per RX core, JSON lines to `sink`.
+  void set_events(std::vector<rte_ring*> rings, Sink* sink) {
+    event_rings_ = std::move(rings);
+    event_sink_ = sink;
+  }
   // Rule reloads: `request` on SIGHUP, `poll` on every pass of the loop (must return quickly).
   void set_rule_reload(std::function<void()> request, std::function<void()> poll) {
     rules_request_ = std::move(request);
@@ -59,8 +64,10 @@ class Exporter {
   Sink* alert_sink_ = nullptr;
   const std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets_ = nullptr;
   std::function<void()> rules_request_, rules_poll_;
+  std::vector<rte_ring*> event_rings_;
+  Sink* event_sink_ = nullptr;
   std::string alert_batch_;
-  unsigned drain_alerts();
+  unsigned drain_alerts();  // and asset events
   std::function<void(const ExportCounters&)> tick_;
   uint64_t tick_every_ = 0;
 };

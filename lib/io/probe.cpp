@@ -155,7 +155,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
     if (result == 0) res.started_ports.push_back(port);
 
     std::vector<std::unique_ptr<RxWorker>> workers;
-    std::vector<rte_ring*> flow_rings, alert_rings;
+    std::vector<rte_ring*> flow_rings, alert_rings, event_rings;
     std::atomic<int> rx_running{0};
     if (result == 0) {
       rte_eth_dev_info info;
@@ -186,6 +186,19 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
           res.rings.push_back(alert_ring);
           alert_rings.push_back(alert_ring);
         }
+        rte_ring* event_ring = nullptr;
+        if (config.event_sink != nullptr) {
+          const std::string ename = "events_rx" + std::to_string(q);
+          event_ring = rte_ring_create_elem(ename.c_str(), sizeof(AssetEvent), 8192,
+                                            static_cast<int>(rte_lcore_to_socket_id(lcore)), RING_F_SP_ENQ | RING_F_SC_DEQ);
+          if (event_ring == nullptr) {
+            error = "cannot create ring " + ename + ": " + rte_strerror(rte_errno);
+            result = 1;
+            break;
+          }
+          res.rings.push_back(event_ring);
+          event_rings.push_back(event_ring);
+        }
         RxWorkerConfig wc;
         wc.port = port;
         wc.queue = q;
@@ -201,7 +214,8 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.live = config.stats != nullptr ? config.stats->rx_slot(q) : nullptr;
         wc.capture = config.capture != nullptr ? config.capture->add_buffer(port) : nullptr;
         flow_rings.push_back(ring);
-        workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running, alert_ring));
+        wc.assets = config.assets;
+        workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running, alert_ring, event_ring));
       }
     }
     if (result == 0) {
@@ -218,6 +232,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
       if (config.stats != nullptr)
         exporter.set_tick([&](const ExportCounters& ec) { config.stats->publish_main(main_live(ec, res.started_ports, sink)); },
                           rte_get_tsc_hz() / 4);
+      if (!event_rings.empty()) exporter.set_events(event_rings, config.event_sink);
       std::unique_ptr<RuleReloader> reloader;
       if (!alert_rings.empty() && config.rule_sets != nullptr) {
         exporter.set_alerts(alert_rings, config.alert_sink, config.rule_sets);

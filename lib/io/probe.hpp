@@ -14,6 +14,7 @@
 #include "export/sink.hpp"
 #include "flow/flow_table.hpp"
 #include "io/input.hpp"
+#include "assets/asset_tracker.hpp"
 #include "dpi/l7_engine.hpp"
 #include "ops/packet_capture.hpp"
 #include "ops/stats.hpp"
@@ -31,6 +32,8 @@ struct ProbeConfig {
   ExportContext export_context;        // seeds for values computed at export (Community ID seed)
   bool verbose = false;
   Sink* alert_sink = nullptr;          // where eve alerts go (with l7.rules)
+  Sink* event_sink = nullptr;          // where asset events go (null: no asset tracking)
+  AssetConfig assets;
   // Every rule set loaded, the first being l7.rules; SIGHUP reloads from rule_paths append.
   std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets = nullptr;
   std::vector<std::string> rule_paths;

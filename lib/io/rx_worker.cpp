@@ -25,10 +25,13 @@ uint64_t wall_ns() {
 }
 }  // namespace
 
-RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running, rte_ring* alert_ring)
+RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running, rte_ring* alert_ring,
+                   rte_ring* event_ring)
     : config_(config),
       ring_(ring),
       alert_ring_(alert_ring),
+      event_ring_(event_ring),
+      assets_(event_ring ? std::make_unique<AssetTracker>(config.assets) : nullptr),
       running_(running),
       table_(config.flow, *this, config.core_index),
       l7_(config.l7.enabled ? std::make_unique<dpi::L7Engine>(config.l7, alert_ring ? this : nullptr, config.core_index)
@@ -48,8 +51,23 @@ void RxWorker::emit(const FlowRecord& record) noexcept {
   emit_flow(r, kNoFlowExt);
 }
 
+void RxWorker::send_event() noexcept {
+  // As for records: offline input waits, a live port counts the loss.
+  while (rte_ring_sp_enqueue_elem(event_ring_, &event_, sizeof(AssetEvent)) != 0) {
+    if (!wait_on_full_) {
+      ++counters_.events_ring_full;
+      return;
+    }
+    rte_pause();
+  }
+  ++counters_.events_enqueued;
+}
+
 void RxWorker::emit_flow(FlowRecord& record, uint32_t ext) noexcept {
   const dissect::AppMetadata* app = l7_ ? l7_->on_flow_end(record, ext) : nullptr;
+  if (assets_ && app && app->dhcp() && record.end_cause != FlowEndCause::active_timeout &&
+      assets_->on_dhcp(record, *app->dhcp(), event_))
+    send_event();
   item_.flow = record;
   if (app) item_.app = *app;
   const unsigned words = words_of(item_.flow);
@@ -190,6 +208,9 @@ int RxWorker::run() {
       if (is_tracked(o)) {
         const FlowHit hit = table_.on_packet(dp, pv.ts_ns, config_.port);
         if (l7_) l7_->on_packet(hit, dp, pv.bytes, pv.ts_ns);
+        if (assets_ && dp.l4_proto == 58 && assets_->on_icmpv6(dp, pv.ts_ns, config_.port, event_)) send_event();
+      } else if (o == DecodeOutcome::arp && assets_ && assets_->on_arp(dp, dp.payload, pv.ts_ns, config_.port, event_)) {
+        send_event();
       }
     }
     rte_pktmbuf_free_bulk(bufs, n);
@@ -201,6 +222,11 @@ int RxWorker::run() {
   wait_on_full_ = true;
   table_.flush(FlowEndCause::end_of_capture);
   counters_.flows = table_.counters();
+  if (assets_) {
+    counters_.asset_sightings = assets_->counters().sightings;
+    counters_.asset_suppressed = assets_->counters().suppressed;
+    counters_.asset_malformed = assets_->counters().malformed;
+  }
   if (l7_) {
     const dpi::L7Counters c = l7_->counters();
     counters_.l7_classified = c.flows_classified;

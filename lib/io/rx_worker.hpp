@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/counters.hpp"
+#include "assets/asset_tracker.hpp"
 #include "decode/decoder.hpp"
 #include "dpi/l7_engine.hpp"
 #include "flow/flow_table.hpp"
@@ -28,6 +29,7 @@ struct RxWorkerConfig {
   FlowTableConfig flow;
   DecodeOptions decode;
   dpi::L7Config l7;                // nDPI + dissectors (l7.enabled = false: flow fields only)
+  AssetConfig assets;              // ARP/NDP/DHCP sightings (with an event ring)
   RxLive* live = nullptr;          // where this core publishes its counters for --stats-* (null: nowhere)
   ops::CaptureBuffer* capture = nullptr;  // --capture: this core's first packets are copied here
 };
@@ -35,7 +37,9 @@ struct RxWorkerConfig {
 class RxWorker final : public RecordSink, public sig::AlertSink {
  public:
   // `alert_ring` (may be null without --rules) carries sig::Alert records to the exporter.
-  RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running, rte_ring* alert_ring = nullptr);
+  // `event_ring` (null: no asset events) carries AssetEvent records the same way.
+  RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running, rte_ring* alert_ring = nullptr,
+           rte_ring* event_ring = nullptr);
   // The lcore body; returns when the input ends or stop_requested() is set.
   int run();
   void emit(const FlowRecord& record) noexcept override;
@@ -70,6 +74,10 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
   RxWorkerConfig config_;
   rte_ring* ring_;
   rte_ring* alert_ring_;
+  rte_ring* event_ring_;
+  std::unique_ptr<AssetTracker> assets_;
+  AssetEvent event_;
+  void send_event() noexcept;
   std::atomic<int>& running_;
   RxCounters counters_;
   FlowTable table_;

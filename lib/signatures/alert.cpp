@@ -47,14 +47,9 @@ void write_alert_json(const Alert& a, const SignatureEngine& engine, JsonWriter&
   std::array<char, 46> buf;
   w.begin_object();
   {
-    char ts[64];
-    const time_t secs = static_cast<time_t>(a.ts_ns / 1'000'000'000ull);
-    tm t;
-    gmtime_r(&secs, &t);
-    const std::size_t n = std::strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &t);
-    std::snprintf(ts + n, sizeof(ts) - n, ".%06u+0000", static_cast<unsigned>(a.ts_ns / 1000 % 1'000'000));
+    std::array<char, 64> ts;
     w.key("timestamp");
-    w.value_raw_string(ts);
+    w.value_raw_string(format_eve_timestamp(a.ts_ns, ts));
   }
   w.key("flow_id");
   w.value_uint(a.flow_id);

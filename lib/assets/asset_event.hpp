@@ -1,0 +1,45 @@
+#pragma once
+// Sightings that are not flows: who answered an ARP, which neighbour a host solicited,
+// what a DHCP client called itself. Plain data, fixed size, so an event travels through
+// the per-core rings like a FlowRecord; the exporter writes it as JSON in the shape
+// Suricata's eve uses for the same protocol ("event_type":"arp" with an "arp" object).
+#include <array>
+#include <cstdint>
+#include <type_traits>
+
+namespace flowprobe {
+
+enum class AssetKind : uint8_t {
+  arp,   // one ARP request or reply
+  ndp,   // IPv6 neighbour/router solicitation or advertisement
+  dhcp,  // a DHCP client's messages (one event per DHCP flow)
+};
+
+struct AssetEvent {
+  uint64_t ts_ns = 0;
+  AssetKind kind = AssetKind::arp;
+  uint8_t op = 0;               // ARP opcode; ICMPv6 type (133..136); DHCP first message type
+  uint16_t vlan = 0;
+  uint16_t input_port = 0;
+  uint8_t ip_version = 4;
+  uint8_t reserved0 = 0;
+  // ARP: sender and target (hardware, protocol address). NDP: the packet's source MAC/IP,
+  // the target address and the link-layer address option (zero when absent). DHCP: the
+  // client's MAC and the addresses below.
+  std::array<uint8_t, 6> src_mac{};
+  std::array<uint8_t, 6> dst_mac{};
+  std::array<uint8_t, 16> src_ip{};
+  std::array<uint8_t, 16> dst_ip{};
+  // DHCP only.
+  std::array<uint8_t, 4> requested_ip{};
+  std::array<uint8_t, 4> assigned_ip{};
+  uint16_t msg_types = 0;       // bit n: DHCP message type n seen
+  uint8_t reserved1[6] = {};
+  char host_name[64] = {};      // option 12, NUL-terminated
+  char class_id[64] = {};       // option 60
+  char param_list[64] = {};     // option 55, ',' joined decimal
+};
+static_assert(std::is_trivially_copyable_v<AssetEvent>);
+static_assert(sizeof(AssetEvent) % 8 == 0);
+
+}  // namespace flowprobe

@@ -1,0 +1,246 @@
+#include "assets/asset_tracker.hpp"
+
+#include <bit>
+#include <cstring>
+
+#include "export/json_writer.hpp"
+
+namespace flowprobe {
+
+namespace {
+uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+
+// FNV-1a over the bytes that make two sightings the same.
+uint64_t mix(uint64_t h, const void* p, std::size_t n) {
+  const auto* b = static_cast<const uint8_t*>(p);
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
+}
+
+template <std::size_t N>
+void copy_text(char (&dst)[N], std::string_view s) {
+  const std::size_t n = s.size() < N - 1 ? s.size() : N - 1;
+  std::memcpy(dst, s.data(), n);
+  dst[n] = '\0';
+}
+}  // namespace
+
+AssetTracker::AssetTracker(const AssetConfig& cfg) : cfg_(cfg) {
+  cfg_.dedup_slots = static_cast<uint32_t>(std::bit_ceil(std::max<uint32_t>(cfg_.dedup_slots, 16)));
+  keys_ = std::make_unique<uint64_t[]>(cfg_.dedup_slots);
+  seen_ns_ = std::make_unique<uint64_t[]>(cfg_.dedup_slots);
+}
+
+bool AssetTracker::fresh(const AssetEvent& e) noexcept {
+  ++counters_.sightings;
+  if (cfg_.dedup_window_ns == 0) return true;
+  // Everything but the time identifies the sighting.
+  uint64_t h = mix(0xcbf29ce484222325ull, reinterpret_cast<const uint8_t*>(&e) + sizeof(e.ts_ns), sizeof(e) - sizeof(e.ts_ns));
+  h |= 1;  // 0 marks an empty slot
+  const std::size_t slot = (h >> 17) & (cfg_.dedup_slots - 1);
+  if (keys_[slot] == h && e.ts_ns >= seen_ns_[slot] && e.ts_ns - seen_ns_[slot] < cfg_.dedup_window_ns) {
+    ++counters_.suppressed;
+    return false;
+  }
+  keys_[slot] = h;
+  seen_ns_[slot] = e.ts_ns;
+  return true;
+}
+
+bool AssetTracker::on_arp(const DecodedPacket& frame, std::span<const uint8_t> a, uint64_t ts_ns, uint16_t port,
+                          AssetEvent& out) noexcept {
+  // Ethernet/IPv4 ARP only (htype 1, ptype 0x0800, hlen 6, plen 4): 28 bytes.
+  if (a.size() < 28 || be16(a.data()) != 1 || be16(a.data() + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
+    ++counters_.malformed;
+    return false;
+  }
+  out = AssetEvent{};
+  out.ts_ns = ts_ns;
+  out.kind = AssetKind::arp;
+  out.op = static_cast<uint8_t>(be16(a.data() + 6));
+  out.vlan = frame.vlan_inner ? frame.vlan_inner : frame.vlan_outer;
+  out.input_port = port;
+  out.ip_version = 4;
+  std::memcpy(out.src_mac.data(), a.data() + 8, 6);
+  std::memcpy(out.src_ip.data(), a.data() + 14, 4);
+  std::memcpy(out.dst_mac.data(), a.data() + 18, 6);
+  std::memcpy(out.dst_ip.data(), a.data() + 24, 4);
+  return fresh(out);
+}
+
+bool AssetTracker::on_icmpv6(const DecodedPacket& p, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept {
+  if (p.ip_version != 6 || p.l4_proto != 58 || p.icmp_type < 133 || p.icmp_type > 136) return false;
+  // The payload starts after the ICMPv6 type, code and checksum. Router solicitation:
+  // 4 reserved bytes; advertisement: 12; neighbour solicitation/advertisement: 4 + target.
+  const std::span<const uint8_t> m = p.payload;
+  const std::size_t fixed = p.icmp_type == 133 ? 4 : p.icmp_type == 134 ? 12 : 20;
+  if (m.size() < fixed) {
+    ++counters_.malformed;
+    return false;
+  }
+  out = AssetEvent{};
+  out.ts_ns = ts_ns;
+  out.kind = AssetKind::ndp;
+  out.op = p.icmp_type;
+  out.vlan = p.vlan_inner ? p.vlan_inner : p.vlan_outer;
+  out.input_port = port;
+  out.ip_version = 6;
+  out.src_mac = p.src_mac;
+  out.src_ip = p.src_ip;
+  if (p.icmp_type >= 135) std::memcpy(out.dst_ip.data(), m.data() + 4, 16);  // target address
+  // Options: type 1 source / 2 target link-layer address, length in units of 8 bytes.
+  for (std::size_t off = fixed; off + 2 <= m.size();) {
+    const uint8_t type = m[off], len8 = m[off + 1];
+    if (len8 == 0 || off + len8 * 8u > m.size()) break;
+    if ((type == 1 || type == 2) && len8 == 1) std::memcpy(out.dst_mac.data(), m.data() + off + 2, 6);
+    off += len8 * 8u;
+  }
+  return fresh(out);
+}
+
+bool AssetTracker::on_dhcp(const FlowRecord& r, const dissect::DhcpMeta& d, AssetEvent& out) noexcept {
+  out = AssetEvent{};
+  out.ts_ns = r.first_ns;
+  out.kind = AssetKind::dhcp;
+  out.op = d.first_msg_type;
+  out.vlan = r.vlan;
+  out.input_port = r.input_port;
+  out.ip_version = 4;
+  out.src_mac = d.client_mac;
+  out.src_ip = r.src_ip;
+  out.dst_ip = r.dst_ip;
+  out.requested_ip = d.requested_ip;
+  out.assigned_ip = d.assigned_ip;
+  out.msg_types = d.msg_types;
+  copy_text(out.host_name, d.host_name.view());
+  copy_text(out.class_id, d.class_id.view());
+  copy_text(out.param_list, d.param_list.view());
+  return fresh(out);
+}
+
+namespace {
+// Suricata prints MACs in lower case.
+std::string_view mac_lower(const std::array<uint8_t, 6>& m, std::array<char, 17>& buf) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 6; ++i) {
+    buf[i * 3] = kHex[m[i] >> 4];
+    buf[i * 3 + 1] = kHex[m[i] & 15];
+    if (i < 5) buf[i * 3 + 2] = ':';
+  }
+  return {buf.data(), 17};
+}
+
+const char* dhcp_type_name(unsigned t) {
+  static const char* const kNames[] = {"",        "discover", "offer",   "request", "decline", "ack",
+                                       "nak",     "release",  "inform",  "forcerenew", "leasequery",
+                                       "leaseunassigned", "leaseunknown", "leaseactive", "bulkleasequery",
+                                       "leasequerydone"};
+  return t < std::size(kNames) ? kNames[t] : "unknown";
+}
+
+const char* ndp_name(unsigned t) {
+  switch (t) {
+    case 133: return "router_solicitation";
+    case 134: return "router_advertisement";
+    case 135: return "neighbor_solicitation";
+    case 136: return "neighbor_advertisement";
+  }
+  return "unknown";
+}
+}  // namespace
+
+void write_asset_json(const AssetEvent& e, JsonWriter& w) {
+  std::array<char, 64> ts;
+  std::array<char, 46> ip;
+  std::array<char, 17> mac;
+  const auto addr = [&](const std::array<uint8_t, 16>& a, uint8_t v) {
+    return v == 6 ? format_ipv6(a.data(), ip) : format_ipv4(a.data(), ip);
+  };
+  w.begin_object();
+  w.key("timestamp");
+  w.value_raw_string(format_eve_timestamp(e.ts_ns, ts));
+  w.key("event_type");
+  switch (e.kind) {
+    case AssetKind::arp:
+      w.value_raw_string("arp");
+      if (e.vlan) {
+        w.key("vlan");
+        w.value_uint(e.vlan);
+      }
+      w.key("arp");
+      w.begin_object();
+      w.key("hw_type");
+      w.value_raw_string("ethernet");
+      w.key("proto_type");
+      w.value_raw_string("ipv4");
+      w.key("opcode");
+      w.value_raw_string(e.op == 1 ? "request" : e.op == 2 ? "reply" : e.op == 3 ? "rarp_request" : e.op == 4 ? "rarp_reply" : "unknown");
+      w.key("src_mac");
+      w.value_raw_string(mac_lower(e.src_mac, mac));
+      w.key("src_ip");
+      w.value_raw_string(addr(e.src_ip, 4));
+      w.key("dest_mac");
+      w.value_raw_string(mac_lower(e.dst_mac, mac));
+      w.key("dest_ip");
+      w.value_raw_string(addr(e.dst_ip, 4));
+      w.end_object();
+      break;
+    case AssetKind::ndp:
+      w.value_raw_string("ndp");
+      w.key("ndp");
+      w.begin_object();
+      w.key("type");
+      w.value_raw_string(ndp_name(e.op));
+      w.key("src_mac");
+      w.value_raw_string(mac_lower(e.src_mac, mac));
+      w.key("src_ip");
+      w.value_raw_string(addr(e.src_ip, 6));
+      if (e.op >= 135) {
+        w.key("target_ip");
+        w.value_raw_string(addr(e.dst_ip, 6));
+      }
+      if (e.dst_mac != std::array<uint8_t, 6>{}) {
+        w.key("link_layer_address");
+        w.value_raw_string(mac_lower(e.dst_mac, mac));
+      }
+      w.end_object();
+      break;
+    case AssetKind::dhcp: {
+      w.value_raw_string("dhcp");
+      w.key("dhcp");
+      w.begin_object();
+      w.key("client_mac");
+      w.value_raw_string(mac_lower(e.src_mac, mac));
+      w.key("client_ip");
+      w.value_raw_string(addr(e.src_ip, 4));
+      w.key("server_ip");
+      w.value_raw_string(addr(e.dst_ip, 4));
+      std::array<uint8_t, 16> a{};
+      std::memcpy(a.data(), e.requested_ip.data(), 4);
+      w.key("requested_ip");
+      w.value_raw_string(addr(a, 4));
+      std::memcpy(a.data(), e.assigned_ip.data(), 4);
+      w.key("assigned_ip");
+      w.value_raw_string(addr(a, 4));
+      w.key("hostname");
+      w.value_string(e.host_name);
+      w.key("vendor_class_identifier");
+      w.value_string(e.class_id);
+      w.key("params");
+      w.value_string(e.param_list);
+      w.key("dhcp_types");
+      std::string types;  // exporter side: at most 15 short names
+      for (unsigned t = 1; t < 16; ++t)
+        if (e.msg_types & (1u << t)) {
+          if (!types.empty()) types += ',';
+          types += dhcp_type_name(t);
+        }
+      w.value_raw_string(types);
+      w.end_object();
+      break;
+    }
+  }
+  w.end_object();
+}
+
+}  // namespace flowprobe

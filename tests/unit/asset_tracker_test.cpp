@@ -1,0 +1,105 @@
+// Asset sightings: ARP and NDP parsed from crafted frames, DHCP taken from a flow's
+// metadata, and the de-duplication window.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "assets/asset_tracker.hpp"
+#include "export/json_writer.hpp"
+
+using namespace flowprobe;
+
+namespace {
+
+constexpr uint64_t kSec = 1'000'000'000ull;
+
+std::vector<uint8_t> arp_request() {
+  return {0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,           // ethernet/ipv4, request
+          0x00, 0x1d, 0x09, 0xf0, 0x92, 0xab, 10, 10, 10, 1,  // sender
+          0, 0, 0, 0, 0, 0, 10, 10, 10, 2};                   // target
+}
+
+std::string json(const AssetEvent& e) {
+  std::string s;
+  JsonWriter w(s);
+  write_asset_json(e, w);
+  return s;
+}
+
+TEST(AssetTracker, ArpRequestBecomesAnEveArpEventOncePerWindow) {
+  AssetConfig cfg;
+  cfg.dedup_window_ns = 60 * kSec;
+  AssetTracker t(cfg);
+  DecodedPacket frame;
+  const auto a = arp_request();
+  AssetEvent e;
+  ASSERT_TRUE(t.on_arp(frame, a, 100 * kSec, 0, e));
+  EXPECT_EQ(json(e),
+            "{\"timestamp\":\"1970-01-01T00:01:40.000000+0000\",\"event_type\":\"arp\",\"arp\":{\"hw_type\":\"ethernet\","
+            "\"proto_type\":\"ipv4\",\"opcode\":\"request\",\"src_mac\":\"00:1d:09:f0:92:ab\",\"src_ip\":\"10.10.10.1\","
+            "\"dest_mac\":\"00:00:00:00:00:00\",\"dest_ip\":\"10.10.10.2\"}}");
+  EXPECT_FALSE(t.on_arp(frame, a, 130 * kSec, 0, e)) << "the same request within the window";
+  EXPECT_TRUE(t.on_arp(frame, a, 161 * kSec, 0, e)) << "again once the window is over";
+  EXPECT_EQ(t.counters().sightings, 3u);
+  EXPECT_EQ(t.counters().suppressed, 1u);
+  // Too short, or not Ethernet/IPv4: counted, no event.
+  EXPECT_FALSE(t.on_arp(frame, std::span(a).first(20), 200 * kSec, 0, e));
+  auto other = a;
+  other[1] = 6;  // IEEE 802 hardware
+  EXPECT_FALSE(t.on_arp(frame, other, 200 * kSec, 0, e));
+  EXPECT_EQ(t.counters().malformed, 2u);
+}
+
+TEST(AssetTracker, NeighbourSolicitationGivesTargetAndLinkLayerAddress) {
+  AssetTracker t(AssetConfig{});
+  DecodedPacket p;
+  p.ip_version = 6;
+  p.l4_proto = 58;
+  p.icmp_type = 135;
+  p.src_mac = {0x02, 0, 0, 0, 0, 1};
+  p.src_ip = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  // reserved(4), target fe80::2, option 1 (source link-layer address), length 1 (8 bytes)
+  std::vector<uint8_t> body = {0, 0, 0, 0, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+                               1, 1, 0x02, 0, 0, 0, 0, 1};
+  p.payload = body;
+  AssetEvent e;
+  ASSERT_TRUE(t.on_icmpv6(p, kSec, 0, e));
+  const std::string j = json(e);
+  EXPECT_NE(j.find("\"event_type\":\"ndp\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"type\":\"neighbor_solicitation\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"target_ip\":\"fe80::2\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"link_layer_address\":\"02:00:00:00:00:01\""), std::string::npos) << j;
+  // An echo request is not neighbour discovery; a cut solicitation is malformed.
+  p.icmp_type = 128;
+  EXPECT_FALSE(t.on_icmpv6(p, kSec, 0, e));
+  p.icmp_type = 135;
+  p.payload = std::span(body).first(10);
+  EXPECT_FALSE(t.on_icmpv6(p, 2 * kSec, 0, e));
+  EXPECT_EQ(t.counters().malformed, 1u);
+}
+
+TEST(AssetTracker, DhcpFlowBecomesOneEventWithTheClientsNames) {
+  AssetTracker t(AssetConfig{});
+  FlowRecord r;
+  r.ip_version = 4;
+  r.src_ip = {0, 0, 0, 0};
+  r.dst_ip = {255, 255, 255, 255};
+  r.first_ns = 5 * kSec;
+  dissect::AppMetadata m;
+  m.set_kind(dissect::AppKind::dhcp);
+  m.dhcp()->host_name.assign("nas1");
+  m.dhcp()->class_id.assign("MSFT 5.0");
+  m.dhcp()->param_list.assign("1,3,6");
+  m.dhcp()->client_mac = {0x00, 0x11, 0x32, 0x17, 0x49, 0xf0};
+  m.dhcp()->msg_types = (1u << 1) | (1u << 3);
+  AssetEvent e;
+  ASSERT_TRUE(t.on_dhcp(r, *m.dhcp(), e));
+  const std::string j = json(e);
+  for (const char* want : {"\"client_mac\":\"00:11:32:17:49:f0\"", "\"hostname\":\"nas1\"",
+                           "\"vendor_class_identifier\":\"MSFT 5.0\"", "\"params\":\"1,3,6\"",
+                           "\"dhcp_types\":\"discover,request\""})
+    EXPECT_NE(j.find(want), std::string::npos) << want << " in " << j;
+}
+
+}  // namespace
