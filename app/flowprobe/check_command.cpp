@@ -197,7 +197,7 @@ void check_syslog(const Options& o, Report& r) {
       r.fail("syslog", error);
       continue;
     }
-    if (t.transport == SyslogTarget::Transport::tcp)
+    if (t.transport != SyslogTarget::Transport::udp)
       r.verdict("syslog", ops::check_tcp(t.host, t.port, timeout));
     else
       r.verdict("syslog", ops::check_udp(t.host, t.port, std::min(timeout, std::chrono::milliseconds(1000))));

@@ -58,9 +58,17 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
       ->capture_default_str()
       ->group(syslog_group);
   app.add_option("--syslog", out.syslog_urls,
-                 "send each record to a remote syslog receiver: udp://HOST[:PORT] (one datagram each) or "
-                 "tcp://HOST[:PORT] (RFC 6587 octet counting, reconnected with backoff); repeatable")
+                 "send each record to a remote syslog receiver: udp://HOST[:PORT] (one datagram each), "
+                 "tcp://HOST[:PORT] (RFC 6587 octet counting, reconnected with backoff) or tls://HOST[:PORT] "
+                 "(the same over TLS, RFC 5425, port 6514 by default); repeatable")
       ->type_name("URL")
+      ->group(syslog_group);
+  app.add_option("--syslog-tls-ca", out.syslog_tls_ca,
+                 "tls:// receivers: the CA certificates (PEM) their certificate must chain to (default: the system's)")
+      ->type_name("FILE")
+      ->group(syslog_group);
+  app.add_flag("--syslog-tls-no-verify", out.syslog_tls_no_verify,
+               "tls:// receivers: encrypt without checking the receiver's certificate or name (testing only)")
       ->group(syslog_group);
   app.add_option("--syslog-format", out.syslog_format, "header of remote messages: rfc5424 or rfc3164")
       ->check(CLI::IsMember({"rfc5424", "5424", "rfc3164", "3164", "bsd"}))
@@ -209,8 +217,10 @@ std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& outpu
     sc.app_name = o.syslog_ident;
     sc.max_udp = max_udp;
     sc.finish_timeout = drain;
+    sc.tls_ca_file = o.syslog_tls_ca;
+    sc.tls_verify = !o.syslog_tls_no_verify;
     std::unique_ptr<Spool> spool;
-    if (sc.target.transport == SyslogTarget::Transport::tcp) {
+    if (sc.target.transport != SyslogTarget::Transport::udp) {
       spool = open_spool(o, spool_max, "syslog-" + safe_name(sc.target.host + "-" + sc.target.port), error);
       if (!error.empty()) return nullptr;
     }

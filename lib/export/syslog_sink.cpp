@@ -1,5 +1,9 @@
 #include "export/syslog_sink.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -95,16 +99,16 @@ void LocalSyslogSink::write(std::string_view batch, uint32_t count) {
 
 bool parse_syslog_url(std::string_view url, SyslogTarget& out, std::string& error) {
   const auto fail = [&](const char* why) {
-    error = "--syslog '" + std::string(url) + "': " + why + " (expected udp://HOST[:PORT] or tcp://HOST[:PORT])";
+    error = "--syslog '" + std::string(url) + "': " + why + " (expected udp://HOST[:PORT], tcp://HOST[:PORT] or tls://HOST[:PORT])";
     return false;
   };
   std::string_view rest;
   if (url.starts_with("udp://")) out.transport = SyslogTarget::Transport::udp, rest = url.substr(6);
   else if (url.starts_with("tcp://")) out.transport = SyslogTarget::Transport::tcp, rest = url.substr(6);
-  else if (url.starts_with("tls://")) return fail("TLS is not supported yet; relay through a local rsyslog");
+  else if (url.starts_with("tls://")) out.transport = SyslogTarget::Transport::tls, rest = url.substr(6);
   else return fail("unknown scheme");
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  std::string_view host = rest, port = "514";
+  std::string_view host = rest, port = out.transport == SyslogTarget::Transport::tls ? "6514" : "514";
   if (rest.starts_with("[")) {
     const auto close = rest.find(']');
     if (close == std::string_view::npos) return fail("unclosed '[' in an IPv6 address");
@@ -126,6 +130,26 @@ bool parse_syslog_url(std::string_view url, SyslogTarget& out, std::string& erro
   return true;
 }
 
+struct TlsSession {
+  SSL_CTX* ctx = nullptr;
+  SSL* ssl = nullptr;
+  ~TlsSession() {
+    if (ssl) SSL_free(ssl);
+    if (ctx) SSL_CTX_free(ctx);
+  }
+};
+
+namespace {
+std::string ssl_error_text() {
+  const unsigned long e = ERR_get_error();
+  if (e == 0) return "TLS handshake failed";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+}  // namespace
+
 RemoteSyslogSink::RemoteSyslogSink(RemoteSyslogConfig config, std::unique_ptr<Spool> spool)
     : config_(std::move(config)), spool_(std::move(spool)), pid_(std::to_string(::getpid())) {
   if (config_.hostname.empty()) {
@@ -144,6 +168,23 @@ std::unique_ptr<RemoteSyslogSink> RemoteSyslogSink::create(const RemoteSyslogCon
                                                            std::unique_ptr<Spool> spool, std::string& error) {
   std::unique_ptr<RemoteSyslogSink> s(new RemoteSyslogSink(config, std::move(spool)));
   if (!s->resolve(error)) return nullptr;
+  if (config.target.transport == SyslogTarget::Transport::tls) {
+    // One context for the sink's life: CAs loaded once, each reconnection a new SSL.
+    s->tls_ = std::make_unique<TlsSession>();
+    s->tls_->ctx = SSL_CTX_new(TLS_client_method());
+    if (s->tls_->ctx == nullptr) {
+      error = "--syslog '" + config.url + "': " + ssl_error_text();
+      return nullptr;
+    }
+    SSL_CTX_set_min_proto_version(s->tls_->ctx, TLS1_2_VERSION);
+    const int ok = config.tls_ca_file.empty() ? SSL_CTX_set_default_verify_paths(s->tls_->ctx)
+                                              : SSL_CTX_load_verify_locations(s->tls_->ctx, config.tls_ca_file.c_str(), nullptr);
+    if (ok != 1) {
+      error = "--syslog-tls-ca '" + config.tls_ca_file + "': " + ssl_error_text();
+      return nullptr;
+    }
+    SSL_CTX_set_verify(s->tls_->ctx, config.tls_verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+  }
   if (config.target.transport == SyslogTarget::Transport::udp) {
     s->fd_ = ::socket(s->family_, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s->fd_ < 0) {
@@ -155,10 +196,11 @@ std::unique_ptr<RemoteSyslogSink> RemoteSyslogSink::create(const RemoteSyslogCon
   // TCP: one connection attempt now, so that a receiver that is up gets records from the
   // first batch and one that is down is reported once at start.
   s->start_connect();
-  for (int i = 0; i < 100 && s->connecting_; ++i) {
-    pollfd p{s->fd_, POLLOUT, 0};
+  for (int i = 0; i < 200 && (s->connecting_ || s->handshaking_) && s->fd_ >= 0; ++i) {
+    pollfd p{s->fd_, static_cast<short>(POLLOUT | POLLIN), 0};
     ::poll(&p, 1, 10);
-    s->check_connect();
+    if (s->connecting_) s->check_connect();
+    else s->continue_handshake();
   }
   if (!s->connected())
     log(LogLevel::warning, "syslog: %s is not accepting connections yet (%s); records wait %s and reconnection is retried",
@@ -298,13 +340,74 @@ void RemoteSyslogSink::check_connect() {
     }
     connecting_ = false;
   }
+  if (tls_) {
+    tls_->ssl = SSL_new(tls_->ctx);
+    if (tls_->ssl == nullptr || SSL_set_fd(tls_->ssl, fd_) != 1) {
+      disconnect(ssl_error_text());
+      return;
+    }
+    SSL_set_mode(tls_->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_set_tlsext_host_name(tls_->ssl, config_.target.host.c_str());
+    if (config_.tls_verify) {
+      // The certificate must name the receiver: its IP address, or its host name.
+      X509_VERIFY_PARAM* param = SSL_get0_param(tls_->ssl);
+      if (X509_VERIFY_PARAM_set1_ip_asc(param, config_.target.host.c_str()) != 1)
+        SSL_set1_host(tls_->ssl, config_.target.host.c_str());
+    }
+    handshaking_ = true;
+    continue_handshake();
+    return;
+  }
   if (warned_down_) log(LogLevel::warning, "syslog: %s connected again", config_.url.c_str());
   warned_down_ = false;
   backoff_ = std::chrono::milliseconds(0);
   ++reconnects_;
 }
 
+void RemoteSyslogSink::continue_handshake() {
+  if (!handshaking_ || tls_ == nullptr || tls_->ssl == nullptr) return;
+  const int rc = SSL_connect(tls_->ssl);
+  if (rc != 1) {
+    const int err = SSL_get_error(tls_->ssl, rc);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return;
+    const long verify = SSL_get_verify_result(tls_->ssl);
+    std::string why = ssl_error_text();
+    if (verify != X509_V_OK) why += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
+    disconnect("TLS: " + why);
+    return;
+  }
+  handshaking_ = false;
+  if (warned_down_) log(LogLevel::warning, "syslog: %s connected again", config_.url.c_str());
+  warned_down_ = false;
+  backoff_ = std::chrono::milliseconds(0);
+  ++reconnects_;
+}
+
+ssize_t RemoteSyslogSink::stream_send(const char* data, std::size_t len) {
+  if (!tls_) return ::send(fd_, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  const int n = SSL_write(tls_->ssl, data, static_cast<int>(std::min<std::size_t>(len, INT32_MAX)));
+  if (n > 0) return n;
+  const int err = SSL_get_error(tls_->ssl, n);
+  errno = (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) ? EAGAIN : EPIPE;
+  return -1;
+}
+
+ssize_t RemoteSyslogSink::stream_recv(char* buf, std::size_t len) {
+  if (!tls_) return ::recv(fd_, buf, len, MSG_DONTWAIT);
+  const int n = SSL_read(tls_->ssl, buf, static_cast<int>(len));
+  if (n > 0) return n;
+  const int err = SSL_get_error(tls_->ssl, n);
+  if (err == SSL_ERROR_ZERO_RETURN) return 0;
+  errno = (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) ? EAGAIN : ECONNRESET;
+  return -1;
+}
+
 void RemoteSyslogSink::disconnect(const std::string& why) {
+  if (tls_ && tls_->ssl) {
+    SSL_free(tls_->ssl);
+    tls_->ssl = nullptr;
+  }
+  handshaking_ = false;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   connecting_ = false;
@@ -327,7 +430,7 @@ void RemoteSyslogSink::disconnect(const std::string& why) {
 
 void RemoteSyslogSink::drain() {
   while (connected() && out_sent_ < out_.size()) {
-    const ssize_t n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = stream_send(out_.data() + out_sent_, out_.size() - out_sent_);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
       disconnect(std::strerror(errno));
@@ -362,16 +465,17 @@ void RemoteSyslogSink::pump_spool() {
 }
 
 void RemoteSyslogSink::maintain() {
-  if (config_.target.transport != SyslogTarget::Transport::tcp) return;
+  if (!stream()) return;
   if (fd_ < 0 && std::chrono::steady_clock::now() >= next_attempt_) start_connect();
   if (connecting_) check_connect();
+  if (handshaking_) continue_handshake();
   if (connected()) {
     // A receiver that closed shows up as readable with 0 bytes; find out before writing
     // into a dead connection.
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
       char buf[256];
-      const ssize_t n = ::recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
+      const ssize_t n = stream_recv(buf, sizeof(buf));
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
         disconnect(n == 0 ? "receiver closed the connection" : std::strerror(errno));
         return;
@@ -401,7 +505,7 @@ void RemoteSyslogSink::write(std::string_view batch, uint32_t count) {
 void RemoteSyslogSink::flush() { maintain(); }
 
 void RemoteSyslogSink::finish() {
-  if (config_.target.transport != SyslogTarget::Transport::tcp) return;
+  if (!stream()) return;
   const auto deadline = std::chrono::steady_clock::now() + config_.finish_timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     maintain();
@@ -424,6 +528,11 @@ void RemoteSyslogSink::finish() {
     log(LogLevel::warning, "syslog: %llu records wait in the spool %s for the next run",
         static_cast<unsigned long long>(spool_->pending_records()), spool_->dir().c_str());
   // Closing tells the receiver we are done; rsyslog then writes what it got.
+  if (tls_ && tls_->ssl) {
+    SSL_shutdown(tls_->ssl);
+    SSL_free(tls_->ssl);
+    tls_->ssl = nullptr;
+  }
   if (fd_ >= 0) {
     ::shutdown(fd_, SHUT_WR);
     ::close(fd_);
@@ -433,7 +542,7 @@ void RemoteSyslogSink::finish() {
 
 std::vector<std::pair<std::string, uint64_t>> RemoteSyslogSink::extra_counters() const {
   std::vector<std::pair<std::string, uint64_t>> v;
-  if (config_.target.transport == SyslogTarget::Transport::udp) {
+  if (!stream()) {
     v = {{"syslog.oversize", oversize_}, {"syslog.send_errors", send_errors_}};
   } else {
     v = {{"syslog.connects", reconnects_}, {"syslog.disconnects", disconnects_},

@@ -6,6 +6,8 @@
 // datagram per message, RFC 5426) or TCP with RFC 6587 octet counting, headers in RFC
 // 3164 or RFC 5424 form. A TCP receiver that goes away is reconnected with exponential
 // backoff; meanwhile records wait in memory (bounded) and then in the spool.
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -39,11 +41,12 @@ class LocalSyslogSink final : public Sink {
 };
 
 struct SyslogTarget {
-  enum class Transport { udp, tcp } transport = Transport::udp;
+  enum class Transport { udp, tcp, tls } transport = Transport::udp;
   std::string host;
   std::string port;
 };
-// "udp://host:port", "tcp://host:port", "tcp://[v6]:port" (port defaults to 514).
+// "udp://host:port", "tcp://host:port", "tcp://[v6]:port" (port defaults to 514),
+// "tls://host:port" (RFC 5425; port defaults to 6514).
 bool parse_syslog_url(std::string_view url, SyslogTarget& out, std::string& error);
 
 struct RemoteSyslogConfig {
@@ -58,7 +61,13 @@ struct RemoteSyslogConfig {
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{30000};
   std::chrono::milliseconds finish_timeout{10000};
+  // tls://: the receiver's certificate is checked against these CAs (empty: the system's)
+  // and its name against the URL's host, unless tls_verify is off.
+  std::string tls_ca_file;
+  bool tls_verify = true;
 };
+
+struct TlsSession;  // OpenSSL context and connection (syslog_sink.cpp)
 
 class RemoteSyslogSink final : public Sink {
  public:
@@ -79,7 +88,7 @@ class RemoteSyslogSink final : public Sink {
   std::vector<std::pair<std::string, uint64_t>> extra_counters() const override;
   bool accounts_for(uint64_t encoded) const override;
 
-  bool connected() const { return fd_ >= 0 && !connecting_; }
+  bool connected() const { return fd_ >= 0 && !connecting_ && !handshaking_; }
 
  private:
   struct Frame {
@@ -92,6 +101,11 @@ class RemoteSyslogSink final : public Sink {
   void queue_tcp(std::string_view message);
   void start_connect();
   void check_connect();
+  void continue_handshake();
+  bool stream() const { return config_.target.transport != SyslogTarget::Transport::udp; }
+  // Writes/reads through TLS when the transport is tls://. <0 with errno EAGAIN: try later.
+  ssize_t stream_send(const char* data, std::size_t len);
+  ssize_t stream_recv(char* buf, std::size_t len);
   void drain();
   void disconnect(const std::string& why);
   void pump_spool();
@@ -104,6 +118,8 @@ class RemoteSyslogSink final : public Sink {
   std::string error_;
   int fd_ = -1;
   bool connecting_ = false;
+  bool handshaking_ = false;
+  std::unique_ptr<TlsSession> tls_;
   int family_ = 0;
   std::string addr_;  // sockaddr bytes
   std::string pid_;

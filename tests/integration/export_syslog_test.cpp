@@ -49,15 +49,25 @@ struct Rsyslog {
   int udp_port = 0, tcp_port = 0;
   fs::path dir, received;
 
-  void start(const fs::path& d, int udp = 0, int tcp = 0) {
+  // With `tls_cert`: the TCP input speaks TLS (rsyslog's ossl driver) with that
+  // certificate and key (PEM, key in `tls_cert` + ".key").
+  void start(const fs::path& d, int udp = 0, int tcp = 0, const fs::path& tls_cert = {}) {
     dir = d;
     received = dir / "received.log";
     udp_port = udp ? udp : free_port();
     tcp_port = tcp ? tcp : free_port();
     fs::create_directories(dir / "work");
+    const std::string tls_global =
+        tls_cert.empty() ? "" : " defaultNetstreamDriver=\"ossl\" defaultNetstreamDriverCAFile=\"" + tls_cert.string() +
+                                    "\" defaultNetstreamDriverCertFile=\"" + tls_cert.string() +
+                                    "\" defaultNetstreamDriverKeyFile=\"" + tls_cert.string() + ".key\"";
+    const std::string tcp_module = tls_cert.empty()
+                                       ? "module(load=\"imtcp\")\n"
+                                       : "module(load=\"imtcp\" streamDriver.name=\"ossl\" streamDriver.mode=\"1\" "
+                                         "streamDriver.authMode=\"anon\")\n";
     std::ofstream(dir / "rsyslog.conf") << "global(workDirectory=\"" << (dir / "work").string()
-                                        << "\" maxMessageSize=\"64k\")\n"
-                                           "module(load=\"imudp\")\nmodule(load=\"imtcp\")\n"
+                                        << "\" maxMessageSize=\"64k\"" << tls_global << ")\n"
+                                           "module(load=\"imudp\")\n" << tcp_module <<
                                            "template(name=\"msgonly\" type=\"string\" string=\"%msg%\\n\")\n"
                                            "ruleset(name=\"in\") {\n  action(type=\"omfile\" file=\""
                                         << received.string()
@@ -119,6 +129,41 @@ TEST_F(ExportSyslog, UdpRfc5424DeliversEveryRecord) {
   EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size()));
   EXPECT_EQ(summary_value(r.err, "sink.syslog.oversize"), 0);
   EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+}
+
+// A self-signed certificate for 127.0.0.1 made with the openssl command line.
+fs::path make_certificate(const fs::path& dir, const std::string& name) {
+  const fs::path cert = dir / (name + ".pem");
+  const ProgramResult r = run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                                       cert.string() + ".key", "-out", cert.string(), "-days", "2", "-subj",
+                                       "/CN=flowprobe-test", "-addext", "subjectAltName=IP:127.0.0.1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return cert;
+}
+
+// RFC 5425: octet-counted frames over TLS, the receiver's certificate checked against the
+// CA given; a receiver whose certificate does not chain to it gets nothing.
+TEST_F(ExportSyslog, TlsDeliversEveryRecordAndRefusesAnUntrustedReceiver) {
+  if (!fs::exists("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so") && !fs::exists("/usr/lib/rsyslog/lmnsd_ossl.so"))
+    GTEST_SKIP() << "rsyslog's OpenSSL driver is not installed (scripts/setup installs rsyslog-openssl)";
+  const fs::path dir = scratch_dir("export_syslog_tls");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path cert = make_certificate(dir, "receiver"), other = make_certificate(dir, "stranger");
+  const auto expected = reference(scratch_dir("export_syslog_ref"));
+  Rsyslog rs;
+  rs.start(dir / "rsyslog", 0, 0, cert);
+  const std::string url = "tls://127.0.0.1:" + std::to_string(rs.tcp_port);
+  const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "--syslog", url, "--syslog-tls-ca", cert.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size())) << r.err;
+  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+
+  const ProgramResult bad = run_flowprobe({"-i", demo_capture().string(), "--syslog", url, "--syslog-tls-ca",
+                                           other.string(), "--drain-timeout", "1"});
+  EXPECT_EQ(summary_value(bad.err, "sink.delivered"), 0) << bad.err;
+  EXPECT_NE(bad.err.find("certificate"), std::string::npos) << "the log must say why: " << bad.err;
+  EXPECT_EQ(read_lines(rs.received).size(), expected.size()) << "nothing more reached the receiver";
 }
 
 TEST_F(ExportSyslog, TcpRfc3164OctetCountedDeliversEveryRecord) {
@@ -193,12 +238,16 @@ TEST_F(ExportSyslog, BadUrlExits2NamingTheOption) {
   for (const auto& [url, needle] : std::vector<std::pair<std::string, std::string>>{
            {"syslog.example:514", "--syslog 'syslog.example:514': unknown scheme"},
            {"udp://no-such-host.invalid:514", "cannot resolve"},
-           {"tls://127.0.0.1:6514", "TLS is not supported"},
+           {"tls://127.0.0.1:0", "bad port"},
            {"tcp://127.0.0.1:0", "bad port"}}) {
     const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "--syslog", url});
     EXPECT_EQ(r.exit_code, 2) << url << "\n" << r.err;
     EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
   }
+  const ProgramResult ca = run_flowprobe({"-i", demo_capture().string(), "--syslog", "tls://127.0.0.1:6514",
+                                          "--syslog-tls-ca", "/nonexistent/ca.pem"});
+  EXPECT_EQ(ca.exit_code, 2) << ca.err;
+  EXPECT_NE(ca.err.find("--syslog-tls-ca"), std::string::npos) << ca.err;
 }
 
 TEST_F(ExportSyslog, LocalSyslogRunsAndCountsEveryRecord) {
