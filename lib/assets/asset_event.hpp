@@ -13,12 +13,15 @@ enum class AssetKind : uint8_t {
   arp,   // one ARP request or reply
   ndp,   // IPv6 neighbour/router solicitation or advertisement
   dhcp,  // a DHCP client's messages (one event per DHCP flow)
+  netbios_ns,  // a NetBIOS name service query, registration, release or answer
+  ssdp,        // an SSDP announcement, search or answer
 };
 
 struct AssetEvent {
   uint64_t ts_ns = 0;
   AssetKind kind = AssetKind::arp;
-  uint8_t op = 0;               // ARP opcode; ICMPv6 type (133..136); DHCP first message type
+  uint8_t op = 0;               // ARP opcode; ICMPv6 type (133..136); DHCP first message type;
+                                // NetBIOS-NS opcode (+16 for a response)
   uint16_t vlan = 0;
   uint16_t input_port = 0;
   uint8_t ip_version = 4;
@@ -33,11 +36,14 @@ struct AssetEvent {
   // DHCP only.
   std::array<uint8_t, 4> requested_ip{};
   std::array<uint8_t, 4> assigned_ip{};
-  uint16_t msg_types = 0;       // bit n: DHCP message type n seen
-  uint8_t reserved1[6] = {};
-  char host_name[64] = {};      // option 12, NUL-terminated
-  char class_id[64] = {};       // option 60
-  char param_list[64] = {};     // option 55, ',' joined decimal
+  uint16_t msg_types = 0;       // DHCP: bit n = message type n seen; NetBIOS: the name's service type
+  uint16_t reserved1 = 0;
+  uint32_t ttl = 0;             // NetBIOS-NS: TTL of a registration or answer
+  // NUL-terminated texts. DHCP: option 12, option 60, option 55 (',' joined decimal).
+  // NetBIOS-NS: the name in host_name. SSDP: SERVER, method, USER-AGENT.
+  char host_name[64] = {};
+  char class_id[64] = {};
+  char param_list[64] = {};
 };
 static_assert(std::is_trivially_copyable_v<AssetEvent>);
 static_assert(sizeof(AssetEvent) % 8 == 0);

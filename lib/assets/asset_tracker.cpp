@@ -1,6 +1,8 @@
 #include "assets/asset_tracker.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <string_view>
 #include <cstring>
 
 #include "export/json_writer.hpp"
@@ -96,6 +98,99 @@ bool AssetTracker::on_icmpv6(const DecodedPacket& p, uint64_t ts_ns, uint16_t po
     off += len8 * 8u;
   }
   return fresh(out);
+}
+
+bool AssetTracker::on_udp(const DecodedPacket& p, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept {
+  if (p.l4_proto != 17) return false;
+  const bool nb = p.src_port == 137 || p.dst_port == 137;
+  // SSDP by its request line (some devices search on other ports, e.g. Plex's 32412),
+  // answers by their source port.
+  const std::string_view head(reinterpret_cast<const char*>(p.payload.data()), std::min<std::size_t>(p.payload.size(), 17));
+  const bool ss = !nb && (head.starts_with("M-SEARCH * HTTP/1") || head.starts_with("NOTIFY * HTTP/1") ||
+                          (p.src_port == 1900 && head.starts_with("HTTP/1.")));
+  if (!nb && !ss) return false;
+  out = AssetEvent{};
+  out.ts_ns = ts_ns;
+  out.vlan = p.vlan_inner ? p.vlan_inner : p.vlan_outer;
+  out.input_port = port;
+  out.ip_version = p.ip_version;
+  out.src_mac = p.src_mac;
+  out.src_ip = p.src_ip;
+  out.dst_ip = p.dst_ip;
+  if (!(nb ? netbios(p, out) : ssdp(p, out))) {
+    ++counters_.malformed;
+    return false;
+  }
+  return fresh(out);
+}
+
+// NetBIOS name service (RFC 1002 4.2): a 12-byte header, then the question (or, in a
+// response, the answer) name in first-level encoding: 0x20, 32 letters 'A'..'P' carrying
+// 16 bytes (15 of name, space padded, and the service type), then the scope labels.
+bool AssetTracker::netbios(const DecodedPacket& p, AssetEvent& out) noexcept {
+  const std::span<const uint8_t> m = p.payload;
+  if (m.size() < 12 + 34) return false;
+  const uint16_t flags = be16(m.data() + 2);
+  const bool response = flags & 0x8000;
+  out.kind = AssetKind::netbios_ns;
+  out.op = static_cast<uint8_t>(((flags >> 11) & 0xF) + (response ? 16 : 0));
+  if (m[12] != 0x20) return false;
+  char name[16];
+  for (int i = 0; i < 16; ++i) {
+    const uint8_t hi = m[13 + 2 * i], lo = m[14 + 2 * i];
+    if (hi < 'A' || hi > 'P' || lo < 'A' || lo > 'P') return false;
+    name[i] = static_cast<char>((hi - 'A') << 4 | (lo - 'A'));
+  }
+  int len = 15;
+  while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\0')) --len;
+  for (int i = 0; i < len; ++i)
+    if (static_cast<unsigned char>(name[i]) < 0x20 || static_cast<unsigned char>(name[i]) > 0x7e) name[i] = '?';
+  copy_text(out.host_name, std::string_view(name, static_cast<std::size_t>(len)));
+  out.msg_types = static_cast<uint8_t>(name[15]);
+  // Skip the scope labels to the record's type and class, then (answers, and the
+  // additional record of a registration) a TTL.
+  std::size_t off = 45;
+  while (off < m.size() && m[off] != 0) off += 1u + m[off];
+  off += 1;  // the terminating zero
+  const uint16_t qd = be16(m.data() + 4), an = be16(m.data() + 6), ar = be16(m.data() + 10);
+  if (response && an > 0 && off + 8 <= m.size()) {
+    out.ttl = static_cast<uint32_t>(m[off + 4]) << 24 | m[off + 5] << 16 | m[off + 6] << 8 | m[off + 7];
+  } else if (qd > 0 && ar > 0 && off + 4 + 12 <= m.size()) {
+    // The additional record repeats the name by a 2-byte pointer: type, class, TTL follow.
+    const std::size_t rr = off + 4;
+    if ((m[rr] & 0xC0) == 0xC0) out.ttl = static_cast<uint32_t>(m[rr + 6]) << 24 | m[rr + 7] << 16 | m[rr + 8] << 8 | m[rr + 9];
+  }
+  return true;
+}
+
+// SSDP: HTTP-shaped text over UDP. The method (NOTIFY, M-SEARCH, or HTTP/1.1 for an
+// answer), then the SERVER and USER-AGENT headers.
+bool AssetTracker::ssdp(const DecodedPacket& p, AssetEvent& out) noexcept {
+  const std::string_view t(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
+  const std::size_t sp = t.find(' ');
+  if (sp == std::string_view::npos || sp == 0 || sp > 16) return false;
+  out.kind = AssetKind::ssdp;
+  const std::string_view method = t.substr(0, sp);
+  if (method != "NOTIFY" && method != "M-SEARCH" && !method.starts_with("HTTP/")) return false;
+  copy_text(out.class_id, method.starts_with("HTTP/") ? std::string_view("response") : method);
+  const auto header = [&](std::string_view name) -> std::string_view {
+    for (std::size_t at = t.find('\n'); at != std::string_view::npos && at + 1 < t.size(); at = t.find('\n', at + 1)) {
+      const std::string_view line = t.substr(at + 1, t.find('\n', at + 1) - at - 1);
+      if (line.size() <= name.size() || line[name.size()] != ':') continue;
+      bool same = true;
+      for (std::size_t i = 0; i < name.size() && same; ++i)
+        same = (line[i] | 0x20) == (name[i] | 0x20);
+      if (!same) continue;
+      std::string_view v = line.substr(name.size() + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.remove_suffix(1);
+      return v;
+    }
+    return {};
+  };
+  copy_text(out.host_name, header("SERVER"));
+  copy_text(out.param_list, header("USER-AGENT"));
+  return true;
 }
 
 bool AssetTracker::on_dhcp(const FlowRecord& r, const dissect::DhcpMeta& d, AssetEvent& out) noexcept {
@@ -203,6 +298,45 @@ void write_asset_json(const AssetEvent& e, JsonWriter& w) {
         w.key("link_layer_address");
         w.value_raw_string(mac_lower(e.dst_mac, mac));
       }
+      w.end_object();
+      break;
+    case AssetKind::netbios_ns: {
+      static const char* const kOps[] = {"query", "", "", "", "", "registration", "release", "wack", "refresh", "refresh"};
+      const unsigned op = e.op & 15;
+      w.value_raw_string("netbios_ns");
+      w.key("netbios_ns");
+      w.begin_object();
+      w.key("opcode");
+      w.value_raw_string(op < std::size(kOps) && kOps[op][0] ? kOps[op] : "other");
+      w.key("response");
+      w.value_raw_string(e.op >= 16 ? "yes" : "no");
+      w.key("name");
+      w.value_string(e.host_name);
+      w.key("service_type");
+      w.value_uint(e.msg_types);
+      w.key("ttl");
+      w.value_uint(e.ttl);
+      w.key("src_mac");
+      w.value_raw_string(mac_lower(e.src_mac, mac));
+      w.key("src_ip");
+      w.value_raw_string(addr(e.src_ip, e.ip_version));
+      w.end_object();
+      break;
+    }
+    case AssetKind::ssdp:
+      w.value_raw_string("ssdp");
+      w.key("ssdp");
+      w.begin_object();
+      w.key("method");
+      w.value_string(e.class_id);
+      w.key("server");
+      w.value_string(e.host_name);
+      w.key("user_agent");
+      w.value_string(e.param_list);
+      w.key("src_mac");
+      w.value_raw_string(mac_lower(e.src_mac, mac));
+      w.key("src_ip");
+      w.value_raw_string(addr(e.src_ip, e.ip_version));
       w.end_object();
       break;
     case AssetKind::dhcp: {

@@ -34,12 +34,16 @@ class AssetTracker {
               AssetEvent& out) noexcept;
   // A decoded ICMPv6 packet; not neighbour discovery: false.
   bool on_icmpv6(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept;
+  // A decoded UDP packet: NetBIOS name service (port 137) or SSDP (port 1900); else false.
+  bool on_udp(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept;
   // A finished flow whose dissector saw DHCP.
   bool on_dhcp(const FlowRecord& record, const dissect::DhcpMeta& dhcp, AssetEvent& out) noexcept;
   const AssetCounters& counters() const { return counters_; }
 
  private:
   bool fresh(const AssetEvent& e) noexcept;
+  bool netbios(const DecodedPacket& pkt, AssetEvent& out) noexcept;
+  bool ssdp(const DecodedPacket& pkt, AssetEvent& out) noexcept;
   AssetConfig cfg_;
   std::unique_ptr<uint64_t[]> keys_;
   std::unique_ptr<uint64_t[]> seen_ns_;

@@ -208,7 +208,9 @@ int RxWorker::run() {
       if (is_tracked(o)) {
         const FlowHit hit = table_.on_packet(dp, pv.ts_ns, config_.port);
         if (l7_) l7_->on_packet(hit, dp, pv.bytes, pv.ts_ns);
-        if (assets_ && dp.l4_proto == 58 && assets_->on_icmpv6(dp, pv.ts_ns, config_.port, event_)) send_event();
+        if (assets_ && ((dp.l4_proto == 58 && assets_->on_icmpv6(dp, pv.ts_ns, config_.port, event_)) ||
+                        (dp.l4_proto == 17 && assets_->on_udp(dp, pv.ts_ns, config_.port, event_))))
+          send_event();
       } else if (o == DecodeOutcome::arp && assets_ && assets_->on_arp(dp, dp.payload, pv.ts_ns, config_.port, event_)) {
         send_event();
       }

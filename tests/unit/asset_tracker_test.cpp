@@ -102,4 +102,58 @@ TEST(AssetTracker, DhcpFlowBecomesOneEventWithTheClientsNames) {
     EXPECT_NE(j.find(want), std::string::npos) << want << " in " << j;
 }
 
+// NetBIOS name registration (RFC 1002 4.2.2) for "WORKSTATION1" <00> with a TTL.
+TEST(AssetTracker, NetbiosRegistrationGivesNameServiceTypeAndTtl) {
+  std::vector<uint8_t> m = {0x12, 0x34, 0x29, 0x10, 0, 1, 0, 0, 0, 0, 0, 1, 0x20};
+  const std::string name = "WORKSTATION1";
+  for (int i = 0; i < 16; ++i) {
+    const uint8_t c = i < 15 ? (i < static_cast<int>(name.size()) ? name[i] : ' ') : 0x00;
+    m.push_back(static_cast<uint8_t>('A' + (c >> 4)));
+    m.push_back(static_cast<uint8_t>('A' + (c & 15)));
+  }
+  m.insert(m.end(), {0, 0, 0x20, 0, 1,                      // end of name, NB, IN
+                     0xC0, 0x0C, 0, 0x20, 0, 1, 0, 0x04, 0x93, 0xE0, 0, 6, 0x60, 0, 10, 0, 0, 7});  // TTL 300000
+  DecodedPacket p;
+  p.ip_version = 4;
+  p.l4_proto = 17;
+  p.src_port = p.dst_port = 137;
+  p.src_ip = {10, 0, 0, 7};
+  p.payload = m;
+  AssetTracker t(AssetConfig{});
+  AssetEvent e;
+  ASSERT_TRUE(t.on_udp(p, kSec, 0, e));
+  const std::string j = json(e);
+  for (const char* want : {"\"event_type\":\"netbios_ns\"", "\"opcode\":\"registration\"", "\"response\":\"no\"",
+                           "\"name\":\"WORKSTATION1\"", "\"service_type\":0", "\"ttl\":300000", "\"src_ip\":\"10.0.0.7\""})
+    EXPECT_NE(j.find(want), std::string::npos) << want << " in " << j;
+  // A name that is not first-level encoded is malformed.
+  m[13] = 'z';
+  p.payload = m;
+  EXPECT_FALSE(t.on_udp(p, 2 * kSec, 0, e));
+  EXPECT_EQ(t.counters().malformed, 1u);
+}
+
+TEST(AssetTracker, SsdpNotifyGivesMethodAndServer) {
+  const std::string text =
+      "NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nserver: Linux/5.4 UPnP/1.0 MiniDLNA/1.3\r\nNT: upnp:rootdevice\r\n\r\n";
+  DecodedPacket p;
+  p.ip_version = 4;
+  p.l4_proto = 17;
+  p.src_port = 1900;
+  p.dst_port = 1900;
+  p.payload = {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+  AssetTracker t(AssetConfig{});
+  AssetEvent e;
+  ASSERT_TRUE(t.on_udp(p, kSec, 0, e));
+  const std::string j = json(e);
+  EXPECT_NE(j.find("\"method\":\"NOTIFY\""), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("server":"Linux\/5.4 UPnP\/1.0 MiniDLNA\/1.3")"), std::string::npos) << j;
+  // Other UDP traffic is not a sighting.
+  const std::string dns = "not ssdp";
+  p.src_port = 5353;
+  p.dst_port = 5353;
+  p.payload = {reinterpret_cast<const uint8_t*>(dns.data()), dns.size()};
+  EXPECT_FALSE(t.on_udp(p, kSec, 0, e));
+}
+
 }  // namespace
