@@ -15,6 +15,7 @@ enum class AssetKind : uint8_t {
   dhcp,  // a DHCP client's messages (one event per DHCP flow)
   netbios_ns,  // a NetBIOS name service query, registration, release or answer
   ssdp,        // an SSDP announcement, search or answer
+  tcp_fingerprint,  // a SYN or SYN/ACK in p0f's raw-signature terms
 };
 
 struct AssetEvent {
@@ -38,11 +39,18 @@ struct AssetEvent {
   std::array<uint8_t, 4> assigned_ip{};
   uint16_t msg_types = 0;       // DHCP: bit n = message type n seen; NetBIOS: the name's service type
   uint16_t reserved1 = 0;
-  uint32_t ttl = 0;             // NetBIOS-NS: TTL of a registration or answer
+  uint32_t ttl = 0;             // NetBIOS-NS: TTL of a registration or answer; TCP: the IP TTL
+  // TCP fingerprint: ports, window, MSS (0: none), window scale (0xFF: none), IP options length.
+  uint16_t src_port = 0, dst_port = 0, tcp_window = 0, tcp_mss = 0;
+  uint8_t tcp_wscale = 0xFF, ip_olen = 0;
+  uint16_t tot_hdr = 0;         // IP + TCP header bytes (p0f's window-as-MTU test)
+  uint8_t ts1_nonzero = 0;      // the timestamp option's own value is set
+  uint8_t reserved2[3] = {};
   // NUL-terminated texts. DHCP: option 12, option 60, option 55 (',' joined decimal).
-  // NetBIOS-NS: the name in host_name. SSDP: SERVER, method, USER-AGENT.
+  // NetBIOS-NS: the name in host_name. SSDP: SERVER, method, USER-AGENT. TCP fingerprint:
+  // class_id the option layout, param_list the quirks (p0f's names).
   char host_name[64] = {};
-  char class_id[64] = {};
+  char class_id[128] = {};      // (TCP option layouts of up to 24 options: 120 chars)
   char param_list[64] = {};
 };
 static_assert(std::is_trivially_copyable_v<AssetEvent>);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <string_view>
+#include <utility>
+#include <cstdio>
 #include <cstring>
 
 #include "export/json_writer.hpp"
@@ -36,8 +38,14 @@ AssetTracker::AssetTracker(const AssetConfig& cfg) : cfg_(cfg) {
 bool AssetTracker::fresh(const AssetEvent& e) noexcept {
   ++counters_.sightings;
   if (cfg_.dedup_window_ns == 0) return true;
-  // Everything but the time identifies the sighting.
-  uint64_t h = mix(0xcbf29ce484222325ull, reinterpret_cast<const uint8_t*>(&e) + sizeof(e.ts_ns), sizeof(e) - sizeof(e.ts_ns));
+  // Everything but the time identifies the sighting; a TCP fingerprint belongs to its
+  // sender whatever the connection, so the peer and the ports do not count.
+  AssetEvent key = e;
+  if (e.kind == AssetKind::tcp_fingerprint) {
+    key.dst_ip = {};
+    key.src_port = key.dst_port = 0;
+  }
+  uint64_t h = mix(0xcbf29ce484222325ull, reinterpret_cast<const uint8_t*>(&key) + sizeof(key.ts_ns), sizeof(key) - sizeof(key.ts_ns));
   h |= 1;  // 0 marks an empty slot
   const std::size_t slot = (h >> 17) & (cfg_.dedup_slots - 1);
   if (keys_[slot] == h && e.ts_ns >= seen_ns_[slot] && e.ts_ns - seen_ns_[slot] < cfg_.dedup_window_ns) {
@@ -193,6 +201,113 @@ bool AssetTracker::ssdp(const DecodedPacket& p, AssetEvent& out) noexcept {
   return true;
 }
 
+// p0f v3's raw signature of a SYN (or SYN/ACK): ver:ittl:olen:mss:wsize,scale:olayout:
+// quirks:pclass. The option layout and quirks use p0f's names.
+bool AssetTracker::on_tcp(const DecodedPacket& p, std::span<const uint8_t> l3, uint64_t ts_ns, uint16_t port,
+                          AssetEvent& out) noexcept {
+  if (p.l4_proto != 6 || !(p.tcp_flags & 0x02) || (p.tcp_flags & 0x04)) return false;  // SYN, not RST
+  out = AssetEvent{};
+  out.ts_ns = ts_ns;
+  out.kind = AssetKind::tcp_fingerprint;
+  out.op = (p.tcp_flags & 0x10) ? 2 : 1;
+  out.vlan = p.vlan_inner ? p.vlan_inner : p.vlan_outer;
+  out.input_port = port;
+  out.ip_version = p.ip_version;
+  out.src_mac = p.src_mac;
+  out.src_ip = p.src_ip;
+  out.dst_ip = p.dst_ip;
+  out.src_port = p.src_port;
+  out.dst_port = p.dst_port;
+  out.tcp_window = p.tcp_window;
+  out.ttl = p.ttl;
+  std::string_view layout_sep;
+  std::size_t lo = 0, qo = 0;
+  const auto add = [](auto& dst, std::size_t& at, std::string_view sep, std::string_view what) {
+    for (std::string_view part : {sep, what})
+      for (char c : part)
+        if (at + 1 < sizeof dst) dst[at++] = c;
+    dst[at] = '\0';
+  };
+  // Options: kind, length, data; EOL ends the list (p0f counts the padding after it).
+  const std::span<const uint8_t> o = p.tcp_options;
+  bool ts1_zero = false, bad = false;
+  for (std::size_t i = 0; i < o.size();) {
+    const uint8_t kind = o[i];
+    char name[16];
+    std::string_view n;
+    std::size_t len = 1;
+    if (kind == 0) {
+      const int k = std::snprintf(name, sizeof name, "eol+%zu", o.size() - i - 1);
+      n = {name, static_cast<std::size_t>(k)};
+      add(out.class_id, lo, layout_sep, n);
+      break;
+    }
+    if (kind != 1) {
+      if (i + 1 >= o.size() || o[i + 1] < 2 || i + o[i + 1] > o.size()) {
+        bad = true;
+        break;
+      }
+      len = o[i + 1];
+    }
+    switch (kind) {
+      case 1: n = "nop"; break;
+      case 2:
+        n = "mss";
+        if (len == 4) out.tcp_mss = be16(o.data() + i + 2);
+        break;
+      case 3:
+        n = "ws";
+        if (len == 3) out.tcp_wscale = o[i + 2];
+        break;
+      case 4: n = "sok"; break;
+      case 5: n = "sack"; break;
+      case 8:
+        n = "ts";
+        if (len == 10) {
+          ts1_zero = o[i + 2] == 0 && o[i + 3] == 0 && o[i + 4] == 0 && o[i + 5] == 0;
+          out.ts1_nonzero = !ts1_zero;
+        }
+        break;
+      default: {
+        const int k = std::snprintf(name, sizeof name, "?%u", kind);
+        n = {name, static_cast<std::size_t>(k)};
+      }
+    }
+    add(out.class_id, lo, layout_sep, n);
+    layout_sep = ",";
+    i += len;
+  }
+  // Quirks from the IP header (DF, IP id) and the TCP header.
+  std::string_view qsep;
+  const auto quirk = [&](std::string_view q) {
+    add(out.param_list, qo, qsep, q);
+    qsep = ",";
+  };
+  if (p.ip_version == 4 && l3.size() >= 20) {
+    const bool df = l3[6] & 0x40;
+    const uint16_t id = be16(l3.data() + 4);
+    out.ip_olen = static_cast<uint8_t>((l3[0] & 0x0F) * 4 - 20);
+    out.tot_hdr = static_cast<uint16_t>((l3[0] & 0x0F) * 4 + 20 + o.size());
+    if (df) quirk("df");
+    if (df && id != 0) quirk("id+");
+    if (!df && id == 0) quirk("id-");
+    if (l3[1] & 0x03) quirk("ecn");
+  } else if (p.ip_version == 6 && l3.size() >= 40) {
+    out.tot_hdr = static_cast<uint16_t>(40 + 20 + o.size());
+    if ((l3[1] & 0x0F) || l3[2] || l3[3]) quirk("flow");
+    if ((l3[1] >> 4) & 0x03) quirk("ecn");
+  }
+  if (p.tcp_flags & 0xC0) quirk("ecn");  // ECE/CWR on a SYN
+  if (p.tcp_seq == 0) quirk("seq-");
+  if (out.op == 1 && p.tcp_ack != 0) quirk("ack+");
+  if (out.op == 2 && p.tcp_ack == 0) quirk("ack-");
+  if (p.tcp_flags & 0x08) quirk("pushf+");
+  if (ts1_zero) quirk("ts1-");
+  if (out.tcp_wscale != 0xFF && out.tcp_wscale > 14) quirk("exws");
+  if (bad) quirk("bad");
+  return fresh(out);
+}
+
 bool AssetTracker::on_dhcp(const FlowRecord& r, const dissect::DhcpMeta& d, AssetEvent& out) noexcept {
   out = AssetEvent{};
   out.ts_ns = r.first_ns;
@@ -231,6 +346,26 @@ const char* dhcp_type_name(unsigned t) {
                                        "leaseunassigned", "leaseunknown", "leaseactive", "bulkleasequery",
                                        "leasequerydone"};
   return t < std::size(kNames) ? kNames[t] : "unknown";
+}
+
+// p0f's detect_win_multi: the window as a multiple of the MSS (less 12 with
+// timestamps), of a 1500-byte MTU's MSS, or of the MTU; {0, ""} when none divides it.
+// (p0f also tries a SYN/ACK's peer MSS, which needs the SYN: not done here.)
+std::pair<unsigned, const char*> window_multiple(const AssetEvent& e) {
+  const unsigned win = e.tcp_window, mss = e.tcp_mss;
+  if (win == 0 || mss < 100) return {0, ""};
+  const auto div = [&](unsigned d) { return d != 0 && win % d == 0; };
+  if (div(mss)) return {win / mss, "mss"};
+  if (e.ts1_nonzero && div(mss - 12)) return {win / (mss - 12), "mss"};
+  if (div(1460)) return {win / 1460, "mss"};
+  if (div(1448)) return {win / 1448, "mss"};
+  if (e.ip_version == 6 && div(1440)) return {win / 1440, "mss"};
+  if (e.ip_version == 6 && div(1428)) return {win / 1428, "mss"};
+  if (div(mss + 40)) return {win / (mss + 40), "mtu"};
+  if (div(mss + e.tot_hdr)) return {win / (mss + e.tot_hdr), "mtu"};
+  if (e.ip_version == 6 && div(mss + 60)) return {win / (mss + 60), "mtu"};
+  if (div(1500)) return {win / 1500, "mtu"};
+  return {0, ""};
 }
 
 const char* ndp_name(unsigned t) {
@@ -339,6 +474,50 @@ void write_asset_json(const AssetEvent& e, JsonWriter& w) {
       w.value_raw_string(addr(e.src_ip, e.ip_version));
       w.end_object();
       break;
+    case AssetKind::tcp_fingerprint: {
+      // p0f's raw_sig: ver:ttl+distance:olen:mss:wsize,scale:olayout:quirks:pclass, the
+      // distance counted from the next of 32/64/128/255 at or above the TTL seen.
+      const unsigned ttl = e.ttl, ittl = ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+      char sig[320];
+      char mss[8], win[24], dist[8] = "?";
+      std::snprintf(mss, sizeof mss, "%u", e.tcp_mss);
+      if (ittl - ttl <= 35) std::snprintf(dist, sizeof dist, "%u", ittl - ttl);  // p0f: farther is implausible
+      const auto [multiple, unit] = window_multiple(e);
+      if (multiple > 0) std::snprintf(win, sizeof win, "%s*%u", unit, multiple);
+      else std::snprintf(win, sizeof win, "%u", e.tcp_window);
+      const int n = std::snprintf(sig, sizeof sig, "%u:%u+%s:%u:%s:%s,%u:%s:%s:0", e.ip_version, ttl, dist,
+                                  e.ip_olen, mss, win, e.tcp_wscale == 0xFF ? 0u : e.tcp_wscale, e.class_id,
+                                  e.param_list);
+      w.value_raw_string("tcp_fingerprint");
+      w.key("tcp_fingerprint");
+      w.begin_object();
+      w.key("packet");
+      w.value_raw_string(e.op == 2 ? "syn+ack" : "syn");
+      w.key("raw_sig");
+      w.value_string(std::string_view(sig, static_cast<std::size_t>(std::max(n, 0))));
+      w.key("ttl");
+      w.value_uint(e.ttl);
+      w.key("window");
+      w.value_uint(e.tcp_window);
+      w.key("mss");
+      w.value_uint(e.tcp_mss);
+      w.key("options");
+      w.value_string(e.class_id);
+      w.key("quirks");
+      w.value_string(e.param_list);
+      w.key("src_mac");
+      w.value_raw_string(mac_lower(e.src_mac, mac));
+      w.key("src_ip");
+      w.value_raw_string(addr(e.src_ip, e.ip_version));
+      w.key("src_port");
+      w.value_uint(e.src_port);
+      w.key("dest_ip");
+      w.value_raw_string(addr(e.dst_ip, e.ip_version));
+      w.key("dest_port");
+      w.value_uint(e.dst_port);
+      w.end_object();
+      break;
+    }
     case AssetKind::dhcp: {
       w.value_raw_string("dhcp");
       w.key("dhcp");

@@ -36,6 +36,10 @@ class AssetTracker {
   bool on_icmpv6(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept;
   // A decoded UDP packet: NetBIOS name service (port 137) or SSDP (port 1900); else false.
   bool on_udp(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept;
+  // A TCP SYN or SYN/ACK: its p0f raw signature (`l3`: the IP header, for DF, IP id and
+  // options). Other segments: false.
+  bool on_tcp(const DecodedPacket& pkt, std::span<const uint8_t> l3, uint64_t ts_ns, uint16_t port,
+              AssetEvent& out) noexcept;
   // A finished flow whose dissector saw DHCP.
   bool on_dhcp(const FlowRecord& record, const dissect::DhcpMeta& dhcp, AssetEvent& out) noexcept;
   const AssetCounters& counters() const { return counters_; }

@@ -56,6 +56,7 @@ inline O decode_l4(uint8_t proto, const uint8_t* l4, size_t cap, size_t stated,
       if (hlen < kTcpMinHeader || hlen > stated) return O::bad_tcp_header;
       if (hlen > cap) return O::truncated_tcp;  // snaplen cut inside the options
       out.payload = {l4 + hlen, cap - hlen};
+      out.tcp_options = {l4 + kTcpMinHeader, hlen - kTcpMinHeader};
       return tracked;
     }
     case ipproto::udp: {

@@ -51,6 +51,7 @@ struct DecodedPacket {
 
   // L4 payload within the captured bytes, clipped to what the IP header covers.
   std::span<const uint8_t> payload;
+  std::span<const uint8_t> tcp_options;  // TCP only: the option bytes of the header
 
   // Tunnels: with decapsulation on, everything above describes the innermost packet.
   uint32_t tunnel_id = 0;     // VXLAN/Geneve VNI, GTP-U TEID, GRE key, ERSPAN session, PPTP call id
