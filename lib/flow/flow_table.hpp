@@ -67,6 +67,12 @@ class FlowTable {
 
   // Accounts one tracked packet (decode outcome ipv4/ipv6). `ts_ns` is the packet's time.
   FlowHit on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept;
+  // Optional, for a burst of packets: start the loads on_packet will need, so that the
+  // cache misses of many packets overlap instead of following one another. Stage 1
+  // hashes the packet's key and prefetches its index slot; stage 2, called once that
+  // slot had time to arrive, prefetches the entry the slot points to.
+  uint64_t prefetch_index(const DecodedPacket& pkt) const noexcept;
+  void prefetch_entry(uint64_t hash) const noexcept;
   // Emits flows idle or lingering past their deadline at `now_ns` (packet clock).
   void expire(uint64_t now_ns) noexcept;
   // Emits every flow with `cause` and empties the table (end of capture, shutdown).
@@ -102,8 +108,20 @@ class FlowTable {
   FlowTableConfig config_;
   RecordSink& sink_;
   uint16_t rx_core_;
-  std::unique_ptr<Entry[]> pool_;
-  std::unique_ptr<Slot[]> slots_;
+  // Anonymous mappings with transparent huge pages (see flow_table.cpp).
+  struct Mapping {
+    void* base = nullptr;
+    std::size_t length = 0;
+    Mapping() = default;
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    ~Mapping();
+    void* map(std::size_t bytes);
+  };
+  Mapping pool_map_;
+  Mapping slots_map_;
+  Entry* pool_ = nullptr;
+  Slot* slots_ = nullptr;
   uint64_t slot_mask_ = 0;
   uint32_t free_head_;
   uint32_t active_ = 0;
