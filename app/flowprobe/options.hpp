@@ -22,6 +22,7 @@ struct Options {
   bool key_tunnel_id = false;        // --key-tunnel-id
   bool replay_loop = false;          // --replay-loop
   uint64_t max_packets = 0;          // --max-packets
+  unsigned rx_cores = 1;             // --rx-cores
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
   ExportOptions exports;             // --kafka, --syslog, --spool-dir, rotation (export_options.cpp)
