@@ -97,6 +97,9 @@ FlowTable::FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t r
   free_head_ = 0;
   open_ = {kNil, kNil};
   closing_ = {kNil, kNil};
+  // G: the largest power of two <= idle timeout / 16, within [1 ns, 2^30 ns].
+  const uint64_t g = std::max<uint64_t>(config_.idle_timeout_ns / 16, 1);
+  lru_shift_ = std::min(30u, static_cast<unsigned>(std::bit_width(g) - 1));
 }
 
 FlowTable::~FlowTable() = default;
@@ -156,8 +159,7 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t hash, KeySide sender, co
                            uint64_t ts_ns, uint16_t port) noexcept {
   if (free_head_ == kNil) {
     // Table pressure: export the least recently active flow early, never drop silently.
-    const uint32_t victim = closing_.head != kNil ? closing_.head : open_.head;
-    end_flow(victim, FlowEndCause::table_full);
+    end_flow(eviction_victim(), FlowEndCause::table_full);
   }
   const uint32_t idx = free_head_;
   Entry& e = pool_[idx];
@@ -293,6 +295,17 @@ void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
   sink_.emit_flow(r, e.ext);
 }
 
+uint32_t FlowTable::eviction_victim() const noexcept {
+  if (closing_.head != kNil) return closing_.head;
+  // The open list is ordered only to G: among its first few entries, the one quiet
+  // longest. A bounded look, as eviction happens on the packet path.
+  uint32_t victim = open_.head;
+  uint32_t i = pool_[victim].next;
+  for (int n = 0; n < 8 && i != kNil; ++n, i = pool_[i].next)
+    if (pool_[i].last_ns < pool_[victim].last_ns) victim = i;
+  return victim;
+}
+
 void FlowTable::end_flow(uint32_t idx, FlowEndCause cause) noexcept {
   emit_record(pool_[idx], cause);
   remove(idx);
@@ -339,11 +352,15 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t 
   Entry& e = pool_[idx];
   const int s = static_cast<int>(sender);
   List& list = list_of(e);
-  if (list.tail != idx) {
+  const uint64_t last = std::max(e.last_ns, ts_ns);
+  // Open flows move only on their first packet in a new G-period (see the header);
+  // closing flows are few and keep an exact order for their short linger.
+  if (list.tail != idx && ((e.state & kClosing) || (last >> lru_shift_) != (e.last_ns >> lru_shift_))) {
     list_unlink(list, idx);
     list_push_tail(list, idx);
   }
-  e.last_ns = std::max(e.last_ns, ts_ns);
+  clock_ns_ = std::max(clock_ns_, ts_ns);
+  e.last_ns = last;
   e.first_ns = std::min(e.first_ns, ts_ns);
   e.pkts[s] += 1;
   e.bytes[s] += pkt.ip_bytes;
@@ -382,6 +399,7 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t 
 }
 
 void FlowTable::expire(uint64_t now_ns) noexcept {
+  clock_ns_ = std::max(clock_ns_, now_ns);
   while (closing_.head != kNil) {
     const Entry& e = pool_[closing_.head];
     if (now_ns < e.last_ns + config_.tcp_close_linger_ns) break;
@@ -400,7 +418,11 @@ void FlowTable::flush(FlowEndCause cause) noexcept {
     const Entry& e = pool_[closing_.head];
     end_flow(closing_.head, (e.state & kRstSeen) ? FlowEndCause::tcp_rst : FlowEndCause::tcp_fin);
   }
-  while (open_.head != kNil) end_flow(open_.head, cause);
+  // A flow already past its idle timeout (expiry runs up to G late) ends as idle.
+  while (open_.head != kNil) {
+    const Entry& e = pool_[open_.head];
+    end_flow(open_.head, clock_ns_ > e.last_ns + config_.idle_timeout_ns ? FlowEndCause::idle_timeout : cause);
+  }
 }
 
 }  // namespace flowprobe
