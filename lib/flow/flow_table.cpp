@@ -130,10 +130,16 @@ void FlowTable::prefetch_entry(uint64_t hash) const noexcept {
   const Slot s = slots_[hash & slot_mask_];
   if (s.ref != 0 && s.sig == static_cast<uint32_t>(hash)) {
     const char* e = reinterpret_cast<const char*>(&pool_[s.ref - 1]);
-    __builtin_prefetch(e);
+    // The two ends of the entry (key and counters in front, TCP state at the back) are
+    // read, not only prefetched: on the development VM prefetches alone left on_packet
+    // waiting (they seem to be dropped on TLB misses), and a burst of real loads whose
+    // values nothing waits for ran 10-15% faster at 1 M flows (BM_FlowLookupBurst).
+    uint64_t front, back;
+    std::memcpy(&front, e, sizeof(front));
+    std::memcpy(&back, e + sizeof(Entry) - sizeof(back), sizeof(back));
+    asm volatile("" : : "r"(front), "r"(back));
     __builtin_prefetch(e + 64);
     __builtin_prefetch(e + 128);
-    __builtin_prefetch(e + sizeof(Entry) - 1);  // entries are 176 bytes: up to four lines
   }
 }
 

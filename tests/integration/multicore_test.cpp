@@ -146,3 +146,14 @@ TEST(MultiCore, BadRxCoresIsOneLineAndExitTwo) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(MultiCore, HelpDocumentsRxCores) {
+  const ProgramResult r = run_program({flowprobe_binary().string(), "--help"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--rx-cores"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("symmetric RSS key"), std::string::npos) << r.out;
+}
+
+}  // namespace
