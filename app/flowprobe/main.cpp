@@ -187,6 +187,7 @@ int main(int argc, char** argv) {
   if (opt.replay_loop && opt.max_packets == 0)
     return fail(2, "--replay-loop needs --max-packets N: the preloaded capture replays without end");
   config.max_packets = opt.max_packets;
+  config.rx_cores = opt.rx_cores;
   if (config.input.truncated)
     log(LogLevel::warning, "'%s' is damaged after %lu packets (%s); replaying what is readable",
         opt.input.c_str(), static_cast<unsigned long>(config.input.expected_packets),

@@ -100,7 +100,16 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
   app.add_flag("--replay-loop", out.replay_loop,
                "benchmark mode: preload the capture given to -i in memory and replay it without end "
                "(stop with --max-packets); prints packets, Mpps and drops per RX core");
-  app.add_option("--max-packets", out.max_packets, "stop after this many packets per RX core (0 = no limit)")
+  app.add_option("--max-packets", out.max_packets,
+                 "stop after this many packets per RX queue (0 = no limit); with software dispatch, packets read "
+                 "from the port")
+      ->capture_default_str();
+  app.add_option("--rx-cores", out.rx_cores,
+                 "RX lcores, each with its own flow table (-w flows each) and ring to the exporter, which runs on "
+                 "the main lcore. A port with RSS gets one queue per core and a symmetric RSS key; a port without "
+                 "(a pcap, af_packet) is read by the first RX core, which hands each packet to the core owning its "
+                 "flow (a file waits for room, a live port counts drops). With more lcores than CPUs they share CPUs")
+      ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
   app.add_flag("--no-dpi", out.no_dpi,
                "flow fields only: no nDPI and no protocol dissectors (L7 fields say Unknown/empty)");

@@ -33,6 +33,7 @@ struct Options {
   uint32_t asset_dedup_s = 300;      // --asset-dedup-seconds
   std::string city_list;             // --city-list (MaxMind City/Country .mmdb)
   std::string as_list;               // --as-list (MaxMind ASN .mmdb)
+  unsigned rx_cores = 1;             // --rx-cores
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
   ExportOptions exports;             // --kafka, --syslog, --spool-dir, rotation (export_options.cpp)

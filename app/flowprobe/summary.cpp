@@ -21,7 +21,13 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
     std::fprintf(out, "  %-36s %s\n", "input.complete", r.input_complete ? "yes" : "no");
   }
   if (r.stopped_by_signal) std::fprintf(out, "  %-36s yes\n", "stopped_by_signal");
+  std::fprintf(out, "  %-36s %s (%zu RX cores)%s%s\n", "rx.mode", rx_mode_name(r.rx_mode), r.per_core.size(),
+               r.rss_detail.empty() ? "" : ": ", r.rss_detail.c_str());
   line(out, "packets.received", r.rx.rx_packets);
+  if (r.rx_mode == RxMode::software_dispatch) {
+    line(out, "packets.dispatched", r.dispatched);
+    line(out, "packets.dropped_dispatch_full", r.dispatch_dropped);
+  }
   line(out, "packets.bytes", r.rx.rx_bytes);
   for (std::size_t i = 0; i < kDecodeOutcomeCount; ++i) {
     if (r.rx.decode[i] == 0 && !is_tracked(static_cast<DecodeOutcome>(i))) continue;
@@ -83,17 +89,25 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
     line(out, "port.ierrors", p.ierrors);
     line(out, "port.rx_nombuf", p.rx_nombuf);
   }
+  // Per RX core: the packets it decoded (its own share when dispatched), its rate, and
+  // what it lost (records to a full exporter ring, its packets to a full dispatch ring).
   for (std::size_t c = 0; c < r.per_core.size(); ++c) {
     const double secs = c < r.core_seconds.size() ? r.core_seconds[c] : 0;
-    const double mpps = secs > 0 ? static_cast<double>(r.per_core[c].rx_packets) / secs / 1e6 : 0;
-    std::fprintf(out, "  rx_core %zu: packets %" PRIu64 " seconds %.3f mpps %.3f drops %" PRIu64 "\n", c,
-                 r.per_core[c].rx_packets, secs, mpps, r.per_core[c].records_ring_full);
+    const uint64_t pkts = r.per_core[c].decoded_total();
+    const double mpps = secs > 0 ? static_cast<double>(pkts) / secs / 1e6 : 0;
+    const uint64_t drops = c < r.core_drops.size() ? r.core_drops[c] : r.per_core[c].records_ring_full;
+    std::fprintf(out, "  rx_core %zu: packets %" PRIu64 " seconds %.3f mpps %.3f drops %" PRIu64, c, pkts, secs, mpps,
+                 drops);
+    if (r.rx_mode == RxMode::software_dispatch && c == 0)
+      std::fprintf(out, " read %" PRIu64 " dispatched %" PRIu64, r.per_core[c].rx_packets, r.dispatched);
+    std::fputc('\n', out);
   }
   std::fprintf(out, "  %-36s %.3f\n", "wall_seconds", r.wall_seconds);
 
-  // Every packet in exactly one decode outcome; every record enqueued or counted as
-  // dropped; every enqueued record encoded and delivered or counted as failed.
-  const bool ok = r.rx.decoded_total() == r.rx.rx_packets &&
+  // Every packet received in exactly one decode outcome on one RX core, or dropped at
+  // dispatch; every record enqueued or counted as dropped; every enqueued record encoded
+  // and delivered or counted as failed.
+  const bool ok = r.rx.decoded_total() + r.dispatch_dropped == r.rx.rx_packets &&
                   r.rx.flows.records() == r.rx.records_enqueued + r.rx.records_ring_full &&
                   r.exporter.records_encoded == r.rx.records_enqueued &&
                   sink.accounts_for(r.exporter.records_encoded) &&

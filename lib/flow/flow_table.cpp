@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <memory>
+#include <type_traits>
+#include <new>
 #include <stdexcept>
+
+#include <sys/mman.h>
 
 #include "flow/tcp_state.hpp"
 
@@ -50,6 +55,28 @@ struct FlowTable::Entry {
   TcpState tcp;       // Zeek endpoint states and history, nProbe TCP counters
 };
 
+// At a million flows the pool and index span hundreds of MiB; with 4 KiB pages nearly
+// every lookup missed the TLB as well as the cache (DPDK runs here without hugepages).
+// A private anonymous mapping, 2 MiB aligned and marked for transparent huge pages,
+// lets the kernel back it with 2 MiB pages where THP is enabled ("always" or "madvise");
+// elsewhere the hint is ignored and nothing changes.
+void* FlowTable::Mapping::map(std::size_t bytes) {
+  constexpr std::size_t kHuge = 2u << 20;
+  length = bytes + kHuge;
+  base = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) {
+    base = nullptr;
+    throw std::bad_alloc();
+  }
+  const auto addr = (reinterpret_cast<uintptr_t>(base) + kHuge - 1) & ~uintptr_t{kHuge - 1};
+  ::madvise(reinterpret_cast<void*>(addr), bytes, MADV_HUGEPAGE);
+  return reinterpret_cast<void*>(addr);
+}
+
+FlowTable::Mapping::~Mapping() {
+  if (base) ::munmap(base, length);
+}
+
 FlowTable::FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t rx_core)
     : config_(config), sink_(sink), rx_core_(rx_core) {
   // TCP state (TcpState + TcpTiming, 44 bytes) grew the entry from 144 to 184 bytes:
@@ -57,16 +84,22 @@ FlowTable::FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t r
   static_assert(sizeof(Entry) <= 176, "entry + 16 bytes of index slots: <= 192 bytes per flow (issue #3)");
   if (config_.max_flows == 0 || config_.max_flows >= kNil / 2)
     throw std::invalid_argument("flow table capacity must be between 1 and 2^31");
-  pool_ = std::make_unique<Entry[]>(config_.max_flows);
+  static_assert(std::is_trivially_destructible_v<Entry> && std::is_trivially_copyable_v<Slot>);
+  pool_ = static_cast<Entry*>(pool_map_.map(sizeof(Entry) * config_.max_flows));
+  // Value-initialising touches every page now, at start, instead of on the packet path.
+  std::uninitialized_value_construct_n(pool_, config_.max_flows);
   // Load factor at most 1/2 keeps linear probing short.
   const uint64_t nslots = std::bit_ceil(uint64_t{config_.max_flows} * 2);
-  slots_ = std::make_unique<Slot[]>(nslots);
-  std::memset(slots_.get(), 0, nslots * sizeof(Slot));
+  slots_ = static_cast<Slot*>(slots_map_.map(nslots * sizeof(Slot)));
+  std::memset(slots_, 0, nslots * sizeof(Slot));
   slot_mask_ = nslots - 1;
   for (uint32_t i = 0; i < config_.max_flows; ++i) pool_[i].next = i + 1 < config_.max_flows ? i + 1 : kNil;
   free_head_ = 0;
   open_ = {kNil, kNil};
   closing_ = {kNil, kNil};
+  // G: the largest power of two <= idle timeout / 16, within [1 ns, 2^30 ns].
+  const uint64_t g = std::max<uint64_t>(config_.idle_timeout_ns / 16, 1);
+  lru_shift_ = std::min(30u, static_cast<unsigned>(std::bit_width(g) - 1));
 }
 
 FlowTable::~FlowTable() = default;
@@ -81,6 +114,32 @@ uint32_t FlowTable::find(const FlowKey& key, uint64_t hash) const noexcept {
     const Slot s = slots_[i];
     if (s.ref == 0) return kNil;
     if (s.sig == sig && pool_[s.ref - 1].key == key) return s.ref - 1;
+  }
+}
+
+uint64_t FlowTable::prefetch_index(const DecodedPacket& pkt) const noexcept {
+  KeySide sender;
+  const uint64_t hash = hash_flow_key(make_flow_key(pkt, sender, config_.key_tunnel_id));
+  __builtin_prefetch(&slots_[hash & slot_mask_]);
+  return hash;
+}
+
+void FlowTable::prefetch_entry(uint64_t hash) const noexcept {
+  // Only the home slot is read: with load <= 1/2 most flows sit there, and a prefetch
+  // of the wrong entry costs nothing but bandwidth.
+  const Slot s = slots_[hash & slot_mask_];
+  if (s.ref != 0 && s.sig == static_cast<uint32_t>(hash)) {
+    const char* e = reinterpret_cast<const char*>(&pool_[s.ref - 1]);
+    // The two ends of the entry (key and counters in front, TCP state at the back) are
+    // read, not only prefetched: on the development VM prefetches alone left on_packet
+    // waiting (they seem to be dropped on TLB misses), and a burst of real loads whose
+    // values nothing waits for ran 10-15% faster at 1 M flows (BM_FlowLookupBurst).
+    uint64_t front, back;
+    std::memcpy(&front, e, sizeof(front));
+    std::memcpy(&back, e + sizeof(Entry) - sizeof(back), sizeof(back));
+    asm volatile("" : : "r"(front), "r"(back));
+    __builtin_prefetch(e + 64);
+    __builtin_prefetch(e + 128);
   }
 }
 
@@ -106,8 +165,7 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t hash, KeySide sender, co
                            uint64_t ts_ns, uint16_t port) noexcept {
   if (free_head_ == kNil) {
     // Table pressure: export the least recently active flow early, never drop silently.
-    const uint32_t victim = closing_.head != kNil ? closing_.head : open_.head;
-    end_flow(victim, FlowEndCause::table_full);
+    end_flow(eviction_victim(), FlowEndCause::table_full);
   }
   const uint32_t idx = free_head_;
   Entry& e = pool_[idx];
@@ -243,6 +301,17 @@ void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
   sink_.emit_flow(r, e.ext);
 }
 
+uint32_t FlowTable::eviction_victim() const noexcept {
+  if (closing_.head != kNil) return closing_.head;
+  // The open list is ordered only to G: among its first few entries, the one quiet
+  // longest. A bounded look, as eviction happens on the packet path.
+  uint32_t victim = open_.head;
+  uint32_t i = pool_[victim].next;
+  for (int n = 0; n < 8 && i != kNil; ++n, i = pool_[i].next)
+    if (pool_[i].last_ns < pool_[victim].last_ns) victim = i;
+  return victim;
+}
+
 void FlowTable::end_flow(uint32_t idx, FlowEndCause cause) noexcept {
   emit_record(pool_[idx], cause);
   remove(idx);
@@ -289,11 +358,15 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t 
   Entry& e = pool_[idx];
   const int s = static_cast<int>(sender);
   List& list = list_of(e);
-  if (list.tail != idx) {
+  const uint64_t last = std::max(e.last_ns, ts_ns);
+  // Open flows move only on their first packet in a new G-period (see the header);
+  // closing flows are few and keep an exact order for their short linger.
+  if (list.tail != idx && ((e.state & kClosing) || (last >> lru_shift_) != (e.last_ns >> lru_shift_))) {
     list_unlink(list, idx);
     list_push_tail(list, idx);
   }
-  e.last_ns = std::max(e.last_ns, ts_ns);
+  clock_ns_ = std::max(clock_ns_, ts_ns);
+  e.last_ns = last;
   e.first_ns = std::min(e.first_ns, ts_ns);
   e.pkts[s] += 1;
   e.bytes[s] += pkt.ip_bytes;
@@ -332,6 +405,7 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t 
 }
 
 void FlowTable::expire(uint64_t now_ns) noexcept {
+  clock_ns_ = std::max(clock_ns_, now_ns);
   while (closing_.head != kNil) {
     const Entry& e = pool_[closing_.head];
     if (now_ns < e.last_ns + config_.tcp_close_linger_ns) break;
@@ -350,7 +424,11 @@ void FlowTable::flush(FlowEndCause cause) noexcept {
     const Entry& e = pool_[closing_.head];
     end_flow(closing_.head, (e.state & kRstSeen) ? FlowEndCause::tcp_rst : FlowEndCause::tcp_fin);
   }
-  while (open_.head != kNil) end_flow(open_.head, cause);
+  // A flow already past its idle timeout (expiry runs up to G late) ends as idle.
+  while (open_.head != kNil) {
+    const Entry& e = pool_[open_.head];
+    end_flow(open_.head, clock_ns_ > e.last_ns + config_.idle_timeout_ns ? FlowEndCause::idle_timeout : cause);
+  }
 }
 
 }  // namespace flowprobe

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "core/log.hpp"
+#include "io/dispatcher.hpp"
 #include "io/eal.hpp"
 #include "io/exporter.hpp"
 #include "io/record_ring.hpp"
@@ -21,6 +22,15 @@
 #include "io/rx_worker.hpp"
 
 namespace flowprobe {
+
+const char* rx_mode_name(RxMode m) {
+  switch (m) {
+    case RxMode::single_queue: return "single queue";
+    case RxMode::rss: return "rss";
+    case RxMode::software_dispatch: return "software dispatch";
+  }
+  return "?";
+}
 
 std::atomic<bool>& stop_requested() {
   static std::atomic<bool> flag{false};
@@ -38,6 +48,22 @@ constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 512;
 constexpr unsigned kMbufs = 16383;
 constexpr unsigned kMbufCache = 256;
+constexpr unsigned kDispatchRing = 4096;  // mbufs per dispatched RX core
+
+// Symmetric RSS (Woo and Park, "Scalable TCP Session Monitoring with Symmetric
+// Receive-side Scaling"): a Toeplitz key of the repeated pair 0x6d,0x5a gives the same
+// hash for (src, dst) and (dst, src), so both directions of a flow reach one queue.
+std::vector<uint8_t> symmetric_rss_key(std::size_t len) {
+  std::vector<uint8_t> key(len);
+  for (std::size_t i = 0; i < len; ++i) key[i] = (i % 2 == 0) ? 0x6d : 0x5a;
+  return key;
+}
+
+// The hash types we want (addresses and ports of IPv4/IPv6, TCP and UDP), limited to
+// what the PMD offers. 0 when it offers none of them.
+uint64_t wanted_rss_hf(const rte_eth_dev_info& info) {
+  return (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+}
 
 // Owns what the run creates in DPDK and releases it in reverse order.
 struct Resources {
@@ -54,7 +80,8 @@ struct Resources {
   }
 };
 
-bool setup_port(uint16_t port, rte_mempool* pool, uint16_t rx_queues, std::string& error) {
+bool setup_port(uint16_t port, rte_mempool* pool, uint16_t rx_queues, bool rss, std::string& rss_detail,
+                std::string& error) {
   rte_eth_dev_info info;
   if (rte_eth_dev_info_get(port, &info) != 0) {
     error = "cannot query DPDK port " + std::to_string(port);
@@ -62,6 +89,18 @@ bool setup_port(uint16_t port, rte_mempool* pool, uint16_t rx_queues, std::strin
   }
   rte_eth_conf conf;
   std::memset(&conf, 0, sizeof(conf));
+  std::vector<uint8_t> key;
+  if (rss) {
+    key = symmetric_rss_key(info.hash_key_size ? info.hash_key_size : 40);
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_key = key.data();
+    conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(key.size());
+    conf.rx_adv_conf.rss_conf.rss_hf = wanted_rss_hf(info);
+    char hf[32];
+    std::snprintf(hf, sizeof(hf), "0x%llx", static_cast<unsigned long long>(conf.rx_adv_conf.rss_conf.rss_hf));
+    rss_detail = std::to_string(rx_queues) + " queues, symmetric key of " + std::to_string(key.size()) +
+                 " bytes, rss_hf " + hf;
+  }
   int rc = rte_eth_dev_configure(port, rx_queues, 1, &conf);
   if (rc < 0) {
     error = "cannot configure port " + std::to_string(port) + ": " + rte_strerror(-rc);
@@ -121,8 +160,9 @@ ops::MainLive main_live(const ExportCounters& ec, const std::vector<uint16_t>& p
 int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink, RunReport& report,
               std::string& error) {
   const auto t0 = std::chrono::steady_clock::now();
-  constexpr unsigned kRxCores = 1;
-  if (!Eal::init(config.input, config.eal_extra, 1 + kRxCores, config.verbose, error)) return 1;
+  const unsigned rx_cores = std::max(1u, config.rx_cores);
+  // lcore 0 (main) exports, lcores 1..N receive; with fewer CPUs they share (eal.cpp).
+  if (!Eal::init(config.input, config.eal_extra, 1 + rx_cores, config.verbose, error)) return 1;
   int result = 0;
   {
     Resources res;
@@ -131,17 +171,32 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
       error = "-i '" + config.input.text + "': DPDK found no port for it (is the device bound to a DPDK driver?)";
       result = 1;
     }
-    if (result == 0 && rte_lcore_count() < 1 + kRxCores) {
-      error = "need " + std::to_string(1 + kRxCores) + " lcores (exporter + RX), EAL gave " +
+    if (result == 0 && rte_lcore_count() < 1 + rx_cores) {
+      error = "need " + std::to_string(1 + rx_cores) + " lcores (exporter + RX), EAL gave " +
               std::to_string(rte_lcore_count());
       result = 1;
     }
     uint16_t port = 0;
+    RxMode mode = RxMode::single_queue;
     if (result == 0) {
       port = static_cast<uint16_t>(rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER));
+      rte_eth_dev_info info;
+      if (rte_eth_dev_info_get(port, &info) != 0) {
+        error = "cannot query DPDK port " + std::to_string(port);
+        result = 1;
+      } else if (rx_cores > 1) {
+        // One queue per RX core where the PMD can spread by symmetric RSS; otherwise
+        // (net_pcap, a single-queue af_packet) the first RX core dispatches in software.
+        mode = info.max_rx_queues >= rx_cores && wanted_rss_hf(info) != 0 ? RxMode::rss : RxMode::software_dispatch;
+      }
+    }
+    report.rx_mode = mode;
+    const unsigned rx_queues = mode == RxMode::rss ? rx_cores : 1;
+    if (result == 0) {
       // The replay loop keeps the whole capture in mbufs sized to its longest packet.
       const bool loop = config.input.replay_loop;
-      const unsigned mbufs = loop ? static_cast<unsigned>(config.input.expected_packets) + kMbufs : kMbufs;
+      unsigned mbufs = loop ? static_cast<unsigned>(config.input.expected_packets) + kMbufs : kMbufs;
+      if (mode == RxMode::software_dispatch) mbufs += (rx_cores - 1) * kDispatchRing;
       const uint16_t room = loop ? static_cast<uint16_t>(std::max<uint32_t>(config.input.max_caplen, 64) +
                                                           RTE_PKTMBUF_HEADROOM)
                                  : RTE_MBUF_DEFAULT_BUF_SIZE;
@@ -151,8 +206,35 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         result = 1;
       }
     }
-    if (result == 0 && !setup_port(port, res.pool, kRxCores, error)) result = 1;
+    if (result == 0 && !setup_port(port, res.pool, static_cast<uint16_t>(rx_queues), mode == RxMode::rss,
+                                   report.rss_detail, error))
+      result = 1;
     if (result == 0) res.started_ports.push_back(port);
+
+    std::unique_ptr<Dispatcher> dispatcher;
+    std::vector<rte_ring*> feeds(rx_cores, nullptr);
+    if (result == 0 && mode == RxMode::software_dispatch) {
+      unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+      for (unsigned c = 1; c < rx_cores; ++c) {
+        lcore = rte_get_next_lcore(lcore, 1, 0);
+        const std::string name = "dispatch_rx" + std::to_string(c);
+        feeds[c] = rte_ring_create(name.c_str(), kDispatchRing, static_cast<int>(rte_lcore_to_socket_id(lcore)),
+                                   RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (feeds[c] == nullptr) {
+          error = "cannot create ring " + name + ": " + rte_strerror(rte_errno);
+          result = 1;
+          break;
+        }
+        res.rings.push_back(feeds[c]);
+      }
+      DispatcherConfig dc;
+      dc.cores = rx_cores;
+      dc.link = config.input.link;
+      dc.decode = config.decode;
+      dc.key_tunnel_id = config.flow.key_tunnel_id;
+      dc.wait_on_full = config.input.offline;
+      if (result == 0) dispatcher = std::make_unique<Dispatcher>(dc, feeds);
+    }
 
     std::vector<std::unique_ptr<RxWorker>> workers;
     std::vector<rte_ring*> flow_rings, alert_rings, event_rings;
@@ -162,7 +244,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
       rte_eth_dev_info_get(port, &info);
       const bool pcap_ts = info.driver_name != nullptr && std::strcmp(info.driver_name, "net_pcap") == 0;
       unsigned lcore = rte_get_next_lcore(-1, 1, 0);
-      for (uint16_t q = 0; q < kRxCores; ++q, lcore = rte_get_next_lcore(lcore, 1, 0)) {
+      for (uint16_t q = 0; q < rx_cores; ++q, lcore = rte_get_next_lcore(lcore, 1, 0)) {
         const std::string name = "flows_rx" + std::to_string(q);
         rte_ring* ring = rte_ring_create_elem(name.c_str(), 8, ring_words(config.ring_size),
                                               static_cast<int>(rte_lcore_to_socket_id(lcore)),
@@ -173,6 +255,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
           break;
         }
         res.rings.push_back(ring);
+        const bool fed = mode == RxMode::software_dispatch && q != 0;
         rte_ring* alert_ring = nullptr;
         if (config.l7.rules != nullptr && config.alert_sink != nullptr) {
           const std::string aname = "alerts_rx" + std::to_string(q);
@@ -201,20 +284,28 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         }
         RxWorkerConfig wc;
         wc.port = port;
-        wc.queue = q;
+        wc.queue = mode == RxMode::rss ? q : 0;
         wc.core_index = q;
         wc.link = config.input.link;
         wc.pcap_timestamps = pcap_ts;
         wc.offline = config.input.offline;
-        wc.expected_packets = config.input.kind == InputSpec::Kind::pcap_file ? config.input.expected_packets : 0;
+        // Only a core that reads the port can tell when a file has been read to its end.
+        wc.expected_packets = config.input.kind == InputSpec::Kind::pcap_file && q == 0 ? config.input.expected_packets : 0;
         wc.flow = config.flow;
         wc.decode = config.decode;
         wc.l7 = config.l7;
-        wc.max_packets = config.max_packets;
+        wc.max_packets = fed ? 0 : config.max_packets;
+        if (mode == RxMode::software_dispatch) {
+          if (q == 0) wc.dispatcher = dispatcher.get();
+          else {
+            wc.feed = feeds[q];
+            wc.feed_done = &dispatcher->done();
+          }
+        }
         wc.live = config.stats != nullptr ? config.stats->rx_slot(q) : nullptr;
         wc.capture = config.capture != nullptr ? config.capture->add_buffer(port) : nullptr;
-        flow_rings.push_back(ring);
         wc.assets = config.assets;
+        flow_rings.push_back(ring);
         workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running, alert_ring, event_ring));
       }
     }
@@ -250,7 +341,14 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
       }
       report.exporter = exporter.counters();
       report.input_complete = true;
-      for (auto& w : workers) {
+      if (dispatcher) {
+        report.dispatched = dispatcher->dispatched();
+        report.dispatch_dropped = dispatcher->dropped_total();
+      }
+      for (std::size_t c = 0; c < workers.size(); ++c) {
+        const auto& w = workers[c];
+        report.core_drops.push_back(w->counters().records_ring_full +
+                                    (dispatcher ? dispatcher->dropped(static_cast<unsigned>(c)) : 0));
         report.per_core.push_back(w->counters());
         report.core_seconds.push_back(w->active_seconds());
         report.rx.add(w->counters());

@@ -1,7 +1,10 @@
 #pragma once
-// Runs the data path: EAL, port, one RX lcore per queue (decode -> flow table -> ring),
-// the exporter on the main lcore (ring -> JSON -> sink), until the input ends or a
+// Runs the data path: EAL, port, N RX lcores (decode -> flow table -> ring), the exporter
+// on the main lcore, never an RX lcore (ring -> JSON -> sink), until the input ends or a
 // signal asks to stop; then every active flow is exported and the counters collected.
+// With N > 1 each RX lcore owns the flows of one RX queue when the port can spread
+// traffic with symmetric RSS, else the first RX lcore reads the port and dispatches
+// packets by flow to the others (io/dispatcher.hpp).
 #include <atomic>
 #include <functional>
 #include <cstdint>
@@ -27,7 +30,8 @@ struct ProbeConfig {
   FlowTableConfig flow;
   DecodeOptions decode;
   dpi::L7Config l7;                    // nDPI + dissectors per RX core
-  uint64_t max_packets = 0;            // stop after this many packets per RX core (0 = until the input ends)
+  unsigned rx_cores = 1;               // RX lcores, each with its own flow table and ring
+  uint64_t max_packets = 0;            // stop after this many packets per RX queue (0 = until the input ends)
   uint32_t ring_size = 65536;          // records per RX->exporter ring
   ExportContext export_context;        // seeds for values computed at export (Community ID seed)
   bool verbose = false;
@@ -49,11 +53,19 @@ struct PortReport {
   uint64_t ipackets = 0, ibytes = 0, imissed = 0, ierrors = 0, rx_nombuf = 0;
 };
 
+enum class RxMode { single_queue, rss, software_dispatch };
+const char* rx_mode_name(RxMode m);
+
 struct RunReport {
   uint64_t rule_reloads = 0;        // SIGHUP reloads swapped in
   uint64_t rule_reload_failed = 0;  // reloads whose rules did not load (old ones kept)
+  RxMode rx_mode = RxMode::single_queue;
+  std::string rss_detail;          // rss: key size and hash types used
   RxCounters rx;                   // summed over RX cores
   std::vector<RxCounters> per_core;
+  std::vector<uint64_t> core_drops;  // per RX core: records lost to a full ring + its packets lost at dispatch
+  uint64_t dispatched = 0;         // packets the dispatching core handed to other RX cores
+  uint64_t dispatch_dropped = 0;   // of those, lost to a full dispatch ring (live input only)
   std::vector<double> core_seconds;  // each RX core's time from its first packet to its stop
   ExportCounters exporter;
   std::vector<PortReport> ports;

@@ -6,18 +6,24 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <sched.h>
 #include <time.h>
 
 #include <algorithm>
 
 #include "core/log.hpp"
 #include "dpi/l3_locate.hpp"
+#include "io/dispatcher.hpp"
 #include "io/probe.hpp"
 
 namespace flowprobe {
 
 namespace {
 constexpr uint16_t kBurst = 32;
+// Below this many active flows the table stays in cache and the prefetch pass would only
+// add a second key hash per packet (BM_FlowLookupBurst/1000 vs BM_FlowLookup/1000).
+constexpr uint32_t kPrefetchAboveFlows = 16384;
 
 uint64_t wall_ns() {
   timespec ts;
@@ -115,6 +121,77 @@ bool RxWorker::input_exhausted() {
   return counters_.rx_packets + st.rx_nombuf + st.ierrors >= config_.expected_packets;
 }
 
+void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uint64_t& now_ns) noexcept {
+  PacketView pvs[kBurst];
+  DecodedPacket dps[kBurst];
+  DecodeOutcome outcomes[kBurst];
+  uint64_t hashes[kBurst];
+  // Pass 1: decode the burst and start the loads its flows will need (index slot, then
+  // entry), so that 32 packets' cache misses overlap instead of following one another.
+  // A packet in chained mbufs is decoded in pass 2: its bytes live in the one scratch.
+  const bool prefetch = table_.active() > kPrefetchAboveFlows;
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void*));
+    rte_mbuf* m = bufs[i];
+    PacketView& pv = pvs[i];
+    pv.link = config_.link;
+    pv.port = config_.port;
+    pv.queue = config_.queue;
+    pv.rss_hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0;
+    if (ts_offset_ >= 0 && (m->ol_flags & ts_flag_))
+      pv.ts_ns = *RTE_MBUF_DYNFIELD(m, ts_offset_, rte_mbuf_timestamp_t*) * 1000ull;
+    else
+      pv.ts_ns = burst_ns;
+    if (m->nb_segs != 1) continue;
+    pv.bytes = {rte_pktmbuf_mtod(m, const uint8_t*), m->data_len};
+    outcomes[i] = decode(pv, dps[i], config_.decode);
+    if (prefetch && is_tracked(outcomes[i])) hashes[i] = table_.prefetch_index(dps[i]);
+  }
+  if (prefetch)
+    for (uint16_t i = 0; i < n; ++i)
+      if (bufs[i]->nb_segs == 1 && is_tracked(outcomes[i])) table_.prefetch_entry(hashes[i]);
+
+  // Pass 2, packet by packet in arrival order: the flow clock, the counters, the flow.
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = bufs[i];
+    PacketView& pv = pvs[i];
+    DecodedPacket& dp = dps[i];
+    if (m->nb_segs != 1) {
+      // Chained mbufs: copy into scratch, bounded by what the segments really hold.
+      uint32_t len = 0;
+      for (const rte_mbuf* s = m; s != nullptr; s = s->next) len += s->data_len;
+      len = std::min<uint32_t>({len, m->pkt_len, static_cast<uint32_t>(scratch_->size())});
+      const void* p = rte_pktmbuf_read(m, 0, len, scratch_->data());
+      pv.bytes = {static_cast<const uint8_t*>(p), p ? len : 0};
+      ++counters_.multiseg_packets;
+      outcomes[i] = decode(pv, dp, config_.decode);
+    }
+    if (config_.capture != nullptr && config_.capture->wants()) config_.capture->add(pv.ts_ns, pv.bytes, m->pkt_len);
+    // Expire before accounting: a flow quiet past its timeout must end before this
+    // packet, wherever the burst boundaries fall (two compares when nothing is due).
+    if (pv.ts_ns > now_ns) {
+      now_ns = pv.ts_ns;
+      table_.expire(now_ns);
+    }
+
+    const DecodeOutcome o = outcomes[i];
+    ++counters_.decode[static_cast<std::size_t>(o)];
+    counters_.tunnelled_packets += dp.tunnel_depth != 0;
+    counters_.decap_failed += dp.decap_failed;
+    if (is_tracked(o)) {
+      const FlowHit hit = table_.on_packet(dp, pv.ts_ns, config_.port);
+      if (l7_) l7_->on_packet(hit, dp, pv.bytes, pv.ts_ns);
+      if (assets_ && ((dp.l4_proto == 58 && assets_->on_icmpv6(dp, pv.ts_ns, config_.port, event_)) ||
+                      (dp.l4_proto == 17 && assets_->on_udp(dp, pv.ts_ns, config_.port, event_)) ||
+                      (dp.l4_proto == 6 && (dp.tcp_flags & 0x02) &&
+                       assets_->on_tcp(dp, dpi::locate_l3(pv.bytes, dp), pv.ts_ns, config_.port, event_))))
+        send_event();
+    } else if (o == DecodeOutcome::arp && assets_ && assets_->on_arp(dp, dp.payload, pv.ts_ns, config_.port, event_)) {
+      send_event();
+    }
+  }
+}
+
 int RxWorker::run() {
   rte_mbuf* bufs[kBurst];
   const uint64_t hz = rte_get_tsc_hz();
@@ -122,104 +199,83 @@ int RxWorker::run() {
   const uint64_t wall0 = wall_ns();
   uint64_t now_ns = 0;              // the flow clock: packet time, never going back
   uint64_t idle_since = 0;          // TSC of the first empty poll in a row
-  DecodedPacket dp;
 
   uint64_t first_tsc = 0, last_tsc = 0;
   // Live statistics: copy the counters out every 10 ms of TSC (see RxLive).
   uint64_t publish_at = 0;
   const uint64_t publish_every = hz / 100;
-  if (config_.offline && config_.expected_packets == 0 && config_.max_packets == 0) input_complete_ = true;
-  while (!input_complete_ && !stop_requested().load(std::memory_order_relaxed)) {
+  const bool fed = config_.feed != nullptr;
+  if (!fed && config_.offline && config_.expected_packets == 0 && config_.max_packets == 0) input_complete_ = true;
+  while (!input_complete_) {
     swap_scanner_if_offered();  // one relaxed load per burst when no reload is pending
     if (config_.live != nullptr && rte_rdtsc() >= publish_at) {
       publish_live();
       publish_at = rte_rdtsc() + publish_every;
     }
-    if (config_.max_packets != 0 && counters_.rx_packets >= config_.max_packets) {
-      input_complete_ = true;
-      break;
-    }
-    const uint16_t n = rte_eth_rx_burst(config_.port, config_.queue, bufs, kBurst);
-    if (n == 0) {
-      if (config_.offline && config_.max_packets == 0) {
-        if (input_exhausted()) {
+    uint16_t n = 0;
+    if (fed) {
+      // Fed by the dispatcher: stop once it is done and the ring is drained (a signal
+      // stops the dispatcher first, so what it handed over is still accounted).
+      const bool feed_done = config_.feed_done->load(std::memory_order_acquire);
+      n = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(config_.feed, reinterpret_cast<void**>(bufs), kBurst, nullptr));
+      if (n == 0) {
+        if (feed_done) {
           input_complete_ = true;
           break;
         }
-        const uint64_t t = rte_rdtsc();
-        if (idle_since == 0) idle_since = t;
-        else if (t - idle_since > 5 * hz) {
-          log(LogLevel::warning, "input %u went quiet after %lu of %lu packets; ending the replay",
-              config_.port, static_cast<unsigned long>(counters_.rx_packets),
-              static_cast<unsigned long>(config_.expected_packets));
-          break;
+        if (!config_.offline) {
+          now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
+          table_.expire(now_ns);
         }
-      } else {
-        // Live input: let time run on with the wall clock so idle flows still expire.
-        now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
-        table_.expire(now_ns);
+        // The dispatching core may share this CPU (more lcores than CPUs): let it run.
+        sched_yield();
+        continue;
       }
-      rte_pause();
-      continue;
+    } else {
+      if (stop_requested().load(std::memory_order_relaxed)) break;
+      if (config_.max_packets != 0 && counters_.rx_packets >= config_.max_packets) {
+        input_complete_ = true;
+        break;
+      }
+      n = rte_eth_rx_burst(config_.port, config_.queue, bufs, kBurst);
+      if (n == 0) {
+        if (config_.offline && config_.max_packets == 0) {
+          if (input_exhausted()) {
+            input_complete_ = true;
+            break;
+          }
+          const uint64_t t = rte_rdtsc();
+          if (idle_since == 0) idle_since = t;
+          else if (t - idle_since > 5 * hz) {
+            log(LogLevel::warning, "input %u went quiet after %lu of %lu packets; ending the replay",
+                config_.port, static_cast<unsigned long>(counters_.rx_packets),
+                static_cast<unsigned long>(config_.expected_packets));
+            break;
+          }
+        } else {
+          // Live input: let time run on with the wall clock so idle flows still expire.
+          now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
+          table_.expire(now_ns);
+        }
+        rte_pause();
+        continue;
+      }
+      idle_since = 0;
+      counters_.rx_packets += n;
+      for (uint16_t i = 0; i < n; ++i) counters_.rx_bytes += bufs[i]->pkt_len;
     }
-    idle_since = 0;
     last_tsc = rte_rdtsc();
     if (first_tsc == 0) first_tsc = last_tsc;
     // Packets without a pcap timestamp (live ports, the preloaded replay loop) take the
     // TSC's time once per burst.
     const uint64_t burst_ns = wall0 + (last_tsc - tsc0) * kNsPerSec / hz;
-
-    for (uint16_t i = 0; i < n; ++i) {
-      if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void*));
-      rte_mbuf* m = bufs[i];
-      PacketView pv;
-      pv.link = config_.link;
-      pv.port = config_.port;
-      pv.queue = config_.queue;
-      pv.rss_hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0;
-      if (ts_offset_ >= 0 && (m->ol_flags & ts_flag_))
-        pv.ts_ns = *RTE_MBUF_DYNFIELD(m, ts_offset_, rte_mbuf_timestamp_t*) * 1000ull;
-      else
-        pv.ts_ns = burst_ns;
-      if (m->nb_segs == 1) {
-        pv.bytes = {rte_pktmbuf_mtod(m, const uint8_t*), m->data_len};
-      } else {
-        // Chained mbufs: copy into scratch, bounded by what the segments really hold.
-        uint32_t len = 0;
-        for (const rte_mbuf* s = m; s != nullptr; s = s->next) len += s->data_len;
-        len = std::min<uint32_t>({len, m->pkt_len, static_cast<uint32_t>(scratch_->size())});
-        const void* p = rte_pktmbuf_read(m, 0, len, scratch_->data());
-        pv.bytes = {static_cast<const uint8_t*>(p), p ? len : 0};
-        ++counters_.multiseg_packets;
-      }
-      ++counters_.rx_packets;
-      counters_.rx_bytes += m->pkt_len;
-      if (config_.capture != nullptr && config_.capture->wants()) config_.capture->add(pv.ts_ns, pv.bytes, m->pkt_len);
-      // Expire before accounting: a flow quiet past its timeout must end before this
-      // packet, wherever the burst boundaries fall (two compares when nothing is due).
-      if (pv.ts_ns > now_ns) {
-        now_ns = pv.ts_ns;
-        table_.expire(now_ns);
-      }
-
-      const DecodeOutcome o = decode(pv, dp, config_.decode);
-      ++counters_.decode[static_cast<std::size_t>(o)];
-      counters_.tunnelled_packets += dp.tunnel_depth != 0;
-      counters_.decap_failed += dp.decap_failed;
-      if (is_tracked(o)) {
-        const FlowHit hit = table_.on_packet(dp, pv.ts_ns, config_.port);
-        if (l7_) l7_->on_packet(hit, dp, pv.bytes, pv.ts_ns);
-        if (assets_ && ((dp.l4_proto == 58 && assets_->on_icmpv6(dp, pv.ts_ns, config_.port, event_)) ||
-                        (dp.l4_proto == 17 && assets_->on_udp(dp, pv.ts_ns, config_.port, event_)) ||
-                        (dp.l4_proto == 6 && (dp.tcp_flags & 0x02) &&
-                         assets_->on_tcp(dp, dpi::locate_l3(pv.bytes, dp), pv.ts_ns, config_.port, event_))))
-          send_event();
-      } else if (o == DecodeOutcome::arp && assets_ && assets_->on_arp(dp, dp.payload, pv.ts_ns, config_.port, event_)) {
-        send_event();
-      }
-    }
+    // With software dispatch, this core keeps only its own flows' packets.
+    if (config_.dispatcher != nullptr) n = config_.dispatcher->split(bufs, n);
+    process_burst(bufs, n, burst_ns, now_ns);
     rte_pktmbuf_free_bulk(bufs, n);
   }
+  // The cores fed by this one drain their rings and stop.
+  if (config_.dispatcher != nullptr) config_.dispatcher->finish();
 
   if (last_tsc > first_tsc) active_seconds_ = static_cast<double>(rte_rdtsc() - first_tsc) / static_cast<double>(hz);
   // End of input or shutdown: every active flow leaves as a record, and none may be

@@ -1,6 +1,7 @@
 #pragma once
-// One RX lcore: rte_eth_rx_burst -> decode -> flow table; finished flows go into this
-// core's single-producer ring. Owns everything it touches.
+// One RX lcore: rte_eth_rx_burst (or the dispatcher's ring) -> decode -> flow table;
+// finished flows go into this core's single-producer ring. Owns everything it touches.
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include <array>
@@ -17,6 +18,8 @@
 
 namespace flowprobe {
 
+class Dispatcher;
+
 struct RxWorkerConfig {
   uint16_t port = 0;
   uint16_t queue = 0;
@@ -26,6 +29,11 @@ struct RxWorkerConfig {
   bool offline = false;            // file input: wait for ring space instead of dropping
   uint64_t expected_packets = 0;   // offline: stop once this many were consumed
   uint64_t max_packets = 0;        // stop after this many packets (0 = no limit; replay loop)
+  // Software dispatch (ports without RSS): core 0 reads the port and gives the other
+  // cores their flows' packets through `dispatcher`; every other core reads `feed`.
+  Dispatcher* dispatcher = nullptr;  // set on the core that reads the port and dispatches
+  rte_ring* feed = nullptr;          // set on a core fed by the dispatcher (never reads the port)
+  const std::atomic<bool>* feed_done = nullptr;  // the dispatcher's "no more packets"
   FlowTableConfig flow;
   DecodeOptions decode;
   dpi::L7Config l7;                // nDPI + dissectors (l7.enabled = false: flow fields only)
@@ -70,6 +78,8 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
  private:
   bool input_exhausted();
   void publish_live() noexcept;
+  // Decode, flow update and per-packet accounting of one burst, in arrival order.
+  void process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uint64_t& now_ns) noexcept;
 
   RxWorkerConfig config_;
   rte_ring* ring_;

@@ -60,8 +60,9 @@ TEST(SyslogUrl, Forms) {
     EXPECT_FALSE(parse_syslog_url(bad, t, e)) << bad;
     EXPECT_TRUE(e.starts_with("--syslog '")) << e;
   }
-  EXPECT_FALSE(parse_syslog_url("tls://x:6514", t, e));
-  EXPECT_NE(e.find("TLS"), std::string::npos);
+  ASSERT_TRUE(parse_syslog_url("tls://logs.example", t, e)) << e;
+  EXPECT_EQ(t.transport, SyslogTarget::Transport::tls);
+  EXPECT_EQ(t.port, "6514") << "RFC 5425's port when none is given";
   int f = 0;
   EXPECT_TRUE(parse_syslog_facility("local3", f));
   EXPECT_FALSE(parse_syslog_facility("local9", f));

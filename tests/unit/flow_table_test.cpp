@@ -289,3 +289,65 @@ TEST(FlowTable, AtMost192BytesPerTrackedFlow) {
 }
 
 }  // namespace
+
+namespace {
+
+// The open list is ordered to G = 2^30 ns (1.07 s) with a 30 s idle timeout: a flow
+// touched again within its G-period keeps its place, so a flow behind it may expire late,
+// by less than G, but never early, and the end-of-capture flush still calls it idle.
+constexpr uint64_t kG = 1ull << 30;
+
+TEST(FlowTable, IdleExpiryIsNeverEarlyAndAtMostGLate) {
+  Collect out;
+  FlowTableConfig cfg = config();
+  cfg.idle_timeout_ns = 30 * kSec;
+  FlowTable table(cfg, out);
+  const uint64_t t0 = kT0 - kT0 % kG;  // the start of a G-period
+  const DecodedPacket a = pkt(1, 1000, 2, 53, 0, ipproto::udp);
+  const DecodedPacket b = pkt(3, 1000, 2, 53, 0, ipproto::udp);
+  table.on_packet(a, t0, 0);
+  table.on_packet(b, t0 + 1000, 0);
+  table.on_packet(a, t0 + 2000, 0);  // same G-period: a stays ahead of b
+  table.expire(t0 + 1000 + cfg.idle_timeout_ns);
+  EXPECT_TRUE(out.records.empty()) << "not before b's timeout";
+  table.expire(t0 + 2000 + cfg.idle_timeout_ns + 1);  // past both: b came 1000 ns late, less than G
+  ASSERT_EQ(out.records.size(), 2u);
+  for (const FlowRecord& r : out.records) EXPECT_EQ(r.end_cause, FlowEndCause::idle_timeout);
+}
+
+TEST(FlowTable, AFlowMovesWhenItsNextPacketFallsInANewPeriod) {
+  Collect out;
+  FlowTableConfig cfg = config();
+  cfg.idle_timeout_ns = 30 * kSec;
+  FlowTable table(cfg, out);
+  const uint64_t t0 = kT0 - kT0 % kG;
+  const DecodedPacket a = pkt(1, 1000, 2, 53, 0, ipproto::udp);
+  const DecodedPacket b = pkt(3, 1000, 2, 53, 0, ipproto::udp);
+  table.on_packet(a, t0, 0);
+  table.on_packet(b, t0 + 1000, 0);
+  table.on_packet(a, t0 + 5 * kG, 0);  // a new period: a goes behind b
+  table.expire(t0 + 1000 + cfg.idle_timeout_ns + 1);
+  ASSERT_EQ(out.records.size(), 1u) << "b expires on time";
+  EXPECT_EQ(out.records[0].src_ip[3], 3);
+}
+
+TEST(FlowTable, FlushCallsAFlowPastItsIdleTimeoutIdle) {
+  Collect out;
+  FlowTableConfig cfg = config();
+  cfg.idle_timeout_ns = 30 * kSec;
+  FlowTable table(cfg, out);
+  const uint64_t t0 = kT0 - kT0 % kG;
+  const DecodedPacket a = pkt(1, 1000, 2, 53, 0, ipproto::udp);
+  const DecodedPacket b = pkt(3, 1000, 2, 53, 0, ipproto::udp);
+  table.on_packet(a, t0, 0);
+  table.on_packet(b, t0 + 1000, 0);
+  table.on_packet(a, t0 + 1'000'000, 0);
+  table.expire(t0 + 1000 + cfg.idle_timeout_ns + 1);  // b is due, but waits behind a
+  table.flush(FlowEndCause::end_of_capture);
+  ASSERT_EQ(out.records.size(), 2u);
+  for (const FlowRecord& r : out.records)
+    EXPECT_EQ(r.end_cause, r.src_ip[3] == 3 ? FlowEndCause::idle_timeout : FlowEndCause::end_of_capture)
+        << int(r.src_ip[3]);
+}
+
+}  // namespace
