@@ -386,6 +386,13 @@ void write_asset_json(const AssetEvent& e, JsonWriter& w) {
   const auto addr = [&](const std::array<uint8_t, 16>& a, uint8_t v) {
     return v == 6 ? format_ipv6(a.data(), ip) : format_ipv4(a.data(), ip);
   };
+  // The sender's MAC and address, closing most kinds' objects.
+  const auto sender = [&] {
+    w.key("src_mac");
+    w.value_raw_string(mac_lower(e.src_mac, mac));
+    w.key("src_ip");
+    w.value_raw_string(addr(e.src_ip, e.ip_version));
+  };
   w.begin_object();
   w.key("timestamp");
   w.value_raw_string(format_eve_timestamp(e.ts_ns, ts));
@@ -451,10 +458,7 @@ void write_asset_json(const AssetEvent& e, JsonWriter& w) {
       w.value_uint(e.msg_types);
       w.key("ttl");
       w.value_uint(e.ttl);
-      w.key("src_mac");
-      w.value_raw_string(mac_lower(e.src_mac, mac));
-      w.key("src_ip");
-      w.value_raw_string(addr(e.src_ip, e.ip_version));
+      sender();
       w.end_object();
       break;
     }
@@ -468,10 +472,7 @@ void write_asset_json(const AssetEvent& e, JsonWriter& w) {
       w.value_string(e.host_name);
       w.key("user_agent");
       w.value_string(e.param_list);
-      w.key("src_mac");
-      w.value_raw_string(mac_lower(e.src_mac, mac));
-      w.key("src_ip");
-      w.value_raw_string(addr(e.src_ip, e.ip_version));
+      sender();
       w.end_object();
       break;
     case AssetKind::tcp_fingerprint: {

@@ -256,32 +256,25 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         }
         res.rings.push_back(ring);
         const bool fed = mode == RxMode::software_dispatch && q != 0;
-        rte_ring* alert_ring = nullptr;
-        if (config.l7.rules != nullptr && config.alert_sink != nullptr) {
-          const std::string aname = "alerts_rx" + std::to_string(q);
-          alert_ring = rte_ring_create_elem(aname.c_str(), sizeof(sig::Alert), 8192,
-                                            static_cast<int>(rte_lcore_to_socket_id(lcore)), RING_F_SP_ENQ | RING_F_SC_DEQ);
-          if (alert_ring == nullptr) {
-            error = "cannot create ring " + aname + ": " + rte_strerror(rte_errno);
+        // Side rings for fixed-size events (alerts, asset events), one per core.
+        const auto side_ring = [&](bool wanted, const char* what, unsigned esize, std::vector<rte_ring*>& all) -> rte_ring* {
+          if (!wanted || result != 0) return nullptr;
+          const std::string rname = what + std::to_string(q);
+          rte_ring* r = rte_ring_create_elem(rname.c_str(), esize, 8192, static_cast<int>(rte_lcore_to_socket_id(lcore)),
+                                             RING_F_SP_ENQ | RING_F_SC_DEQ);
+          if (r == nullptr) {
+            error = "cannot create ring " + rname + ": " + rte_strerror(rte_errno);
             result = 1;
-            break;
+            return nullptr;
           }
-          res.rings.push_back(alert_ring);
-          alert_rings.push_back(alert_ring);
-        }
-        rte_ring* event_ring = nullptr;
-        if (config.event_sink != nullptr) {
-          const std::string ename = "events_rx" + std::to_string(q);
-          event_ring = rte_ring_create_elem(ename.c_str(), sizeof(AssetEvent), 8192,
-                                            static_cast<int>(rte_lcore_to_socket_id(lcore)), RING_F_SP_ENQ | RING_F_SC_DEQ);
-          if (event_ring == nullptr) {
-            error = "cannot create ring " + ename + ": " + rte_strerror(rte_errno);
-            result = 1;
-            break;
-          }
-          res.rings.push_back(event_ring);
-          event_rings.push_back(event_ring);
-        }
+          res.rings.push_back(r);
+          all.push_back(r);
+          return r;
+        };
+        rte_ring* alert_ring = side_ring(config.l7.rules != nullptr && config.alert_sink != nullptr, "alerts_rx",
+                                         sizeof(sig::Alert), alert_rings);
+        rte_ring* event_ring = side_ring(config.event_sink != nullptr, "events_rx", sizeof(AssetEvent), event_rings);
+        if (result != 0) break;
         RxWorkerConfig wc;
         wc.port = port;
         wc.queue = mode == RxMode::rss ? q : 0;
