@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -164,4 +166,72 @@ TEST(ZeekL7, DnsHttpSslAgreeWithBaselines) {
   // Measured 478/512 when written, 497/512 once QUIC Initials were decrypted (ssl.log's
   // QUIC rows); the disagreements left are explained in tests/golden/L7_AGREEMENT.md.
   EXPECT_GE(agree, 497);
+}
+
+namespace {
+
+const char* dhcp_type_name(int t) {
+  static const char* const kNames[] = {"",    "DISCOVER", "OFFER",   "REQUEST", "DECLINE", "ACK",
+                                       "NAK", "RELEASE",  "INFORM",  "FORCERENEW"};
+  return t > 0 && t < static_cast<int>(std::size(kNames)) ? kNames[t] : "?";
+}
+
+}  // namespace
+
+// dhcp.log: Zeek joins a DHCP exchange across its connections by transaction id; our
+// metadata is per flow. Each dhcp.log row is compared with the union of our flows whose
+// client MAC is the row's: the host name, and the set of message types seen.
+TEST(ZeekL7, DhcpAgreesWithBaselines) {
+  FLOWPROBE_REQUIRE_SHARED("corpus/zeek");
+  const fs::path zeek = shared_dir() / "corpus" / "zeek";
+  const fs::path scratch = scratch_dir("zeek_l7_dhcp");
+  simdjson::ondemand::parser parser;
+  auto json = simdjson::padded_string::load((zeek / "index.json").string());
+  ASSERT_EQ(json.error(), simdjson::SUCCESS);
+  int rows = 0, host_agree = 0, host_total = 0, types_agree = 0;
+  auto doc = parser.iterate(json.value());
+  for (auto c : doc.get_array()) {
+    std::string baseline(std::string_view(c["baseline"].get_string()));
+    std::vector<std::string> traces;
+    bool has_dhcp = false;
+    for (auto t : c["traces"].get_array()) traces.emplace_back(std::string_view(t.get_string()));
+    for (auto f : c["files"].get_array()) has_dhcp = has_dhcp || std::string_view(f.get_string()) == "dhcp.log";
+    if (!has_dhcp || traces.size() != 1) continue;
+    dissect::DissectorEngine engine;
+    const auto flows = replay_l7(readable_trace(zeek / "Traces" / traces[0], scratch), engine, nullptr);
+    for (const ZeekRow& r : read_zeek_log(zeek / "Baseline" / baseline / "dhcp.log").rows) {
+      ++rows;
+      std::set<std::string> ours_types;
+      std::string ours_host;
+      std::array<uint8_t, 6> mac{};
+      unsigned m[6] = {};
+      if (std::sscanf(r["mac"].c_str(), "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) continue;
+      for (int i = 0; i < 6; ++i) mac[i] = static_cast<uint8_t>(m[i]);
+      for (const auto& f : flows) {
+        const auto* d = f.meta.dhcp();
+        if (!d || d->client_mac != mac) continue;
+        for (int t = 1; t < 16; ++t)
+          if (d->msg_types & (1u << t)) ours_types.insert(dhcp_type_name(t));
+        if (ours_host.empty()) ours_host = std::string(d->host_name.view());
+      }
+      std::set<std::string> theirs_types;
+      std::stringstream ts(r["msg_types"]);
+      for (std::string t; std::getline(ts, t, ',');) theirs_types.insert(t);
+      // A row logged for one later message (RELEASE, INFORM) is a subset of the client's.
+      const bool types_ok = std::includes(ours_types.begin(), ours_types.end(), theirs_types.begin(), theirs_types.end());
+      types_agree += types_ok;
+      if (!types_ok) std::cout << "  dhcp msg_types differ: " << baseline << " " << r["mac"] << " ours " << ours_types.size() << " types\n";
+      if (r["host_name"] != "-") {
+        ++host_total;
+        host_agree += ours_host == r["host_name"];
+        if (ours_host != r["host_name"])
+          std::cout << "  dhcp host_name differs: " << baseline << " ours '" << ours_host << "' zeek '" << r["host_name"] << "'\n";
+      }
+    }
+  }
+  std::cout << "dhcp.log rows: " << rows << ", msg_types covered: " << types_agree << ", host_name: " << host_agree << "/"
+            << host_total << "\n";
+  ASSERT_GT(rows, 0);
+  EXPECT_EQ(types_agree, rows);
+  EXPECT_EQ(host_agree, host_total);
 }
