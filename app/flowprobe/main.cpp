@@ -213,6 +213,7 @@ int main(int argc, char** argv) {
   config.assets.dedup_window_ns = uint64_t{opt.asset_dedup_s} * kNsPerSec;
   config.l7.max_flows = opt.dpi_flows ? std::min(opt.dpi_flows, opt.max_flows) : std::min<uint32_t>(opt.max_flows, 262'144);
   config.l7.ndpi.max_flows = std::min(opt.ndpi_flows, config.l7.max_flows);
+  config.l7.ndpi_stop_when_known = opt.ndpi_stop_when_known;
   // nDPI's name tables are read by the exporter; build them before any lcore starts.
   if (config.l7.enabled) (void)dpi::protocol_names();
   config.flow.idle_timeout_ns = uint64_t{opt.idle_timeout_s} * kNsPerSec;

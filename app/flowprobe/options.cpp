@@ -122,6 +122,10 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "flows per RX core in nDPI detection at once (their nDPI state is freed when nDPI decides)")
       ->check(CLI::Range(1u, 4'000'000u))
       ->capture_default_str();
+  app.add_flag("--ndpi-stop-when-known", out.ndpi_stop_when_known,
+               "stop giving a flow's packets to nDPI once it names the protocol (our dissectors still read "
+               "DNS/HTTP/TLS/QUIC/DHCP metadata): faster, but risks nDPI finds in later packets (certificates, "
+               "answers) are not flagged");
   app.add_option("--alerts-output", out.alerts_output,
                  "where eve-style alert JSON lines go with --rules: a file path, or - for stdout");
   app.add_option("--midstream", out.midstream,

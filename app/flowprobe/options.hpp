@@ -25,6 +25,7 @@ struct Options {
   bool no_dpi = false;               // --no-dpi
   uint32_t dpi_flows = 0;            // --dpi-flows (0: as many as -w, at most 262144)
   uint32_t ndpi_flows = 16384;       // --ndpi-flows
+  bool ndpi_stop_when_known = false; // --ndpi-stop-when-known
   std::vector<std::string> rules;    // --rules (repeatable)
   std::string alerts_output;         // --alerts-output
   bool midstream = true;             // --midstream

@@ -51,6 +51,7 @@ L7Engine::L7Engine(const L7Config& cfg, sig::AlertSink* alerts, uint16_t core)
       ndpi_([&] {
         NdpiConfig c = cfg.ndpi;
         c.fill_names = false;  // records carry ids; the exporter names them
+        c.stop_when_known = cfg.ndpi_stop_when_known;
         return c;
       }()),
       ndpi_on_(cfg.use_ndpi),

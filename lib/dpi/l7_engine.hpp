@@ -26,6 +26,7 @@ struct L7Config {
   bool use_ndpi = true;           // false: dissectors (and rules) only (--no-dpi with --rules)
   uint32_t max_flows = 262'144;   // flows with L7 results per core (slots); <= the flow table
   NdpiConfig ndpi;                // ndpi.max_flows: flows in nDPI detection at once
+  bool ndpi_stop_when_known = false;  // see NdpiConfig::stop_when_known
   dissect::EngineConfig dissectors;
   // Signatures (--rules): compiled once, shared read-only by every core; nullptr = none.
   const sig::SignatureEngine* rules = nullptr;

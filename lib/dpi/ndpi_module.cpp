@@ -89,7 +89,7 @@ bool NdpiModule::on_packet(FlowDpi& f, DpiResult& r, std::span<const uint8_t> l3
   const bool known = p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN;
   const uint16_t limit = l4_proto == 6 ? cfg_.max_tcp_packets : cfg_.max_udp_packets;
   if (known) fill(r, flow, p.master_protocol, p.app_protocol, static_cast<uint16_t>(p.category));
-  if (known && (!ndpi_extra_dissection_possible(mod_, flow) || f.packets >= limit)) {
+  if (known && (cfg_.stop_when_known || !ndpi_extra_dissection_possible(mod_, flow) || f.packets >= limit)) {
     r.decided = true;
     if (fill_names_) fill_names(r);
     release(f);

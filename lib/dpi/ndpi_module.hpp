@@ -42,6 +42,11 @@ struct NdpiConfig {
   uint32_t max_flows = 4096;           // concurrent flows in detection per core
   uint16_t max_tcp_packets = 80;       // ndpiReader's limits before giving up
   uint16_t max_udp_packets = 24;
+  // Once nDPI knows the protocol, stop instead of letting it dissect on (nDPI goes on for
+  // TLS certificates, DNS answers, HTTP responses...): the probe's own dissectors read
+  // that metadata, so the extra nDPI passes only cost time. Risks nDPI would have found
+  // in those later packets are then not flagged.
+  bool stop_when_known = false;
   // Write the name strings of DpiResult when detection ends. The probe exports ids and
   // names them on the exporter (protocol_names.hpp), so its RX cores turn this off.
   bool fill_names = true;

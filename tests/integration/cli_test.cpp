@@ -155,4 +155,25 @@ TEST(Cli, CheckWithoutRulesIsAUsageError) {
   EXPECT_EQ(missing.exit_code, 1) << missing.out;
 }
 
+// The L7 switches keep every record and the accounting: --no-dpi leaves the L7 fields
+// Unknown, --ndpi-stop-when-known keeps nDPI's verdict and our dissectors' metadata.
+TEST(Cli, DpiSwitchesKeepRecordsAndVerdicts) {
+  const std::string tmpl = "%L4_DST_PORT %L7_PROTO_NAME %DNS_QUERY %TLS_SERVER_NAME";
+  const ProgramResult full = flowprobe({"-i", demo_capture().string(), "--json-labels", "-T", tmpl});
+  const ProgramResult fast =
+      flowprobe({"-i", demo_capture().string(), "--json-labels", "-T", tmpl, "--ndpi-stop-when-known"});
+  const ProgramResult none = flowprobe({"-i", demo_capture().string(), "--json-labels", "-T", tmpl, "--no-dpi"});
+  for (const ProgramResult* r : {&full, &fast, &none}) {
+    ASSERT_EQ(r->exit_code, 0) << r->err;
+    EXPECT_NE(r->err.find("accounting                           ok"), std::string::npos) << r->err;
+  }
+  EXPECT_EQ(count_lines(full.out), count_lines(fast.out));
+  EXPECT_EQ(count_lines(full.out), count_lines(none.out));
+  EXPECT_EQ(fast.out, full.out) << "the demo's protocols are all named on their first packets";
+  EXPECT_NE(full.out.find("\"L7_PROTO_NAME\":\"TLS\""), std::string::npos) << full.out;
+  EXPECT_NE(full.out.find("\"TLS_SERVER_NAME\":\"www.example.com\""), std::string::npos) << full.out;
+  EXPECT_EQ(none.out.find("\"L7_PROTO_NAME\":\"TLS\""), std::string::npos) << none.out;
+  EXPECT_NE(none.out.find("\"L7_PROTO_NAME\":\"Unknown\""), std::string::npos) << none.out;
+}
+
 }  // namespace
