@@ -24,7 +24,7 @@ uint64_t mix(uint64_t h, const void* p, std::size_t n) {
 template <std::size_t N>
 void copy_text(char (&dst)[N], std::string_view s) {
   const std::size_t n = s.size() < N - 1 ? s.size() : N - 1;
-  std::memcpy(dst, s.data(), n);
+  if (n) std::memcpy(dst, s.data(), n);  // an absent header is an empty view with no data
   dst[n] = '\0';
 }
 }  // namespace
