@@ -131,15 +131,39 @@ std::string safe_name(std::string s) {
   return s;
 }
 
+bool spool_limit(const ExportOptions& o, uint64_t& max, std::string& error) {
+  if (parse_byte_size(o.spool_max, max) && max >= 4096) return true;
+  error = "--spool-max-bytes '" + o.spool_max + "': expected a size of at least 4096 bytes (e.g. 512M, 2G)";
+  return false;
+}
+
+std::chrono::milliseconds drain_timeout(const ExportOptions& o) {
+  return std::chrono::milliseconds(static_cast<int64_t>(o.drain_timeout_s * 1000));
+}
+
+// One producer for `spec_text` (a --kafka value), sending to `topic` when not empty,
+// with the run's --kafka-conf, drain bound and a spool named `spool_name`.
+std::unique_ptr<KafkaSink> kafka_sink(const ExportOptions& o, const std::string& spec_text, const std::string& topic,
+                                      MessageKey key, uint32_t array_batch, const std::string& spool_name,
+                                      uint64_t spool_max, std::string& error) {
+  KafkaSinkConfig kc;
+  if (!parse_kafka_spec(spec_text, kc.spec, error)) return nullptr;
+  if (!topic.empty()) kc.spec.topic = topic;
+  kc.conf = o.kafka_conf;
+  kc.key = key;
+  kc.array_batch = array_batch;
+  kc.finish_timeout = drain_timeout(o);
+  auto spool = open_spool(o, spool_max, spool_name.empty() ? "kafka-" + safe_name(kc.spec.topic) : spool_name, error);
+  if (!error.empty()) return nullptr;
+  return KafkaSink::create(kc, std::move(spool), error);
+}
+
 }  // namespace
 
 std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& output, std::string& error) {
-  const auto drain = std::chrono::milliseconds(static_cast<int64_t>(o.drain_timeout_s * 1000));
+  const auto drain = drain_timeout(o);
   uint64_t spool_max = 0;
-  if (!parse_byte_size(o.spool_max, spool_max) || spool_max < 4096) {
-    error = "--spool-max-bytes '" + o.spool_max + "': expected a size of at least 4096 bytes (e.g. 512M, 2G)";
-    return nullptr;
-  }
+  if (!spool_limit(o, spool_max, error)) return nullptr;
   std::vector<std::unique_ptr<Sink>> sinks;
 
   const bool remote = !o.kafka.empty() || o.json_to_syslog || !o.syslog_urls.empty();
@@ -178,17 +202,14 @@ std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& outpu
     return nullptr;
   }
   for (std::size_t i = 0; i < o.kafka.size(); ++i) {
-    KafkaSinkConfig kc;
-    if (!parse_kafka_spec(o.kafka[i], kc.spec, error)) return nullptr;
-    kc.conf = o.kafka_conf;
-    kc.key = key;
-    kc.array_batch = o.kafka_batch;
-    kc.finish_timeout = drain;
-    std::string name = "kafka-" + safe_name(kc.spec.topic);
-    if (o.kafka.size() > 1) name += "-" + std::to_string(i + 1);
-    auto spool = open_spool(o, spool_max, name, error);
-    if (!error.empty()) return nullptr;
-    auto sink = KafkaSink::create(kc, std::move(spool), error);
+    // Several producers to one topic need spools of their own.
+    std::string name;
+    if (o.kafka.size() > 1) {
+      KafkaSpec spec;
+      if (!parse_kafka_spec(o.kafka[i], spec, error)) return nullptr;
+      name = "kafka-" + safe_name(spec.topic) + "-" + std::to_string(i + 1);
+    }
+    auto sink = kafka_sink(o, o.kafka[i], "", key, o.kafka_batch, name, spool_max, error);
     if (!sink) return nullptr;
     sinks.push_back(std::move(sink));
   }
@@ -256,19 +277,9 @@ std::unique_ptr<Sink> make_side_sink(const ExportOptions& o, const std::string& 
       error = topic_option + ": needs --kafka \"<brokers>;<flow topic>\" for the brokers to send to";
       return nullptr;
     }
-    KafkaSinkConfig kc;
-    if (!parse_kafka_spec(o.kafka.front(), kc.spec, error)) return nullptr;
-    kc.spec.topic = topic;
-    kc.conf = o.kafka_conf;
-    kc.finish_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.drain_timeout_s * 1000));
     uint64_t spool_max = 0;
-    if (!parse_byte_size(o.spool_max, spool_max) || spool_max < 4096) {
-      error = "--spool-max-bytes '" + o.spool_max + "': expected a size of at least 4096 bytes (e.g. 512M, 2G)";
-      return nullptr;
-    }
-    auto spool = open_spool(o, spool_max, "kafka-" + safe_name(topic), error);
-    if (!error.empty()) return nullptr;
-    auto sink = KafkaSink::create(kc, std::move(spool), error);
+    if (!spool_limit(o, spool_max, error)) return nullptr;
+    auto sink = kafka_sink(o, o.kafka.front(), topic, MessageKey::none, 0, "", spool_max, error);
     if (!sink) return nullptr;
     sinks.push_back(std::move(sink));
   }

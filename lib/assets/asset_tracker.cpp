@@ -27,6 +27,18 @@ void copy_text(char (&dst)[N], std::string_view s) {
   if (n) std::memcpy(dst, s.data(), n);  // an absent header is an empty view with no data
   dst[n] = '\0';
 }
+// The fields every packet sighting starts from: its time, VLAN, port and addresses.
+void begin_event(AssetEvent& out, AssetKind kind, const DecodedPacket& p, uint64_t ts_ns, uint16_t port) {
+  out = AssetEvent{};
+  out.ts_ns = ts_ns;
+  out.kind = kind;
+  out.vlan = p.vlan_inner ? p.vlan_inner : p.vlan_outer;
+  out.input_port = port;
+  out.ip_version = p.ip_version;
+  out.src_mac = p.src_mac;
+  out.src_ip = p.src_ip;
+  out.dst_ip = p.dst_ip;
+}
 }  // namespace
 
 AssetTracker::AssetTracker(const AssetConfig& cfg) : cfg_(cfg) {
@@ -64,13 +76,10 @@ bool AssetTracker::on_arp(const DecodedPacket& frame, std::span<const uint8_t> a
     ++counters_.malformed;
     return false;
   }
-  out = AssetEvent{};
-  out.ts_ns = ts_ns;
-  out.kind = AssetKind::arp;
+  begin_event(out, AssetKind::arp, frame, ts_ns, port);
   out.op = static_cast<uint8_t>(be16(a.data() + 6));
-  out.vlan = frame.vlan_inner ? frame.vlan_inner : frame.vlan_outer;
-  out.input_port = port;
   out.ip_version = 4;
+  out.src_ip = out.dst_ip = {};  // the addresses are the ARP body's, not an IP header's
   std::memcpy(out.src_mac.data(), a.data() + 8, 6);
   std::memcpy(out.src_ip.data(), a.data() + 14, 4);
   std::memcpy(out.dst_mac.data(), a.data() + 18, 6);
@@ -88,15 +97,9 @@ bool AssetTracker::on_icmpv6(const DecodedPacket& p, uint64_t ts_ns, uint16_t po
     ++counters_.malformed;
     return false;
   }
-  out = AssetEvent{};
-  out.ts_ns = ts_ns;
-  out.kind = AssetKind::ndp;
+  begin_event(out, AssetKind::ndp, p, ts_ns, port);
   out.op = p.icmp_type;
-  out.vlan = p.vlan_inner ? p.vlan_inner : p.vlan_outer;
-  out.input_port = port;
-  out.ip_version = 6;
-  out.src_mac = p.src_mac;
-  out.src_ip = p.src_ip;
+  out.dst_ip = {};
   if (p.icmp_type >= 135) std::memcpy(out.dst_ip.data(), m.data() + 4, 16);  // target address
   // Options: type 1 source / 2 target link-layer address, length in units of 8 bytes.
   for (std::size_t off = fixed; off + 2 <= m.size();) {
@@ -117,14 +120,7 @@ bool AssetTracker::on_udp(const DecodedPacket& p, uint64_t ts_ns, uint16_t port,
   const bool ss = !nb && (head.starts_with("M-SEARCH * HTTP/1") || head.starts_with("NOTIFY * HTTP/1") ||
                           (p.src_port == 1900 && head.starts_with("HTTP/1.")));
   if (!nb && !ss) return false;
-  out = AssetEvent{};
-  out.ts_ns = ts_ns;
-  out.vlan = p.vlan_inner ? p.vlan_inner : p.vlan_outer;
-  out.input_port = port;
-  out.ip_version = p.ip_version;
-  out.src_mac = p.src_mac;
-  out.src_ip = p.src_ip;
-  out.dst_ip = p.dst_ip;
+  begin_event(out, nb ? AssetKind::netbios_ns : AssetKind::ssdp, p, ts_ns, port);
   if (!(nb ? netbios(p, out) : ssdp(p, out))) {
     ++counters_.malformed;
     return false;
@@ -140,7 +136,6 @@ bool AssetTracker::netbios(const DecodedPacket& p, AssetEvent& out) noexcept {
   if (m.size() < 12 + 34) return false;
   const uint16_t flags = be16(m.data() + 2);
   const bool response = flags & 0x8000;
-  out.kind = AssetKind::netbios_ns;
   out.op = static_cast<uint8_t>(((flags >> 11) & 0xF) + (response ? 16 : 0));
   if (m[12] != 0x20) return false;
   char name[16];
@@ -177,7 +172,6 @@ bool AssetTracker::ssdp(const DecodedPacket& p, AssetEvent& out) noexcept {
   const std::string_view t(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
   const std::size_t sp = t.find(' ');
   if (sp == std::string_view::npos || sp == 0 || sp > 16) return false;
-  out.kind = AssetKind::ssdp;
   const std::string_view method = t.substr(0, sp);
   if (method != "NOTIFY" && method != "M-SEARCH" && !method.starts_with("HTTP/")) return false;
   copy_text(out.class_id, method.starts_with("HTTP/") ? std::string_view("response") : method);
@@ -206,16 +200,8 @@ bool AssetTracker::ssdp(const DecodedPacket& p, AssetEvent& out) noexcept {
 bool AssetTracker::on_tcp(const DecodedPacket& p, std::span<const uint8_t> l3, uint64_t ts_ns, uint16_t port,
                           AssetEvent& out) noexcept {
   if (p.l4_proto != 6 || !(p.tcp_flags & 0x02) || (p.tcp_flags & 0x04)) return false;  // SYN, not RST
-  out = AssetEvent{};
-  out.ts_ns = ts_ns;
-  out.kind = AssetKind::tcp_fingerprint;
+  begin_event(out, AssetKind::tcp_fingerprint, p, ts_ns, port);
   out.op = (p.tcp_flags & 0x10) ? 2 : 1;
-  out.vlan = p.vlan_inner ? p.vlan_inner : p.vlan_outer;
-  out.input_port = port;
-  out.ip_version = p.ip_version;
-  out.src_mac = p.src_mac;
-  out.src_ip = p.src_ip;
-  out.dst_ip = p.dst_ip;
   out.src_port = p.src_port;
   out.dst_port = p.dst_port;
   out.tcp_window = p.tcp_window;

@@ -86,6 +86,7 @@ inline O decode_l4(uint8_t proto, const uint8_t* l4, size_t cap, size_t stated,
 }
 
 inline O decode_ipv4(const uint8_t* ip, size_t len, DecodedPacket& out) noexcept {
+  out.l3 = {ip, len};
   if (len < kIpv4MinHeader) return O::truncated_ipv4;
   const size_t hlen = (size_t{ip[0]} & 0x0f) * 4;
   size_t total = load_be16(ip + 2);
@@ -134,6 +135,7 @@ inline O decode_ipv4(const uint8_t* ip, size_t len, DecodedPacket& out) noexcept
 }
 
 inline O decode_ipv6(const uint8_t* ip, size_t len, DecodedPacket& out) noexcept {
+  out.l3 = {ip, len};
   if (len < kIpv6Header) return O::truncated_ipv6;
   out.ip_version = 6;
   out.tos = static_cast<uint8_t>(load_be16(ip) >> 4);

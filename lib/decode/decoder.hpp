@@ -49,6 +49,8 @@ struct DecodedPacket {
   uint8_t icmp_type = 0;
   uint8_t icmp_code = 0;
 
+  // The (innermost) IP header and what follows it in the captured bytes: what nDPI reads.
+  std::span<const uint8_t> l3;
   // L4 payload within the captured bytes, clipped to what the IP header covers.
   std::span<const uint8_t> payload;
   std::span<const uint8_t> tcp_options;  // TCP only: the option bytes of the header

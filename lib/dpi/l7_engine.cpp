@@ -7,7 +7,6 @@
 #include <new>
 #include <stdexcept>
 
-#include "dpi/l3_locate.hpp"
 
 namespace flowprobe::dpi {
 
@@ -83,8 +82,7 @@ L7Engine::Slot* L7Engine::slot(uint32_t i) noexcept {
   return reinterpret_cast<Slot*>(mem_ + std::size_t{i} * sizeof(Slot));
 }
 
-void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, std::span<const uint8_t> frame,
-                         uint64_t ts_ns) noexcept {
+void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t ts_ns) noexcept {
   uint32_t& ext = *hit.ext;
   if (ext == kNoFlowExt) {
     if (!hit.created) return;  // the flow found no slot when it began
@@ -122,7 +120,7 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, std::span
     scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
     scan_transactions(*s, before, ts_ns);
   }
-  if (ndpi_on_ && !s->dpi.finished) ndpi_.on_packet(s->dpi, s->result, locate_l3(frame, pkt), pkt.l4_proto, ts_ns);
+  if (ndpi_on_ && !s->dpi.finished) ndpi_.on_packet(s->dpi, s->result, pkt.l3, pkt.l4_proto, ts_ns);
 }
 
 const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) noexcept {

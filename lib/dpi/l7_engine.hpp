@@ -6,7 +6,7 @@
 // flow's records carry when it ends. Slots come from one allocation whose pages are
 // touched only as slots are first used (LIFO reuse keeps the touched set small).
 //
-// Per tracked packet:   l7.on_packet(table.on_packet(...), decoded, frame)
+// Per tracked packet:   l7.on_packet(table.on_packet(...), decoded, ts_ns)
 // In emit_flow:         const AppMetadata* app = l7.on_flow_end(record, ext)
 #include <array>
 #include <cstdint>
@@ -49,7 +49,7 @@ class L7Engine {
   L7Engine(const L7Engine&) = delete;
   L7Engine& operator=(const L7Engine&) = delete;
 
-  void on_packet(const FlowHit& hit, const DecodedPacket& pkt, std::span<const uint8_t> frame, uint64_t ts_ns) noexcept;
+  void on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
   // Writes the flow's L7 result into `record`; returns its dissector metadata (valid
   // until the next call) or nullptr. Frees the slot unless the flow goes on
   // (record.end_cause == active_timeout).

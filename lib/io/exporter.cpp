@@ -46,7 +46,7 @@ unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::stri
 }
 }  // namespace
 
-unsigned Exporter::drain_alerts() {
+unsigned Exporter::drain_side_rings() {
   unsigned n = 0;
   if (alert_sink_ != nullptr) {
     sig::AlertJsonOptions opts;
@@ -120,7 +120,7 @@ void Exporter::run() {
         in_batch = 0;
       }
     }
-    got_total += drain_alerts();
+    got_total += drain_side_rings();
     if (got_total == 0) {
       if (in_batch) {
         emit(in_batch);

@@ -67,7 +67,7 @@ class Exporter {
   std::vector<rte_ring*> event_rings_;
   Sink* event_sink_ = nullptr;
   std::string alert_batch_;
-  unsigned drain_alerts();  // and asset events
+  unsigned drain_side_rings();  // alerts and asset events
   std::function<void(const ExportCounters&)> tick_;
   uint64_t tick_every_ = 0;
 };

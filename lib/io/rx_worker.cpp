@@ -13,7 +13,6 @@
 #include <algorithm>
 
 #include "core/log.hpp"
-#include "dpi/l3_locate.hpp"
 #include "io/dispatcher.hpp"
 #include "io/probe.hpp"
 
@@ -180,11 +179,11 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
     counters_.decap_failed += dp.decap_failed;
     if (is_tracked(o)) {
       const FlowHit hit = table_.on_packet(dp, pv.ts_ns, config_.port);
-      if (l7_) l7_->on_packet(hit, dp, pv.bytes, pv.ts_ns);
+      if (l7_) l7_->on_packet(hit, dp, pv.ts_ns);
       if (assets_ && ((dp.l4_proto == 58 && assets_->on_icmpv6(dp, pv.ts_ns, config_.port, event_)) ||
                       (dp.l4_proto == 17 && assets_->on_udp(dp, pv.ts_ns, config_.port, event_)) ||
                       (dp.l4_proto == 6 && (dp.tcp_flags & 0x02) &&
-                       assets_->on_tcp(dp, dpi::locate_l3(pv.bytes, dp), pv.ts_ns, config_.port, event_))))
+                       assets_->on_tcp(dp, dp.l3, pv.ts_ns, config_.port, event_))))
         send_event();
     } else if (o == DecodeOutcome::arp && assets_ && assets_->on_arp(dp, dp.payload, pv.ts_ns, config_.port, event_)) {
       send_event();

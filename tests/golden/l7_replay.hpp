@@ -17,7 +17,6 @@
 
 #include "decode/decoder.hpp"
 #include "dissectors/engine.hpp"
-#include "dpi/l3_locate.hpp"
 #include "dpi/ndpi_module.hpp"
 
 namespace flowprobe::test {
@@ -102,7 +101,7 @@ inline std::vector<L7Flow> replay_l7(const std::filesystem::path& pcap, dissect:
     ++f.packets;
     const bool from_client = src == f.client_ip && d.src_port == f.client_port;
     engine.on_packet(f.fd, f.meta, d, from_client, v.ts_ns);
-    if (ndpi && !f.dpi.finished) ndpi->on_packet(f.dpi, f.dpi_result, dpi::locate_l3(v.bytes, d), d.l4_proto, v.ts_ns);
+    if (ndpi && !f.dpi.finished) ndpi->on_packet(f.dpi, f.dpi_result, d.l3, d.l4_proto, v.ts_ns);
   }
   for (L7Flow& f : flows) {
     engine.on_flow_end(f.fd);
