@@ -49,7 +49,8 @@ struct BoundedString {
   void push_back(char c) { append(std::string_view(&c, 1)); }
 };
 
-enum class AppKind : uint8_t { none = 0, dns, http, tls, quic, dhcp };
+// bittorrent: no dissector of ours; the L7 engine fills it from nDPI when nothing else spoke.
+enum class AppKind : uint8_t { none = 0, dns, http, tls, quic, dhcp, bittorrent };
 
 struct DnsMeta {
   BoundedString<256> query;
@@ -109,6 +110,10 @@ struct DhcpMeta {
   uint8_t last_msg_type = 0;
 };
 
+struct BitTorrentMeta {
+  std::array<uint8_t, 20> info_hash{};  // BITTORRENT_HASH: the handshake's info hash (SHA-1)
+};
+
 struct AppMetadata {
   AppKind kind = AppKind::none;
   union Parts {
@@ -116,6 +121,7 @@ struct AppMetadata {
     HttpMeta http;
     TlsMeta tls;     // TLS and QUIC
     DhcpMeta dhcp;
+    BitTorrentMeta bittorrent;
     Parts() : dns{} {}
   } u;
 
@@ -129,6 +135,7 @@ struct AppMetadata {
       case AppKind::tls:
       case AppKind::quic: u.tls = TlsMeta{}; break;
       case AppKind::dhcp: u.dhcp = DhcpMeta{}; break;
+      case AppKind::bittorrent: u.bittorrent = BitTorrentMeta{}; break;
       case AppKind::none: break;
     }
   }
@@ -140,6 +147,8 @@ struct AppMetadata {
   const TlsMeta* tls() const { return kind == AppKind::tls || kind == AppKind::quic ? &u.tls : nullptr; }
   DhcpMeta* dhcp() { return kind == AppKind::dhcp ? &u.dhcp : nullptr; }
   const DhcpMeta* dhcp() const { return kind == AppKind::dhcp ? &u.dhcp : nullptr; }
+  BitTorrentMeta* bittorrent() { return kind == AppKind::bittorrent ? &u.bittorrent : nullptr; }
+  const BitTorrentMeta* bittorrent() const { return kind == AppKind::bittorrent ? &u.bittorrent : nullptr; }
 };
 
 static_assert(std::is_trivially_copyable_v<AppMetadata>);

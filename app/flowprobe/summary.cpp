@@ -37,6 +37,10 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   if (r.rx.multiseg_packets) line(out, "packets.multisegment", r.rx.multiseg_packets);
   line(out, "packets.tunnelled", r.rx.tunnelled_packets);
   if (r.rx.decap_failed) line(out, "packets.decap_failed", r.rx.decap_failed);
+  if (r.rx.fragments_attributed + r.rx.fragments_unattributed) {
+    line(out, "fragments.attributed", r.rx.fragments_attributed);
+    line(out, "fragments.unattributed", r.rx.fragments_unattributed);
+  }
   line(out, "flows.created", r.rx.flows.created);
   line(out, "flows.records", r.rx.flows.records());
   for (int c = 0; c < kFlowEndCauseCount; ++c) {

@@ -17,6 +17,8 @@ namespace flowprobe {
   X(multiseg_packets, "packets spread over chained mbufs (linearised)")                \
   X(tunnelled_packets, "packets whose flow is the inner one of a tunnel")              \
   X(decap_failed, "tunnel packets whose inner packet did not decode (outer flow kept)") \
+  X(fragments_attributed, "non-first IP fragments counted in their datagram's flow")      \
+  X(fragments_unattributed, "non-first IP fragments whose first fragment was not seen")   \
   X(records_enqueued, "flow records handed to the exporter ring")                      \
   X(records_ring_full, "flow records dropped because the exporter ring was full")    \
   X(l7_classified, "flows that ended with a protocol nDPI knows")                      \

@@ -106,6 +106,7 @@ inline O decode_ipv4(const uint8_t* ip, size_t len, DecodedPacket& out) noexcept
   const uint16_t frag = load_be16(ip + 6);
   const uint16_t frag_offset = frag & 0x1fff;
   out.fragment = (frag & 0x2000) != 0 || frag_offset != 0;  // MF, or not the first
+  out.frag_id = load_be16(ip + 4);
   if (frag_offset != 0) return O::ipv4_fragment;
 
   const size_t end = std::min(len, total);
@@ -181,6 +182,7 @@ inline O decode_ipv6(const uint8_t* ip, size_t len, DecodedPacket& out) noexcept
         const uint16_t frag_offset = offset_flags >> 3;
         // An atomic fragment (offset 0, M clear, RFC 6946) is a whole datagram.
         out.fragment = out.fragment || frag_offset != 0 || (offset_flags & 1) != 0;
+        out.frag_id = load_be32(ip + off + 4);
         if (frag_offset != 0) {
           out.l4_proto = ip[off];
           return O::ipv6_fragment;

@@ -34,6 +34,7 @@ struct DecodedPacket {
   uint8_t tos = 0;         // IPv4 TOS / IPv6 traffic class
   uint8_t ttl = 0;         // IPv4 TTL / IPv6 hop limit
   bool fragment = false;   // part of a fragmented datagram (first or not)
+  uint32_t frag_id = 0;    // IPv4 identification / IPv6 fragment header id, when `fragment`
   std::array<uint8_t, 16> src_ip{};
   std::array<uint8_t, 16> dst_ip{};
   uint32_t ip_bytes = 0;   // IP header + payload as the IP header states it (IPFIX octet count)
@@ -68,7 +69,9 @@ struct DecodeOptions {
 };
 
 // Decodes `pkt`; on DecodeOutcome::ipv4/ipv6 every field above is valid.
-// Other outcomes leave `out` partially filled and must not be used for flow tracking.
+// On ipv4_fragment/ipv6_fragment (no L4 header) the L2 and L3 fields, l4_proto, frag_id
+// and the tunnel fields are valid: enough to find the flow of the datagram's first
+// fragment (flow/fragment_map.hpp). Other outcomes leave `out` partially filled.
 DecodeOutcome decode(const PacketView& pkt, DecodedPacket& out, const DecodeOptions& options = {}) noexcept;
 
 }  // namespace flowprobe

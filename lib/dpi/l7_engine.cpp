@@ -143,6 +143,10 @@ const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) n
   r.l7_confidence = d.confidence;
   r.l7_risk = d.risk;
   r.l7_flags = static_cast<uint8_t>(kL7Present | (d.guessed ? kL7Guessed : 0));
+  if (d.has_bt_hash && s->app.kind == dissect::AppKind::none) {
+    s->app.set_kind(dissect::AppKind::bittorrent);
+    std::memcpy(s->app.u.bittorrent.info_hash.data(), d.bt_hash, sizeof d.bt_hash);
+  }
   const bool has_app = s->app.kind != dissect::AppKind::none;
   if (has_app) r.l7_flags |= kL7HasApp;
   if (!goes_on) {

@@ -47,6 +47,17 @@ void NdpiModule::fill(DpiResult& r, ndpi_flow_struct* flow, uint16_t master, uin
   r.category_id = category;
   r.risk = flow->risk;
   r.confidence = static_cast<uint8_t>(flow->confidence);
+  // The info hash shares nDPI's protocol union with TLS's state: read it only where
+  // ndpiReader does (BitTorrent not over TLS), and only once it is set.
+  if (app == NDPI_PROTOCOL_BITTORRENT && master != NDPI_PROTOCOL_TLS) [[unlikely]] {
+    const u_char* h = flow->protos.bittorrent.hash;
+    bool set = false;
+    for (int i = 0; i < 20; ++i) set |= h[i] != 0;
+    if (set) {
+      std::memcpy(r.bt_hash, h, sizeof r.bt_hash);
+      r.has_bt_hash = true;
+    }
+  }
 }
 
 void NdpiModule::fill_names(DpiResult& r) noexcept {

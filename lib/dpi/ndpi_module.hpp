@@ -25,7 +25,9 @@ struct DpiResult {
   uint8_t confidence = 0;  // ndpi_confidence_t
   bool decided = false;    // detection finished (by DPI or by giving up)
   bool guessed = false;    // decided by giving up (ports/IP guess)
-  uint8_t reserved[3]{};
+  bool has_bt_hash = false;  // bt_hash holds a BitTorrent info hash nDPI read
+  uint8_t reserved[2]{};
+  uint8_t bt_hash[20]{};
 };
 
 // Lives in the flow entry.

@@ -109,6 +109,7 @@ const dissect::DnsMeta* dns(const C& c) { return c.app ? c.app->dns() : nullptr;
 const dissect::HttpMeta* http(const C& c) { return c.app ? c.app->http() : nullptr; }
 const dissect::TlsMeta* tls(const C& c) { return c.app ? c.app->tls() : nullptr; }
 const dissect::DhcpMeta* dhcp(const C& c) { return c.app ? c.app->dhcp() : nullptr; }
+const dissect::BitTorrentMeta* bittorrent(const C& c) { return c.app ? c.app->bittorrent() : nullptr; }
 void uint_as_string(uint64_t v, W& w) {
   char buf[24];
   const auto e = std::to_chars(buf, buf + sizeof buf, v).ptr;
@@ -251,6 +252,10 @@ constexpr FieldDef kFields[] = {
      [](const R& r, const C&, W& w) { w.value_uint(r.tcp_win_max_in); }},
     {"TCP_WIN_MAX_OUT", kNtopPen, 420, JsonType::number, {}, "largest TCP window server->client (unscaled)",
      [](const R& r, const C&, W& w) { w.value_uint(r.tcp_win_max_out); }},
+    {"SRC_FRAGMENTS", kNtopPen, 80, JsonType::number, {}, "client->server packets that were IP fragments (first or not)",
+     [](const R& r, const C&, W& w) { w.value_uint(r.src_fragments); }},
+    {"DST_FRAGMENTS", kNtopPen, 81, JsonType::number, {}, "server->client packets that were IP fragments (first or not)",
+     [](const R& r, const C&, W& w) { w.value_uint(r.dst_fragments); }},
 
     // Enrichment on the exporter core from MaxMind databases (--city-list, --as-list).
     {"SRC_IP_COUNTRY", kNtopPen, 101, JsonType::string, {}, "client's country, ISO 3166 alpha-2 (--city-list)",
@@ -332,6 +337,19 @@ constexpr FieldDef kFields[] = {
      [](const R&, const C& c, W& w) { w.value_uint(tls(c) ? tls(c)->version : 0); }},
     {"JA4C_HASH", kNtopPen, 576, JsonType::string, {}, "JA4 fingerprint of the ClientHello",
      [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->ja4c : nullptr, w); }},
+
+    {"BITTORRENT_HASH", kNtopPen, 189, JsonType::string, {}, "BitTorrent info hash (40 hex, from nDPI), empty when none",
+     [](const R&, const C& c, W& w) {
+       const dissect::BitTorrentMeta* bt = bittorrent(c);
+       if (!bt) return w.value_raw_string({});
+       static constexpr char kHex[] = "0123456789abcdef";
+       char hex[40];
+       for (int i = 0; i < 20; ++i) {
+         hex[2 * i] = kHex[bt->info_hash[i] >> 4];
+         hex[2 * i + 1] = kHex[bt->info_hash[i] & 15];
+       }
+       w.value_raw_string({hex, sizeof hex});
+     }},
 
     // TLS and DHCP details nProbe has no ids for: the label is the key.
     {"TLS_ALPN", 0, 0, JsonType::string, {"alpn"}, "ALPN protocols the client offered, comma separated",

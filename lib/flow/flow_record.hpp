@@ -102,7 +102,11 @@ struct FlowRecord {
   // Signatures (--rules): alerts raised on this flow and the sids of the first ones.
   std::array<uint32_t, 4> first_sids{};  // 0 = none
   uint16_t alerts = 0;               // saturates at 65535
-  uint8_t reserved4[6] = {};
+  // SRC/DST_FRAGMENTS: packets of the client (server) that were IP fragments, first or
+  // not (non-first ones reach the flow through flow/fragment_map.hpp); saturate at 65535.
+  uint16_t src_fragments = 0;
+  uint16_t dst_fragments = 0;
+  uint8_t reserved4[2] = {};
 };
 
 inline constexpr uint8_t kL7Present = 0x01;  // the flow went through DPI (else L7 fields say Unknown)

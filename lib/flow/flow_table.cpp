@@ -29,10 +29,19 @@ constexpr uint8_t kTosHi = 0x40;
 // Live state of one flow. Counters are indexed by KeySide (0 = lo, 1 = hi) and mapped
 // to client/server only when the record is emitted, so a late SYN can still pick the
 // client without moving counters.
+namespace {
+constexpr uint64_t kFragmentOne = 1ull << 48;
+constexpr uint64_t kByteMask = kFragmentOne - 1;
+constexpr uint16_t fragments_of(uint64_t packed) { return static_cast<uint16_t>(packed >> 48); }
+}  // namespace
+
 struct FlowTable::Entry {
   FlowKey key;
   uint64_t first_ns;
   uint64_t last_ns;
+  // IP bytes in the low 48 bits (256 TiB, beyond any record's lifetime at any line
+  // rate), the fragmented packets of that side in the high 16 (saturating): this keeps
+  // SRC/DST_FRAGMENTS in the 176-byte entry.
   uint64_t bytes[2];
   uint32_t pkts[2];  // 32 bits keep the entry within budget; a full counter cuts a record
   uint32_t prev;
@@ -266,10 +275,12 @@ void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
   r.rx_core = rx_core_;
   r.tunnel_id = e.tunnel_id;
   r.tunnel_depth = e.tunnel_depth;
-  r.in_bytes = e.bytes[c];
+  r.in_bytes = e.bytes[c] & kByteMask;
   r.in_pkts = e.pkts[c];
-  r.out_bytes = e.bytes[sv];
+  r.out_bytes = e.bytes[sv] & kByteMask;
   r.out_pkts = e.pkts[sv];
+  r.src_fragments = fragments_of(e.bytes[c]);
+  r.dst_fragments = fragments_of(e.bytes[sv]);
   r.first_ns = e.first_ns;
   r.last_ns = e.last_ns;
   if (e.key.proto == ipproto::tcp) {
@@ -317,6 +328,48 @@ void FlowTable::end_flow(uint32_t idx, FlowEndCause cause) noexcept {
   remove(idx);
 }
 
+[[gnu::always_inline]] inline void FlowTable::account(Entry& e, uint32_t idx, int s, const DecodedPacket& pkt, uint64_t ts_ns) noexcept {
+  List& list = list_of(e);
+  const uint64_t last = std::max(e.last_ns, ts_ns);
+  // Open flows move only on their first packet in a new G-period (see the header);
+  // closing flows are few and keep an exact order for their short linger.
+  if (list.tail != idx && ((e.state & kClosing) || (last >> lru_shift_) != (e.last_ns >> lru_shift_))) {
+    list_unlink(list, idx);
+    list_push_tail(list, idx);
+  }
+  clock_ns_ = std::max(clock_ns_, ts_ns);
+  e.last_ns = last;
+  e.first_ns = std::min(e.first_ns, ts_ns);
+  e.pkts[s] += 1;
+  e.bytes[s] += pkt.ip_bytes;
+  if (pkt.fragment && fragments_of(e.bytes[s]) != UINT16_MAX) [[unlikely]]
+    e.bytes[s] += kFragmentOne;
+  const uint8_t tos_bit = s == 0 ? kTosLo : kTosHi;
+  if (!(e.state & tos_bit)) {
+    e.tos[s] = pkt.tos;
+    e.state |= tos_bit;
+  }
+  e.min_ttl = std::min(e.min_ttl, pkt.ttl);
+  e.max_ttl = std::max(e.max_ttl, pkt.ttl);
+  const uint16_t len = static_cast<uint16_t>(std::min<uint32_t>(pkt.ip_bytes, UINT16_MAX));
+  e.min_len = std::min(e.min_len, len);
+  e.max_len = std::max(e.max_len, len);
+}
+
+bool FlowTable::on_fragment(const DecodedPacket& pkt, uint64_t ts_ns) noexcept {
+  KeySide sender;
+  const FlowKey key = make_flow_key(pkt, sender, config_.key_tunnel_id);
+  const uint32_t idx = find(key, hash_flow_key(key));
+  if (idx == kNil) return false;
+  Entry& e = pool_[idx];
+  const int s = static_cast<int>(sender);
+  // A full packet counter cuts the record on the next full packet (on_packet); a
+  // fragment must not wrap it meanwhile.
+  if (e.pkts[s] == UINT32_MAX) return false;
+  account(e, idx, s, pkt, ts_ns);
+  return true;
+}
+
 FlowHit FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept {
   KeySide sender;
   const FlowKey key = make_flow_key(pkt, sender, config_.key_tunnel_id);
@@ -357,29 +410,7 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t 
 
   Entry& e = pool_[idx];
   const int s = static_cast<int>(sender);
-  List& list = list_of(e);
-  const uint64_t last = std::max(e.last_ns, ts_ns);
-  // Open flows move only on their first packet in a new G-period (see the header);
-  // closing flows are few and keep an exact order for their short linger.
-  if (list.tail != idx && ((e.state & kClosing) || (last >> lru_shift_) != (e.last_ns >> lru_shift_))) {
-    list_unlink(list, idx);
-    list_push_tail(list, idx);
-  }
-  clock_ns_ = std::max(clock_ns_, ts_ns);
-  e.last_ns = last;
-  e.first_ns = std::min(e.first_ns, ts_ns);
-  e.pkts[s] += 1;
-  e.bytes[s] += pkt.ip_bytes;
-  const uint8_t tos_bit = s == 0 ? kTosLo : kTosHi;
-  if (!(e.state & tos_bit)) {
-    e.tos[s] = pkt.tos;
-    e.state |= tos_bit;
-  }
-  e.min_ttl = std::min(e.min_ttl, pkt.ttl);
-  e.max_ttl = std::max(e.max_ttl, pkt.ttl);
-  const uint16_t len = static_cast<uint16_t>(std::min<uint32_t>(pkt.ip_bytes, UINT16_MAX));
-  e.min_len = std::min(e.min_len, len);
-  e.max_len = std::max(e.max_len, len);
+  account(e, idx, s, pkt, ts_ns);
 
   if (!is_tcp) return FlowHit{&e.ext, s == e.client, created};
   e.tcp_flags[s] |= pkt.tcp_flags;

@@ -75,6 +75,10 @@ class FlowTable {
 
   // Accounts one tracked packet (decode outcome ipv4/ipv6). `ts_ns` is the packet's time.
   FlowHit on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept;
+  // Accounts a non-first IP fragment (no L4 header) whose ports its first fragment gave
+  // (FragmentMap::recall) to that flow: packets, bytes and SRC/DST_FRAGMENTS, no TCP
+  // state. False when the flow is not in the table (it ended, or never began here).
+  bool on_fragment(const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
   // Optional, for a burst of packets: start the loads on_packet will need, so that the
   // cache misses of many packets overlap instead of following one another. Stage 1
   // hashes the packet's key and prefetches its index slot; stage 2, called once that
@@ -110,6 +114,8 @@ class FlowTable {
   void end_flow(uint32_t idx, FlowEndCause cause) noexcept;  // emit + remove
   uint32_t eviction_victim() const noexcept;
   void emit_record(const Entry& e, FlowEndCause cause) noexcept;
+  // What every packet of a flow updates: activity order, times, counters, TOS, TTL, length.
+  void account(Entry& e, uint32_t idx, int side, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
   void list_push_tail(List& l, uint32_t idx) noexcept;
   void list_unlink(List& l, uint32_t idx) noexcept;
   List& list_of(const Entry& e) noexcept;

@@ -36,7 +36,14 @@ unsigned Dispatcher::owner(const rte_mbuf* m) noexcept {
     const void* p = rte_pktmbuf_read(m, 0, len, scratch_->data());
     pv.bytes = {static_cast<const uint8_t*>(p), p ? len : 0};
   }
-  if (!is_tracked(decode(pv, dp_, config_.decode))) return 0;
+  const DecodeOutcome o = decode(pv, dp_, config_.decode);
+  if (o == DecodeOutcome::ipv4_fragment || o == DecodeOutcome::ipv6_fragment) {
+    if (!fragments_.recall(dp_, 0)) return 0;
+  } else if (!is_tracked(o)) {
+    return 0;
+  } else if (dp_.fragment) {
+    fragments_.remember(dp_, 0);
+  }
   KeySide side;
   const uint64_t h = hash_flow_key(make_flow_key(dp_, side, config_.key_tunnel_id));
   // The table indexes by the low bits; the high ones pick the core, so each core's share

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "decode/decoder.hpp"
+#include "flow/fragment_map.hpp"
 
 namespace flowprobe {
 
@@ -60,6 +61,10 @@ class Dispatcher {
   std::vector<std::array<rte_mbuf*, kMaxBurst>> out_;
   std::vector<uint16_t> out_n_;
   DecodedPacket dp_;
+  // Sends a datagram's non-first fragments to the core its first fragment went to. No
+  // clock here: entries age out only by being replaced (a stale hit only means the
+  // owning core counts the fragment as unattributed).
+  FragmentMap fragments_;
   std::unique_ptr<std::array<uint8_t, 262144>> scratch_;  // linearised chained mbufs
 };
 

@@ -178,6 +178,8 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
     counters_.tunnelled_packets += dp.tunnel_depth != 0;
     counters_.decap_failed += dp.decap_failed;
     if (is_tracked(o)) {
+      if (dp.fragment) [[unlikely]]
+        fragments_.remember(dp, pv.ts_ns);
       const FlowHit hit = table_.on_packet(dp, pv.ts_ns, config_.port);
       if (l7_) l7_->on_packet(hit, dp, pv.ts_ns);
       if (assets_ && ((dp.l4_proto == 58 && assets_->on_icmpv6(dp, pv.ts_ns, config_.port, event_)) ||
@@ -185,6 +187,10 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
                       (dp.l4_proto == 6 && (dp.tcp_flags & 0x02) &&
                        assets_->on_tcp(dp, dp.l3, pv.ts_ns, config_.port, event_))))
         send_event();
+    } else if (o == DecodeOutcome::ipv4_fragment || o == DecodeOutcome::ipv6_fragment) {
+      // Still counted under its decode outcome; this says whether its flow got it too.
+      const bool found = fragments_.recall(dp, pv.ts_ns) && table_.on_fragment(dp, pv.ts_ns);
+      ++(found ? counters_.fragments_attributed : counters_.fragments_unattributed);
     } else if (o == DecodeOutcome::arp && assets_ && assets_->on_arp(dp, dp.payload, pv.ts_ns, config_.port, event_)) {
       send_event();
     }

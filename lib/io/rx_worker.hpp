@@ -13,6 +13,7 @@
 #include "decode/decoder.hpp"
 #include "dpi/l7_engine.hpp"
 #include "flow/flow_table.hpp"
+#include "flow/fragment_map.hpp"
 #include "io/record_ring.hpp"
 #include "ops/packet_capture.hpp"
 
@@ -91,6 +92,7 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
   std::atomic<int>& running_;
   RxCounters counters_;
   FlowTable table_;
+  FragmentMap fragments_;              // first fragments' ports, for the fragments after them
   std::unique_ptr<dpi::L7Engine> l7_;  // built here, on the main lcore: nDPI's init is not thread-safe
   ExportItem item_;                    // a record and its metadata, laid out for the ring
   std::atomic<bool> finished_{false};

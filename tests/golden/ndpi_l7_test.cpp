@@ -61,6 +61,8 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
       }
       if (const auto* http = f.meta.http()) o.http_host = http->host.view();
       if (const auto* dns = f.meta.dns()) o.dns_query = dns->query.view();
+      if (const auto* bt = f.meta.bittorrent())
+        for (uint8_t b : bt->info_hash) o.bt_hash += "0123456789abcdef"[b >> 4], o.bt_hash += "0123456789abcdef"[b & 15];
       quic_flows += compare_flow(fields, o, n, where) ? 0 : 1;
     }
   }
@@ -77,6 +79,6 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
   const std::map<std::string, int> floors = {
       {"ALPN (advertised)", 583}, {"DNS query", 495}, {"HTTP Host", 1083}, {"JA3C", 796},
       {"JA3S", 732},              {"TLS SNI", 684},   {"TLS version (negotiated)", 675},
-      {"QUIC ALPN (advertised)", 140}, {"QUIC JA3C", 142}, {"QUIC SNI", 136}};
+      {"QUIC ALPN (advertised)", 140}, {"QUIC JA3C", 142}, {"QUIC SNI", 136}, {"BitTorrent hash", 24}};
   for (const auto& [name, floor] : floors) EXPECT_GE(fields[name].agree, floor) << name;
 }

@@ -33,7 +33,7 @@ inline Key key_of(int proto, const std::string& a, int pa, const std::string& b,
 }
 
 struct NdpiFlow {
-  std::string proto_name, hostname, ja3c, ja3s, tls_version, alpn;
+  std::string proto_name, hostname, ja3c, ja3s, tls_version, alpn, bt_hash;
 };
 
 inline std::map<Key, NdpiFlow> parse_result(const fs::path& out) {
@@ -41,7 +41,7 @@ inline std::map<Key, NdpiFlow> parse_result(const fs::path& out) {
       R"(^\s+\d+\s+(TCP|UDP) (\[[^\]]+\]|[0-9.]+):(\d+) (?:<->|->) (\[[^\]]+\]|[0-9.]+):(\d+) .*?\[proto: [0-9.]+/([^\]]+)\])");
   static const std::regex host(R"(\[Hostname/SNI: ([^\]]*)\])"), ja3c(R"(\[JA3C: ([0-9a-f]{32})\])"),
       ja3s(R"(\[JA3S: ([0-9a-f]{32})[^\]]*\])"), ver(R"(\[(TLSv1(?:\.[0-3])?|SSLv3)\])"),
-      alpn(R"(\[\(Advertised\) ALPNs: ([^\]]*)\])");
+      alpn(R"(\[\(Advertised\) ALPNs: ([^\]]*)\])"), bt(R"(\[BT Hash: ([0-9a-f]{40})\])");
   std::map<Key, NdpiFlow> m;
   std::ifstream in(out);
   std::smatch g, x;
@@ -54,6 +54,7 @@ inline std::map<Key, NdpiFlow> parse_result(const fs::path& out) {
     if (std::regex_search(l, x, ja3s)) f.ja3s = x[1];
     if (std::regex_search(l, x, ver)) f.tls_version = x[1];
     if (std::regex_search(l, x, alpn)) f.alpn = x[1];
+    if (std::regex_search(l, x, bt)) f.bt_hash = x[1];
     m.emplace(key_of(g[1] == "TCP" ? 6 : 17, normalise_ip(g[2]), std::stoi(g[3]), normalise_ip(g[4]), std::stoi(g[5])),
               f);
   }
@@ -96,7 +97,7 @@ inline bool has(const std::string& name, const char* proto) {
 // What we learned about one flow, from whichever path produced it.
 struct OurL7 {
   int l4_proto = 0;
-  std::string proto_name, sni, ja3c, ja3s, alpn, http_host, dns_query;
+  std::string proto_name, sni, ja3c, ja3s, alpn, http_host, dns_query, bt_hash;
   uint16_t tls_version = 0;  // negotiated, wire value
 };
 
@@ -104,6 +105,7 @@ struct OurL7 {
 // fields are tallied apart: nDPI reads only the client's Initial, so SNI, JA3C and ALPN.
 inline bool compare_flow(std::map<std::string, Field>& fields, const OurL7& f, const NdpiFlow& n, const std::string& where) {
   fields["protocol name (nDPI 4.2 vs 4.11)"].check(f.proto_name, n.proto_name, where);
+  if (!n.bt_hash.empty()) fields["BitTorrent hash"].check(f.bt_hash, n.bt_hash, where);
   if (has(n.proto_name, "QUIC")) {
     if (!n.hostname.empty()) fields["QUIC SNI"].check(f.sni, n.hostname, where);
     if (!n.ja3c.empty()) fields["QUIC JA3C"].check(f.ja3c, n.ja3c, where);

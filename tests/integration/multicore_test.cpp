@@ -20,7 +20,7 @@ namespace {
 
 constexpr const char* kTemplate =
     "%PROTOCOL %IPV4_SRC_ADDR %IPV4_DST_ADDR %IPV6_SRC_ADDR %IPV6_DST_ADDR %L4_SRC_PORT %L4_DST_PORT %SRC_VLAN "
-    "%UPSTREAM_TUNNEL_ID %IN_PKTS %OUT_PKTS %IN_BYTES %OUT_BYTES";
+    "%UPSTREAM_TUNNEL_ID %IN_PKTS %OUT_PKTS %IN_BYTES %OUT_BYTES %SRC_FRAGMENTS %DST_FRAGMENTS";
 
 // One record as the comparison sees it: 5-tuple (+VLAN, tunnel), packets and bytes.
 // Export order and TOTAL_FLOWS_EXP differ between runs with several rings, so they are left out.
@@ -33,7 +33,7 @@ std::vector<std::string> flow_set(const std::string& jsonl) {
     std::ostringstream k;
     for (const char* f : {"PROTOCOL", "IPV4_SRC_ADDR", "IPV4_DST_ADDR", "IPV6_SRC_ADDR", "IPV6_DST_ADDR",
                           "L4_SRC_PORT", "L4_DST_PORT", "SRC_VLAN", "UPSTREAM_TUNNEL_ID", "IN_PKTS", "OUT_PKTS",
-                          "IN_BYTES", "OUT_BYTES"}) {
+                          "IN_BYTES", "OUT_BYTES", "SRC_FRAGMENTS", "DST_FRAGMENTS"}) {
       simdjson::dom::element v;
       if (d[f].get(v) == simdjson::SUCCESS) k << f << '=' << simdjson::to_string(v) << ' ';
     }
@@ -76,6 +76,8 @@ void expect_same_flows_on_two_cores(const fs::path& pcap, bool spread) {
   EXPECT_EQ(c0 + c1, received);
   EXPECT_EQ(summary_value(two.err, "packets.dispatched"), c1);
   EXPECT_EQ(summary_value(two.err, "flows.records"), summary_value(one.err, "flows.records"));
+  // A datagram's later fragments follow its first one to the core that owns its flow.
+  EXPECT_EQ(summary_value(two.err, "fragments.attributed"), summary_value(one.err, "fragments.attributed"));
   const auto a = flow_set(one.out), b = flow_set(two.out);
   EXPECT_FALSE(a.empty());
   EXPECT_EQ(a, b) << "the same flow records, in any order";
@@ -100,7 +102,9 @@ TEST(MultiCore, CorpusCapturesGiveTheSameFlowsOnTwoCores) {
   const std::pair<const char*, bool> captures[] = {{"1kxun.pcap", true},        {"netflix.pcap", true},
                                                     {"ipv6_in_gtp.pcap", false}, {"vxlan.pcap", false},
                                                     {"4in4tunnel.pcap", false},  {"6in4tunnel.pcap", false},
-                                                    {"gre.pcapng", false}};
+                                                    {"gre.pcapng", false},
+                                                    // 120 fragmented DNSCrypt datagrams over many flows
+                                                    {"dnscrypt-v1-and-resolver-pings.pcap", true}};
   for (const auto& [name, spread] : captures) {
     const fs::path pcap = shared_dir() / "corpus/ndpi/pcap" / name;
     if (!fs::exists(pcap)) {

@@ -389,6 +389,7 @@ TEST(Decode, Ipv4Fragments) {
   EXPECT_EQ(later.d.ip_bytes, 36u);
   EXPECT_EQ(later.d.src_port, 0);
   EXPECT_EQ(later.d.dst_port, 0);
+  EXPECT_EQ(later.d.frag_id, 0x1234u);  // the datagram's id: what finds its first fragment
 
   // Last fragment: offset set, MF clear.
   EXPECT_EQ(run(cat({eth(0x0800), ipv4({.frag = 0x0003}, data.size()), data})).outcome,
@@ -399,6 +400,7 @@ TEST(Decode, Ipv4Fragments) {
   ASSERT_EQ(first.outcome, O::ipv4);
   EXPECT_TRUE(first.d.fragment);
   EXPECT_EQ(first.d.dst_port, 53);
+  EXPECT_EQ(first.d.frag_id, 0x1234u);
 
   // DF alone is not a fragment.
   const Result df = run(cat({eth(0x0800), ipv4_udp(text("xy"), {.frag = 0x4000})}));
@@ -458,6 +460,7 @@ TEST(Decode, Ipv6NonFirstFragment) {
   EXPECT_EQ(r.d.dst_ip, Ipv6{}.dst);
   EXPECT_EQ(r.d.ip_bytes, 40u + 8 + 64);
   EXPECT_EQ(r.d.src_port, 0);
+  EXPECT_EQ(r.d.frag_id, 0xdeadbeefu);
 }
 
 TEST(Decode, Ipv6AtomicFragmentIsWholeDatagram) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "flow/flow_table.hpp"
+#include "flow/fragment_map.hpp"
 
 using namespace flowprobe;
 
@@ -351,3 +352,69 @@ TEST(FlowTable, FlushCallsAFlowPastItsIdleTimeoutIdle) {
 }
 
 }  // namespace
+
+// SRC/DST_FRAGMENTS: a UDP datagram in three fragments each way. The first fragment has
+// the ports; the map gives them to the two after it, which join the same flow.
+TEST(FlowTable, NonFirstFragmentsJoinTheirDatagramsFlow) {
+  Collect out;
+  FlowTable table(config(), out);
+  FragmentMap frags;
+  const auto send = [&](DecodedPacket first, uint32_t id, uint64_t t) {
+    first.fragment = true;
+    first.frag_id = id;
+    first.ip_bytes = 1500;
+    frags.remember(first, t);
+    table.on_packet(first, t, 0);
+    for (int i = 1; i <= 2; ++i) {
+      DecodedPacket later = first;  // what the decoder leaves: no ports, no L4 fields
+      later.src_port = later.dst_port = 0;
+      later.ip_bytes = i == 2 ? 200 : 1500;
+      ASSERT_TRUE(frags.recall(later, t + i));
+      EXPECT_EQ(later.src_port, first.src_port);
+      EXPECT_TRUE(table.on_fragment(later, t + i));
+    }
+  };
+  const DecodedPacket q = pkt(1, 5353, 2, 2049, 0, ipproto::udp, 80);
+  table.on_packet(q, kT0, 0);  // a whole datagram first: the client
+  send(q, 0x1234, kT0 + 1000);
+  send(reply(q, 0), 0x1234, kT0 + 2000);  // the same id the other way is another datagram
+  send(reply(q, 0), 0x5678, kT0 + 3000);
+
+  // A fragment whose first fragment was never seen finds nothing.
+  DecodedPacket orphan = q;
+  orphan.fragment = true;
+  orphan.frag_id = 0x9999;
+  orphan.src_port = orphan.dst_port = 0;
+  EXPECT_FALSE(frags.recall(orphan, kT0 + 4000));
+  // Past the reassembly timeout the first fragment is forgotten.
+  DecodedPacket late = reply(q, 0);
+  late.fragment = true;
+  late.frag_id = 0x5678;
+  late.src_port = late.dst_port = 0;
+  EXPECT_FALSE(frags.recall(late, kT0 + 3000 + FragmentMap::kTimeoutNs + 1));
+
+  table.flush(FlowEndCause::end_of_capture);
+  ASSERT_EQ(out.records.size(), 1u);
+  const FlowRecord& r = out.records[0];
+  EXPECT_EQ(r.in_pkts, 4u);
+  EXPECT_EQ(r.src_fragments, 3u);
+  EXPECT_EQ(r.in_bytes, 80u + 1500 + 1500 + 200);
+  EXPECT_EQ(r.out_pkts, 6u);
+  EXPECT_EQ(r.dst_fragments, 6u);
+  EXPECT_EQ(r.out_bytes, 2u * (1500 + 1500 + 200));
+  EXPECT_EQ(r.min_ip_len, 80u);
+  EXPECT_EQ(r.max_ip_len, 1500u);
+}
+
+// A fragment of a flow that has already ended is not counted anywhere but its counter.
+TEST(FlowTable, FragmentOfAnEndedFlowIsNotAttributed) {
+  Collect out;
+  FlowTable table(config(), out);
+  DecodedPacket p = pkt(1, 1000, 2, 2000, 0, ipproto::udp);
+  p.fragment = true;
+  table.on_packet(p, kT0, 0);
+  table.flush(FlowEndCause::end_of_capture);
+  EXPECT_FALSE(table.on_fragment(p, kT0 + 1));
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].src_fragments, 1u);
+}
