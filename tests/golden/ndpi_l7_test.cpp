@@ -61,8 +61,9 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
       }
       if (const auto* http = f.meta.http()) o.http_host = http->host.view();
       if (const auto* dns = f.meta.dns()) o.dns_query = dns->query.view();
-      if (const auto* bt = f.meta.bittorrent())
-        for (uint8_t b : bt->info_hash) o.bt_hash += "0123456789abcdef"[b >> 4], o.bt_hash += "0123456789abcdef"[b & 15];
+      // nDPI's own result here (the L7 engine moves it into the record's metadata).
+      if (f.dpi_result.has_bt_hash)
+        for (uint8_t b : f.dpi_result.bt_hash) o.bt_hash += "0123456789abcdef"[b >> 4], o.bt_hash += "0123456789abcdef"[b & 15];
       quic_flows += compare_flow(fields, o, n, where) ? 0 : 1;
     }
   }
