@@ -1,6 +1,17 @@
 #pragma once
-// MD5 (JA3), SHA-1 (certificate fingerprints, Community ID) and SHA-256 (JA4): small incremental
-// implementations so the engine needs no crypto library on the packet path.
+// MD5 (JA3), SHA-1 (certificate fingerprints, Community ID) and SHA-256 (JA4), incremental,
+// on OpenSSL's libcrypto. The low-level context API is used on purpose: its state is a
+// plain struct on the caller's stack and its block functions use the CPU's SHA
+// extensions, whereas OpenSSL 3's EVP one-shots fetch the algorithm and allocate a
+// context on every call (this runs per flow on the exporter and in the TLS dissector).
+// Our own block code cost a third of the JSON encoding of a record (Community ID);
+// bench/RESULTS.md has the before and after.
+#ifndef OPENSSL_SUPPRESS_DEPRECATED
+#define OPENSSL_SUPPRESS_DEPRECATED  // the MD5_/SHA1_/SHA256_ context functions (see above)
+#endif
+#include <openssl/md5.h>
+#include <openssl/sha.h>
+
 #include <array>
 #include <cstdint>
 #include <span>
@@ -10,41 +21,47 @@ namespace flowprobe {
 
 class Md5 {
  public:
-  void update(std::span<const uint8_t> d);
-  void update(std::string_view s) { update({reinterpret_cast<const uint8_t*>(s.data()), s.size()}); }
-  std::array<uint8_t, 16> finish();
+  Md5() { MD5_Init(&ctx_); }
+  void update(std::span<const uint8_t> d) { MD5_Update(&ctx_, d.data(), d.size()); }
+  void update(std::string_view s) { MD5_Update(&ctx_, s.data(), s.size()); }
+  std::array<uint8_t, 16> finish() {
+    std::array<uint8_t, 16> out;
+    MD5_Final(out.data(), &ctx_);
+    return out;
+  }
 
  private:
-  void block(const uint8_t* p);
-  uint32_t h_[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-  uint8_t buf_[64]{};
-  uint64_t total_ = 0;
+  MD5_CTX ctx_;
 };
 
 class Sha1 {
  public:
-  void update(std::span<const uint8_t> d);
-  void update(std::string_view s) { update({reinterpret_cast<const uint8_t*>(s.data()), s.size()}); }
-  std::array<uint8_t, 20> finish();
+  Sha1() { SHA1_Init(&ctx_); }
+  void update(std::span<const uint8_t> d) { SHA1_Update(&ctx_, d.data(), d.size()); }
+  void update(std::string_view s) { SHA1_Update(&ctx_, s.data(), s.size()); }
+  std::array<uint8_t, 20> finish() {
+    std::array<uint8_t, 20> out;
+    SHA1_Final(out.data(), &ctx_);
+    return out;
+  }
 
  private:
-  void block(const uint8_t* p);
-  uint32_t h_[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  uint8_t buf_[64]{};
-  uint64_t total_ = 0;
+  SHA_CTX ctx_;
 };
 
 class Sha256 {
  public:
-  void update(std::span<const uint8_t> d);
-  void update(std::string_view s) { update({reinterpret_cast<const uint8_t*>(s.data()), s.size()}); }
-  std::array<uint8_t, 32> finish();
+  Sha256() { SHA256_Init(&ctx_); }
+  void update(std::span<const uint8_t> d) { SHA256_Update(&ctx_, d.data(), d.size()); }
+  void update(std::string_view s) { SHA256_Update(&ctx_, s.data(), s.size()); }
+  std::array<uint8_t, 32> finish() {
+    std::array<uint8_t, 32> out;
+    SHA256_Final(out.data(), &ctx_);
+    return out;
+  }
 
  private:
-  void block(const uint8_t* p);
-  uint32_t h_[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  uint8_t buf_[64]{};
-  uint64_t total_ = 0;
+  SHA256_CTX ctx_;
 };
 
 // Lower-case hex of `d` into `out` (2 * d.size() chars, no NUL).
