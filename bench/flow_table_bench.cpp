@@ -7,8 +7,11 @@
 #include <vector>
 
 #include "flow/flow_table.hpp"
+#include "flow_maker.hpp"
 
 using namespace flowprobe;
+using flowprobe::bench::PacketMaker;
+using flowprobe::bench::scattered;
 
 namespace {
 struct NullSink final : RecordSink {
@@ -16,31 +19,6 @@ struct NullSink final : RecordSink {
   void emit(const FlowRecord&) noexcept override { ++n; }
 };
 
-// Flow i: 10.a.b.c:port <-> 192.168.0.1:80, TCP for odd i, UDP for even i; unique for
-// i < 2^24 * 50000 / ... (address from i's low 24 bits, port from i % 50000).
-struct PacketMaker {
-  DecodedPacket tmpl;
-  PacketMaker() {
-    tmpl.ip_version = 4;
-    tmpl.dst_ip = {192, 168, 0, 1};
-    tmpl.src_ip = {10, 0, 0, 0};
-    tmpl.dst_port = 80;
-    tmpl.ip_bytes = 46;
-  }
-  const DecodedPacket& operator()(uint32_t i) {
-    tmpl.l4_proto = (i & 1) ? 6 : 17;
-    tmpl.src_ip[1] = static_cast<uint8_t>(i >> 16);
-    tmpl.src_ip[2] = static_cast<uint8_t>(i >> 8);
-    tmpl.src_ip[3] = static_cast<uint8_t>(i);
-    tmpl.src_port = static_cast<uint16_t>(1024 + (i % 50000));
-    tmpl.tcp_flags = (i & 1) ? 0x10 : 0;
-    return tmpl;
-  }
-};
-
-// A scattered visiting order over n flows (multiplicative, a bijection for n coprime to
-// the multiplier), as on a real link where consecutive packets belong to different flows.
-inline uint32_t scattered(uint64_t k, uint32_t n) { return static_cast<uint32_t>((k * 2654435761u) % n); }
 
 FlowTableConfig table_config(uint32_t flows) {
   FlowTableConfig cfg;
