@@ -61,15 +61,15 @@ static void BM_FlowLookupBurst(benchmark::State& state) {
   for (uint32_t i = 0; i < flows; ++i) table.on_packet(make(i), 1, 0);
   constexpr int kBurst = 32;
   DecodedPacket burst[kBurst];
-  uint64_t hashes[kBurst];
+  FlowTable::Keyed keys[kBurst];
   uint64_t t = 2, k = 0;
   for (auto _ : state) {
     for (int i = 0; i < kBurst; ++i) {
       burst[i] = make(scattered(k++, flows));
-      hashes[i] = table.prefetch_index(burst[i]);
+      keys[i] = table.prefetch_index(burst[i]);
     }
-    for (int i = 0; i < kBurst; ++i) table.prefetch_entry(hashes[i]);
-    for (int i = 0; i < kBurst; ++i) table.on_packet(burst[i], t++, 0);
+    for (int i = 0; i < kBurst; ++i) table.prefetch_entry(keys[i].hash);
+    for (int i = 0; i < kBurst; ++i) table.on_packet(burst[i], keys[i], t++, 0);
   }
   state.SetItemsProcessed(state.iterations() * kBurst);
 }

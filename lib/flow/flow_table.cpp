@@ -126,11 +126,10 @@ uint32_t FlowTable::find(const FlowKey& key, uint64_t hash) const noexcept {
   }
 }
 
-uint64_t FlowTable::prefetch_index(const DecodedPacket& pkt) const noexcept {
-  KeySide sender;
-  const uint64_t hash = hash_flow_key(make_flow_key(pkt, sender, config_.key_tunnel_id));
-  __builtin_prefetch(&slots_[hash & slot_mask_]);
-  return hash;
+FlowTable::Keyed FlowTable::prefetch_index(const DecodedPacket& pkt) const noexcept {
+  const Keyed k = key_of(pkt);
+  __builtin_prefetch(&slots_[k.hash & slot_mask_]);
+  return k;
 }
 
 void FlowTable::prefetch_entry(uint64_t hash) const noexcept {
@@ -357,12 +356,11 @@ void FlowTable::end_flow(uint32_t idx, FlowEndCause cause) noexcept {
 }
 
 bool FlowTable::on_fragment(const DecodedPacket& pkt, uint64_t ts_ns) noexcept {
-  KeySide sender;
-  const FlowKey key = make_flow_key(pkt, sender, config_.key_tunnel_id);
-  const uint32_t idx = find(key, hash_flow_key(key));
+  const Keyed k = key_of(pkt);
+  const uint32_t idx = find(k.key, k.hash);
   if (idx == kNil) return false;
   Entry& e = pool_[idx];
-  const int s = static_cast<int>(sender);
+  const int s = static_cast<int>(k.sender);
   // A full packet counter cuts the record on the next full packet (on_packet); a
   // fragment must not wrap it meanwhile.
   if (e.pkts[s] == UINT32_MAX) return false;
@@ -370,10 +368,10 @@ bool FlowTable::on_fragment(const DecodedPacket& pkt, uint64_t ts_ns) noexcept {
   return true;
 }
 
-FlowHit FlowTable::on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept {
-  KeySide sender;
-  const FlowKey key = make_flow_key(pkt, sender, config_.key_tunnel_id);
-  const uint64_t hash = hash_flow_key(key);
+FlowHit FlowTable::on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint64_t ts_ns, uint16_t port) noexcept {
+  const KeySide sender = keyed.sender;
+  const FlowKey& key = keyed.key;
+  const uint64_t hash = keyed.hash;
   const bool is_tcp = pkt.l4_proto == ipproto::tcp;
   const bool pure_syn = is_tcp && (pkt.tcp_flags & (tcpflag::syn | tcpflag::ack)) == tcpflag::syn;
 

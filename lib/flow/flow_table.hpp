@@ -73,8 +73,25 @@ class FlowTable {
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
 
+  // A packet's flow key, which side of it sent the packet, and the key's hash.
+  struct Keyed {
+    FlowKey key;
+    uint64_t hash;
+    KeySide sender;
+  };
+  Keyed key_of(const DecodedPacket& pkt) const noexcept {
+    Keyed k;
+    k.key = make_flow_key(pkt, k.sender, config_.key_tunnel_id);
+    k.hash = hash_flow_key(k.key);
+    return k;
+  }
+
   // Accounts one tracked packet (decode outcome ipv4/ipv6). `ts_ns` is the packet's time.
-  FlowHit on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept;
+  FlowHit on_packet(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port) noexcept {
+    return on_packet(pkt, key_of(pkt), ts_ns, port);
+  }
+  // The same with the key already made (by prefetch_index, earlier in the burst).
+  FlowHit on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint64_t ts_ns, uint16_t port) noexcept;
   // Accounts a non-first IP fragment (no L4 header) whose ports its first fragment gave
   // (FragmentMap::recall) to that flow: packets, bytes and SRC/DST_FRAGMENTS, no TCP
   // state. False when the flow is not in the table (it ended, or never began here).
@@ -83,7 +100,8 @@ class FlowTable {
   // cache misses of many packets overlap instead of following one another. Stage 1
   // hashes the packet's key and prefetches its index slot; stage 2, called once that
   // slot had time to arrive, prefetches the entry the slot points to.
-  uint64_t prefetch_index(const DecodedPacket& pkt) const noexcept;
+  // Stage 1 returns the key it made, for on_packet to reuse.
+  Keyed prefetch_index(const DecodedPacket& pkt) const noexcept;
   void prefetch_entry(uint64_t hash) const noexcept;
   // Emits flows idle or lingering past their deadline at `now_ns` (packet clock).
   void expire(uint64_t now_ns) noexcept;

@@ -124,7 +124,12 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
   PacketView pvs[kBurst];
   DecodedPacket dps[kBurst];
   DecodeOutcome outcomes[kBurst];
-  uint64_t hashes[kBurst];
+  // Flow keys made once in pass 1 and used again by on_packet; left uninitialised (a
+  // union with an empty constructor), as zeroing 32 keys would cost more than they save.
+  union Keys {
+    FlowTable::Keyed at[kBurst];
+    Keys() {}
+  } keys;
   // Pass 1: decode the burst and start the loads its flows will need (index slot, then
   // entry), so that 32 packets' cache misses overlap instead of following one another.
   // A packet in chained mbufs is decoded in pass 2: its bytes live in the one scratch.
@@ -144,11 +149,11 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
     if (m->nb_segs != 1) continue;
     pv.bytes = {rte_pktmbuf_mtod(m, const uint8_t*), m->data_len};
     outcomes[i] = decode(pv, dps[i], config_.decode);
-    if (prefetch && is_tracked(outcomes[i])) hashes[i] = table_.prefetch_index(dps[i]);
+    if (is_tracked(outcomes[i])) keys.at[i] = prefetch ? table_.prefetch_index(dps[i]) : table_.key_of(dps[i]);
   }
   if (prefetch)
     for (uint16_t i = 0; i < n; ++i)
-      if (bufs[i]->nb_segs == 1 && is_tracked(outcomes[i])) table_.prefetch_entry(hashes[i]);
+      if (bufs[i]->nb_segs == 1 && is_tracked(outcomes[i])) table_.prefetch_entry(keys.at[i].hash);
 
   // Pass 2, packet by packet in arrival order: the flow clock, the counters, the flow.
   for (uint16_t i = 0; i < n; ++i) {
@@ -164,6 +169,7 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
       pv.bytes = {static_cast<const uint8_t*>(p), p ? len : 0};
       ++counters_.multiseg_packets;
       outcomes[i] = decode(pv, dp, config_.decode);
+      if (is_tracked(outcomes[i])) keys.at[i] = table_.key_of(dp);
     }
     if (config_.capture != nullptr && config_.capture->wants()) config_.capture->add(pv.ts_ns, pv.bytes, m->pkt_len);
     // Expire before accounting: a flow quiet past its timeout must end before this
@@ -180,7 +186,7 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
     if (is_tracked(o)) {
       if (dp.fragment) [[unlikely]]
         fragments_.remember(dp, pv.ts_ns);
-      const FlowHit hit = table_.on_packet(dp, pv.ts_ns, config_.port);
+      const FlowHit hit = table_.on_packet(dp, keys.at[i], pv.ts_ns, config_.port);
       if (l7_) l7_->on_packet(hit, dp, pv.ts_ns);
       if (assets_ && ((dp.l4_proto == 58 && assets_->on_icmpv6(dp, pv.ts_ns, config_.port, event_)) ||
                       (dp.l4_proto == 17 && assets_->on_udp(dp, pv.ts_ns, config_.port, event_)) ||
