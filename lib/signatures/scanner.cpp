@@ -269,7 +269,9 @@ PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfi
 PerCoreScanner::~PerCoreScanner() = default;
 
 int PerCoreScanner::on_literal(unsigned id, unsigned long long, unsigned long long, unsigned, void* self) {
-  static_cast<PerCoreScanner*>(self)->add_candidate(id);
+  auto* s = static_cast<PerCoreScanner*>(self);
+  const SignatureEngine& e = s->engine_;
+  for (uint32_t i = e.literal_first_[id], end = e.literal_first_[id + 1]; i < end; ++i) s->add_candidate(e.literal_rules_[i]);
   return 0;
 }
 

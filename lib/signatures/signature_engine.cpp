@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -122,12 +123,33 @@ int flowbits_rank(const Rule& r) {
 
 int action_rank(const Rule& r) { return r.action == Action::pass ? 0 : 1; }
 
-// The literal that prefilters the rule: the one marked fast_pattern, else the longest.
+// Suricata's PatternStrength: a byte seen for the first time in the pattern scores 3
+// (a letter), 4 (printable, 00, 01, FF) or 6 (any other); a repeated byte scores 1. So
+// |00 01 86 A0| (20) beats |00 00 00 00| (7), which matches in nearly every binary payload.
+uint32_t pattern_strength(std::string_view p) {
+  bool seen[256] = {};
+  uint32_t s = 0;
+  for (unsigned char c : p) {
+    if (seen[c]) {
+      ++s;
+      continue;
+    }
+    seen[c] = true;
+    s += std::isalpha(c) ? 3 : (std::isprint(c) || c == 0x00 || c == 0x01 || c == 0xff) ? 4 : 6;
+  }
+  return s;
+}
+
+// The literal that prefilters the rule, chosen as Suricata chooses its fast pattern: the
+// one marked fast_pattern, else the longest, and among the longest the strongest (see
+// pattern_strength). Exact ties go to the later content: in a stream, the last piece to
+// arrive is the one that can complete the rule.
 // A rule with app-layer buffers is only checked when a dissector hands them over, so its
 // literal must come from one of them, never from the payload.
 void choose_prefilter(Rule& r) {
   int best_b = -1, best_i = -1;
   std::size_t best_len = 0;
+  uint32_t best_strength = 0;
   bool best_fp = false;
   const bool app = std::any_of(r.buffers.begin(), r.buffers.end(), [](auto& b) { return b.kind != BufferKind::payload; });
   for (std::size_t b = 0; b < r.buffers.size(); ++b) {
@@ -135,13 +157,16 @@ void choose_prefilter(Rule& r) {
     for (std::size_t i = 0; i < r.buffers[b].items.size(); ++i) {
       const Item& it = r.buffers[b].items[i];
       if (it.type != ItemType::content || it.negated) continue;
-      // Equal lengths go to the later content: in a stream, the last piece to arrive is
-      // the one that can complete the rule.
-      const bool better = (it.fast_pattern && !best_fp) || (it.fast_pattern == best_fp && it.pattern.size() >= best_len);
+      const uint32_t strength = pattern_strength(it.pattern);
+      bool better;
+      if (it.fast_pattern != best_fp) better = it.fast_pattern;
+      else if (it.pattern.size() != best_len) better = it.pattern.size() > best_len;
+      else better = strength >= best_strength;
       if (best_b < 0 || better) {
         best_b = static_cast<int>(b);
         best_i = static_cast<int>(i);
         best_len = it.pattern.size();
+        best_strength = strength;
         best_fp = it.fast_pattern;
       }
     }
@@ -156,13 +181,25 @@ bool other_capable(const Rule& r) {
   return r.l4 == L4::udp || r.l4 == L4::icmp || (r.l4 == L4::ip && (r.app == AppProto::unknown || r.app == AppProto::dns));
 }
 
+// One database's prefilter literals. Rules that share a literal (the same bytes and
+// case flag) share one Hyperscan id, which stands for their list of rules: ET Open has
+// dozens of RPC rules on the same 4 bytes, and one report per occurrence instead of one
+// per rule was most of the callback work.
 struct LiteralSet {
   std::vector<std::string> patterns;
   std::vector<unsigned> flags, ids;
-  void add(const Item& it, unsigned id, unsigned extra) {
-    patterns.push_back(it.pattern);
-    flags.push_back((it.nocase ? HS_FLAG_CASELESS : 0u) | extra);
-    ids.push_back(id);
+  std::map<std::pair<std::string, unsigned>, unsigned> index;  // (pattern, flags) -> literal id
+  // `lit_rules`: the rules of each literal id, shared by every set of the engine.
+  void add(const Item& it, uint32_t rule, std::vector<std::vector<uint32_t>>& lit_rules) {
+    const unsigned f = it.nocase ? HS_FLAG_CASELESS : 0u;
+    const auto [pos, fresh] = index.try_emplace({it.pattern, f}, static_cast<unsigned>(lit_rules.size()));
+    if (fresh) {
+      patterns.push_back(it.pattern);
+      flags.push_back(f);
+      ids.push_back(pos->second);
+      lit_rules.emplace_back();
+    }
+    lit_rules[pos->second].push_back(rule);
   }
 };
 
@@ -299,6 +336,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   // ---- prefilter literals per database
   LiteralSet tcp_lits, other_lits;
   std::array<LiteralSet, kBufferKindCount> app_lits;
+  std::vector<std::vector<uint32_t>> lit_rules;
   for (uint32_t idx = 0; idx < rules.size(); ++idx) {
     Rule& r = rules[idx];
     choose_prefilter(r);
@@ -323,12 +361,19 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     const auto& pb = r.buffers[static_cast<std::size_t>(r.prefilter_buffer)];
     const Item& lit = pb.items[static_cast<std::size_t>(r.prefilter_item)];
     if (pb.kind == BufferKind::payload) {
-      if (tcp_capable(r)) tcp_lits.add(lit, idx, 0);
-      if (other_capable(r)) other_lits.add(lit, idx, 0);
+      if (tcp_capable(r)) tcp_lits.add(lit, idx, lit_rules);
+      if (other_capable(r)) other_lits.add(lit, idx, lit_rules);
     } else {
-      app_lits[static_cast<std::size_t>(pb.kind)].add(lit, idx, 0);
+      app_lits[static_cast<std::size_t>(pb.kind)].add(lit, idx, lit_rules);
     }
   }
+  // Flattened: literal id i stands for literal_rules_[literal_first_[i] .. literal_first_[i + 1]).
+  engine->literal_first_.reserve(lit_rules.size() + 1);
+  for (const auto& list : lit_rules) {
+    engine->literal_first_.push_back(static_cast<uint32_t>(engine->literal_rules_.size()));
+    engine->literal_rules_.insert(engine->literal_rules_.end(), list.begin(), list.end());
+  }
+  engine->literal_first_.push_back(static_cast<uint32_t>(engine->literal_rules_.size()));
   if (options.compile) {
     // Block databases report each rule once per buffer (SINGLEMATCH); the stream one
     // must report every occurrence, since later segments bring new chances.

@@ -185,6 +185,8 @@ class SignatureEngine {
   bool needs_stream_ = false; // some rule reads TCP payload: scanners keep stream windows
   // Rules without a literal to prefilter on, checked on every scan of their kind.
   std::vector<uint32_t> unfiltered_tcp_, unfiltered_other_, unfiltered_app_, ip_only_, header_only_;
+  // Hyperscan literal id -> the rules it prefilters (see LiteralSet in the .cpp).
+  std::vector<uint32_t> literal_first_, literal_rules_;
 };
 
 // ---- per-core scanning ----------------------------------------------------------------
