@@ -1,8 +1,10 @@
 // Asset events from real captures, against what other tools saw in them: the DHCPv6
 // messages nDPI counted, the NetBIOS names nDPI reported for the browser datagrams
 // (UDP 138), and the DHCP message types, host name, MAC, address and lease of Zeek's
-// dhcp.log. Every run must also close its accounting.
+// dhcp.log. The corpus has no CC-Link IE Field Basic capture, so one is written here
+// from the frame layout. Every run must also close its accounting.
 #include <gtest/gtest.h>
+#include <pcap/pcap.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -164,6 +166,102 @@ TEST(AssetEvents, DhcpMessagesAgreeWithZeek) {
   }
   EXPECT_EQ(types, zeek_types);
   EXPECT_EQ(zeek_types.size(), 9u);
+}
+
+// A master (192.168.1.10) polling one slave (192.168.1.20) five times, the slave
+// answering each: ten frames through decode, the asset path, the ring and the exporter.
+using Bytes = std::vector<uint8_t>;
+
+Bytes udp_frame(const uint8_t (&src)[4], const uint8_t (&dst)[4], uint16_t port, const Bytes& payload) {
+  Bytes f = {0x02, 0, 0, 0, 0, dst[3], 0x02, 0, 0, 0, 0, src[3], 0x08, 0x00};
+  const uint16_t ip_len = static_cast<uint16_t>(20 + 8 + payload.size());
+  Bytes ip = {0x45, 0, static_cast<uint8_t>(ip_len >> 8), static_cast<uint8_t>(ip_len), 0, 1, 0x40, 0, 64, 17, 0, 0,
+              src[0], src[1], src[2], src[3], dst[0], dst[1], dst[2], dst[3]};
+  uint32_t sum = 0;
+  for (std::size_t i = 0; i < ip.size(); i += 2) sum += static_cast<uint32_t>(ip[i] << 8 | ip[i + 1]);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  ip[10] = static_cast<uint8_t>(~sum >> 8), ip[11] = static_cast<uint8_t>(~sum);
+  f.insert(f.end(), ip.begin(), ip.end());
+  const uint16_t udp_len = static_cast<uint16_t>(8 + payload.size());
+  f.insert(f.end(), {static_cast<uint8_t>(port >> 8), static_cast<uint8_t>(port), static_cast<uint8_t>(port >> 8),
+                     static_cast<uint8_t>(port), static_cast<uint8_t>(udp_len >> 8), static_cast<uint8_t>(udp_len), 0, 0});
+  f.insert(f.end(), payload.begin(), payload.end());
+  return f;
+}
+
+// CLPA's layout (rt-labs c-link, cl_types.h): SLMP request header (15 bytes), cyclic
+// header (20), master notification (12), cyclic data header (20), then the slave ids.
+Bytes cyclic_request(uint16_t seq) {
+  Bytes m = {0x50, 0x00, 0x00, 0xff, 0xff, 0x03, 0x00, 0, 0, 0, 0, 0x70, 0x0e, 0x00, 0x00};
+  Bytes body(56, 0);
+  body[0] = 2, body[20] = 1;
+  body[32] = 10, body[33] = 1, body[34] = 168, body[35] = 192;
+  body[36] = 1, body[38] = static_cast<uint8_t>(seq), body[39] = static_cast<uint8_t>(seq >> 8);
+  body[46] = 1, body[48] = 1;
+  body[52] = 20, body[53] = 1, body[54] = 168, body[55] = 192;
+  m.insert(m.end(), body.begin(), body.end());
+  m[7] = static_cast<uint8_t>(m.size() - 9);
+  return m;
+}
+
+// Response header (11), cyclic header (20), slave notification (20), cyclic data header (8).
+Bytes cyclic_response(uint16_t seq) {
+  Bytes m = {0xd0, 0x00, 0x00, 0xff, 0xff, 0x03, 0x00, 0, 0, 0, 0};
+  Bytes body(48, 0);
+  body[0] = 2, body[20] = 0x34, body[21] = 0x12;
+  body[24] = 0x78, body[25] = 0x56, body[26] = 0x34, body[27] = 0x12, body[28] = 3, body[32] = 1;
+  body[40] = 20, body[41] = 1, body[42] = 168, body[43] = 192, body[44] = 1;
+  body[46] = static_cast<uint8_t>(seq), body[47] = static_cast<uint8_t>(seq >> 8);
+  m.insert(m.end(), body.begin(), body.end());
+  m[7] = static_cast<uint8_t>(m.size() - 9);
+  return m;
+}
+
+TEST(AssetEvents, CclinkCyclicExchangeThroughTheProbe) {
+  const fs::path pcap = scratch_dir("asset_events_cclink") / "cclink.pcap";
+  {
+    pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
+    pcap_dumper_t* d = pcap_dump_open(dead, pcap.c_str());
+    ASSERT_NE(d, nullptr);
+    const uint8_t master[4] = {192, 168, 1, 10}, slave[4] = {192, 168, 1, 20};
+    for (uint16_t seq = 1; seq <= 5; ++seq)
+      for (const Bytes& f : {udp_frame(master, slave, 61450, cyclic_request(seq)),
+                             udp_frame(slave, master, 61450, cyclic_response(seq))}) {
+        pcap_pkthdr h{};
+        h.ts.tv_sec = 1700000000 + seq;
+        h.caplen = h.len = static_cast<bpf_u_int32>(f.size());
+        pcap_dump(reinterpret_cast<u_char*>(d), &h, f.data());
+      }
+    pcap_dump_close(d);
+    pcap_close(dead);
+  }
+  // Default window: the request and the response once each, the other eight counted.
+  const fs::path out = pcap.parent_path() / "events.json";
+  const auto r = run_program({flowprobe_binary().string(), "-i", pcap.string(), "--events-output", out.string(), "-o",
+                              "/dev/null", "--no-dpi"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("accounting                           ok"), std::string::npos) << r.err;
+  EXPECT_EQ(summary_value(r.err, "assets.cclink_ief_basic"), 10) << r.err;
+  EXPECT_EQ(summary_value(r.err, "assets.suppressed_repeats"), 8) << r.err;
+  std::ifstream in(out);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 2u);
+  simdjson::dom::parser parser;
+  simdjson::dom::element d;
+  ASSERT_EQ(parser.parse(lines[0]).get(d), simdjson::SUCCESS);
+  EXPECT_EQ(str(d, "event_type"), "cclink_ief_basic");
+  EXPECT_EQ(str(d, "src_ip"), "192.168.1.10");
+  EXPECT_EQ(str(d["cclink_ief_basic"], "pdu"), "cyclic_request");
+  EXPECT_EQ(str(d["cclink_ief_basic"], "command_name"), "cyclic");
+  EXPECT_EQ(str(d["cclink_ief_basic"], "master_id"), "192.168.1.10");
+  EXPECT_EQ(uint64_t(d["cclink_ief_basic"]["frame_sequence_no"]), 1u);
+  ASSERT_EQ(parser.parse(lines[1]).get(d), simdjson::SUCCESS);
+  EXPECT_EQ(str(d["cclink_ief_basic"], "pdu"), "cyclic_response");
+  EXPECT_EQ(str(d["cclink_ief_basic"], "slave_id"), "192.168.1.20");
+  EXPECT_EQ(str(d["cclink_ief_basic"], "vendor_code"), "0x1234");
+  EXPECT_EQ(str(d["cclink_ief_basic"], "model_code"), "0x12345678");
+  EXPECT_EQ(str(d["ether"], "src_mac"), "02:00:00:00:00:14");
 }
 
 }  // namespace
