@@ -102,12 +102,6 @@ bool AssetTracker::fresh(const AssetEvent& e) noexcept {
   return true;
 }
 
-const char* asset_kind_name(AssetKind k) {
-  for (const dissect::AssetDissector* d : dissect::kAssetDissectors)
-    if (d->kind == k) return d->name.data();  // names are string literals
-  return "unknown";
-}
-
 namespace {
 // Suricata prints MACs in lower case.
 std::string_view mac_lower(const std::array<uint8_t, 6>& m, std::array<char, 17>& buf) {

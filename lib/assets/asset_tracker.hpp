@@ -46,8 +46,6 @@ class AssetTracker {
   AssetCounters counters_;
 };
 
-const char* asset_kind_name(AssetKind k);
-
 class JsonWriter;
 // One JSON object: {"timestamp":…,"event_type":"arp","arp":{"hw_type":"ethernet",…}},
 // and likewise for every AssetKind (the README's "Asset events" lists every key).
