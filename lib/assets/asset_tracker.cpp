@@ -15,10 +15,18 @@
 namespace flowprobe {
 
 namespace {
-// FNV-1a over the bytes that make two sightings the same.
+// A hash of the bytes that make two sightings the same, eight at a time (an event is
+// about 500 bytes, and a SYN makes one on every connection): multiply-xorshift per word.
 uint64_t mix(uint64_t h, const void* p, std::size_t n) {
   const auto* b = static_cast<const uint8_t*>(p);
-  for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, b + i, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+  }
+  for (; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
   return h;
 }
 
