@@ -26,6 +26,6 @@ AssetParse arp_parse(const AssetPacket& in, AssetEvent& out) noexcept {
 
 }  // namespace
 
-const AssetDissector kArpAsset{"arp", AssetKind::arp, arp_probe, arp_parse};
+const AssetDissector kArpAsset{"arp", AssetKind::arp, asset_on::arp, {}, arp_probe, arp_parse};
 
 }  // namespace flowprobe::dissect

@@ -10,6 +10,7 @@
 // (time, VLAN, MACs, addresses, ports) the caller has filled, and says whether the packet
 // made an event, was malformed, or on a closer look is not a sighting this kind reports
 // (a browser election on the browser's port). Neither allocates, logs or keeps pointers.
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -27,11 +28,33 @@ struct AssetPacket {
 
 enum class AssetParse : uint8_t { event, malformed, not_mine };
 
+// What a dissector can want, as data, so that the dispatcher skips it without a call.
+namespace asset_on {
+inline constexpr uint8_t arp = 1, udp = 2, tcp = 4, icmpv6 = 8;
+}
+
 struct AssetDissector {
   std::string_view name;
   AssetKind kind;
+  uint8_t on;                     // asset_on bits
+  std::array<uint16_t, 2> ports;  // UDP/TCP: either end on one of these; all zero: any port
   bool (*probe)(const AssetPacket&) noexcept;
   AssetParse (*parse)(const AssetPacket&, AssetEvent&) noexcept;
+
+  // The descriptor's data only: a cheap pre-filter; probe() has the last word.
+  bool may_want(const AssetPacket& a) const {
+    const DecodedPacket& p = a.pkt;
+    const uint8_t what = a.arp ? asset_on::arp
+                         : p.l4_proto == 17 ? asset_on::udp
+                         : p.l4_proto == 6  ? asset_on::tcp
+                         : p.l4_proto == 58 ? asset_on::icmpv6
+                                            : 0;
+    if (!(on & what)) return false;
+    if ((what != asset_on::udp && what != asset_on::tcp) || (ports[0] == 0 && ports[1] == 0)) return true;
+    for (uint16_t port : ports)
+      if (port != 0 && (p.src_port == port || p.dst_port == port)) return true;
+    return false;
+  }
 };
 
 // Helpers the asset parsers share.

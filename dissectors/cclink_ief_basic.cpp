@@ -63,6 +63,6 @@ AssetParse cclink_parse(const AssetPacket& in, AssetEvent& out) noexcept {
 
 }  // namespace
 
-const AssetDissector kCclinkIefBasicAsset{"cclink_ief_basic", AssetKind::cclink_ief_basic, cclink_probe, cclink_parse};
+const AssetDissector kCclinkIefBasicAsset{"cclink_ief_basic", AssetKind::cclink_ief_basic, asset_on::udp, {61450, 61451}, cclink_probe, cclink_parse};
 
 }  // namespace flowprobe::dissect

@@ -93,6 +93,6 @@ AssetParse cifs_browser_parse(const AssetPacket& in, AssetEvent& out) noexcept {
 
 }  // namespace
 
-const AssetDissector kCifsBrowserAsset{"cifs_browser", AssetKind::cifs_browser, cifs_browser_probe, cifs_browser_parse};
+const AssetDissector kCifsBrowserAsset{"cifs_browser", AssetKind::cifs_browser, asset_on::udp, {138, 0}, cifs_browser_probe, cifs_browser_parse};
 
 }  // namespace flowprobe::dissect

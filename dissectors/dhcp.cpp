@@ -171,6 +171,6 @@ AssetParse dhcp_asset_parse(const AssetPacket& in, AssetEvent& out) noexcept {
 }
 }  // namespace
 
-const AssetDissector kDhcpAsset{"dhcp", AssetKind::dhcp, dhcp_asset_probe, dhcp_asset_parse};
+const AssetDissector kDhcpAsset{"dhcp", AssetKind::dhcp, asset_on::udp, {67, 68}, dhcp_asset_probe, dhcp_asset_parse};
 
 }  // namespace flowprobe::dissect

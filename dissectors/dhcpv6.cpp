@@ -111,6 +111,6 @@ AssetParse dhcpv6_parse(const AssetPacket& in, AssetEvent& out) noexcept {
 
 }  // namespace
 
-const AssetDissector kDhcpv6Asset{"dhcpv6", AssetKind::dhcpv6, dhcpv6_probe, dhcpv6_parse};
+const AssetDissector kDhcpv6Asset{"dhcpv6", AssetKind::dhcpv6, asset_on::udp, {546, 547}, dhcpv6_probe, dhcpv6_parse};
 
 }  // namespace flowprobe::dissect

@@ -34,6 +34,6 @@ AssetParse ndp_parse(const AssetPacket& in, AssetEvent& out) noexcept {
 
 }  // namespace
 
-const AssetDissector kNdpAsset{"ndp", AssetKind::ndp, ndp_probe, ndp_parse};
+const AssetDissector kNdpAsset{"ndp", AssetKind::ndp, asset_on::icmpv6, {}, ndp_probe, ndp_parse};
 
 }  // namespace flowprobe::dissect

@@ -47,6 +47,6 @@ AssetParse netbios_ns_parse(const AssetPacket& in, AssetEvent& out) noexcept {
 
 }  // namespace
 
-const AssetDissector kNetbiosNsAsset{"netbios_ns", AssetKind::netbios_ns, netbios_ns_probe, netbios_ns_parse};
+const AssetDissector kNetbiosNsAsset{"netbios_ns", AssetKind::netbios_ns, asset_on::udp, {137, 0}, netbios_ns_probe, netbios_ns_parse};
 
 }  // namespace flowprobe::dissect

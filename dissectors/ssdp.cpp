@@ -46,6 +46,6 @@ AssetParse ssdp_parse(const AssetPacket& in, AssetEvent& out) noexcept {
 
 }  // namespace
 
-const AssetDissector kSsdpAsset{"ssdp", AssetKind::ssdp, ssdp_probe, ssdp_parse};
+const AssetDissector kSsdpAsset{"ssdp", AssetKind::ssdp, asset_on::udp, {}, ssdp_probe, ssdp_parse};
 
 }  // namespace flowprobe::dissect

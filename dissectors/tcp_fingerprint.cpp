@@ -111,7 +111,7 @@ AssetParse tcp_fingerprint_parse(const AssetPacket& in, AssetEvent& out) noexcep
 
 }  // namespace
 
-const AssetDissector kTcpFingerprintAsset{"tcp_fingerprint", AssetKind::tcp_fingerprint, tcp_fingerprint_probe,
+const AssetDissector kTcpFingerprintAsset{"tcp_fingerprint", AssetKind::tcp_fingerprint, asset_on::tcp, {}, tcp_fingerprint_probe,
                                           tcp_fingerprint_parse};
 
 }  // namespace flowprobe::dissect

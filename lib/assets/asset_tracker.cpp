@@ -65,7 +65,7 @@ bool AssetTracker::on_packet(const DecodedPacket& p, bool arp, uint64_t ts_ns, u
   }
   const dissect::AssetPacket in{p, arp};
   for (const dissect::AssetDissector* d : dissect::kAssetDissectors) {
-    if (!d->probe(in)) continue;
+    if (!d->may_want(in) || !d->probe(in)) continue;
     begin_event(out, d->kind, p, ts_ns, port);
     switch (d->parse(in, out)) {
       case dissect::AssetParse::event:
