@@ -2,15 +2,22 @@
 // DHCP (BOOTP with the magic cookie): message types, host name (option 12), parameter
 // request list (55), class id (60), requested address (50), client MAC and the address
 // a server assigned. A DHCP exchange spans several 5-tuples (broadcast, then unicast),
-// so each flow records what its own messages carried.
+// so each flow records what its own messages carried; the asset path (kDhcpAsset in
+// asset_table.hpp) reports every message on its own, in Suricata's eve "dhcp" terms.
+// Both read the options through one walker that honours option overload (52).
 #include <cstdint>
 #include <span>
 
+#include "assets/asset_event.hpp"
 #include "dissectors/dissector.hpp"
 
 namespace flowprobe::dissect {
 
+// Flow metadata from one message; false when it is not DHCP (short, no cookie).
 bool parse_dhcp_message(std::span<const uint8_t> msg, DhcpMeta& m);
+// One message in full, for an asset event: the BOOTP header and the options eve
+// reports. Host name and vendor class go to the texts given. False as above.
+bool parse_dhcp_fields(std::span<const uint8_t> msg, DhcpFields& f, char (&host_name)[64], char (&class_id)[128]);
 
 struct DhcpState {
   uint8_t messages = 0;

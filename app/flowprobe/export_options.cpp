@@ -41,7 +41,7 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
                  "a spool of its own), apart from the flows")
       ->type_name("TOPIC");
   app.add_option("--events-kafka-topic", out.events_kafka_topic,
-                 "send asset events (ARP, NDP, DHCP sightings) to this topic of the first --kafka's brokers")
+                 "send asset events (ARP, NDP, DHCP, … sightings; README \"Asset events\") to this topic of the first --kafka's brokers")
       ->type_name("TOPIC");
   app.add_option("--kafka-batch", out.kafka_batch,
                  "legacy nProbe 8 batching: up to N records per message as a JSON array (0 or 1: one object per message)")

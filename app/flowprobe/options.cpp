@@ -133,7 +133,8 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "rules (a tap often starts mid-connection); false: as Suricata's stream.midstream default")
       ->capture_default_str();
   app.add_option("--events-output", out.events_output,
-                 "asset events (ARP and IPv6 neighbour discovery sightings, DHCP clients) as JSON lines in Suricata's "
+                 "asset events (ARP, NDP, DHCP, DHCPv6, NetBIOS-NS, CIFS browser, SSDP, TCP fingerprint, CC-Link sightings) "
+                 "as JSON lines in Suricata's "
                  "eve shapes: a file path, or - for stdout (also --events-kafka-topic)");
   app.add_option("--asset-dedup-seconds", out.asset_dedup_s,
                  "an identical sighting within this many seconds is counted, not sent again (0: send every one)")

@@ -1,11 +1,19 @@
 #include "summary.hpp"
 
 #include <cinttypes>
+#include <string>
 
 namespace flowprobe {
 
 namespace {
 void line(std::FILE* out, const char* name, uint64_t v) { std::fprintf(out, "  %-36s %" PRIu64 "\n", name, v); }
+uint64_t asset_kinds_total(const RxCounters& c) {
+  uint64_t n = 0;
+#define FLOWPROBE_X(name, help) n += c.name;
+  FLOWPROBE_ASSET_KIND_COUNTERS(FLOWPROBE_X)
+#undef FLOWPROBE_X
+  return n;
+}
 }  // namespace
 
 bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
@@ -68,9 +76,14 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
     if (r.rx.sig_scan_errors) line(out, "signatures.scan_errors", r.rx.sig_scan_errors);
   }
   if (event_sink) {
-    line(out, "assets.sightings", r.rx.asset_sightings);
-    line(out, "assets.suppressed_repeats", r.rx.asset_suppressed);
+    line(out, "assets.packets_seen", r.rx.asset_packets);
+    line(out, "assets.not_asset_protocol", r.rx.asset_not_mine);
     line(out, "assets.malformed", r.rx.asset_malformed);
+    line(out, "assets.sightings", r.rx.asset_sightings);
+#define FLOWPROBE_X(name, help) line(out, ("assets." + std::string(#name + 6)).c_str(), r.rx.name);  // less "asset_"
+    FLOWPROBE_ASSET_KIND_COUNTERS(FLOWPROBE_X)
+#undef FLOWPROBE_X
+    line(out, "assets.suppressed_repeats", r.rx.asset_suppressed);
     line(out, "assets.events_enqueued", r.rx.events_enqueued);
     line(out, "assets.dropped_ring_full", r.rx.events_ring_full);
     line(out, "assets.events_encoded", r.exporter.events_encoded);
@@ -119,7 +132,9 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
                    (r.rx.sig_alerts == r.rx.alerts_enqueued + r.rx.alerts_ring_full &&
                     r.exporter.alerts_encoded == r.rx.alerts_enqueued && alert_sink->accounts_for(r.exporter.alerts_encoded))) &&
                   (event_sink == nullptr ||
-                   (r.rx.asset_sightings == r.rx.asset_suppressed + r.rx.events_enqueued + r.rx.events_ring_full &&
+                   (r.rx.asset_packets == r.rx.asset_not_mine + r.rx.asset_malformed + r.rx.asset_sightings &&
+                    r.rx.asset_sightings == asset_kinds_total(r.rx) &&
+                    r.rx.asset_sightings == r.rx.asset_suppressed + r.rx.events_enqueued + r.rx.events_ring_full &&
                     r.exporter.events_encoded == r.rx.events_enqueued && event_sink->accounts_for(r.exporter.events_encoded)));
   std::fprintf(out, "  %-36s %s\n", "accounting", ok ? "ok" : "MISMATCH");
   return ok;

@@ -2,39 +2,47 @@
 
 #include <algorithm>
 #include <bit>
-#include <string_view>
-#include <utility>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <string_view>
+#include <utility>
 
+#include "dissectors/asset_table.hpp"
 #include "export/json_writer.hpp"
 
 namespace flowprobe {
 
 namespace {
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-
-// FNV-1a over the bytes that make two sightings the same.
+// A hash of the bytes that make two sightings the same, eight at a time (an event is
+// about 500 bytes, and a SYN makes one on every connection): multiply-xorshift per word.
 uint64_t mix(uint64_t h, const void* p, std::size_t n) {
   const auto* b = static_cast<const uint8_t*>(p);
-  for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, b + i, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+  }
+  for (; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
   return h;
 }
 
-template <std::size_t N>
-void copy_text(char (&dst)[N], std::string_view s) {
-  const std::size_t n = s.size() < N - 1 ? s.size() : N - 1;
-  if (n) std::memcpy(dst, s.data(), n);  // an absent header is an empty view with no data
-  dst[n] = '\0';
-}
-// The fields every packet sighting starts from: its time, VLAN, port and addresses.
+// The fields every sighting starts from: its time, VLAN, port, sender MAC and addresses.
+// Zeroed bytes first, padding included, so that the de-duplication hash is stable. The
+// destination MAC and the ports are left to the dissectors that report them, so that
+// kinds that do not (ARP, NDP, NetBIOS-NS, SSDP) de-duplicate across them.
 void begin_event(AssetEvent& out, AssetKind kind, const DecodedPacket& p, uint64_t ts_ns, uint16_t port) {
-  out = AssetEvent{};
+  std::memset(static_cast<void*>(&out), 0, sizeof out);
+  out.tcp_wscale = 0xFF;
   out.ts_ns = ts_ns;
   out.kind = kind;
   out.vlan = p.vlan_inner ? p.vlan_inner : p.vlan_outer;
   out.input_port = port;
   out.ip_version = p.ip_version;
+  out.l4_proto = p.l4_proto;
   out.src_mac = p.src_mac;
   out.src_ip = p.src_ip;
   out.dst_ip = p.dst_ip;
@@ -47,17 +55,50 @@ AssetTracker::AssetTracker(const AssetConfig& cfg) : cfg_(cfg) {
   seen_ns_ = std::make_unique<uint64_t[]>(cfg_.dedup_slots);
 }
 
+bool AssetTracker::on_packet(const DecodedPacket& p, bool arp, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept {
+  ++counters_.packets;
+  // Every asset dissector wants an ARP frame, UDP, ICMPv6 or a TCP SYN: the rest of the
+  // traffic (TCP segments above all) leaves after one compare, not nine probes.
+  if (!arp && p.l4_proto != 17 && p.l4_proto != 58 && !(p.l4_proto == 6 && (p.tcp_flags & 0x02))) {
+    ++counters_.not_mine;
+    return false;
+  }
+  const dissect::AssetPacket in{p, arp};
+  for (const dissect::AssetDissector* d : dissect::kAssetDissectors) {
+    if (!d->may_want(in) || !d->probe(in)) continue;
+    begin_event(out, d->kind, p, ts_ns, port);
+    switch (d->parse(in, out)) {
+      case dissect::AssetParse::event:
+        ++counters_.by_kind[static_cast<std::size_t>(d->kind)];
+        return fresh(out);
+      case dissect::AssetParse::malformed: ++counters_.malformed; return false;
+      case dissect::AssetParse::not_mine: ++counters_.not_mine; return false;
+    }
+  }
+  ++counters_.not_mine;
+  return false;
+}
+
 bool AssetTracker::fresh(const AssetEvent& e) noexcept {
   ++counters_.sightings;
   if (cfg_.dedup_window_ns == 0) return true;
-  // Everything but the time identifies the sighting; a TCP fingerprint belongs to its
-  // sender whatever the connection, so the peer and the ports do not count.
-  AssetEvent key = e;
+  // Everything but the time identifies the sighting, except what changes from one
+  // packet of the same sighting to the next: a TCP fingerprint belongs to its sender
+  // whatever the connection (peer and ports do not count), a CC-Link station's cyclic
+  // frames differ only by their sequence number, a browser's announcements by their
+  // update count.
+  AssetEvent key;
+  std::memcpy(static_cast<void*>(&key), &e, sizeof key);  // bytes as they are, padding included
   if (e.kind == AssetKind::tcp_fingerprint) {
     key.dst_ip = {};
     key.src_port = key.dst_port = 0;
+  } else if (e.kind == AssetKind::cclink_ief_basic) {
+    key.u.cclink.frame_sequence_no = 0;
+  } else if (e.kind == AssetKind::cifs_browser) {
+    key.u.cifs.update_count = 0;
   }
-  uint64_t h = mix(0xcbf29ce484222325ull, reinterpret_cast<const uint8_t*>(&key) + sizeof(key.ts_ns), sizeof(key) - sizeof(key.ts_ns));
+  constexpr std::size_t kFrom = offsetof(AssetEvent, kind), kTo = offsetof(AssetEvent, u) + sizeof(AssetEvent::Fields);
+  uint64_t h = mix(0xcbf29ce484222325ull, reinterpret_cast<const uint8_t*>(&key) + kFrom, kTo - kFrom);
   h |= 1;  // 0 marks an empty slot
   const std::size_t slot = (h >> 17) & (cfg_.dedup_slots - 1);
   if (keys_[slot] == h && e.ts_ns >= seen_ns_[slot] && e.ts_ns - seen_ns_[slot] < cfg_.dedup_window_ns) {
@@ -67,251 +108,6 @@ bool AssetTracker::fresh(const AssetEvent& e) noexcept {
   keys_[slot] = h;
   seen_ns_[slot] = e.ts_ns;
   return true;
-}
-
-bool AssetTracker::on_arp(const DecodedPacket& frame, std::span<const uint8_t> a, uint64_t ts_ns, uint16_t port,
-                          AssetEvent& out) noexcept {
-  // Ethernet/IPv4 ARP only (htype 1, ptype 0x0800, hlen 6, plen 4): 28 bytes.
-  if (a.size() < 28 || be16(a.data()) != 1 || be16(a.data() + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
-    ++counters_.malformed;
-    return false;
-  }
-  begin_event(out, AssetKind::arp, frame, ts_ns, port);
-  out.op = static_cast<uint8_t>(be16(a.data() + 6));
-  out.ip_version = 4;
-  out.src_ip = out.dst_ip = {};  // the addresses are the ARP body's, not an IP header's
-  std::memcpy(out.src_mac.data(), a.data() + 8, 6);
-  std::memcpy(out.src_ip.data(), a.data() + 14, 4);
-  std::memcpy(out.dst_mac.data(), a.data() + 18, 6);
-  std::memcpy(out.dst_ip.data(), a.data() + 24, 4);
-  return fresh(out);
-}
-
-bool AssetTracker::on_icmpv6(const DecodedPacket& p, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept {
-  if (p.ip_version != 6 || p.l4_proto != 58 || p.icmp_type < 133 || p.icmp_type > 136) return false;
-  // The payload starts after the ICMPv6 type, code and checksum. Router solicitation:
-  // 4 reserved bytes; advertisement: 12; neighbour solicitation/advertisement: 4 + target.
-  const std::span<const uint8_t> m = p.payload;
-  const std::size_t fixed = p.icmp_type == 133 ? 4 : p.icmp_type == 134 ? 12 : 20;
-  if (m.size() < fixed) {
-    ++counters_.malformed;
-    return false;
-  }
-  begin_event(out, AssetKind::ndp, p, ts_ns, port);
-  out.op = p.icmp_type;
-  out.dst_ip = {};
-  if (p.icmp_type >= 135) std::memcpy(out.dst_ip.data(), m.data() + 4, 16);  // target address
-  // Options: type 1 source / 2 target link-layer address, length in units of 8 bytes.
-  for (std::size_t off = fixed; off + 2 <= m.size();) {
-    const uint8_t type = m[off], len8 = m[off + 1];
-    if (len8 == 0 || off + len8 * 8u > m.size()) break;
-    if ((type == 1 || type == 2) && len8 == 1) std::memcpy(out.dst_mac.data(), m.data() + off + 2, 6);
-    off += len8 * 8u;
-  }
-  return fresh(out);
-}
-
-bool AssetTracker::on_udp(const DecodedPacket& p, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept {
-  if (p.l4_proto != 17) return false;
-  const bool nb = p.src_port == 137 || p.dst_port == 137;
-  // SSDP by its request line (some devices search on other ports, e.g. Plex's 32412),
-  // answers by their source port.
-  const std::string_view head(reinterpret_cast<const char*>(p.payload.data()), std::min<std::size_t>(p.payload.size(), 17));
-  const bool ss = !nb && (head.starts_with("M-SEARCH * HTTP/1") || head.starts_with("NOTIFY * HTTP/1") ||
-                          (p.src_port == 1900 && head.starts_with("HTTP/1.")));
-  if (!nb && !ss) return false;
-  begin_event(out, nb ? AssetKind::netbios_ns : AssetKind::ssdp, p, ts_ns, port);
-  if (!(nb ? netbios(p, out) : ssdp(p, out))) {
-    ++counters_.malformed;
-    return false;
-  }
-  return fresh(out);
-}
-
-// NetBIOS name service (RFC 1002 4.2): a 12-byte header, then the question (or, in a
-// response, the answer) name in first-level encoding: 0x20, 32 letters 'A'..'P' carrying
-// 16 bytes (15 of name, space padded, and the service type), then the scope labels.
-bool AssetTracker::netbios(const DecodedPacket& p, AssetEvent& out) noexcept {
-  const std::span<const uint8_t> m = p.payload;
-  if (m.size() < 12 + 34) return false;
-  const uint16_t flags = be16(m.data() + 2);
-  const bool response = flags & 0x8000;
-  out.op = static_cast<uint8_t>(((flags >> 11) & 0xF) + (response ? 16 : 0));
-  if (m[12] != 0x20) return false;
-  char name[16];
-  for (int i = 0; i < 16; ++i) {
-    const uint8_t hi = m[13 + 2 * i], lo = m[14 + 2 * i];
-    if (hi < 'A' || hi > 'P' || lo < 'A' || lo > 'P') return false;
-    name[i] = static_cast<char>((hi - 'A') << 4 | (lo - 'A'));
-  }
-  int len = 15;
-  while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\0')) --len;
-  for (int i = 0; i < len; ++i)
-    if (static_cast<unsigned char>(name[i]) < 0x20 || static_cast<unsigned char>(name[i]) > 0x7e) name[i] = '?';
-  copy_text(out.host_name, std::string_view(name, static_cast<std::size_t>(len)));
-  out.msg_types = static_cast<uint8_t>(name[15]);
-  // Skip the scope labels to the record's type and class, then (answers, and the
-  // additional record of a registration) a TTL.
-  std::size_t off = 45;
-  while (off < m.size() && m[off] != 0) off += 1u + m[off];
-  off += 1;  // the terminating zero
-  const uint16_t qd = be16(m.data() + 4), an = be16(m.data() + 6), ar = be16(m.data() + 10);
-  if (response && an > 0 && off + 8 <= m.size()) {
-    out.ttl = static_cast<uint32_t>(m[off + 4]) << 24 | m[off + 5] << 16 | m[off + 6] << 8 | m[off + 7];
-  } else if (qd > 0 && ar > 0 && off + 4 + 12 <= m.size()) {
-    // The additional record repeats the name by a 2-byte pointer: type, class, TTL follow.
-    const std::size_t rr = off + 4;
-    if ((m[rr] & 0xC0) == 0xC0) out.ttl = static_cast<uint32_t>(m[rr + 6]) << 24 | m[rr + 7] << 16 | m[rr + 8] << 8 | m[rr + 9];
-  }
-  return true;
-}
-
-// SSDP: HTTP-shaped text over UDP. The method (NOTIFY, M-SEARCH, or HTTP/1.1 for an
-// answer), then the SERVER and USER-AGENT headers.
-bool AssetTracker::ssdp(const DecodedPacket& p, AssetEvent& out) noexcept {
-  const std::string_view t(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
-  const std::size_t sp = t.find(' ');
-  if (sp == std::string_view::npos || sp == 0 || sp > 16) return false;
-  const std::string_view method = t.substr(0, sp);
-  if (method != "NOTIFY" && method != "M-SEARCH" && !method.starts_with("HTTP/")) return false;
-  copy_text(out.class_id, method.starts_with("HTTP/") ? std::string_view("response") : method);
-  const auto header = [&](std::string_view name) -> std::string_view {
-    for (std::size_t at = t.find('\n'); at != std::string_view::npos && at + 1 < t.size(); at = t.find('\n', at + 1)) {
-      const std::string_view line = t.substr(at + 1, t.find('\n', at + 1) - at - 1);
-      if (line.size() <= name.size() || line[name.size()] != ':') continue;
-      bool same = true;
-      for (std::size_t i = 0; i < name.size() && same; ++i)
-        same = (line[i] | 0x20) == (name[i] | 0x20);
-      if (!same) continue;
-      std::string_view v = line.substr(name.size() + 1);
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.remove_suffix(1);
-      return v;
-    }
-    return {};
-  };
-  copy_text(out.host_name, header("SERVER"));
-  copy_text(out.param_list, header("USER-AGENT"));
-  return true;
-}
-
-// p0f v3's raw signature of a SYN (or SYN/ACK): ver:ittl:olen:mss:wsize,scale:olayout:
-// quirks:pclass. The option layout and quirks use p0f's names.
-bool AssetTracker::on_tcp(const DecodedPacket& p, std::span<const uint8_t> l3, uint64_t ts_ns, uint16_t port,
-                          AssetEvent& out) noexcept {
-  if (p.l4_proto != 6 || !(p.tcp_flags & 0x02) || (p.tcp_flags & 0x04)) return false;  // SYN, not RST
-  begin_event(out, AssetKind::tcp_fingerprint, p, ts_ns, port);
-  out.op = (p.tcp_flags & 0x10) ? 2 : 1;
-  out.src_port = p.src_port;
-  out.dst_port = p.dst_port;
-  out.tcp_window = p.tcp_window;
-  out.ttl = p.ttl;
-  std::string_view layout_sep;
-  std::size_t lo = 0, qo = 0;
-  const auto add = [](auto& dst, std::size_t& at, std::string_view sep, std::string_view what) {
-    for (std::string_view part : {sep, what})
-      for (char c : part)
-        if (at + 1 < sizeof dst) dst[at++] = c;
-    dst[at] = '\0';
-  };
-  // Options: kind, length, data; EOL ends the list (p0f counts the padding after it).
-  const std::span<const uint8_t> o = p.tcp_options;
-  bool ts1_zero = false, bad = false;
-  for (std::size_t i = 0; i < o.size();) {
-    const uint8_t kind = o[i];
-    char name[16];
-    std::string_view n;
-    std::size_t len = 1;
-    if (kind == 0) {
-      const int k = std::snprintf(name, sizeof name, "eol+%zu", o.size() - i - 1);
-      n = {name, static_cast<std::size_t>(k)};
-      add(out.class_id, lo, layout_sep, n);
-      break;
-    }
-    if (kind != 1) {
-      if (i + 1 >= o.size() || o[i + 1] < 2 || i + o[i + 1] > o.size()) {
-        bad = true;
-        break;
-      }
-      len = o[i + 1];
-    }
-    switch (kind) {
-      case 1: n = "nop"; break;
-      case 2:
-        n = "mss";
-        if (len == 4) out.tcp_mss = be16(o.data() + i + 2);
-        break;
-      case 3:
-        n = "ws";
-        if (len == 3) out.tcp_wscale = o[i + 2];
-        break;
-      case 4: n = "sok"; break;
-      case 5: n = "sack"; break;
-      case 8:
-        n = "ts";
-        if (len == 10) {
-          ts1_zero = o[i + 2] == 0 && o[i + 3] == 0 && o[i + 4] == 0 && o[i + 5] == 0;
-          out.ts1_nonzero = !ts1_zero;
-        }
-        break;
-      default: {
-        const int k = std::snprintf(name, sizeof name, "?%u", kind);
-        n = {name, static_cast<std::size_t>(k)};
-      }
-    }
-    add(out.class_id, lo, layout_sep, n);
-    layout_sep = ",";
-    i += len;
-  }
-  // Quirks from the IP header (DF, IP id) and the TCP header.
-  std::string_view qsep;
-  const auto quirk = [&](std::string_view q) {
-    add(out.param_list, qo, qsep, q);
-    qsep = ",";
-  };
-  if (p.ip_version == 4 && l3.size() >= 20) {
-    const bool df = l3[6] & 0x40;
-    const uint16_t id = be16(l3.data() + 4);
-    out.ip_olen = static_cast<uint8_t>((l3[0] & 0x0F) * 4 - 20);
-    out.tot_hdr = static_cast<uint16_t>((l3[0] & 0x0F) * 4 + 20 + o.size());
-    if (df) quirk("df");
-    if (df && id != 0) quirk("id+");
-    if (!df && id == 0) quirk("id-");
-    if (l3[1] & 0x03) quirk("ecn");
-  } else if (p.ip_version == 6 && l3.size() >= 40) {
-    out.tot_hdr = static_cast<uint16_t>(40 + 20 + o.size());
-    if ((l3[1] & 0x0F) || l3[2] || l3[3]) quirk("flow");
-    if ((l3[1] >> 4) & 0x03) quirk("ecn");
-  }
-  if (p.tcp_flags & 0xC0) quirk("ecn");  // ECE/CWR on a SYN
-  if (p.tcp_seq == 0) quirk("seq-");
-  if (out.op == 1 && p.tcp_ack != 0) quirk("ack+");
-  if (out.op == 2 && p.tcp_ack == 0) quirk("ack-");
-  if (p.tcp_flags & 0x08) quirk("pushf+");
-  if (ts1_zero) quirk("ts1-");
-  if (out.tcp_wscale != 0xFF && out.tcp_wscale > 14) quirk("exws");
-  if (bad) quirk("bad");
-  return fresh(out);
-}
-
-bool AssetTracker::on_dhcp(const FlowRecord& r, const dissect::DhcpMeta& d, AssetEvent& out) noexcept {
-  out = AssetEvent{};
-  out.ts_ns = r.first_ns;
-  out.kind = AssetKind::dhcp;
-  out.op = d.first_msg_type;
-  out.vlan = r.vlan;
-  out.input_port = r.input_port;
-  out.ip_version = 4;
-  out.src_mac = d.client_mac;
-  out.src_ip = r.src_ip;
-  out.dst_ip = r.dst_ip;
-  out.requested_ip = d.requested_ip;
-  out.assigned_ip = d.assigned_ip;
-  out.msg_types = d.msg_types;
-  copy_text(out.host_name, d.host_name.view());
-  copy_text(out.class_id, d.class_id.view());
-  copy_text(out.param_list, d.param_list.view());
-  return fresh(out);
 }
 
 namespace {
@@ -326,12 +122,75 @@ std::string_view mac_lower(const std::array<uint8_t, 6>& m, std::array<char, 17>
   return {buf.data(), 17};
 }
 
+// Suricata's names: types 1..8, the rest "unknown".
 const char* dhcp_type_name(unsigned t) {
-  static const char* const kNames[] = {"",        "discover", "offer",   "request", "decline", "ack",
-                                       "nak",     "release",  "inform",  "forcerenew", "leasequery",
-                                       "leaseunassigned", "leaseunknown", "leaseactive", "bulkleasequery",
-                                       "leasequerydone"};
+  static const char* const kNames[] = {"unknown", "discover", "offer", "request", "decline",
+                                       "ack",     "nak",      "release", "inform"};
   return t < std::size(kNames) ? kNames[t] : "unknown";
+}
+
+// Suricata logs only the requested parameters it has names for.
+const char* dhcp_param_name(unsigned code) {
+  switch (code) {
+    case 1: return "subnet_mask";
+    case 3: return "router";
+    case 6: return "dns_server";
+    case 15: return "domain";
+    case 35: return "arp_timeout";
+    case 42: return "ntp_server";
+    case 66: return "tftp_server_name";
+    case 150: return "tftp_server_ip";
+  }
+  return nullptr;
+}
+
+// RFC 8415 7.3, lower case.
+const char* dhcpv6_type_name(unsigned t) {
+  static const char* const kNames[] = {"unknown", "solicit", "advertise", "request", "confirm", "renew", "rebind",
+                                       "reply", "release", "decline", "reconfigure", "information_request",
+                                       "relay_forw", "relay_repl"};
+  return t < std::size(kNames) ? kNames[t] : "unknown";
+}
+
+// [MS-RAP] 2.5.5.2.1 server type bits, Wireshark's short names.
+constexpr const char* kServerTypeBits[32] = {
+    "workstation", "server", "sql_server", "domain_controller", "backup_controller", "time_source", "apple",
+    "novell", "domain_member", "print_queue", "dialin", "xenix", "nt_workstation", "wfw", "", "nt_server",
+    "potential_browser", "backup_browser", "master_browser", "domain_master_browser", "osf", "vms",
+    "windows_95", "dfs", "", "", "", "", "", "", "local_list_only", "domain_enum"};
+
+// "aa:bb:…", Suricata's format_addr_hex.
+std::string hex_bytes(const uint8_t* p, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) s.push_back(':');
+    s.push_back(kHex[p[i] >> 4]);
+    s.push_back(kHex[p[i] & 15]);
+  }
+  return s;
+}
+
+// A JSON string as eve writes it: control bytes (a host name's trailing NUL) as \u00XX
+// rather than dropped, bytes above 0x7f as their Latin-1 code point so the line stays
+// valid UTF-8.
+std::string eve_string(std::string_view v) {
+  std::string s = "\"";
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      s.push_back('\\');
+      s.push_back(ch);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", c);
+      s.append(b);
+    } else {
+      s.push_back(ch);
+    }
+  }
+  s.push_back('"');
+  return s;
 }
 
 // p0f's detect_win_multi: the window as a multiple of the MSS (less 12 with
@@ -371,6 +230,33 @@ void write_asset_json(const AssetEvent& e, JsonWriter& w) {
   std::array<char, 17> mac;
   const auto addr = [&](const std::array<uint8_t, 16>& a, uint8_t v) {
     return v == 6 ? format_ipv6(a.data(), ip) : format_ipv4(a.data(), ip);
+  };
+  std::array<char, 46> ip4buf;
+  const auto ip4 = [&](const std::array<uint8_t, 4>& a) { return std::string(format_ipv4(a.data(), ip4buf)); };
+  // The eve envelope of the kinds added later: VLAN, addresses, ports, protocol, MACs.
+  const auto eve_head = [&](std::string_view type) {
+    w.value_raw_string(type);
+    if (e.vlan) {
+      w.key("vlan");
+      w.value_uint(e.vlan);
+    }
+    w.key("src_ip");
+    w.value_raw_string(addr(e.src_ip, e.ip_version));
+    w.key("src_port");
+    w.value_uint(e.src_port);
+    w.key("dest_ip");
+    w.value_raw_string(addr(e.dst_ip, e.ip_version));
+    w.key("dest_port");
+    w.value_uint(e.dst_port);
+    w.key("proto");
+    w.value_raw_string(e.l4_proto == 17 ? "UDP" : e.l4_proto == 6 ? "TCP" : "other");
+    w.key("ether");
+    w.begin_object();
+    w.key("src_mac");
+    w.value_raw_string(mac_lower(e.src_mac, mac));
+    w.key("dest_mac");
+    w.value_raw_string(mac_lower(e.dst_mac, mac));
+    w.end_object();
   };
   // The sender's MAC and address, closing most kinds' objects.
   const auto sender = [&] {
@@ -506,36 +392,209 @@ void write_asset_json(const AssetEvent& e, JsonWriter& w) {
       break;
     }
     case AssetKind::dhcp: {
-      w.value_raw_string("dhcp");
+      // Suricata's eve "dhcp" with `extended: yes` (rust/src/dhcp/logger.rs).
+      const DhcpFields& d = e.u.dhcp;
+      eve_head("dhcp");
       w.key("dhcp");
       w.begin_object();
+      w.key("type");
+      w.value_raw_string(d.bootp_op == 1 ? "request" : d.bootp_op == 2 ? "reply" : "<unknown>");
+      w.key("id");
+      w.value_uint(d.xid);
       w.key("client_mac");
-      w.value_raw_string(mac_lower(e.src_mac, mac));
-      w.key("client_ip");
-      w.value_raw_string(addr(e.src_ip, 4));
-      w.key("server_ip");
-      w.value_raw_string(addr(e.dst_ip, 4));
-      std::array<uint8_t, 16> a{};
-      std::memcpy(a.data(), e.requested_ip.data(), 4);
-      w.key("requested_ip");
-      w.value_raw_string(addr(a, 4));
-      std::memcpy(a.data(), e.assigned_ip.data(), 4);
+      w.value_raw_string(hex_bytes(d.client_mac.data(), d.client_mac_len));
       w.key("assigned_ip");
-      w.value_raw_string(addr(a, 4));
-      w.key("hostname");
-      w.value_string(e.host_name);
-      w.key("vendor_class_identifier");
-      w.value_string(e.class_id);
-      w.key("params");
-      w.value_string(e.param_list);
-      w.key("dhcp_types");
-      std::string types;  // exporter side: at most 15 short names
-      for (unsigned t = 1; t < 16; ++t)
-        if (e.msg_types & (1u << t)) {
-          if (!types.empty()) types += ',';
-          types += dhcp_type_name(t);
+      w.value_raw_string(ip4(d.assigned_ip));
+      w.key("client_ip");
+      w.value_raw_string(ip4(d.client_ip));
+      if (d.bootp_op == 2) {
+        w.key("relay_ip");
+        w.value_raw_string(ip4(d.relay_ip));
+        w.key("next_server_ip");
+        w.value_raw_string(ip4(d.next_server_ip));
+      }
+      if (d.client_id_len) {
+        w.key("client_id");
+        w.value_raw_string(hex_bytes(d.client_id, d.client_id_len));
+      }
+      if (d.msg_type) {
+        w.key("dhcp_type");
+        w.value_raw_string(dhcp_type_name(d.msg_type));
+      }
+      if (d.host_name_len) {
+        w.key("hostname");
+        w.value_json(eve_string(std::string_view(e.host_name, d.host_name_len)));
+      }
+      if (e.class_id[0]) {
+        w.key("vendor_class_identifier");
+        w.value_json(eve_string(e.class_id));
+      }
+      if (d.present & DhcpFields::kHasRequested) {
+        w.key("requested_ip");
+        w.value_raw_string(ip4(d.requested_ip));
+      }
+      if (d.n_params) {
+        std::string a = "[";
+        for (unsigned i = 0; i < d.n_params; ++i)
+          if (const char* n = dhcp_param_name(d.params[i])) a.append(a.size() > 1 ? ",\"" : "\"").append(n).append("\"");
+        w.key("params");
+        w.value_json(a + "]");
+      }
+      if (d.present & DhcpFields::kHasLease) {
+        w.key("lease_time");
+        w.value_uint(d.lease_time);
+      }
+      if (d.present & DhcpFields::kHasRenewal) {
+        w.key("renewal_time");
+        w.value_uint(d.renewal_time);
+      }
+      if (d.present & DhcpFields::kHasRebinding) {
+        w.key("rebinding_time");
+        w.value_uint(d.rebinding_time);
+      }
+      if (d.present & DhcpFields::kHasSubnet) {
+        w.key("subnet_mask");
+        w.value_raw_string(ip4(d.subnet_mask));
+      }
+      const auto list = [&](const char* k, const std::array<std::array<uint8_t, 4>, 4>& v, unsigned n) {
+        std::string a = "[";
+        for (unsigned i = 0; i < n; ++i) a.append(i ? ",\"" : "\"").append(ip4(v[i])).append("\"");
+        w.key(k);
+        w.value_json(a + "]");
+      };
+      if (d.present & DhcpFields::kHasRouters) list("routers", d.routers, d.n_routers);
+      if (d.present & DhcpFields::kHasDns) list("dns_servers", d.dns_servers, d.n_dns);
+      w.end_object();
+      break;
+    }
+    case AssetKind::dhcpv6: {
+      const Dhcpv6Fields& d = e.u.dhcpv6;
+      eve_head("dhcpv6");
+      w.key("dhcpv6");
+      w.begin_object();
+      w.key("type");
+      w.value_raw_string(dhcpv6_type_name(d.msg_type));
+      w.key("transaction_id");
+      w.value_uint(d.transaction_id);
+      if (d.hop_count) {
+        w.key("relay_hop_count");
+        w.value_uint(d.hop_count);
+      }
+      if (d.duid_len) {
+        w.key("client_duid");
+        w.value_raw_string(hex_bytes(d.duid, d.duid_len));
+      }
+      if (d.has_lladdr) {
+        w.key("client_mac");
+        w.value_raw_string(mac_lower(d.lladdr, mac));
+      }
+      if (d.has_fqdn) {
+        w.key("client_fqdn");
+        w.value_json(eve_string(e.host_name));
+        w.key("fqdn_flags");
+        w.value_uint(d.fqdn_flags);
+      }
+      if (d.n_oro) {
+        std::string a = "[";
+        for (unsigned i = 0; i < d.n_oro; ++i) a.append(i ? "," : "").append(std::to_string(d.oro[i]));
+        w.key("option_request");
+        w.value_json(a + "]");
+      }
+      if (d.has_vendor_class) {
+        w.key("vendor_enterprise");
+        w.value_uint(d.enterprise);
+        w.key("vendor_class");
+        w.value_json(eve_string(e.class_id));
+      }
+      w.end_object();
+      break;
+    }
+    case AssetKind::cifs_browser: {
+      const CifsBrowserFields& c = e.u.cifs;
+      eve_head("cifs_browser");
+      w.key("cifs_browser");
+      w.begin_object();
+      w.key("command");
+      w.value_raw_string(c.command == 1    ? "host_announcement"
+                         : c.command == 12 ? "domain_announcement"
+                                           : "local_master_announcement");
+      w.key("server_name");
+      w.value_json(eve_string(e.host_name));
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%u.%u", c.os_major, c.os_minor);
+      w.key("os_version");
+      w.value_raw_string(buf);
+      std::snprintf(buf, sizeof buf, "0x%08x", c.server_type);
+      w.key("server_type");
+      w.value_raw_string(buf);
+      std::string a = "[";
+      for (unsigned bit = 0; bit < 32; ++bit)
+        if ((c.server_type >> bit & 1) && kServerTypeBits[bit][0])
+          a.append(a.size() > 1 ? ",\"" : "\"").append(kServerTypeBits[bit]).append("\"");
+      w.key("server_types");
+      w.value_json(a + "]");
+      std::snprintf(buf, sizeof buf, "%u.%u", c.browser_major, c.browser_minor);
+      w.key("browser_version");
+      w.value_raw_string(buf);
+      w.key("comment");
+      w.value_json(eve_string(e.class_id));
+      w.key("periodicity_ms");
+      w.value_uint(c.periodicity_ms);
+      w.key("netbios_source");
+      w.value_json(eve_string(e.param_list));
+      w.end_object();
+      break;
+    }
+    case AssetKind::cclink_ief_basic: {
+      const CclinkFields& c = e.u.cclink;
+      const bool cyclic = e.src_port == 61450 || e.dst_port == 61450;
+      eve_head("cclink_ief_basic");
+      w.key("cclink_ief_basic");
+      w.begin_object();
+      w.key("pdu");
+      w.value_raw_string(cyclic ? (c.response ? "cyclic_response" : "cyclic_request")
+                                : (c.response ? "slmp_response" : "slmp_request"));
+      char buf[16];
+      const auto hex16 = [&](const char* k, unsigned v) {
+        std::snprintf(buf, sizeof buf, "0x%04x", v);
+        w.key(k);
+        w.value_raw_string(buf);
+      };
+      if (!c.response) {
+        hex16("command", c.command);
+        if (c.command == 0x0E70) {
+          w.key("command_name");
+          w.value_raw_string("cyclic");
         }
-      w.value_raw_string(types);
+        hex16("sub_command", c.sub_command);
+      } else {
+        hex16("end_code", c.end_code);
+      }
+      if (cyclic && (c.response || c.command == 0x0E70)) {
+        w.key("protocol_version");
+        w.value_uint(c.protocol_version);
+        w.key("frame_sequence_no");
+        w.value_uint(c.frame_sequence_no);
+        w.key("group_no");
+        w.value_uint(c.group_no);
+        w.key(c.response ? "slave_id" : "master_id");
+        w.value_raw_string(ip4(c.node_id));
+        w.key("unit_info");
+        w.value_raw_string(c.unit_info == 1 ? "running" : c.unit_info == 0 ? "stopped" : c.unit_info == 2 ? "stopped_by_user" : "other");
+        if (!c.response) {
+          w.key("occupied_stations");
+          w.value_uint(c.occupied_stations);
+          w.key("parameter_no");
+          w.value_uint(c.parameter_no);
+          hex16("cyclic_state", c.cyclic_state);
+        } else {
+          hex16("vendor_code", c.vendor_code);
+          std::snprintf(buf, sizeof buf, "0x%08x", c.model_code);
+          w.key("model_code");
+          w.value_raw_string(buf);
+          hex16("equipment_version", c.equipment_version);
+        }
+      }
       w.end_object();
       break;
     }

@@ -1,16 +1,16 @@
 #pragma once
-// Per-RX-core asset sightings: parses ARP frames and ICMPv6 neighbour discovery, turns a
-// finished DHCP flow's metadata into an event, and de-duplicates: the same sighting
-// (kind, operation, addresses, names) within the window is counted, not sent again.
+// Per-RX-core asset sightings. Every packet the RX core shows it goes through the asset
+// dissectors' table (dissectors/asset_table.hpp): the first that claims it parses it
+// into an event. What stays here is the common part of an event, the de-duplication
+// (the same sighting within the window is counted, not sent again) and the counters.
 // A fixed direct-mapped table remembers recent sightings; nothing is allocated per packet.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
 
 #include "assets/asset_event.hpp"
 #include "decode/decoder.hpp"
-#include "dissectors/app_metadata.hpp"
-#include "flow/flow_record.hpp"
 
 namespace flowprobe {
 
@@ -19,35 +19,27 @@ struct AssetConfig {
   uint32_t dedup_slots = 65536;                   // power of two
 };
 
+// Every packet shown is exactly one of: a sighting (then sent or suppressed), not a
+// protocol the asset path reports, or malformed.
 struct AssetCounters {
+  uint64_t packets = 0;
+  uint64_t not_mine = 0;
+  uint64_t malformed = 0;
   uint64_t sightings = 0;
-  uint64_t suppressed = 0;  // repeated within the window
-  uint64_t malformed = 0;   // ARP/NDP too short or of another hardware/protocol type
+  uint64_t suppressed = 0;  // sightings repeated within the window
+  std::array<uint64_t, kAssetKindCount> by_kind{};  // sightings per AssetKind
 };
 
 class AssetTracker {
  public:
   explicit AssetTracker(const AssetConfig& cfg);
-  // Each returns true when `out` holds an event to send.
-  // `arp`: the ARP header and body (after the Ethernet/VLAN header).
-  bool on_arp(const DecodedPacket& frame, std::span<const uint8_t> arp, uint64_t ts_ns, uint16_t port,
-              AssetEvent& out) noexcept;
-  // A decoded ICMPv6 packet; not neighbour discovery: false.
-  bool on_icmpv6(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept;
-  // A decoded UDP packet: NetBIOS name service (port 137) or SSDP (port 1900); else false.
-  bool on_udp(const DecodedPacket& pkt, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept;
-  // A TCP SYN or SYN/ACK: its p0f raw signature (`l3`: the IP header, for DF, IP id and
-  // options). Other segments: false.
-  bool on_tcp(const DecodedPacket& pkt, std::span<const uint8_t> l3, uint64_t ts_ns, uint16_t port,
-              AssetEvent& out) noexcept;
-  // A finished flow whose dissector saw DHCP.
-  bool on_dhcp(const FlowRecord& record, const dissect::DhcpMeta& dhcp, AssetEvent& out) noexcept;
+  // A decoded packet of a tracked flow, or (`arp`) an ARP frame whose payload is the ARP
+  // header and body. True when `out` holds an event to send.
+  bool on_packet(const DecodedPacket& pkt, bool arp, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept;
   const AssetCounters& counters() const { return counters_; }
 
  private:
   bool fresh(const AssetEvent& e) noexcept;
-  bool netbios(const DecodedPacket& pkt, AssetEvent& out) noexcept;
-  bool ssdp(const DecodedPacket& pkt, AssetEvent& out) noexcept;
   AssetConfig cfg_;
   std::unique_ptr<uint64_t[]> keys_;
   std::unique_ptr<uint64_t[]> seen_ns_;
@@ -56,7 +48,7 @@ class AssetTracker {
 
 class JsonWriter;
 // One JSON object: {"timestamp":…,"event_type":"arp","arp":{"hw_type":"ethernet",…}},
-// and likewise "ndp" and "dhcp" (the README's "Asset events" lists every key).
+// and likewise for every AssetKind (the README's "Asset events" lists every key).
 void write_asset_json(const AssetEvent& e, JsonWriter& w);
 
 }  // namespace flowprobe

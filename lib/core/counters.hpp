@@ -11,6 +11,18 @@
 
 namespace flowprobe {
 
+// Sightings per asset kind (AssetKind, lib/assets/asset_event.hpp).
+#define FLOWPROBE_ASSET_KIND_COUNTERS(X)                                               \
+  X(asset_arp, "ARP request/reply sightings")                                                \
+  X(asset_ndp, "IPv6 neighbour discovery sightings")                                         \
+  X(asset_dhcp, "DHCP message sightings")                                                    \
+  X(asset_dhcpv6, "DHCPv6 message sightings")                                                \
+  X(asset_netbios_ns, "NetBIOS name service sightings")                                      \
+  X(asset_cifs_browser, "CIFS browser announcement sightings")                               \
+  X(asset_ssdp, "SSDP sightings")                                                            \
+  X(asset_tcp_fingerprint, "TCP SYN and SYN/ACK fingerprints")                               \
+  X(asset_cclink_ief_basic, "CC-Link IE Field Basic / SLMP sightings")
+
 #define FLOWPROBE_RX_COUNTERS(X)                                                       \
   X(rx_packets, "packets received from the port")                                      \
   X(rx_bytes, "captured bytes received")                                               \
@@ -32,9 +44,12 @@ namespace flowprobe {
   X(sig_scan_errors, "Hyperscan scan errors")                                          \
   X(alerts_enqueued, "alerts handed to the exporter ring")                             \
   X(alerts_ring_full, "alerts dropped because the exporter ring was full")             \
-  X(asset_sightings, "ARP/NDP/DHCP sightings")                                         \
+  X(asset_packets, "packets shown to the asset dissectors (ARP frames, tracked IP)")   \
+  X(asset_not_mine, "of those, not a protocol the asset path reports")                 \
+  X(asset_malformed, "of those, claimed by an asset dissector but malformed or cut")    \
+  X(asset_sightings, "of those, asset sightings (the kinds below)")                    \
   X(asset_suppressed, "sightings repeated within the de-duplication window")           \
-  X(asset_malformed, "ARP/NDP packets too short or of another type")                   \
+  FLOWPROBE_ASSET_KIND_COUNTERS(X)                                                     \
   X(events_enqueued, "asset events handed to the exporter ring")                       \
   X(events_ring_full, "asset events dropped because the exporter ring was full")
 

@@ -54,6 +54,8 @@ class JsonWriter {
     }
     out_.push_back('"');
   }
+  // Already-encoded JSON (an array built by the caller) as the value of the last key.
+  void value_json(std::string_view json) { out_.append(json); }
   // For text known to need no escaping (addresses, MACs, ids).
   void value_raw_string(std::string_view s) {
     out_.push_back('"');

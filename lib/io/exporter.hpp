@@ -28,7 +28,7 @@ class Exporter {
     alert_sink_ = sink;
     rule_sets_ = rule_sets;
   }
-  // Asset events (ARP/NDP/DHCP sightings): one ring per RX core, JSON lines to `sink`.
+  // Asset events (ARP, NDP, DHCP, … sightings): one ring per RX core, JSON lines to `sink`.
   void set_events(std::vector<rte_ring*> rings, Sink* sink) {
     event_rings_ = std::move(rings);
     event_sink_ = sink;

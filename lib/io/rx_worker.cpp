@@ -71,9 +71,6 @@ void RxWorker::send_event() noexcept {
 
 void RxWorker::emit_flow(FlowRecord& record, uint32_t ext) noexcept {
   const dissect::AppMetadata* app = l7_ ? l7_->on_flow_end(record, ext) : nullptr;
-  if (assets_ && app && app->dhcp() && record.end_cause != FlowEndCause::active_timeout &&
-      assets_->on_dhcp(record, *app->dhcp(), event_))
-    send_event();
   item_.flow = record;
   if (app) item_.app = *app;
   const unsigned words = words_of(item_.flow);
@@ -188,16 +185,12 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
         fragments_.remember(dp, pv.ts_ns);
       const FlowHit hit = table_.on_packet(dp, keys.at[i], pv.ts_ns, config_.port);
       if (l7_) l7_->on_packet(hit, dp, pv.ts_ns);
-      if (assets_ && ((dp.l4_proto == 58 && assets_->on_icmpv6(dp, pv.ts_ns, config_.port, event_)) ||
-                      (dp.l4_proto == 17 && assets_->on_udp(dp, pv.ts_ns, config_.port, event_)) ||
-                      (dp.l4_proto == 6 && (dp.tcp_flags & 0x02) &&
-                       assets_->on_tcp(dp, dp.l3, pv.ts_ns, config_.port, event_))))
-        send_event();
+      if (assets_ && assets_->on_packet(dp, false, pv.ts_ns, config_.port, event_)) send_event();
     } else if (o == DecodeOutcome::ipv4_fragment || o == DecodeOutcome::ipv6_fragment) {
       // Still counted under its decode outcome; this says whether its flow got it too.
       const bool found = fragments_.recall(dp, pv.ts_ns) && table_.on_fragment(dp, pv.ts_ns);
       ++(found ? counters_.fragments_attributed : counters_.fragments_unattributed);
-    } else if (o == DecodeOutcome::arp && assets_ && assets_->on_arp(dp, dp.payload, pv.ts_ns, config_.port, event_)) {
+    } else if (o == DecodeOutcome::arp && assets_ && assets_->on_packet(dp, true, pv.ts_ns, config_.port, event_)) {
       send_event();
     }
   }
@@ -295,9 +288,19 @@ int RxWorker::run() {
   table_.flush(FlowEndCause::end_of_capture);
   counters_.flows = table_.counters();
   if (assets_) {
-    counters_.asset_sightings = assets_->counters().sightings;
-    counters_.asset_suppressed = assets_->counters().suppressed;
-    counters_.asset_malformed = assets_->counters().malformed;
+    const AssetCounters& a = assets_->counters();
+    counters_.asset_packets = a.packets;
+    counters_.asset_not_mine = a.not_mine;
+    counters_.asset_malformed = a.malformed;
+    counters_.asset_sightings = a.sightings;
+    counters_.asset_suppressed = a.suppressed;
+    // In AssetKind's order.
+    static constexpr uint64_t RxCounters::*kByKind[] = {
+        &RxCounters::asset_arp,        &RxCounters::asset_ndp,         &RxCounters::asset_dhcp,
+        &RxCounters::asset_netbios_ns, &RxCounters::asset_ssdp,        &RxCounters::asset_tcp_fingerprint,
+        &RxCounters::asset_dhcpv6,     &RxCounters::asset_cifs_browser, &RxCounters::asset_cclink_ief_basic};
+    static_assert(std::size(kByKind) == kAssetKindCount);
+    for (std::size_t k = 0; k < kAssetKindCount; ++k) counters_.*kByKind[k] = a.by_kind[k];
   }
   if (l7_) {
     const dpi::L7Counters c = l7_->counters();

@@ -38,7 +38,7 @@ struct RxWorkerConfig {
   FlowTableConfig flow;
   DecodeOptions decode;
   dpi::L7Config l7;                // nDPI + dissectors (l7.enabled = false: flow fields only)
-  AssetConfig assets;              // ARP/NDP/DHCP sightings (with an event ring)
+  AssetConfig assets;              // asset sightings (with an event ring)
   RxLive* live = nullptr;          // where this core publishes its counters for --stats-* (null: nowhere)
   ops::CaptureBuffer* capture = nullptr;  // --capture: this core's first packets are copied here
 };
