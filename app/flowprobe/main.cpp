@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
   config.rule_sets = rule_sets.empty() ? nullptr : &rule_sets;
   config.rule_paths = opt.rules;
   config.l7.scanner.midstream = opt.midstream;
+  config.l7.scanner.inspect_encrypted = opt.rules_inspect_encrypted;
   config.alert_sink = alert_sink.get();
   config.event_sink = event_sink.get();
   config.assets.dedup_window_ns = uint64_t{opt.asset_dedup_s} * kNsPerSec;

@@ -132,6 +132,10 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "true: a TCP flow picked up without its handshake counts as established for flow:established "
                  "rules (a tap often starts mid-connection); false: as Suricata's stream.midstream default")
       ->capture_default_str();
+  app.add_flag("--rules-inspect-encrypted", out.rules_inspect_encrypted,
+               "keep matching content rules on the payload of flows that turned encrypted (TLS application "
+               "data, QUIC short-header packets); by default only header-only rules and the handshake "
+               "buffers see them, as Suricata's tls encryption-handling default");
   app.add_option("--events-output", out.events_output,
                  "asset events (ARP, NDP, DHCP, DHCPv6, NetBIOS-NS, CIFS browser, SSDP, TCP fingerprint, CC-Link sightings) "
                  "as JSON lines in Suricata's "

@@ -29,6 +29,7 @@ struct Options {
   std::vector<std::string> rules;    // --rules (repeatable)
   std::string alerts_output;         // --alerts-output
   bool midstream = true;             // --midstream
+  bool rules_inspect_encrypted = false;  // --rules-inspect-encrypted
   std::string pid_file;              // --pid-file (for 'flowprobe reload')
   std::string events_output;         // --events-output (asset events)
   uint32_t asset_dedup_s = 300;      // --asset-dedup-seconds

@@ -71,6 +71,7 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
     line(out, "alerts.delivered", alert_sink->counters().delivered);
     line(out, "alerts.failed", alert_sink->counters().failed);
     line(out, "signatures.stream_pool_exhausted", r.rx.sig_stream_pool_exhausted);
+    line(out, "signatures.encrypted_skipped", r.rx.sig_encrypted_skipped);
     line(out, "rules.reloads", r.rule_reloads);
     line(out, "rules.reload_failed", r.rule_reload_failed);
     if (r.rx.sig_scan_errors) line(out, "signatures.scan_errors", r.rx.sig_scan_errors);

@@ -41,6 +41,7 @@ namespace flowprobe {
   X(sig_alerts, "signature alerts raised")                                             \
   X(sig_suppressed, "signature matches silenced by threshold or noalert")              \
   X(sig_stream_pool_exhausted, "TCP segments matched alone: no free stream slot")      \
+  X(sig_encrypted_skipped, "payloads of encrypted flows left to header-only rules")      \
   X(sig_scan_errors, "Hyperscan scan errors")                                          \
   X(alerts_enqueued, "alerts handed to the exporter ring")                             \
   X(alerts_ring_full, "alerts dropped because the exporter ring was full")             \

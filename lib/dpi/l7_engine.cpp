@@ -2,6 +2,10 @@
 
 #include <sys/mman.h>
 
+extern "C" {
+#include <ndpi/ndpi_protocol_ids.h>
+}
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -32,6 +36,15 @@ sig::AppProto app_proto_of(dissect::AppKind k) {
     case dissect::AppKind::quic: return sig::AppProto::tls;
     default: return sig::AppProto::unknown;
   }
+}
+
+// Once its handshake is parsed, a packet that starts a TLS application-data record
+// (type 23) or is a QUIC short-header packet says the flow is now encrypted.
+bool is_ciphertext(dissect::AppKind kind, std::span<const uint8_t> p) {
+  if (p.empty()) return false;
+  if (kind == dissect::AppKind::tls) return p.size() >= 3 && p[0] == 23 && p[1] == 3;
+  if (kind == dissect::AppKind::quic) return (p[0] & 0x80) == 0;
+  return false;
 }
 
 // Anonymous mmap: untouched slots cost address space, not memory.
@@ -82,6 +95,18 @@ L7Engine::Slot* L7Engine::slot(uint32_t i) noexcept {
   return reinterpret_cast<Slot*>(mem_ + std::size_t{i} * sizeof(Slot));
 }
 
+void L7Engine::note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept {
+  if (s.sig.state & sig::FlowContext::kEncrypted) return;
+  dissect::AppKind kind = s.app.kind;
+  // A flow picked up after its handshake: our dissectors saw no hello, nDPI knows it
+  // from its records.
+  if (kind == dissect::AppKind::none) {
+    const auto is = [&](uint16_t id) { return s.result.master == id || s.result.app == id; };
+    kind = is(NDPI_PROTOCOL_TLS) ? dissect::AppKind::tls : is(NDPI_PROTOCOL_QUIC) ? dissect::AppKind::quic : kind;
+  }
+  if (is_ciphertext(kind, pkt.payload)) s.sig.state |= sig::FlowContext::kEncrypted;
+}
+
 void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t ts_ns) noexcept {
   uint32_t& ext = *hit.ext;
   if (ext == kNoFlowExt) {
@@ -109,6 +134,7 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
   if (!scanner_) {
     dissectors_.on_packet(s->dissect, s->app, pkt, hit.from_client, ts_ns);
   } else if (s->dissect.status == dissect::FlowDissect::Status::finished || pkt.payload.empty()) {
+    note_ciphertext(*s, pkt);
     scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
   } else {
     // Rules on the dissectors' buffers run once per transaction, when it completes:
@@ -117,6 +143,7 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
     dissectors_.on_packet(s->dissect, s->app, pkt, hit.from_client, ts_ns);
     // A dns/http/tls rule's header needs the flow's protocol before its payload is scanned.
     if (s->sig.app_proto == sig::AppProto::unknown) s->sig.app_proto = app_proto_of(s->app.kind);
+    note_ciphertext(*s, pkt);
     scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
     scan_transactions(*s, before, ts_ns);
   }

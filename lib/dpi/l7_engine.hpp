@@ -77,6 +77,9 @@ class L7Engine {
     bool response = false;  // HTTP response, DNS response, TLS certificate
   };
   static TxFlags tx_flags(const dissect::AppMetadata& m) noexcept;
+  // Marks the flow encrypted for the scanner (ScannerConfig::inspect_encrypted) once its
+  // TLS carries application data or its QUIC turns to short-header packets.
+  static void note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept;
   void scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexcept;
 
   uint32_t capacity_;

@@ -313,6 +313,7 @@ int RxWorker::run() {
       counters_.sig_alerts = sc->alerts;
       counters_.sig_suppressed = sc->suppressed;
       counters_.sig_stream_pool_exhausted = sc->stream_pool_exhausted;
+      counters_.sig_encrypted_skipped = sc->encrypted_skipped;
       counters_.sig_scan_errors = sc->scan_errors;
     }
   }

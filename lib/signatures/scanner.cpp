@@ -349,16 +349,16 @@ bool PerCoreScanner::header_ok(const Rule& r, const PacketMeta& m, const FlowCon
   }
   if (r.itype && (app_scan || (m.proto != 1 && m.proto != 58) || !r.itype->test(m.icmp_type))) return false;
   if (r.icode && (app_scan || (m.proto != 1 && m.proto != 58) || !r.icode->test(m.icmp_code))) return false;
-  // Addresses last: the dearest test, and the one most rules pass.
+  // Ports before addresses: cheaper, and what most candidates fail ($HOME_NET and
+  // $EXTERNAL_NET pass nearly everything; a rule for port 3306 fails on port 443).
   const bool ports = m.proto == 6 || m.proto == 17 || m.proto == 132;  // others have none to compare
-  const bool fwd = r.src.matches(m.src_ip, m.ip_version) && r.dst.matches(m.dst_ip, m.ip_version) &&
-                   (!ports || (r.sport.matches(m.sport) && r.dport.matches(m.dport)));
-  if (!fwd) {
-    if (!r.bidirectional) return false;
-    if (!(r.src.matches(m.dst_ip, m.ip_version) && r.dst.matches(m.src_ip, m.ip_version) &&
-          (!ports || (r.sport.matches(m.dport) && r.dport.matches(m.sport)))))
-      return false;
-  }
+  auto side_ok = [&](const uint8_t* sa, uint16_t sp, const uint8_t* da, uint16_t dp) {
+    if (ports && !(r.sport.matches(sp) && r.dport.matches(dp))) return false;
+    return r.src.matches(sa, m.ip_version) && r.dst.matches(da, m.ip_version);
+  };
+  if (!side_ok(m.src_ip, m.sport, m.dst_ip, m.dport) &&
+      !(r.bidirectional && side_ok(m.dst_ip, m.dport, m.src_ip, m.sport)))
+    return false;
   return true;
 }
 
@@ -554,6 +554,17 @@ void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowC
 
   const uint8_t* payload = pkt.payload.data();
   auto len = static_cast<uint32_t>(pkt.payload.size());
+  if ((ctx.state & FlowContext::kEncrypted) && !config_.inspect_encrypted) [[unlikely]] {
+    // Ciphertext: no content rule can mean anything there. Its stream slots go back.
+    if (len > 0) ++counters_.encrypted_skipped;
+    len = 0;
+    for (int dir = 0; dir < 2; ++dir)
+      if (ctx.stream_slot[dir]) {
+        release_slot(ctx.stream_slot[dir]);
+        ctx.stream_slot[dir] = 0;
+        ctx.state |= dir == 0 ? FlowContext::kStreamDone0 : FlowContext::kStreamDone1;
+      }
+  }
   hs_scratch_t* scratch = scratch_.get();
   bool stream_active = false;
   const uint8_t* window = nullptr;
@@ -607,19 +618,10 @@ void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowC
     for (uint32_t idx : engine_.unfiltered_other_)
       if (engine_.rules_[idx].l4 != L4::udp || pkt.l4_proto == 17) add_candidate(idx);
   }
-  // Rules without a literal would be candidates on every packet: drop those of another
-  // L4 protocol here rather than sort and check them.
-  auto l4_ok = [&](uint32_t idx) {
-    switch (engine_.rules_[idx].l4) {
-      case L4::tcp: return pkt.l4_proto == 6;
-      case L4::udp: return pkt.l4_proto == 17;
-      case L4::icmp: return pkt.l4_proto == 1 || pkt.l4_proto == 58;
-      case L4::ip: return true;
-    }
-    return true;
-  };
+  // Rules without a literal would be candidates on every packet: check their header
+  // (protocol, ports, flags, flow) here, so only those that can match are sorted and run.
   for (uint32_t idx : engine_.header_only_)
-    if (l4_ok(idx)) add_candidate(idx);
+    if (header_ok(engine_.rules_[idx], m, ctx, false)) add_candidate(idx);
   if (first_in_dir)
     for (uint32_t idx : engine_.ip_only_) add_candidate(idx);
 

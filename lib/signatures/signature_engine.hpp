@@ -133,7 +133,8 @@ struct FlowContext {
   std::array<uint32_t, kFirstSids> first_sids{};  // sids of the first alerts, 0 = none
 
   static constexpr uint8_t kSyn = 1, kSynAck = 2, kEstablished = 4, kSeenToServer = 8, kSeenToClient = 16,
-                           kStreamDone0 = 32, kStreamDone1 = 64;
+                           kStreamDone0 = 32, kStreamDone1 = 64,
+                           kEncrypted = 128;  // set by the L7 engine (see ScannerConfig::inspect_encrypted)
   // Sets identity from the flow's first packet: its sender is the client, except a
   // lone SYN/ACK (the SYN was missed), whose receiver is.
   void init(const DecodedPacket& first, uint64_t id) noexcept;
@@ -197,6 +198,10 @@ struct ScannerConfig {
   uint64_t stream_depth = 1 << 20;     // stream bytes per direction matched in stream mode
   uint32_t threshold_slots = 4096;     // threshold/detection_filter trackers
   bool midstream = true;               // a TCP flow picked up without its SYN counts as established
+  // Suricata's tls encryption-handling "default": once a flow carries encrypted records
+  // (TLS application data, QUIC short-header packets), content rules no longer look at
+  // its payload; header-only rules and the TLS/QUIC handshake buffers still do.
+  bool inspect_encrypted = false;
 };
 
 struct ScannerCounters {
@@ -207,6 +212,7 @@ struct ScannerCounters {
   uint64_t suppressed = 0;             // matched but silenced by threshold/noalert
   uint64_t stream_pool_exhausted = 0;  // TCP segments matched per packet for lack of a slot
   uint64_t stream_depth_reached = 0;
+  uint64_t encrypted_skipped = 0;  // payload packets of encrypted flows not given to content rules
   uint64_t stream_gaps = 0;
   uint64_t flowbits_overflow = 0;
   uint64_t scan_errors = 0;

@@ -306,3 +306,29 @@ TEST(SignatureMatch, CommunityIdMatchesTheSpecExample) {
 }
 
 }  // namespace
+
+namespace {
+// Suricata's tls encryption-handling default: once the L7 engine marks a flow encrypted,
+// content rules skip its payload (header-only rules do not); the option keeps them on.
+TEST(SignatureMatch, EncryptedFlowsSkipContentRulesUnlessAskedTo) {
+  const std::string rules =
+      "alert tcp any any -> any any (msg:\"content\"; content:\"secret\"; sid:1;)\n"
+      "alert tcp any any -> any any (msg:\"header only\"; dsize:>5; sid:2;)\n";
+  auto e = load(rules);
+  ASSERT_TRUE(e);
+  for (const bool inspect : {false, true}) {
+    ScannerConfig cfg;
+    cfg.inspect_encrypted = inspect;
+    PerCoreScanner s(*e, cfg);
+    Collect sink;
+    Flow f;
+    f.send(s, sink, true, "a secret in clear");
+    EXPECT_EQ(sink.count(1), 1);
+    f.ctx.state |= FlowContext::kEncrypted;
+    f.send(s, sink, true, "a secret inside TLS records");
+    EXPECT_EQ(sink.count(1), inspect ? 2 : 1) << "inspect_encrypted=" << inspect;
+    EXPECT_EQ(sink.count(2), 2) << "header-only rules still see encrypted packets";
+    EXPECT_EQ(s.counters().encrypted_skipped, inspect ? 0u : 1u);
+  }
+}
+}  // namespace
