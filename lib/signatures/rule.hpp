@@ -160,6 +160,18 @@ struct Rule {
   bool has_flags = false;
   uint8_t flags_set = 0, flags_mask = 0;  // TCP: (flags & mask) == set, after the ignore mask
   char flags_mode = 0;                    // 0 exact, '+' all these and any other, '*' any of, '!' none of
+  // The `flags` test for one TCP flags byte (true when the rule has none).
+  bool flags_pass(uint8_t tcp_flags) const {
+    if (!has_flags) return true;
+    const auto f = static_cast<uint8_t>(tcp_flags & flags_mask);
+    switch (flags_mode) {
+      case 0: return f == flags_set;
+      case '+': return (f & flags_set) == flags_set;
+      case '*': return (f & flags_set) != 0;
+      case '!': return (f & flags_set) == 0;
+    }
+    return false;
+  }
   std::optional<NumRange> itype, icode;
 
   std::vector<BufferSpec> buffers;  // in order of first use

@@ -335,18 +335,7 @@ bool PerCoreScanner::header_ok(const Rule& r, const PacketMeta& m, const FlowCon
   if (r.established == 1 && !ctx.established()) return false;
   if (r.established == 0 && ctx.established()) return false;
   if (r.dsize && !app_scan && !r.dsize->test(m.dsize)) return false;
-  if (r.has_flags) {
-    if (m.proto != 6 || app_scan) return false;
-    const uint8_t f = static_cast<uint8_t>(m.tcp_flags & r.flags_mask);
-    bool ok = false;
-    switch (r.flags_mode) {
-      case 0: ok = f == r.flags_set; break;
-      case '+': ok = (f & r.flags_set) == r.flags_set; break;
-      case '*': ok = (f & r.flags_set) != 0; break;
-      case '!': ok = (f & r.flags_set) == 0; break;
-    }
-    if (!ok) return false;
-  }
+  if (r.has_flags && (m.proto != 6 || app_scan || !r.flags_pass(m.tcp_flags))) return false;
   if (r.itype && (app_scan || (m.proto != 1 && m.proto != 58) || !r.itype->test(m.icmp_type))) return false;
   if (r.icode && (app_scan || (m.proto != 1 && m.proto != 58) || !r.icode->test(m.icmp_code))) return false;
   // Ports before addresses: cheaper, and what most candidates fail ($HOME_NET and
@@ -620,7 +609,11 @@ void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowC
   }
   // Rules without a literal would be candidates on every packet: check their header
   // (protocol, ports, flags, flow) here, so only those that can match are sorted and run.
-  for (uint32_t idx : engine_.header_only_)
+  const std::vector<uint32_t>& header_only = pkt.l4_proto == 6    ? engine_.header_only_tcp_[pkt.tcp_flags]
+                                             : pkt.l4_proto == 17 ? engine_.header_only_udp_
+                                             : (pkt.l4_proto == 1 || pkt.l4_proto == 58) ? engine_.header_only_icmp_
+                                                                                         : engine_.header_only_other_;
+  for (uint32_t idx : header_only)
     if (header_ok(engine_.rules_[idx], m, ctx, false)) add_candidate(idx);
   if (first_in_dir)
     for (uint32_t idx : engine_.ip_only_) add_candidate(idx);

@@ -367,6 +367,16 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
       app_lits[static_cast<std::size_t>(pb.kind)].add(lit, idx, lit_rules);
     }
   }
+  for (uint32_t idx : engine->header_only_) {
+    const Rule& r = rules[idx];
+    if (r.l4 == L4::tcp || r.l4 == L4::ip)
+      for (unsigned flags = 0; flags < 256; ++flags)
+        if (r.flags_pass(static_cast<uint8_t>(flags))) engine->header_only_tcp_[flags].push_back(idx);
+    if (r.has_flags) continue;  // only TCP has flags to pass
+    if (r.l4 == L4::udp || r.l4 == L4::ip) engine->header_only_udp_.push_back(idx);
+    if (r.l4 == L4::icmp || r.l4 == L4::ip) engine->header_only_icmp_.push_back(idx);
+    if (r.l4 == L4::ip) engine->header_only_other_.push_back(idx);
+  }
   // Flattened: literal id i stands for literal_rules_[literal_first_[i] .. literal_first_[i + 1]).
   engine->literal_first_.reserve(lit_rules.size() + 1);
   for (const auto& list : lit_rules) {

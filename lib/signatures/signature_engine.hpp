@@ -186,6 +186,11 @@ class SignatureEngine {
   bool needs_stream_ = false; // some rule reads TCP payload: scanners keep stream windows
   // Rules without a literal to prefilter on, checked on every scan of their kind.
   std::vector<uint32_t> unfiltered_tcp_, unfiltered_other_, unfiltered_app_, ip_only_, header_only_;
+  // header_only_ split by what a packet's L4 allows: TCP by its flags byte (a flags:S
+  // scan detector is no candidate for the ACKs that make up most traffic), then UDP,
+  // ICMP and other protocols.
+  std::array<std::vector<uint32_t>, 256> header_only_tcp_;
+  std::vector<uint32_t> header_only_udp_, header_only_icmp_, header_only_other_;
   // Hyperscan literal id -> the rules it prefilters (see LiteralSet in the .cpp).
   std::vector<uint32_t> literal_first_, literal_rules_;
 };
