@@ -598,14 +598,19 @@ void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowC
       if (hs_scan(engine_.tcp_block_db_.get(), reinterpret_cast<const char*>(payload), len, 0, scratch, on_literal, this) != HS_SUCCESS)
         ++counters_.scan_errors;
     }
-    if (inspect_payload)
+    if (inspect_payload) {
       for (uint32_t idx : engine_.unfiltered_tcp_) add_candidate(idx);
+      if (len <= SignatureEngine::kDsizeIndexMax && !engine_.dsize_tcp_.empty())
+        for (uint32_t idx : engine_.dsize_tcp_[len]) add_candidate(idx);
+    }
   } else if (len > 0) {
     if (engine_.other_block_db_ &&
         hs_scan(engine_.other_block_db_.get(), reinterpret_cast<const char*>(payload), len, 0, scratch, on_literal, this) != HS_SUCCESS)
       ++counters_.scan_errors;
     for (uint32_t idx : engine_.unfiltered_other_)
       if (engine_.rules_[idx].l4 != L4::udp || pkt.l4_proto == 17) add_candidate(idx);
+    if (len <= SignatureEngine::kDsizeIndexMax && !engine_.dsize_other_.empty())
+      for (uint32_t idx : engine_.dsize_other_[len]) add_candidate(idx);
   }
   // Rules without a literal would be candidates on every packet: check their header
   // (protocol, ports, flags, flow) here, so only those that can match are sorted and run.

@@ -175,6 +175,23 @@ void choose_prefilter(Rule& r) {
   r.prefilter_item = best_i;
 }
 
+// The payload sizes a rule's dsize accepts, when they are few (an exact size or a narrow
+// range: such a rule is a candidate on few packets) and within [0, kDsizeIndexMax]. Wide
+// ranges (dsize:<500) would make it a candidate on most packets: those keep their literal.
+bool dsize_bounds(const Rule& r, uint64_t& lo, uint64_t& hi) {
+  constexpr uint64_t kMaxWidth = 32;
+  if (!r.dsize) return false;
+  const NumRange& d = *r.dsize;
+  switch (d.op) {
+    case NumRange::Op::eq: lo = hi = d.a; break;
+    case NumRange::Op::lt: if (d.a == 0) return false; lo = 0; hi = d.a - 1; break;
+    case NumRange::Op::le: lo = 0; hi = d.a; break;
+    case NumRange::Op::between: if (d.b <= d.a + 1) return false; lo = d.a + 1; hi = d.b - 1; break;
+    default: return false;  // open above: stays with its literal in Hyperscan
+  }
+  return hi <= SignatureEngine::kDsizeIndexMax && hi - lo < kMaxWidth;
+}
+
 bool tcp_capable(const Rule& r) { return r.l4 == L4::tcp || r.l4 == L4::ip; }
 bool other_capable(const Rule& r) {
   if (r.stream == StreamUse::stream_only) return false;
@@ -360,6 +377,17 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
       engine->needs_stream_ = true;
     const auto& pb = r.buffers[static_cast<std::size_t>(r.prefilter_buffer)];
     const Item& lit = pb.items[static_cast<std::size_t>(r.prefilter_item)];
+    if (uint64_t lo, hi; payload && dsize_bounds(r, lo, hi)) {
+      if (engine->dsize_tcp_.empty()) {
+        engine->dsize_tcp_.resize(SignatureEngine::kDsizeIndexMax + 1);
+        engine->dsize_other_.resize(SignatureEngine::kDsizeIndexMax + 1);
+      }
+      for (uint64_t v = std::max<uint64_t>(lo, 1); v <= hi; ++v) {
+        if (tcp_capable(r)) engine->dsize_tcp_[v].push_back(idx);
+        if (other_capable(r)) engine->dsize_other_[v].push_back(idx);
+      }
+      continue;
+    }
     if (pb.kind == BufferKind::payload) {
       if (tcp_capable(r)) tcp_lits.add(lit, idx, lit_rules);
       if (other_capable(r)) other_lits.add(lit, idx, lit_rules);

@@ -148,6 +148,8 @@ enum class DbKind : uint8_t { tcp_stream, tcp_block, other_block, app };
 
 class SignatureEngine {
  public:
+  // Payload rules whose dsize allows no more than this many bytes are indexed by size.
+  static constexpr uint32_t kDsizeIndexMax = 2048;
   // Loads rule files and directories (every *.rules inside, sorted). Rules that fail
   // are counted in `report` and skipped; `error` is set (and nullptr returned) only
   // when a path cannot be read or the databases cannot be built at all.
@@ -191,6 +193,11 @@ class SignatureEngine {
   // ICMP and other protocols.
   std::array<std::vector<uint32_t>, 256> header_only_tcp_;
   std::vector<uint32_t> header_only_udp_, header_only_icmp_, header_only_other_;
+  // Payload rules whose dsize bounds the payload to at most kDsizeIndexMax bytes, by
+  // payload size: they are candidates on exactly the packets of a size they accept, and
+  // stay out of the Hyperscan databases, where their short literals (ET's 570-odd dsize
+  // rules often prefilter on one or two bytes) cost half the scanning.
+  std::vector<std::vector<uint32_t>> dsize_tcp_, dsize_other_;  // [payload size] -> rules
   // Hyperscan literal id -> the rules it prefilters (see LiteralSet in the .cpp).
   std::vector<uint32_t> literal_first_, literal_rules_;
 };

@@ -332,3 +332,18 @@ TEST(SignatureMatch, EncryptedFlowsSkipContentRulesUnlessAskedTo) {
   }
 }
 }  // namespace
+
+namespace {
+// Rules whose dsize allows only a few sizes are candidates by payload size instead of by
+// literal: they must still match exactly where their literal and size do.
+TEST(SignatureMatch, DsizeIndexedRulesMatchOnlyTheirSizes) {
+  const std::string tcp = "alert tcp any any -> any any (msg:\"sized\"; dsize:8; content:\"|00 00|\"; offset:2; depth:2; sid:1;)";
+  EXPECT_EQ(alerts_for(tcp, std::string("ab\0\0cdef", 8)), 1);
+  EXPECT_EQ(alerts_for(tcp, std::string("ab\0\0cdefg", 9)), 0) << "another size";
+  EXPECT_EQ(alerts_for(tcp, std::string("abc\0\0def", 8)), 0) << "the literal elsewhere";
+  const std::string udp = "alert udp any any -> any any (msg:\"range\"; dsize:13<>32; content:\"c\"; nocase; depth:1; sid:2;)";
+  EXPECT_EQ(alerts_for(udp, "C0ffee0123456789", 17), 1);
+  EXPECT_EQ(alerts_for(udp, "C0ffee0123", 17), 0) << "below the range";
+  EXPECT_EQ(alerts_for(udp, "x0ffee0123456789", 17), 0);
+}
+}  // namespace
