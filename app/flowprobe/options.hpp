@@ -34,6 +34,7 @@ struct Options {
   uint32_t asset_dedup_s = 300;      // --asset-dedup-seconds
   std::string city_list;             // --city-list (MaxMind City/Country .mmdb)
   std::string as_list;               // --as-list (MaxMind ASN .mmdb)
+  std::string zeek_logs;             // --zeek-logs DIR: Zeek-style TSV logs beside the JSON
   unsigned rx_cores = 1;             // --rx-cores
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --
