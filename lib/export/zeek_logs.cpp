@@ -218,7 +218,10 @@ std::string_view service_name(const FlowRecord& r, const dissect::AppMetadata* a
       case NDPI_PROTOCOL_JABBER: return "xmpp";
       case NDPI_PROTOCOL_MQTT: return "mqtt";
       case NDPI_PROTOCOL_SOCKS: return "socks";
-      case NDPI_PROTOCOL_OPENVPN: return {};
+      case NDPI_PROTOCOL_TEREDO: return "teredo";
+      case NDPI_PROTOCOL_AYIYA: return "ayiya";
+      case NDPI_PROTOCOL_GTP:
+      case NDPI_PROTOCOL_GTP_U: return "gtpv1";
       default: break;
     }
   }

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -73,11 +75,45 @@ std::set<std::string> split_set(const std::string& s) {
   return out;
 }
 
-// Agreement measured when written (see the printout; ZEEK_LOGS_VERBOSE=1 lists every
-// difference). The floors sit at those counts: a drop is a regression in the writer, the
-// flow table or a dissector.
+// Agreement measured when written (125 traces; ZEEK_LOGS_VERBOSE=1 lists every
+// difference), as counts of agreeing rows; the floors sit at them, so a drop is a
+// regression in the writer, the flow table or a dissector. The differences we keep are
+// those of golden_zeek and golden_zeek_l7 (tunnel carriers we do not log, Zeek's role
+// flips by port, FabricPath not decoded, no reassembly, dissectors keeping a flow's first
+// transaction) plus: protocols whose analyzer Zeek has and nDPI only guesses by port
+// (pop3 here) or cannot see (ftp-data, StartTLS "xmpp,ssl"); UDP/ICMP payload bytes
+// where an IPv6 extension header sits before ICMPv6 (MLD reports); Zeek's rows for a
+// lone packet leave orig_bytes/resp_bytes unset, as ours do, so FabricPath's halves
+// count there too.
 const std::map<std::string, int> kFloor = {
-    {"conn matched", 0},
+    {"conn conn_state", 298},  // of 309
+    {"conn history", 290},  // of 309
+    {"conn matched", 309},  // of 354
+    {"conn orig_bytes (udp/icmp)", 137},  // of 187
+    {"conn orig_ip_bytes", 239},  // of 309
+    {"conn orig_pkts", 239},  // of 309
+    {"conn proto", 309},  // of 309
+    {"conn resp_bytes (udp/icmp)", 137},  // of 187
+    {"conn resp_ip_bytes", 304},  // of 309
+    {"conn resp_pkts", 304},  // of 309
+    {"conn service", 145},  // of 178
+    {"dhcp host_name", 3},  // of 3
+    {"dhcp msg_types", 5},  // of 5
+    {"dns answers", 15},  // of 18
+    {"dns matched", 18},  // of 18
+    {"dns qtype_name", 16},  // of 18
+    {"dns query", 17},  // of 18
+    {"dns rcode_name", 16},  // of 18
+    {"http host", 75},  // of 75
+    {"http matched", 75},  // of 80
+    {"http method", 75},  // of 75
+    {"http status_code", 67},  // of 75
+    {"http uri", 75},  // of 75
+    {"http user_agent", 75},  // of 75
+    {"ssl cipher", 20},  // of 20
+    {"ssl matched", 20},  // of 20
+    {"ssl server_name", 20},  // of 20
+    {"ssl version", 20},  // of 20
 };
 
 }  // namespace
@@ -117,6 +153,11 @@ TEST(ZeekLogs, OurLogsAgreeWithZeekBaselines) {
       continue;
     }
     ++replayed;
+    // "zeek -b" loads only the analyzers a test asks for, so its conn.log leaves
+    // services unnamed that a default Zeek (and we) would name.
+    std::ifstream script(zeek / "tests" / c.test);
+    const std::string script_text((std::istreambuf_iterator<char>(script)), std::istreambuf_iterator<char>());
+    const bool bare = script_text.find("zeek -b") != std::string::npos;
     for (const std::string& log : logs) {
       const ZeekLog theirs = read_zeek_log(zeek / "Baseline" / c.baseline / log);
       const ZeekLog ours = read_zeek_log(out / log);
@@ -172,7 +213,7 @@ TEST(ZeekLogs, OurLogsAgreeWithZeekBaselines) {
         if (!o) continue;
         if (is_conn) {
           t.check("conn proto", (*o)["proto"], z["proto"], where);
-          t.check("conn service", (*o)["service"], z["service"], where);
+          if (!bare || z["service"] != "-") t.check("conn service", (*o)["service"], z["service"], where);
           t.check("conn conn_state", (*o)["conn_state"], z["conn_state"], where);
           t.check("conn history", (*o)["history"], z["history"], where);
           const char* op = reversed ? "resp_pkts" : "orig_pkts";

@@ -61,6 +61,7 @@ inline ZeekLog read_zeek_log(const std::filesystem::path& path) {
 // Zeek read and the log files the baseline holds.
 struct ZeekCase {
   std::string baseline;
+  std::string test;  // the test script, relative to the corpus' tests/
   std::vector<std::string> traces;
   std::vector<std::string> files;
   bool has(const std::string& file) const {
@@ -78,6 +79,7 @@ inline std::vector<ZeekCase> read_zeek_cases(const std::filesystem::path& index_
   for (simdjson::dom::element c : doc.get_array()) {
     ZeekCase z;
     z.baseline = std::string(std::string_view(c["baseline"]));
+    z.test = std::string(std::string_view(c["test"]));
     for (simdjson::dom::element t : c["traces"].get_array()) z.traces.emplace_back(std::string_view(t));
     for (simdjson::dom::element f : c["files"].get_array()) z.files.emplace_back(std::string_view(f));
     out.push_back(std::move(z));
