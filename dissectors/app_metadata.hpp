@@ -62,6 +62,12 @@ struct DnsMeta {
   bool has_response = false;
   uint8_t flavour = 0;           // 0 DNS, 1 mDNS, 2 LLMNR, 3 NetBIOS-NS
   uint32_t ttl_answer = 0;       // DNS_TTL_ANSWER: TTL of the first answer
+  // Header words Zeek's dns.log reports (qclass, RD/TC/Z/opcode of the query, AA/RA of
+  // the response, rejected).
+  uint16_t qclass = 0;           // QCLASS of the first question
+  uint16_t query_flags = 0;      // flags word of the first query
+  uint16_t response_flags = 0;   // flags word of the first response
+  bool rejected = false;         // the response failed and carried no question (Zeek's rule)
 };
 
 struct HttpMeta {

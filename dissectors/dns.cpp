@@ -165,10 +165,14 @@ bool parse_dns_message(std::span<const uint8_t> msg, DnsMeta& m, bool netbios) {
       if (netbios) decode_netbios(name);
       m.query = name;
       m.query_type = static_cast<uint16_t>(msg[next] << 8 | msg[next + 1]);
+      m.qclass = static_cast<uint16_t>(msg[next + 2] << 8 | msg[next + 3]);
     }
   }
   if (!response) {
-    if (!m.has_query) m.query_id = id;
+    if (!m.has_query) {
+      m.query_id = id;
+      m.query_flags = flags;
+    }
     m.has_query = true;
     return true;
   }
@@ -176,6 +180,8 @@ bool parse_dns_message(std::span<const uint8_t> msg, DnsMeta& m, bool netbios) {
   m.has_response = true;
   if (!m.has_query) m.query_id = id;
   m.ret_code = static_cast<uint8_t>(flags & 0x0F);
+  m.response_flags = flags;
+  m.rejected = m.ret_code != 0 && qd == 0;
   m.num_answers = an;
   for (uint16_t i = 0; i < qd; ++i) {  // skip every question
     const std::size_t next = read_name<1>(msg, off, nullptr);

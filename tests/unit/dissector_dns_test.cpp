@@ -110,6 +110,11 @@ TEST(DnsDissector, QueryThenResponseOverUdp) {
   EXPECT_EQ(m.ttl_answer, 300u);
   EXPECT_EQ(m.answers.view(), "web.example.com,93.184.216.34,2001:db8::1");
   EXPECT_EQ(f.status, FlowDissect::Status::finished);
+  // The header words Zeek's dns.log reports.
+  EXPECT_EQ(m.qclass, 1);
+  EXPECT_EQ(m.query_flags, 0x0100);
+  EXPECT_EQ(m.response_flags, 0x8180);
+  EXPECT_FALSE(m.rejected);
 }
 
 TEST(DnsDissector, ResponseAloneFillsTheQuery) {
