@@ -281,6 +281,46 @@ std::string_view dns_rcode_name(uint8_t rc, char (&tmp)[24]) {
   return {tmp, static_cast<std::size_t>(n)};
 }
 
+std::string_view dns_qclass_name(uint16_t c, char (&tmp)[24]) {
+  switch (c) {
+    case 1: return "C_INTERNET";
+    case 2: return "C_CSNET";
+    case 3: return "C_CHAOS";
+    case 4: return "C_HESIOD";
+    case 254: return "C_NONE";
+    case 255: return "C_ANY";
+    default: break;
+  }
+  const int n = std::snprintf(tmp, sizeof tmp, "qclass-%u", c);
+  return {tmp, static_cast<std::size_t>(n)};
+}
+
+std::string_view dns_opcode_name(unsigned op, bool netbios, char (&tmp)[24]) {
+  if (netbios) {
+    switch (op) {
+      case 0: return "netbios-query";
+      case 5: return "netbios-registration";
+      case 6: return "netbios-release";
+      case 7: return "netbios-wack";
+      case 8: return "netbios-refresh";
+      default: break;
+    }
+    const int n = std::snprintf(tmp, sizeof tmp, "netbios-opcode-%u", op);
+    return {tmp, static_cast<std::size_t>(n)};
+  }
+  switch (op) {
+    case 0: return "query";
+    case 1: return "iquery";
+    case 2: return "server-status";
+    case 4: return "notify";
+    case 5: return "dynamic-update";
+    case 6: return "dso";
+    default: break;
+  }
+  const int n = std::snprintf(tmp, sizeof tmp, "opcode-%u", op);
+  return {tmp, static_cast<std::size_t>(n)};
+}
+
 // SSL::version_strings.
 std::string_view tls_version_name(uint16_t v, char (&tmp)[24]) {
   int n;
@@ -636,15 +676,25 @@ void ZeekLogWriter::write_dns(const FlowRecord& r, const dissect::DnsMeta& d, st
   else unset(o);
   // rtt: the dissector keeps no message times.
   put(o, "\t-\t");
-  put_str_or_unset(o, d.query.view());
-  // qclass, qclass_name: not kept by the dissector.
-  put(o, "\t-\t-\t");
-  if (!d.query.empty()) {
+  // Zeek's rules (base/protocols/dns/main.zeek): question fields and RD/TC/Z come from
+  // the request, AA/RA from a response with answers, a reply alone names its query only
+  // through an answer.
+  const uint16_t hdr = d.has_query ? d.query_flags : d.response_flags;
+  const unsigned opcode = (hdr >> 11) & 0xF;
+  const bool answered = d.has_response && d.num_answers > 0;
+  if (d.has_query || answered) put_str_or_unset(o, d.query.view());
+  else unset(o);
+  tab(o);
+  if (d.has_query && !d.query.empty()) {
+    put_count(o, d.qclass);
+    tab(o);
+    put(o, dns_qclass_name(d.qclass, tmp));
+    tab(o);
     put_count(o, d.query_type);
     tab(o);
-    put(o, dns_qtype_name(d.query_type, tmp));
+    put(o, d.flavour == 3 && d.query_type == 33 ? std::string_view("NBSTAT") : dns_qtype_name(d.query_type, tmp));
   } else {
-    put(o, "-\t-");
+    put(o, "-\t-\t-\t-");
   }
   tab(o);
   if (d.has_response) {
@@ -654,8 +704,18 @@ void ZeekLogWriter::write_dns(const FlowRecord& r, const dissect::DnsMeta& d, st
   } else {
     put(o, "-\t-");
   }
-  // AA TC RD RA Z: header flags are not kept by the dissector.
-  put(o, "\t-\t-\t-\t-\t-\t");
+  const bool from_query = d.has_query;
+  tab(o);
+  put_bool(o, answered && (d.response_flags & 0x0400));  // AA
+  tab(o);
+  put_bool(o, from_query && (d.query_flags & 0x0200));   // TC
+  tab(o);
+  put_bool(o, from_query && (d.query_flags & 0x0100));   // RD
+  tab(o);
+  put_bool(o, answered && (d.response_flags & 0x0080));  // RA
+  tab(o);
+  put_count(o, from_query ? (d.query_flags >> 4) & 0x7 : 0);  // Z
+  tab(o);
   // answers: already ',' joined, Zeek's set separator; escaped otherwise.
   if (d.answers.empty()) unset(o);
   else zeek_escape(d.answers.view(), o);
@@ -663,8 +723,16 @@ void ZeekLogWriter::write_dns(const FlowRecord& r, const dissect::DnsMeta& d, st
   // TTLs: only the first answer's TTL is kept, so only a single answer has its list.
   if (d.num_answers == 1 && !d.answers.empty()) put_secs(o, uint64_t{d.ttl_answer} * 1'000'000'000ull);
   else unset(o);
-  // rejected, opcode, opcode_name: not kept by the dissector.
-  put(o, "\t-\t-\t-");
+  tab(o);
+  put_bool(o, d.rejected);
+  tab(o);
+  if (d.has_query || d.has_response) {
+    put_count(o, opcode);
+    tab(o);
+    put(o, dns_opcode_name(opcode, d.flavour == 3, tmp));
+  } else {
+    put(o, "-\t-");
+  }
   end_row(ZeekLogKind::dns);
 }
 

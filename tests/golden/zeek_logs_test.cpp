@@ -99,11 +99,19 @@ const std::map<std::string, int> kFloor = {
     {"conn service", 145},  // of 178
     {"dhcp host_name", 3},  // of 3
     {"dhcp msg_types", 5},  // of 5
+    {"dns AA", 16},  // of 18
+    {"dns RA", 18},  // of 18
+    {"dns RD", 18},  // of 18
+    {"dns TC", 18},  // of 18
+    {"dns Z", 18},  // of 18
     {"dns answers", 15},  // of 18
     {"dns matched", 18},  // of 18
-    {"dns qtype_name", 16},  // of 18
-    {"dns query", 17},  // of 18
+    {"dns opcode_name", 18},  // of 18
+    {"dns qclass_name", 18},  // of 18
+    {"dns qtype_name", 18},  // of 18
+    {"dns query", 18},  // of 18
     {"dns rcode_name", 16},  // of 18
+    {"dns rejected", 17},  // of 18
     {"http host", 75},  // of 75
     {"http matched", 75},  // of 80
     {"http method", 75},  // of 75
@@ -229,7 +237,8 @@ TEST(ZeekLogs, OurLogsAgreeWithZeekBaselines) {
             t.check("conn resp_bytes (udp/icmp)", (*o)[reversed ? "orig_bytes" : "resp_bytes"], z["resp_bytes"], where);
           }
         } else if (log == "dns.log") {
-          for (const char* f : {"query", "qtype_name", "rcode_name", "answers"})
+          for (const char* f : {"query", "qclass_name", "qtype_name", "rcode_name", "AA", "TC", "RD", "RA", "Z",
+                                "answers", "rejected", "opcode_name"})
             t.check(std::string("dns ") + f, (*o)[f], z[f], where);
         } else if (log == "http.log") {
           for (const char* f : {"method", "host", "uri", "user_agent", "status_code"})

@@ -189,6 +189,9 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   dns.u.dns.num_answers = 1;
   dns.u.dns.ttl_answer = 300;
   dns.u.dns.has_query = dns.u.dns.has_response = true;
+  dns.u.dns.qclass = 1;
+  dns.u.dns.query_flags = 0x0100;     // RD
+  dns.u.dns.response_flags = 0x8580;  // QR AA RD RA
   const FlowRecord dns_flow = v4_flow("10.0.0.5", 33333, "10.0.0.1", 53, 17);
   w->write(dns_flow, &dns);
 
@@ -262,10 +265,21 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   EXPECT_EQ(d.rows[0]["answers"], "93.184.216.34");
   EXPECT_EQ(d.rows[0]["TTLs"], "300.000000");
   EXPECT_EQ(d.rows[0]["rtt"], "-");
+  EXPECT_EQ(d.rows[0]["qclass"], "1");
+  EXPECT_EQ(d.rows[0]["qclass_name"], "C_INTERNET");
+  EXPECT_EQ(d.rows[0]["AA"], "T");
+  EXPECT_EQ(d.rows[0]["TC"], "F");
+  EXPECT_EQ(d.rows[0]["RD"], "T");
+  EXPECT_EQ(d.rows[0]["RA"], "T");
+  EXPECT_EQ(d.rows[0]["Z"], "0");
+  EXPECT_EQ(d.rows[0]["rejected"], "F");
+  EXPECT_EQ(d.rows[0]["opcode"], "0");
+  EXPECT_EQ(d.rows[0]["opcode_name"], "query");
   EXPECT_EQ(d.rows[1]["query"], "bad\\x09name");
   EXPECT_EQ(d.rows[1]["qtype_name"], "AAAA");
   EXPECT_EQ(d.rows[1]["rcode_name"], "NXDOMAIN");
   EXPECT_EQ(d.rows[1]["answers"], "-");
+  EXPECT_EQ(d.rows[1]["AA"], "F");  // no answers: Zeek's default
 
   const auto h = read_zeek_log(dir / "http.log");
   ASSERT_EQ(h.rows.size(), 1u);
