@@ -45,6 +45,11 @@ TEST(Cli, ZeekLogsDirectoryThatCannotBeMadeExits2NamingTheOption) {
   EXPECT_EQ(count_lines(r.err), 1u) << r.err;
   EXPECT_NE(r.err.find("--zeek-logs"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("/dev/null"), std::string::npos) << r.err;
+  const ProgramResult check = flowprobe({"check", "--zeek-logs", "/dev/null/zeek"});
+  EXPECT_EQ(check.exit_code, 1) << check.out;
+  EXPECT_NE(check.out.find("zeek-logs: FAIL"), std::string::npos) << check.out;
+  const ProgramResult good = flowprobe({"check", "--zeek-logs", (scratch_dir("cli_zeek") / "checked").string()});
+  EXPECT_NE(good.out.find("zeek-logs: ok"), std::string::npos) << good.out;
 }
 
 namespace {
