@@ -196,8 +196,9 @@ int main(int argc, char** argv) {
   auto sink = make_sink(opt.exports, opt.output, error);
   if (!sink) return fail(2, error);
   std::unique_ptr<ZeekLogWriter> zeek_logs;
+  if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
   if (!opt.zeek_logs.empty()) {
-    zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error);
+    zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s);
     if (!zeek_logs) return fail(2, "--zeek-logs: " + error);
     config.zeek_logs = zeek_logs.get();
   }
@@ -294,10 +295,11 @@ int main(int argc, char** argv) {
   if (zeek_logs) {
     zeek_ok = zeek_logs->finish();
     const auto& zc = zeek_logs->counters();
-    log(LogLevel::info, "zeek logs in %s: conn %llu, dns %llu, http %llu, ssl %llu, dhcp %llu rows",
+    log(LogLevel::info, "zeek logs in %s: conn %llu, dns %llu, http %llu, ssl %llu, dhcp %llu rows; %llu rotations",
         zeek_logs->dir().c_str(), static_cast<unsigned long long>(zc.rows[0]),
         static_cast<unsigned long long>(zc.rows[1]), static_cast<unsigned long long>(zc.rows[2]),
-        static_cast<unsigned long long>(zc.rows[3]), static_cast<unsigned long long>(zc.rows[4]));
+        static_cast<unsigned long long>(zc.rows[3]), static_cast<unsigned long long>(zc.rows[4]),
+        static_cast<unsigned long long>(zc.rotations));
     if (!zeek_ok)
       log(LogLevel::error, "--zeek-logs: %llu rows could not be written: %s",
           static_cast<unsigned long long>(zc.write_errors), zeek_logs->last_error().c_str());

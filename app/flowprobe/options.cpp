@@ -151,6 +151,12 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "http.log, ssl.log and dhcp.log for flows our dissectors read; Zeek's header lines and default "
                  "columns, '-' where we do not know a value")
       ->type_name("DIR");
+  app.add_option("--zeek-logs-rotate", out.zeek_logs_rotate_s,
+                 "rotate the --zeek-logs files every SECONDS of packet time, at multiples of it, as Zeek names "
+                 "them: conn.2026-11-23-17-00-00.log (the time the file was opened, UTC); 0 = never")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0u, 31'536'000u))
+      ->capture_default_str();
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
   app.add_option("--log-file", out.log_file,

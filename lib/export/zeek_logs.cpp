@@ -111,6 +111,14 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
   return n;
 }
 
+// Zeek's log time stamp (#open, #close, rotated names), UTC.
+void zeek_date(uint64_t ns, char (&out)[32]) {
+  const time_t secs = static_cast<time_t>(ns / 1'000'000'000ull);
+  tm t;
+  gmtime_r(&secs, &t);
+  std::strftime(out, sizeof out, "%Y-%m-%d-%H-%M-%S", &t);
+}
+
 void put_hex_escape(std::string& o, unsigned char c) {
   static constexpr char hex[] = "0123456789abcdef";
   o.push_back('\\');
@@ -497,7 +505,7 @@ void zeek_escape(std::string_view s, std::string& o, bool in_set) {
   }
 }
 
-std::unique_ptr<ZeekLogWriter> ZeekLogWriter::open(const std::string& dir, std::string& error) {
+std::unique_ptr<ZeekLogWriter> ZeekLogWriter::open(const std::string& dir, std::string& error, uint32_t rotate_s) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (dir.empty()) {
@@ -516,10 +524,11 @@ std::unique_ptr<ZeekLogWriter> ZeekLogWriter::open(const std::string& dir, std::
     error = "cannot create files in '" + dir + "': " + std::strerror(errno);
     return nullptr;
   }
-  return std::unique_ptr<ZeekLogWriter>(new ZeekLogWriter(dir));
+  return std::unique_ptr<ZeekLogWriter>(new ZeekLogWriter(dir, rotate_s));
 }
 
-ZeekLogWriter::ZeekLogWriter(std::string dir) : dir_(std::move(dir)) {}
+ZeekLogWriter::ZeekLogWriter(std::string dir, uint32_t rotate_s)
+    : dir_(std::move(dir)), rotate_ns_(uint64_t{rotate_s} * 1'000'000'000ull) {}
 
 ZeekLogWriter::~ZeekLogWriter() { finish(); }
 
@@ -533,10 +542,8 @@ std::string& ZeekLogWriter::begin_row(ZeekLogKind log, uint64_t ts_ns) {
     l.file = std::fopen(path.c_str(), "w");
     if (l.file == nullptr) last_error_ = path + ": " + std::strerror(errno);
     char when[32];
-    const time_t secs = static_cast<time_t>(ts_ns / 1'000'000'000ull);
-    tm t;
-    gmtime_r(&secs, &t);
-    std::strftime(when, sizeof when, "%Y-%m-%d-%H-%M-%S", &t);
+    zeek_date(ts_ns, when);
+    l.open_ns = ts_ns;
     std::string& o = l.buf;
     put(o, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t");
     put(o, zeek_log_name(log));
@@ -572,6 +579,14 @@ void ZeekLogWriter::write_out(ZeekLogKind log) {
 
 void ZeekLogWriter::write(const FlowRecord& r, const dissect::AppMetadata* app) {
   if (finished_) return;
+  if (rotate_ns_ != 0) {
+    const uint64_t boundary = r.last_ns / rotate_ns_ * rotate_ns_;
+    if (next_rotation_ == 0) next_rotation_ = boundary + rotate_ns_;
+    if (r.last_ns >= next_rotation_) {
+      rotate(next_rotation_);  // closed when its interval ended, as Zeek's timer would
+      next_rotation_ = boundary + rotate_ns_;
+    }
+  }
   clock_ns_ = std::max(clock_ns_, r.last_ns);
   ZeekUid uid_buf;
   const std::string_view uid = zeek_uid(r, uid_buf);
@@ -882,24 +897,39 @@ void ZeekLogWriter::flush() {
   }
 }
 
+void ZeekLogWriter::close_log(int i, uint64_t close_ns, bool rotated) {
+  Log& l = logs_[i];
+  if (l.file == nullptr) return;
+  char when[32];
+  zeek_date(close_ns, when);
+  l.buf.append("#close\t");
+  l.buf.append(when);
+  l.buf.push_back('\n');
+  write_out(static_cast<ZeekLogKind>(i));
+  const std::string name(zeek_log_name(static_cast<ZeekLogKind>(i)));
+  const std::string live = dir_ + "/" + name + ".log";
+  if (std::fclose(l.file) != 0) last_error_ = live + ": " + std::strerror(errno);
+  l.file = nullptr;
+  if (!rotated) return;
+  char opened[32];
+  zeek_date(l.open_ns, opened);
+  std::string target = dir_ + "/" + name + "." + opened + ".log";
+  // Two files opened within one second (a short interval): keep both.
+  for (int n = 1; ::access(target.c_str(), F_OK) == 0; ++n)
+    target = dir_ + "/" + name + "." + opened + "-" + std::to_string(n) + ".log";
+  if (std::rename(live.c_str(), target.c_str()) != 0) last_error_ = live + ": cannot rotate: " + std::strerror(errno);
+  else ++counters_.rotations;
+  l.tried = false;  // the next row opens a new file
+}
+
+void ZeekLogWriter::rotate(uint64_t boundary_ns) {
+  for (int i = 0; i < kZeekLogCount; ++i) close_log(i, boundary_ns, true);
+}
+
 bool ZeekLogWriter::finish() {
   if (finished_) return counters_.write_errors == 0 && last_error_.empty();
   finished_ = true;
-  char when[32];
-  const time_t secs = static_cast<time_t>(clock_ns_ / 1'000'000'000ull);
-  tm t;
-  gmtime_r(&secs, &t);
-  std::strftime(when, sizeof when, "%Y-%m-%d-%H-%M-%S", &t);
-  for (int i = 0; i < kZeekLogCount; ++i) {
-    Log& l = logs_[i];
-    if (l.file == nullptr) continue;
-    l.buf.append("#close\t");
-    l.buf.append(when);
-    l.buf.push_back('\n');
-    write_out(static_cast<ZeekLogKind>(i));
-    if (std::fclose(l.file) != 0) last_error_ = dir_ + "/" + std::string(zeek_log_name(static_cast<ZeekLogKind>(i))) + ".log: " + std::strerror(errno);
-    l.file = nullptr;
-  }
+  for (int i = 0; i < kZeekLogCount; ++i) close_log(i, clock_ns_, false);
   return counters_.write_errors == 0 && last_error_.empty();
 }
 

@@ -9,7 +9,8 @@
 // Runs on the exporter core: rows are formatted into one buffer per log (amortised
 // growth, no allocation per record) and written out when a buffer fills, on the
 // exporter's idle flush and at finish(). A log file is created with its first row, as
-// Zeek does; #open and #close carry packet times, so a replay gives the same files.
+// Zeek does; #open and #close carry packet times, so a replay gives the same files, and
+// so does rotation (open()'s rotate_s).
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -44,12 +45,16 @@ class ZeekLogWriter {
  public:
   struct Counters {
     std::array<uint64_t, kZeekLogCount> rows{};  // lines written, per log
+    uint64_t rotations = 0;                      // files closed under a rotated name
     uint64_t write_errors = 0;                   // rows lost to a failed write
   };
 
   // Creates `dir` if needed and checks that files can be created in it. nullptr with
   // `error` set (naming the directory and why) otherwise.
-  static std::unique_ptr<ZeekLogWriter> open(const std::string& dir, std::string& error);
+  // `rotate_s` > 0: every log is closed and renamed "<log>.<open time>.log" (Zeek's
+  // naming, UTC) when a record ends past the next multiple of rotate_s seconds of
+  // packet time; the next row opens a fresh file.
+  static std::unique_ptr<ZeekLogWriter> open(const std::string& dir, std::string& error, uint32_t rotate_s = 0);
   ~ZeekLogWriter();
   ZeekLogWriter(const ZeekLogWriter&) = delete;
   ZeekLogWriter& operator=(const ZeekLogWriter&) = delete;
@@ -67,11 +72,14 @@ class ZeekLogWriter {
   const std::string& dir() const { return dir_; }
 
  private:
-  explicit ZeekLogWriter(std::string dir);
+  ZeekLogWriter(std::string dir, uint32_t rotate_s);
+  void close_log(int i, uint64_t close_ns, bool rotated);
+  void rotate(uint64_t boundary_ns);
   struct Log {
     std::FILE* file = nullptr;
     std::string buf;
     uint64_t pending = 0;  // rows in buf
+    uint64_t open_ns = 0;  // packet time of #open
     bool tried = false;  // the file was opened (or failed to open: its rows count as lost)
   };
   std::string& begin_row(ZeekLogKind log, uint64_t ts_ns);
@@ -88,6 +96,8 @@ class ZeekLogWriter {
   Counters counters_;
   std::string last_error_;
   uint64_t clock_ns_ = 0;  // latest packet time written: what #close says
+  uint64_t rotate_ns_ = 0;      // 0: never rotate
+  uint64_t next_rotation_ = 0;  // packet time of the next rotation (0: not yet known)
   bool finished_ = false;
 };
 

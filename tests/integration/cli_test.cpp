@@ -45,6 +45,9 @@ TEST(Cli, ZeekLogsDirectoryThatCannotBeMadeExits2NamingTheOption) {
   EXPECT_EQ(count_lines(r.err), 1u) << r.err;
   EXPECT_NE(r.err.find("--zeek-logs"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("/dev/null"), std::string::npos) << r.err;
+  const ProgramResult alone = flowprobe({"-i", demo_capture().string(), "--zeek-logs-rotate", "3600"});
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_NE(alone.err.find("--zeek-logs-rotate needs --zeek-logs"), std::string::npos) << alone.err;
   const ProgramResult check = flowprobe({"check", "--zeek-logs", "/dev/null/zeek"});
   EXPECT_EQ(check.exit_code, 1) << check.out;
   EXPECT_NE(check.out.find("zeek-logs: FAIL"), std::string::npos) << check.out;

@@ -329,3 +329,33 @@ TEST(ZeekLogs, OpenRefusesWhatIsNotADirectory) {
   EXPECT_TRUE(ZeekLogWriter::open(nested.string(), error)) << error;
   EXPECT_TRUE(fs::is_directory(nested));
 }
+
+TEST(ZeekLogs, RotationOnPacketTimeWithZeeksNames) {
+  const fs::path dir = test::scratch_dir("zeek_logs_unit") / "rotate";
+  fs::remove_all(dir);
+  std::string error;
+  auto w = ZeekLogWriter::open(dir.string(), error, 60);
+  ASSERT_TRUE(w) << error;
+  constexpr uint64_t kS = 1'000'000'000ull;
+  const uint64_t base = 1'700'000'040ull * kS;  // 2023-11-14 22:14:00, a multiple of 60 s
+  for (const uint64_t end_s : {5, 30, 61, 200}) {
+    FlowRecord r = v4_flow("10.0.0.1", 1000, "10.0.0.2", 53, 17);
+    r.first_ns = base + end_s * kS - kS;
+    r.last_ns = base + end_s * kS;
+    w->write(r, nullptr);
+  }
+  ASSERT_TRUE(w->finish()) << w->last_error();
+  EXPECT_EQ(w->counters().rotations, 2u);
+  // Opened by the record ending at +5 s, closed at the +60 s boundary.
+  const auto first = lines_of(dir / "conn.2023-11-14-22-14-05.log");
+  ASSERT_EQ(first.size(), 11u);
+  EXPECT_EQ(first[5], "#open\t2023-11-14-22-14-05");
+  EXPECT_EQ(first.back(), "#close\t2023-11-14-22-15-00");
+  const auto second = lines_of(dir / "conn.2023-11-14-22-15-01.log");
+  ASSERT_EQ(second.size(), 10u);
+  EXPECT_EQ(second.back(), "#close\t2023-11-14-22-16-00");
+  const auto live = lines_of(dir / "conn.log");  // the last one keeps the live name
+  ASSERT_EQ(live.size(), 10u);
+  EXPECT_EQ(live[5], "#open\t2023-11-14-22-17-20");
+  EXPECT_EQ(live.back(), "#close\t2023-11-14-22-17-20");
+}
