@@ -68,6 +68,8 @@ struct DnsMeta {
   uint16_t query_flags = 0;      // flags word of the first query
   uint16_t response_flags = 0;   // flags word of the first response
   bool rejected = false;         // the response failed and carried no question (Zeek's rule)
+  uint32_t rtt_us = 0;           // first query to first response (0: not both seen)
+  uint64_t query_ns = 0;         // packet time of the first query
 };
 
 struct HttpMeta {

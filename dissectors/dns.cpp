@@ -253,8 +253,16 @@ Parse DnsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   const uint8_t flavour = flavour_of(c);
   m.flavour = flavour;
   const bool netbios = flavour == 3;
+  // Packet times of the first query and response, for Zeek's rtt.
+  const bool had_query = m.has_query, had_response = m.has_response;
+  const auto note_times = [&] {
+    if (!had_query && m.has_query) m.query_ns = c.ts_ns;
+    if (!had_response && m.has_response && m.has_query && c.ts_ns > m.query_ns)
+      m.rtt_us = static_cast<uint32_t>(std::min<uint64_t>((c.ts_ns - m.query_ns) / 1000, UINT32_MAX));
+  };
   if (c.l4_proto != ipproto::tcp) {
     if (!parse_dns_message(c.payload, m, netbios)) return Parse::cont;
+    note_times();
     return m.has_response ? Parse::done : Parse::cont;
   }
   TcpDir& d = dir[c.from_client ? 0 : 1];
@@ -280,6 +288,7 @@ Parse DnsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     p = p.subspan(take);
     if (d.have == d.msg_len) {
       parse_dns_message({d.buf, std::min<std::size_t>(d.msg_len, kTcpKeep)}, m, netbios);
+      note_times();
       d.prefix_have = 0;
       if (m.has_response) return Parse::done;
     }

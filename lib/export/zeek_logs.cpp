@@ -689,8 +689,11 @@ void ZeekLogWriter::write_dns(const FlowRecord& r, const dissect::DnsMeta& d, st
   tab(o);
   if (d.has_query || d.has_response) put_count(o, d.query_id);
   else unset(o);
-  // rtt: the dissector keeps no message times.
-  put(o, "\t-\t");
+  tab(o);
+  // rtt: Zeek's, from the query to the first response with answers.
+  if (d.rtt_us != 0 && d.num_answers > 0) put_secs(o, uint64_t{d.rtt_us} * 1000);
+  else unset(o);
+  tab(o);
   // Zeek's rules (base/protocols/dns/main.zeek): question fields and RD/TC/Z come from
   // the request, AA/RA from a response with answers, a reply alone names its query only
   // through an answer.

@@ -190,6 +190,7 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   dns.u.dns.ttl_answer = 300;
   dns.u.dns.has_query = dns.u.dns.has_response = true;
   dns.u.dns.qclass = 1;
+  dns.u.dns.rtt_us = 2500;
   dns.u.dns.query_flags = 0x0100;     // RD
   dns.u.dns.response_flags = 0x8580;  // QR AA RD RA
   const FlowRecord dns_flow = v4_flow("10.0.0.5", 33333, "10.0.0.1", 53, 17);
@@ -264,7 +265,8 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   EXPECT_EQ(d.rows[0]["rcode_name"], "NOERROR");
   EXPECT_EQ(d.rows[0]["answers"], "93.184.216.34");
   EXPECT_EQ(d.rows[0]["TTLs"], "300.000000");
-  EXPECT_EQ(d.rows[0]["rtt"], "-");
+  EXPECT_EQ(d.rows[0]["rtt"], "0.002500");
+  EXPECT_EQ(d.rows[1]["rtt"], "-");
   EXPECT_EQ(d.rows[0]["qclass"], "1");
   EXPECT_EQ(d.rows[0]["qclass_name"], "C_INTERNET");
   EXPECT_EQ(d.rows[0]["AA"], "T");
