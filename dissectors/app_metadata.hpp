@@ -82,6 +82,7 @@ struct HttpMeta {
   uint16_t ret_code = 0;         // HTTP_RET_CODE
   bool has_request = false;
   bool has_response = false;
+  uint8_t version = 0;           // the response's HTTP/x.y as x*10+y (Zeek's version); 0: none
 };
 
 struct TlsMeta {

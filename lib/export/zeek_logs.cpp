@@ -788,8 +788,16 @@ void ZeekLogWriter::write_http(const FlowRecord& r, const dissect::HttpMeta& h, 
   }
   tab(o);
   put_str_or_unset(o, h.referer.view());
-  // version: the dissector does not keep the HTTP version.
-  put(o, "\t-\t");
+  tab(o);
+  // version: of the response's status line, as Zeek's http_reply sets it.
+  if (h.version != 0) {
+    o.push_back(static_cast<char>('0' + h.version / 10));
+    o.push_back('.');
+    o.push_back(static_cast<char>('0' + h.version % 10));
+  } else {
+    unset(o);
+  }
+  tab(o);
   put_str_or_unset(o, h.user_agent.view());
   // origin, request_body_len, response_body_len: not kept.
   put(o, "\t-\t-\t-\t");

@@ -119,6 +119,7 @@ const std::map<std::string, int> kFloor = {
     {"http status_code", 67},  // of 75
     {"http uri", 75},  // of 75
     {"http user_agent", 75},  // of 75
+    {"http version", 67},  // of 75
     {"ssl cipher", 20},  // of 20
     {"ssl matched", 20},  // of 20
     {"ssl server_name", 20},  // of 20
@@ -242,7 +243,7 @@ TEST(ZeekLogs, OurLogsAgreeWithZeekBaselines) {
                                 "answers", "rejected", "opcode_name"})
             t.check(std::string("dns ") + f, (*o)[f], z[f], where);
         } else if (log == "http.log") {
-          for (const char* f : {"method", "host", "uri", "user_agent", "status_code"})
+          for (const char* f : {"method", "host", "uri", "version", "user_agent", "status_code"})
             t.check(std::string("http ") + f, (*o)[f], z[f], where);
         } else if (log == "ssl.log") {
           for (const char* f : {"version", "cipher", "server_name"})

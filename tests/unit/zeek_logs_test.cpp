@@ -211,6 +211,7 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   http.u.http.host.assign("example.com");
   http.u.http.user_agent.assign("curl/8.0");
   http.u.http.ret_code = 200;
+  http.u.http.version = 11;
   http.u.http.has_request = http.u.http.has_response = true;
   w->write(v4_flow("10.0.0.5", 40000, "10.0.0.9", 80, 6), &http);
 
@@ -291,6 +292,7 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   EXPECT_EQ(h.rows[0]["host"], "example.com");
   EXPECT_EQ(h.rows[0]["uri"], "/a b?q=-");  // %XX decoded, as Zeek logs it
   EXPECT_EQ(h.rows[0]["referrer"], "-");
+  EXPECT_EQ(h.rows[0]["version"], "1.1");
   EXPECT_EQ(h.rows[0]["user_agent"], "curl/8.0");
   EXPECT_EQ(h.rows[0]["status_code"], "200");
   EXPECT_EQ(h.rows[0]["tags"], "(empty)");
