@@ -63,6 +63,14 @@ struct DnsMeta {
   bool has_response = false;
   uint8_t flavour = 0;           // 0 DNS, 1 mDNS, 2 LLMNR, 3 NetBIOS-NS
   uint32_t ttl_answer = 0;       // DNS_TTL_ANSWER: TTL of the first answer
+  // Header words Zeek's dns.log reports (qclass, RD/TC/Z/opcode of the query, AA/RA of
+  // the response, rejected).
+  uint16_t qclass = 0;           // QCLASS of the first question
+  uint16_t query_flags = 0;      // flags word of the first query
+  uint16_t response_flags = 0;   // flags word of the first response
+  bool rejected = false;         // the response failed and carried no question (Zeek's rule)
+  uint32_t rtt_us = 0;           // first query to first response (0: not both seen)
+  uint64_t query_ns = 0;         // packet time of the first query
 };
 
 struct HttpMeta {
@@ -75,6 +83,7 @@ struct HttpMeta {
   uint16_t ret_code = 0;         // HTTP_RET_CODE
   bool has_request = false;
   bool has_response = false;
+  uint8_t version = 0;           // the response's HTTP/x.y as x*10+y (Zeek's version); 0: none
 };
 
 struct TlsMeta {

@@ -165,10 +165,14 @@ bool parse_dns_message(std::span<const uint8_t> msg, DnsMeta& m, bool netbios) {
       if (netbios) decode_netbios(name);
       m.query = name;
       m.query_type = static_cast<uint16_t>(msg[next] << 8 | msg[next + 1]);
+      m.qclass = static_cast<uint16_t>(msg[next + 2] << 8 | msg[next + 3]);
     }
   }
   if (!response) {
-    if (!m.has_query) m.query_id = id;
+    if (!m.has_query) {
+      m.query_id = id;
+      m.query_flags = flags;
+    }
     m.has_query = true;
     return true;
   }
@@ -176,6 +180,8 @@ bool parse_dns_message(std::span<const uint8_t> msg, DnsMeta& m, bool netbios) {
   m.has_response = true;
   if (!m.has_query) m.query_id = id;
   m.ret_code = static_cast<uint8_t>(flags & 0x0F);
+  m.response_flags = flags;
+  m.rejected = m.ret_code != 0 && qd == 0;
   m.num_answers = an;
   for (uint16_t i = 0; i < qd; ++i) {  // skip every question
     const std::size_t next = read_name<1>(msg, off, nullptr);
@@ -247,8 +253,16 @@ Parse DnsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   const uint8_t flavour = flavour_of(c);
   m.flavour = flavour;
   const bool netbios = flavour == 3;
+  // Packet times of the first query and response, for Zeek's rtt.
+  const bool had_query = m.has_query, had_response = m.has_response;
+  const auto note_times = [&] {
+    if (!had_query && m.has_query) m.query_ns = c.ts_ns;
+    if (!had_response && m.has_response && m.has_query && c.ts_ns > m.query_ns)
+      m.rtt_us = static_cast<uint32_t>(std::min<uint64_t>((c.ts_ns - m.query_ns) / 1000, UINT32_MAX));
+  };
   if (c.l4_proto != ipproto::tcp) {
     if (!parse_dns_message(c.payload, m, netbios)) return Parse::cont;
+    note_times();
     return m.has_response ? Parse::done : Parse::cont;
   }
   TcpDir& d = dir[c.from_client ? 0 : 1];
@@ -274,6 +288,7 @@ Parse DnsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     p = p.subspan(take);
     if (d.have == d.msg_len) {
       parse_dns_message({d.buf, std::min<std::size_t>(d.msg_len, kTcpKeep)}, m, netbios);
+      note_times();
       d.prefix_have = 0;
       if (m.has_response) return Parse::done;
     }

@@ -60,6 +60,9 @@ bool on_status_line(std::string_view line, HttpMeta& m) {
   }
   m.ret_code = static_cast<uint16_t>(code);
   m.has_response = true;
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (digit(line[5]) && line[6] == '.' && digit(line[7]))
+    m.version = static_cast<uint8_t>((line[5] - '0') * 10 + (line[7] - '0'));
   return true;
 }
 

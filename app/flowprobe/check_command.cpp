@@ -210,6 +210,7 @@ void check_outputs(const Options& o, Report& r) {
   else if (!remote || o.exports.output_given) r.ok("output", "stdout");
   if (!o.exports.spool_dir.empty()) r.verdict("spool-dir", ops::check_writable_dir(o.exports.spool_dir, true));
   if (!o.stats_file.empty()) r.verdict("stats-file", ops::check_writable_file(o.stats_file));
+  if (!o.zeek_logs.empty()) r.verdict("zeek-logs", ops::check_writable_dir(o.zeek_logs, true));
   // Only a run's configuration (it has an input) needs somewhere for alerts to go;
   // `check --rules` alone just compiles them.
   if (!o.input.empty() && !o.rules.empty() && o.alerts_output.empty() && o.exports.alerts_kafka_topic.empty())

@@ -16,6 +16,7 @@
 #include "export/file_sink.hpp"
 #include "export/geo.hpp"
 #include "export/json_encoder.hpp"
+#include "export/zeek_logs.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
 #include "io/rule_reload.hpp"
@@ -194,6 +195,13 @@ int main(int argc, char** argv) {
         config.input.truncation.c_str());
   auto sink = make_sink(opt.exports, opt.output, error);
   if (!sink) return fail(2, error);
+  std::unique_ptr<ZeekLogWriter> zeek_logs;
+  if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
+  if (!opt.zeek_logs.empty()) {
+    zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s);
+    if (!zeek_logs) return fail(2, "--zeek-logs: " + error);
+    config.zeek_logs = zeek_logs.get();
+  }
 
   config.eal_extra = opt.eal_args;
   config.decode.decapsulate = opt.tunnel_mode == "inner";
@@ -284,6 +292,19 @@ int main(int argc, char** argv) {
   sink->finish();
   if (alert_sink) alert_sink->finish();
   if (event_sink) event_sink->finish();
+  bool zeek_ok = true;
+  if (zeek_logs) {
+    zeek_ok = zeek_logs->finish();
+    const auto& zc = zeek_logs->counters();
+    log(LogLevel::info, "zeek logs in %s: conn %llu, dns %llu, http %llu, ssl %llu, dhcp %llu rows; %llu rotations",
+        zeek_logs->dir().c_str(), static_cast<unsigned long long>(zc.rows[0]),
+        static_cast<unsigned long long>(zc.rows[1]), static_cast<unsigned long long>(zc.rows[2]),
+        static_cast<unsigned long long>(zc.rows[3]), static_cast<unsigned long long>(zc.rows[4]),
+        static_cast<unsigned long long>(zc.rotations));
+    if (!zeek_ok)
+      log(LogLevel::error, "--zeek-logs: %llu rows could not be written: %s",
+          static_cast<unsigned long long>(zc.write_errors), zeek_logs->last_error().c_str());
+  }
   bool capture_ok = true;
   if (capture && !capture->finish(error)) {
     log(LogLevel::error, "%s", error.c_str());
@@ -295,5 +316,5 @@ int main(int argc, char** argv) {
   }
   const bool balanced = print_summary(stderr, config.input, report, *sink, alert_sink.get(), event_sink.get());
   if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
-  return balanced && capture_ok ? 0 : 1;
+  return balanced && capture_ok && zeek_ok ? 0 : 1;
 }

@@ -151,6 +151,17 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "%SRC_IP_CITY %DST_IP_CITY; looked up on the exporter core");
   app.add_option("--as-list", out.as_list,
                  "MaxMind ASN database (.mmdb, e.g. GeoLite2-ASN) for %SRC_AS %DST_AS %SRC_AS_MAP %DST_AS_MAP");
+  app.add_option("--zeek-logs", out.zeek_logs,
+                 "also write Zeek-style TSV logs into DIR (created if missing): conn.log for every flow, dns.log, "
+                 "http.log, ssl.log and dhcp.log for flows our dissectors read; Zeek's header lines and default "
+                 "columns, '-' where we do not know a value")
+      ->type_name("DIR");
+  app.add_option("--zeek-logs-rotate", out.zeek_logs_rotate_s,
+                 "rotate the --zeek-logs files every SECONDS of packet time, at multiples of it, as Zeek names "
+                 "them: conn.2026-11-23-17-00-00.log (the time the file was opened, UTC); 0 = never")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0u, 31'536'000u))
+      ->capture_default_str();
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
   app.add_option("--log-file", out.log_file,

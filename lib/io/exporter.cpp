@@ -7,6 +7,7 @@
 
 #include "export/json_writer.hpp"
 #include "export/message_key.hpp"
+#include "export/zeek_logs.hpp"
 #include "flow/flow_record.hpp"
 #include "io/probe.hpp"
 #include "io/record_ring.hpp"
@@ -109,6 +110,7 @@ void Exporter::run() {
         ctx_.app = has_app ? &item.app : nullptr;
         encoder_->encode(item.flow, ctx_, batch_);
         if (key_kind != MessageKey::none) append_message_key(item.flow, key_kind, keys_);
+        if (zeek_ != nullptr) zeek_->write(item.flow, ctx_.app);
         ++in_batch;
       }
       ctx_.app = nullptr;
@@ -131,6 +133,7 @@ void Exporter::run() {
         sink_.flush();
         if (alert_sink_) alert_sink_->flush();
         if (event_sink_) event_sink_->flush();
+        if (zeek_) zeek_->flush();
         last_flush = now;
       }
       if (rx_done) break;
@@ -141,6 +144,7 @@ void Exporter::run() {
   sink_.flush();
   if (alert_sink_) alert_sink_->flush();
   if (event_sink_) event_sink_->flush();
+  if (zeek_) zeek_->flush();
   if (tick_) tick_(counters_);
 }
 

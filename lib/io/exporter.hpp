@@ -16,6 +16,8 @@
 
 namespace flowprobe {
 
+class ZeekLogWriter;
+
 class Exporter {
  public:
   Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink, std::atomic<int>& rx_running,
@@ -33,6 +35,9 @@ class Exporter {
     event_rings_ = std::move(rings);
     event_sink_ = sink;
   }
+  // --zeek-logs: every record also becomes Zeek TSV lines; flushed with the sinks. The
+  // caller finishes it (#close) after run().
+  void set_zeek_logs(ZeekLogWriter* zeek) { zeek_ = zeek; }
   // Rule reloads: `request` on SIGHUP, `poll` on every pass of the loop (must return quickly).
   void set_rule_reload(std::function<void()> request, std::function<void()> poll) {
     rules_request_ = std::move(request);
@@ -66,6 +71,7 @@ class Exporter {
   std::function<void()> rules_request_, rules_poll_;
   std::vector<rte_ring*> event_rings_;
   Sink* event_sink_ = nullptr;
+  ZeekLogWriter* zeek_ = nullptr;
   std::string alert_batch_;
   unsigned drain_side_rings();  // alerts and asset events
   std::function<void(const ExportCounters&)> tick_;

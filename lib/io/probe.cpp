@@ -313,6 +313,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
       }
       Exporter exporter(flow_rings, encoder, sink, rx_running, config.export_context);
       if (config.reload) exporter.set_reload(config.reload);
+      if (config.zeek_logs != nullptr) exporter.set_zeek_logs(config.zeek_logs);
       if (config.stats != nullptr)
         exporter.set_tick([&](const ExportCounters& ec) { config.stats->publish_main(main_live(ec, res.started_ports, sink)); },
                           rte_get_tsc_hz() / 4);

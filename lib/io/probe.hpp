@@ -15,6 +15,7 @@
 #include "core/counters.hpp"
 #include "export/json_encoder.hpp"
 #include "export/sink.hpp"
+#include "export/zeek_logs.hpp"
 #include "flow/flow_table.hpp"
 #include "io/input.hpp"
 #include "assets/asset_tracker.hpp"
@@ -43,6 +44,7 @@ struct ProbeConfig {
   std::vector<std::string> rule_paths;
   ops::StatsHub* stats = nullptr;      // live statistics (--stats-*); null: none
   ops::PacketCapture* capture = nullptr;  // --capture; null: none
+  ZeekLogWriter* zeek_logs = nullptr;     // --zeek-logs; null: none (finished by the caller)
   std::function<const JsonEncoder*()> reload;  // SIGHUP: a new encoder, or null to keep the old
 };
 

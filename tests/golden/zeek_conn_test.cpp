@@ -125,9 +125,8 @@ TEST(ZeekConn, ConnStateHistoryAndCountsAgreeWithBaselines) {
   FLOWPROBE_REQUIRE_SHARED("corpus/zeek");
   const fs::path zeek = shared_dir() / "corpus" / "zeek";
   const fs::path scratch = scratch_dir("zeek_conn");
-  simdjson::ondemand::parser parser;
-  auto json = simdjson::padded_string::load((zeek / "index.json").string());
-  ASSERT_EQ(json.error(), simdjson::SUCCESS);
+  const std::vector<ZeekCase> corpus = read_zeek_cases(zeek / "index.json");
+  ASSERT_FALSE(corpus.empty());
 
   std::map<std::string, Field> fields;
   std::map<std::string, int> classes;  // disagreement class -> count
@@ -137,13 +136,10 @@ TEST(ZeekConn, ConnStateHistoryAndCountsAgreeWithBaselines) {
                                            "resp_ip_bytes", "proto", "id.orig_h", "id.orig_p",
                                            "id.resp_h", "id.resp_p"};
 
-  auto doc = parser.iterate(json.value());
-  for (auto c : doc.get_array()) {
-    const std::string baseline(std::string_view(c["baseline"].get_string()));
-    std::vector<std::string> traces, files;
-    for (auto t : c["traces"].get_array()) traces.emplace_back(std::string_view(t.get_string()));
-    for (auto t : c["files"].get_array()) files.emplace_back(std::string_view(t.get_string()));
-    if (std::find(files.begin(), files.end(), "conn.log") == files.end()) continue;
+  for (const ZeekCase& c : corpus) {
+    const std::string& baseline = c.baseline;
+    const std::vector<std::string>& traces = c.traces;
+    if (!c.has("conn.log")) continue;
     const ZeekLog log = read_zeek_log(zeek / "Baseline" / baseline / "conn.log");
     if (!log.readable) continue;
     const std::vector<ZeekRow>& rows = log.rows;

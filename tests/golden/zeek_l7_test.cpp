@@ -4,7 +4,6 @@
 // (dissectors keep the first transaction of a flow). Prints the agreement per field and
 // every disagreement; fails when agreement drops below the floor measured when written.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -83,20 +82,16 @@ TEST(ZeekL7, DnsHttpSslAgreeWithBaselines) {
   FLOWPROBE_REQUIRE_SHARED("corpus/zeek");
   const fs::path zeek = shared_dir() / "corpus" / "zeek";
   const fs::path scratch = scratch_dir("zeek_l7");
-  simdjson::ondemand::parser parser;
-  auto json = simdjson::padded_string::load((zeek / "index.json").string());
-  ASSERT_EQ(json.error(), simdjson::SUCCESS);
+  const std::vector<ZeekCase> corpus = read_zeek_cases(zeek / "index.json");
+  ASSERT_FALSE(corpus.empty());
   Tally dns, http, ssl;
   int cases = 0, missing_flows = 0;
   std::vector<std::string> missing;
-  auto doc = parser.iterate(json.value());
-  for (auto c : doc.get_array()) {
-    std::string baseline(std::string_view(c["baseline"].get_string()));
-    std::vector<std::string> traces, files;
-    for (auto t : c["traces"].get_array()) traces.emplace_back(std::string_view(t.get_string()));
-    for (auto t : c["files"].get_array()) files.emplace_back(std::string_view(t.get_string()));
+  for (const ZeekCase& c : corpus) {
+    const std::string& baseline = c.baseline;
+    const std::vector<std::string>& traces = c.traces;
     std::vector<std::string> logs;
-    for (const auto& f : files)
+    for (const auto& f : c.files)
       if (f == "dns.log" || f == "http.log" || f == "ssl.log") logs.push_back(f);
     if (logs.empty() || traces.size() != 1) continue;
     const fs::path trace = readable_trace(zeek / "Traces" / traces[0], scratch);
@@ -185,18 +180,11 @@ TEST(ZeekL7, DhcpAgreesWithBaselines) {
   FLOWPROBE_REQUIRE_SHARED("corpus/zeek");
   const fs::path zeek = shared_dir() / "corpus" / "zeek";
   const fs::path scratch = scratch_dir("zeek_l7_dhcp");
-  simdjson::ondemand::parser parser;
-  auto json = simdjson::padded_string::load((zeek / "index.json").string());
-  ASSERT_EQ(json.error(), simdjson::SUCCESS);
   int rows = 0, host_agree = 0, host_total = 0, types_agree = 0;
-  auto doc = parser.iterate(json.value());
-  for (auto c : doc.get_array()) {
-    std::string baseline(std::string_view(c["baseline"].get_string()));
-    std::vector<std::string> traces;
-    bool has_dhcp = false;
-    for (auto t : c["traces"].get_array()) traces.emplace_back(std::string_view(t.get_string()));
-    for (auto f : c["files"].get_array()) has_dhcp = has_dhcp || std::string_view(f.get_string()) == "dhcp.log";
-    if (!has_dhcp || traces.size() != 1) continue;
+  for (const ZeekCase& c : read_zeek_cases(zeek / "index.json")) {
+    const std::string& baseline = c.baseline;
+    const std::vector<std::string>& traces = c.traces;
+    if (!c.has("dhcp.log") || traces.size() != 1) continue;
     dissect::DissectorEngine engine;
     const auto flows = replay_l7(readable_trace(zeek / "Traces" / traces[0], scratch), engine, nullptr);
     for (const ZeekRow& r : read_zeek_log(zeek / "Baseline" / baseline / "dhcp.log").rows) {

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "support/run_program.hpp"
 
@@ -33,8 +35,69 @@ fs::path demo_capture() {
 TEST(Cli, HelpDocumentsEveryOption) {
   const ProgramResult r = flowprobe({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* opt : {"-i", "-T", "--json-labels", "-t", "-d", "-o", "-w", "--list-fields", "--eal", "-v"})
+  for (const char* opt : {"-i", "-T", "--json-labels", "-t", "-d", "-o", "-w", "--list-fields", "--eal", "-v", "--zeek-logs"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+}
+
+TEST(Cli, ZeekLogsDirectoryThatCannotBeMadeExits2NamingTheOption) {
+  const ProgramResult r = flowprobe({"-i", demo_capture().string(), "--zeek-logs", "/dev/null/zeek"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("--zeek-logs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/dev/null"), std::string::npos) << r.err;
+  const ProgramResult alone = flowprobe({"-i", demo_capture().string(), "--zeek-logs-rotate", "3600"});
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_NE(alone.err.find("--zeek-logs-rotate needs --zeek-logs"), std::string::npos) << alone.err;
+  const ProgramResult check = flowprobe({"check", "--zeek-logs", "/dev/null/zeek"});
+  EXPECT_EQ(check.exit_code, 1) << check.out;
+  EXPECT_NE(check.out.find("zeek-logs: FAIL"), std::string::npos) << check.out;
+  const ProgramResult good = flowprobe({"check", "--zeek-logs", (scratch_dir("cli_zeek") / "checked").string()});
+  EXPECT_NE(good.out.find("zeek-logs: ok"), std::string::npos) << good.out;
+}
+
+namespace {
+std::vector<std::string> file_lines(const fs::path& p, bool rows_only) {
+  std::ifstream in(p);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);)
+    if (!rows_only || (!l.empty() && l[0] != '#')) out.push_back(l);
+  return out;
+}
+}  // namespace
+
+// With the JSON output, not instead of it; the same files on every replay, and the same
+// rows (uids included) whatever the number of RX cores.
+TEST(Cli, ZeekLogsBesideJsonAreStableAcrossReplaysAndCores) {
+  const fs::path d = scratch_dir("cli_zeek");
+  for (const char* sub : {"a", "b", "c"}) fs::remove_all(d / sub);
+  const auto run = [&](const std::string& name, const char* cores) {
+    const ProgramResult r = flowprobe({"-i", demo_capture().string(), "-o", (d / (name + ".json")).string(),
+                                       "--zeek-logs", (d / name).string(), "--rx-cores", cores});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  run("a", "1");
+  run("b", "1");
+  run("c", "2");
+  const auto json = file_lines(d / "a.json", false);
+  const auto conn = file_lines(d / "a" / "conn.log", true);
+  EXPECT_GT(conn.size(), 10u);
+  EXPECT_EQ(conn.size(), json.size());  // one conn.log row per record
+  for (const char* log : {"conn.log", "dns.log", "http.log", "ssl.log"}) {  // the demo has no DHCP
+    const auto a = file_lines(d / "a" / log, false);
+    EXPECT_FALSE(a.empty()) << log << ": the demo capture has this protocol";
+    EXPECT_EQ(a, file_lines(d / "b" / log, false)) << log;
+    auto rows_a = file_lines(d / "a" / log, true), rows_c = file_lines(d / "c" / log, true);
+    std::sort(rows_a.begin(), rows_a.end());
+    std::sort(rows_c.begin(), rows_c.end());
+    EXPECT_EQ(rows_a, rows_c) << log;
+  }
+  // A protocol log's uid is its flow's conn.log uid.
+  std::set<std::string> uids;
+  for (const auto& row : conn) uids.insert(row.substr(row.find('\t') + 1, row.find('\t', row.find('\t') + 1) - row.find('\t') - 1));
+  for (const auto& row : file_lines(d / "a" / "dns.log", true)) {
+    const auto a = row.find('\t') + 1;
+    EXPECT_TRUE(uids.count(row.substr(a, row.find('\t', a) - a))) << row;
+  }
 }
 
 TEST(Cli, UnknownOptionExits2NamingIt) {

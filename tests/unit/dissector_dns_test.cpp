@@ -98,18 +98,27 @@ TEST(DnsDissector, QueryThenResponseOverUdp) {
   FlowDissect f;
   AppMetadata meta;
   const Bytes q = query("www.example.com", 1), r = response();
-  e.on_packet(f, meta, ctx(q, true));
+  PacketContext qc = ctx(q, true), rc = ctx(r, false);
+  qc.ts_ns = 1'000'000'000;
+  rc.ts_ns = 1'012'345'678;
+  e.on_packet(f, meta, qc);
   ASSERT_TRUE(meta.dns());
   EXPECT_EQ(meta.dns()->query.view(), "www.example.com");
   EXPECT_EQ(meta.dns()->query_type, 1);
   EXPECT_EQ(f.status, FlowDissect::Status::parsing);
-  e.on_packet(f, meta, ctx(r, false));
+  e.on_packet(f, meta, rc);
   const DnsMeta& m = *meta.dns();
   EXPECT_EQ(m.ret_code, 0);
+  EXPECT_EQ(m.rtt_us, 12345u);
   EXPECT_EQ(m.num_answers, 3);
   EXPECT_EQ(m.ttl_answer, 300u);
   EXPECT_EQ(m.answers.view(), "web.example.com,93.184.216.34,2001:db8::1");
   EXPECT_EQ(f.status, FlowDissect::Status::finished);
+  // The header words Zeek's dns.log reports.
+  EXPECT_EQ(m.qclass, 1);
+  EXPECT_EQ(m.query_flags, 0x0100);
+  EXPECT_EQ(m.response_flags, 0x8180);
+  EXPECT_FALSE(m.rejected);
 }
 
 TEST(DnsDissector, ResponseAloneFillsTheQuery) {

@@ -56,6 +56,7 @@ TEST(HttpDissector, RequestAndResponseSplitAtEveryByte) {
     EXPECT_EQ(m.user_agent.view(), "curl/8.0");
     EXPECT_EQ(m.referer.view(), "http://ref.example/");
     EXPECT_EQ(m.ret_code, 404) << cut;
+    EXPECT_EQ(m.version, 11) << cut;
     EXPECT_EQ(m.mime.view(), "text/html");
     EXPECT_EQ(f.fd.status, FlowDissect::Status::finished);
   }
