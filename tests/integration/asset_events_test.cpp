@@ -178,8 +178,12 @@ TEST(AssetEvents, DhcpMessagesAgreeWithZeek) {
     for (auto& row : log) {
       ++rows;
       EXPECT_TRUE(macs.count(row["mac"])) << baseline << ": " << row["mac"];
-      if (row["host_name"] != "-") EXPECT_TRUE(hosts.count(row["host_name"])) << baseline << ": " << row["host_name"];
-      if (row["requested_addr"] != "-") EXPECT_TRUE(requested.count(row["requested_addr"])) << baseline;
+      if (row["host_name"] != "-") {
+        EXPECT_TRUE(hosts.count(row["host_name"])) << baseline << ": " << row["host_name"];
+      }
+      if (row["requested_addr"] != "-") {
+        EXPECT_TRUE(requested.count(row["requested_addr"])) << baseline;
+      }
       if (row["assigned_addr"] != "-") {
         const std::string lease = row["lease_time"].substr(0, row["lease_time"].find('.'));
         EXPECT_TRUE(acked.count(row["assigned_addr"] + "/" + lease)) << baseline << ": " << row["assigned_addr"];
