@@ -32,8 +32,8 @@ sig::AppProto app_proto_of(dissect::AppKind k) {
   switch (k) {
     case dissect::AppKind::dns: return sig::AppProto::dns;
     case dissect::AppKind::http: return sig::AppProto::http;
-    case dissect::AppKind::tls:
-    case dissect::AppKind::quic: return sig::AppProto::tls;
+    case dissect::AppKind::tls: return sig::AppProto::tls;
+    case dissect::AppKind::quic: return sig::AppProto::quic;
     default: return sig::AppProto::unknown;
   }
 }
@@ -188,7 +188,7 @@ const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) n
 L7Engine::TxFlags L7Engine::tx_flags(const dissect::AppMetadata& m) noexcept {
   if (const auto* h = m.http()) return {m.kind, h->has_request, h->has_response};
   if (const auto* d = m.dns()) return {m.kind, d->has_query, d->has_response};
-  if (const auto* t = m.tls()) return {m.kind, t->has_client_hello, t->has_certificate};
+  if (const auto* t = m.tls()) return {m.kind, t->has_client_hello, t->has_certificate, t->has_server_hello};
   return {m.kind, false, false};
 }
 
@@ -233,7 +233,7 @@ void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexce
   if (before.kind != now.kind) before = TxFlags{};
   const bool new_request = now.request && !before.request;
   const bool new_response = now.response && !before.response;
-  if (!new_request && !new_response) return;
+  if (!new_request && !new_response && !(now.server_hello && !before.server_hello)) return;
   sig::AppBuffers up, down;  // client->server, server->client
   if (const auto* h = m.http()) {
     if (new_request) {
@@ -258,7 +258,12 @@ void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexce
   } else if (const auto* d = m.dns()) {
     if (new_request && !d->query.empty()) up.set(sig::BufferKind::dns_query, d->query.view());
   } else if (const auto* t = m.tls()) {
-    if (new_request && !t->server_name.empty()) up.set(sig::BufferKind::tls_sni, t->server_name.view());
+    if (new_request) {
+      if (!t->server_name.empty()) up.set(sig::BufferKind::tls_sni, t->server_name.view());
+      if (!t->ja3c.empty()) up.set(sig::BufferKind::ja3_hash, t->ja3c.view());
+      if (!t->ja4c.empty()) up.set(sig::BufferKind::ja4_hash, t->ja4c.view());
+    }
+    if (now.server_hello && !before.server_hello && !t->ja3s.empty()) down.set(sig::BufferKind::ja3s_hash, t->ja3s.view());
     if (new_response) {
       down.set(sig::BufferKind::tls_cert_subject, t->cert_subject.view());
       down.set(sig::BufferKind::tls_cert_issuer, t->cert_issuer.view());

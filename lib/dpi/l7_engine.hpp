@@ -75,6 +75,7 @@ class L7Engine {
     dissect::AppKind kind = dissect::AppKind::none;
     bool request = false;   // HTTP request, DNS query, TLS ClientHello
     bool response = false;  // HTTP response, DNS response, TLS certificate
+    bool server_hello = false;  // TLS/QUIC ServerHello (JA3S)
   };
   static TxFlags tx_flags(const dissect::AppMetadata& m) noexcept;
   // Marks the flow encrypted for the scanner (ScannerConfig::inspect_encrypted) once its

@@ -13,8 +13,8 @@ namespace flowprobe::sig {
 
 // Application protocol of a flow as the signature engine names it. The caller (nDPI /
 // dissectors) sets FlowContext::app_proto; `alert http …` rules need it.
-enum class AppProto : uint8_t { unknown = 0, http, dns, tls, ftp, smtp, ssh, smb };
-inline constexpr int kAppProtoCount = 8;
+enum class AppProto : uint8_t { unknown = 0, http, dns, tls, ftp, smtp, ssh, smb, quic };
+inline constexpr int kAppProtoCount = 9;
 std::string_view app_proto_name(AppProto p);  // "http", …; "" for unknown
 
 // What a content/pcre inspects. `payload` is the L4 payload (TCP: each segment and the
@@ -28,6 +28,7 @@ enum class BufferKind : uint8_t {
   http_request_line, http_response_line,
   dns_query,
   tls_sni, tls_cert_subject, tls_cert_issuer, tls_cert_serial,
+  ja3_hash, ja3s_hash, ja4_hash,  // TLS and QUIC fingerprints (the dissector computes them)
   count
 };
 inline constexpr int kBufferKindCount = static_cast<int>(BufferKind::count);

@@ -48,6 +48,10 @@ constexpr std::array<BufferInfo, kBufferKindCount> kBuffers{{
     {BufferKind::tls_cert_subject, "tls.cert_subject", "", "tls_cert_subject", AppProto::tls, 0},
     {BufferKind::tls_cert_issuer, "tls.cert_issuer", "", "tls_cert_issuer", AppProto::tls, 0},
     {BufferKind::tls_cert_serial, "tls.cert_serial", "", "tls_cert_serial", AppProto::tls, 0},
+    // TLS or QUIC: the rule's header says which (unknown here lets both through).
+    {BufferKind::ja3_hash, "ja3.hash", "", "ja3_hash", AppProto::unknown, 0},
+    {BufferKind::ja3s_hash, "ja3s.hash", "", "ja3s_hash", AppProto::unknown, 0},
+    {BufferKind::ja4_hash, "ja4.hash", "", "", AppProto::unknown, 0},
 }};
 
 constexpr bool buffers_in_enum_order() {
@@ -341,6 +345,7 @@ class RuleBuilder {
   bool byte_jump(std::string_view value);
   bool isdataat(std::string_view value);
   bool flow(std::string_view value);
+  bool requires_(std::string_view value);
   bool flowbits(std::string_view value);
   bool threshold(std::string_view value, bool detection_filter);
   bool flags(std::string_view value);
@@ -577,6 +582,23 @@ bool RuleBuilder::pcre(std::string_view value) {
   return true;
 }
 
+// Suricata 7's `requires: feature ja4, version >= 7.0`. A feature we have (the JA3/JA4
+// fingerprints our TLS and QUIC dissectors compute) is met; any other rejects the rule,
+// as Suricata skips a rule whose requirement its build lacks. Version clauses name
+// Suricata's rule language, which the keywords themselves are checked against here.
+bool RuleBuilder::requires_(std::string_view value) {
+  for (std::string_view clause : split_plain(value, ',')) {
+    clause = trim(clause);
+    if (clause.starts_with("feature")) {
+      const std::string_view f = trim(clause.substr(7));
+      if (f != "ja3" && f != "ja4") return fail(err_, "requires a feature flowprobe lacks", std::string(f));
+    } else if (!clause.starts_with("version")) {
+      return fail(err_, "malformed requires", std::string(clause));
+    }
+  }
+  return true;
+}
+
 bool RuleBuilder::flow(std::string_view value) {
   for (auto v : split_plain(value, ',')) {
     if (v == "to_server" || v == "from_client") r_.flow_dir = 1;
@@ -739,6 +761,7 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
     return true;
   }
   if (name == "reference" || name == "metadata" || name == "target") return true;  // informational
+  if (name == "requires") return need_value() && requires_(value);
   if (name == "content") return need_value() && content(value, current_kind());
   if (name == "uricontent") {
     if (sticky_ >= 0) return fail(err_, "content modifier after a sticky buffer", name);
@@ -831,7 +854,8 @@ bool RuleBuilder::finish() {
       const AppProto need = kBuffers[static_cast<std::size_t>(b.kind)].proto;
       if (need != AppProto::unknown && r_.app != AppProto::unknown && r_.app != need)
         return fail(err_, "buffer of another protocol", std::string(kBuffers[static_cast<std::size_t>(b.kind)].name));
-      if (r_.l4 == L4::udp && need != AppProto::dns && need != AppProto::unknown) return fail(err_, "buffer of another protocol", "udp rule");
+      if (r_.l4 == L4::udp && need != AppProto::dns && need != AppProto::unknown && need != AppProto::quic)
+        return fail(err_, "buffer of another protocol", "udp rule");
       if (r_.l4 == L4::icmp) return fail(err_, "buffer of another protocol", "icmp rule");
     }
   }
@@ -852,7 +876,7 @@ bool RuleBuilder::finish() {
 }  // namespace
 
 std::string_view app_proto_name(AppProto p) {
-  static constexpr std::array<std::string_view, kAppProtoCount> names{"", "http", "dns", "tls", "ftp", "smtp", "ssh", "smb"};
+  static constexpr std::array<std::string_view, kAppProtoCount> names{"", "http", "dns", "tls", "ftp", "smtp", "ssh", "smb", "quic"};
   return names[static_cast<std::size_t>(p)];
 }
 
@@ -1013,6 +1037,7 @@ bool parse_rule(std::string_view text, ParseContext& ctx, Rule& out, RuleError& 
   else if (proto == "ssh") { out.l4 = L4::tcp; out.app = AppProto::ssh; }
   else if (proto == "smb") { out.l4 = L4::tcp; out.app = AppProto::smb; }
   else if (proto == "dns") { out.l4 = L4::ip; out.app = AppProto::dns; }
+  else if (proto == "quic") { out.l4 = L4::udp; out.app = AppProto::quic; }
   else return fail(err, "unsupported protocol: " + std::string(proto));
   if (proto == "pkthdr") return fail(err, "unsupported protocol: pkthdr");
 

@@ -329,7 +329,10 @@ bool PerCoreScanner::header_ok(const Rule& r, const PacketMeta& m, const FlowCon
     case L4::icmp: if (m.proto != 1 && m.proto != 58) return false; break;
     case L4::ip: break;
   }
-  if (!app_scan && r.app != AppProto::unknown && ctx.app_proto != r.app) return false;
+  // An app-layer scan carries its protocol's buffers, but TLS and QUIC share the
+  // fingerprint buffers: the flow's protocol still decides an `alert quic` / `alert tls`.
+  if (r.app != AppProto::unknown && ctx.app_proto != r.app && (!app_scan || ctx.app_proto != AppProto::unknown))
+    return false;
   if (r.flow_dir == 1 && !m.to_server) return false;
   if (r.flow_dir == 2 && m.to_server) return false;
   if (r.established == 1 && !ctx.established()) return false;

@@ -269,3 +269,24 @@ TEST(SignatureParser, RulesCheckPrintsSummaryFirst) {
 }
 
 }  // namespace
+
+namespace {
+// JA3/JA4 sticky buffers, the quic protocol and Suricata 7's `requires`: a feature the
+// probe has is met, one it lacks rejects the rule with its name.
+TEST(SignatureParser, FingerprintBuffersQuicAndRequires) {
+  const auto tls = parse(R"(alert tls any any -> any any (requires: feature ja4, version >= 7.0; ja4.hash; content:"t13d1516h2_8daaf6152771_e5627efa2ab1"; sid:2;))");
+  ASSERT_TRUE(tls.ok) << tls.error.reason << " " << tls.error.detail;
+  EXPECT_EQ(tls.rule.app, AppProto::tls);
+  EXPECT_EQ(tls.rule.buffers.at(0).kind, BufferKind::ja4_hash);
+  const auto quic = parse(R"(alert quic any any -> any any (ja3.hash; content:"0123"; sid:3;))");
+  ASSERT_TRUE(quic.ok) << quic.error.reason;
+  EXPECT_EQ(quic.rule.app, AppProto::quic);
+  EXPECT_EQ(quic.rule.l4, L4::udp);
+  EXPECT_EQ(quic.rule.buffers.at(0).kind, BufferKind::ja3_hash);
+  EXPECT_TRUE(parse(R"(alert tls any any -> any any (ja3s.hash; content:"ab"; sid:4;))").ok);
+  const auto lacking = parse(R"(alert tcp any any -> any any (requires: feature geoip; content:"x"; sid:5;))");
+  EXPECT_FALSE(lacking.ok);
+  EXPECT_EQ(lacking.error.detail, "geoip");
+  EXPECT_FALSE(parse(R"(alert tcp any any -> any any (requires: wishes; content:"x"; sid:6;))").ok);
+}
+}  // namespace
