@@ -6,12 +6,9 @@
 
 using namespace flowprobe;
 
-// Records per second one exporter core can encode with the default template.
-static void BM_EncodeDefaultTemplate(benchmark::State& state) {
-  FlowTemplate tmpl;
-  std::string err;
-  parse_template(default_template_spec(), tmpl, err);
-  const JsonEncoder enc(tmpl, state.range(0) ? KeyStyle::labels : KeyStyle::numeric);
+namespace {
+// A 5-second HTTPS flow, the shape most exported records have.
+FlowRecord tls_flow() {
   FlowRecord r;
   r.ip_version = 4;
   r.src_ip = {192, 168, 1, 20};
@@ -25,6 +22,17 @@ static void BM_EncodeDefaultTemplate(benchmark::State& state) {
   r.out_pkts = 180;
   r.first_ns = 1'700'000'000'000'000'000ull;
   r.last_ns = r.first_ns + 5'000'000'000ull;
+  return r;
+}
+}  // namespace
+
+// Records per second one exporter core can encode with the default template.
+static void BM_EncodeDefaultTemplate(benchmark::State& state) {
+  FlowTemplate tmpl;
+  std::string err;
+  parse_template(default_template_spec(), tmpl, err);
+  const JsonEncoder enc(tmpl, state.range(0) ? KeyStyle::labels : KeyStyle::numeric);
+  const FlowRecord r = tls_flow();
   std::string out;
   out.reserve(1 << 20);
   ExportContext ctx;
@@ -45,21 +53,9 @@ static void BM_EncodeNtopngTemplate(benchmark::State& state) {
   std::string err;
   if (!parse_template("@NTOPNG@", tmpl, err)) state.SkipWithError(err.c_str());
   const JsonEncoder enc(tmpl, state.range(0) ? KeyStyle::labels : KeyStyle::numeric);
-  FlowRecord r;
-  r.ip_version = 4;
-  r.src_ip = {192, 168, 1, 20};
-  r.dst_ip = {93, 184, 216, 34};
+  FlowRecord r = tls_flow();
   r.src_mac = {0x00, 0x25, 0x90, 0xd4, 0xcc, 0xf9};
   r.dst_mac = {0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f};
-  r.src_port = 51234;
-  r.dst_port = 443;
-  r.protocol = 6;
-  r.in_bytes = 12345;
-  r.in_pkts = 20;
-  r.out_bytes = 234567;
-  r.out_pkts = 180;
-  r.first_ns = 1'700'000'000'000'000'000ull;
-  r.last_ns = r.first_ns + 5'000'000'000ull;
   r.client_tcp_flags = 0x1b;
   r.server_tcp_flags = 0x1b;
   r.l7_app = 91;  // TLS
