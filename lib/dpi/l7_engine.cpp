@@ -11,6 +11,8 @@ extern "C" {
 #include <new>
 #include <stdexcept>
 
+#include "dissectors/dns.hpp"
+
 
 namespace flowprobe::dpi {
 
@@ -95,6 +97,15 @@ L7Engine::Slot* L7Engine::slot(uint32_t i) noexcept {
   return reinterpret_cast<Slot*>(mem_ + std::size_t{i} * sizeof(Slot));
 }
 
+void L7Engine::scan_later_dns_query(Slot& s, const DecodedPacket& pkt, uint64_t ts_ns) noexcept {
+  dissect::DnsMeta later;
+  const bool netbios = pkt.src_port == 137 || pkt.dst_port == 137;
+  if (!dissect::parse_dns_message(pkt.payload, later, netbios) || !later.has_query || later.query.empty()) return;
+  sig::AppBuffers up;
+  up.set(sig::BufferKind::dns_query, later.query.view());
+  scanner_->scan_buffers(up, true, ts_ns, s.sig, *alerts_);
+}
+
 void L7Engine::note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept {
   if (s.sig.state & sig::FlowContext::kEncrypted) return;
   dissect::AppKind kind = s.app.kind;
@@ -136,6 +147,8 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
   } else if (s->dissect.status == dissect::FlowDissect::Status::finished || pkt.payload.empty()) {
     note_ciphertext(*s, pkt);
     scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
+    if (s->app.kind == dissect::AppKind::dns && pkt.l4_proto == 17 && hit.from_client && !pkt.payload.empty())
+      scan_later_dns_query(*s, pkt, ts_ns);
   } else {
     // Rules on the dissectors' buffers run once per transaction, when it completes:
     // compare what the dissector knew before this packet with what it knows after.

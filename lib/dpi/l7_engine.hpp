@@ -81,6 +81,9 @@ class L7Engine {
   // Marks the flow encrypted for the scanner (ScannerConfig::inspect_encrypted) once its
   // TLS carries application data or its QUIC turns to short-header packets.
   static void note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept;
+  // A DNS flow's record keeps its first transaction; a client reusing the 5-tuple for
+  // more queries still has each one checked by dns.query rules.
+  void scan_later_dns_query(Slot& s, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
   void scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexcept;
 
   uint32_t capacity_;
