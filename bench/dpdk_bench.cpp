@@ -89,11 +89,18 @@ struct RteHash {
   ~RteHash() { rte_hash_free(h); }
 };
 
-void fill(RteHash& t, uint32_t flows, PacketMaker& make) {
+// Fills the table with flows 0..flows-1; false (the benchmark skipped, saying why) when
+// rte_hash could not be created.
+bool fill(RteHash& t, uint32_t flows, PacketMaker& make, benchmark::State& state) {
+  if (t.h == nullptr) {
+    state.SkipWithError(("rte_hash_create: " + std::string(rte_strerror(rte_errno))).c_str());
+    return false;
+  }
   for (uint32_t i = 0; i < flows; ++i) {
     const FlowKey k = make.key(i);
     if (rte_hash_add_key_with_hash(t.h, &k, static_cast<hash_sig_t>(hash_flow_key(k))) < 0) std::abort();
   }
+  return true;
 }
 
 }  // namespace
@@ -102,12 +109,8 @@ void fill(RteHash& t, uint32_t flows, PacketMaker& make) {
 static void BM_RteHashLookup(benchmark::State& state) {
   const auto flows = static_cast<uint32_t>(state.range(0));
   RteHash t(flows, "bm_lookup");
-  if (t.h == nullptr) {
-    state.SkipWithError(("rte_hash_create: " + std::string(rte_strerror(rte_errno))).c_str());
-    return;
-  }
   PacketMaker make;
-  fill(t, flows, make);
+  if (!fill(t, flows, make, state)) return;
   Pool pool(flows + flows / 4 + 64);
   uint64_t k = 0, ts = 1;
   for (auto _ : state) {
@@ -126,12 +129,8 @@ BENCHMARK(BM_RteHashLookup)->Arg(1000)->Arg(1'000'000)->Arg(10'000'000);
 static void BM_RteHashLookupBurst(benchmark::State& state) {
   const auto flows = static_cast<uint32_t>(state.range(0));
   RteHash t(flows, "bm_burst");
-  if (t.h == nullptr) {
-    state.SkipWithError("rte_hash_create failed");
-    return;
-  }
   PacketMaker make;
-  fill(t, flows, make);
+  if (!fill(t, flows, make, state)) return;
   Pool pool(flows + flows / 4 + 64);
   constexpr unsigned kBurst = 32;
   DecodedPacket burst[kBurst];
@@ -162,12 +161,8 @@ BENCHMARK(BM_RteHashLookupBurst)->Arg(1000)->Arg(1'000'000)->Arg(10'000'000);
 static void BM_RteHashInsertEvict(benchmark::State& state) {
   const auto flows = static_cast<uint32_t>(state.range(0));
   RteHash t(flows, "bm_churn");
-  if (t.h == nullptr) {
-    state.SkipWithError("rte_hash_create failed");
-    return;
-  }
   PacketMaker make;
-  fill(t, flows, make);
+  if (!fill(t, flows, make, state)) return;
   uint32_t next = flows;
   for (auto _ : state) {
     const FlowKey old = make.key(next - flows);

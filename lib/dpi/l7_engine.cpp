@@ -246,7 +246,8 @@ void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexce
   if (before.kind != now.kind) before = TxFlags{};
   const bool new_request = now.request && !before.request;
   const bool new_response = now.response && !before.response;
-  if (!new_request && !new_response && !(now.server_hello && !before.server_hello)) return;
+  const bool new_server_hello = now.server_hello && !before.server_hello;
+  if (!new_request && !new_response && !new_server_hello) return;
   sig::AppBuffers up, down;  // client->server, server->client
   if (const auto* h = m.http()) {
     if (new_request) {
@@ -276,7 +277,7 @@ void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexce
       if (!t->ja3c.empty()) up.set(sig::BufferKind::ja3_hash, t->ja3c.view());
       if (!t->ja4c.empty()) up.set(sig::BufferKind::ja4_hash, t->ja4c.view());
     }
-    if (now.server_hello && !before.server_hello && !t->ja3s.empty()) down.set(sig::BufferKind::ja3s_hash, t->ja3s.view());
+    if (new_server_hello && !t->ja3s.empty()) down.set(sig::BufferKind::ja3s_hash, t->ja3s.view());
     if (new_response) {
       down.set(sig::BufferKind::tls_cert_subject, t->cert_subject.view());
       down.set(sig::BufferKind::tls_cert_issuer, t->cert_issuer.view());

@@ -354,12 +354,13 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   LiteralSet tcp_lits, other_lits;
   std::array<LiteralSet, kBufferKindCount> app_lits;
   std::vector<std::vector<uint32_t>> lit_rules;
+  std::vector<uint32_t> header_only;  // rules without a buffer, indexed below by L4 and TCP flags
   for (uint32_t idx = 0; idx < rules.size(); ++idx) {
     Rule& r = rules[idx];
     choose_prefilter(r);
     const bool payload = std::all_of(r.buffers.begin(), r.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; });
     if (r.buffers.empty()) {
-      (r.ip_only ? engine->ip_only_ : engine->header_only_).push_back(idx);
+      (r.ip_only ? engine->ip_only_ : header_only).push_back(idx);
       continue;
     }
     if (r.prefilter_buffer < 0) {
@@ -395,7 +396,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
       app_lits[static_cast<std::size_t>(pb.kind)].add(lit, idx, lit_rules);
     }
   }
-  for (uint32_t idx : engine->header_only_) {
+  for (uint32_t idx : header_only) {
     const Rule& r = rules[idx];
     if (r.l4 == L4::tcp || r.l4 == L4::ip)
       for (unsigned flags = 0; flags < 256; ++flags)

@@ -187,8 +187,8 @@ class SignatureEngine {
   HsScratch proto_scratch_;  // sized for every database; scanners clone it
   bool needs_stream_ = false; // some rule reads TCP payload: scanners keep stream windows
   // Rules without a literal to prefilter on, checked on every scan of their kind.
-  std::vector<uint32_t> unfiltered_tcp_, unfiltered_other_, unfiltered_app_, ip_only_, header_only_;
-  // header_only_ split by what a packet's L4 allows: TCP by its flags byte (a flags:S
+  std::vector<uint32_t> unfiltered_tcp_, unfiltered_other_, unfiltered_app_, ip_only_;
+  // Rules without a buffer (and not IP-only), by what a packet's L4 allows: TCP by its flags byte (a flags:S
   // scan detector is no candidate for the ACKs that make up most traffic), then UDP,
   // ICMP and other protocols.
   std::array<std::vector<uint32_t>, 256> header_only_tcp_;

@@ -25,6 +25,7 @@
 #include "export/json_writer.hpp"
 #include "flow/flow_key.hpp"
 #include "signatures/signature_engine.hpp"
+#include "tests/support/json_path.hpp"
 #include "tests/support/run_program.hpp"
 
 namespace fs = std::filesystem;
@@ -436,26 +437,7 @@ std::vector<std::string> replay(const fs::path& pcap_path, const SignatureEngine
 
 // Value of a dotted key in an eve record as text, or false when we do not write that key.
 bool lookup(simdjson::dom::element doc, const std::string& dotted, std::string& out) {
-  simdjson::dom::element cur = doc;
-  std::size_t start = 0;
-  while (true) {
-    const auto dot = dotted.find('.', start);
-    std::string part = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    long index = -1;  // "params[0]": an array element
-    if (const auto b = part.find('['); b != std::string::npos && part.back() == ']') {
-      index = std::stol(part.substr(b + 1));
-      part.resize(b);
-    }
-    if (cur[part].get(cur) != simdjson::SUCCESS) return false;
-    if (index >= 0 && cur.at(static_cast<std::size_t>(index)).get(cur) != simdjson::SUCCESS) return false;
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  if (cur.is_string()) out = std::string(std::string_view(cur));
-  else if (cur.is_uint64()) out = std::to_string(uint64_t(cur));
-  else if (cur.is_int64()) out = std::to_string(int64_t(cur));
-  else return false;
-  return true;
+  return flowprobe::test::json_path(doc, dotted, out);
 }
 
 // Counts the alert lines each filter of test.yaml selects. `judged`: filters whose keys

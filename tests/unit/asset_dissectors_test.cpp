@@ -11,6 +11,7 @@
 #include "assets/asset_tracker.hpp"
 #include "dissectors/asset_table.hpp"
 #include "export/json_writer.hpp"
+#include "tests/support/json_path.hpp"
 
 using namespace flowprobe;
 
@@ -29,26 +30,10 @@ std::string json(const AssetEvent& e) {
 // The JSON value at a dotted path ("dhcp.routers[0]") as text; "" when absent.
 std::string at(const std::string& j, const std::string& path) {
   static simdjson::dom::parser parser;
-  simdjson::dom::element cur;
-  if (parser.parse(j).get(cur) != simdjson::SUCCESS) return "<not json>";
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const auto dot = path.find('.', start);
-    std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    int index = -1;
-    if (const auto b = part.find('['); b != std::string::npos) {
-      index = std::stoi(part.substr(b + 1));
-      part.resize(b);
-    }
-    if (cur[part].get(cur) != simdjson::SUCCESS) return "";
-    if (index >= 0 && cur.at(static_cast<std::size_t>(index)).get(cur) != simdjson::SUCCESS) return "";
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  if (cur.is_string()) return std::string(std::string_view(cur));
-  if (cur.is_uint64()) return std::to_string(uint64_t(cur));
-  if (cur.is_int64()) return std::to_string(int64_t(cur));
-  return "<other>";
+  simdjson::dom::element doc;
+  if (parser.parse(j).get(doc) != simdjson::SUCCESS) return "<not json>";
+  std::string v;
+  return flowprobe::test::json_path(doc, path, v) ? v : "";
 }
 
 DecodedPacket udp(uint16_t sport, uint16_t dport, const Bytes& payload) {
