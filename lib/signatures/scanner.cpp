@@ -322,6 +322,17 @@ void PerCoreScanner::update_tcp_state(const DecodedPacket& pkt, bool to_server, 
   else if ((f & 0x10) && !(f & 0x02) && (ctx.state & FlowContext::kSynAck)) ctx.state |= FlowContext::kEstablished;
 }
 
+bool PerCoreScanner::gate_ok(const RuleGate& g, const PacketMeta& m, const FlowContext& ctx) noexcept {
+  const uint8_t kind = m.proto == 6 ? 1 : m.proto == 17 ? 2 : (m.proto == 1 || m.proto == 58) ? 4 : 8;
+  if (!(g.protos & kind)) return false;
+  if ((g.flow_dir == 1 && !m.to_server) || (g.flow_dir == 2 && m.to_server)) return false;
+  if (g.established >= 0 && (g.established == 1) != ctx.established()) return false;
+  if (m.proto != 6 && m.proto != 17 && m.proto != 132) return true;  // as header_ok: no ports to compare
+  const auto in = [](uint16_t p, uint16_t lo, uint16_t hi) { return p >= lo && p <= hi; };
+  if (in(m.sport, g.sport_lo, g.sport_hi) && in(m.dport, g.dport_lo, g.dport_hi)) return true;
+  return g.bidirectional && in(m.dport, g.sport_lo, g.sport_hi) && in(m.sport, g.dport_lo, g.dport_hi);
+}
+
 bool PerCoreScanner::header_ok(const Rule& r, const PacketMeta& m, const FlowContext& ctx, bool app_scan) const noexcept {
   switch (r.l4) {
     case L4::tcp: if (m.proto != 6) return false; break;
@@ -482,6 +493,7 @@ void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, Alert
     candidate_bits_[idx >> 6] = 0;  // cheaper than a per-bit clear; all bits of the word are candidates or 0
   }
   for (uint32_t idx : candidates_) {
+    if (!gate_ok(engine_.gates_[idx], m, ctx)) continue;
     const Rule& r = engine_.rules_[idx];
     if (!header_ok(r, m, ctx, app != nullptr) || !flowbits_ok(r, ctx)) continue;
     bool matched = true;

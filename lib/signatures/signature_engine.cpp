@@ -451,10 +451,41 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     if (engine->tcp_stream_db_) hs_stream_size(engine->tcp_stream_db_.get(), &rep.stream_state_bytes);
   }
   engine->rules_ = std::move(rules);
+  engine->gates_.reserve(engine->rules_.size());
+  for (const Rule& r : engine->rules_) engine->gates_.push_back(RuleGate::of(r));
   rep.accepted = static_cast<uint32_t>(engine->rules_.size());
   rep.rejected = static_cast<uint32_t>(rep.rejections.size());
   rep.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   return engine;
+}
+
+RuleGate RuleGate::of(const Rule& r) noexcept {
+  RuleGate g;
+  switch (r.l4) {
+    case L4::tcp: g.protos = 1; break;
+    case L4::udp: g.protos = 2; break;
+    case L4::icmp: g.protos = 4; break;
+    case L4::ip: g.protos = 0xff; break;
+  }
+  g.flow_dir = r.flow_dir;
+  g.established = r.established;
+  g.bidirectional = r.bidirectional;
+  // The hull of the positive ranges: a port outside it matches none of them.
+  const auto hull = [](const PortList& l, uint16_t& lo, uint16_t& hi) {
+    if (l.any) return;
+    bool has_pos = false;
+    uint16_t a = 65535, b = 0;
+    for (const auto& pr : l.ranges)
+      if (!pr.negated) {
+        has_pos = true;
+        a = std::min(a, pr.lo);
+        b = std::max(b, pr.hi);
+      }
+    if (has_pos) lo = a, hi = b;
+  };
+  hull(r.sport, g.sport_lo, g.sport_hi);
+  hull(r.dport, g.dport_lo, g.dport_hi);
+  return g;
 }
 
 std::unique_ptr<SignatureEngine> SignatureEngine::load(const std::vector<std::string>& paths, const RuleVars& vars,
