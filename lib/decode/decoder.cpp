@@ -363,6 +363,9 @@ O decode_by_ethertype(uint16_t type, const uint8_t* p, size_t n, DecodedPacket& 
     case ethertype::ipv4: return decode_ip(p, n, 4, out);
     case ethertype::ipv6: return decode_ip(p, n, 6, out);
     case 0x6558: return decode_inner_ethernet(p, n, out);  // transparent Ethernet bridging
+    case ethertype::arp:  // ARP straight in GRE: an asset sighting, not a flow
+      out.payload = {p, n};
+      return O::arp;
     default: return O::other_ethertype;
   }
 }
@@ -529,13 +532,17 @@ DecodeOutcome decode(const PacketView& pkt, DecodedPacket& out, const DecodeOpti
   O o = decode_link(pkt, out);
   if (!options.decapsulate) return o;
   // Follow tunnels while the inner packet decodes to a flow; a carrier whose inner
-  // packet is not one (malformed, ARP over VXLAN, a GTP control message) stays the
-  // outer flow, so no packet is ever lost to decapsulation.
+  // packet is not one (malformed, ARP, a GTP control message) stays the outer flow, so
+  // no packet is ever lost to decapsulation; a carried ARP frame is handed on as well.
   for (int depth = 0; is_tracked(o) && depth < kMaxTunnelDepth && may_be_tunnel(out); ++depth) {
     DecodedPacket inner;
     O inner_o;
     uint32_t id = out.tunnel_id;
     if (!decode_tunnel(out, inner, inner_o, id)) break;
+    if (inner_o == O::arp) {
+      out.tunnelled_arp = inner.payload;
+      break;
+    }
     if (!is_tracked(inner_o)) {
       out.decap_failed = true;
       break;

@@ -60,6 +60,9 @@ struct DecodedPacket {
   uint32_t tunnel_id = 0;     // VXLAN/Geneve VNI, GTP-U TEID, GRE key, ERSPAN session, PPTP call id
   uint8_t tunnel_depth = 0;   // tunnels removed (0 = not tunnelled)
   bool decap_failed = false;  // a tunnel whose inner packet did not decode: the outer flow is kept
+  // An ARP frame a tunnel carried (GRE, VXLAN, Geneve…): the carrier stays the flow, the
+  // ARP body goes to the asset sightings as a bare ARP frame's would.
+  std::span<const uint8_t> tunnelled_arp;
 };
 
 struct DecodeOptions {

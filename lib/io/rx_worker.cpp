@@ -192,6 +192,11 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
       const FlowHit hit = table_.on_packet(dp, keys.at[i], pv.ts_ns, config_.port);
       if (l7_) l7_->on_packet(hit, dp, pv.ts_ns);
       if (assets_ && assets_->on_packet(dp, false, pv.ts_ns, config_.port, event_)) send_event();
+      if (!dp.tunnelled_arp.empty() && assets_) [[unlikely]] {
+        DecodedPacket arp = dp;
+        arp.payload = dp.tunnelled_arp;
+        if (assets_->on_packet(arp, true, pv.ts_ns, config_.port, event_)) send_event();
+      }
     } else if (o == DecodeOutcome::ipv4_fragment || o == DecodeOutcome::ipv6_fragment) {
       // Still counted under its decode outcome; this says whether its flow got it too.
       const bool found = fragments_.recall(dp, pv.ts_ns) && table_.on_fragment(dp, pv.ts_ns);

@@ -957,7 +957,25 @@ TEST(Tunnel, OuterFlowKeptWhenTheInnerPacketIsNotAFlow) {
                                               Bytes{0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x06}, zeros(28)})));
   EXPECT_EQ(arp.outcome, O::ipv4);
   EXPECT_EQ(arp.d.dst_port, 4789);
-  EXPECT_TRUE(arp.d.decap_failed);
+  // The ARP body is handed on for asset sightings; the carrier is no failed decapsulation.
+  EXPECT_FALSE(arp.d.decap_failed);
+  EXPECT_EQ(arp.d.tunnelled_arp.size(), 28u);
+  EXPECT_TRUE(echo.d.tunnelled_arp.empty());
+}
+
+TEST(Tunnel, ArpStraightInGreIsHandedOnAndTheCarrierStays) {
+  // suricata-verify decode-arp-3's shape: GRE protocol 0x0806, the ARP body right after.
+  Bytes body = {0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01};
+  body.resize(28, 0xaa);
+  const Result r = run(outer_ipv4(47, cat({Bytes{0x00, 0x00, 0x08, 0x06}, body})));
+  EXPECT_EQ(r.outcome, O::ipv4);
+  EXPECT_EQ(r.d.l4_proto, 47);
+  EXPECT_EQ(r.d.tunnel_depth, 0);
+  ASSERT_EQ(r.d.tunnelled_arp.size(), body.size());
+  EXPECT_TRUE(std::equal(body.begin(), body.end(), r.d.tunnelled_arp.begin()));
+  // Cut short, it is still bounded by the captured bytes.
+  const Result cut = run(prefix(outer_ipv4(47, cat({Bytes{0x00, 0x00, 0x08, 0x06}, body})), 14 + 20 + 4 + 10));
+  EXPECT_LE(cut.d.tunnelled_arp.size(), 10u);
 }
 
 TEST(Tunnel, TruncatedInnerPacketsNeverReadPastTheSpan) {
