@@ -83,6 +83,8 @@ struct HttpMeta {
   uint16_t ret_code = 0;         // HTTP_RET_CODE
   bool has_request = false;
   bool has_response = false;
+  bool request_headers_done = false;   // the request's header lines ended (empty line seen)
+  bool response_headers_done = false;
   uint8_t version = 0;           // the response's HTTP/x.y as x*10+y (Zeek's version); 0: none
 };
 

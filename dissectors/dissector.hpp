@@ -20,6 +20,24 @@ enum class Probe : uint8_t { not_mine, unsure, certain };
 // skip: cannot follow this flow (gap, garbage); state is released, metadata kept.
 enum class Parse : uint8_t { cont, done, skip };
 
+// What an HTTP dissector completed on one packet, for the signature engine's header and
+// body buffers (L7Engine): a message's start line and header lines once its headers end,
+// and the first bytes of its body once the body ends or reaches the parser's bound. Points
+// into the flow's parser state: valid until the engine's next on_packet.
+struct TxView {
+  struct Message {
+    bool headers_done = false;    // start_line and header_block are set, this packet
+    bool body_done = false;       // body is set, this packet
+    bool truncated = false;       // header lines beyond the parser's bound were left out
+    std::string_view start_line;  // "GET / HTTP/1.1", "HTTP/1.1 200 OK" (no CRLF)
+    std::string_view header_block;  // the header lines, each ending in CRLF, no empty line
+    std::string_view body;        // dechunked, still compressed if it was
+  };
+  Message msg[2];  // [0] client to server, [1] server to client
+  void clear() noexcept { msg[0].headers_done = msg[0].body_done = msg[1].headers_done = msg[1].body_done = false; }
+  bool any() const noexcept { return msg[0].headers_done || msg[0].body_done || msg[1].headers_done || msg[1].body_done; }
+};
+
 // What a dissector sees of one packet. `from_client` is relative to the flow's initiator.
 struct PacketContext {
   std::span<const uint8_t> payload;
@@ -33,6 +51,8 @@ struct PacketContext {
   // The dissector's per-engine context (Dissector::create_shared), set by the engine
   // before parse(); null for dissectors that have none.
   void* shared = nullptr;
+  // Where a dissector reports completed transactions (TxView); null when nobody asks.
+  TxView* tx = nullptr;
 };
 
 inline PacketContext make_context(const DecodedPacket& p, bool from_client, uint64_t ts_ns = 0) {

@@ -50,12 +50,18 @@ void DissectorEngine::on_flow_end(FlowDissect& f) noexcept { finish(f); }
 
 void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const DecodedPacket& pkt, bool from_client,
                                 uint64_t ts_ns) noexcept {
-  if (f.status == FlowDissect::Status::finished || pkt.payload.empty()) return;
+  tx_.clear();
+  if (f.status == FlowDissect::Status::finished) return;
   on_packet(f, meta, make_context(pkt, from_client, ts_ns));
 }
 
 void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketContext& ctx) noexcept {
-  if (f.status == FlowDissect::Status::finished || ctx.payload.empty()) return;
+  tx_.clear();
+  if (f.status == FlowDissect::Status::finished) return;
+  // Without payload only a FIN or RST matters, and only to HTTP (a body that runs until close).
+  if (ctx.payload.empty() && !(f.status == FlowDissect::Status::parsing && (ctx.tcp_flags & 0x05) &&
+                               kDissectors[f.dissector]->kind == AppKind::http))
+    return;
   if (f.status == FlowDissect::Status::probing) {
     std::size_t chosen = kDissectorCount, unsure = kDissectorCount;
     for (std::size_t i = 0; i < kDissectorCount; ++i) {
@@ -96,13 +102,10 @@ void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketC
   }
   const Dissector& d = *kDissectors[f.dissector];
   Parse r;
-  if (void* shared = shared_[f.dissector]) {
-    PacketContext c = ctx;
-    c.shared = shared;
-    r = d.parse(pools_[f.dissector].at(f.slot), c, meta);
-  } else {
-    r = d.parse(pools_[f.dissector].at(f.slot), ctx, meta);
-  }
+  PacketContext c = ctx;
+  c.shared = shared_[f.dissector];
+  c.tx = &tx_;
+  r = d.parse(pools_[f.dissector].at(f.slot), c, meta);
   if (r == Parse::cont) return;
   ++(r == Parse::done ? counters_.done : counters_.skipped)[f.dissector];
   finish(f);

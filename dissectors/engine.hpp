@@ -89,6 +89,8 @@ class DissectorEngine {
   // Releases whatever state the flow still holds; the metadata stays as it is.
   void on_flow_end(FlowDissect& f) noexcept;
 
+  // What the last on_packet completed (HTTP headers and bodies); see TxView.
+  const TxView& last_tx() const { return tx_; }
   const EngineCounters& counters() const { return counters_; }
   const StatePool& pool(std::size_t dissector) const { return pools_[dissector]; }
   std::size_t pool_bytes() const;
@@ -98,6 +100,7 @@ class DissectorEngine {
   std::array<StatePool, kDissectorCount> pools_;
   std::array<void*, kDissectorCount> shared_{};  // Dissector::create_shared, per dissector
   EngineCounters counters_;
+  TxView tx_;
   uint8_t max_probe_packets_;
 };
 

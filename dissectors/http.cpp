@@ -68,17 +68,186 @@ bool on_status_line(std::string_view line, HttpMeta& m) {
 
 }  // namespace
 
+namespace {
+
+using Dir = HttpState::Dir;
+
+// Publishes a finished message body (TxView) and ends the direction.
+void end_body(Dir& d, const PacketContext& c, int di) {
+  if (c.tx) {
+    // The message's headers again: rules on headers and body are judged together.
+    TxView::Message& msg = c.tx->msg[di];
+    msg.body_done = true;
+    msg.body = {d.body, d.body_len};
+    msg.truncated = d.block_truncated;
+    msg.start_line = {d.start, d.start_len};
+    msg.header_block = {d.block, d.block_len};
+  }
+  d.phase = HttpState::finished;
+}
+
+// Keeps body bytes up to the bound; true once the bound is reached.
+bool keep_body(Dir& d, std::span<const uint8_t> q) {
+  const std::size_t n = std::min(q.size(), HttpState::kBody - d.body_len);
+  std::memcpy(d.body + d.body_len, q.data(), n);
+  d.body_len = static_cast<uint16_t>(d.body_len + n);
+  return d.body_len == HttpState::kBody;
+}
+
+int hex_value(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+// Consumes body bytes of `q` by the message's framing; returns how many it used.
+std::size_t consume_body(Dir& d, std::span<const uint8_t> q, const PacketContext& c, int di) {
+  using F = HttpState::Framing;
+  if (d.framing == F::length) {
+    const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(q.size(), d.remaining));
+    const bool full = keep_body(d, q.first(n));
+    d.remaining -= n;
+    if (d.remaining == 0 || full) end_body(d, c, di);
+    return n;
+  }
+  if (d.framing == F::until_close) {
+    if (keep_body(d, q) || (c.tcp_flags & 0x05)) end_body(d, c, di);  // bound, FIN or RST
+    return q.size();
+  }
+  // Chunked: size line (hex, extensions after ';' ignored), data, CRLF, ..., 0, trailers.
+  std::size_t i = 0;
+  while (i < q.size() && d.phase == HttpState::body) {
+    const char ch = static_cast<char>(q[i]);
+    switch (d.chunk_state) {
+      case 0:  // size digits
+      case 4: {  // rest of the size line
+        ++i;
+        const int v = hex_value(ch);
+        if (d.chunk_state == 0 && v >= 0) {
+          if (d.chunk_size > (uint64_t{1} << 40)) { end_body(d, c, di); break; }  // nonsense: stop here
+          d.chunk_size = d.chunk_size * 16 + static_cast<uint64_t>(v);
+        } else if (ch == '\n') {
+          d.remaining = d.chunk_size;
+          d.chunk_size = 0;
+          d.chunk_state = d.remaining ? 1 : 3;
+          d.len = 0;
+        } else {
+          d.chunk_state = 4;
+        }
+        break;
+      }
+      case 1: {  // data
+        const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(q.size() - i, d.remaining));
+        const bool full = keep_body(d, q.subspan(i, n));
+        i += n;
+        d.remaining -= n;
+        if (full) end_body(d, c, di);
+        else if (d.remaining == 0) d.chunk_state = 2;
+        break;
+      }
+      case 2:  // CRLF after the data
+        ++i;
+        if (ch == '\n') d.chunk_state = 0;
+        break;
+      default:  // trailers: an empty line ends the message
+        ++i;
+        if (ch == '\n') {
+          if (d.len == 0) end_body(d, c, di);
+          d.len = 0;
+        } else if (ch != '\r') {
+          d.len = 1;
+        }
+        break;
+    }
+  }
+  return i;
+}
+
+// The header line as it goes into the block (CRLF-terminated), while there is room.
+void keep_line(Dir& d, std::string_view line, bool cut) {
+  if (cut || d.block_len + line.size() + 2 > HttpState::kBlock) {
+    d.block_truncated = true;
+    if (d.block_len + line.size() + 2 > HttpState::kBlock) return;
+  }
+  std::memcpy(d.block + d.block_len, line.data(), line.size());
+  d.block_len = static_cast<uint16_t>(d.block_len + line.size());
+  d.block[d.block_len++] = '\r';
+  d.block[d.block_len++] = '\n';
+}
+
+// Publishes a message's start line and header lines (TxView).
+void end_headers(Dir& d, const PacketContext& c, int di, HttpMeta& m) {
+  if (c.tx) {
+    TxView::Message& msg = c.tx->msg[di];
+    msg.headers_done = true;
+    msg.truncated = d.block_truncated;
+    msg.start_line = {d.start, d.start_len};
+    msg.header_block = {d.block, d.block_len};
+  }
+  (di == 0 ? m.request_headers_done : m.response_headers_done) = true;
+}
+
+// Headers that frame the body.
+void note_framing(Dir& d, std::string_view name, std::string_view value) {
+  using F = HttpState::Framing;
+  if (iequals(name, "transfer-encoding")) {
+    const std::string_view v = trim(value);
+    if (v.size() >= 7 && iequals(v.substr(v.size() - 7), "chunked")) d.framing = F::chunked;
+  } else if (iequals(name, "content-length") && d.framing != F::chunked) {
+    uint64_t n = 0;
+    bool digits = false;
+    for (char ch : trim(value)) {
+      if (ch < '0' || ch > '9' || n > (uint64_t{1} << 40)) { digits = false; break; }
+      n = n * 10 + static_cast<uint64_t>(ch - '0');
+      digits = true;
+    }
+    if (digits) {
+      d.framing = F::length;
+      d.remaining = n;
+    }
+  }
+}
+
+}  // namespace
+
 Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   meta.set_kind(AppKind::http);
   HttpMeta& m = meta.u.http;
   const bool client = c.from_client;
-  Dir& d = dir[client ? 0 : 1];
-  if (d.phase == 2) return (dir[0].phase == 2 && dir[1].phase == 2) ? Parse::done : Parse::cont;
+  const int di = client ? 0 : 1;
+  Dir& d = dir[di];
+  const auto progress = [&] { return (dir[0].phase == finished && dir[1].phase == finished) ? Parse::done : Parse::cont; };
+  if (d.phase == finished) return progress();
+  if (c.payload.empty()) {
+    // A FIN or RST (the engine hands those on without payload) ends a body that runs
+    // until the connection closes, and header lines cut off by the close (Suricata
+    // judges those too).
+    if (c.tcp_flags & 0x05) {
+      if (d.phase == body && d.framing == Framing::until_close) end_body(d, c, di);
+      if (d.phase == headers) {
+        if (d.len) keep_line(d, std::string_view(d.line, d.len), d.overflow);  // a last line without CRLF
+        end_headers(d, c, di, m);
+        d.phase = finished;
+      }
+    }
+    return progress();
+  }
   bool gap = false;
   std::span<const uint8_t> p = c.l4_proto == ipproto::tcp ? d.cursor.advance(c.tcp_seq, c.payload, gap) : c.payload;
-  if (gap) return Parse::skip;  // a missing segment: headers after it cannot be trusted
-  for (std::size_t i = 0; i < p.size() && d.phase != 2; ++i) {
-    const char ch = static_cast<char>(p[i]);
+  if (gap) {
+    // A missing segment: a body ends with what it had; headers after it cannot be trusted.
+    if (d.phase != body) return Parse::skip;
+    end_body(d, c, di);
+    return progress();
+  }
+  std::size_t i = 0;
+  while (i < p.size() && d.phase != finished) {
+    if (d.phase == body) {
+      i += consume_body(d, p.subspan(i), c, di);
+      continue;
+    }
+    const char ch = static_cast<char>(p[i++]);
     if (ch != '\n') {
       if (d.len < kLine) d.line[d.len++] = ch;
       else d.overflow = true;
@@ -89,7 +258,7 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     const bool overflow = d.overflow;
     d.len = 0;
     d.overflow = false;
-    if (d.phase == 0) {
+    if (d.phase == start_line) {
       if (line.empty()) continue;  // tolerate CRLF before a request
       if (client) {
         on_request_line(line, m, overflow);
@@ -97,18 +266,40 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
       } else if (!on_status_line(line, m)) {
         return Parse::skip;
       }
-      d.phase = 1;
+      std::memcpy(d.start, line.data(), line.size());
+      d.start_len = static_cast<uint16_t>(line.size());
+      d.block_len = 0;
+      d.block_truncated = false;
+      d.framing = Framing::none;
+      d.remaining = 0;
+      d.phase = headers;
       continue;
     }
     if (line.empty()) {
       // End of headers. An interim 1xx (but 101) response is followed by the real one.
-      d.phase = (!client && m.ret_code >= 100 && m.ret_code < 200 && m.ret_code != 101) ? 0 : 2;
-      if (d.phase == 0) m.mime.clear();
+      if (!client && m.ret_code >= 100 && m.ret_code < 200 && m.ret_code != 101) {
+        d.phase = start_line;
+        m.mime.clear();
+        continue;
+      }
+      end_headers(d, c, di, m);
+      // What follows: no body (requests without a length, HEAD answers, 1xx/204/304),
+      // a length, chunks, or (responses only) everything until the connection closes.
+      const bool bodiless = !client && (m.ret_code == 101 || m.ret_code == 204 || m.ret_code == 304 ||
+                                        m.method.view() == "HEAD");
+      if (bodiless || (d.framing == Framing::length && d.remaining == 0)) d.framing = Framing::none;
+      else if (d.framing == Framing::none && !client) d.framing = Framing::until_close;
+      d.phase = d.framing == Framing::none ? finished : body;
+      d.body_len = 0;
+      d.chunk_state = 0;
+      d.chunk_size = 0;
       continue;
     }
+    keep_line(d, line, overflow);
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+    note_framing(d, name, value);
     if (client) {
       on_request_header(name, value, m, overflow);
     } else if (iequals(name, "content-type")) {
@@ -117,7 +308,7 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
       set_header(m.mime, v, overflow);
     }
   }
-  return (dir[0].phase == 2 && dir[1].phase == 2) ? Parse::done : Parse::cont;
+  return progress();
 }
 
 Probe http_probe(const PacketContext& c) noexcept {

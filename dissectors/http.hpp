@@ -11,18 +11,32 @@
 namespace flowprobe::dissect {
 
 struct HttpState {
-  static constexpr std::size_t kLine = 512;  // longer lines keep their first kLine bytes
+  static constexpr std::size_t kLine = 512;    // longer lines keep their first kLine bytes
+  static constexpr std::size_t kBlock = 2048;  // header lines kept for http.header & co.
+  static constexpr std::size_t kBody = 4096;   // body bytes kept for http.request_body / file.data
+  enum Phase : uint8_t { start_line, headers, body, finished };
+  enum class Framing : uint8_t { none, length, chunked, until_close };
   struct Dir {
     TcpCursor cursor;
-    uint8_t phase = 0;  // 0 start line, 1 headers, 2 finished
+    Phase phase = start_line;
     bool overflow = false;
+    bool block_truncated = false;
+    Framing framing = Framing::none;
+    uint8_t chunk_state = 0;   // chunked: 0 size line, 1 data, 2 CRLF after data, 3 trailers
     uint16_t len = 0;
+    uint16_t start_len = 0;
+    uint16_t block_len = 0;
+    uint16_t body_len = 0;
+    uint64_t remaining = 0;    // length framing: body bytes still to come; chunked: of this chunk
+    uint64_t chunk_size = 0;   // chunked: the size line being read
     char line[kLine];
+    char start[kLine];
+    char block[kBlock];
+    char body[kBody];
   };
   Dir dir[2];
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
 };
-
 Probe http_probe(const PacketContext& c) noexcept;
 extern const Dissector kHttpDissector;
 

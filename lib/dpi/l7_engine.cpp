@@ -11,6 +11,7 @@ extern "C" {
 #include <new>
 #include <stdexcept>
 
+#include "dissectors/bytes.hpp"
 #include "dissectors/dns.hpp"
 
 
@@ -144,7 +145,8 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
   Slot* s = slot(ext);
   if (!scanner_) {
     dissectors_.on_packet(s->dissect, s->app, pkt, hit.from_client, ts_ns);
-  } else if (s->dissect.status == dissect::FlowDissect::Status::finished || pkt.payload.empty()) {
+  } else if (s->dissect.status == dissect::FlowDissect::Status::finished ||
+             (pkt.payload.empty() && !(pkt.tcp_flags & 0x05))) {  // a FIN/RST may end an HTTP body
     note_ciphertext(*s, pkt);
     scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
     if (s->app.kind == dissect::AppKind::dns && pkt.l4_proto == 17 && hit.from_client && !pkt.payload.empty())
@@ -170,7 +172,24 @@ const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) n
   if (!goes_on) {
     dissectors_.on_flow_end(s->dissect);
     ndpi_.on_flow_end(s->dpi, s->result);
-    if (scanner_) scanner_->on_flow_end(s->sig);
+    if (scanner_) {
+      // An HTTP message whose header lines never ended (capture cut, gap, timeout) is
+      // still judged on what it had: the request line, the status line.
+      if (const auto* h = s->app.http()) {
+        if (h->has_request && !h->request_headers_done) {
+          sig::AppBuffers up;
+          set_request_buffers(up, *h);
+          scanner_->scan_buffers(up, true, r.last_ns, s->sig, *alerts_, sig::TxPart::request);
+        }
+        if (h->has_response && !h->response_headers_done) {
+          sig::AppBuffers down;
+          if (h->has_request) set_request_buffers(down, *h);
+          set_stat_code(down, *h);
+          scanner_->scan_buffers(down, false, r.last_ns, s->sig, *alerts_, sig::TxPart::response);
+        }
+      }
+      scanner_->on_flow_end(s->sig);
+    }
   }
   if (scanner_) {
     r.alerts = s->sig.alerts;
@@ -199,7 +218,9 @@ const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) n
 }
 
 L7Engine::TxFlags L7Engine::tx_flags(const dissect::AppMetadata& m) noexcept {
-  if (const auto* h = m.http()) return {m.kind, h->has_request, h->has_response};
+  // An HTTP message is scanned once its header lines are complete.
+  if (const auto* h = m.http())
+    return {m.kind, h->has_request && h->request_headers_done, h->has_response && h->response_headers_done};
   if (const auto* d = m.dns()) return {m.kind, d->has_query, d->has_response};
   if (const auto* t = m.tls()) return {m.kind, t->has_client_hello, t->has_certificate, t->has_server_hello};
   return {m.kind, false, false};
@@ -239,6 +260,132 @@ std::size_t normalize_uri(std::string_view uri, char* out, std::size_t cap) {
 
 }  // namespace
 
+void L7Engine::set_request_buffers(sig::AppBuffers& up, const dissect::HttpMeta& h) noexcept {
+  const std::size_t n = normalize_uri(h.url.view(), uri_.data(), uri_.size());
+  up.set(sig::BufferKind::http_uri, n ? std::string_view(uri_.data(), n) : h.url.view());
+  up.set(sig::BufferKind::http_raw_uri, h.url.view());
+  up.set(sig::BufferKind::http_method, h.method.view());
+  // http.host is lower case without the port, as libhtp normalises it; .raw as sent.
+  const std::string_view raw_host = h.host.view();
+  std::size_t hn = 0;
+  for (char ch : raw_host) {
+    if (ch == ':' && raw_host.front() != '[') break;
+    if (hn == host_.size()) break;
+    host_[hn++] = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+  }
+  up.set(sig::BufferKind::http_host, std::string_view(host_.data(), hn));
+  up.set(sig::BufferKind::http_raw_host, raw_host);
+  if (!h.user_agent.empty()) up.set(sig::BufferKind::http_user_agent, h.user_agent.view());
+  if (!h.referer.empty()) up.set(sig::BufferKind::http_referer, h.referer.view());
+}
+
+void L7Engine::set_message_buffers(sig::AppBuffers& b, const dissect::HttpMeta& h, const dissect::TxView::Message& msg,
+                                   bool request) noexcept {
+  using K = sig::BufferKind;
+  // Bounded appends into one scratch array.
+  struct Out {
+    char* p;
+    std::size_t cap, n = 0;
+    void add(std::string_view v) {
+      const std::size_t k = std::min(v.size(), cap - n);
+      std::memcpy(p + n, v.data(), k);
+      n += k;
+    }
+    std::string_view view() const { return {p, n}; }
+  };
+  Out hdr{hdr_.data(), hdr_.size()}, names{names_.data(), names_.size()}, raw{raw_hdr_.data(), raw_hdr_.size()},
+      start{start_.data(), start_.size()};
+  names.add("\r\n");
+  const std::string_view block = msg.header_block;
+  std::size_t at = 0;
+  while (at < block.size()) {
+    const std::size_t eol = std::min(block.find("\r\n", at), block.size());
+    const std::string_view line = block.substr(at, eol - at);
+    at = eol + 2;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = line.substr(0, colon), value = dissect::trim(line.substr(colon + 1));
+    names.add(name);
+    names.add("\r\n");
+    // As Suricata's http.header: "Name: value" lines, the cookie left to http.cookie.
+    if (dissect::iequals(name, request ? "cookie" : "set-cookie")) {
+      if (!b.has(K::http_cookie)) b.set(K::http_cookie, value);
+      continue;
+    }
+    hdr.add(name);
+    hdr.add(": ");
+    hdr.add(value);
+    hdr.add("\r\n");
+    const auto keep = [&](K kind) {
+      if (!b.has(kind)) b.set(kind, value);
+    };
+    if (dissect::iequals(name, "content-length")) keep(K::http_content_len);
+    else if (dissect::iequals(name, "content-type")) keep(K::http_content_type);
+    else if (dissect::iequals(name, "connection")) keep(K::http_connection);
+    else if (request && dissect::iequals(name, "accept")) keep(K::http_accept);
+    else if (request && dissect::iequals(name, "accept-encoding")) keep(K::http_accept_enc);
+    else if (request && dissect::iequals(name, "accept-language")) keep(K::http_accept_lang);
+  }
+  names.add("\r\n");
+  raw.add(block);
+  raw.add("\r\n");
+  start.add(msg.start_line);
+  start.add("\r\n");
+  start.add(block);
+  start.add("\r\n");
+  if (hdr.n) b.set(K::http_header, hdr.view());
+  b.set(K::http_raw_header, raw.view());
+  b.set(K::http_header_names, names.view());
+  b.set(K::http_start, start.view());
+  const std::string_view line = msg.start_line;
+  if (request) {
+    b.set(K::http_request_line, line);
+    const std::size_t sp = line.rfind(' ');
+    if (sp != std::string_view::npos && line.substr(sp + 1).starts_with("HTTP/")) b.set(K::http_protocol, line.substr(sp + 1));
+  } else {
+    b.set(K::http_response_line, line);
+    b.set(K::http_protocol, line.substr(0, line.find(' ')));
+    // "HTTP/1.1 200 OK": the code as three digits, the message after it.
+    set_stat_code(b, h);
+    if (line.size() > 13) b.set(K::http_stat_msg, line.substr(13));
+  }
+}
+
+void L7Engine::set_stat_code(sig::AppBuffers& b, const dissect::HttpMeta& h) noexcept {
+  if (h.ret_code < 100 || h.ret_code > 999) return;
+  stat_code_ = {static_cast<char>('0' + h.ret_code / 100), static_cast<char>('0' + h.ret_code / 10 % 10),
+                static_cast<char>('0' + h.ret_code % 10), 0};
+  b.set(sig::BufferKind::http_stat_code, std::string_view(stat_code_.data(), 3));
+}
+
+void L7Engine::scan_http(Slot& s, const dissect::HttpMeta& h, bool new_request, bool new_response, uint64_t ts_ns) noexcept {
+  using sig::TxPart;
+  const dissect::TxView& tx = dissectors_.last_tx();
+  const dissect::TxView::Message &req = tx.msg[0], &resp = tx.msg[1];
+  if (new_request || (req.body_done && h.has_request)) {
+    sig::AppBuffers up;
+    set_request_buffers(up, h);
+    set_message_buffers(up, h, req, true);
+    if (new_request) scanner_->scan_buffers(up, true, ts_ns, s.sig, *alerts_, TxPart::request);
+    if (req.body_done) {
+      up.set(sig::BufferKind::http_client_body, req.body);
+      up.set(sig::BufferKind::http_file_data, req.body);
+      scanner_->scan_buffers(up, true, ts_ns, s.sig, *alerts_, TxPart::request_body);
+    }
+  }
+  if (new_response || (resp.body_done && h.has_response)) {
+    // The request's own buffers come along: a rule may pair a URI with a status code.
+    sig::AppBuffers down;
+    if (h.has_request) set_request_buffers(down, h);
+    set_message_buffers(down, h, resp, false);
+    if (new_response) scanner_->scan_buffers(down, false, ts_ns, s.sig, *alerts_, TxPart::response);
+    if (resp.body_done) {
+      down.set(sig::BufferKind::http_file_data, resp.body);
+      scanner_->scan_buffers(down, false, ts_ns, s.sig, *alerts_, TxPart::response_body);
+    }
+  }
+}
+
 void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexcept {
   const dissect::AppMetadata& m = s.app;
   if (m.kind == dissect::AppKind::none) return;
@@ -247,28 +394,13 @@ void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexce
   const bool new_request = now.request && !before.request;
   const bool new_response = now.response && !before.response;
   const bool new_server_hello = now.server_hello && !before.server_hello;
-  if (!new_request && !new_response && !new_server_hello) return;
+  // HTTP bodies complete on packets of their own.
+  const bool http_body = m.kind == dissect::AppKind::http && dissectors_.last_tx().any();
+  if (!new_request && !new_response && !new_server_hello && !http_body) return;
   sig::AppBuffers up, down;  // client->server, server->client
   if (const auto* h = m.http()) {
-    if (new_request) {
-      const std::size_t n = normalize_uri(h->url.view(), uri_.data(), uri_.size());
-      up.set(sig::BufferKind::http_uri, n ? std::string_view(uri_.data(), n) : h->url.view());
-      up.set(sig::BufferKind::http_raw_uri, h->url.view());
-      up.set(sig::BufferKind::http_method, h->method.view());
-      // http.host is lower case without the port, as libhtp normalises it; .raw as sent.
-      const std::string_view raw_host = h->host.view();
-      std::size_t hn = 0;
-      for (char ch : raw_host) {
-        if (ch == ':' && raw_host.front() != '[') break;
-        if (hn == host_.size()) break;
-        host_[hn++] = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-      }
-      up.set(sig::BufferKind::http_host, std::string_view(host_.data(), hn));
-      up.set(sig::BufferKind::http_raw_host, raw_host);
-      if (!h->user_agent.empty()) up.set(sig::BufferKind::http_user_agent, h->user_agent.view());
-      if (!h->referer.empty()) up.set(sig::BufferKind::http_referer, h->referer.view());
-    }
-    if (new_response && !h->mime.empty()) down.set(sig::BufferKind::http_content_type, h->mime.view());
+    scan_http(s, *h, new_request, new_response, ts_ns);
+    return;
   } else if (const auto* d = m.dns()) {
     if (new_request && !d->query.empty()) up.set(sig::BufferKind::dns_query, d->query.view());
   } else if (const auto* t = m.tls()) {

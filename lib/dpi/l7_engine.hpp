@@ -85,6 +85,14 @@ class L7Engine {
   // more queries still has each one checked by dns.query rules.
   void scan_later_dns_query(Slot& s, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
   void scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexcept;
+  // HTTP: the request's own buffers (URI, method, host, user agent, referer), and the
+  // buffers of one message's start line and header lines (headers, raw headers, cookie,
+  // header names, content type/length, accept*, connection, protocol, start, status).
+  void set_request_buffers(sig::AppBuffers& b, const dissect::HttpMeta& h) noexcept;
+  void set_message_buffers(sig::AppBuffers& b, const dissect::HttpMeta& h, const dissect::TxView::Message& msg,
+                           bool request) noexcept;
+  void set_stat_code(sig::AppBuffers& b, const dissect::HttpMeta& h) noexcept;
+  void scan_http(Slot& s, const dissect::HttpMeta& h, bool new_request, bool new_response, uint64_t ts_ns) noexcept;
 
   uint32_t capacity_;
   std::byte* mem_;  // capacity_ slots, mmap'd
@@ -98,7 +106,10 @@ class L7Engine {
   sig::AlertSink* alerts_;
   uint64_t next_flow_id_;
   std::array<char, 512> uri_{};   // the normalised URI handed to http.uri rules
-  std::array<char, 128> host_{};  // the normalised Host handed to http.host rules  // eve flow_id: the core in the top bits, then a count
+  std::array<char, 128> host_{};  // the normalised Host handed to http.host rules
+  // One HTTP message's header-derived buffers (set_message_buffers), rebuilt per scan.
+  std::array<char, 4096> hdr_{}, names_{}, raw_hdr_{}, start_{};
+  std::array<char, 4> stat_code_{};
   L7Counters counters_;
 };
 

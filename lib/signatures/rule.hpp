@@ -27,11 +27,31 @@ enum class BufferKind : uint8_t {
   http_accept_enc, http_accept_lang, http_connection, http_protocol, http_start,
   http_request_line, http_response_line,
   dns_query,
-  tls_sni, tls_cert_subject, tls_cert_issuer, tls_cert_serial,
+  tls_sni, tls_cert_subject, tls_cert_issuer,
   ja3_hash, ja3s_hash, ja4_hash,  // TLS and QUIC fingerprints (the dissector computes them)
   count
 };
 inline constexpr int kBufferKindCount = static_cast<int>(BufferKind::count);
+
+// The points of a transaction at which its app-layer buffers are scanned.
+enum class TxPart : uint8_t { request, request_body, response, response_body };
+namespace tx_needs {
+inline constexpr uint8_t request_only = 1;   // URI, method, host, user agent, request line…
+inline constexpr uint8_t response_only = 2;  // status code/message, response line, server body
+inline constexpr uint8_t request_body = 4;
+inline constexpr uint8_t response_body = 8;
+// Whether a rule with `needs` is evaluated at `part`. Rules on buffers of either side
+// (headers, cookies…) run on both the request and the response.
+constexpr bool runs_at(uint8_t needs, TxPart part) {
+  switch (part) {
+    case TxPart::request: return !(needs & (response_only | request_body));
+    case TxPart::request_body: return (needs & request_body) && !(needs & response_only);
+    case TxPart::response: return !(needs & response_body) && ((needs & response_only) || !(needs & request_only));
+    case TxPart::response_body: return needs & response_body;
+  }
+  return false;
+}
+}  // namespace tx_needs
 
 struct BufferInfo {
   BufferKind kind;
@@ -153,6 +173,9 @@ struct Rule {
   AddrList src, dst;
   PortList sport, dport;
   bool bidirectional = false;
+  // Which part of an HTTP transaction the rule's buffers need (TxNeeds bits): the scan of
+  // that part, and no other, evaluates it (Suricata's inspection progress).
+  uint8_t tx_needs = 0;
 
   // per-packet conditions
   uint8_t flow_dir = 0;         // 0 any, 1 to_server, 2 to_client

@@ -495,6 +495,7 @@ void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, Alert
   for (uint32_t idx : candidates_) {
     if (!gate_ok(engine_.gates_[idx], m, ctx)) continue;
     const Rule& r = engine_.rules_[idx];
+    if (app && !tx_needs::runs_at(r.tx_needs, scan_part_)) continue;
     if (!header_ok(r, m, ctx, app != nullptr) || !flowbits_ok(r, ctx)) continue;
     bool matched = true;
     for (const auto& b : r.buffers) {
@@ -684,7 +685,8 @@ uint32_t PerCoreScanner::linearize(uint32_t slot_plus1, const uint8_t* seg, uint
 }
 
 void PerCoreScanner::scan_buffers(const AppBuffers& buffers, bool to_server, uint64_t ts_ns, FlowContext& ctx,
-                                  AlertSink& sink) noexcept {
+                                  AlertSink& sink, TxPart part) noexcept {
+  scan_part_ = part;
   PacketMeta m;
   m.src_ip = to_server ? ctx.client_ip.data() : ctx.server_ip.data();
   m.dst_ip = to_server ? ctx.server_ip.data() : ctx.client_ip.data();

@@ -14,6 +14,8 @@
 
 namespace flowprobe::sig {
 
+uint8_t tx_needs_of(const Rule& r) noexcept;
+
 namespace {
 
 // Suricata's default classification.config, so that classtype works without a file.
@@ -357,6 +359,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   std::vector<uint32_t> header_only;  // rules without a buffer, indexed below by L4 and TCP flags
   for (uint32_t idx = 0; idx < rules.size(); ++idx) {
     Rule& r = rules[idx];
+    r.tx_needs = tx_needs_of(r);
     choose_prefilter(r);
     const bool payload = std::all_of(r.buffers.begin(), r.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; });
     if (r.buffers.empty()) {
@@ -457,6 +460,34 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   rep.rejected = static_cast<uint32_t>(rep.rejections.size());
   rep.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   return engine;
+}
+
+// Which part of an HTTP transaction fills each of the rule's buffers (Rule::tx_needs).
+uint8_t tx_needs_of(const Rule& r) noexcept {
+  uint8_t needs = 0;
+  for (const auto& b : r.buffers) {
+    switch (b.kind) {
+      case BufferKind::http_uri: case BufferKind::http_raw_uri: case BufferKind::http_method:
+      case BufferKind::http_host: case BufferKind::http_raw_host: case BufferKind::http_user_agent:
+      case BufferKind::http_referer: case BufferKind::http_accept: case BufferKind::http_accept_enc:
+      case BufferKind::http_accept_lang: case BufferKind::http_request_line:
+        needs |= tx_needs::request_only;
+        break;
+      case BufferKind::http_client_body:
+        needs |= tx_needs::request_only | tx_needs::request_body;
+        break;
+      case BufferKind::http_stat_code: case BufferKind::http_stat_msg: case BufferKind::http_response_line:
+        needs |= tx_needs::response_only;
+        break;
+      case BufferKind::http_file_data:  // the request's body on a to_server rule (Suricata 5+)
+        needs |= r.flow_dir == 1 ? tx_needs::request_only | tx_needs::request_body
+                                 : tx_needs::response_only | tx_needs::response_body;
+        break;
+      default:
+        break;
+    }
+  }
+  return needs;
 }
 
 RuleGate RuleGate::of(const Rule& r) noexcept {

@@ -254,9 +254,15 @@ class PerCoreScanner {
 
   // One decoded IPv4/IPv6 packet of the flow `ctx` (whose init() ran on its first packet).
   void scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowContext& ctx, AlertSink& sink) noexcept;
-  // One transaction's dissector buffers, sent by the client when `to_server`.
+  // One transaction's dissector buffers, sent by the client when `to_server`. `part` says
+  // how far the transaction is (HTTP: headers, then body, each way); rules run at the part
+  // their buffers need (Rule::tx_needs), so one transaction alerts each rule once.
   void scan_buffers(const AppBuffers& buffers, bool to_server, uint64_t ts_ns, FlowContext& ctx,
-                    AlertSink& sink) noexcept;
+                    AlertSink& sink, TxPart part) noexcept;
+  void scan_buffers(const AppBuffers& buffers, bool to_server, uint64_t ts_ns, FlowContext& ctx,
+                    AlertSink& sink) noexcept {
+    scan_buffers(buffers, to_server, ts_ns, ctx, sink, to_server ? TxPart::request : TxPart::response);
+  }
   void scan_buffer(BufferKind kind, std::span<const uint8_t> data, bool to_server, uint64_t ts_ns,
                    FlowContext& ctx, AlertSink& sink) noexcept {
     AppBuffers b;
@@ -297,6 +303,7 @@ class PerCoreScanner {
   HsScratch scratch_;
   std::vector<uint64_t> candidate_bits_;
   std::vector<uint32_t> candidates_;
+  TxPart scan_part_ = TxPart::request;  // of the scan_buffers call in progress
   std::unique_ptr<StreamSlot[]> slots_;
   std::vector<uint32_t> free_slots_;
   std::unique_ptr<uint8_t[]> windows_;     // stream_slots * stream_window bytes

@@ -98,3 +98,116 @@ TEST(HttpDissector, ProbeAndGarbage) {
   f.send(false, bytes("garbage that is not a status line\r\n"));
   EXPECT_EQ(f.fd.status, FlowDissect::Status::finished);
 }
+
+// ---- header lines and bodies for the signature buffers (TxView) ------------------------
+
+namespace {
+
+// Sends `msg` in pieces of `step` bytes and collects what the engine's TxView reported.
+struct Seen {
+  std::string start, block, body;
+  int headers = 0, bodies = 0;
+};
+Seen send_collect(Flow& f, bool client, std::string_view msg, std::size_t step, uint8_t last_flags = 0) {
+  Seen s;
+  const int di = client ? 0 : 1;
+  for (std::size_t at = 0; at < msg.size(); at += step) {
+    f.send(client, bytes(msg.substr(at, step)));
+    const TxView::Message& m = f.engine.last_tx().msg[di];
+    if (m.headers_done) {
+      ++s.headers;
+      s.start = m.start_line;
+      s.block = m.header_block;
+    }
+    if (m.body_done) {
+      ++s.bodies;
+      s.body = m.body;
+    }
+  }
+  if (last_flags) {
+    PacketContext c;
+    c.l4_proto = 6;
+    c.from_client = client;
+    c.tcp_flags = last_flags;
+    c.tcp_seq = f.seq[di];
+    f.engine.on_packet(f.fd, f.meta, c);
+    const TxView::Message& m = f.engine.last_tx().msg[di];
+    if (m.headers_done) {
+      ++s.headers;
+      s.start = m.start_line;
+      s.block = m.header_block;
+    }
+    if (m.body_done) {
+      ++s.bodies;
+      s.body = m.body;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST(HttpDissector, HeaderLinesAndALengthBodyAreReportedOnceWhateverTheSegments) {
+  const std::string req =
+      "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\nCookie: a=b\r\n\r\nhello world";
+  for (std::size_t step : {1u, 3u, 7u, 200u}) {
+    Flow f;
+    const Seen s = send_collect(f, true, req, step);
+    EXPECT_EQ(s.headers, 1) << step;
+    EXPECT_EQ(s.start, "POST /up HTTP/1.1");
+    EXPECT_EQ(s.block, "Host: h\r\nContent-Length: 11\r\nCookie: a=b\r\n");
+    EXPECT_EQ(s.bodies, 1) << step;
+    EXPECT_EQ(s.body, "hello world");
+    EXPECT_TRUE(f.meta.http()->request_headers_done);
+  }
+}
+
+TEST(HttpDissector, ChunkedBodiesAreDechunked) {
+  Flow f;
+  send_collect(f, true, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 100);
+  const std::string resp =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n";
+  for (std::size_t step : {1u, 5u, 300u}) {
+    Flow g;
+    send_collect(g, true, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 100);
+    const Seen s = send_collect(g, false, resp, step);
+    EXPECT_EQ(s.headers, 1) << step;
+    EXPECT_EQ(s.start, "HTTP/1.1 200 OK");
+    EXPECT_EQ(s.bodies, 1) << step;
+    EXPECT_EQ(s.body, "hello world") << step;
+  }
+}
+
+TEST(HttpDissector, ABodyWithoutLengthEndsAtTheServersFin) {
+  Flow f;
+  send_collect(f, true, "GET / HTTP/1.0\r\n\r\n", 100);
+  const std::string_view resp("HTTP/1.0 200 OK\r\nServer: x\r\n\r\nMZ\x90\x00 body", 39);
+  const Seen s = send_collect(f, false, resp, 4, 0x11);
+  EXPECT_EQ(s.headers, 1);
+  EXPECT_EQ(s.bodies, 1);
+  EXPECT_EQ(s.body, std::string_view("MZ\x90\x00 body", 9));
+}
+
+TEST(HttpDissector, HeaderLinesCutOffByTheCloseAreStillReported) {
+  // suricata-verify http-close-headers: an LF-only status line, one header, then FIN.
+  Flow f;
+  send_collect(f, true, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 100);
+  const Seen s = send_collect(f, false, "HTTP/1.0 200 OK\nServer:ng1nx\r\n", 100, 0x11);
+  EXPECT_EQ(s.headers, 1);
+  EXPECT_EQ(s.block, "Server:ng1nx\r\n");
+  EXPECT_TRUE(f.meta.http()->response_headers_done);
+}
+
+TEST(HttpDissector, BodiesAreBoundedAndHeadAnswersHaveNone) {
+  Flow f;
+  const std::string big(HttpState::kBody + 500, 'x');
+  const Seen s = send_collect(f, true, "POST / HTTP/1.1\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big, 1000);
+  EXPECT_EQ(s.bodies, 1);
+  EXPECT_EQ(s.body.size(), HttpState::kBody);
+  Flow g;
+  send_collect(g, true, "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n", 100);
+  const Seen r = send_collect(g, false, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 100);
+  EXPECT_EQ(r.headers, 1);
+  EXPECT_EQ(r.bodies, 0);
+  EXPECT_EQ(g.fd.status, FlowDissect::Status::finished);  // both messages are complete
+}

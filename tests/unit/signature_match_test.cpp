@@ -347,3 +347,38 @@ TEST(SignatureMatch, DsizeIndexedRulesMatchOnlyTheirSizes) {
   EXPECT_EQ(alerts_for(udp, "x0ffee0123456789", 17), 0);
 }
 }  // namespace
+
+// Each rule runs at the part of the HTTP transaction its buffers need, once: a URI rule
+// on the request, URI + status code on the response, a header rule on each side's
+// headers, a body rule when the body is complete.
+TEST(SignatureMatch, HttpRulesRunAtTheTransactionPartTheirBuffersNeed) {
+  auto e = load(R"(alert http any any -> any any (content:"/a"; http_uri; sid:1;)
+alert http any any -> any any (content:"/a"; http_uri; content:"200"; http_stat_code; sid:2;)
+alert http any any -> any any (content:"x-h"; nocase; http_header; sid:3;)
+alert http any any -> any any (flow:to_client; file_data; content:"MZ"; sid:4;)
+alert http any any -> any any (content:"POST"; http_method; content:"pass="; http_client_body; sid:5;))");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "POST /a HTTP/1.1\r\nX-H: 1\r\n\r\npass=1");
+  AppBuffers req;
+  req.set(BufferKind::http_method, "POST");
+  req.set(BufferKind::http_uri, "/a");
+  req.set(BufferKind::http_header, "X-H: 1\r\n");
+  s.scan_buffers(req, true, 1, f.ctx, sink, TxPart::request);
+  EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{1, 1}, {3, 1}}));
+  req.set(BufferKind::http_client_body, "pass=1");
+  s.scan_buffers(req, true, 1, f.ctx, sink, TxPart::request_body);
+  EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{1, 1}, {3, 1}, {5, 1}}));
+  f.send(s, sink, false, "HTTP/1.1 200 OK\r\nX-H: 2\r\n\r\nMZ");
+  AppBuffers resp;
+  resp.set(BufferKind::http_uri, "/a");  // the request's, for rules that pair both sides
+  resp.set(BufferKind::http_stat_code, "200");
+  resp.set(BufferKind::http_header, "X-H: 2\r\n");
+  s.scan_buffers(resp, false, 2, f.ctx, sink, TxPart::response);
+  EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 2}, {5, 1}}));
+  resp.set(BufferKind::http_file_data, "MZ");
+  s.scan_buffers(resp, false, 2, f.ctx, sink, TxPart::response_body);
+  EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 2}, {4, 1}, {5, 1}}));
+}
