@@ -24,6 +24,21 @@ enum class Parse : uint8_t { cont, done, skip };
 // body buffers (L7Engine): a message's start line and header lines once its headers end,
 // and the first bytes of its body once the body ends or reaches the parser's bound. Points
 // into the flow's parser state: valid until the engine's next on_packet.
+// A JA3 (or JA3S) string as the hash was computed over it, bounded.
+struct Ja3Text {
+  static constexpr std::size_t kMax = 1536;
+  char text[kMax];
+  std::size_t n = 0;
+  bool cut = false;
+  void add(std::string_view v) noexcept {
+    const std::size_t k = v.size() <= kMax - n ? v.size() : kMax - n;
+    for (std::size_t i = 0; i < k; ++i) text[n + i] = v[i];
+    n += k;
+    cut = cut || k < v.size();
+  }
+  std::string_view view() const noexcept { return {text, n}; }
+};
+
 struct TxView {
   struct Message {
     bool headers_done = false;    // start_line and header_block are set, this packet
@@ -34,7 +49,13 @@ struct TxView {
     std::string_view body;        // dechunked, still compressed if it was
   };
   Message msg[2];  // [0] client to server, [1] server to client
-  void clear() noexcept { msg[0].headers_done = msg[0].body_done = msg[1].headers_done = msg[1].body_done = false; }
+  // TLS/QUIC: the JA3 string of a ClientHello [0] and the JA3S string of a ServerHello [1]
+  // parsed on this packet (n == 0: none), for ja3.string / ja3s.string.
+  Ja3Text ja3[2];
+  void clear() noexcept {
+    msg[0].headers_done = msg[0].body_done = msg[1].headers_done = msg[1].body_done = false;
+    ja3[0].n = ja3[1].n = 0;
+  }
   bool any() const noexcept { return msg[0].headers_done || msg[0].body_done || msg[1].headers_done || msg[1].body_done; }
 };
 

@@ -264,11 +264,11 @@ void QuicState::feed_frames(std::span<const uint8_t> plain, bool from_client, Tl
   std::span<const uint8_t> body;
   if (from_client && !m.has_client_hello && !client_failed) {
     const int st = first_message(client, 1, body);
-    if (st > 0) parse_client_hello(body, m, true);
+    if (st > 0) parse_client_hello(body, m, true, tx_ ? &tx_->ja3[0] : nullptr);
     client_failed = st < 0;
   } else if (!from_client && !m.has_server_hello && !server_failed) {
     const int st = first_message(server, 2, body);
-    if (st > 0) parse_server_hello(body, m);
+    if (st > 0) parse_server_hello(body, m, tx_ ? &tx_->ja3[1] : nullptr);
     server_failed = st < 0;
   }
 }
@@ -303,6 +303,7 @@ void QuicState::on_initial(QuicCrypto& cx, std::span<const uint8_t> packet, std:
 }
 
 Parse QuicState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
+  tx_ = c.tx;
   meta.set_kind(AppKind::quic);
   TlsMeta& m = meta.u.tls;
   auto* cx = static_cast<QuicCrypto*>(c.shared);

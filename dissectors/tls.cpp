@@ -12,9 +12,13 @@ namespace {
 
 constexpr bool is_grease(uint16_t v) { return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff); }
 
-// JA3 strings are hashed as they are produced, so no string buffer is needed.
+// JA3 strings are hashed as they are produced; the text itself is written only where
+// a caller asks for it (the ja3.string rule buffer, TxView).
 class Ja3Writer {
  public:
+  explicit Ja3Writer(Ja3Text* text = nullptr) : text_(text) {
+    if (text_) text_->n = 0;
+  }
   void number(unsigned v) {
     // Hand-rolled decimal: snprintf per value dominated the ClientHello's cost.
     char tmp[8];
@@ -25,11 +29,11 @@ class Ja3Writer {
       v /= 10;
     } while (v);
     if (sep_) *--b = '-';
-    md5_.update(std::string_view(b, static_cast<std::size_t>(e - b)));
+    put(std::string_view(b, static_cast<std::size_t>(e - b)));
     sep_ = true;
   }
   void field() {
-    md5_.update(std::string_view(","));
+    put(std::string_view(","));
     sep_ = false;
   }
   void finish(BoundedString<33>& out) {
@@ -39,7 +43,12 @@ class Ja3Writer {
   }
 
  private:
+  void put(std::string_view v) {
+    md5_.update(v);
+    if (text_) text_->add(v);
+  }
   Md5 md5_;
+  Ja3Text* text_;
   bool sep_ = false;
 };
 
@@ -96,7 +105,7 @@ bool is_alnum(uint8_t ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch 
 
 }  // namespace
 
-bool parse_client_hello(std::span<const uint8_t> body, TlsMeta& m, bool quic) {
+bool parse_client_hello(std::span<const uint8_t> body, TlsMeta& m, bool quic, Ja3Text* ja3_text) {
   Reader r(body);
   const uint16_t legacy = r.u16();
   r.skip(32);
@@ -106,7 +115,7 @@ bool parse_client_hello(std::span<const uint8_t> body, TlsMeta& m, bool quic) {
   if (!r.ok()) return false;
   Reader exts = r.remaining() >= 2 ? r.sub(r.u16()) : Reader();
 
-  Ja3Writer ja3;
+  Ja3Writer ja3(ja3_text);
   U16List ja4_ciphers, ja4_exts, sig_algs;
   ja3.number(legacy);
   ja3.field();
@@ -217,7 +226,7 @@ bool parse_client_hello(std::span<const uint8_t> body, TlsMeta& m, bool quic) {
   return r.ok();
 }
 
-bool parse_server_hello(std::span<const uint8_t> body, TlsMeta& m) {
+bool parse_server_hello(std::span<const uint8_t> body, TlsMeta& m, Ja3Text* ja3_text) {
   Reader r(body);
   const uint16_t legacy = r.u16();
   r.skip(32);
@@ -226,7 +235,7 @@ bool parse_server_hello(std::span<const uint8_t> body, TlsMeta& m) {
   r.skip(1);
   if (!r.ok()) return false;
   Reader exts = r.remaining() >= 2 ? r.sub(r.u16()) : Reader();
-  Ja3Writer ja3;
+  Ja3Writer ja3(ja3_text);
   ja3.number(legacy);
   ja3.field();
   ja3.number(cipher);
@@ -405,9 +414,9 @@ bool TlsState::feed_handshake(Dir& d, bool client, std::span<const uint8_t> p, T
       if (!whole && d.hs_len < cap) break;  // oversized: fill the buffer first
       if (type == 1 && client && !m.has_client_hello) {
         if (!whole) return false;  // a ClientHello larger than the buffer: no honest JA3
-        parse_client_hello(body, m, false);
+        parse_client_hello(body, m, false, tx_ ? &tx_->ja3[0] : nullptr);
       } else if (type == 2 && !client && !m.has_server_hello) {
-        parse_server_hello(body, m);
+        parse_server_hello(body, m, tx_ ? &tx_->ja3[1] : nullptr);
         if (m.version >= 0x0304) d.encrypted = true;
       } else if (type == 11 && !client && !m.has_certificate) {
         // certificate_list<3>, then the first ASN.1.cert<3>; it may be whole even when
@@ -459,6 +468,7 @@ bool TlsState::feed_records(Dir& d, bool client, std::span<const uint8_t> p, Tls
 
 Parse TlsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   meta.set_kind(AppKind::tls);
+  tx_ = c.tx;
   TlsMeta& m = meta.u.tls;
   if (!oriented && c.payload.size() >= 6 && c.payload[0] == 22) {
     // A capture that starts with the server's packets makes the server look like the

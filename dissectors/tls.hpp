@@ -13,8 +13,9 @@ namespace flowprobe::dissect {
 
 // Handshake message bodies (after the 4-byte header), shared with QUIC. Return false
 // when the message is malformed; whatever was read before stays in `m`.
-bool parse_client_hello(std::span<const uint8_t> body, TlsMeta& m, bool quic);
-bool parse_server_hello(std::span<const uint8_t> body, TlsMeta& m);
+// `ja3_text`, when given, receives the JA3 / JA3S string the hash is computed over.
+bool parse_client_hello(std::span<const uint8_t> body, TlsMeta& m, bool quic, Ja3Text* ja3_text = nullptr);
+bool parse_server_hello(std::span<const uint8_t> body, TlsMeta& m, Ja3Text* ja3_text = nullptr);
 // A DER X.509 certificate: subject, issuer, validity and SHA-1 into `m`.
 bool parse_certificate(std::span<const uint8_t> der, TlsMeta& m);
 bool tls_cipher_is_unsafe(uint16_t cipher);
@@ -38,6 +39,7 @@ struct TlsState {
   bool swapped = false;   // the flow's initiator is the TLS server (capture began mid-flow)
   uint8_t cbuf[kClientBuf];
   uint8_t sbuf[kServerBuf];
+  TxView* tx_ = nullptr;  // the packet's TxView, during parse() only
 
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
 

@@ -408,8 +408,11 @@ void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexce
       if (!t->server_name.empty()) up.set(sig::BufferKind::tls_sni, t->server_name.view());
       if (!t->ja3c.empty()) up.set(sig::BufferKind::ja3_hash, t->ja3c.view());
       if (!t->ja4c.empty()) up.set(sig::BufferKind::ja4_hash, t->ja4c.view());
+      if (const dissect::Ja3Text& j = dissectors_.last_tx().ja3[0]; j.n && !j.cut) up.set(sig::BufferKind::ja3_string, j.view());
     }
     if (new_server_hello && !t->ja3s.empty()) down.set(sig::BufferKind::ja3s_hash, t->ja3s.view());
+    if (const dissect::Ja3Text& j = dissectors_.last_tx().ja3[1]; new_server_hello && j.n && !j.cut)
+      down.set(sig::BufferKind::ja3s_string, j.view());
     if (new_response) {
       down.set(sig::BufferKind::tls_cert_subject, t->cert_subject.view());
       down.set(sig::BufferKind::tls_cert_issuer, t->cert_issuer.view());

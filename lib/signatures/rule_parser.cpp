@@ -53,6 +53,8 @@ constexpr std::array<BufferInfo, kBufferKindCount> kBuffers{{
     {BufferKind::ja3_hash, "ja3.hash", "", "ja3_hash", AppProto::unknown, 0},
     {BufferKind::ja3s_hash, "ja3s.hash", "", "ja3s_hash", AppProto::unknown, 0},
     {BufferKind::ja4_hash, "ja4.hash", "", "", AppProto::unknown, 0},
+    {BufferKind::ja3_string, "ja3.string", "", "", AppProto::unknown, 0},
+    {BufferKind::ja3s_string, "ja3s.string", "", "", AppProto::unknown, 0},
 }};
 
 constexpr bool buffers_in_enum_order() {
