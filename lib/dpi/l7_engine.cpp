@@ -1,6 +1,7 @@
 #include "dpi/l7_engine.hpp"
 
 #include <sys/mman.h>
+#include <zlib.h>
 
 extern "C" {
 #include <ndpi/ndpi_protocol_ids.h>
@@ -58,6 +59,43 @@ std::byte* map_slots(std::size_t bytes) {
 }
 }  // namespace
 
+struct L7Engine::ZStream {
+  z_stream z{};
+  bool ok = false;
+  ZStream() {
+    ok = inflateInit2(&z, 15 + 32) == Z_OK;  // zlib or gzip, by the header
+    // zlib allocates its window on the first inflate: do that here, not on an RX core.
+    static const unsigned char kTiny[] = {120, 156, 171, 0, 0, 0, 121, 0, 121};  // zlib("x")
+    unsigned char out[8];
+    z.next_in = const_cast<unsigned char*>(kTiny);
+    z.avail_in = sizeof kTiny;
+    z.next_out = out;
+    z.avail_out = sizeof out;
+    if (ok) (void)inflate(&z, Z_SYNC_FLUSH);
+  }
+  ~ZStream() {
+    if (ok) inflateEnd(&z);
+  }
+};
+
+std::string_view L7Engine::inflate_body(std::string_view body) noexcept {
+  if (!zstream_ || !zstream_->ok || body.empty()) return body;
+  z_stream& z = zstream_->z;
+  // zlib/gzip first; "deflate" is often sent raw, so a header error retries without one.
+  for (int bits : {15 + 32, -15}) {
+    if (inflateReset2(&z, bits) != Z_OK) return body;
+    z.next_in = reinterpret_cast<unsigned char*>(const_cast<char*>(body.data()));
+    z.avail_in = static_cast<uInt>(body.size());
+    z.next_out = reinterpret_cast<unsigned char*>(inflated_.data());
+    z.avail_out = static_cast<uInt>(inflated_.size());
+    const int rc = inflate(&z, Z_SYNC_FLUSH);
+    // Whatever came out counts (a body cut at the 4 KB bound stops mid-stream).
+    if (const std::size_t n = inflated_.size() - z.avail_out; n > 0) return {inflated_.data(), n};
+    if (rc != Z_DATA_ERROR) break;
+  }
+  return body;  // not compressed after all: matched as sent
+}
+
 L7Engine::L7Engine(const L7Config& cfg, sig::AlertSink* alerts, uint16_t core)
     : capacity_(cfg.max_flows == 0 ? 1 : cfg.max_flows),
       mem_(map_slots(std::size_t{capacity_} * sizeof(Slot))),
@@ -73,6 +111,7 @@ L7Engine::L7Engine(const L7Config& cfg, sig::AlertSink* alerts, uint16_t core)
       scanner_(cfg.rules && alerts ? std::make_unique<sig::PerCoreScanner>(*cfg.rules, cfg.scanner) : nullptr),
       alerts_(alerts),
       next_flow_id_((uint64_t{core} << 48) + 1) {
+  if (scanner_) zstream_ = std::make_unique<ZStream>();
   for (uint32_t i = 0; i < capacity_; ++i) free_[i] = capacity_ - 1 - i;
   free_top_ = capacity_;
   // Fault in the slots a busy core reuses all the time now, on the main lcore, rather
@@ -351,6 +390,25 @@ void L7Engine::set_message_buffers(sig::AppBuffers& b, const dissect::HttpMeta& 
   }
 }
 
+namespace {
+// Whether a message's header lines say Content-Encoding gzip or deflate.
+bool content_encoded(std::string_view block) {
+  std::size_t at = 0;
+  while (at < block.size()) {
+    const std::size_t eol = std::min(block.find("\r\n", at), block.size());
+    const std::string_view line = block.substr(at, eol - at);
+    at = eol + 2;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !dissect::iequals(line.substr(0, colon), "content-encoding")) continue;
+    const std::string_view v = dissect::trim(line.substr(colon + 1));
+    for (std::size_t i = 0; i + 4 <= v.size(); ++i)
+      if (dissect::iequals(v.substr(i, 4), "gzip") || (i + 7 <= v.size() && dissect::iequals(v.substr(i, 7), "deflate")))
+        return true;
+  }
+  return false;
+}
+}  // namespace
+
 void L7Engine::set_stat_code(sig::AppBuffers& b, const dissect::HttpMeta& h) noexcept {
   if (h.ret_code < 100 || h.ret_code > 999) return;
   stat_code_ = {static_cast<char>('0' + h.ret_code / 100), static_cast<char>('0' + h.ret_code / 10 % 10),
@@ -380,7 +438,7 @@ void L7Engine::scan_http(Slot& s, const dissect::HttpMeta& h, bool new_request, 
     set_message_buffers(down, h, resp, false);
     if (new_response) scanner_->scan_buffers(down, false, ts_ns, s.sig, *alerts_, TxPart::response);
     if (resp.body_done) {
-      down.set(sig::BufferKind::http_file_data, resp.body);
+      down.set(sig::BufferKind::http_file_data, content_encoded(resp.header_block) ? inflate_body(resp.body) : resp.body);
       scanner_->scan_buffers(down, false, ts_ns, s.sig, *alerts_, TxPart::response_body);
     }
   }

@@ -110,6 +110,12 @@ class L7Engine {
   // One HTTP message's header-derived buffers (set_message_buffers), rebuilt per scan.
   std::array<char, 4096> hdr_{}, names_{}, raw_hdr_{}, start_{};
   std::array<char, 4> stat_code_{};
+  // A response body sent with Content-Encoding gzip or deflate, inflated for file.data
+  // (as libhtp does for Suricata): one zlib stream per core, its window allocated at start.
+  std::string_view inflate_body(std::string_view body) noexcept;
+  struct ZStream;
+  std::unique_ptr<ZStream> zstream_;
+  std::array<char, 16384> inflated_{};
   L7Counters counters_;
 };
 

@@ -1,0 +1,96 @@
+// The L7 engine with rules: packets of one HTTP connection go through the HTTP dissector
+// and the scanner as on an RX core, and the header, status and body buffers (a gzip body
+// inflated) reach the rules that read them, each rule once.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <map>
+#include <string>
+
+#include "dpi/l7_engine.hpp"
+
+using namespace flowprobe;
+
+namespace {
+
+struct Collect : sig::AlertSink {
+  std::map<uint32_t, int> by_sid;
+  void on_alert(const sig::Alert& a) noexcept override { ++by_sid[a.sid]; }
+};
+
+std::string gzip(std::string_view text) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(text.size() + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// One TCP connection 10.0.0.1:40000 -> 192.0.2.80:80, already established.
+struct Conn {
+  dpi::L7Engine& l7;
+  uint32_t ext = kNoFlowExt;
+  uint32_t seq[2] = {1000, 9000};
+  bool first = true;
+  void send(bool client, std::string_view payload, uint8_t flags = 0x18) {
+    DecodedPacket d;
+    d.ip_version = 4;
+    d.l4_proto = 6;
+    const std::array<uint8_t, 16> c{10, 0, 0, 1}, s{192, 0, 2, 80};
+    d.src_ip = client ? c : s;
+    d.dst_ip = client ? s : c;
+    d.src_port = client ? 40000 : 80;
+    d.dst_port = client ? 80 : 40000;
+    d.tcp_flags = flags;
+    d.tcp_seq = seq[client ? 0 : 1];
+    seq[client ? 0 : 1] += static_cast<uint32_t>(payload.size());
+    d.payload = {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()};
+    FlowHit hit{&ext, client, first};
+    first = false;
+    l7.on_packet(hit, d, 1'700'000'000'000'000'000ull);
+  }
+};
+
+}  // namespace
+
+TEST(L7Engine, HttpHeaderStatusAndInflatedBodyBuffersReachTheRules) {
+  std::string error;
+  sig::LoadReport report;
+  auto rules = sig::SignatureEngine::load_text(
+      R"(alert http any any -> any any (msg:"uri"; content:"/dl"; http_uri; sid:1;)
+alert http any any -> any any (msg:"request header"; content:"X-Probe|3a| one"; http_header; sid:2;)
+alert http any any -> any any (msg:"cookie"; content:"session=abc"; http_cookie; sid:3;)
+alert http any any -> any any (msg:"status and uri"; content:"/dl"; http_uri; content:"200"; http_stat_code; sid:4;)
+alert http any any -> any any (msg:"server header"; flow:to_client; content:"Server|3a| evil"; http_header; sid:5;)
+alert http any any -> any any (msg:"inflated body"; flow:to_client; file_data; content:"secret-marker"; sid:6;)
+alert http any any -> any any (msg:"names"; http.header_names; content:"|0d 0a|X-Probe|0d 0a|"; sid:7;))",
+      sig::default_rule_vars(), error, &report);
+  ASSERT_TRUE(rules) << error;
+  ASSERT_EQ(report.rejected, 0u) << report.summary();
+  dpi::L7Config cfg;
+  cfg.use_ndpi = false;
+  cfg.max_flows = 16;
+  cfg.rules = rules.get();
+  Collect sink;
+  dpi::L7Engine l7(cfg, &sink);
+  Conn c{l7};
+  c.send(true, "GET /dl HTTP/1.1\r\nHost: h\r\nX-Probe: one\r\nCookie: session=abc\r\n\r\n");
+  EXPECT_EQ(sink.by_sid, (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 1}, {7, 1}}));
+  const std::string body = gzip("<html>" + std::string(3000, 'a') + "secret-marker</html>");
+  const std::string head = "HTTP/1.1 200 OK\r\nServer: evil\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n";
+  c.send(false, head);
+  EXPECT_EQ(sink.by_sid, (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {7, 1}}));
+  c.send(false, std::string_view(body).substr(0, 10));
+  EXPECT_EQ(sink.by_sid.count(6), 0u);  // the body is not complete yet
+  c.send(false, std::string_view(body).substr(10));
+  EXPECT_EQ(sink.by_sid, (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {7, 1}}));
+  // The compressed bytes themselves do not hold the marker: only inflation finds it.
+  EXPECT_EQ(body.find("secret-marker"), std::string::npos);
+}
