@@ -193,6 +193,8 @@ TEST(SignatureParser, BadRulesAreRejectedWithAReason) {
       {R"(alert tcp any any -> any any (content:"a"; offset:1; distance:2; sid:1;))", "content mixes absolute and relative modifiers"},
       {R"(alert tcp any any -> any any (nocase; sid:1;))", "modifier without a content"},
       {R"(alert tcp any any -> any any (stream_size:server,>,1; sid:1;))", "unsupported keyword: stream_size"},
+      // A buffer no dissector fills would never match: rejected, not accepted silently.
+      {R"(alert tls any any -> any any (tls.cert_serial; content:"01"; sid:1;))", "unsupported keyword: tls.cert_serial"},
       {R"(alert tcp any any -> any any (content:"a"; sid:1))", "malformed rule"},
       {R"(alert tcp any any -> any any (content:"a";))", "missing sid"},
       {R"(alert foo any any -> any any (sid:1;))", "unsupported protocol: foo"},
