@@ -620,8 +620,13 @@ void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowC
         for (uint32_t idx : engine_.dsize_tcp_[len]) add_candidate(idx);
     }
   } else if (len > 0) {
-    if (engine_.other_block_db_ &&
-        hs_scan(engine_.other_block_db_.get(), reinterpret_cast<const char*>(payload), len, 0, scratch, on_literal, this) != HS_SUCCESS)
+    // The port group's database when the packet has ports (SignatureEngine::other_dbs_).
+    const hs_database_t* db = engine_.other_block_db_.get();
+    if (!engine_.other_group_of_port_.empty() && (pkt.l4_proto == 17 || pkt.l4_proto == 132)) {
+      const uint8_t a = engine_.other_group_of_port_[pkt.src_port], b = engine_.other_group_of_port_[pkt.dst_port];
+      if (a == 0 || b == 0 || a == b) db = engine_.other_dbs_[a ? a : b].get();
+    }
+    if (db && hs_scan(db, reinterpret_cast<const char*>(payload), len, 0, scratch, on_literal, this) != HS_SUCCESS)
       ++counters_.scan_errors;
     for (uint32_t idx : engine_.unfiltered_other_)
       if (engine_.rules_[idx].l4 != L4::udp || pkt.l4_proto == 17) add_candidate(idx);

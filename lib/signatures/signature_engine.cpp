@@ -222,6 +222,33 @@ struct LiteralSet {
   }
 };
 
+// The ports a rule's packets must carry on one side, when they are few: the explicit
+// destination ports, else the explicit source ports (both sides' for `<>`). Empty when
+// the rule may see any port (any, ranges, negations).
+std::vector<uint16_t> narrow_ports(const Rule& r) {
+  constexpr std::size_t kMaxPorts = 32;
+  const auto explicit_ports = [](const PortList& l, std::vector<uint16_t>& out) {
+    if (l.any || l.ranges.empty()) return false;
+    for (const auto& pr : l.ranges) {
+      if (pr.negated || pr.hi - pr.lo >= 8) return false;
+      for (unsigned p = pr.lo; p <= pr.hi; ++p) out.push_back(static_cast<uint16_t>(p));
+    }
+    return out.size() <= kMaxPorts;
+  };
+  std::vector<uint16_t> ports;
+  if (r.bidirectional) {
+    std::vector<uint16_t> other;
+    if (!explicit_ports(r.dport, ports) || !explicit_ports(r.sport, other)) return {};
+    ports.insert(ports.end(), other.begin(), other.end());
+  } else if (!explicit_ports(r.dport, ports)) {
+    ports.clear();
+    if (!explicit_ports(r.sport, ports)) return {};
+  }
+  std::sort(ports.begin(), ports.end());
+  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+  return ports;
+}
+
 bool compile_literals(const LiteralSet& set, unsigned mode, HsDatabase& out, std::string& error) {
   if (set.patterns.empty()) return true;
   std::vector<const char*> exprs;
@@ -427,6 +454,61 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
         !compile_literals(single(tcp_lits), HS_MODE_BLOCK, engine->tcp_block_db_, error) ||
         !compile_literals(single(other_lits), HS_MODE_BLOCK, engine->other_block_db_, error))
       return nullptr;
+    // Port groups of the non-TCP literals: ports that at least kMinGroup narrow rules name.
+    constexpr std::size_t kMinGroup = 8, kMaxGroups = 32;
+    std::map<uint16_t, std::size_t> port_rules;
+    std::vector<std::vector<uint16_t>> narrow(rules.size());
+    std::vector<bool> seen(rules.size());
+    for (unsigned id : other_lits.ids)
+      for (uint32_t idx : lit_rules[id])
+        if (!seen[idx]) {
+          seen[idx] = true;
+          narrow[idx] = narrow_ports(rules[idx]);
+          for (uint16_t p : narrow[idx]) ++port_rules[p];
+        }
+    std::vector<std::pair<std::size_t, uint16_t>> by_count;
+    for (const auto& [port, n] : port_rules)
+      if (n >= kMinGroup) by_count.emplace_back(n, port);
+    std::sort(by_count.rbegin(), by_count.rend());
+    if (by_count.size() > kMaxGroups) by_count.resize(kMaxGroups);
+    if (!by_count.empty()) {
+      engine->other_group_of_port_.assign(65536, 0);
+      for (std::size_t g = 0; g < by_count.size(); ++g)
+        engine->other_group_of_port_[by_count[g].second] = static_cast<uint8_t>(g + 1);
+      // A literal belongs to the base set when one of its rules may carry any port (or a
+      // port without a group), else to the groups of its rules' ports.
+      std::vector<LiteralSet> sets(by_count.size() + 1);
+      for (std::size_t i = 0; i < other_lits.ids.size(); ++i) {
+        const unsigned id = other_lits.ids[i];
+        bool wide = false;
+        std::vector<uint8_t> groups;
+        for (uint32_t idx : lit_rules[id]) {
+          const auto& ports = narrow[idx];
+          bool all_grouped = !ports.empty();
+          for (uint16_t p : ports) all_grouped = all_grouped && engine->other_group_of_port_[p] != 0;
+          if (!all_grouped) {
+            wide = true;
+            break;
+          }
+          for (uint16_t p : ports) groups.push_back(engine->other_group_of_port_[p]);
+        }
+        const auto put = [&](LiteralSet& set) {
+          set.patterns.push_back(other_lits.patterns[i]);
+          set.flags.push_back(other_lits.flags[i]);
+          set.ids.push_back(id);
+        };
+        if (wide) {
+          for (auto& set : sets) put(set);  // the base, and every group's database
+          continue;
+        }
+        std::sort(groups.begin(), groups.end());
+        groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+        for (uint8_t g : groups) put(sets[g]);
+      }
+      engine->other_dbs_.resize(sets.size());
+      for (std::size_t g = 0; g < sets.size(); ++g)
+        if (!compile_literals(single(sets[g]), HS_MODE_BLOCK, engine->other_dbs_[g], error)) return nullptr;
+    }
     for (int k = 0; k < kBufferKindCount; ++k)
       if (!compile_literals(single(app_lits[static_cast<std::size_t>(k)]), HS_MODE_BLOCK,
                             engine->app_dbs_[static_cast<std::size_t>(k)], error))
@@ -442,6 +524,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
       return true;
     };
     bool ok = grow(engine->tcp_stream_db_) && grow(engine->tcp_block_db_) && grow(engine->other_block_db_);
+    for (const auto& db : engine->other_dbs_) ok = ok && grow(db);
     for (const auto& db : engine->app_dbs_) ok = ok && grow(db);
     for (const auto& db : engine->pcre_dbs_) ok = ok && grow(db);
     engine->proto_scratch_.reset(scratch);
@@ -450,6 +533,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     std::size_t bytes = db_size(engine->tcp_stream_db_) + db_size(engine->tcp_block_db_) + db_size(engine->other_block_db_);
     for (const auto& db : engine->app_dbs_) bytes += db_size(db);
     for (const auto& db : engine->pcre_dbs_) bytes += db_size(db);
+    for (const auto& db : engine->other_dbs_) bytes += db_size(db);
     rep.database_bytes = bytes;
     if (engine->tcp_stream_db_) hs_stream_size(engine->tcp_stream_db_.get(), &rep.stream_state_bytes);
   }

@@ -382,3 +382,39 @@ alert http any any -> any any (content:"POST"; http_method; content:"pass="; htt
   s.scan_buffers(resp, false, 2, f.ctx, sink, TxPart::response_body);
   EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 2}, {4, 1}, {5, 1}}));
 }
+
+// UDP rules that name a port sit in that port's database (Suricata-style port groups);
+// a packet scans its ports' group with the rules any port may carry. The result must be
+// what one database for all gives.
+TEST(SignatureMatch, PortGroupsFindTheSameRulesAsOneDatabase) {
+  std::string rules;
+  for (int i = 0; i < 10; ++i)  // enough narrow rules on port 53 to make it a group
+    rules += "alert udp any any -> any 53 (content:\"dns" + std::to_string(i) + "\"; sid:" + std::to_string(100 + i) + ";)\n";
+  rules += "alert udp any any -> any any (content:\"wide\"; sid:1;)\n";
+  rules += "alert udp any 53 -> any any (content:\"answer\"; sid:2;)\n";   // source port names it
+  rules += "alert udp any 5000 -> any any (content:\"dns0\"; sid:3;)\n";   // a port without a group
+  rules += "alert ip any any -> any 53 (content:\"ipdns\"; sid:4;)\n";
+  auto e = load(rules);
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  const auto udp = [&](uint16_t sport, uint16_t dport, std::string_view payload) {
+    Flow f(17);
+    DecodedPacket p = f.packet(true, payload);
+    p.src_port = sport;
+    p.dst_port = dport;
+    f.ctx.init(p, 1);
+    s.scan_packet(p, 1'000'000'000, f.ctx, sink);
+  };
+  udp(40000, 53, "xx dns3 wide ipdns");
+  EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{1, 1}, {4, 1}, {103, 1}}));
+  sink.alerts.clear();
+  udp(40000, 5353, "xx dns3 wide ipdns answer");  // not port 53: only the wide rule
+  EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{1, 1}}));
+  sink.alerts.clear();
+  udp(53, 40000, "answer dns0");  // from port 53
+  EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{2, 1}}));
+  sink.alerts.clear();
+  udp(5000, 53, "dns0");  // two ports, one grouped: the group's database still holds sid 3's literal
+  EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{3, 1}, {100, 1}}));
+}
