@@ -266,6 +266,20 @@ L7Engine::TxFlags L7Engine::tx_flags(const dissect::AppMetadata& m) noexcept {
 }
 
 namespace {
+// Calls f(name, value) for each "Name: value" line of an HTTP header block (lines end in
+// CRLF; the value trimmed); lines without a colon are skipped.
+template <typename F>
+void for_each_header(std::string_view block, F&& f) {
+  std::size_t at = 0;
+  while (at < block.size()) {
+    const std::size_t eol = std::min(block.find("\r\n", at), block.size());
+    const std::string_view line = block.substr(at, eol - at);
+    at = eol + 2;
+    const std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos) f(line.substr(0, colon), dissect::trim(line.substr(colon + 1)));
+  }
+}
+
 // libhtp's normalised path, as Suricata's http.uri sees it: "." and ".." segments and
 // empty segments removed (RFC 3986 5.2.4), the query kept as sent. Writes into `out`
 // (no allocation); returns the length.
@@ -336,20 +350,13 @@ void L7Engine::set_message_buffers(sig::AppBuffers& b, const dissect::HttpMeta& 
       start{start_.data(), start_.size()};
   names.add("\r\n");
   const std::string_view block = msg.header_block;
-  std::size_t at = 0;
-  while (at < block.size()) {
-    const std::size_t eol = std::min(block.find("\r\n", at), block.size());
-    const std::string_view line = block.substr(at, eol - at);
-    at = eol + 2;
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view name = line.substr(0, colon), value = dissect::trim(line.substr(colon + 1));
+  for_each_header(block, [&](std::string_view name, std::string_view value) {
     names.add(name);
     names.add("\r\n");
     // As Suricata's http.header: "Name: value" lines, the cookie left to http.cookie.
     if (dissect::iequals(name, request ? "cookie" : "set-cookie")) {
       if (!b.has(K::http_cookie)) b.set(K::http_cookie, value);
-      continue;
+      return;
     }
     hdr.add(name);
     hdr.add(": ");
@@ -364,7 +371,7 @@ void L7Engine::set_message_buffers(sig::AppBuffers& b, const dissect::HttpMeta& 
     else if (request && dissect::iequals(name, "accept")) keep(K::http_accept);
     else if (request && dissect::iequals(name, "accept-encoding")) keep(K::http_accept_enc);
     else if (request && dissect::iequals(name, "accept-language")) keep(K::http_accept_lang);
-  }
+  });
   names.add("\r\n");
   raw.add(block);
   raw.add("\r\n");
@@ -393,19 +400,14 @@ void L7Engine::set_message_buffers(sig::AppBuffers& b, const dissect::HttpMeta& 
 namespace {
 // Whether a message's header lines say Content-Encoding gzip or deflate.
 bool content_encoded(std::string_view block) {
-  std::size_t at = 0;
-  while (at < block.size()) {
-    const std::size_t eol = std::min(block.find("\r\n", at), block.size());
-    const std::string_view line = block.substr(at, eol - at);
-    at = eol + 2;
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !dissect::iequals(line.substr(0, colon), "content-encoding")) continue;
-    const std::string_view v = dissect::trim(line.substr(colon + 1));
+  bool encoded = false;
+  for_each_header(block, [&](std::string_view name, std::string_view v) {
+    if (!dissect::iequals(name, "content-encoding")) return;
     for (std::size_t i = 0; i + 4 <= v.size(); ++i)
-      if (dissect::iequals(v.substr(i, 4), "gzip") || (i + 7 <= v.size() && dissect::iequals(v.substr(i, 7), "deflate")))
-        return true;
-  }
-  return false;
+      encoded = encoded || dissect::iequals(v.substr(i, 4), "gzip") ||
+                (i + 7 <= v.size() && dissect::iequals(v.substr(i, 7), "deflate"));
+  });
+  return encoded;
 }
 }  // namespace
 

@@ -111,8 +111,7 @@ struct Seen {
 Seen send_collect(Flow& f, bool client, std::string_view msg, std::size_t step, uint8_t last_flags = 0) {
   Seen s;
   const int di = client ? 0 : 1;
-  for (std::size_t at = 0; at < msg.size(); at += step) {
-    f.send(client, bytes(msg.substr(at, step)));
+  const auto collect = [&] {
     const TxView::Message& m = f.engine.last_tx().msg[di];
     if (m.headers_done) {
       ++s.headers;
@@ -123,24 +122,19 @@ Seen send_collect(Flow& f, bool client, std::string_view msg, std::size_t step, 
       ++s.bodies;
       s.body = m.body;
     }
+  };
+  for (std::size_t at = 0; at < msg.size(); at += step) {
+    f.send(client, bytes(msg.substr(at, step)));
+    collect();
   }
-  if (last_flags) {
+  if (last_flags) {  // a packet without payload: the FIN or RST that closes
     PacketContext c;
     c.l4_proto = 6;
     c.from_client = client;
     c.tcp_flags = last_flags;
     c.tcp_seq = f.seq[di];
     f.engine.on_packet(f.fd, f.meta, c);
-    const TxView::Message& m = f.engine.last_tx().msg[di];
-    if (m.headers_done) {
-      ++s.headers;
-      s.start = m.start_line;
-      s.block = m.header_block;
-    }
-    if (m.body_done) {
-      ++s.bodies;
-      s.body = m.body;
-    }
+    collect();
   }
   return s;
 }
