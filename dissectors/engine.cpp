@@ -21,7 +21,8 @@ void StatePool::release(uint32_t slot) noexcept {
   if (slot < capacity_ && free_top_ < capacity_) free_[free_top_++] = slot;
 }
 
-DissectorEngine::DissectorEngine(const EngineConfig& cfg) : max_probe_packets_(cfg.max_probe_packets) {
+DissectorEngine::DissectorEngine(const EngineConfig& cfg)
+    : report_tx_(cfg.report_transactions), max_probe_packets_(cfg.max_probe_packets) {
   for (std::size_t i = 0; i < kDissectorCount; ++i) {
     const uint32_t n = cfg.slots[i] ? cfg.slots[i] : cfg.default_slots;
     pools_[i] = StatePool(kDissectors[i]->state_size, kDissectors[i]->state_align, n);
@@ -52,6 +53,7 @@ void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const Decoded
                                 uint64_t ts_ns) noexcept {
   tx_.clear();
   if (f.status == FlowDissect::Status::finished) return;
+  if (pkt.payload.empty() && !(report_tx_ && (pkt.tcp_flags & 0x05))) return;  // see below
   on_packet(f, meta, make_context(pkt, from_client, ts_ns));
 }
 
@@ -59,7 +61,7 @@ void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketC
   tx_.clear();
   if (f.status == FlowDissect::Status::finished) return;
   // Without payload only a FIN or RST matters, and only to HTTP (a body that runs until close).
-  if (ctx.payload.empty() && !(f.status == FlowDissect::Status::parsing && (ctx.tcp_flags & 0x05) &&
+  if (ctx.payload.empty() && !(report_tx_ && f.status == FlowDissect::Status::parsing && (ctx.tcp_flags & 0x05) &&
                                kDissectors[f.dissector]->kind == AppKind::http))
     return;
   if (f.status == FlowDissect::Status::probing) {
@@ -104,7 +106,7 @@ void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketC
   Parse r;
   PacketContext c = ctx;
   c.shared = shared_[f.dissector];
-  c.tx = &tx_;
+  c.tx = report_tx_ ? &tx_ : nullptr;
   r = d.parse(pools_[f.dissector].at(f.slot), c, meta);
   if (r == Parse::cont) return;
   ++(r == Parse::done ? counters_.done : counters_.skipped)[f.dissector];

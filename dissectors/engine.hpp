@@ -65,6 +65,10 @@ struct EngineConfig {
   // Payload packets to look at before giving up on a flow: enough to see TLS begin after
   // a STARTTLS (SMTP, FTP, XMPP) or RDP negotiation. Probes that say no cost a few compares.
   uint8_t max_probe_packets = 16;
+  // Report completed transactions (TxView: HTTP header lines and bodies, JA3 strings) for
+  // the rules' buffers. Off without rules: HTTP parsing then ends with the headers and no
+  // header line, body or JA3 string is copied.
+  bool report_transactions = false;
 };
 
 struct EngineCounters {
@@ -101,6 +105,7 @@ class DissectorEngine {
   std::array<void*, kDissectorCount> shared_{};  // Dissector::create_shared, per dissector
   EngineCounters counters_;
   TxView tx_;
+  bool report_tx_;
   uint8_t max_probe_packets_;
 };
 

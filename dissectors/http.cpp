@@ -266,8 +266,10 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
       } else if (!on_status_line(line, m)) {
         return Parse::skip;
       }
-      std::memcpy(d.start, line.data(), line.size());
-      d.start_len = static_cast<uint16_t>(line.size());
+      if (c.tx) {
+        std::memcpy(d.start, line.data(), line.size());
+        d.start_len = static_cast<uint16_t>(line.size());
+      }
       d.block_len = 0;
       d.block_truncated = false;
       d.framing = Framing::none;
@@ -285,8 +287,9 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
       end_headers(d, c, di, m);
       // What follows: no body (requests without a length, HEAD answers, 1xx/204/304),
       // a length, chunks, or (responses only) everything until the connection closes.
-      const bool bodiless = !client && (m.ret_code == 101 || m.ret_code == 204 || m.ret_code == 304 ||
-                                        m.method.view() == "HEAD");
+      // Without a TxView nobody reads bodies: the direction ends with its headers.
+      const bool bodiless = !c.tx || (!client && (m.ret_code == 101 || m.ret_code == 204 || m.ret_code == 304 ||
+                                                  m.method.view() == "HEAD"));
       if (bodiless || (d.framing == Framing::length && d.remaining == 0)) d.framing = Framing::none;
       else if (d.framing == Framing::none && !client) d.framing = Framing::until_close;
       d.phase = d.framing == Framing::none ? finished : body;
@@ -295,7 +298,7 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
       d.chunk_size = 0;
       continue;
     }
-    keep_line(d, line, overflow);
+    if (c.tx) keep_line(d, line, overflow);
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);

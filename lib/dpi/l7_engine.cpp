@@ -100,7 +100,11 @@ L7Engine::L7Engine(const L7Config& cfg, sig::AlertSink* alerts, uint16_t core)
     : capacity_(cfg.max_flows == 0 ? 1 : cfg.max_flows),
       mem_(map_slots(std::size_t{capacity_} * sizeof(Slot))),
       free_(std::make_unique<uint32_t[]>(capacity_)),
-      dissectors_(cfg.dissectors),
+      dissectors_([&] {
+        dissect::EngineConfig d = cfg.dissectors;
+        d.report_transactions = cfg.rules != nullptr && alerts != nullptr;  // rule buffers need them
+        return d;
+      }()),
       ndpi_([&] {
         NdpiConfig c = cfg.ndpi;
         c.fill_names = false;  // records carry ids; the exporter names them

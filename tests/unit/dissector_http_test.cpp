@@ -13,7 +13,15 @@ namespace {
 
 std::span<const uint8_t> bytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
+EngineConfig config(bool report) {
+  EngineConfig c;
+  c.report_transactions = report;
+  return c;
+}
+
 struct Flow {
+  // `report`: as with rules loaded, completed messages are reported (TxView) and bodies read.
+  explicit Flow(bool report = false) : engine(config(report)) {}
   DissectorEngine engine;
   FlowDissect fd;
   AppMetadata meta;
@@ -145,7 +153,7 @@ TEST(HttpDissector, HeaderLinesAndALengthBodyAreReportedOnceWhateverTheSegments)
   const std::string req =
       "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\nCookie: a=b\r\n\r\nhello world";
   for (std::size_t step : {1u, 3u, 7u, 200u}) {
-    Flow f;
+    Flow f(true);
     const Seen s = send_collect(f, true, req, step);
     EXPECT_EQ(s.headers, 1) << step;
     EXPECT_EQ(s.start, "POST /up HTTP/1.1");
@@ -157,12 +165,12 @@ TEST(HttpDissector, HeaderLinesAndALengthBodyAreReportedOnceWhateverTheSegments)
 }
 
 TEST(HttpDissector, ChunkedBodiesAreDechunked) {
-  Flow f;
+  Flow f(true);
   send_collect(f, true, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 100);
   const std::string resp =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n";
   for (std::size_t step : {1u, 5u, 300u}) {
-    Flow g;
+    Flow g(true);
     send_collect(g, true, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 100);
     const Seen s = send_collect(g, false, resp, step);
     EXPECT_EQ(s.headers, 1) << step;
@@ -173,7 +181,7 @@ TEST(HttpDissector, ChunkedBodiesAreDechunked) {
 }
 
 TEST(HttpDissector, ABodyWithoutLengthEndsAtTheServersFin) {
-  Flow f;
+  Flow f(true);
   send_collect(f, true, "GET / HTTP/1.0\r\n\r\n", 100);
   const std::string_view resp("HTTP/1.0 200 OK\r\nServer: x\r\n\r\nMZ\x90\x00 body", 39);
   const Seen s = send_collect(f, false, resp, 4, 0x11);
@@ -184,7 +192,7 @@ TEST(HttpDissector, ABodyWithoutLengthEndsAtTheServersFin) {
 
 TEST(HttpDissector, HeaderLinesCutOffByTheCloseAreStillReported) {
   // suricata-verify http-close-headers: an LF-only status line, one header, then FIN.
-  Flow f;
+  Flow f(true);
   send_collect(f, true, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 100);
   const Seen s = send_collect(f, false, "HTTP/1.0 200 OK\nServer:ng1nx\r\n", 100, 0x11);
   EXPECT_EQ(s.headers, 1);
@@ -193,15 +201,24 @@ TEST(HttpDissector, HeaderLinesCutOffByTheCloseAreStillReported) {
 }
 
 TEST(HttpDissector, BodiesAreBoundedAndHeadAnswersHaveNone) {
-  Flow f;
+  Flow f(true);
   const std::string big(HttpState::kBody + 500, 'x');
   const Seen s = send_collect(f, true, "POST / HTTP/1.1\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big, 1000);
   EXPECT_EQ(s.bodies, 1);
   EXPECT_EQ(s.body.size(), HttpState::kBody);
-  Flow g;
+  Flow g(true);
   send_collect(g, true, "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n", 100);
   const Seen r = send_collect(g, false, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 100);
   EXPECT_EQ(r.headers, 1);
   EXPECT_EQ(r.bodies, 0);
   EXPECT_EQ(g.fd.status, FlowDissect::Status::finished);  // both messages are complete
+}
+
+TEST(HttpDissector, WithoutRulesParsingEndsWithTheHeadersAndNothingIsReported) {
+  Flow f;  // no rules: no TxView
+  const Seen s = send_collect(f, true, "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 100);
+  EXPECT_EQ(s.headers + s.bodies, 0);
+  send_collect(f, false, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nxyz", 100);
+  EXPECT_EQ(f.fd.status, FlowDissect::Status::finished);  // done at the response's headers
+  EXPECT_EQ(f.meta.http()->ret_code, 200);
 }
