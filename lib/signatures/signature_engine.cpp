@@ -14,8 +14,6 @@
 
 namespace flowprobe::sig {
 
-uint8_t tx_needs_of(const Rule& r) noexcept;
-
 namespace {
 
 // Suricata's default classification.config, so that classtype works without a file.
@@ -249,6 +247,91 @@ std::vector<uint16_t> narrow_ports(const Rule& r) {
   return ports;
 }
 
+// Splits `lits` by port group: ports named by at least 8 narrow rules (at most 32, the
+// most named first) get a group. `group_of_port` maps each port to its group (1-based;
+// left empty when no port qualifies); `sets[0]` holds the literals of rules any port may
+// carry (or a port without a group), `sets[g]` those plus group g's.
+void port_groups(const LiteralSet& lits, const std::vector<Rule>& rules,
+                 const std::vector<std::vector<uint32_t>>& lit_rules, std::vector<uint8_t>& group_of_port,
+                 std::vector<LiteralSet>& sets) {
+  constexpr std::size_t kMinGroup = 8, kMaxGroups = 32;
+  std::map<uint16_t, std::size_t> port_rules;
+  std::vector<std::vector<uint16_t>> narrow(rules.size());
+  std::vector<bool> seen(rules.size());
+  for (unsigned id : lits.ids)
+    for (uint32_t idx : lit_rules[id])
+      if (!seen[idx]) {
+        seen[idx] = true;
+        narrow[idx] = narrow_ports(rules[idx]);
+        for (uint16_t p : narrow[idx]) ++port_rules[p];
+      }
+  std::vector<std::pair<std::size_t, uint16_t>> by_count;
+  for (const auto& [port, n] : port_rules)
+    if (n >= kMinGroup) by_count.emplace_back(n, port);
+  std::sort(by_count.rbegin(), by_count.rend());
+  if (by_count.size() > kMaxGroups) by_count.resize(kMaxGroups);
+  if (by_count.empty()) return;
+  group_of_port.assign(65536, 0);
+  for (std::size_t g = 0; g < by_count.size(); ++g) group_of_port[by_count[g].second] = static_cast<uint8_t>(g + 1);
+  sets.resize(by_count.size() + 1);
+  for (std::size_t i = 0; i < lits.ids.size(); ++i) {
+    const unsigned id = lits.ids[i];
+    bool wide = false;
+    std::vector<uint8_t> groups;
+    for (uint32_t idx : lit_rules[id]) {
+      const auto& ports = narrow[idx];
+      bool all_grouped = !ports.empty();
+      for (uint16_t p : ports) all_grouped = all_grouped && group_of_port[p] != 0;
+      if (!all_grouped) {
+        wide = true;
+        break;
+      }
+      for (uint16_t p : ports) groups.push_back(group_of_port[p]);
+    }
+    const auto put = [&](LiteralSet& set) {
+      set.patterns.push_back(lits.patterns[i]);
+      set.flags.push_back(lits.flags[i]);
+      set.ids.push_back(id);
+    };
+    if (wide) {
+      for (auto& set : sets) put(set);  // the base, and every group's database
+      continue;
+    }
+    std::sort(groups.begin(), groups.end());
+    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+    for (uint8_t g : groups) put(sets[g]);
+  }
+}
+
+// Which part of an HTTP transaction fills each of the rule's buffers (Rule::tx_needs).
+uint8_t tx_needs_of(const Rule& r) {
+  uint8_t needs = 0;
+  for (const auto& b : r.buffers) {
+    switch (b.kind) {
+      case BufferKind::http_uri: case BufferKind::http_raw_uri: case BufferKind::http_method:
+      case BufferKind::http_host: case BufferKind::http_raw_host: case BufferKind::http_user_agent:
+      case BufferKind::http_referer: case BufferKind::http_accept: case BufferKind::http_accept_enc:
+      case BufferKind::http_accept_lang: case BufferKind::http_request_line:
+        needs |= tx_needs::request_only;
+        break;
+      case BufferKind::http_client_body:
+        needs |= tx_needs::request_only | tx_needs::request_body;
+        break;
+      case BufferKind::http_stat_code: case BufferKind::http_stat_msg: case BufferKind::http_response_line:
+        needs |= tx_needs::response_only;
+        break;
+      case BufferKind::http_file_data:  // the request's body on a to_server rule (Suricata 5+)
+        needs |= r.flow_dir == 1 ? tx_needs::request_only | tx_needs::request_body
+                                 : tx_needs::response_only | tx_needs::response_body;
+        break;
+      default:
+        break;
+    }
+  }
+  return needs;
+}
+
+
 bool compile_literals(const LiteralSet& set, unsigned mode, HsDatabase& out, std::string& error) {
   if (set.patterns.empty()) return true;
   std::vector<const char*> exprs;
@@ -454,61 +537,12 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
         !compile_literals(single(tcp_lits), HS_MODE_BLOCK, engine->tcp_block_db_, error) ||
         !compile_literals(single(other_lits), HS_MODE_BLOCK, engine->other_block_db_, error))
       return nullptr;
-    // Port groups of the non-TCP literals: ports that at least kMinGroup narrow rules name.
-    constexpr std::size_t kMinGroup = 8, kMaxGroups = 32;
-    std::map<uint16_t, std::size_t> port_rules;
-    std::vector<std::vector<uint16_t>> narrow(rules.size());
-    std::vector<bool> seen(rules.size());
-    for (unsigned id : other_lits.ids)
-      for (uint32_t idx : lit_rules[id])
-        if (!seen[idx]) {
-          seen[idx] = true;
-          narrow[idx] = narrow_ports(rules[idx]);
-          for (uint16_t p : narrow[idx]) ++port_rules[p];
-        }
-    std::vector<std::pair<std::size_t, uint16_t>> by_count;
-    for (const auto& [port, n] : port_rules)
-      if (n >= kMinGroup) by_count.emplace_back(n, port);
-    std::sort(by_count.rbegin(), by_count.rend());
-    if (by_count.size() > kMaxGroups) by_count.resize(kMaxGroups);
-    if (!by_count.empty()) {
-      engine->other_group_of_port_.assign(65536, 0);
-      for (std::size_t g = 0; g < by_count.size(); ++g)
-        engine->other_group_of_port_[by_count[g].second] = static_cast<uint8_t>(g + 1);
-      // A literal belongs to the base set when one of its rules may carry any port (or a
-      // port without a group), else to the groups of its rules' ports.
-      std::vector<LiteralSet> sets(by_count.size() + 1);
-      for (std::size_t i = 0; i < other_lits.ids.size(); ++i) {
-        const unsigned id = other_lits.ids[i];
-        bool wide = false;
-        std::vector<uint8_t> groups;
-        for (uint32_t idx : lit_rules[id]) {
-          const auto& ports = narrow[idx];
-          bool all_grouped = !ports.empty();
-          for (uint16_t p : ports) all_grouped = all_grouped && engine->other_group_of_port_[p] != 0;
-          if (!all_grouped) {
-            wide = true;
-            break;
-          }
-          for (uint16_t p : ports) groups.push_back(engine->other_group_of_port_[p]);
-        }
-        const auto put = [&](LiteralSet& set) {
-          set.patterns.push_back(other_lits.patterns[i]);
-          set.flags.push_back(other_lits.flags[i]);
-          set.ids.push_back(id);
-        };
-        if (wide) {
-          for (auto& set : sets) put(set);  // the base, and every group's database
-          continue;
-        }
-        std::sort(groups.begin(), groups.end());
-        groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
-        for (uint8_t g : groups) put(sets[g]);
-      }
-      engine->other_dbs_.resize(sets.size());
-      for (std::size_t g = 0; g < sets.size(); ++g)
-        if (!compile_literals(single(sets[g]), HS_MODE_BLOCK, engine->other_dbs_[g], error)) return nullptr;
-    }
+    // Port groups of the non-TCP literals (SignatureEngine::other_dbs_).
+    std::vector<LiteralSet> sets;
+    port_groups(other_lits, rules, lit_rules, engine->other_group_of_port_, sets);
+    engine->other_dbs_.resize(sets.size());
+    for (std::size_t g = 0; g < sets.size(); ++g)
+      if (!compile_literals(single(sets[g]), HS_MODE_BLOCK, engine->other_dbs_[g], error)) return nullptr;
     for (int k = 0; k < kBufferKindCount; ++k)
       if (!compile_literals(single(app_lits[static_cast<std::size_t>(k)]), HS_MODE_BLOCK,
                             engine->app_dbs_[static_cast<std::size_t>(k)], error))
@@ -544,34 +578,6 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   rep.rejected = static_cast<uint32_t>(rep.rejections.size());
   rep.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   return engine;
-}
-
-// Which part of an HTTP transaction fills each of the rule's buffers (Rule::tx_needs).
-uint8_t tx_needs_of(const Rule& r) noexcept {
-  uint8_t needs = 0;
-  for (const auto& b : r.buffers) {
-    switch (b.kind) {
-      case BufferKind::http_uri: case BufferKind::http_raw_uri: case BufferKind::http_method:
-      case BufferKind::http_host: case BufferKind::http_raw_host: case BufferKind::http_user_agent:
-      case BufferKind::http_referer: case BufferKind::http_accept: case BufferKind::http_accept_enc:
-      case BufferKind::http_accept_lang: case BufferKind::http_request_line:
-        needs |= tx_needs::request_only;
-        break;
-      case BufferKind::http_client_body:
-        needs |= tx_needs::request_only | tx_needs::request_body;
-        break;
-      case BufferKind::http_stat_code: case BufferKind::http_stat_msg: case BufferKind::http_response_line:
-        needs |= tx_needs::response_only;
-        break;
-      case BufferKind::http_file_data:  // the request's body on a to_server rule (Suricata 5+)
-        needs |= r.flow_dir == 1 ? tx_needs::request_only | tx_needs::request_body
-                                 : tx_needs::response_only | tx_needs::response_body;
-        break;
-      default:
-        break;
-    }
-  }
-  return needs;
 }
 
 RuleGate RuleGate::of(const Rule& r) noexcept {

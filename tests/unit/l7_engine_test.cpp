@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dpi/l7_engine.hpp"
+#include "tests/support/conversation.hpp"
 
 using namespace flowprobe;
 
@@ -35,22 +36,11 @@ std::string gzip(std::string_view text) {
 // One TCP connection 10.0.0.1:40000 -> 192.0.2.80:80, already established.
 struct Conn {
   dpi::L7Engine& l7;
+  test::Conversation conv{6, {1000, 9000}};
   uint32_t ext = kNoFlowExt;
-  uint32_t seq[2] = {1000, 9000};
   bool first = true;
   void send(bool client, std::string_view payload, uint8_t flags = 0x18) {
-    DecodedPacket d;
-    d.ip_version = 4;
-    d.l4_proto = 6;
-    const std::array<uint8_t, 16> c{10, 0, 0, 1}, s{192, 0, 2, 80};
-    d.src_ip = client ? c : s;
-    d.dst_ip = client ? s : c;
-    d.src_port = client ? 40000 : 80;
-    d.dst_port = client ? 80 : 40000;
-    d.tcp_flags = flags;
-    d.tcp_seq = seq[client ? 0 : 1];
-    seq[client ? 0 : 1] += static_cast<uint32_t>(payload.size());
-    d.payload = {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()};
+    const DecodedPacket d = conv.packet(client, payload, flags);
     FlowHit hit{&ext, client, first};
     first = false;
     l7.on_packet(hit, d, 1'700'000'000'000'000'000ull);

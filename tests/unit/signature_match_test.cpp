@@ -7,6 +7,7 @@
 
 #include "export/json_writer.hpp"
 #include "signatures/signature_engine.hpp"
+#include "tests/support/conversation.hpp"
 
 using namespace flowprobe;
 using namespace flowprobe::sig;
@@ -39,26 +40,13 @@ std::unique_ptr<SignatureEngine> load(const std::string& rules, LoadReport* repo
 
 // A flow between 10.0.0.1:40000 (client) and 192.0.2.80:80 (server).
 struct Flow {
-  uint8_t proto;
-  uint32_t seq[2] = {1000, 5000};
+  test::Conversation conv;
   FlowContext ctx;
 
-  explicit Flow(uint8_t p = 6) : proto(p) {}
+  explicit Flow(uint8_t p = 6) { conv.proto = p; }
 
   DecodedPacket packet(bool to_server, std::string_view payload, uint8_t flags = tcpflag::ack | tcpflag::psh) {
-    DecodedPacket d;
-    d.ip_version = 4;
-    d.l4_proto = proto;
-    const std::array<uint8_t, 16> c{10, 0, 0, 1}, s{192, 0, 2, 80};
-    d.src_ip = to_server ? c : s;
-    d.dst_ip = to_server ? s : c;
-    d.src_port = to_server ? 40000 : 80;
-    d.dst_port = to_server ? 80 : 40000;
-    d.tcp_flags = flags;
-    d.tcp_seq = seq[to_server ? 0 : 1];
-    seq[to_server ? 0 : 1] += static_cast<uint32_t>(payload.size());
-    d.payload = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
-    return d;
+    return conv.packet(to_server, payload, flags);
   }
   void send(PerCoreScanner& s, Collect& sink, bool to_server, std::string_view payload, uint64_t ts = 1'000'000'000) {
     auto p = packet(to_server, payload);
