@@ -42,6 +42,29 @@ sig::AppProto app_proto_of(dissect::AppKind k) {
   }
 }
 
+// The rule protocols our dissectors do not parse (ftp, smtp, ssh, smb) come from nDPI's
+// verdict, as do the others on flows our dissectors did not pick up (mid-stream starts).
+// Master first: "TLS.Google" is tls, "HTTP.Facebook" http.
+sig::AppProto app_proto_of(const DpiResult& r) {
+  for (const uint16_t id : {r.master, r.app}) {
+    switch (id) {
+      case NDPI_PROTOCOL_FTP_CONTROL: return sig::AppProto::ftp;
+      case NDPI_PROTOCOL_MAIL_SMTP: return sig::AppProto::smtp;
+      case NDPI_PROTOCOL_SSH: return sig::AppProto::ssh;
+      case NDPI_PROTOCOL_SMBV1:
+      case NDPI_PROTOCOL_SMBV23: return sig::AppProto::smb;
+      case NDPI_PROTOCOL_HTTP:
+      case NDPI_PROTOCOL_HTTP_CONNECT:
+      case NDPI_PROTOCOL_HTTP_PROXY: return sig::AppProto::http;
+      case NDPI_PROTOCOL_TLS: return sig::AppProto::tls;
+      case NDPI_PROTOCOL_DNS: return sig::AppProto::dns;
+      case NDPI_PROTOCOL_QUIC: return sig::AppProto::quic;
+      default: break;
+    }
+  }
+  return sig::AppProto::unknown;
+}
+
 // Once its handshake is parsed, a packet that starts a TLS application-data record
 // (type 23) or is a QUIC short-header packet says the flow is now encrypted.
 bool is_ciphertext(dissect::AppKind kind, std::span<const uint8_t> p) {
@@ -188,24 +211,32 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
   Slot* s = slot(ext);
   if (!scanner_) {
     dissectors_.on_packet(s->dissect, s->app, pkt, hit.from_client, ts_ns);
-  } else if (s->dissect.status == dissect::FlowDissect::Status::finished ||
-             (pkt.payload.empty() && !(pkt.tcp_flags & 0x05))) {  // a FIN/RST may end an HTTP body
-    note_ciphertext(*s, pkt);
-    scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
-    if (s->app.kind == dissect::AppKind::dns && pkt.l4_proto == 17 && hit.from_client && !pkt.payload.empty())
-      scan_later_dns_query(*s, pkt, ts_ns);
-  } else {
-    // Rules on the dissectors' buffers run once per transaction, when it completes:
-    // compare what the dissector knew before this packet with what it knows after.
-    const TxFlags before = tx_flags(s->app);
+    if (ndpi_on_ && !s->dpi.finished) ndpi_.on_packet(s->dpi, s->result, pkt.l3, pkt.l4_proto, ts_ns);
+    return;
+  }
+  // With rules, nDPI runs before the scan: a rule's app-layer protocol (alert ssh, alert
+  // smtp …) must be known on the packet that decides it, e.g. an SSH banner.
+  const bool dissecting = s->dissect.status != dissect::FlowDissect::Status::finished &&
+                          !(pkt.payload.empty() && !(pkt.tcp_flags & 0x05));  // a FIN/RST may end an HTTP body
+  // Rules on the dissectors' buffers run once per transaction, when it completes:
+  // compare what the dissector knew before this packet with what it knows after.
+  TxFlags before{};
+  if (dissecting) {
+    before = tx_flags(s->app);
     dissectors_.on_packet(s->dissect, s->app, pkt, hit.from_client, ts_ns);
-    // A dns/http/tls rule's header needs the flow's protocol before its payload is scanned.
-    if (s->sig.app_proto == sig::AppProto::unknown) s->sig.app_proto = app_proto_of(s->app.kind);
-    note_ciphertext(*s, pkt);
-    scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
-    scan_transactions(*s, before, ts_ns);
   }
   if (ndpi_on_ && !s->dpi.finished) ndpi_.on_packet(s->dpi, s->result, pkt.l3, pkt.l4_proto, ts_ns);
+  if (s->sig.app_proto == sig::AppProto::unknown) {
+    s->sig.app_proto = app_proto_of(s->app.kind);
+    if (s->sig.app_proto == sig::AppProto::unknown) s->sig.app_proto = app_proto_of(s->result);
+  }
+  note_ciphertext(*s, pkt);
+  scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
+  if (dissecting) {
+    scan_transactions(*s, before, ts_ns);
+  } else if (s->app.kind == dissect::AppKind::dns && pkt.l4_proto == 17 && hit.from_client && !pkt.payload.empty()) {
+    scan_later_dns_query(*s, pkt, ts_ns);
+  }
 }
 
 const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) noexcept {

@@ -860,6 +860,10 @@ bool RuleBuilder::finish() {
       if (r_.l4 == L4::udp && need != AppProto::dns && need != AppProto::unknown && need != AppProto::quic)
         return fail(err_, "buffer of another protocol", "udp rule");
       if (r_.l4 == L4::icmp) return fail(err_, "buffer of another protocol", "icmp rule");
+      // Suricata's file_data also reads SMTP attachments, FTP and SMB transfers; only
+      // HTTP bodies are kept here, so such a rule would never match: say so instead.
+      if (b.kind == BufferKind::http_file_data && r_.app != AppProto::unknown && r_.app != AppProto::http)
+        return fail(err_, "file_data outside HTTP (only HTTP bodies are kept)", app_proto_name(r_.app));
     }
   }
   const bool has_payload = std::any_of(r_.buffers.begin(), r_.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; });

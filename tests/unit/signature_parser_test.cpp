@@ -195,6 +195,7 @@ TEST(SignatureParser, BadRulesAreRejectedWithAReason) {
       {R"(alert tcp any any -> any any (stream_size:server,>,1; sid:1;))", "unsupported keyword: stream_size"},
       // A buffer no dissector fills would never match: rejected, not accepted silently.
       {R"(alert tls any any -> any any (tls.cert_serial; content:"01"; sid:1;))", "unsupported keyword: tls.cert_serial"},
+      {R"(alert smtp any any -> any any (file_data; content:"MZ"; sid:1;))", "file_data outside HTTP (only HTTP bodies are kept)"},
       {R"(alert tcp any any -> any any (content:"a"; sid:1))", "malformed rule"},
       {R"(alert tcp any any -> any any (content:"a";))", "missing sid"},
       {R"(alert foo any any -> any any (sid:1;))", "unsupported protocol: foo"},
