@@ -25,6 +25,7 @@ struct L7Engine::Slot {
   DpiResult result;
   sig::FlowContext sig;   // signature state: flowbits, TCP stream slots, alert count
   dissect::AppMetadata app;
+  uint8_t ssh_banners;    // bit 0: the client's SSH banner was scanned, bit 1: the server's
 };
 
 std::size_t L7Engine::slot_bytes() { return sizeof(Slot); }
@@ -173,6 +174,23 @@ void L7Engine::scan_later_dns_query(Slot& s, const DecodedPacket& pkt, uint64_t 
   scanner_->scan_buffers(up, true, ts_ns, s.sig, *alerts_);
 }
 
+// "SSH-<proto>-<software>[ <comments>]\r\n" (RFC 4253 4.2), the first line each side
+// sends: ssh.proto and ssh.software, once per direction, as Suricata's SSH parser.
+void L7Engine::scan_ssh_banner(Slot& s, const DecodedPacket& pkt, bool from_client, uint64_t ts_ns) noexcept {
+  const uint8_t bit = from_client ? 1 : 2;
+  const std::string_view p(reinterpret_cast<const char*>(pkt.payload.data()), pkt.payload.size());
+  if ((s.ssh_banners & bit) || !p.starts_with("SSH-")) return;
+  s.ssh_banners |= bit;
+  const std::string_view line = p.substr(0, std::min(p.find_first_of("\r\n"), std::size_t{255}));
+  const std::size_t dash = line.find('-', 4);
+  if (dash == std::string_view::npos) return;
+  const std::string_view rest = line.substr(dash + 1);
+  sig::AppBuffers b;
+  b.set(sig::BufferKind::ssh_proto, line.substr(4, dash - 4));
+  b.set(sig::BufferKind::ssh_software, rest.substr(0, rest.find(' ')));
+  scanner_->scan_buffers(b, from_client, ts_ns, s.sig, *alerts_);
+}
+
 void L7Engine::note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept {
   if (s.sig.state & sig::FlowContext::kEncrypted) return;
   dissect::AppKind kind = s.app.kind;
@@ -203,6 +221,7 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
     s->dpi = FlowDpi{};
     s->result = DpiResult{};
     s->app.kind = dissect::AppKind::none;
+    s->ssh_banners = 0;
     if (scanner_) {
       s->sig = sig::FlowContext{};
       s->sig.init(pkt, next_flow_id_++);
@@ -232,6 +251,7 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
   }
   note_ciphertext(*s, pkt);
   scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
+  if (s->sig.app_proto == sig::AppProto::ssh) scan_ssh_banner(*s, pkt, hit.from_client, ts_ns);
   if (dissecting) {
     scan_transactions(*s, before, ts_ns);
   } else if (s->app.kind == dissect::AppKind::dns && pkt.l4_proto == 17 && hit.from_client && !pkt.payload.empty()) {

@@ -30,6 +30,7 @@ enum class BufferKind : uint8_t {
   tls_sni, tls_cert_subject, tls_cert_issuer,
   ja3_hash, ja3s_hash, ja4_hash,  // TLS and QUIC fingerprints (the dissector computes them)
   ja3_string, ja3s_string,        // the strings JA3/JA3S hash
+  ssh_proto, ssh_software,        // an SSH banner's parts, each direction's once
   count
 };
 inline constexpr int kBufferKindCount = static_cast<int>(BufferKind::count);

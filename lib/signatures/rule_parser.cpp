@@ -55,6 +55,8 @@ constexpr std::array<BufferInfo, kBufferKindCount> kBuffers{{
     {BufferKind::ja4_hash, "ja4.hash", "", "", AppProto::unknown, 0},
     {BufferKind::ja3_string, "ja3.string", "", "", AppProto::unknown, 0},
     {BufferKind::ja3s_string, "ja3s.string", "", "", AppProto::unknown, 0},
+    {BufferKind::ssh_proto, "ssh.proto", "", "ssh_proto", AppProto::ssh, 0},
+    {BufferKind::ssh_software, "ssh.software", "", "ssh_software", AppProto::ssh, 0},
 }};
 
 constexpr bool buffers_in_enum_order() {

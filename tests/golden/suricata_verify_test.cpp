@@ -34,10 +34,11 @@ using namespace flowprobe::sig;
 
 namespace {
 
-// Cases the probe passes end to end (2026-12-06: 27: the scanner's 25 plus
+// Cases the probe passes end to end (2026-12-06: 28: the scanner's 25 plus
 // http-close-headers, whose response headers reach http_header when the server closes,
-// and tls-duplicate-hello, whose ja3.string comes from the TLS dissector).
-constexpr int kProbeFloor = 27;
+// tls-duplicate-hello, whose ja3.string comes from the TLS dissector, and
+// ssh-banner-only, whose ssh.proto/ssh.software need nDPI to name the flow SSH).
+constexpr int kProbeFloor = 28;
 
 // ---- the subset of test.yaml we need ----------------------------------------------------
 
@@ -587,8 +588,8 @@ void check_cases(const char* what, const std::function<std::vector<std::string>(
 }
 
 // The scanner on its own, with this file's stand-ins for the dissectors (URI, host, DNS
-// query, SNI): 25 cases; tls-duplicate-hello needs the TLS dissector's JA3 string and
-// passes only through the probe below.
+// query, SNI): 25 cases; tls-duplicate-hello (the TLS dissector's JA3 string) and
+// ssh-banner-only (nDPI's verdict SSH) pass only through the probe below.
 TEST(SuricataVerify, AlertCountsMatchTestYaml) {
   FLOWPROBE_REQUIRE_SHARED("corpus/suricata-verify/tests");
   check_cases("scanner", [](const Case& c, std::string& error) {
