@@ -157,6 +157,19 @@ int main(int argc, char** argv) {
     log(LogLevel::warning, "%s", summary.substr(0, summary.find('\n')).c_str());
     if (opt.verbosity > 0) log(LogLevel::info, "%s", summary.c_str());
     if (report.accepted == 0) return fail(2, "--rules: no rule was accepted; nothing to match");
+    if (opt.no_dpi) {
+      // Our dissectors name http/dns/tls/quic flows; the other rule protocols are nDPI's word.
+      const sig::SignatureEngine& e = *rule_sets.front();
+      std::size_t need_ndpi = 0;
+      for (uint32_t i = 0; i < e.rule_count(); ++i) {
+        const sig::AppProto a = e.rule(i).app;
+        need_ndpi += a == sig::AppProto::ftp || a == sig::AppProto::smtp || a == sig::AppProto::ssh ||
+                     a == sig::AppProto::smb;
+      }
+      if (need_ndpi > 0)
+        log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp, ssh or smb cannot match (nDPI names those protocols)",
+            need_ndpi);
+    }
     alert_sink = make_alert_sink(opt.exports, opt.alerts_output, error);
     if (!alert_sink) return fail(2, error);
   } else if (!opt.alerts_output.empty() || !opt.exports.alerts_kafka_topic.empty()) {

@@ -218,6 +218,26 @@ TEST(Cli, CheckWithoutRulesIsAUsageError) {
   EXPECT_EQ(missing.exit_code, 1) << missing.out;
 }
 
+// Without nDPI nothing names an SSH, SMTP, FTP or SMB flow: rules for them are loaded
+// but said not to match, with the run going on.
+TEST(Cli, NoDpiWarnsOfRulesOnlyNdpiCanServe) {
+  const fs::path d = scratch_dir("cli-no-dpi-rules");
+  std::ofstream(d / "app.rules") << "alert ssh any any -> any any (msg:\"ssh\"; content:\"SSH-\"; sid:1;)\n"
+                                 << "alert smb any any -> any any (msg:\"smb\"; content:\"SMB\"; sid:2;)\n"
+                                 << "alert http any any -> any any (msg:\"http\"; content:\"GET\"; http_method; sid:3;)\n";
+  const std::vector<std::string> args = {"-i", demo_capture().string(), "--rules", (d / "app.rules").string(),
+                                         "--alerts-output", "/dev/null", "-o", "/dev/null"};
+  std::vector<std::string> no_dpi = args;
+  no_dpi.push_back("--no-dpi");
+  const ProgramResult without = flowprobe(no_dpi);
+  EXPECT_EQ(without.exit_code, 0) << without.err;
+  EXPECT_NE(without.err.find("--no-dpi: 2 rules for ftp, smtp, ssh or smb cannot match"), std::string::npos)
+      << without.err;
+  const ProgramResult with = flowprobe(args);
+  EXPECT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_EQ(with.err.find("--no-dpi:"), std::string::npos) << with.err;
+}
+
 // The L7 switches keep every record and the accounting: --no-dpi leaves the L7 fields
 // Unknown, --ndpi-stop-when-known keeps nDPI's verdict and our dissectors' metadata.
 TEST(Cli, DpiSwitchesKeepRecordsAndVerdicts) {
