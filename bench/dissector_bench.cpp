@@ -132,6 +132,39 @@ std::vector<Pkt> dhcp_flow() {
   return {{b, true}, {ack, false}};
 }
 
+// Each side's identification line, then its KEXINIT (OpenSSH 9-sized algorithm lists).
+std::vector<Pkt> ssh_flow() {
+  const auto kexinit = [] {
+    Bytes payload{20};
+    payload.insert(payload.end(), 16, 0x5a);
+    for (const char* l : {"sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,"
+                          "ecdh-sha2-nistp256,ecdh-sha2-nistp384,diffie-hellman-group16-sha512,ext-info-c",
+                          "ssh-ed25519-cert-v01@openssh.com,ssh-ed25519,rsa-sha2-512,rsa-sha2-256",
+                          "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com",
+                          "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com",
+                          "umac-64-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com",
+                          "umac-64-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com",
+                          "none,zlib@openssh.com", "none,zlib@openssh.com", "", ""}) {
+      const std::size_t n = std::strlen(l);
+      for (int s = 24; s >= 0; s -= 8) payload.push_back(static_cast<uint8_t>(n >> s));
+      payload.insert(payload.end(), l, l + n);
+    }
+    payload.insert(payload.end(), 5, 0);
+    const std::size_t padding = 8 - (payload.size() + 5) % 8 + 4, len = 1 + payload.size() + padding;
+    Bytes packet;
+    for (int s = 24; s >= 0; s -= 8) packet.push_back(static_cast<uint8_t>(len >> s));
+    packet.push_back(static_cast<uint8_t>(padding));
+    packet.insert(packet.end(), payload.begin(), payload.end());
+    packet.insert(packet.end(), padding, 0);
+    return packet;
+  }();
+  const std::string server = "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6\r\n", client = "SSH-2.0-OpenSSH_9.6\r\n";
+  return {{Bytes(server.begin(), server.end()), false},
+          {Bytes(client.begin(), client.end()), true},
+          {kexinit, false},
+          {kexinit, true}};
+}
+
 void run(benchmark::State& st, const std::vector<Pkt>& flow, uint8_t proto, uint16_t port) {
   DissectorEngine engine;
   uint64_t packets = 0;
@@ -162,6 +195,7 @@ void BM_DissectDns(benchmark::State& st) { run(st, dns_flow(), 17, 53); }
 void BM_DissectHttp(benchmark::State& st) { run(st, http_flow(), 6, 80); }
 void BM_DissectTls(benchmark::State& st) { run(st, tls_flow(), 6, 443); }
 void BM_DissectDhcp(benchmark::State& st) { run(st, dhcp_flow(), 17, 67); }
+void BM_DissectSsh(benchmark::State& st) { run(st, ssh_flow(), 6, 22); }
 // A flow no dissector claims: the cost of probing one payload packet.
 void BM_ProbeUnknownTcp(benchmark::State& st) {
   run(st, {{Bytes(200, 0x5a), true}}, 6, 5555);
@@ -171,6 +205,7 @@ BENCHMARK(BM_DissectDns);
 BENCHMARK(BM_DissectHttp);
 BENCHMARK(BM_DissectTls);
 BENCHMARK(BM_DissectDhcp);
+BENCHMARK(BM_DissectSsh);
 BENCHMARK(BM_ProbeUnknownTcp);
 
 }  // namespace

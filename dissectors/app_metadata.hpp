@@ -10,6 +10,7 @@
 //   TLS   SNI 256, ALPN offered 64 (',' joined), negotiated 16, JA3C/JA3S 33 (32 hex),
 //         JA4 40 (36 chars), cert subject 192, issuer 192
 //   DHCP  host name 64, class id 64, parameter list 64 (',' joined decimal)
+//   SSH   identification lines 128, HASSH 33 (32 hex)
 // Numeric fields keep their wire values (the exporter formats them).
 #include <array>
 #include <cstdint>
@@ -50,7 +51,7 @@ struct BoundedString {
 };
 
 // bittorrent: no dissector of ours; the L7 engine fills it from nDPI when nothing else spoke.
-enum class AppKind : uint8_t { none = 0, dns, http, tls, quic, dhcp, bittorrent };
+enum class AppKind : uint8_t { none = 0, dns, http, tls, quic, dhcp, bittorrent, ssh };
 
 struct DnsMeta {
   BoundedString<256> query;
@@ -121,6 +122,13 @@ struct DhcpMeta {
   uint8_t last_msg_type = 0;
 };
 
+struct SshMeta {
+  BoundedString<128> client_signature;  // the client's identification line, "SSH-2.0-…"
+  BoundedString<128> server_signature;
+  BoundedString<33> hassh_client;       // HASSH of the client's KEXINIT (32 hex)
+  BoundedString<33> hassh_server;       // HASSH of the server's KEXINIT
+};
+
 struct BitTorrentMeta {
   std::array<uint8_t, 20> info_hash{};  // BITTORRENT_HASH: the handshake's info hash (SHA-1)
 };
@@ -133,6 +141,7 @@ struct AppMetadata {
     TlsMeta tls;     // TLS and QUIC
     DhcpMeta dhcp;
     BitTorrentMeta bittorrent;
+    SshMeta ssh;
     Parts() : dns{} {}
   } u;
 
@@ -147,6 +156,7 @@ struct AppMetadata {
       case AppKind::quic: u.tls = TlsMeta{}; break;
       case AppKind::dhcp: u.dhcp = DhcpMeta{}; break;
       case AppKind::bittorrent: u.bittorrent = BitTorrentMeta{}; break;
+      case AppKind::ssh: u.ssh = SshMeta{}; break;
       case AppKind::none: break;
     }
   }
@@ -160,6 +170,8 @@ struct AppMetadata {
   const DhcpMeta* dhcp() const { return kind == AppKind::dhcp ? &u.dhcp : nullptr; }
   BitTorrentMeta* bittorrent() { return kind == AppKind::bittorrent ? &u.bittorrent : nullptr; }
   const BitTorrentMeta* bittorrent() const { return kind == AppKind::bittorrent ? &u.bittorrent : nullptr; }
+  SshMeta* ssh() { return kind == AppKind::ssh ? &u.ssh : nullptr; }
+  const SshMeta* ssh() const { return kind == AppKind::ssh ? &u.ssh : nullptr; }
 };
 
 static_assert(std::is_trivially_copyable_v<AppMetadata>);

@@ -8,14 +8,15 @@
 #include "dissectors/dns.hpp"
 #include "dissectors/http.hpp"
 #include "dissectors/quic.hpp"
+#include "dissectors/ssh.hpp"
 #include "dissectors/tls.hpp"
 
 namespace flowprobe::dissect {
 
 // QUIC before DNS: a QUIC Initial is certain from its header alone, and on UDP/443 or 853
 // it must not be taken for a DNS guess.
-inline constexpr std::array<const Dissector*, 5> kDissectors{&kTlsDissector, &kHttpDissector, &kQuicDissector,
-                                                             &kDnsDissector, &kDhcpDissector};
+inline constexpr std::array<const Dissector*, 6> kDissectors{&kTlsDissector, &kHttpDissector, &kSshDissector,
+                                                             &kQuicDissector, &kDnsDissector, &kDhcpDissector};
 inline constexpr std::size_t kDissectorCount = kDissectors.size();
 static_assert(kDissectorCount < 255, "indices fit FlowDissect::dissector");
 

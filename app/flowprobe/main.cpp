@@ -158,16 +158,15 @@ int main(int argc, char** argv) {
     if (opt.verbosity > 0) log(LogLevel::info, "%s", summary.c_str());
     if (report.accepted == 0) return fail(2, "--rules: no rule was accepted; nothing to match");
     if (opt.no_dpi) {
-      // Our dissectors name http/dns/tls/quic flows; the other rule protocols are nDPI's word.
+      // Our dissectors name http/dns/tls/quic/ssh flows; the other rule protocols are nDPI's word.
       const sig::SignatureEngine& e = *rule_sets.front();
       std::size_t need_ndpi = 0;
       for (uint32_t i = 0; i < e.rule_count(); ++i) {
         const sig::AppProto a = e.rule(i).app;
-        need_ndpi += a == sig::AppProto::ftp || a == sig::AppProto::smtp || a == sig::AppProto::ssh ||
-                     a == sig::AppProto::smb;
+        need_ndpi += a == sig::AppProto::ftp || a == sig::AppProto::smtp || a == sig::AppProto::smb;
       }
       if (need_ndpi > 0)
-        log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp, ssh or smb cannot match (nDPI names those protocols)",
+        log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp or smb cannot match (nDPI names those protocols)",
             need_ndpi);
     }
     alert_sink = make_alert_sink(opt.exports, opt.alerts_output, error);

@@ -39,6 +39,7 @@ sig::AppProto app_proto_of(dissect::AppKind k) {
     case dissect::AppKind::http: return sig::AppProto::http;
     case dissect::AppKind::tls: return sig::AppProto::tls;
     case dissect::AppKind::quic: return sig::AppProto::quic;
+    case dissect::AppKind::ssh: return sig::AppProto::ssh;
     default: return sig::AppProto::unknown;
   }
 }
@@ -174,21 +175,24 @@ void L7Engine::scan_later_dns_query(Slot& s, const DecodedPacket& pkt, uint64_t 
   scanner_->scan_buffers(up, true, ts_ns, s.sig, *alerts_);
 }
 
-// "SSH-<proto>-<software>[ <comments>]\r\n" (RFC 4253 4.2), the first line each side
-// sends: ssh.proto and ssh.software, once per direction, as Suricata's SSH parser.
-void L7Engine::scan_ssh_banner(Slot& s, const DecodedPacket& pkt, bool from_client, uint64_t ts_ns) noexcept {
-  const uint8_t bit = from_client ? 1 : 2;
-  const std::string_view p(reinterpret_cast<const char*>(pkt.payload.data()), pkt.payload.size());
-  if ((s.ssh_banners & bit) || !p.starts_with("SSH-")) return;
-  s.ssh_banners |= bit;
-  const std::string_view line = p.substr(0, std::min(p.find_first_of("\r\n"), std::size_t{255}));
-  const std::size_t dash = line.find('-', 4);
-  if (dash == std::string_view::npos) return;
-  const std::string_view rest = line.substr(dash + 1);
-  sig::AppBuffers b;
-  b.set(sig::BufferKind::ssh_proto, line.substr(4, dash - 4));
-  b.set(sig::BufferKind::ssh_software, rest.substr(0, rest.find(' ')));
-  scanner_->scan_buffers(b, from_client, ts_ns, s.sig, *alerts_);
+// ssh.proto and ssh.software, once per side, from the identification line the SSH
+// dissector kept ("SSH-<proto>-<software>[ <comments>]", RFC 4253 4.2), as Suricata's.
+void L7Engine::scan_ssh_banners(Slot& s, uint64_t ts_ns) noexcept {
+  const dissect::SshMeta* m = s.app.ssh();
+  if (m == nullptr) return;
+  for (const bool client : {true, false}) {
+    const uint8_t bit = client ? 1 : 2;
+    const std::string_view line = (client ? m->client_signature : m->server_signature).view();
+    if ((s.ssh_banners & bit) || line.empty()) continue;
+    s.ssh_banners |= bit;
+    const std::size_t dash = line.find('-', 4);
+    if (dash == std::string_view::npos) continue;
+    const std::string_view rest = line.substr(dash + 1);
+    sig::AppBuffers b;
+    b.set(sig::BufferKind::ssh_proto, line.substr(4, dash - 4));
+    b.set(sig::BufferKind::ssh_software, rest.substr(0, rest.find(' ')));
+    scanner_->scan_buffers(b, client, ts_ns, s.sig, *alerts_);
+  }
 }
 
 void L7Engine::note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept {
@@ -251,7 +255,7 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
   }
   note_ciphertext(*s, pkt);
   scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
-  if (s->sig.app_proto == sig::AppProto::ssh) scan_ssh_banner(*s, pkt, hit.from_client, ts_ns);
+  if (s->ssh_banners != 3) scan_ssh_banners(*s, ts_ns);
   if (dissecting) {
     scan_transactions(*s, before, ts_ns);
   } else if (s->app.kind == dissect::AppKind::dns && pkt.l4_proto == 17 && hit.from_client && !pkt.payload.empty()) {

@@ -84,7 +84,7 @@ class L7Engine {
   // A DNS flow's record keeps its first transaction; a client reusing the 5-tuple for
   // more queries still has each one checked by dns.query rules.
   void scan_later_dns_query(Slot& s, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
-  void scan_ssh_banner(Slot& s, const DecodedPacket& pkt, bool from_client, uint64_t ts_ns) noexcept;
+  void scan_ssh_banners(Slot& s, uint64_t ts_ns) noexcept;
   void scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexcept;
   // HTTP: the request's own buffers (URI, method, host, user agent, referer), and the
   // buffers of one message's start line and header lines (headers, raw headers, cookie,

@@ -110,6 +110,7 @@ const dissect::HttpMeta* http(const C& c) { return c.app ? c.app->http() : nullp
 const dissect::TlsMeta* tls(const C& c) { return c.app ? c.app->tls() : nullptr; }
 const dissect::DhcpMeta* dhcp(const C& c) { return c.app ? c.app->dhcp() : nullptr; }
 const dissect::BitTorrentMeta* bittorrent(const C& c) { return c.app ? c.app->bittorrent() : nullptr; }
+const dissect::SshMeta* ssh(const C& c) { return c.app ? c.app->ssh() : nullptr; }
 void uint_as_string(uint64_t v, W& w) {
   char buf[24];
   const auto e = std::to_chars(buf, buf + sizeof buf, v).ptr;
@@ -337,6 +338,15 @@ constexpr FieldDef kFields[] = {
      [](const R&, const C& c, W& w) { w.value_uint(tls(c) ? tls(c)->version : 0); }},
     {"JA4C_HASH", kNtopPen, 576, JsonType::string, {}, "JA4 fingerprint of the ClientHello",
      [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->ja4c : nullptr, w); }},
+    // SSH: each side's identification line and KEXINIT.
+    {"HASSH_CLIENT", kNtopPen, 499, JsonType::string, {}, "HASSH fingerprint of the SSH client's KEXINIT (32 hex)",
+     [](const R&, const C& c, W& w) { str(ssh(c) ? &ssh(c)->hassh_client : nullptr, w); }},
+    {"HASSH_SERVER", kNtopPen, 500, JsonType::string, {}, "HASSH fingerprint of the SSH server's KEXINIT (32 hex)",
+     [](const R&, const C& c, W& w) { str(ssh(c) ? &ssh(c)->hassh_server : nullptr, w); }},
+    {"SSH_CLIENT_SIGNATURE", 0, 0, JsonType::string, {}, "the SSH client's identification line (\"SSH-2.0-OpenSSH_8.2p1 ...\")",
+     [](const R&, const C& c, W& w) { str(ssh(c) ? &ssh(c)->client_signature : nullptr, w); }},
+    {"SSH_SERVER_SIGNATURE", 0, 0, JsonType::string, {}, "the SSH server's identification line",
+     [](const R&, const C& c, W& w) { str(ssh(c) ? &ssh(c)->server_signature : nullptr, w); }},
 
     {"BITTORRENT_HASH", kNtopPen, 189, JsonType::string, {}, "BitTorrent info hash (40 hex, from nDPI), empty when none",
      [](const R&, const C& c, W& w) {

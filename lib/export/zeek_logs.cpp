@@ -184,6 +184,7 @@ std::string_view service_name(const FlowRecord& r, const dissect::AppMetadata* a
       case dissect::AppKind::tls: return "ssl";
       case dissect::AppKind::quic: return "quic,ssl";
       case dissect::AppKind::dhcp: return "dhcp";
+      case dissect::AppKind::ssh: return "ssh";
       case dissect::AppKind::none: break;
     }
   }

@@ -102,7 +102,8 @@ FlowMap parse_ndpi(const fs::path& result) {
 constexpr const char* kTemplate =
     "%IP_PROTOCOL_VERSION %PROTOCOL %IPV4_SRC_ADDR %IPV4_DST_ADDR %IPV6_SRC_ADDR %IPV6_DST_ADDR "
     "%L4_SRC_PORT %L4_DST_PORT %SRC_VLAN %IN_PKTS %OUT_PKTS %SRC_FRAGMENTS %DST_FRAGMENTS "
-    "%L7_PROTO_NAME %TLS_SERVER_NAME %JA3C_HASH %JA3S_HASH %TLS_VERSION %TLS_ALPN %HTTP_HOST %DNS_QUERY %BITTORRENT_HASH";
+    "%L7_PROTO_NAME %TLS_SERVER_NAME %JA3C_HASH %JA3S_HASH %TLS_VERSION %TLS_ALPN %HTTP_HOST %DNS_QUERY %BITTORRENT_HASH "
+    "%HASSH_CLIENT %HASSH_SERVER %SSH_CLIENT_SIGNATURE %SSH_SERVER_SIGNATURE";
 
 namespace nr = flowprobe::test::ndpi_results;
 using L7Map = std::map<nr::Key, nr::OurL7>;
@@ -124,6 +125,10 @@ void add_l7(L7Map& m, simdjson::dom::element d, int proto, const std::string& sr
   fill(o.http_host, "HTTP_HOST");
   fill(o.dns_query, "DNS_QUERY");
   fill(o.bt_hash, "BITTORRENT_HASH");
+  fill(o.hassh_c, "HASSH_CLIENT");
+  fill(o.hassh_s, "HASSH_SERVER");
+  fill(o.ssh_client, "SSH_CLIENT_SIGNATURE");
+  fill(o.ssh_server, "SSH_SERVER_SIGNATURE");
   if (o.tls_version == 0) o.tls_version = static_cast<uint16_t>(uint64_t(d["TLS_VERSION"]));
 }
 
@@ -212,7 +217,8 @@ class NdpiFlows : public ::testing::TestWithParam<std::string> {
                                                {"TLS version (negotiated)", kFloorTlsVersion},
                                                {"QUIC SNI", kFloorQuicSni},       {"QUIC JA3C", kFloorQuicJa3c},
                                                {"QUIC ALPN (advertised)", kFloorQuicAlpn},
-                                               {"BitTorrent hash", kFloorBtHash}};
+                                               {"BitTorrent hash", kFloorBtHash},
+                                               {"HASSH client", kFloorHassh},     {"HASSH server", kFloorHassh}};
     for (const auto& [name, floor] : floors)
       EXPECT_GE(fields[name].agree, floor) << name << " agreement through the pipeline fell";
   }
@@ -220,6 +226,8 @@ class NdpiFlows : public ::testing::TestWithParam<std::string> {
   static constexpr int kFloorAlpn = 550, kFloorDns = 361, kFloorHttpHost = 1049, kFloorJa3c = 746, kFloorJa3s = 687,
                        kFloorSni = 646, kFloorTlsVersion = 630, kFloorQuicSni = 135, kFloorQuicJa3c = 141,
                        kFloorQuicAlpn = 139, kFloorBtHash = 24;
+  // 2026-12-06: every HASSH nDPI printed (ssh.pcap's two flows, custom_categories' one).
+  static constexpr int kFloorHassh = 3;
 };
 
 TEST_P(NdpiFlows, SameFlowsAndPacketsPerDirection) {

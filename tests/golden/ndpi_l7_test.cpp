@@ -61,6 +61,12 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
       }
       if (const auto* http = f.meta.http()) o.http_host = http->host.view();
       if (const auto* dns = f.meta.dns()) o.dns_query = dns->query.view();
+      if (const auto* ssh = f.meta.ssh()) {
+        o.hassh_c = ssh->hassh_client.view();
+        o.hassh_s = ssh->hassh_server.view();
+        o.ssh_client = ssh->client_signature.view();
+        o.ssh_server = ssh->server_signature.view();
+      }
       // nDPI's own result here (the L7 engine moves it into the record's metadata).
       if (f.dpi_result.has_bt_hash)
         for (uint8_t b : f.dpi_result.bt_hash) o.bt_hash += "0123456789abcdef"[b >> 4], o.bt_hash += "0123456789abcdef"[b & 15];
@@ -80,6 +86,7 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
   const std::map<std::string, int> floors = {
       {"ALPN (advertised)", 583}, {"DNS query", 495}, {"HTTP Host", 1083}, {"JA3C", 796},
       {"JA3S", 732},              {"TLS SNI", 684},   {"TLS version (negotiated)", 675},
-      {"QUIC ALPN (advertised)", 140}, {"QUIC JA3C", 142}, {"QUIC SNI", 136}, {"BitTorrent hash", 24}};
+      {"QUIC ALPN (advertised)", 140}, {"QUIC JA3C", 142}, {"QUIC SNI", 136}, {"BitTorrent hash", 24},
+      {"HASSH client", 3}, {"HASSH server", 3}, {"SSH client line", 2}, {"SSH server line", 2}};
   for (const auto& [name, floor] : floors) EXPECT_GE(fields[name].agree, floor) << name;
 }

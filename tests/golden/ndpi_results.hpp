@@ -34,6 +34,7 @@ inline Key key_of(int proto, const std::string& a, int pa, const std::string& b,
 
 struct NdpiFlow {
   std::string proto_name, hostname, ja3c, ja3s, tls_version, alpn, bt_hash;
+  std::string hassh_c, hassh_s, ssh_server;  // SSH: HASSH-C/-S (upper-case hex), the server's line
 };
 
 inline std::map<Key, NdpiFlow> parse_result(const fs::path& out) {
@@ -41,7 +42,9 @@ inline std::map<Key, NdpiFlow> parse_result(const fs::path& out) {
       R"(^\s+\d+\s+(TCP|UDP) (\[[^\]]+\]|[0-9.]+):(\d+) (?:<->|->) (\[[^\]]+\]|[0-9.]+):(\d+) .*?\[proto: [0-9.]+/([^\]]+)\])");
   static const std::regex host(R"(\[Hostname/SNI: ([^\]]*)\])"), ja3c(R"(\[JA3C: ([0-9a-f]{32})\])"),
       ja3s(R"(\[JA3S: ([0-9a-f]{32})[^\]]*\])"), ver(R"(\[(TLSv1(?:\.[0-3])?|SSLv3)\])"),
-      alpn(R"(\[\(Advertised\) ALPNs: ([^\]]*)\])"), bt(R"(\[BT Hash: ([0-9a-f]{40})\])");
+      alpn(R"(\[\(Advertised\) ALPNs: ([^\]]*)\])"), bt(R"(\[BT Hash: ([0-9a-f]{40})\])"),
+      hassh_c(R"(\[HASSH-C: ([0-9A-Fa-f]{32})\])"), hassh_s(R"(\[HASSH-S: ([0-9A-Fa-f]{32})\])"),
+      ssh_server(R"(\[Server: (SSH-[^\]]*)\])");
   std::map<Key, NdpiFlow> m;
   std::ifstream in(out);
   std::smatch g, x;
@@ -55,6 +58,9 @@ inline std::map<Key, NdpiFlow> parse_result(const fs::path& out) {
     if (std::regex_search(l, x, ver)) f.tls_version = x[1];
     if (std::regex_search(l, x, alpn)) f.alpn = x[1];
     if (std::regex_search(l, x, bt)) f.bt_hash = x[1];
+    if (std::regex_search(l, x, hassh_c)) f.hassh_c = x[1];
+    if (std::regex_search(l, x, hassh_s)) f.hassh_s = x[1];
+    if (std::regex_search(l, x, ssh_server)) f.ssh_server = x[1];
     m.emplace(key_of(g[1] == "TCP" ? 6 : 17, normalise_ip(g[2]), std::stoi(g[3]), normalise_ip(g[4]), std::stoi(g[5])),
               f);
   }
@@ -98,6 +104,7 @@ inline bool has(const std::string& name, const char* proto) {
 struct OurL7 {
   int l4_proto = 0;
   std::string proto_name, sni, ja3c, ja3s, alpn, http_host, dns_query, bt_hash;
+  std::string hassh_c, hassh_s, ssh_client, ssh_server;  // SSH: HASSH (lower-case hex), identification lines
   uint16_t tls_version = 0;  // negotiated, wire value
 };
 
@@ -115,6 +122,18 @@ inline bool compare_flow(std::map<std::string, Field>& fields, const OurL7& f, c
       fields["QUIC ALPN (advertised)"].check(a, n.alpn, where);
     }
     return false;
+  }
+  if (has(n.proto_name, "SSH")) {
+    const auto upper = [](std::string v) {
+      std::transform(v.begin(), v.end(), v.begin(), ::toupper);
+      return v;
+    };
+    if (!n.hassh_c.empty()) fields["HASSH client"].check(upper(f.hassh_c), upper(n.hassh_c), where);
+    if (!n.hassh_s.empty()) fields["HASSH server"].check(upper(f.hassh_s), upper(n.hassh_s), where);
+    // nDPI prints the client's line as Hostname/SNI.
+    if (!n.hostname.empty()) fields["SSH client line"].check(f.ssh_client, n.hostname, where);
+    if (!n.ssh_server.empty()) fields["SSH server line"].check(f.ssh_server, n.ssh_server, where);
+    return true;
   }
   const bool tls_flow = f.l4_proto == 6 && (!n.ja3c.empty() || !n.tls_version.empty());
   if (tls_flow) {

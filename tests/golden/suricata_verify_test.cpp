@@ -37,7 +37,7 @@ namespace {
 // Cases the probe passes end to end (2026-12-06: 28: the scanner's 25 plus
 // http-close-headers, whose response headers reach http_header when the server closes,
 // tls-duplicate-hello, whose ja3.string comes from the TLS dissector, and
-// ssh-banner-only, whose ssh.proto/ssh.software need nDPI to name the flow SSH).
+// ssh-banner-only, whose ssh.proto/ssh.software come from the SSH dissector).
 constexpr int kProbeFloor = 28;
 
 // ---- the subset of test.yaml we need ----------------------------------------------------
@@ -589,7 +589,7 @@ void check_cases(const char* what, const std::function<std::vector<std::string>(
 
 // The scanner on its own, with this file's stand-ins for the dissectors (URI, host, DNS
 // query, SNI): 25 cases; tls-duplicate-hello (the TLS dissector's JA3 string) and
-// ssh-banner-only (nDPI's verdict SSH) pass only through the probe below.
+// ssh-banner-only (the SSH dissector's identification lines) pass only through the probe below.
 TEST(SuricataVerify, AlertCountsMatchTestYaml) {
   FLOWPROBE_REQUIRE_SHARED("corpus/suricata-verify/tests");
   check_cases("scanner", [](const Case& c, std::string& error) {

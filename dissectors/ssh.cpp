@@ -1,0 +1,130 @@
+#include "dissectors/ssh.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/digest.hpp"
+#include "dissectors/bytes.hpp"
+
+namespace flowprobe::dissect {
+namespace {
+
+constexpr uint8_t kMsgKexinit = 20;
+
+// Keeps the line without its CR LF; non-printable bytes become '?', so the flow record's
+// JSON carries only what the line said in text.
+void set_line(BoundedString<128>& out, std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  out.clear();
+  for (char ch : line) out.push_back(ch >= 0x20 && ch < 0x7f ? ch : '?');
+}
+
+}  // namespace
+
+bool ssh_kexinit_hassh(std::span<const uint8_t> payload, bool client, BoundedString<33>& hassh) {
+  Reader r(payload);
+  if (r.u8() != kMsgKexinit) return false;
+  r.skip(16);  // cookie
+  // kex, host key, enc c2s, enc s2c, mac c2s, mac s2c, comp c2s, comp s2c.
+  std::string_view lists[8];
+  for (auto& l : lists) {
+    const uint32_t n = r.u32();
+    l = as_text(r.bytes(n));
+  }
+  if (!r.ok()) return false;
+  const int side = client ? 0 : 1;
+  Md5 md5;
+  md5.update(lists[0]);
+  for (int i : {2, 4, 6}) {
+    md5.update(std::string_view(";"));
+    md5.update(lists[i + side]);
+  }
+  char hex[32];
+  to_hex(md5.finish(), hex);
+  hassh.assign(std::string_view(hex, 32));
+  return true;
+}
+
+void SshState::feed(Dir& d, bool client, std::span<const uint8_t> p, SshMeta& m) {
+  while (!p.empty() && d.phase != Dir::Phase::finished) {
+    if (d.phase == Dir::Phase::line) {
+      const auto* nl = static_cast<const uint8_t*>(std::memchr(p.data(), '\n', p.size()));
+      const std::size_t take = nl ? static_cast<std::size_t>(nl - p.data()) + 1 : p.size();
+      if (d.have + take > kMaxLine + 2) {  // no line end where one must be: not SSH after all
+        d.phase = Dir::Phase::finished;
+        return;
+      }
+      std::memcpy(d.buf + d.have, p.data(), take);
+      d.have = static_cast<uint16_t>(d.have + take);
+      p = p.subspan(take);
+      if (!nl) return;
+      const std::string_view line(reinterpret_cast<const char*>(d.buf), d.have);
+      d.have = 0;
+      if (line.starts_with("SSH-")) {
+        set_line(client ? m.client_signature : m.server_signature, line);
+        d.phase = Dir::Phase::kexinit;
+      } else if (client || ++d.other_lines > 16) {  // only a server may say something first
+        d.phase = Dir::Phase::finished;
+      }
+      continue;
+    }
+    // The first binary packet: uint32 packet_length, byte padding_length, payload, padding.
+    if (d.have < 4) {
+      const std::size_t take = std::min<std::size_t>(4 - d.have, p.size());
+      std::memcpy(d.buf + d.have, p.data(), take);
+      d.have = static_cast<uint16_t>(d.have + take);
+      p = p.subspan(take);
+      continue;
+    }
+    const uint32_t len = uint32_t{d.buf[0]} << 24 | uint32_t{d.buf[1]} << 16 | uint32_t{d.buf[2]} << 8 | d.buf[3];
+    if (len < 2 || len > kBuf - 4) {  // not a packet, or a KEXINIT larger than we keep
+      d.phase = Dir::Phase::finished;
+      return;
+    }
+    const std::size_t want = 4 + std::size_t{len};
+    const std::size_t take = std::min(want - d.have, p.size());
+    std::memcpy(d.buf + d.have, p.data(), take);
+    d.have = static_cast<uint16_t>(d.have + take);
+    p = p.subspan(take);
+    if (d.have < want) return;
+    const uint8_t padding = d.buf[4];
+    if (want >= 5 + std::size_t{padding})
+      ssh_kexinit_hassh({d.buf + 5, want - 5 - padding}, client, client ? m.hassh_client : m.hassh_server);
+    d.phase = Dir::Phase::finished;
+  }
+}
+
+Parse SshState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
+  meta.set_kind(AppKind::ssh);
+  if (c.payload.empty()) return Parse::cont;
+  Dir& d = dir[c.from_client ? 0 : 1];
+  if (d.phase == Dir::Phase::finished) return Parse::cont;
+  bool gap = false;
+  const auto fresh = d.cursor.advance(c.tcp_seq, c.payload, gap);
+  if (gap) d.phase = Dir::Phase::finished;  // never stitch unrelated bytes together
+  else feed(d, c.from_client, fresh, meta.u.ssh);
+  return dir[0].phase == Dir::Phase::finished && dir[1].phase == Dir::Phase::finished ? Parse::done : Parse::cont;
+}
+
+Probe ssh_probe(const PacketContext& c) noexcept {
+  if (c.l4_proto != ipproto::tcp) return Probe::not_mine;
+  const std::string_view p = as_text(c.payload);
+  if (p.starts_with("SSH-")) return Probe::certain;
+  // A server may send other lines before its identification (RFC 4253 4.2).
+  return !c.from_client && p.substr(0, 1024).find("\nSSH-") != std::string_view::npos ? Probe::certain
+                                                                                       : Probe::not_mine;
+}
+
+const Dissector kSshDissector{
+    .name = "ssh",
+    .kind = AppKind::ssh,
+    .l4_mask = l4::tcp,
+    .ports = {22, 0, 0, 0, 0, 0},
+    .state_size = sizeof(SshState),
+    .state_align = alignof(SshState),
+    .probe = ssh_probe,
+    .init = init_of<SshState>(),
+    .parse = parse_of<SshState>(),
+};
+
+}  // namespace flowprobe::dissect
