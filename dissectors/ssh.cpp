@@ -19,19 +19,65 @@ void set_line(BoundedString<128>& out, std::string_view line) {
   for (char ch : line) out.push_back(ch >= 0x20 && ch < 0x7f ? ch : '?');
 }
 
-}  // namespace
-
-bool ssh_kexinit_hassh(std::span<const uint8_t> payload, bool client, BoundedString<33>& hassh) {
+// A KEXINIT's first eight name-lists: kex, host key, enc c2s, enc s2c, mac c2s, mac s2c,
+// comp c2s, comp s2c.
+bool kexinit_lists(std::span<const uint8_t> payload, std::string_view (&lists)[8]) {
   Reader r(payload);
   if (r.u8() != kMsgKexinit) return false;
   r.skip(16);  // cookie
-  // kex, host key, enc c2s, enc s2c, mac c2s, mac s2c, comp c2s, comp s2c.
-  std::string_view lists[8];
   for (auto& l : lists) {
     const uint32_t n = r.u32();
     l = as_text(r.bytes(n));
   }
-  if (!r.ok()) return false;
+  return r.ok();
+}
+
+// Zeek's find_alg: the client's first algorithm the server also lists.
+std::string_view find_alg(std::string_view client, std::string_view server) {
+  const auto contains = [](std::string_view list, std::string_view name) {
+    for (std::size_t at = 0; at <= list.size();) {
+      const std::size_t end = std::min(list.find(',', at), list.size());
+      if (list.substr(at, end - at) == name) return true;
+      at = end + 1;
+    }
+    return false;
+  };
+  for (std::size_t at = 0; at < client.size();) {
+    const std::size_t end = std::min(client.find(',', at), client.size());
+    const std::string_view name = client.substr(at, end - at);
+    if (!name.empty() && contains(server, name)) return name;
+    at = end + 1;
+  }
+  return "Algorithm negotiation failed";
+}
+
+template <std::size_t N>
+void bidirectional(const std::string_view (&c)[8], const std::string_view (&s)[8], int i, BoundedString<N>& out) {
+  const std::string_view to_server = find_alg(c[i], s[i]), to_client = find_alg(c[i + 1], s[i + 1]);
+  out.clear();
+  if (to_server == to_client) return out.append(to_server);
+  out.append("To server: ");
+  out.append(to_server);
+  out.append(", to client: ");
+  out.append(to_client);
+}
+
+}  // namespace
+
+bool ssh_negotiate(std::span<const uint8_t> client_kexinit, std::span<const uint8_t> server_kexinit, SshMeta& m) {
+  std::string_view c[8], s[8];
+  if (!kexinit_lists(client_kexinit, c) || !kexinit_lists(server_kexinit, s)) return false;
+  m.kex_alg.assign(find_alg(c[0], s[0]));
+  m.host_key_alg.assign(find_alg(c[1], s[1]));
+  bidirectional(c, s, 2, m.cipher_alg);
+  bidirectional(c, s, 4, m.mac_alg);
+  bidirectional(c, s, 6, m.compression_alg);
+  return true;
+}
+
+bool ssh_kexinit_hassh(std::span<const uint8_t> payload, bool client, BoundedString<33>& hassh) {
+  std::string_view lists[8];
+  if (!kexinit_lists(payload, lists)) return false;
   const int side = client ? 0 : 1;
   Md5 md5;
   md5.update(lists[0]);
@@ -88,8 +134,9 @@ void SshState::feed(Dir& d, bool client, std::span<const uint8_t> p, SshMeta& m)
     p = p.subspan(take);
     if (d.have < want) return;
     const uint8_t padding = d.buf[4];
-    if (want >= 5 + std::size_t{padding})
-      ssh_kexinit_hassh({d.buf + 5, want - 5 - padding}, client, client ? m.hassh_client : m.hassh_server);
+    if (want >= 5 + std::size_t{padding} &&
+        ssh_kexinit_hassh({d.buf + 5, want - 5 - padding}, client, client ? m.hassh_client : m.hassh_server))
+      d.kexinit_len = static_cast<uint16_t>(want - 5 - padding);
     d.phase = Dir::Phase::finished;
   }
 }
@@ -103,7 +150,10 @@ Parse SshState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   const auto fresh = d.cursor.advance(c.tcp_seq, c.payload, gap);
   if (gap) d.phase = Dir::Phase::finished;  // never stitch unrelated bytes together
   else feed(d, c.from_client, fresh, meta.u.ssh);
-  return dir[0].phase == Dir::Phase::finished && dir[1].phase == Dir::Phase::finished ? Parse::done : Parse::cont;
+  if (dir[0].phase != Dir::Phase::finished || dir[1].phase != Dir::Phase::finished) return Parse::cont;
+  if (dir[0].kexinit_len && dir[1].kexinit_len)
+    ssh_negotiate({dir[0].buf + 5, dir[0].kexinit_len}, {dir[1].buf + 5, dir[1].kexinit_len}, meta.u.ssh);
+  return Parse::done;
 }
 
 Probe ssh_probe(const PacketContext& c) noexcept {

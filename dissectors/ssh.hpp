@@ -18,6 +18,8 @@ namespace flowprobe::dissect {
 // A KEXINIT message (the payload of its binary packet, from the message type byte):
 // the HASSH of the side that sent it into `hassh`. False when malformed.
 bool ssh_kexinit_hassh(std::span<const uint8_t> payload, bool client, BoundedString<33>& hassh);
+// The algorithms both sides' KEXINIT payloads agree on, into `m` (Zeek's wording).
+bool ssh_negotiate(std::span<const uint8_t> client_kexinit, std::span<const uint8_t> server_kexinit, SshMeta& m);
 
 struct SshState {
   static constexpr std::size_t kBuf = 4096;  // a KEXINIT with post-quantum kex names fits
@@ -27,6 +29,7 @@ struct SshState {
     enum class Phase : uint8_t { line, kexinit, finished } phase = Phase::line;
     uint8_t other_lines = 0;  // lines a server may send before its identification
     uint16_t have = 0;        // bytes in buf
+    uint16_t kexinit_len = 0; // a parsed KEXINIT's payload, kept at buf + 5 for the negotiation
     uint8_t buf[kBuf];
   };
   Dir dir[2];

@@ -153,7 +153,7 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "MaxMind ASN database (.mmdb, e.g. GeoLite2-ASN) for %SRC_AS %DST_AS %SRC_AS_MAP %DST_AS_MAP");
   app.add_option("--zeek-logs", out.zeek_logs,
                  "also write Zeek-style TSV logs into DIR (created if missing): conn.log for every flow, dns.log, "
-                 "http.log, ssl.log and dhcp.log for flows our dissectors read; Zeek's header lines and default "
+                 "http.log, ssl.log, dhcp.log and ssh.log for flows our dissectors read; Zeek's header lines and default "
                  "columns, '-' where we do not know a value")
       ->type_name("DIR");
   app.add_option("--zeek-logs-rotate", out.zeek_logs_rotate_s,

@@ -59,6 +59,13 @@ constexpr std::string_view kDhcpTypes =
     "time\tset[string]\taddr\taddr\tstring\tstring\tstring\tstring\taddr\taddr\tinterval\tstring\tstring\t"
     "vector[string]\tinterval";
 
+constexpr std::string_view kSshFields =
+    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tauth_success\tauth_attempts\tdirection\t"
+    "client\tserver\tcipher_alg\tmac_alg\tcompression_alg\tkex_alg\thost_key_alg\thost_key_fingerprint";
+constexpr std::string_view kSshTypes =
+    "time\tstring\taddr\tport\taddr\tport\tcount\tbool\tcount\tenum\tstring\tstring\tstring\tstring\tstring\t"
+    "string\tstring\tstring";
+
 constexpr std::size_t kFlushBytes = 64 * 1024;
 
 // ---- value formatting (append to a row, never allocate beyond the row's growth) ----
@@ -445,15 +452,15 @@ char* base62(uint64_t v, char* p) {
 }  // namespace
 
 std::string_view zeek_log_name(ZeekLogKind log) {
-  static constexpr std::string_view k[] = {"conn", "dns", "http", "ssl", "dhcp"};
+  static constexpr std::string_view k[] = {"conn", "dns", "http", "ssl", "dhcp", "ssh"};
   return k[static_cast<int>(log)];
 }
 std::string_view zeek_log_fields(ZeekLogKind log) {
-  static constexpr std::string_view k[] = {kConnFields, kDnsFields, kHttpFields, kSslFields, kDhcpFields};
+  static constexpr std::string_view k[] = {kConnFields, kDnsFields, kHttpFields, kSslFields, kDhcpFields, kSshFields};
   return k[static_cast<int>(log)];
 }
 std::string_view zeek_log_types(ZeekLogKind log) {
-  static constexpr std::string_view k[] = {kConnTypes, kDnsTypes, kHttpTypes, kSslTypes, kDhcpTypes};
+  static constexpr std::string_view k[] = {kConnTypes, kDnsTypes, kHttpTypes, kSslTypes, kDhcpTypes, kSshTypes};
   return k[static_cast<int>(log)];
 }
 
@@ -597,6 +604,7 @@ void ZeekLogWriter::write(const FlowRecord& r, const dissect::AppMetadata* app) 
   else if (const auto* h = app->http()) write_http(r, *h, uid);
   else if (const auto* t = app->tls()) write_ssl(r, *t, uid);
   else if (const auto* c = app->dhcp()) write_dhcp(r, *c, uid);
+  else if (const auto* h = app->ssh()) write_ssh(r, *h, uid);
 }
 
 namespace {
@@ -900,6 +908,46 @@ void ZeekLogWriter::write_dhcp(const FlowRecord& r, const dissect::DhcpMeta& d, 
   tab(o);
   put_secs(o, r.last_ns - r.first_ns);
   end_row(ZeekLogKind::dhcp);
+}
+
+namespace {
+
+// Zeek's set_version: the major version both identification lines settle on, 1.99
+// counting as 2 where the other side speaks 2 (0: they cannot agree).
+int ssh_version(std::string_view client, std::string_view server) {
+  if (client.size() <= 4 || server.size() <= 4) return -1;
+  const auto is_199 = [](std::string_view v) { return v.size() > 7 && v[6] == '9' && v[7] == '9'; };
+  const char c = client[4], s = server[4];
+  if (c == '1' && s == '2') return is_199(client) ? 2 : 0;
+  if (c == '2' && s == '1') return is_199(server) ? 2 : 0;
+  if (c == '1' && s == '1') return is_199(server) && is_199(client) ? 2 : 1;
+  if (c == '2' && s == '2') return 2;
+  return -1;
+}
+
+}  // namespace
+
+void ZeekLogWriter::write_ssh(const FlowRecord& r, const dissect::SshMeta& s, std::string_view uid) {
+  std::string& o = begin_row(ZeekLogKind::ssh, r.last_ns);
+  put_conn_id(o, r, uid);
+  tab(o);
+  const int version = ssh_version(s.client_signature.view(), s.server_signature.view());
+  if (version < 0) unset(o);
+  else o.push_back(static_cast<char>('0' + version));
+  // auth_success, auth_attempts, direction: Zeek infers the first from encrypted packet
+  // sizes and the last from Site::local_nets; neither is done here.
+  put(o, "\t-\t0\t-\t");
+  put_str_or_unset(o, s.client_signature.view());
+  tab(o);
+  put_str_or_unset(o, s.server_signature.view());
+  for (std::string_view v : {s.cipher_alg.view(), s.mac_alg.view(), s.compression_alg.view(), s.kex_alg.view(),
+                             s.host_key_alg.view()}) {
+    tab(o);
+    put_str_or_unset(o, v);
+  }
+  // host_key_fingerprint: the server's host key (in its KEXDH reply) is not kept.
+  put(o, "\t-");
+  end_row(ZeekLogKind::ssh);
 }
 
 void ZeekLogWriter::flush() {

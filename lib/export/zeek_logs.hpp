@@ -1,6 +1,6 @@
 #pragma once
 // Zeek-style TSV logs (--zeek-logs DIR) for tooling that reads Zeek's logs: one conn.log
-// line per finished flow, and a dns.log / http.log / ssl.log / dhcp.log line when the
+// line per finished flow, and a dns.log / http.log / ssl.log / dhcp.log / ssh.log line when the
 // flow's dissector metadata has that protocol. Zeek's header lines, default columns,
 // escaping and unset/empty markers; values come from the FlowRecord and its metadata,
 // and a column we cannot know is written unset ("-"), never guessed (zeek_logs.cpp
@@ -23,8 +23,8 @@
 
 namespace flowprobe {
 
-enum class ZeekLogKind : uint8_t { conn = 0, dns, http, ssl, dhcp };
-inline constexpr int kZeekLogCount = 5;
+enum class ZeekLogKind : uint8_t { conn = 0, dns, http, ssl, dhcp, ssh };
+inline constexpr int kZeekLogCount = 6;
 
 // The #fields and #types lines' columns of `log`, tab separated (as in Zeek's defaults).
 std::string_view zeek_log_fields(ZeekLogKind log);
@@ -90,6 +90,7 @@ class ZeekLogWriter {
   void write_http(const FlowRecord& r, const dissect::HttpMeta& h, std::string_view uid);
   void write_ssl(const FlowRecord& r, const dissect::TlsMeta& t, std::string_view uid);
   void write_dhcp(const FlowRecord& r, const dissect::DhcpMeta& d, std::string_view uid);
+  void write_ssh(const FlowRecord& r, const dissect::SshMeta& s, std::string_view uid);
 
   std::string dir_;
   std::array<Log, kZeekLogCount> logs_;

@@ -1,5 +1,5 @@
 // Golden test of --zeek-logs: every case of ../shared/corpus/zeek with a conn.log, dns.log,
-// http.log, ssl.log or dhcp.log from one trace is replayed through the real program with
+// http.log, ssl.log, dhcp.log or ssh.log from one trace is replayed through the real program with
 // --zeek-logs, and OUR log files are read with the same TSV parser as Zeek's Baseline
 // logs and compared column by column. Checks that our header lines are Zeek's (the
 // default #fields/#types the baselines show), prints the agreement per column, and fails
@@ -26,7 +26,7 @@ using namespace flowprobe::test;
 
 namespace {
 
-const char* const kLogs[] = {"conn.log", "dns.log", "http.log", "ssl.log", "dhcp.log"};
+const char* const kLogs[] = {"conn.log", "dns.log", "http.log", "ssl.log", "dhcp.log", "ssh.log"};
 
 struct Tally {
   std::map<std::string, std::pair<int, int>> fields;  // "log column" -> (agree, compared)
@@ -124,6 +124,16 @@ const std::map<std::string, int> kFloor = {
     {"ssl matched", 20},  // of 20
     {"ssl server_name", 20},  // of 20
     {"ssl version", 20},  // of 20
+    // 2026-12-06: every ssh.log row of ssh.basic, dh_group18_kex and ssh_version_199.
+    {"ssh cipher_alg", 23},  // of 23
+    {"ssh client", 23},  // of 23
+    {"ssh compression_alg", 23},  // of 23
+    {"ssh host_key_alg", 23},  // of 23
+    {"ssh kex_alg", 23},  // of 23
+    {"ssh mac_alg", 23},  // of 23
+    {"ssh matched", 23},  // of 23
+    {"ssh server", 23},  // of 23
+    {"ssh version", 23},  // of 23
 };
 
 }  // namespace
@@ -248,6 +258,10 @@ TEST(ZeekLogs, OurLogsAgreeWithZeekBaselines) {
         } else if (log == "ssl.log") {
           for (const char* f : {"version", "cipher", "server_name"})
             t.check(std::string("ssl ") + f, (*o)[f], z[f], where);
+        } else if (log == "ssh.log") {
+          for (const char* f : {"version", "client", "server", "cipher_alg", "mac_alg", "compression_alg", "kex_alg",
+                                "host_key_alg"})
+            t.check(std::string("ssh ") + f, (*o)[f], z[f], where);
         }
       }
     }

@@ -97,7 +97,27 @@ TEST(SshDissector, LinesAndHasshSplitAtEveryByte) {
     EXPECT_EQ(m->hassh_client.view(), kClientHassh) << cut;
     EXPECT_EQ(m->hassh_server.view(), kServerHassh) << cut;
     EXPECT_EQ(f.fd.status, FlowDissect::Status::finished) << cut;
+    // Negotiated as RFC 4253 7.1 and worded as Zeek's ssh.log.
+    EXPECT_EQ(m->kex_alg.view(), "curve25519-sha256") << cut;
+    EXPECT_EQ(m->host_key_alg.view(), "ssh-ed25519") << cut;
+    EXPECT_EQ(m->cipher_alg.view(), "To server: aes128-ctr, to client: aes256-ctr") << cut;
+    EXPECT_EQ(m->mac_alg.view(), "To server: hmac-sha2-256, to client: umac-64@openssh.com") << cut;
+    EXPECT_EQ(m->compression_alg.view(), "none") << cut;
   }
+}
+
+TEST(SshDissector, NegotiationTakesTheClientsFirstSharedChoice) {
+  const Bytes client = kexinit("chacha20-poly1305@openssh.com,aes256-ctr", "aes256-ctr", "hmac-sha1", "hmac-sha1",
+                               "zlib@openssh.com,none", "zlib@openssh.com,none");
+  const Bytes server = kexinit("aes128-ctr,aes256-ctr", "aes256-ctr", "hmac-md5", "hmac-md5", "none", "none");
+  Flow f;
+  f.send(false, cat(text("SSH-2.0-s\r\n"), server));
+  f.send(true, cat(text("SSH-2.0-c\r\n"), client));
+  const SshMeta* m = f.meta.ssh();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->cipher_alg.view(), "aes256-ctr");
+  EXPECT_EQ(m->mac_alg.view(), "Algorithm negotiation failed");
+  EXPECT_EQ(m->compression_alg.view(), "none");
 }
 
 TEST(SshDissector, ServerLinesBeforeItsIdentificationAreSkipped) {

@@ -232,10 +232,22 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   dhcp.u.dhcp.assigned_ip = {192, 168, 0, 10};
   dhcp.u.dhcp.msg_types = (1u << 1) | (1u << 3);  // DISCOVER, REQUEST
   w->write(v4_flow("0.0.0.0", 68, "255.255.255.255", 67, 17), &dhcp);
+
+  dissect::AppMetadata ssh;
+  ssh.set_kind(dissect::AppKind::ssh);
+  ssh.u.ssh.client_signature.assign("SSH-2.0-OpenSSH_6.2");
+  ssh.u.ssh.server_signature.assign("SSH-1.99-OpenSSH_6.6.1p1 Ubuntu-2ubuntu2");
+  ssh.u.ssh.kex_alg.assign("diffie-hellman-group-exchange-sha256");
+  ssh.u.ssh.host_key_alg.assign("ssh-rsa");
+  ssh.u.ssh.cipher_alg.assign("aes128-ctr");
+  ssh.u.ssh.mac_alg.assign("hmac-md5-etm@openssh.com");
+  ssh.u.ssh.compression_alg.assign("none");
+  w->write(v4_flow("192.168.2.1", 57189, "192.168.2.158", 22, 6), &ssh);
   ASSERT_TRUE(w->finish()) << w->last_error();
 
   // Every log: Zeek's #fields/#types for its columns.
-  for (const auto kind : {ZeekLogKind::conn, ZeekLogKind::dns, ZeekLogKind::http, ZeekLogKind::ssl, ZeekLogKind::dhcp}) {
+  for (const auto kind : {ZeekLogKind::conn, ZeekLogKind::dns, ZeekLogKind::http, ZeekLogKind::ssl, ZeekLogKind::dhcp,
+                          ZeekLogKind::ssh}) {
     const auto lines = lines_of(dir / (std::string(zeek_log_name(kind)) + ".log"));
     ASSERT_GE(lines.size(), 9u) << zeek_log_name(kind);
     EXPECT_EQ(lines[4], "#path\t" + std::string(zeek_log_name(kind)));
@@ -248,7 +260,19 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   }
 
   const auto conn = read_zeek_log(dir / "conn.log");
-  ASSERT_EQ(conn.rows.size(), 5u);
+  ASSERT_EQ(conn.rows.size(), 6u);
+  EXPECT_EQ(conn.rows[5]["service"], "ssh");
+  // ssh.log: Zeek's row for this connection of its ssh.basic baseline, but for what is
+  // not kept (auth_success, auth_attempts, host_key_fingerprint).
+  const auto sl = read_zeek_log(dir / "ssh.log");
+  ASSERT_EQ(sl.rows.size(), 1u);
+  EXPECT_EQ(sl.rows[0]["uid"], conn.rows[5]["uid"]);
+  EXPECT_EQ(sl.rows[0]["version"], "2");  // 1.99 against 2 settles on 2
+  EXPECT_EQ(sl.rows[0]["client"], "SSH-2.0-OpenSSH_6.2");
+  EXPECT_EQ(sl.rows[0]["server"], "SSH-1.99-OpenSSH_6.6.1p1 Ubuntu-2ubuntu2");
+  EXPECT_EQ(sl.rows[0]["cipher_alg"], "aes128-ctr");
+  EXPECT_EQ(sl.rows[0]["kex_alg"], "diffie-hellman-group-exchange-sha256");
+  EXPECT_EQ(sl.rows[0]["host_key_fingerprint"], "-");
   EXPECT_EQ(conn.rows[0]["service"], "dns");
   EXPECT_EQ(conn.rows[2]["service"], "http");
   EXPECT_EQ(conn.rows[3]["service"], "ssl");
