@@ -6,6 +6,7 @@
 
 #include "dissectors/engine.hpp"
 #include "dissectors/http.hpp"
+#include "tests/support/tcp_dissector_flow.hpp"
 
 using namespace flowprobe::dissect;
 
@@ -19,24 +20,9 @@ EngineConfig config(bool report) {
   return c;
 }
 
-struct Flow {
+struct Flow : flowprobe::test::TcpDissectorFlow {
   // `report`: as with rules loaded, completed messages are reported (TxView) and bodies read.
-  explicit Flow(bool report = false) : engine(config(report)) {}
-  DissectorEngine engine;
-  FlowDissect fd;
-  AppMetadata meta;
-  uint32_t seq[2] = {1, 90000};
-  void send(bool client, std::span<const uint8_t> p) {
-    PacketContext c;
-    c.payload = p;
-    c.l4_proto = 6;
-    c.from_client = client;
-    c.client_port = 50000;
-    c.server_port = 80;
-    c.tcp_seq = seq[client ? 0 : 1];
-    seq[client ? 0 : 1] += static_cast<uint32_t>(p.size());
-    engine.on_packet(fd, meta, c);
-  }
+  explicit Flow(bool report = false) : TcpDissectorFlow(80, config(report), 1, 90000) {}
 };
 
 const std::string kRequest =

@@ -8,6 +8,7 @@
 
 #include "dissectors/engine.hpp"
 #include "dissectors/ssh.hpp"
+#include "tests/support/tcp_dissector_flow.hpp"
 
 using namespace flowprobe::dissect;
 using Bytes = std::vector<uint8_t>;
@@ -50,22 +51,9 @@ Bytes cat(Bytes a, const Bytes& b) {
   return a;
 }
 
-struct Flow {
-  DissectorEngine engine;
-  FlowDissect fd;
-  AppMetadata meta;
-  uint32_t seq[2] = {1000, 5000};
-  void send(bool client, std::span<const uint8_t> p, int32_t seq_shift = 0) {
-    PacketContext c;
-    c.payload = p;
-    c.l4_proto = 6;
-    c.from_client = client;
-    c.client_port = 40000;
-    c.server_port = 2222;  // not 22: found by its content
-    c.tcp_seq = seq[client ? 0 : 1] + static_cast<uint32_t>(seq_shift);
-    engine.on_packet(fd, meta, c);
-    if (seq_shift == 0) seq[client ? 0 : 1] += static_cast<uint32_t>(p.size());
-  }
+// Not 22: the dissector finds SSH by its content.
+struct Flow : flowprobe::test::TcpDissectorFlow {
+  Flow() : TcpDissectorFlow(2222) {}
 };
 
 // python3: hashlib.md5(b'curve25519-sha256,diffie-hellman-group14-sha256;aes128-ctr,'

@@ -9,6 +9,7 @@
 #include "dissectors/engine.hpp"
 #include "core/digest.hpp"
 #include "dissectors/tls.hpp"
+#include "tests/support/tcp_dissector_flow.hpp"
 
 using namespace flowprobe::dissect;
 using flowprobe::Md5;
@@ -136,22 +137,8 @@ Bytes certificate() {
   return der(0x30, cert);
 }
 
-struct Flow {
-  DissectorEngine engine;
-  FlowDissect fd;
-  AppMetadata meta;
-  uint32_t seq[2] = {1000, 5000};
-  void send(bool client, std::span<const uint8_t> p, int32_t seq_shift = 0) {
-    PacketContext c;
-    c.payload = p;
-    c.l4_proto = 6;
-    c.from_client = client;
-    c.client_port = 40000;
-    c.server_port = 443;
-    c.tcp_seq = seq[client ? 0 : 1] + static_cast<uint32_t>(seq_shift);
-    engine.on_packet(fd, meta, c);
-    if (seq_shift == 0) seq[client ? 0 : 1] += static_cast<uint32_t>(p.size());
-  }
+struct Flow : flowprobe::test::TcpDissectorFlow {
+  Flow() : TcpDissectorFlow(443) {}
 };
 
 }  // namespace
