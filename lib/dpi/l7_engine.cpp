@@ -44,7 +44,7 @@ sig::AppProto app_proto_of(dissect::AppKind k) {
   }
 }
 
-// The rule protocols our dissectors do not parse (ftp, smtp, ssh, smb) come from nDPI's
+// The rule protocols our dissectors do not parse (ftp, smtp, smb) come from nDPI's
 // verdict, as do the others on flows our dissectors did not pick up (mid-stream starts).
 // Master first: "TLS.Google" is tls, "HTTP.Facebook" http.
 sig::AppProto app_proto_of(const DpiResult& r) {
@@ -237,8 +237,8 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
     if (ndpi_on_ && !s->dpi.finished) ndpi_.on_packet(s->dpi, s->result, pkt.l3, pkt.l4_proto, ts_ns);
     return;
   }
-  // With rules, nDPI runs before the scan: a rule's app-layer protocol (alert ssh, alert
-  // smtp …) must be known on the packet that decides it, e.g. an SSH banner.
+  // With rules, nDPI runs before the scan: a rule's app-layer protocol (alert smb, alert
+  // smtp …) must be known on the packet that decides it, e.g. an SMB negotiate.
   const bool dissecting = s->dissect.status != dissect::FlowDissect::Status::finished &&
                           !(pkt.payload.empty() && !(pkt.tcp_flags & 0x05));  // a FIN/RST may end an HTTP body
   // Rules on the dissectors' buffers run once per transaction, when it completes:
@@ -255,7 +255,7 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
   }
   note_ciphertext(*s, pkt);
   scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
-  if (s->ssh_banners != 3) scan_ssh_banners(*s, ts_ns);
+  if (s->app.kind == dissect::AppKind::ssh && s->ssh_banners != 3) scan_ssh_banners(*s, ts_ns);
   if (dissecting) {
     scan_transactions(*s, before, ts_ns);
   } else if (s->app.kind == dissect::AppKind::dns && pkt.l4_proto == 17 && hit.from_client && !pkt.payload.empty()) {
