@@ -158,13 +158,9 @@ int main(int argc, char** argv) {
     if (opt.verbosity > 0) log(LogLevel::info, "%s", summary.c_str());
     if (report.accepted == 0) return fail(2, "--rules: no rule was accepted; nothing to match");
     if (opt.no_dpi) {
-      // Our dissectors name http/dns/tls/quic/ssh flows; the other rule protocols are nDPI's word.
       const sig::SignatureEngine& e = *rule_sets.front();
       std::size_t need_ndpi = 0;
-      for (uint32_t i = 0; i < e.rule_count(); ++i) {
-        const sig::AppProto a = e.rule(i).app;
-        need_ndpi += a == sig::AppProto::ftp || a == sig::AppProto::smtp || a == sig::AppProto::smb;
-      }
+      for (uint32_t i = 0; i < e.rule_count(); ++i) need_ndpi += dpi::app_proto_needs_ndpi(e.rule(i).app);
       if (need_ndpi > 0)
         log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp or smb cannot match (nDPI names those protocols)",
             need_ndpi);

@@ -84,6 +84,11 @@ std::byte* map_slots(std::size_t bytes) {
 }
 }  // namespace
 
+// The protocols app_proto_of(DpiResult) gives that app_proto_of(AppKind) never does.
+bool app_proto_needs_ndpi(sig::AppProto p) noexcept {
+  return p == sig::AppProto::ftp || p == sig::AppProto::smtp || p == sig::AppProto::smb;
+}
+
 struct L7Engine::ZStream {
   z_stream z{};
   bool ok = false;

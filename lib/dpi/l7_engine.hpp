@@ -21,6 +21,10 @@
 
 namespace flowprobe::dpi {
 
+// Rule protocols (alert ftp, smtp, smb) that only nDPI's verdict gives a flow: no
+// dissector of ours names them, so without nDPI (--no-dpi) their rules cannot match.
+bool app_proto_needs_ndpi(sig::AppProto p) noexcept;
+
 struct L7Config {
   bool enabled = true;            // the engine runs (nDPI and/or rules need it)
   bool use_ndpi = true;           // false: dissectors (and rules) only (--no-dpi with --rules)
