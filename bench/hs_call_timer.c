@@ -19,18 +19,14 @@
 
 #include <hs/hs.h>
 
+#include "tsc_clock.h"
+
 static uint64_t calls, call_tsc, callbacks, callback_tsc;
 /* By entry point, in the order of kNames. */
 enum { kScan, kScanStream, kOpen, kReset, kClose, kKinds };
 static const char* const kNames[kKinds] = {"scan", "scan_stream", "open_stream", "reset_stream", "close_stream"};
 static uint64_t kind_calls[kKinds], kind_tsc[kKinds], kind_bytes[kKinds];
-static uint64_t tsc_start;
-static struct timespec wall_start;
-
-__attribute__((constructor)) static void start(void) {
-  clock_gettime(CLOCK_MONOTONIC, &wall_start);
-  tsc_start = __rdtsc();
-}
+__attribute__((constructor)) static void start(void) { tsc_clock_start(); }
 
 /* The caller's callback and context, passed to Hyperscan in their place. */
 struct wrapped {
@@ -103,10 +99,7 @@ hs_error_t hs_close_stream(hs_stream_t* id, hs_scratch_t* scratch, match_event_h
 }
 
 __attribute__((destructor)) static void report(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  const double secs = (double)(t.tv_sec - wall_start.tv_sec) + (double)(t.tv_nsec - wall_start.tv_nsec) / 1e9;
-  const double hz = secs > 0 ? (double)(__rdtsc() - tsc_start) / secs : 1.0;
+  const double hz = tsc_clock_hz();
   fprintf(stderr, "hs-call-timer: calls %lu seconds %.6f callbacks %lu seconds %.6f; own seconds %.6f\n",
           (unsigned long)calls, (double)call_tsc / hz, (unsigned long)callbacks, (double)callback_tsc / hz,
           (double)(call_tsc - callback_tsc) / hz);

@@ -18,25 +18,15 @@
 
 #include <ndpi/ndpi_api.h>
 
+#include "tsc_clock.h"
+
 typedef ndpi_protocol (*process_fn)(struct ndpi_detection_module_struct*, struct ndpi_flow_struct*, const unsigned char*,
                                     const unsigned short, const u_int64_t);
 typedef ndpi_protocol (*giveup_fn)(struct ndpi_detection_module_struct*, struct ndpi_flow_struct*, u_int8_t, u_int8_t*);
 
 /* Single-threaded use (ndpiReader -i FILE, one flowprobe RX core): plain counters. */
 static uint64_t first_calls, first_tsc, later_calls, later_tsc, giveup_calls, giveup_tsc;
-static uint64_t tsc_start;
-static struct timespec wall_start;
-
-static double seconds_since(const struct timespec* t0) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-__attribute__((constructor)) static void start(void) {
-  clock_gettime(CLOCK_MONOTONIC, &wall_start);
-  tsc_start = __rdtsc();
-}
+__attribute__((constructor)) static void start(void) { tsc_clock_start(); }
 
 ndpi_protocol ndpi_detection_process_packet(struct ndpi_detection_module_struct* mod, struct ndpi_flow_struct* flow,
                                             const unsigned char* packet, const unsigned short len, const u_int64_t ts) {
@@ -64,8 +54,7 @@ ndpi_protocol ndpi_detection_giveup(struct ndpi_detection_module_struct* mod, st
 }
 
 __attribute__((destructor)) static void report(void) {
-  const double secs = seconds_since(&wall_start);
-  const double hz = secs > 0 ? (double)(__rdtsc() - tsc_start) / secs : 1.0;
+  const double hz = tsc_clock_hz();
   fprintf(stderr,
           "ndpi-call-timer: process_packet calls %lu seconds %.6f first %lu %.6f later %lu %.6f; giveup calls %lu seconds %.6f\n",
           (unsigned long)(first_calls + later_calls), (double)(first_tsc + later_tsc) / hz, (unsigned long)first_calls,
