@@ -4,12 +4,12 @@
 // Adding a protocol means adding its descriptor here; nothing registers itself.
 #include <array>
 
-#include "dissectors/dhcp.hpp"
-#include "dissectors/dns.hpp"
-#include "dissectors/http.hpp"
-#include "dissectors/quic.hpp"
-#include "dissectors/ssh.hpp"
-#include "dissectors/tls.hpp"
+#include "dissectors/dhcp/dhcp.hpp"
+#include "dissectors/dns/dns.hpp"
+#include "dissectors/http/http.hpp"
+#include "dissectors/quic/quic.hpp"
+#include "dissectors/ssh/ssh.hpp"
+#include "dissectors/tls/tls.hpp"
 
 namespace flowprobe::dissect {
 

@@ -1,4 +1,4 @@
-// libFuzzer target for the cclink_ief_basic asset dissector (dissectors/cclink_ief_basic.cpp; the driver is shared).
+// libFuzzer target for the cclink_ief_basic asset dissector (dissectors/cclink_ief_basic/cclink_ief_basic.cpp; the driver is shared).
 #include "dissectors/asset_table.hpp"
 #include "tests/fuzz/asset_fuzz_driver.hpp"
 

@@ -1,4 +1,4 @@
-// libFuzzer target for the cifs_browser asset dissector (dissectors/cifs_browser.cpp; the driver is shared).
+// libFuzzer target for the cifs_browser asset dissector (dissectors/cifs_browser/cifs_browser.cpp; the driver is shared).
 #include "dissectors/asset_table.hpp"
 #include "tests/fuzz/asset_fuzz_driver.hpp"
 

@@ -1,4 +1,4 @@
-// libFuzzer target for the dhcp asset dissector (dissectors/dhcp.cpp; the driver is shared).
+// libFuzzer target for the dhcp asset dissector (dissectors/dhcp/dhcp.cpp; the driver is shared).
 #include "dissectors/asset_table.hpp"
 #include "tests/fuzz/asset_fuzz_driver.hpp"
 

@@ -1,4 +1,4 @@
-// libFuzzer target for the dhcpv6 asset dissector (dissectors/dhcpv6.cpp; the driver is shared).
+// libFuzzer target for the dhcpv6 asset dissector (dissectors/dhcpv6/dhcpv6.cpp; the driver is shared).
 #include "dissectors/asset_table.hpp"
 #include "tests/fuzz/asset_fuzz_driver.hpp"
 

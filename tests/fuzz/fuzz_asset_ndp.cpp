@@ -1,4 +1,4 @@
-// libFuzzer target for the ndp asset dissector (dissectors/ndp.cpp; the driver is shared).
+// libFuzzer target for the ndp asset dissector (dissectors/ndp/ndp.cpp; the driver is shared).
 #include "dissectors/asset_table.hpp"
 #include "tests/fuzz/asset_fuzz_driver.hpp"
 

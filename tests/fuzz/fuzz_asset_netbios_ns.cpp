@@ -1,4 +1,4 @@
-// libFuzzer target for the netbios_ns asset dissector (dissectors/netbios_ns.cpp; the driver is shared).
+// libFuzzer target for the netbios_ns asset dissector (dissectors/netbios_ns/netbios_ns.cpp; the driver is shared).
 #include "dissectors/asset_table.hpp"
 #include "tests/fuzz/asset_fuzz_driver.hpp"
 

@@ -1,4 +1,4 @@
-// libFuzzer target for the tcp_fingerprint asset dissector (dissectors/tcp_fingerprint.cpp; the driver is shared).
+// libFuzzer target for the tcp_fingerprint asset dissector (dissectors/tcp_fingerprint/tcp_fingerprint.cpp; the driver is shared).
 #include "dissectors/asset_table.hpp"
 #include "tests/fuzz/asset_fuzz_driver.hpp"
 

@@ -3,7 +3,7 @@
 // AEAD tags. The fuzzer cannot forge a tag, so the decrypted side (frame walk, CRYPTO
 // reassembly by offset, the hellos handed to the TLS parsers) is fed directly too: the
 // input as plaintext frames, cut in two packets where its first byte says.
-#include "dissectors/quic.hpp"
+#include "dissectors/quic/quic.hpp"
 #include "tests/fuzz/dissector_fuzz_driver.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

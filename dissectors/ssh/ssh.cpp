@@ -1,4 +1,4 @@
-#include "dissectors/ssh.hpp"
+#include "dissectors/ssh/ssh.hpp"
 
 #include <algorithm>
 #include <cstring>

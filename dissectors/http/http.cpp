@@ -1,4 +1,4 @@
-#include "dissectors/http.hpp"
+#include "dissectors/http/http.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "dissectors/quic.hpp"
+#include "dissectors/quic/quic.hpp"
 
 #include <openssl/evp.h>
 
@@ -9,7 +9,7 @@
 
 #include "core/digest.hpp"
 #include "dissectors/bytes.hpp"
-#include "dissectors/tls.hpp"
+#include "dissectors/tls/tls.hpp"
 
 namespace flowprobe::dissect {
 

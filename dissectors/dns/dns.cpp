@@ -1,4 +1,4 @@
-#include "dissectors/dns.hpp"
+#include "dissectors/dns/dns.hpp"
 
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-#include "dissectors/tls.hpp"
+#include "dissectors/tls/tls.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "dissectors/dhcp.hpp"
+#include "dissectors/dhcp/dhcp.hpp"
 
 #include <algorithm>
 #include <cstdio>
