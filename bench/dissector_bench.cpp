@@ -183,7 +183,7 @@ void run(benchmark::State& st, const std::vector<Pkt>& flow, uint8_t proto, uint
       seq[p.from_client ? 0 : 1] += static_cast<uint32_t>(p.data.size());
       engine.on_packet(fd, meta, c);
     }
-    engine.on_flow_end(fd);
+    engine.on_flow_end(fd, meta);
     benchmark::DoNotOptimize(meta);
     packets += flow.size();
   }

@@ -1,9 +1,10 @@
 #pragma once
 // The asset dissector contract: a per-packet probe/parse pair whose output is one
-// sighting (an AssetEvent), not flow metadata. Unlike the flow dissectors (dissector.hpp,
-// table.hpp) they keep no per-flow state and see every packet, including ARP frames that
-// belong to no flow, so they have their own small descriptor and their own table
-// (asset_table.hpp); lib/assets dispatches through it and keeps only de-duplication.
+// sighting (an AssetEvent), not flow metadata. Unlike the flow dissectors (dissector.hpp)
+// they keep no per-flow state and see every packet, including ARP frames that belong to
+// no flow, so they have their own small descriptor, which a protocol's descriptor points
+// to (Protocol::asset); lib/assets walks the protocol table for them and keeps only the
+// de-duplication.
 //
 // probe() is cheap (ports, an ICMPv6 type, a few bytes) and says "mine" or not; parse()
 // reads the packet, bounds-checked on every read, into an event whose common fields

@@ -12,6 +12,7 @@
 
 #include "decode/decoder.hpp"
 #include "dissectors/app_metadata.hpp"
+#include "signatures/rule.hpp"
 
 namespace flowprobe::dissect {
 
@@ -20,10 +21,26 @@ enum class Probe : uint8_t { not_mine, unsure, certain };
 // skip: cannot follow this flow (gap, garbage); state is released, metadata kept.
 enum class Parse : uint8_t { cont, done, skip };
 
-// What an HTTP dissector completed on one packet, for the signature engine's header and
-// body buffers (L7Engine): a message's start line and header lines once its headers end,
-// and the first bytes of its body once the body ends or reaches the parser's bound. Points
-// into the flow's parser state: valid until the engine's next on_packet.
+// What a dissector hands the rules when part of a transaction completes (TxSink::part):
+// the transaction so far and views into the dissector's state, valid during the call only
+// (a packet may complete several parts, e.g. pipelined HTTP requests, each overwriting
+// the last). Which fields are set depends on the protocol; its rule_buffers
+// (dissectors/<name>/rules.cpp) knows.
+struct TxPartView {
+  AppKind kind = AppKind::none;
+  sig::TxPart part = sig::TxPart::request;  // request, request_body, response, response_body
+  uint8_t step = 0;                         // the protocol's own event (TLS: hello or certificate)
+  bool to_server = true;                    // sent by the client
+  bool truncated = false;                   // header lines beyond the parser's bound were left out
+  bool incomplete = false;                  // the message ended (flow end, gap) before it was whole
+  const void* tx = nullptr;                 // the transaction so far, as the protocol's Meta type
+  std::string_view start_line;              // HTTP: "GET / HTTP/1.1", "HTTP/1.1 200 OK" (no CRLF)
+  std::string_view header_block;            // HTTP: the header lines, each ending in CRLF, no empty line
+  std::string_view body;                    // HTTP: dechunked, still compressed if it was
+  std::string_view text;                    // TLS/QUIC: the JA3/JA3S string (whole); SSH: a banner
+  std::span<const uint8_t> data;            // TLS: one certificate of the chain, DER
+};
+
 // A JA3 (or JA3S) string as the hash was computed over it, bounded.
 struct Ja3Text {
   static constexpr std::size_t kMax = 1536;
@@ -39,24 +56,15 @@ struct Ja3Text {
   std::string_view view() const noexcept { return {text, n}; }
 };
 
-struct TxView {
-  struct Message {
-    bool headers_done = false;    // start_line and header_block are set, this packet
-    bool body_done = false;       // body is set, this packet
-    bool truncated = false;       // header lines beyond the parser's bound were left out
-    std::string_view start_line;  // "GET / HTTP/1.1", "HTTP/1.1 200 OK" (no CRLF)
-    std::string_view header_block;  // the header lines, each ending in CRLF, no empty line
-    std::string_view body;        // dechunked, still compressed if it was
-  };
-  Message msg[2];  // [0] client to server, [1] server to client
-  // TLS/QUIC: the JA3 string of a ClientHello [0] and the JA3S string of a ServerHello [1]
-  // parsed on this packet (n == 0: none), for ja3.string / ja3s.string.
-  Ja3Text ja3[2];
-  void clear() noexcept {
-    msg[0].headers_done = msg[0].body_done = msg[1].headers_done = msg[1].body_done = false;
-    ja3[0].n = ja3[1].n = 0;
-  }
-  bool any() const noexcept { return msg[0].headers_done || msg[0].body_done || msg[1].headers_done || msg[1].body_done; }
+// Where a dissector reports what it completed, as it completes it (the inspect driver,
+// lib/dpi, implements it; a dissector never sees io). Null in PacketContext when nobody
+// asks: without rules no part is reported and no header line, body or JA3 text is kept.
+class TxSink {
+ public:
+  virtual ~TxSink() = default;
+  virtual void part(const TxPartView& v) noexcept = 0;
+  // Scratch for a JA3/JA3S string while a hello is parsed (TxPartView::text points here).
+  Ja3Text ja3;
 };
 
 // What a dissector sees of one packet. `from_client` is relative to the flow's initiator.
@@ -72,8 +80,11 @@ struct PacketContext {
   // The dissector's per-engine context (Dissector::create_shared), set by the engine
   // before parse(); null for dissectors that have none.
   void* shared = nullptr;
-  // Where a dissector reports completed transactions (TxView); null when nobody asks.
-  TxView* tx = nullptr;
+  // Where the dissector reports completed transaction parts; null when nobody asks.
+  TxSink* tx = nullptr;
+  // The call is the flow's end (or the engine giving the dissector up), not a packet:
+  // Dissector::finish reports what it still holds.
+  bool flow_end = false;
 };
 
 inline PacketContext make_context(const DecodedPacket& p, bool from_client, uint64_t ts_ns = 0) {
@@ -108,6 +119,13 @@ struct Dissector {
   // so that parse() never allocates. create_shared may return null (parse then sees null).
   void* (*create_shared)() noexcept = nullptr;
   void (*destroy_shared)(void*) noexcept = nullptr;
+  // Called once when the engine releases the state (done, skip, the flow's end; c.flow_end
+  // set, no payload): reports what the state still holds, e.g. a message whose header
+  // lines never ended. Optional.
+  void (*finish)(void* state, const PacketContext& c, AppMetadata& m) noexcept = nullptr;
+  // Flows it can follow at once per core when the configuration does not say (0: the
+  // engine's default); slots are touched only as they are first used.
+  uint32_t default_slots = 0;
 
   constexpr bool handles_l4(uint8_t proto) const {
     return (proto == ipproto::tcp && (l4_mask & l4::tcp)) || (proto == ipproto::udp && (l4_mask & l4::udp));
@@ -130,6 +148,11 @@ constexpr void (*init_of())(void*) noexcept {
 template <typename S>
 constexpr Parse (*parse_of())(void*, const PacketContext&, AppMetadata&) noexcept {
   return [](void* p, const PacketContext& c, AppMetadata& m) noexcept { return static_cast<S*>(p)->parse(c, m); };
+}
+// The same for a member `void finish(const PacketContext&, AppMetadata&) noexcept`.
+template <typename S>
+constexpr void (*finish_of())(void*, const PacketContext&, AppMetadata&) noexcept {
+  return [](void* p, const PacketContext& c, AppMetadata& m) noexcept { static_cast<S*>(p)->finish(c, m); };
 }
 
 }  // namespace flowprobe::dissect

@@ -1,18 +1,40 @@
 #include "dissectors/engine.hpp"
 
+#include <sys/mman.h>
+
 #include <cstring>
 #include <new>
+#include <utility>
 
 namespace flowprobe::dissect {
 
 StatePool::StatePool(std::size_t slot_size, std::size_t align, uint32_t capacity)
-    : mem_(nullptr, AlignedFree{std::max<std::size_t>(align, 64)}), capacity_(capacity), free_top_(capacity) {
+    : capacity_(capacity), free_top_(capacity) {
   const std::size_t a = std::max<std::size_t>(align, 64);  // a slot never shares a cache line
   stride_ = (std::max<std::size_t>(slot_size, 1) + a - 1) / a * a;
-  mem_.reset(static_cast<std::byte*>(::operator new[](stride_ * capacity, std::align_val_t{a})));
-  base_ = mem_.get();
+  // Page-aligned, so any slot alignment up to a page holds.
+  void* p = mmap(nullptr, stride_ * capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  base_ = static_cast<std::byte*>(p);
   free_ = std::make_unique<uint32_t[]>(capacity);
   for (uint32_t i = 0; i < capacity; ++i) free_[i] = capacity - 1 - i;  // slot 0 handed out first
+}
+
+StatePool& StatePool::operator=(StatePool&& o) noexcept {
+  if (this != &o) {
+    if (base_ != nullptr) munmap(base_, stride_ * capacity_);
+    free_ = std::move(o.free_);
+    base_ = std::exchange(o.base_, nullptr);
+    stride_ = o.stride_;
+    capacity_ = std::exchange(o.capacity_, 0);
+    free_top_ = std::exchange(o.free_top_, 0);
+  }
+  return *this;
+}
+
+StatePool::~StatePool() {
+  if (base_ != nullptr) munmap(base_, stride_ * capacity_);
+  base_ = nullptr;
 }
 
 uint32_t StatePool::acquire() noexcept { return free_top_ ? free_[--free_top_] : FlowDissect::kNoSlot; }
@@ -21,18 +43,19 @@ void StatePool::release(uint32_t slot) noexcept {
   if (slot < capacity_ && free_top_ < capacity_) free_[free_top_++] = slot;
 }
 
-DissectorEngine::DissectorEngine(const EngineConfig& cfg)
-    : report_tx_(cfg.report_transactions), max_probe_packets_(cfg.max_probe_packets) {
-  for (std::size_t i = 0; i < kDissectorCount; ++i) {
-    const uint32_t n = cfg.slots[i] ? cfg.slots[i] : cfg.default_slots;
-    pools_[i] = StatePool(kDissectors[i]->state_size, kDissectors[i]->state_align, n);
-    if (kDissectors[i]->create_shared) shared_[i] = kDissectors[i]->create_shared();
+DissectorEngine::DissectorEngine(const EngineConfig& cfg) : tx_(cfg.tx), max_probe_packets_(cfg.max_probe_packets) {
+  for (std::size_t i = 0; i < kProtocolCount; ++i) {
+    const Dissector* d = kProtocols[i]->flow;
+    if (d == nullptr) continue;
+    const uint32_t n = cfg.slots[i] ? cfg.slots[i] : d->default_slots ? d->default_slots : cfg.default_slots;
+    pools_[i] = StatePool(d->state_size, d->state_align, n);
+    if (d->create_shared) shared_[i] = d->create_shared();
   }
 }
 
 DissectorEngine::~DissectorEngine() {
-  for (std::size_t i = 0; i < kDissectorCount; ++i)
-    if (shared_[i] && kDissectors[i]->destroy_shared) kDissectors[i]->destroy_shared(shared_[i]);
+  for (std::size_t i = 0; i < kProtocolCount; ++i)
+    if (shared_[i] && kProtocols[i]->flow->destroy_shared) kProtocols[i]->flow->destroy_shared(shared_[i]);
 }
 
 std::size_t DissectorEngine::pool_bytes() const {
@@ -41,33 +64,43 @@ std::size_t DissectorEngine::pool_bytes() const {
   return n;
 }
 
-void DissectorEngine::finish(FlowDissect& f) noexcept {
-  if (f.slot != FlowDissect::kNoSlot && f.dissector < kDissectorCount) pools_[f.dissector].release(f.slot);
+void DissectorEngine::finish(FlowDissect& f, AppMetadata& meta) noexcept {
+  if (f.slot != FlowDissect::kNoSlot && f.dissector < kProtocolCount) {
+    const Dissector& d = *kProtocols[f.dissector]->flow;
+    if (d.finish != nullptr) {
+      PacketContext c;
+      c.shared = shared_[f.dissector];
+      c.tx = tx_;
+      c.flow_end = true;
+      d.finish(pools_[f.dissector].at(f.slot), c, meta);
+    }
+    pools_[f.dissector].release(f.slot);
+  }
   f.slot = FlowDissect::kNoSlot;
   f.status = FlowDissect::Status::finished;
 }
 
-void DissectorEngine::on_flow_end(FlowDissect& f) noexcept { finish(f); }
+void DissectorEngine::on_flow_end(FlowDissect& f, AppMetadata& meta) noexcept { finish(f, meta); }
 
 void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const DecodedPacket& pkt, bool from_client,
                                 uint64_t ts_ns) noexcept {
-  tx_.clear();
   if (f.status == FlowDissect::Status::finished) return;
-  if (pkt.payload.empty() && !(report_tx_ && (pkt.tcp_flags & 0x05))) return;  // see below
+  if (pkt.payload.empty() && !(tx_ && (pkt.tcp_flags & 0x05))) return;  // see below
   on_packet(f, meta, make_context(pkt, from_client, ts_ns));
 }
 
 void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketContext& ctx) noexcept {
-  tx_.clear();
   if (f.status == FlowDissect::Status::finished) return;
   // Without payload only a FIN or RST matters, and only to HTTP (a body that runs until close).
-  if (ctx.payload.empty() && !(report_tx_ && f.status == FlowDissect::Status::parsing && (ctx.tcp_flags & 0x05) &&
-                               kDissectors[f.dissector]->kind == AppKind::http))
+  if (ctx.payload.empty() && !(tx_ && f.status == FlowDissect::Status::parsing && (ctx.tcp_flags & 0x05) &&
+                               kProtocols[f.dissector]->kind == AppKind::http))
     return;
   if (f.status == FlowDissect::Status::probing) {
-    std::size_t chosen = kDissectorCount, unsure = kDissectorCount;
-    for (std::size_t i = 0; i < kDissectorCount; ++i) {
-      const Dissector& d = *kDissectors[i];
+    constexpr std::size_t kNone = kProtocolCount;
+    std::size_t chosen = kNone, unsure = kNone;
+    for (std::size_t i = 0; i < kProtocolCount; ++i) {
+      if (kProtocols[i]->flow == nullptr) continue;
+      const Dissector& d = *kProtocols[i]->flow;
       if (!d.handles_l4(ctx.l4_proto)) continue;
       const Probe p = d.probe(ctx);
       if (p == Probe::certain) {
@@ -76,13 +109,13 @@ void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketC
       }
       // Among guesses, one on its own port beats one that is not.
       if (p == Probe::unsure &&
-          (unsure == kDissectorCount || (!kDissectors[unsure]->on_port(ctx.server_port) && d.on_port(ctx.server_port))))
+          (unsure == kNone || (!kProtocols[unsure]->flow->on_port(ctx.server_port) && d.on_port(ctx.server_port))))
         unsure = i;
     }
-    if (chosen == kDissectorCount) {
+    if (chosen == kNone) {
       // A possible match starts parsing now: on TCP the bytes of this segment (a first
       // segment of a few bytes) would otherwise be lost, and a wrong guess ends in skip.
-      if (unsure == kDissectorCount) {
+      if (unsure == kNone) {
         if (++f.probes >= max_probe_packets_) {
           ++counters_.unidentified;
           f.status = FlowDissect::Status::finished;
@@ -99,18 +132,17 @@ void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketC
       f.status = FlowDissect::Status::finished;
       return;
     }
-    kDissectors[chosen]->init(pools_[chosen].at(f.slot));
+    kProtocols[chosen]->flow->init(pools_[chosen].at(f.slot));
     f.status = FlowDissect::Status::parsing;
   }
-  const Dissector& d = *kDissectors[f.dissector];
-  Parse r;
+  const Dissector& d = *kProtocols[f.dissector]->flow;
   PacketContext c = ctx;
   c.shared = shared_[f.dissector];
-  c.tx = report_tx_ ? &tx_ : nullptr;
-  r = d.parse(pools_[f.dissector].at(f.slot), c, meta);
+  c.tx = tx_;
+  const Parse r = d.parse(pools_[f.dissector].at(f.slot), c, meta);
   if (r == Parse::cont) return;
   ++(r == Parse::done ? counters_.done : counters_.skipped)[f.dissector];
-  finish(f);
+  finish(f, meta);
 }
 
 }  // namespace flowprobe::dissect

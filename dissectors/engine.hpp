@@ -4,7 +4,7 @@
 // is returned as soon as the dissector is done, gives up, or the flow ends.
 //
 // Per packet of a tracked flow:   engine.on_packet(flow.dissect, flow.app, decoded, from_client, ts_ns)
-// When the flow ends (any cause): engine.on_flow_end(flow.dissect)  -> then copy flow.app
+// When the flow ends (any cause): engine.on_flow_end(flow.dissect, flow.app)  -> then copy flow.app
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -13,7 +13,7 @@
 #include "decode/decoder.hpp"
 #include "dissectors/app_metadata.hpp"
 #include "dissectors/dissector.hpp"
-#include "dissectors/table.hpp"
+#include "dissectors/protocols.hpp"
 
 namespace flowprobe::dissect {
 
@@ -22,21 +22,23 @@ struct FlowDissect {
   static constexpr uint8_t kNone = 0xFF;
   enum class Status : uint8_t { probing, parsing, finished };
   uint32_t slot = kNoSlot;
-  uint8_t dissector = kNone;  // index into kDissectors
+  uint8_t dissector = kNone;  // index into kProtocols
   Status status = Status::probing;
   uint8_t probes = 0;         // payload packets probed so far
   uint8_t reserved = 0;
 };
 static_assert(sizeof(FlowDissect) == 8);
 
-// Fixed-size slots of one dissector's state: one allocation at start, a free stack of
-// indices after that. Not thread-safe: one per RX core.
+// Fixed-size slots of one dissector's state: one anonymous mapping at start (pages are
+// touched only as slots are first used, and the free stack hands out low slots first), a
+// free stack of indices after that. Not thread-safe: one per RX core.
 class StatePool {
  public:
   StatePool() = default;
   StatePool(std::size_t slot_size, std::size_t align, uint32_t capacity);
-  StatePool(StatePool&&) noexcept = default;
-  StatePool& operator=(StatePool&&) noexcept = default;
+  StatePool(StatePool&& o) noexcept { *this = std::move(o); }
+  StatePool& operator=(StatePool&& o) noexcept;
+  ~StatePool();
 
   uint32_t acquire() noexcept;  // FlowDissect::kNoSlot when exhausted
   void release(uint32_t slot) noexcept;
@@ -46,36 +48,31 @@ class StatePool {
   std::size_t bytes() const { return std::size_t{capacity_} * stride_; }
 
  private:
-  struct AlignedFree {
-    std::size_t align;
-    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{align}); }
-  };
-  std::unique_ptr<std::byte[], AlignedFree> mem_{nullptr, AlignedFree{64}};
   std::unique_ptr<uint32_t[]> free_;
-  std::byte* base_ = nullptr;
+  std::byte* base_ = nullptr;  // mapped, capacity_ * stride_ bytes
   std::size_t stride_ = 0;
   uint32_t capacity_ = 0;
   uint32_t free_top_ = 0;
 };
 
 struct EngineConfig {
-  // Concurrent flows each dissector can follow per core (their handshakes, not their lifetimes).
-  std::array<uint32_t, kDissectorCount> slots{};  // 0 = default_slots
+  // Concurrent flows each dissector can follow per core (by protocol index; their
+  // handshakes, not their lifetimes).
+  std::array<uint32_t, kProtocolCount> slots{};  // 0 = default_slots
   uint32_t default_slots = 1024;
   // Payload packets to look at before giving up on a flow: enough to see TLS begin after
   // a STARTTLS (SMTP, FTP, XMPP) or RDP negotiation. Probes that say no cost a few compares.
   uint8_t max_probe_packets = 16;
-  // Report completed transactions (TxView: HTTP header lines and bodies, JA3 strings) for
-  // the rules' buffers. Off without rules: HTTP parsing then ends with the headers and no
-  // header line, body or JA3 string is copied.
-  bool report_transactions = false;
+  // Where dissectors report completed transaction parts (the rules' buffers); null: nobody
+  // asks, and HTTP parsing ends with the headers, no header line, body or JA3 string copied.
+  TxSink* tx = nullptr;
 };
 
 struct EngineCounters {
-  std::array<uint64_t, kDissectorCount> identified{};
-  std::array<uint64_t, kDissectorCount> done{};
-  std::array<uint64_t, kDissectorCount> skipped{};
-  std::array<uint64_t, kDissectorCount> pool_exhausted{};
+  std::array<uint64_t, kProtocolCount> identified{};
+  std::array<uint64_t, kProtocolCount> done{};
+  std::array<uint64_t, kProtocolCount> skipped{};
+  std::array<uint64_t, kProtocolCount> pool_exhausted{};
   uint64_t unidentified = 0;
 };
 
@@ -90,22 +87,21 @@ class DissectorEngine {
   void on_packet(FlowDissect& f, AppMetadata& meta, const DecodedPacket& pkt, bool from_client,
                  uint64_t ts_ns = 0) noexcept;
   void on_packet(FlowDissect& f, AppMetadata& meta, const PacketContext& ctx) noexcept;
-  // Releases whatever state the flow still holds; the metadata stays as it is.
-  void on_flow_end(FlowDissect& f) noexcept;
+  // Releases whatever state the flow still holds (its dissector reports what it held
+  // first); the metadata stays as it is.
+  void on_flow_end(FlowDissect& f, AppMetadata& meta) noexcept;
 
-  // What the last on_packet completed (HTTP headers and bodies); see TxView.
-  const TxView& last_tx() const { return tx_; }
   const EngineCounters& counters() const { return counters_; }
   const StatePool& pool(std::size_t dissector) const { return pools_[dissector]; }
   std::size_t pool_bytes() const;
 
  private:
-  void finish(FlowDissect& f) noexcept;
-  std::array<StatePool, kDissectorCount> pools_;
-  std::array<void*, kDissectorCount> shared_{};  // Dissector::create_shared, per dissector
+  // Releases the flow's state, after the dissector's finish hook reported what it held.
+  void finish(FlowDissect& f, AppMetadata& meta) noexcept;
+  std::array<StatePool, kProtocolCount> pools_;
+  std::array<void*, kProtocolCount> shared_{};  // Dissector::create_shared, per protocol
   EngineCounters counters_;
-  TxView tx_;
-  bool report_tx_;
+  TxSink* tx_;
   uint8_t max_probe_packets_;
 };
 

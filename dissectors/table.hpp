@@ -1,23 +1,46 @@
 #pragma once
-// Every dissector, in the order the engine probes them: the most specific first, so a
-// cheap certain answer (a TLS record header) is found before looser guesses (DNS).
-// Adding a protocol means adding its descriptor here; nothing registers itself.
-#include <array>
-
-#include "dissectors/dhcp/dhcp.hpp"
-#include "dissectors/dns/dns.hpp"
-#include "dissectors/http/http.hpp"
-#include "dissectors/quic/quic.hpp"
-#include "dissectors/ssh/ssh.hpp"
-#include "dissectors/tls/tls.hpp"
+// THE table: every protocol flowprobe knows, one line each. The inspect driver, export
+// and signatures reach a protocol only through the descriptor this line names
+// (dissectors/protocol.hpp; kProtocols in dissectors/protocols.hpp is made from this
+// list); nothing registers itself.
+//
+//   X(name, Name, Meta)   name: its folder dissectors/<name>/ and its AppKind
+//                         Name: its descriptor is k<Name>Protocol, defined in its folder
+//                         Meta: the type of its part of a flow's AppMetadata and of its
+//                               transaction records (NoMeta: it has none)
+//
+// Order is probe order. Flows: the most specific first, so that a cheap certain answer (a
+// TLS record header) is found before looser guesses (DNS); QUIC before DNS, as a QUIC
+// Initial is certain from its header alone and on UDP/443 or 853 must not be taken for a
+// DNS guess. Per-packet asset sightings: the first protocol whose asset parser claims a
+// packet reports it, so SSDP (any UDP port, by its request line) comes last.
+//
+// Adding a protocol: its folder, its meta.hpp included here, one X line below, and its
+// folder's name in dissectors/meson.build.
+#include "dissectors/bittorrent/meta.hpp"
+#include "dissectors/dhcp/meta.hpp"
+#include "dissectors/dns/meta.hpp"
+#include "dissectors/http/meta.hpp"
+#include "dissectors/ssh/meta.hpp"
+#include "dissectors/tls/meta.hpp"
 
 namespace flowprobe::dissect {
-
-// QUIC before DNS: a QUIC Initial is certain from its header alone, and on UDP/443 or 853
-// it must not be taken for a DNS guess.
-inline constexpr std::array<const Dissector*, 6> kDissectors{&kTlsDissector, &kHttpDissector, &kSshDissector,
-                                                             &kQuicDissector, &kDnsDissector, &kDhcpDissector};
-inline constexpr std::size_t kDissectorCount = kDissectors.size();
-static_assert(kDissectorCount < 255, "indices fit FlowDissect::dissector");
-
+struct NoMeta {};  // a protocol with per-packet sightings only (asset parsers)
 }  // namespace flowprobe::dissect
+
+#define FLOWPROBE_PROTOCOLS(X)                                  \
+  X(tls, Tls, TlsMeta)                                          \
+  X(http, Http, HttpMeta)                                       \
+  X(ssh, Ssh, SshMeta)                                          \
+  X(quic, Quic, TlsMeta)                                        \
+  X(dns, Dns, DnsMeta)                                          \
+  X(dhcp, Dhcp, DhcpMeta)                                       \
+  X(bittorrent, Bittorrent, BitTorrentMeta)                     \
+  X(arp, Arp, NoMeta)                                           \
+  X(ndp, Ndp, NoMeta)                                           \
+  X(dhcpv6, Dhcpv6, NoMeta)                                     \
+  X(netbios_ns, NetbiosNs, NoMeta)                              \
+  X(cifs_browser, CifsBrowser, NoMeta)                          \
+  X(cclink_ief_basic, CclinkIefBasic, NoMeta)                   \
+  X(tcp_fingerprint, TcpFingerprint, NoMeta)                    \
+  X(ssdp, Ssdp, NoMeta)

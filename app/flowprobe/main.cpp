@@ -304,10 +304,11 @@ int main(int argc, char** argv) {
   if (zeek_logs) {
     zeek_ok = zeek_logs->finish();
     const auto& zc = zeek_logs->counters();
-    log(LogLevel::info, "zeek logs in %s: conn %llu, dns %llu, http %llu, ssl %llu, dhcp %llu rows; %llu rotations",
-        zeek_logs->dir().c_str(), static_cast<unsigned long long>(zc.rows[0]),
-        static_cast<unsigned long long>(zc.rows[1]), static_cast<unsigned long long>(zc.rows[2]),
-        static_cast<unsigned long long>(zc.rows[3]), static_cast<unsigned long long>(zc.rows[4]),
+    std::string rows;
+    for (const ZeekLogInfo& l : flowprobe::zeek_logs())
+      if (const uint64_t n = zeek_logs->rows(l.name); n != 0 || l.name == "conn")
+        rows += (rows.empty() ? "" : ", ") + std::string(l.name) + " " + std::to_string(n);
+    log(LogLevel::info, "zeek logs in %s: %s rows; %llu rotations", zeek_logs->dir().c_str(), rows.c_str(),
         static_cast<unsigned long long>(zc.rotations));
     if (!zeek_ok)
       log(LogLevel::error, "--zeek-logs: %llu rows could not be written: %s",

@@ -2,7 +2,7 @@
 // eve "arp" record reports the same four addresses.
 #include <cstring>
 
-#include "dissectors/asset_table.hpp"
+#include "dissectors/arp/arp.hpp"
 
 namespace flowprobe::dissect {
 namespace {

@@ -3,7 +3,7 @@
 // 0x5000, response 0xD000), which is also what SLMP itself sends on UDP 61451 (with a
 // serial number, 0x5400/0xD400): there only the command, or the end code, is read.
 // Layout as in rt-labs c-link (src/common/cl_types.h).
-#include "dissectors/asset_table.hpp"
+#include "dissectors/cclink_ief_basic/cclink_ief_basic.hpp"
 
 namespace flowprobe::dissect {
 namespace {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <iterator>
 
-#include "dissectors/asset_table.hpp"
+#include "dissectors/cifs_browser/cifs_browser.hpp"
 #include "dissectors/bytes.hpp"
 
 namespace flowprobe::dissect {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "dissectors/asset_table.hpp"
+#include "dissectors/dhcp/dhcp.hpp"
 #include "dissectors/bytes.hpp"
 
 namespace flowprobe::dissect {

@@ -2,14 +2,15 @@
 // DHCP (BOOTP with the magic cookie): message types, host name (option 12), parameter
 // request list (55), class id (60), requested address (50), client MAC and the address
 // a server assigned. A DHCP exchange spans several 5-tuples (broadcast, then unicast),
-// so each flow records what its own messages carried; the asset path (kDhcpAsset in
-// asset_table.hpp) reports every message on its own, in Suricata's eve "dhcp" terms.
+// so each flow records what its own messages carried; the asset path (kDhcpAsset, the
+// same protocol's asset parser) reports every message on its own, in Suricata's eve "dhcp" terms.
 // Both read the options through one walker that honours option overload (52).
 #include <cstdint>
 #include <span>
 
 #include "assets/asset_event.hpp"
 #include "dissectors/dissector.hpp"
+#include "dissectors/protocol.hpp"
 
 namespace flowprobe::dissect {
 
@@ -26,5 +27,12 @@ struct DhcpState {
 
 Probe dhcp_probe(const PacketContext& c) noexcept;
 extern const Dissector kDhcpDissector;
+
+
+// The rest of what the protocol owns (protocol.cpp puts them in its descriptor).
+extern const std::span<const FieldDef> kDhcpFields;  // fields.cpp: its -T rows
+extern const ZeekLog kDhcpLog;                        // zeek.cpp: dhcp.log
+extern const AssetDissector kDhcpAsset;  // dhcp.cpp: every message as a sighting
+void dhcp_write_event(const AssetEvent& e, JsonWriter& w);  // eve.cpp
 
 }  // namespace flowprobe::dissect

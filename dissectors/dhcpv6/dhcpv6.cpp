@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <iterator>
 
-#include "dissectors/asset_table.hpp"
+#include "dissectors/dhcpv6/dhcpv6.hpp"
 #include "dissectors/bytes.hpp"
 
 namespace flowprobe::dissect {

@@ -231,6 +231,19 @@ bool well_formed_question(std::span<const uint8_t> p) {
   return qclass == 1 || qclass == 255 || qclass == 3;
 }
 
+// Each query message's name for the dns.query rules (TxSink::part), the flow's first and
+// every later one.
+void report_query(std::span<const uint8_t> msg, bool netbios, const PacketContext& c) {
+  if (c.tx == nullptr || msg.size() < 12 || (msg[2] & 0x80)) return;  // QR set: a response
+  DnsMeta one;
+  if (!parse_dns_message(msg, one, netbios) || one.query.empty()) return;
+  TxPartView v;
+  v.kind = AppKind::dns;
+  v.part = sig::TxPart::request;
+  v.tx = &one;
+  c.tx->part(v);
+}
+
 }  // namespace
 
 Probe dns_probe(const PacketContext& c) noexcept {
@@ -261,9 +274,10 @@ Parse DnsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
       m.rtt_us = static_cast<uint32_t>(std::min<uint64_t>((c.ts_ns - m.query_ns) / 1000, UINT32_MAX));
   };
   if (c.l4_proto != ipproto::tcp) {
+    report_query(c.payload, netbios, c);
     if (!parse_dns_message(c.payload, m, netbios)) return Parse::cont;
     note_times();
-    return m.has_response ? Parse::done : Parse::cont;
+    return Parse::cont;  // a client may send more queries on the same 5-tuple
   }
   TcpDir& d = dir[c.from_client ? 0 : 1];
   std::span<const uint8_t> p = c.payload;
@@ -287,10 +301,11 @@ Parse DnsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     d.have = static_cast<uint16_t>(d.have + take);
     p = p.subspan(take);
     if (d.have == d.msg_len) {
-      parse_dns_message({d.buf, std::min<std::size_t>(d.msg_len, kTcpKeep)}, m, netbios);
+      const std::span<const uint8_t> msg{d.buf, std::min<std::size_t>(d.msg_len, kTcpKeep)};
+      report_query(msg, netbios, c);
+      parse_dns_message(msg, m, netbios);
       note_times();
       d.prefix_have = 0;
-      if (m.has_response) return Parse::done;
     }
   }
   return Parse::cont;
@@ -306,6 +321,8 @@ const Dissector kDnsDissector{
     .probe = dns_probe,
     .init = init_of<DnsState>(),
     .parse = parse_of<DnsState>(),
+    // Followed for the flow's lifetime (every query on a 5-tuple), and DNS flows are many.
+    .default_slots = 16384,
 };
 
 }  // namespace flowprobe::dissect

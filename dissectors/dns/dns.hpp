@@ -6,6 +6,7 @@
 #include <span>
 
 #include "dissectors/dissector.hpp"
+#include "dissectors/protocol.hpp"
 
 namespace flowprobe::dissect {
 
@@ -31,5 +32,11 @@ struct DnsState {
 
 Probe dns_probe(const PacketContext& c) noexcept;
 extern const Dissector kDnsDissector;
+
+
+// The rest of what the protocol owns (protocol.cpp puts them in its descriptor).
+extern const std::span<const FieldDef> kDnsFields;  // fields.cpp: its -T rows
+extern const ZeekLog kDnsLog;                        // zeek.cpp: dns.log
+void dns_rule_buffers(const TxPartView& v, void* shared, sig::AppBuffers& out) noexcept;  // rules.cpp
 
 }  // namespace flowprobe::dissect

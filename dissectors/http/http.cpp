@@ -72,17 +72,27 @@ namespace {
 
 using Dir = HttpState::Dir;
 
-// Publishes a finished message body (TxView) and ends the direction.
-void end_body(Dir& d, const PacketContext& c, int di) {
-  if (c.tx) {
-    // The message's headers again: rules on headers and body are judged together.
-    TxView::Message& msg = c.tx->msg[di];
-    msg.body_done = true;
-    msg.body = {d.body, d.body_len};
-    msg.truncated = d.block_truncated;
-    msg.start_line = {d.start, d.start_len};
-    msg.header_block = {d.block, d.block_len};
-  }
+// One message's part for the rules (TxSink::part): its start line and header lines, and
+// its body when `body` (the headers again: rules on headers and body are judged together).
+void report(const Dir& d, const PacketContext& c, int di, const HttpMeta& m, bool body, bool incomplete = false) {
+  if (!c.tx) return;
+  TxPartView v;
+  v.kind = AppKind::http;
+  v.to_server = di == 0;
+  v.part = di == 0 ? (body ? sig::TxPart::request_body : sig::TxPart::request)
+                   : (body ? sig::TxPart::response_body : sig::TxPart::response);
+  v.tx = &m;
+  v.truncated = d.block_truncated;
+  v.incomplete = incomplete;
+  v.start_line = {d.start, d.start_len};
+  v.header_block = {d.block, d.block_len};
+  if (body) v.body = {d.body, d.body_len};
+  c.tx->part(v);
+}
+
+// Reports a finished message body and ends the direction.
+void end_body(Dir& d, const PacketContext& c, int di, const HttpMeta& m) {
+  report(d, c, di, m, true);
   d.phase = HttpState::finished;
 }
 
@@ -102,17 +112,17 @@ int hex_value(char ch) {
 }
 
 // Consumes body bytes of `q` by the message's framing; returns how many it used.
-std::size_t consume_body(Dir& d, std::span<const uint8_t> q, const PacketContext& c, int di) {
+std::size_t consume_body(Dir& d, std::span<const uint8_t> q, const PacketContext& c, int di, const HttpMeta& m) {
   using F = HttpState::Framing;
   if (d.framing == F::length) {
     const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(q.size(), d.remaining));
     const bool full = keep_body(d, q.first(n));
     d.remaining -= n;
-    if (d.remaining == 0 || full) end_body(d, c, di);
+    if (d.remaining == 0 || full) end_body(d, c, di, m);
     return n;
   }
   if (d.framing == F::until_close) {
-    if (keep_body(d, q) || (c.tcp_flags & 0x05)) end_body(d, c, di);  // bound, FIN or RST
+    if (keep_body(d, q) || (c.tcp_flags & 0x05)) end_body(d, c, di, m);  // bound, FIN or RST
     return q.size();
   }
   // Chunked: size line (hex, extensions after ';' ignored), data, CRLF, ..., 0, trailers.
@@ -125,7 +135,7 @@ std::size_t consume_body(Dir& d, std::span<const uint8_t> q, const PacketContext
         ++i;
         const int v = hex_value(ch);
         if (d.chunk_state == 0 && v >= 0) {
-          if (d.chunk_size > (uint64_t{1} << 40)) { end_body(d, c, di); break; }  // nonsense: stop here
+          if (d.chunk_size > (uint64_t{1} << 40)) { end_body(d, c, di, m); break; }  // nonsense: stop here
           d.chunk_size = d.chunk_size * 16 + static_cast<uint64_t>(v);
         } else if (ch == '\n') {
           d.remaining = d.chunk_size;
@@ -142,7 +152,7 @@ std::size_t consume_body(Dir& d, std::span<const uint8_t> q, const PacketContext
         const bool full = keep_body(d, q.subspan(i, n));
         i += n;
         d.remaining -= n;
-        if (full) end_body(d, c, di);
+        if (full) end_body(d, c, di, m);
         else if (d.remaining == 0) d.chunk_state = 2;
         break;
       }
@@ -153,7 +163,7 @@ std::size_t consume_body(Dir& d, std::span<const uint8_t> q, const PacketContext
       default:  // trailers: an empty line ends the message
         ++i;
         if (ch == '\n') {
-          if (d.len == 0) end_body(d, c, di);
+          if (d.len == 0) end_body(d, c, di, m);
           d.len = 0;
         } else if (ch != '\r') {
           d.len = 1;
@@ -176,16 +186,10 @@ void keep_line(Dir& d, std::string_view line, bool cut) {
   d.block[d.block_len++] = '\n';
 }
 
-// Publishes a message's start line and header lines (TxView).
+// Reports a message's start line and header lines.
 void end_headers(Dir& d, const PacketContext& c, int di, HttpMeta& m) {
-  if (c.tx) {
-    TxView::Message& msg = c.tx->msg[di];
-    msg.headers_done = true;
-    msg.truncated = d.block_truncated;
-    msg.start_line = {d.start, d.start_len};
-    msg.header_block = {d.block, d.block_len};
-  }
   (di == 0 ? m.request_headers_done : m.response_headers_done) = true;
+  report(d, c, di, m, false);
 }
 
 // Headers that frame the body.
@@ -224,7 +228,7 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     // until the connection closes, and header lines cut off by the close (Suricata
     // judges those too).
     if (c.tcp_flags & 0x05) {
-      if (d.phase == body && d.framing == Framing::until_close) end_body(d, c, di);
+      if (d.phase == body && d.framing == Framing::until_close) end_body(d, c, di, m);
       if (d.phase == headers) {
         if (d.len) keep_line(d, std::string_view(d.line, d.len), d.overflow);  // a last line without CRLF
         end_headers(d, c, di, m);
@@ -238,13 +242,13 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   if (gap) {
     // A missing segment: a body ends with what it had; headers after it cannot be trusted.
     if (d.phase != body) return Parse::skip;
-    end_body(d, c, di);
+    end_body(d, c, di, m);
     return progress();
   }
   std::size_t i = 0;
   while (i < p.size() && d.phase != finished) {
     if (d.phase == body) {
-      i += consume_body(d, p.subspan(i), c, di);
+      i += consume_body(d, p.subspan(i), c, di, m);
       continue;
     }
     const char ch = static_cast<char>(p[i++]);
@@ -287,7 +291,7 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
       end_headers(d, c, di, m);
       // What follows: no body (requests without a length, HEAD answers, 1xx/204/304),
       // a length, chunks, or (responses only) everything until the connection closes.
-      // Without a TxView nobody reads bodies: the direction ends with its headers.
+      // Without a sink nobody reads bodies: the direction ends with its headers.
       const bool bodiless = !c.tx || (!client && (m.ret_code == 101 || m.ret_code == 204 || m.ret_code == 304 ||
                                                   m.method.view() == "HEAD"));
       if (bodiless || (d.framing == Framing::length && d.remaining == 0)) d.framing = Framing::none;
@@ -312,6 +316,15 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     }
   }
   return progress();
+}
+
+void HttpState::finish(const PacketContext& c, AppMetadata& meta) noexcept {
+  // A message whose header lines never ended (capture cut, gap, timeout) is still judged
+  // on what it had: the request line, the status line.
+  const HttpMeta* m = meta.http();
+  if (m == nullptr) return;
+  for (int di = 0; di < 2; ++di)
+    if (dir[di].phase == headers && (di == 0 ? m->has_request : m->has_response)) report(dir[di], c, di, *m, false, true);
 }
 
 Probe http_probe(const PacketContext& c) noexcept {
@@ -344,6 +357,7 @@ const Dissector kHttpDissector{
     .probe = http_probe,
     .init = init_of<HttpState>(),
     .parse = parse_of<HttpState>(),
+    .finish = finish_of<HttpState>(),
 };
 
 }  // namespace flowprobe::dissect

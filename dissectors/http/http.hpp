@@ -3,9 +3,12 @@
 // first final response's status and Content-Type. Headers are processed line by line
 // as they arrive, so a request split across any number of segments costs only one
 // bounded line buffer per direction.
+#include <array>
 #include <cstdint>
+#include <memory>
 
 #include "dissectors/dissector.hpp"
+#include "dissectors/protocol.hpp"
 #include "dissectors/tcp_cursor.hpp"
 
 namespace flowprobe::dissect {
@@ -36,8 +39,31 @@ struct HttpState {
   };
   Dir dir[2];
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
+  void finish(const PacketContext& c, AppMetadata& m) noexcept;
 };
 Probe http_probe(const PacketContext& c) noexcept;
 extern const Dissector kHttpDissector;
+
+
+// The rest of what the protocol owns (protocol.cpp puts them in its descriptor).
+extern const std::span<const FieldDef> kHttpFields;  // fields.cpp: its -T rows
+extern const ZeekLog kHttpLog;                        // zeek.cpp: http.log
+void http_rule_buffers(const TxPartView& v, void* scratch, sig::AppBuffers& out) noexcept;  // rules.cpp
+// Per-core scratch of the rule buffers (rules.cpp), made once when rules are loaded.
+struct HttpShared {
+  HttpShared();
+  ~HttpShared();
+  std::array<char, 512> uri{};   // the normalised URI handed to http.uri rules
+  std::array<char, 128> host{};  // the normalised Host handed to http.host rules
+  // One message's header-derived buffers, rebuilt per scan.
+  std::array<char, 4096> hdr{}, names{}, raw_hdr{}, start{};
+  std::array<char, 4> stat_code{};
+  // One zlib stream per core, its window allocated at start, for file.data.
+  struct ZStream;
+  std::unique_ptr<ZStream> zstream;
+  std::array<char, 16384> inflated{};
+};
+void* http_create_rule_scratch() noexcept;
+void http_destroy_rule_scratch(void* scratch) noexcept;
 
 }  // namespace flowprobe::dissect

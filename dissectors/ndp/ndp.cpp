@@ -2,7 +2,7 @@
 // advertisements, with the target address and the link-layer address option.
 #include <cstring>
 
-#include "dissectors/asset_table.hpp"
+#include "dissectors/ndp/ndp.hpp"
 
 namespace flowprobe::dissect {
 namespace {

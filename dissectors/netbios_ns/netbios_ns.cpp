@@ -1,6 +1,6 @@
 // NetBIOS name service (RFC 1002 4.2), UDP 137: the name a host registers, releases,
 // asks for or answers with, its service type and TTL.
-#include "dissectors/asset_table.hpp"
+#include "dissectors/netbios_ns/netbios_ns.hpp"
 
 namespace flowprobe::dissect {
 namespace {

@@ -264,11 +264,19 @@ void QuicState::feed_frames(std::span<const uint8_t> plain, bool from_client, Tl
   std::span<const uint8_t> body;
   if (from_client && !m.has_client_hello && !client_failed) {
     const int st = first_message(client, 1, body);
-    if (st > 0) parse_client_hello(body, m, true, tx_ ? &tx_->ja3[0] : nullptr);
+    if (st > 0) {
+      Ja3Text* j = ja3_scratch(tx_);
+      parse_client_hello(body, m, true, j);
+      if (m.has_client_hello) report_tls_step(tx_, AppKind::quic, TlsStep::client_hello, m, j);
+    }
     client_failed = st < 0;
   } else if (!from_client && !m.has_server_hello && !server_failed) {
     const int st = first_message(server, 2, body);
-    if (st > 0) parse_server_hello(body, m, tx_ ? &tx_->ja3[1] : nullptr);
+    if (st > 0) {
+      Ja3Text* j = ja3_scratch(tx_);
+      parse_server_hello(body, m, j);
+      if (m.has_server_hello) report_tls_step(tx_, AppKind::quic, TlsStep::server_hello, m, j);
+    }
     server_failed = st < 0;
   }
 }
@@ -305,7 +313,7 @@ void QuicState::on_initial(QuicCrypto& cx, std::span<const uint8_t> packet, std:
 Parse QuicState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   tx_ = c.tx;
   meta.set_kind(AppKind::quic);
-  TlsMeta& m = meta.u.tls;
+  TlsMeta& m = meta.u.quic;
   auto* cx = static_cast<QuicCrypto*>(c.shared);
   if (!cx) return Parse::skip;
   if (datagrams < 255) ++datagrams;

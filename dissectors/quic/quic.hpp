@@ -87,7 +87,7 @@ struct QuicState {
   // walk) and parses a hello once its bytes are all there. Public for the fuzz target,
   // which cannot forge an AEAD tag to reach it through parse().
   void feed_frames(std::span<const uint8_t> plain, bool from_client, TlsMeta& m);
-  TxView* tx_ = nullptr;  // the packet's TxView, during parse() only
+  TxSink* tx_ = nullptr;  // the packet's sink, during parse() only
 
  private:
   // Decrypts one Initial packet (header protection, then AEAD) and feeds its frames.

@@ -2,7 +2,7 @@
 // answer), then the SERVER and USER-AGENT headers that name the device or client.
 #include <algorithm>
 
-#include "dissectors/asset_table.hpp"
+#include "dissectors/ssdp/ssdp.hpp"
 
 namespace flowprobe::dissect {
 namespace {

@@ -91,7 +91,7 @@ bool ssh_kexinit_hassh(std::span<const uint8_t> payload, bool client, BoundedStr
   return true;
 }
 
-void SshState::feed(Dir& d, bool client, std::span<const uint8_t> p, SshMeta& m) {
+void SshState::feed(Dir& d, bool client, std::span<const uint8_t> p, SshMeta& m, TxSink* tx) {
   while (!p.empty() && d.phase != Dir::Phase::finished) {
     if (d.phase == Dir::Phase::line) {
       const auto* nl = static_cast<const uint8_t*>(std::memchr(p.data(), '\n', p.size()));
@@ -107,8 +107,18 @@ void SshState::feed(Dir& d, bool client, std::span<const uint8_t> p, SshMeta& m)
       const std::string_view line(reinterpret_cast<const char*>(d.buf), d.have);
       d.have = 0;
       if (line.starts_with("SSH-")) {
-        set_line(client ? m.client_signature : m.server_signature, line);
+        BoundedString<128>& kept = client ? m.client_signature : m.server_signature;
+        set_line(kept, line);
         d.phase = Dir::Phase::kexinit;
+        if (tx != nullptr) {  // ssh.proto / ssh.software, once per side
+          TxPartView v;
+          v.kind = AppKind::ssh;
+          v.part = client ? sig::TxPart::request : sig::TxPart::response;
+          v.to_server = client;
+          v.tx = &m;
+          v.text = kept.view();
+          tx->part(v);
+        }
       } else if (client || ++d.other_lines > 16) {  // only a server may say something first
         d.phase = Dir::Phase::finished;
       }
@@ -149,7 +159,7 @@ Parse SshState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   bool gap = false;
   const auto fresh = d.cursor.advance(c.tcp_seq, c.payload, gap);
   if (gap) d.phase = Dir::Phase::finished;  // never stitch unrelated bytes together
-  else feed(d, c.from_client, fresh, meta.u.ssh);
+  else feed(d, c.from_client, fresh, meta.u.ssh, c.tx);
   if (dir[0].phase != Dir::Phase::finished || dir[1].phase != Dir::Phase::finished) return Parse::cont;
   if (dir[0].kexinit_len && dir[1].kexinit_len)
     ssh_negotiate({dir[0].buf + 5, dir[0].kexinit_len}, {dir[1].buf + 5, dir[1].kexinit_len}, meta.u.ssh);

@@ -11,6 +11,7 @@
 #include <span>
 
 #include "dissectors/dissector.hpp"
+#include "dissectors/protocol.hpp"
 #include "dissectors/tcp_cursor.hpp"
 
 namespace flowprobe::dissect {
@@ -37,10 +38,16 @@ struct SshState {
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
 
  private:
-  void feed(Dir& d, bool client, std::span<const uint8_t> p, SshMeta& m);
+  void feed(Dir& d, bool client, std::span<const uint8_t> p, SshMeta& m, TxSink* tx);
 };
 
 Probe ssh_probe(const PacketContext& c) noexcept;
 extern const Dissector kSshDissector;
+
+
+// The rest of what the protocol owns (protocol.cpp puts them in its descriptor).
+extern const std::span<const FieldDef> kSshFields;  // fields.cpp: its -T rows
+extern const ZeekLog kSshLog;                        // zeek.cpp: ssh.log
+void ssh_rule_buffers(const TxPartView& v, void* shared, sig::AppBuffers& out) noexcept;  // rules.cpp
 
 }  // namespace flowprobe::dissect

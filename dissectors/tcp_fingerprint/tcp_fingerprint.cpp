@@ -3,7 +3,7 @@
 // p0f's names; the exporter assembles the signature (lib/assets).
 #include <cstdio>
 
-#include "dissectors/asset_table.hpp"
+#include "dissectors/tcp_fingerprint/tcp_fingerprint.hpp"
 
 namespace flowprobe::dissect {
 namespace {

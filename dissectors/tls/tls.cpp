@@ -13,7 +13,7 @@ namespace {
 constexpr bool is_grease(uint16_t v) { return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff); }
 
 // JA3 strings are hashed as they are produced; the text itself is written only where
-// a caller asks for it (the ja3.string rule buffer, TxView).
+// a caller asks for it (the ja3.string rule buffer, TxSink).
 class Ja3Writer {
  public:
   explicit Ja3Writer(Ja3Text* text = nullptr) : text_(text) {
@@ -384,6 +384,18 @@ bool parse_certificate(std::span<const uint8_t> der, TlsMeta& m) {
   return true;
 }
 
+void report_tls_step(TxSink* tx, AppKind kind, TlsStep step, const TlsMeta& m, const Ja3Text* text) {
+  if (tx == nullptr) return;
+  TxPartView v;
+  v.kind = kind;
+  v.step = static_cast<uint8_t>(step);
+  v.to_server = step == TlsStep::client_hello;
+  v.part = v.to_server ? sig::TxPart::request : sig::TxPart::response;
+  v.tx = &m;
+  if (text != nullptr && text->n && !text->cut) v.text = text->view();
+  tx->part(v);
+}
+
 bool TlsState::complete(const TlsMeta& m) const {
   if (!m.has_client_hello || !m.has_server_hello) return false;
   if (m.version >= 0x0304 && m.version != 0xfeff && m.version != 0xfefd) return true;  // the rest is encrypted
@@ -414,10 +426,14 @@ bool TlsState::feed_handshake(Dir& d, bool client, std::span<const uint8_t> p, T
       if (!whole && d.hs_len < cap) break;  // oversized: fill the buffer first
       if (type == 1 && client && !m.has_client_hello) {
         if (!whole) return false;  // a ClientHello larger than the buffer: no honest JA3
-        parse_client_hello(body, m, false, tx_ ? &tx_->ja3[0] : nullptr);
+        Ja3Text* j = ja3_scratch(tx_);
+        parse_client_hello(body, m, false, j);
+        if (m.has_client_hello) report_tls_step(tx_, AppKind::tls, TlsStep::client_hello, m, j);
       } else if (type == 2 && !client && !m.has_server_hello) {
-        parse_server_hello(body, m, tx_ ? &tx_->ja3[1] : nullptr);
+        Ja3Text* j = ja3_scratch(tx_);
+        parse_server_hello(body, m, j);
         if (m.version >= 0x0304) d.encrypted = true;
+        if (m.has_server_hello) report_tls_step(tx_, AppKind::tls, TlsStep::server_hello, m, j);
       } else if (type == 11 && !client && !m.has_certificate) {
         // certificate_list<3>, then the first ASN.1.cert<3>; it may be whole even when
         // the chain is not.
@@ -426,6 +442,7 @@ bool TlsState::feed_handshake(Dir& d, bool client, std::span<const uint8_t> p, T
         auto first = r.bytes(r.u24());
         if (r.ok()) parse_certificate(first, m);
         else m.has_certificate = true;  // larger than the buffer: leave the fields empty
+        report_tls_step(tx_, AppKind::tls, TlsStep::certificate, m, nullptr);
       } else if (type == 14 && !client) {
         d.hello_done = true;
       }

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "dissectors/dissector.hpp"
+#include "dissectors/protocol.hpp"
 #include "dissectors/tcp_cursor.hpp"
 
 namespace flowprobe::dissect {
@@ -19,6 +20,18 @@ bool parse_server_hello(std::span<const uint8_t> body, TlsMeta& m, Ja3Text* ja3_
 // A DER X.509 certificate: subject, issuer, validity and SHA-1 into `m`.
 bool parse_certificate(std::span<const uint8_t> der, TlsMeta& m);
 bool tls_cipher_is_unsafe(uint16_t cipher);
+
+// The handshake steps the rules see (TxSink::part; TxPartView::step).
+enum class TlsStep : uint8_t { client_hello, server_hello, certificate };
+// Reports a step to `tx` (null: nobody asks) with the JA3/JA3S string when it is whole.
+void report_tls_step(TxSink* tx, AppKind kind, TlsStep step, const TlsMeta& m, const Ja3Text* text);
+// The sink's JA3 scratch, emptied, when there is a sink.
+inline Ja3Text* ja3_scratch(TxSink* tx) {
+  if (tx == nullptr) return nullptr;
+  tx->ja3.n = 0;
+  tx->ja3.cut = false;
+  return &tx->ja3;
+}
 
 struct TlsState {
   static constexpr std::size_t kClientBuf = 4096;  // a ClientHello with a PQ key share fits
@@ -39,7 +52,7 @@ struct TlsState {
   bool swapped = false;   // the flow's initiator is the TLS server (capture began mid-flow)
   uint8_t cbuf[kClientBuf];
   uint8_t sbuf[kServerBuf];
-  TxView* tx_ = nullptr;  // the packet's TxView, during parse() only
+  TxSink* tx_ = nullptr;  // the packet's sink, during parse() only
 
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
 
@@ -51,5 +64,12 @@ struct TlsState {
 
 Probe tls_probe(const PacketContext& c) noexcept;
 extern const Dissector kTlsDissector;
+
+
+// The rest of what the protocol owns (protocol.cpp puts them in its descriptor).
+extern const std::span<const FieldDef> kTlsFields;  // fields.cpp: its -T rows
+extern const ZeekLog kSslLog;                        // zeek.cpp: ssl.log
+void tls_rule_buffers(const TxPartView& v, void* scratch, sig::AppBuffers& out) noexcept;  // rules.cpp
+std::string_view tls_server_name(const AppMetadata& app) noexcept;  // protocol.cpp: the SNI (TLS and QUIC)
 
 }  // namespace flowprobe::dissect

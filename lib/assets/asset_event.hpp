@@ -3,26 +3,20 @@
 // what a DHCP client called itself. Plain data, fixed size, so an event travels through
 // the per-core rings like a FlowRecord; the exporter writes it as JSON in the shape
 // Suricata's eve uses for the same protocol ("event_type":"arp" with an "arp" object).
-// The asset dissectors (dissectors/asset_table.hpp) fill it, one packet at a time.
+// The protocols' asset parsers (Protocol::asset, dissectors/<name>/) fill it, one packet
+// at a time.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
+#include "dissectors/app_metadata.hpp"
+
 namespace flowprobe {
 
-enum class AssetKind : uint8_t {
-  arp,   // one ARP request or reply
-  ndp,   // IPv6 neighbour/router solicitation or advertisement
-  dhcp,  // one DHCP message (eve "dhcp")
-  netbios_ns,  // a NetBIOS name service query, registration, release or answer
-  ssdp,        // an SSDP announcement, search or answer
-  tcp_fingerprint,  // a SYN or SYN/ACK in p0f's raw-signature terms
-  dhcpv6,           // one DHCPv6 client or server message
-  cifs_browser,     // a CIFS browser host/domain/local-master announcement
-  cclink_ief_basic, // a CC-Link IE Field Basic cyclic request or response
-};
-inline constexpr std::size_t kAssetKindCount = 9;
+// A sighting's kind is its protocol (the protocol table's AppKind): arp, ndp, dhcp,
+// dhcpv6, netbios_ns, cifs_browser, cclink_ief_basic, tcp_fingerprint, ssdp.
+using AssetKind = dissect::AppKind;
 
 // The per-kind parts of the kinds added after the first six, which did with the common
 // fields below. Plain bytes, so the de-duplication hash sees every field.

@@ -1,7 +1,7 @@
 #pragma once
 // Per-RX-core asset sightings. Every packet the RX core shows it goes through the asset
-// dissectors' table (dissectors/asset_table.hpp): the first that claims it parses it
-// into an event. What stays here is the common part of an event, the de-duplication
+// parsers of the protocol table (dissectors/table.hpp, in its order): the first that
+// claims it parses it into an event. What stays here is the common part of an event, the de-duplication
 // (the same sighting within the window is counted, not sent again) and the counters.
 // A fixed direct-mapped table remembers recent sightings; nothing is allocated per packet.
 #include <array>
@@ -27,7 +27,7 @@ struct AssetCounters {
   uint64_t malformed = 0;
   uint64_t sightings = 0;
   uint64_t suppressed = 0;  // sightings repeated within the window
-  std::array<uint64_t, kAssetKindCount> by_kind{};  // sightings per AssetKind
+  std::array<uint64_t, dissect::kProtocolCount + 1> by_kind{};  // sightings per AssetKind (its AppKind)
 };
 
 class AssetTracker {
@@ -46,9 +46,5 @@ class AssetTracker {
   AssetCounters counters_;
 };
 
-class JsonWriter;
-// One JSON object: {"timestamp":…,"event_type":"arp","arp":{"hw_type":"ethernet",…}},
-// and likewise for every AssetKind (the README's "Asset events" lists every key).
-void write_asset_json(const AssetEvent& e, JsonWriter& w);
 
 }  // namespace flowprobe

@@ -45,7 +45,7 @@ struct L7Counters {
   uint64_t flows_with_metadata = 0;  // flows whose record carried dissector metadata
 };
 
-class L7Engine {
+class L7Engine final : private dissect::TxSink {
  public:
   // `alerts` receives the alerts of this core's flows (when cfg.rules is set).
   L7Engine(const L7Config& cfg, sig::AlertSink* alerts = nullptr, uint16_t core = 0);
@@ -73,31 +73,11 @@ class L7Engine {
  private:
   struct Slot;
   Slot* slot(uint32_t i) noexcept;
-  // Which transactions the flow's dissector had completed: compared before and after a
-  // packet so that rules on its buffers run once per transaction.
-  struct TxFlags {
-    dissect::AppKind kind = dissect::AppKind::none;
-    bool request = false;   // HTTP request, DNS query, TLS ClientHello
-    bool response = false;  // HTTP response, DNS response, TLS certificate
-    bool server_hello = false;  // TLS/QUIC ServerHello (JA3S)
-  };
-  static TxFlags tx_flags(const dissect::AppMetadata& m) noexcept;
   // Marks the flow encrypted for the scanner (ScannerConfig::inspect_encrypted) once its
-  // TLS carries application data or its QUIC turns to short-header packets.
+  // protocol says a payload is encrypted traffic (TLS application data, QUIC short headers).
   static void note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept;
-  // A DNS flow's record keeps its first transaction; a client reusing the 5-tuple for
-  // more queries still has each one checked by dns.query rules.
-  void scan_later_dns_query(Slot& s, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
-  void scan_ssh_banners(Slot& s, uint64_t ts_ns) noexcept;
-  void scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexcept;
-  // HTTP: the request's own buffers (URI, method, host, user agent, referer), and the
-  // buffers of one message's start line and header lines (headers, raw headers, cookie,
-  // header names, content type/length, accept*, connection, protocol, start, status).
-  void set_request_buffers(sig::AppBuffers& b, const dissect::HttpMeta& h) noexcept;
-  void set_message_buffers(sig::AppBuffers& b, const dissect::HttpMeta& h, const dissect::TxView::Message& msg,
-                           bool request) noexcept;
-  void set_stat_code(sig::AppBuffers& b, const dissect::HttpMeta& h) noexcept;
-  void scan_http(Slot& s, const dissect::HttpMeta& h, bool new_request, bool new_response, uint64_t ts_ns) noexcept;
+  // dissect::TxSink: a transaction part completed; its protocol's buffers go to the rules.
+  void part(const dissect::TxPartView& v) noexcept override;
 
   uint32_t capacity_;
   std::byte* mem_;  // capacity_ slots, mmap'd
@@ -110,17 +90,10 @@ class L7Engine {
   std::unique_ptr<sig::PerCoreScanner> scanner_;
   sig::AlertSink* alerts_;
   uint64_t next_flow_id_;
-  std::array<char, 512> uri_{};   // the normalised URI handed to http.uri rules
-  std::array<char, 128> host_{};  // the normalised Host handed to http.host rules
-  // One HTTP message's header-derived buffers (set_message_buffers), rebuilt per scan.
-  std::array<char, 4096> hdr_{}, names_{}, raw_hdr_{}, start_{};
-  std::array<char, 4> stat_code_{};
-  // A response body sent with Content-Encoding gzip or deflate, inflated for file.data
-  // (as libhtp does for Suricata): one zlib stream per core, its window allocated at start.
-  std::string_view inflate_body(std::string_view body) noexcept;
-  struct ZStream;
-  std::unique_ptr<ZStream> zstream_;
-  std::array<char, 16384> inflated_{};
+  // Per protocol: the scratch its rule_buffers use, made once when rules are loaded.
+  std::array<void*, dissect::kProtocolCount> rule_scratch_{};
+  Slot* cur_ = nullptr;  // the flow whose packet (or end) the dissectors are handling
+  uint64_t cur_ts_ = 0;
   L7Counters counters_;
 };
 

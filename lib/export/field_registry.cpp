@@ -12,6 +12,7 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include "dissectors/protocols.hpp"
 #include "export/geo.hpp"
 #include "export/json_writer.hpp"
 #include "dpi/protocol_names.hpp"
@@ -71,7 +72,6 @@ void mac(const std::array<uint8_t, 6>& m, W& w) {
 // Application-layer values: ids from the record, names from nDPI's table, metadata from
 // the dissectors (ExportContext::app). A field with nothing to say prints "" or 0, as
 // nProbe does for template fields a flow does not have.
-using dissect::AppMetadata;
 std::string& scratch() {
   thread_local std::string s;
   s.clear();
@@ -101,42 +101,6 @@ uint64_t l7_risk_score(const R& r) {
   u_int16_t client = 0, server = 0;
   return r.l7_risk ? ndpi_risk2score(r.l7_risk, &client, &server) : 0;
 }
-template <std::size_t N>
-void str(const dissect::BoundedString<N>* v, W& w) {
-  w.value_string(v ? v->view() : std::string_view());
-}
-const dissect::DnsMeta* dns(const C& c) { return c.app ? c.app->dns() : nullptr; }
-const dissect::HttpMeta* http(const C& c) { return c.app ? c.app->http() : nullptr; }
-const dissect::TlsMeta* tls(const C& c) { return c.app ? c.app->tls() : nullptr; }
-const dissect::DhcpMeta* dhcp(const C& c) { return c.app ? c.app->dhcp() : nullptr; }
-const dissect::BitTorrentMeta* bittorrent(const C& c) { return c.app ? c.app->bittorrent() : nullptr; }
-const dissect::SshMeta* ssh(const C& c) { return c.app ? c.app->ssh() : nullptr; }
-void uint_as_string(uint64_t v, W& w) {
-  char buf[24];
-  const auto e = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  w.value_raw_string(std::string_view(buf, static_cast<std::size_t>(e - buf)));
-}
-// HTTP_SITE: the server's name without its host part (www.example.com -> example.com);
-// addresses and two-label names stay whole.
-std::string_view site_of(std::string_view host) {
-  if (host.empty() || host.front() == '[' || std::count(host.begin(), host.end(), '.') < 2) return host;
-  if (std::all_of(host.begin(), host.end(), [](char ch) { return (ch >= '0' && ch <= '9') || ch == '.' || ch == ':'; }))
-    return host;
-  return host.substr(host.find('.') + 1);
-}
-void ipv4_text(const std::array<uint8_t, 4>& a, W& w) {
-  std::array<char, 46> buf;
-  w.value_raw_string(format_ipv4(a.data(), buf));
-}
-void hex_text(const uint8_t* p, std::size_t n, W& w) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string& s = scratch();
-  for (std::size_t i = 0; i < n; ++i) {
-    s += kHex[p[i] >> 4];
-    s += kHex[p[i] & 15];
-  }
-  w.value_raw_string(s);
-}
 
 const GeoInfo* geo_src(const R& r, const C& c) { return c.geo ? &c.geo->src(r, c.flow_sequence) : nullptr; }
 const GeoInfo* geo_dst(const R& r, const C& c) { return c.geo ? &c.geo->dst(r, c.flow_sequence) : nullptr; }
@@ -144,7 +108,7 @@ void country(const GeoInfo* g, W& w) { w.value_raw_string(g ? std::string_view(g
 
 // Rows in IANA id order, then ntop ids. The lambdas are captureless, so they decay to
 // the plain function pointers of FieldDef::write.
-constexpr FieldDef kFields[] = {
+constexpr FieldDef kHeadFields[] = {
     {"IN_BYTES", 0, 1, JsonType::number, {"SRC_TO_DST_BYTES", "octetDeltaCount"}, "IP bytes client->server",
      [](const R& r, const C&, W& w) { w.value_uint(r.in_bytes); }},
     {"IN_PKTS", 0, 2, JsonType::number, {"SRC_TO_DST_PKTS", "packetDeltaCount"}, "packets client->server",
@@ -286,113 +250,9 @@ constexpr FieldDef kFields[] = {
      [](const R& r, const C&, W& w) { w.value_uint(l7_risk_score(r)); }},
     {"L7_CONFIDENCE", kNtopPen, 560, JsonType::number, {}, "nDPI confidence (0 unknown, 1 port match, ... 6 DPI)",
      [](const R& r, const C&, W& w) { w.value_uint(r.l7_confidence); }},
-    // DNS (also mDNS, LLMNR, NetBIOS-NS): the flow's first transaction.
-    {"DNS_QUERY", kNtopPen, 205, JsonType::string, {}, "DNS query name",
-     [](const R&, const C& c, W& w) { str(dns(c) ? &dns(c)->query : nullptr, w); }},
-    {"DNS_QUERY_ID", kNtopPen, 206, JsonType::number, {}, "DNS transaction id",
-     [](const R&, const C& c, W& w) { w.value_uint(dns(c) ? dns(c)->query_id : 0); }},
-    {"DNS_QUERY_TYPE", kNtopPen, 207, JsonType::string, {}, "DNS query type (1 A, 28 AAAA, ...), a string as nProbe sends it",
-     [](const R&, const C& c, W& w) { uint_as_string(dns(c) ? dns(c)->query_type : 0, w); }},
-    {"DNS_RET_CODE", kNtopPen, 208, JsonType::string, {}, "DNS response code (0 NOERROR, 3 NXDOMAIN), a string as nProbe sends it",
-     [](const R&, const C& c, W& w) { uint_as_string(dns(c) ? dns(c)->ret_code : 0, w); }},
-    {"DNS_NUM_ANSWERS", kNtopPen, 209, JsonType::number, {}, "answers in the DNS response",
-     [](const R&, const C& c, W& w) { w.value_uint(dns(c) ? dns(c)->num_answers : 0); }},
-    {"DNS_TTL_ANSWER", kNtopPen, 352, JsonType::number, {}, "TTL of the first DNS answer",
-     [](const R&, const C& c, W& w) { w.value_uint(dns(c) ? dns(c)->ttl_answer : 0); }},
-    {"DNS_RESPONSE", kNtopPen, 398, JsonType::string, {}, "first DNS answers' data, comma separated",
-     [](const R&, const C& c, W& w) { str(dns(c) ? &dns(c)->answers : nullptr, w); }},
-    // HTTP/1.x: the flow's first request and its response.
-    {"HTTP_URL", kNtopPen, 180, JsonType::string, {}, "HTTP request URL (as sent)",
-     [](const R&, const C& c, W& w) { str(http(c) ? &http(c)->url : nullptr, w); }},
-    {"HTTP_RET_CODE", kNtopPen, 181, JsonType::string, {}, "HTTP status code, a string as nProbe sends it",
-     [](const R&, const C& c, W& w) { uint_as_string(http(c) ? http(c)->ret_code : 0, w); }},
-    {"HTTP_REFERER", kNtopPen, 182, JsonType::string, {}, "HTTP Referer",
-     [](const R&, const C& c, W& w) { str(http(c) ? &http(c)->referer : nullptr, w); }},
-    {"HTTP_USER_AGENT", kNtopPen, 183, JsonType::string, {"HTTP_UA"}, "HTTP User-Agent",
-     [](const R&, const C& c, W& w) { str(http(c) ? &http(c)->user_agent : nullptr, w); }},
-    {"HTTP_MIME", kNtopPen, 184, JsonType::string, {}, "HTTP response Content-Type",
-     [](const R&, const C& c, W& w) { str(http(c) ? &http(c)->mime : nullptr, w); }},
-    {"HTTP_HOST", kNtopPen, 187, JsonType::string, {}, "HTTP Host header",
-     [](const R&, const C& c, W& w) { str(http(c) ? &http(c)->host : nullptr, w); }},
-    {"HTTP_METHOD", kNtopPen, 360, JsonType::string, {}, "HTTP request method",
-     [](const R&, const C& c, W& w) { str(http(c) ? &http(c)->method : nullptr, w); }},
-    {"HTTP_SITE", kNtopPen, 361, JsonType::string, {}, "server name without its host part (HTTP Host, else TLS SNI, else the server's address, as nProbe)",
-     [](const R& r, const C& c, W& w) {
-       const std::string_view name = http(c) ? http(c)->host.view() : tls(c) ? tls(c)->server_name.view() : std::string_view();
-       if (!name.empty()) return w.value_string(site_of(name));
-       std::array<char, 46> buf;
-       w.value_raw_string(r.ip_version == 6 ? format_ipv6(r.dst_ip.data(), buf) : format_ipv4(r.dst_ip.data(), buf));
-     }},
-    // TLS (and QUIC): ClientHello, ServerHello and, up to TLS 1.2, the server certificate.
-    {"TLS_SERVER_NAME", kNtopPen, 188, JsonType::string, {"SSL_SERVER_NAME"}, "TLS SNI",
-     [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->server_name : nullptr, w); }},
-    {"JA3C_HASH", kNtopPen, 489, JsonType::string, {}, "JA3 fingerprint of the ClientHello (32 hex)",
-     [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->ja3c : nullptr, w); }},
-    {"JA3S_HASH", kNtopPen, 490, JsonType::string, {}, "JA3S fingerprint of the ServerHello (32 hex)",
-     [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->ja3s : nullptr, w); }},
-    {"TLS_CIPHER", kNtopPen, 493, JsonType::number, {"SSL_CIPHER"}, "cipher suite the server chose (e.g. 49199)",
-     [](const R&, const C& c, W& w) { w.value_uint(tls(c) ? tls(c)->cipher : 0); }},
-    {"TLS_UNSAFE_CIPHER", kNtopPen, 494, JsonType::number, {"SSL_UNSAFE_CIPHER"}, "1 when the chosen cipher is weak",
-     [](const R&, const C& c, W& w) { w.value_uint(tls(c) && tls(c)->unsafe_cipher ? 1 : 0); }},
-    {"TLS_VERSION", kNtopPen, 495, JsonType::number, {"SSL_VERSION"}, "negotiated TLS version (771 = TLS 1.2, 772 = TLS 1.3)",
-     [](const R&, const C& c, W& w) { w.value_uint(tls(c) ? tls(c)->version : 0); }},
-    {"JA4C_HASH", kNtopPen, 576, JsonType::string, {}, "JA4 fingerprint of the ClientHello",
-     [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->ja4c : nullptr, w); }},
-    // SSH: each side's identification line and KEXINIT.
-    {"HASSH_CLIENT", kNtopPen, 499, JsonType::string, {}, "HASSH fingerprint of the SSH client's KEXINIT (32 hex)",
-     [](const R&, const C& c, W& w) { str(ssh(c) ? &ssh(c)->hassh_client : nullptr, w); }},
-    {"HASSH_SERVER", kNtopPen, 500, JsonType::string, {}, "HASSH fingerprint of the SSH server's KEXINIT (32 hex)",
-     [](const R&, const C& c, W& w) { str(ssh(c) ? &ssh(c)->hassh_server : nullptr, w); }},
-    {"SSH_CLIENT_SIGNATURE", 0, 0, JsonType::string, {}, "the SSH client's identification line (\"SSH-2.0-OpenSSH_8.2p1 ...\")",
-     [](const R&, const C& c, W& w) { str(ssh(c) ? &ssh(c)->client_signature : nullptr, w); }},
-    {"SSH_SERVER_SIGNATURE", 0, 0, JsonType::string, {}, "the SSH server's identification line",
-     [](const R&, const C& c, W& w) { str(ssh(c) ? &ssh(c)->server_signature : nullptr, w); }},
-
-    {"BITTORRENT_HASH", kNtopPen, 189, JsonType::string, {}, "BitTorrent info hash (40 hex, from nDPI), empty when none",
-     [](const R&, const C& c, W& w) {
-       const dissect::BitTorrentMeta* bt = bittorrent(c);
-       if (!bt) return w.value_raw_string({});
-       static constexpr char kHex[] = "0123456789abcdef";
-       char hex[40];
-       for (int i = 0; i < 20; ++i) {
-         hex[2 * i] = kHex[bt->info_hash[i] >> 4];
-         hex[2 * i + 1] = kHex[bt->info_hash[i] & 15];
-       }
-       w.value_raw_string({hex, sizeof hex});
-     }},
-
-    // TLS and DHCP details nProbe has no ids for: the label is the key.
-    {"TLS_ALPN", 0, 0, JsonType::string, {"alpn"}, "ALPN protocols the client offered, comma separated",
-     [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->alpn : nullptr, w); }},
-    {"TLS_ALPN_NEGOTIATED", 0, 0, JsonType::string, {}, "ALPN protocol the server chose",
-     [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->alpn_negotiated : nullptr, w); }},
-    {"TLS_CERT_SUBJECT", 0, 0, JsonType::string, {}, "server certificate subject (TLS <= 1.2)",
-     [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->cert_subject : nullptr, w); }},
-    {"TLS_CERT_ISSUER", 0, 0, JsonType::string, {}, "server certificate issuer (TLS <= 1.2)",
-     [](const R&, const C& c, W& w) { str(tls(c) ? &tls(c)->cert_issuer : nullptr, w); }},
-    {"TLS_CERT_NOT_BEFORE", 0, 0, JsonType::number, {}, "server certificate validity start, epoch seconds",
-     [](const R&, const C& c, W& w) { w.value_uint(tls(c) && tls(c)->has_certificate ? static_cast<uint64_t>(std::max<int64_t>(tls(c)->cert_not_before, 0)) : 0); }},
-    {"TLS_CERT_NOT_AFTER", 0, 0, JsonType::number, {}, "server certificate validity end, epoch seconds",
-     [](const R&, const C& c, W& w) { w.value_uint(tls(c) && tls(c)->has_certificate ? static_cast<uint64_t>(std::max<int64_t>(tls(c)->cert_not_after, 0)) : 0); }},
-    {"TLS_CERT_SHA1", 0, 0, JsonType::string, {}, "SHA-1 of the server certificate (40 hex)",
-     [](const R&, const C& c, W& w) {
-       if (tls(c) && tls(c)->has_certificate) hex_text(tls(c)->cert_sha1.data(), tls(c)->cert_sha1.size(), w);
-       else w.value_raw_string("");
-     }},
-    {"DHCP_HOST_NAME", 0, 0, JsonType::string, {}, "DHCP host name (option 12)",
-     [](const R&, const C& c, W& w) { str(dhcp(c) ? &dhcp(c)->host_name : nullptr, w); }},
-    {"DHCP_CLASS_ID", 0, 0, JsonType::string, {}, "DHCP vendor class identifier (option 60)",
-     [](const R&, const C& c, W& w) { str(dhcp(c) ? &dhcp(c)->class_id : nullptr, w); }},
-    {"DHCP_PARAM_LIST", 0, 0, JsonType::string, {}, "DHCP parameter request list (option 55), comma separated",
-     [](const R&, const C& c, W& w) { str(dhcp(c) ? &dhcp(c)->param_list : nullptr, w); }},
-    {"DHCP_MSG_TYPES", 0, 0, JsonType::number, {}, "bitmap of the DHCP message types seen (bit n: type n, 1 DISCOVER .. 8 INFORM)",
-     [](const R&, const C& c, W& w) { w.value_uint(dhcp(c) ? dhcp(c)->msg_types : 0); }},
-    {"DHCP_REQUESTED_IP", 0, 0, JsonType::string, {}, "address the client asked for (option 50)",
-     [](const R&, const C& c, W& w) { ipv4_text(dhcp(c) ? dhcp(c)->requested_ip : std::array<uint8_t, 4>{}, w); }},
-    {"DHCP_ASSIGNED_IP", 0, 0, JsonType::string, {}, "address the server offered or acknowledged (yiaddr)",
-     [](const R&, const C& c, W& w) { ipv4_text(dhcp(c) ? dhcp(c)->assigned_ip : std::array<uint8_t, 4>{}, w); }},
-    {"DHCP_CLIENT_MAC", 0, 0, JsonType::string, {}, "client hardware address (chaddr)",
-     [](const R&, const C& c, W& w) { mac(dhcp(c) ? dhcp(c)->client_mac : std::array<uint8_t, 6>{}, w); }},
+  };
+// Rows after the protocols' own (dissectors/<name>/fields.cpp), which come between.
+constexpr FieldDef kTailFields[] = {
     // Signatures (--rules): nProbe has none, so the label is the key.
     {"ALERTS", 0, 0, JsonType::number, {"alert_count"}, "signature alerts raised on this flow (with --rules)",
      [](const R& r, const C&, W& w) { w.value_uint(r.alerts); }},
@@ -422,17 +282,28 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+// The core rows, then each protocol's in table order, then the tail: built once.
+const std::vector<FieldDef>& all_fields() {
+  static const std::vector<FieldDef> fields = [] {
+    std::vector<FieldDef> v(std::begin(kHeadFields), std::end(kHeadFields));
+    for (const dissect::Protocol* p : dissect::kProtocols) v.insert(v.end(), p->fields.begin(), p->fields.end());
+    v.insert(v.end(), std::begin(kTailFields), std::end(kTailFields));
+    return v;
+  }();
+  return fields;
+}
+
 }  // namespace
 
-std::span<const FieldDef> field_registry() { return kFields; }
+std::span<const FieldDef> field_registry() { return all_fields(); }
 
 const FieldDef* find_field(std::string_view label) {
-  for (const FieldDef& f : kFields) {
+  for (const FieldDef& f : all_fields()) {
     if (f.label == label) return &f;
     for (std::string_view a : f.aliases)
       if (!a.empty() && a == label) return &f;
   }
-  for (const FieldDef& f : kFields) {
+  for (const FieldDef& f : all_fields()) {
     if (iequals(f.label, label)) return &f;
     for (std::string_view a : f.aliases)
       if (!a.empty() && iequals(a, label)) return &f;
@@ -443,13 +314,13 @@ const FieldDef* find_field(std::string_view label) {
 std::string_view numeric_key(const FieldDef& f) {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> k;
-    for (const FieldDef& d : kFields)
+    for (const FieldDef& d : all_fields())
       k.push_back(d.pen == 0 && d.id == 0 ? std::string(d.label)
                   : d.pen == 0            ? std::to_string(d.id)
                                           : std::to_string(d.pen) + "." + std::to_string(kNtopBaseId + d.id));
     return k;
   }();
-  return keys[static_cast<std::size_t>(&f - kFields)];
+  return keys[static_cast<std::size_t>(&f - all_fields().data())];
 }
 
 }  // namespace flowprobe

@@ -14,6 +14,7 @@ extern "C" {
 #include <ndpi/ndpi_api.h>
 }
 
+#include "dissectors/protocols.hpp"
 #include "export/json_writer.hpp"
 #include "flow/tcp_state.hpp"
 
@@ -30,54 +31,18 @@ constexpr std::string_view kConnFields =
 constexpr std::string_view kConnTypes =
     "time\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\t"
     "string\tcount\tcount\tcount\tcount\tset[string]\tcount";
-constexpr std::string_view kDnsFields =
-    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\t"
-    "qtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\topcode\topcode_name";
-constexpr std::string_view kDnsTypes =
-    "time\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\t"
-    "string\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\tcount\tstring";
-constexpr std::string_view kHttpFields =
-    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\t"
-    "user_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\t"
-    "tags\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\t"
-    "resp_filenames\tresp_mime_types";
-constexpr std::string_view kHttpTypes =
-    "time\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tstring\t"
-    "count\tcount\tcount\tstring\tcount\tstring\tset[enum]\tstring\tstring\tset[string]\tvector[string]\t"
-    "vector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]";
-constexpr std::string_view kSslFields =
-    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tcipher\tcurve\tserver_name\tresumed\t"
-    "last_alert\tnext_protocol\testablished\tssl_history\tcert_chain_fps\tclient_cert_chain_fps\t"
-    "sni_matches_cert";
-constexpr std::string_view kSslTypes =
-    "time\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tstring\tbool\tstring\tstring\tbool\tstring\t"
-    "vector[string]\tvector[string]\tbool";
-constexpr std::string_view kDhcpFields =
-    "ts\tuids\tclient_addr\tserver_addr\tmac\thost_name\tclient_fqdn\tdomain\trequested_addr\tassigned_addr\t"
-    "lease_time\tclient_message\tserver_message\tmsg_types\tduration";
-constexpr std::string_view kDhcpTypes =
-    "time\tset[string]\taddr\taddr\tstring\tstring\tstring\tstring\taddr\taddr\tinterval\tstring\tstring\t"
-    "vector[string]\tinterval";
 
-constexpr std::string_view kSshFields =
-    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tauth_success\tauth_attempts\tdirection\t"
-    "client\tserver\tcipher_alg\tmac_alg\tcompression_alg\tkex_alg\thost_key_alg\thost_key_fingerprint";
-constexpr std::string_view kSshTypes =
-    "time\tstring\taddr\tport\taddr\tport\tcount\tbool\tcount\tenum\tstring\tstring\tstring\tstring\tstring\t"
-    "string\tstring\tstring";
 
 constexpr std::size_t kFlushBytes = 64 * 1024;
 
-// ---- value formatting (append to a row, never allocate beyond the row's growth) ----
+}  // namespace
 
-void put(std::string& o, std::string_view s) { o.append(s); }
-void tab(std::string& o) { o.push_back('\t'); }
-void unset(std::string& o) { o.push_back('-'); }
+namespace zeek {
+
 void put_count(std::string& o, uint64_t v) {
   char b[24];
   o.append(b, static_cast<std::size_t>(std::to_chars(b, b + sizeof b, v).ptr - b));
 }
-// time and interval: seconds with 6 decimals, as Zeek writes them.
 void put_secs(std::string& o, uint64_t ns) {
   const uint64_t us = ns / 1000;
   put_count(o, us / 1'000'000);
@@ -87,7 +52,6 @@ void put_secs(std::string& o, uint64_t ns) {
   o.push_back('.');
   o.append(frac, 6);
 }
-void put_bool(std::string& o, bool b) { o.push_back(b ? 'T' : 'F'); }
 void put_addr(std::string& o, int version, const std::array<uint8_t, 16>& ip) {
   std::array<char, 46> buf;
   o.append(version == 6 ? format_ipv6(ip.data(), buf) : format_ipv4(ip.data(), buf));
@@ -96,6 +60,21 @@ void put_str_or_unset(std::string& o, std::string_view s) {
   if (s.empty()) unset(o);
   else zeek_escape(s, o);
 }
+std::string_view proto_name(uint8_t p) {
+  switch (p) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 1:
+    case 58: return "icmp";
+    default: return "unknown_transport";
+  }
+}
+
+}  // namespace zeek
+
+using namespace zeek;
+
+namespace {
 
 // Length of the valid UTF-8 sequence at s[i], 0 if there is none.
 std::size_t utf8_len(std::string_view s, std::size_t i) {
@@ -134,17 +113,7 @@ void put_hex_escape(std::string& o, unsigned char c) {
   o.push_back(hex[c & 15]);
 }
 
-// ---- protocol names as Zeek's base scripts spell them ----
 
-std::string_view proto_name(uint8_t p) {
-  switch (p) {
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 1:
-    case 58: return "icmp";
-    default: return "unknown_transport";
-  }
-}
 
 // Zeek puts the ICMP type in id.orig_p and, in id.resp_p, the type of the expected
 // answer, or the code for a message that has none (ICMP4_counterpart/ICMP6_counterpart).
@@ -184,17 +153,9 @@ uint16_t icmp_resp_port(bool v6, uint8_t type, uint8_t code) {
 // conn.log's service: the dissector that spoke, else nDPI's verdict (not a guess) for
 // protocols Zeek has an analyzer of, under the analyzer's name.
 std::string_view service_name(const FlowRecord& r, const dissect::AppMetadata* app) {
-  if (app != nullptr) {
-    switch (app->kind) {
-      case dissect::AppKind::dns: return "dns";
-      case dissect::AppKind::http: return "http";
-      case dissect::AppKind::tls: return "ssl";
-      case dissect::AppKind::quic: return "quic,ssl";
-      case dissect::AppKind::dhcp: return "dhcp";
-      case dissect::AppKind::ssh: return "ssh";
-      case dissect::AppKind::none: break;
-    }
-  }
+  if (const dissect::Protocol* p = app != nullptr ? dissect::protocol_of(app->kind) : nullptr;
+      p != nullptr && !p->zeek_service.empty())
+    return p->zeek_service;
   if (!(r.l7_flags & kL7Present) || (r.l7_flags & kL7Guessed)) return {};
   const bool tcp = r.protocol == 6;
   for (const uint16_t id : {r.l7_master, r.l7_app}) {
@@ -244,126 +205,11 @@ std::string_view service_name(const FlowRecord& r, const dissect::AppMetadata* a
   return {};
 }
 
-std::string_view dns_qtype_name(uint16_t t, char (&tmp)[24]) {
-  static constexpr std::string_view k1[] = {
-      "",      "A",     "NS",    "MD",    "MF",      "CNAME", "SOA",        "MB",     "MG",   "MR",
-      "NULL",  "WKS",   "PTR",   "HINFO", "MINFO",   "MX",    "TXT",        "RP",     "AFSDB", "X25",
-      "ISDN",  "RT",    "NSAP",  "NSAP-PTR", "SIG",  "KEY",   "PX",         "GPOS",   "AAAA", "LOC",
-      "NXT",   "EID",   "NIMLOC", "SRV", "ATMA",     "NAPTR", "KX",         "CERT",   "A6",   "DNAME",
-      "SINK",  "OPT",   "APL",   "DS",    "SSHFP",   "IPSECKEY", "RRSIG",   "NSEC",   "DNSKEY", "DHCID",
-      "NSEC3", "NSEC3PARAM", "TLSA", "SMIMEA", "",   "HIP",   "NINFO",      "RKEY",   "TALINK", "CDS",
-      "CDNSKEY", "OPENPGPKEY", "CSYNC", "ZONEMD", "SVCB", "HTTPS"};
-  if (t < std::size(k1) && !k1[t].empty()) return k1[t];
-  switch (t) {
-    case 99: return "SPF";
-    case 100: return "UINFO";
-    case 101: return "UID";
-    case 102: return "GID";
-    case 103: return "UNSPEC";
-    case 104: return "NID";
-    case 105: return "L32";
-    case 106: return "L64";
-    case 107: return "LP";
-    case 108: return "EUI48";
-    case 109: return "EUI64";
-    case 249: return "TKEY";
-    case 250: return "TSIG";
-    case 251: return "IXFR";
-    case 252: return "AXFR";
-    case 253: return "MAILB";
-    case 254: return "MAILA";
-    case 255: return "*";
-    case 256: return "URI";
-    case 257: return "CAA";
-    case 32768: return "TA";
-    case 32769: return "DLV";
-    case 65281: return "WINS";
-    case 65282: return "WINS-R";
-    case 65422: return "XPF";
-    case 65521: return "INTEGRITY";
-    default: break;
-  }
-  const int n = std::snprintf(tmp, sizeof tmp, "query-%u", t);
-  return {tmp, static_cast<std::size_t>(n)};
-}
 
-std::string_view dns_rcode_name(uint8_t rc, char (&tmp)[24]) {
-  static constexpr std::string_view k[] = {"NOERROR",       "FORMERR",       "SERVFAIL",      "NXDOMAIN",
-                                           "NOTIMP",        "REFUSED",       "YXDOMAIN",      "YXRRSET",
-                                           "NXRRSet",       "NOTAUTH",       "NOTZONE",       "unassigned-11",
-                                           "unassigned-12", "unassigned-13", "unassigned-14", "unassigned-15"};
-  if (rc < std::size(k)) return k[rc];
-  const int n = std::snprintf(tmp, sizeof tmp, "rcode-%u", rc);
-  return {tmp, static_cast<std::size_t>(n)};
-}
 
-std::string_view dns_qclass_name(uint16_t c, char (&tmp)[24]) {
-  switch (c) {
-    case 1: return "C_INTERNET";
-    case 2: return "C_CSNET";
-    case 3: return "C_CHAOS";
-    case 4: return "C_HESIOD";
-    case 254: return "C_NONE";
-    case 255: return "C_ANY";
-    default: break;
-  }
-  const int n = std::snprintf(tmp, sizeof tmp, "qclass-%u", c);
-  return {tmp, static_cast<std::size_t>(n)};
-}
 
-std::string_view dns_opcode_name(unsigned op, bool netbios, char (&tmp)[24]) {
-  if (netbios) {
-    switch (op) {
-      case 0: return "netbios-query";
-      case 5: return "netbios-registration";
-      case 6: return "netbios-release";
-      case 7: return "netbios-wack";
-      case 8: return "netbios-refresh";
-      default: break;
-    }
-    const int n = std::snprintf(tmp, sizeof tmp, "netbios-opcode-%u", op);
-    return {tmp, static_cast<std::size_t>(n)};
-  }
-  switch (op) {
-    case 0: return "query";
-    case 1: return "iquery";
-    case 2: return "server-status";
-    case 4: return "notify";
-    case 5: return "dynamic-update";
-    case 6: return "dso";
-    default: break;
-  }
-  const int n = std::snprintf(tmp, sizeof tmp, "opcode-%u", op);
-  return {tmp, static_cast<std::size_t>(n)};
-}
 
-// SSL::version_strings.
-std::string_view tls_version_name(uint16_t v, char (&tmp)[24]) {
-  int n;
-  switch (v) {
-    case 0x0002: return "SSLv2";
-    case 0x0300: return "SSLv3";
-    case 0x0301: return "TLSv10";
-    case 0x0302: return "TLSv11";
-    case 0x0303: return "TLSv12";
-    case 0x0304: return "TLSv13";
-    case 0xfeff: return "DTLSv10";
-    case 0xfefd: return "DTLSv12";
-    case 0xfefc: return "DTLSv13";
-    default:
-      if (v >= 0x7f0e && v <= 0x7f1c) n = std::snprintf(tmp, sizeof tmp, "TLSv13-draft%u", v & 0xff);
-      else n = std::snprintf(tmp, sizeof tmp, "unknown-%u", v);
-      return {tmp, static_cast<std::size_t>(n)};
-  }
-}
 
-std::string_view dhcp_msg_type_name(int t) {
-  static constexpr std::string_view k[] = {"",           "DISCOVER",        "OFFER",        "REQUEST",
-                                           "DECLINE",    "ACK",             "NAK",          "RELEASE",
-                                           "INFORM",     "FORCERENEW",      "LEASEQUERY",   "LEASEUNASSIGNED",
-                                           "LEASEUNKNOWN", "LEASEACTIVE",   "BULKLEASEQUERY", "LEASEQUERYDONE"};
-  return t > 0 && t < static_cast<int>(std::size(k)) ? k[t] : std::string_view{};
-}
 
 // Site::private_address_space of Zeek's base/utils/site.zeek, which Zeek counts as local
 // by default (Site::private_address_space_is_local): what local_orig/local_resp say
@@ -451,17 +297,24 @@ char* base62(uint64_t v, char* p) {
 
 }  // namespace
 
-std::string_view zeek_log_name(ZeekLogKind log) {
-  static constexpr std::string_view k[] = {"conn", "dns", "http", "ssl", "dhcp", "ssh"};
-  return k[static_cast<int>(log)];
+std::span<const ZeekLogInfo> zeek_logs() {
+  // conn.log, then each protocol log in table order (TLS and QUIC share ssl.log).
+  static const std::vector<ZeekLogInfo> logs = [] {
+    std::vector<ZeekLogInfo> v{{"conn", kConnFields, kConnTypes, nullptr}};
+    for (const dissect::Protocol* p : dissect::kProtocols) {
+      const dissect::ZeekLog* z = p->zeek_log;
+      if (z != nullptr && std::none_of(v.begin(), v.end(), [&](const ZeekLogInfo& l) { return l.name == z->name; }))
+        v.push_back({z->name, z->fields, z->types, z});
+    }
+    return v;
+  }();
+  return logs;
 }
-std::string_view zeek_log_fields(ZeekLogKind log) {
-  static constexpr std::string_view k[] = {kConnFields, kDnsFields, kHttpFields, kSslFields, kDhcpFields, kSshFields};
-  return k[static_cast<int>(log)];
-}
-std::string_view zeek_log_types(ZeekLogKind log) {
-  static constexpr std::string_view k[] = {kConnTypes, kDnsTypes, kHttpTypes, kSslTypes, kDhcpTypes, kSshTypes};
-  return k[static_cast<int>(log)];
+
+const ZeekLogInfo* zeek_log(std::string_view name) {
+  for (const ZeekLogInfo& l : zeek_logs())
+    if (l.name == name) return &l;
+  return nullptr;
 }
 
 std::string_view zeek_uid(const FlowRecord& r, ZeekUid& out) {
@@ -536,17 +389,30 @@ std::unique_ptr<ZeekLogWriter> ZeekLogWriter::open(const std::string& dir, std::
 }
 
 ZeekLogWriter::ZeekLogWriter(std::string dir, uint32_t rotate_s)
-    : dir_(std::move(dir)), rotate_ns_(uint64_t{rotate_s} * 1'000'000'000ull) {}
+    : dir_(std::move(dir)), logs_(zeek_logs().size()), rotate_ns_(uint64_t{rotate_s} * 1'000'000'000ull) {
+  for (std::size_t i = 0; i < dissect::kProtocolCount; ++i) {
+    const dissect::ZeekLog* z = dissect::kProtocols[i]->zeek_log;
+    for (std::size_t l = 0; z != nullptr && l < zeek_logs().size(); ++l)
+      if (zeek_logs()[l].name == z->name) log_of_[i] = l;
+  }
+}
+
+uint64_t ZeekLogWriter::rows(std::string_view log) const {
+  for (std::size_t l = 0; l < logs_.size(); ++l)
+    if (zeek_logs()[l].name == log) return logs_[l].rows;
+  return 0;
+}
 
 ZeekLogWriter::~ZeekLogWriter() { finish(); }
 
-std::string& ZeekLogWriter::begin_row(ZeekLogKind log, uint64_t ts_ns) {
-  Log& l = logs_[static_cast<int>(log)];
+std::string& ZeekLogWriter::begin_row(std::size_t log, uint64_t ts_ns) {
+  Log& l = logs_[log];
+  const ZeekLogInfo& info = zeek_logs()[log];
   if (!l.tried) {
     l.tried = true;
     // First row: create the file (as Zeek does, only for a log that has something).
     l.buf.reserve(kFlushBytes + 4096);
-    const std::string path = dir_ + "/" + std::string(zeek_log_name(log)) + ".log";
+    const std::string path = dir_ + "/" + std::string(info.name) + ".log";
     l.file = std::fopen(path.c_str(), "w");
     if (l.file == nullptr) last_error_ = path + ": " + std::strerror(errno);
     char when[32];
@@ -554,32 +420,32 @@ std::string& ZeekLogWriter::begin_row(ZeekLogKind log, uint64_t ts_ns) {
     l.open_ns = ts_ns;
     std::string& o = l.buf;
     put(o, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t");
-    put(o, zeek_log_name(log));
+    put(o, info.name);
     put(o, "\n#open\t");
     put(o, when);
     put(o, "\n#fields\t");
-    put(o, zeek_log_fields(log));
+    put(o, info.fields);
     put(o, "\n#types\t");
-    put(o, zeek_log_types(log));
+    put(o, info.types);
     o.push_back('\n');
   }
   return l.buf;
 }
 
-void ZeekLogWriter::end_row(ZeekLogKind log) {
-  Log& l = logs_[static_cast<int>(log)];
+void ZeekLogWriter::end_row(std::size_t log) {
+  Log& l = logs_[log];
   l.buf.push_back('\n');
   ++l.pending;
-  ++counters_.rows[static_cast<int>(log)];
+  ++l.rows;
   if (l.buf.size() >= kFlushBytes) write_out(log);
 }
 
-void ZeekLogWriter::write_out(ZeekLogKind log) {
-  Log& l = logs_[static_cast<int>(log)];
+void ZeekLogWriter::write_out(std::size_t log) {
+  Log& l = logs_[log];
   if (l.buf.empty()) return;
   if (l.file == nullptr || std::fwrite(l.buf.data(), 1, l.buf.size(), l.file) != l.buf.size()) {
     counters_.write_errors += l.pending;
-    if (l.file != nullptr) last_error_ = dir_ + "/" + std::string(zeek_log_name(log)) + ".log: " + std::strerror(errno);
+    if (l.file != nullptr) last_error_ = dir_ + "/" + std::string(zeek_logs()[log].name) + ".log: " + std::strerror(errno);
   }
   l.buf.clear();
   l.pending = 0;
@@ -600,17 +466,15 @@ void ZeekLogWriter::write(const FlowRecord& r, const dissect::AppMetadata* app) 
   const std::string_view uid = zeek_uid(r, uid_buf);
   write_conn(r, app, uid);
   if (app == nullptr) return;
-  if (const auto* d = app->dns()) write_dns(r, *d, uid);
-  else if (const auto* h = app->http()) write_http(r, *h, uid);
-  else if (const auto* t = app->tls()) write_ssl(r, *t, uid);
-  else if (const auto* c = app->dhcp()) write_dhcp(r, *c, uid);
-  else if (const auto* h = app->ssh()) write_ssh(r, *h, uid);
+  const dissect::Protocol* p = dissect::protocol_of(app->kind);
+  if (p == nullptr || p->zeek_log == nullptr) return;
+  const std::size_t log = log_of_[dissect::protocol_index(app->kind)];
+  std::string& o = begin_row(log, r.last_ns);
+  p->zeek_log->write_row(ZeekRowSource{r, *app, uid}, o);
+  end_row(log);
 }
 
-namespace {
-
-// ts uid id.orig_h id.orig_p id.resp_h id.resp_p, shared by conn/dns/http/ssl.
-void put_conn_id(std::string& o, const FlowRecord& r, std::string_view uid) {
+void zeek::put_conn_id(std::string& o, const FlowRecord& r, std::string_view uid) {
   put_secs(o, r.first_ns);
   tab(o);
   put(o, uid);
@@ -633,6 +497,8 @@ void put_conn_id(std::string& o, const FlowRecord& r, std::string_view uid) {
   }
 }
 
+namespace {
+
 std::string_view history_of(const FlowRecord& r) {
   const auto n = std::find(r.history.begin(), r.history.end(), '\0') - r.history.begin();
   return {r.history.data(), static_cast<std::size_t>(n)};
@@ -641,7 +507,7 @@ std::string_view history_of(const FlowRecord& r) {
 }  // namespace
 
 void ZeekLogWriter::write_conn(const FlowRecord& r, const dissect::AppMetadata* app, std::string_view uid) {
-  std::string& o = begin_row(ZeekLogKind::conn, r.last_ns);
+  std::string& o = begin_row(0, r.last_ns);
   put_conn_id(o, r, uid);
   tab(o);
   put(o, proto_name(r.protocol));
@@ -686,278 +552,23 @@ void ZeekLogWriter::write_conn(const FlowRecord& r, const dissect::AppMetadata* 
   unset(o);
   tab(o);
   put_count(o, r.protocol);
-  end_row(ZeekLogKind::conn);
+  end_row(0);
 }
 
-void ZeekLogWriter::write_dns(const FlowRecord& r, const dissect::DnsMeta& d, std::string_view uid) {
-  std::string& o = begin_row(ZeekLogKind::dns, r.last_ns);
-  char tmp[24];
-  put_conn_id(o, r, uid);
-  tab(o);
-  put(o, proto_name(r.protocol));
-  tab(o);
-  if (d.has_query || d.has_response) put_count(o, d.query_id);
-  else unset(o);
-  tab(o);
-  // rtt: Zeek's, from the query to the first response with answers.
-  if (d.rtt_us != 0 && d.num_answers > 0) put_secs(o, uint64_t{d.rtt_us} * 1000);
-  else unset(o);
-  tab(o);
-  // Zeek's rules (base/protocols/dns/main.zeek): question fields and RD/TC/Z come from
-  // the request, AA/RA from a response with answers, a reply alone names its query only
-  // through an answer.
-  const uint16_t hdr = d.has_query ? d.query_flags : d.response_flags;
-  const unsigned opcode = (hdr >> 11) & 0xF;
-  const bool answered = d.has_response && d.num_answers > 0;
-  if (d.has_query || answered) put_str_or_unset(o, d.query.view());
-  else unset(o);
-  tab(o);
-  if (d.has_query && !d.query.empty()) {
-    put_count(o, d.qclass);
-    tab(o);
-    put(o, dns_qclass_name(d.qclass, tmp));
-    tab(o);
-    put_count(o, d.query_type);
-    tab(o);
-    put(o, d.flavour == 3 && d.query_type == 33 ? std::string_view("NBSTAT") : dns_qtype_name(d.query_type, tmp));
-  } else {
-    put(o, "-\t-\t-\t-");
-  }
-  tab(o);
-  if (d.has_response) {
-    put_count(o, d.ret_code);
-    tab(o);
-    put(o, dns_rcode_name(d.ret_code, tmp));
-  } else {
-    put(o, "-\t-");
-  }
-  const bool from_query = d.has_query;
-  tab(o);
-  put_bool(o, answered && (d.response_flags & 0x0400));  // AA
-  tab(o);
-  put_bool(o, from_query && (d.query_flags & 0x0200));   // TC
-  tab(o);
-  put_bool(o, from_query && (d.query_flags & 0x0100));   // RD
-  tab(o);
-  put_bool(o, answered && (d.response_flags & 0x0080));  // RA
-  tab(o);
-  put_count(o, from_query ? (d.query_flags >> 4) & 0x7 : 0);  // Z
-  tab(o);
-  // answers: already ',' joined, Zeek's set separator; escaped otherwise.
-  if (d.answers.empty()) unset(o);
-  else zeek_escape(d.answers.view(), o);
-  tab(o);
-  // TTLs: only the first answer's TTL is kept, so only a single answer has its list.
-  if (d.num_answers == 1 && !d.answers.empty()) put_secs(o, uint64_t{d.ttl_answer} * 1'000'000'000ull);
-  else unset(o);
-  tab(o);
-  put_bool(o, d.rejected);
-  tab(o);
-  if (d.has_query || d.has_response) {
-    put_count(o, opcode);
-    tab(o);
-    put(o, dns_opcode_name(opcode, d.flavour == 3, tmp));
-  } else {
-    put(o, "-\t-");
-  }
-  end_row(ZeekLogKind::dns);
-}
 
-void ZeekLogWriter::write_http(const FlowRecord& r, const dissect::HttpMeta& h, std::string_view uid) {
-  std::string& o = begin_row(ZeekLogKind::http, r.last_ns);
-  put_conn_id(o, r, uid);
-  tab(o);
-  // The dissector keeps a flow's first transaction: trans_depth 1.
-  if (h.has_request) put_count(o, 1);
-  else unset(o);
-  tab(o);
-  put_str_or_unset(o, h.method.view());
-  tab(o);
-  put_str_or_unset(o, h.host.view());
-  tab(o);
-  // Zeek logs the URI with %XX escapes decoded.
-  if (!h.has_request && h.url.empty()) {
-    unset(o);
-  } else {
-    char decoded[sizeof(h.url.data)];
-    std::size_t n = 0;
-    const std::string_view u = h.url.view();
-    for (std::size_t i = 0; i < u.size(); ++i) {
-      auto hexval = [](char c) -> int {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-      };
-      if (u[i] == '%' && i + 2 < u.size() && hexval(u[i + 1]) >= 0 && hexval(u[i + 2]) >= 0) {
-        decoded[n++] = static_cast<char>(hexval(u[i + 1]) << 4 | hexval(u[i + 2]));
-        i += 2;
-      } else {
-        decoded[n++] = u[i];
-      }
-    }
-    zeek_escape(std::string_view(decoded, n), o);
-  }
-  tab(o);
-  put_str_or_unset(o, h.referer.view());
-  tab(o);
-  // version: of the response's status line, as Zeek's http_reply sets it.
-  if (h.version != 0) {
-    o.push_back(static_cast<char>('0' + h.version / 10));
-    o.push_back('.');
-    o.push_back(static_cast<char>('0' + h.version % 10));
-  } else {
-    unset(o);
-  }
-  tab(o);
-  put_str_or_unset(o, h.user_agent.view());
-  // origin, request_body_len, response_body_len: not kept.
-  put(o, "\t-\t-\t-\t");
-  if (h.has_response) put_count(o, h.ret_code);
-  else unset(o);
-  // status_msg info_code info_msg; tags (empty set); username password proxied;
-  // orig/resp fuids, filenames, mime_types: Zeek's file analysis, which we do not do.
-  put(o, "\t-\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-");
-  end_row(ZeekLogKind::http);
-}
 
-void ZeekLogWriter::write_ssl(const FlowRecord& r, const dissect::TlsMeta& t, std::string_view uid) {
-  std::string& o = begin_row(ZeekLogKind::ssl, r.last_ns);
-  char tmp[24];
-  put_conn_id(o, r, uid);
-  tab(o);
-  if (t.has_server_hello && t.version != 0) put(o, tls_version_name(t.version, tmp));
-  else unset(o);
-  tab(o);
-  if (t.has_server_hello) {
-    const char* name = ndpi_cipher2str(t.cipher);
-    // nDPI prints an unknown suite as hex; Zeek as "unknown-<decimal>".
-    if (name == nullptr || std::strncmp(name, "0X", 2) == 0 || std::strncmp(name, "0x", 2) == 0) {
-      const int n = std::snprintf(tmp, sizeof tmp, "unknown-%u", t.cipher);
-      o.append(tmp, static_cast<std::size_t>(n));
-    } else {
-      o.append(name);
-    }
-  } else {
-    unset(o);
-  }
-  // curve: not kept.
-  put(o, "\t-\t");
-  put_str_or_unset(o, t.server_name.view());
-  // resumed, last_alert: not kept.
-  put(o, "\t-\t-\t");
-  put_str_or_unset(o, t.alpn_negotiated.view());
-  // established, ssl_history: not tracked; cert_chain_fps are SHA-256 in Zeek and we
-  // keep SHA-1; client_cert_chain_fps, sni_matches_cert: not kept.
-  put(o, "\t-\t-\t-\t-\t-");
-  end_row(ZeekLogKind::ssl);
-}
 
-void ZeekLogWriter::write_dhcp(const FlowRecord& r, const dissect::DhcpMeta& d, std::string_view uid) {
-  std::string& o = begin_row(ZeekLogKind::dhcp, r.last_ns);
-  put_secs(o, r.first_ns);
-  tab(o);
-  // uids: Zeek joins one exchange's connections by transaction id; we write one row
-  // per flow, so the set holds this flow's uid.
-  put(o, uid);
-  tab(o);
-  // The client is the side on port 68; an unspecified or broadcast address is unset.
-  const bool src_is_client = r.src_port == 68 || r.dst_port == 67;
-  const auto& client = src_is_client ? r.src_ip : r.dst_ip;
-  const auto& server = src_is_client ? r.dst_ip : r.src_ip;
-  auto put_v4 = [&o](const uint8_t* a) {
-    const bool none = (a[0] | a[1] | a[2] | a[3]) == 0 || (a[0] & a[1] & a[2] & a[3]) == 0xFF;
-    if (none) {
-      unset(o);
-      return;
-    }
-    std::array<char, 46> buf;
-    o.append(format_ipv4(a, buf));
-  };
-  put_v4(client.data());
-  tab(o);
-  put_v4(server.data());
-  tab(o);
-  // Zeek writes MACs in lower case.
-  if (d.client_mac == std::array<uint8_t, 6>{}) {
-    unset(o);
-  } else {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 6; ++i) {
-      if (i) o.push_back(':');
-      o.push_back(hex[d.client_mac[i] >> 4]);
-      o.push_back(hex[d.client_mac[i] & 15]);
-    }
-  }
-  tab(o);
-  put_str_or_unset(o, d.host_name.view());
-  // client_fqdn, domain: not kept.
-  put(o, "\t-\t-\t");
-  put_v4(d.requested_ip.data());
-  tab(o);
-  put_v4(d.assigned_ip.data());
-  // lease_time, client_message, server_message: not kept.
-  put(o, "\t-\t-\t-\t");
-  // msg_types: Zeek lists the messages in order, repeats included; we keep the set of
-  // types seen, written in type order (DISCOVER, OFFER, REQUEST, ... ACK).
-  bool any = false;
-  for (int t = 1; t < 16; ++t) {
-    if (!(d.msg_types & (1u << t))) continue;
-    if (any) o.push_back(',');
-    put(o, dhcp_msg_type_name(t));
-    any = true;
-  }
-  if (!any) unset(o);
-  tab(o);
-  put_secs(o, r.last_ns - r.first_ns);
-  end_row(ZeekLogKind::dhcp);
-}
 
-namespace {
 
-// Zeek's set_version: the major version both identification lines settle on, 1.99
-// counting as 2 where the other side speaks 2 (0: they cannot agree).
-int ssh_version(std::string_view client, std::string_view server) {
-  if (client.size() <= 4 || server.size() <= 4) return -1;
-  const auto is_199 = [](std::string_view v) { return v.size() > 7 && v[6] == '9' && v[7] == '9'; };
-  const char c = client[4], s = server[4];
-  if (c == '1' && s == '2') return is_199(client) ? 2 : 0;
-  if (c == '2' && s == '1') return is_199(server) ? 2 : 0;
-  if (c == '1' && s == '1') return is_199(server) && is_199(client) ? 2 : 1;
-  if (c == '2' && s == '2') return 2;
-  return -1;
-}
-
-}  // namespace
-
-void ZeekLogWriter::write_ssh(const FlowRecord& r, const dissect::SshMeta& s, std::string_view uid) {
-  std::string& o = begin_row(ZeekLogKind::ssh, r.last_ns);
-  put_conn_id(o, r, uid);
-  tab(o);
-  const int version = ssh_version(s.client_signature.view(), s.server_signature.view());
-  if (version < 0) unset(o);
-  else o.push_back(static_cast<char>('0' + version));
-  // auth_success, auth_attempts, direction: Zeek infers the first from encrypted packet
-  // sizes and the last from Site::local_nets; neither is done here.
-  put(o, "\t-\t0\t-\t");
-  put_str_or_unset(o, s.client_signature.view());
-  tab(o);
-  put_str_or_unset(o, s.server_signature.view());
-  for (std::string_view v : {s.cipher_alg.view(), s.mac_alg.view(), s.compression_alg.view(), s.kex_alg.view(),
-                             s.host_key_alg.view()}) {
-    tab(o);
-    put_str_or_unset(o, v);
-  }
-  // host_key_fingerprint: the server's host key (in its KEXDH reply) is not kept.
-  put(o, "\t-");
-  end_row(ZeekLogKind::ssh);
-}
 
 void ZeekLogWriter::flush() {
-  for (int i = 0; i < kZeekLogCount; ++i) {
-    write_out(static_cast<ZeekLogKind>(i));
+  for (std::size_t i = 0; i < logs_.size(); ++i) {
+    write_out(i);
     if (logs_[i].file != nullptr) std::fflush(logs_[i].file);
   }
 }
 
-void ZeekLogWriter::close_log(int i, uint64_t close_ns, bool rotated) {
+void ZeekLogWriter::close_log(std::size_t i, uint64_t close_ns, bool rotated) {
   Log& l = logs_[i];
   if (l.file == nullptr) return;
   char when[32];
@@ -965,8 +576,8 @@ void ZeekLogWriter::close_log(int i, uint64_t close_ns, bool rotated) {
   l.buf.append("#close\t");
   l.buf.append(when);
   l.buf.push_back('\n');
-  write_out(static_cast<ZeekLogKind>(i));
-  const std::string name(zeek_log_name(static_cast<ZeekLogKind>(i)));
+  write_out(i);
+  const std::string name(zeek_logs()[i].name);
   const std::string live = dir_ + "/" + name + ".log";
   if (std::fclose(l.file) != 0) last_error_ = live + ": " + std::strerror(errno);
   l.file = nullptr;
@@ -983,13 +594,13 @@ void ZeekLogWriter::close_log(int i, uint64_t close_ns, bool rotated) {
 }
 
 void ZeekLogWriter::rotate(uint64_t boundary_ns) {
-  for (int i = 0; i < kZeekLogCount; ++i) close_log(i, boundary_ns, true);
+  for (std::size_t i = 0; i < logs_.size(); ++i) close_log(i, boundary_ns, true);
 }
 
 bool ZeekLogWriter::finish() {
   if (finished_) return counters_.write_errors == 0 && last_error_.empty();
   finished_ = true;
-  for (int i = 0; i < kZeekLogCount; ++i) close_log(i, clock_ns_, false);
+  for (std::size_t i = 0; i < logs_.size(); ++i) close_log(i, clock_ns_, false);
   return counters_.write_errors == 0 && last_error_.empty();
 }
 

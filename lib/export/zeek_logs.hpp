@@ -1,10 +1,10 @@
 #pragma once
 // Zeek-style TSV logs (--zeek-logs DIR) for tooling that reads Zeek's logs: one conn.log
-// line per finished flow, and a dns.log / http.log / ssl.log / dhcp.log / ssh.log line when the
-// flow's dissector metadata has that protocol. Zeek's header lines, default columns,
-// escaping and unset/empty markers; values come from the FlowRecord and its metadata,
-// and a column we cannot know is written unset ("-"), never guessed (zeek_logs.cpp
-// says which, column by column).
+// line per finished flow, and a line in its protocol's log (dns.log, http.log, ssl.log, …:
+// the protocol's descriptor names it and writes its values, dissectors/<name>/zeek.cpp)
+// when the flow's dissector metadata has one. Zeek's header lines, default columns,
+// escaping and unset/empty markers; a column we cannot know is written unset ("-"), never
+// guessed (each writer says which, column by column).
 //
 // Runs on the exporter core: rows are formatted into one buffer per log (amortised
 // growth, no allocation per record) and written out when a buffer fills, on the
@@ -15,38 +15,41 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dissectors/app_metadata.hpp"
+#include "export/zeek_format.hpp"
 #include "flow/flow_record.hpp"
 
 namespace flowprobe {
 
-enum class ZeekLogKind : uint8_t { conn = 0, dns, http, ssl, dhcp, ssh };
-inline constexpr int kZeekLogCount = 6;
+namespace dissect {
+struct ZeekLog;
+}
 
-// The #fields and #types lines' columns of `log`, tab separated (as in Zeek's defaults).
-std::string_view zeek_log_fields(ZeekLogKind log);
-std::string_view zeek_log_types(ZeekLogKind log);
-std::string_view zeek_log_name(ZeekLogKind log);  // "conn", "dns", ...
+// One log the writer keeps: conn.log, then each protocol's (in table order).
+struct ZeekLogInfo {
+  std::string_view name;    // "conn", "dns", …: the file is <name>.log
+  std::string_view fields;  // its #fields columns, tab separated (Zeek's defaults)
+  std::string_view types;   // its #types columns
+  const dissect::ZeekLog* protocol_log;  // null for conn.log
+};
+std::span<const ZeekLogInfo> zeek_logs();
+const ZeekLogInfo* zeek_log(std::string_view name);  // nullptr when none has that name
 
 // Zeek-looking connection uid ("C" + base62 of 96 bits) hashed from the flow's key and
 // first packet time: the same flow gets the same uid in every log and every replay.
 using ZeekUid = std::array<char, 20>;
 std::string_view zeek_uid(const FlowRecord& r, ZeekUid& out);
 
-// Appends `s` as Zeek's ASCII writer would write a string value: "(empty)" when empty,
-// "\x2d" for a value that is exactly "-", backslash doubled, the separator, control
-// bytes and bytes that are not valid UTF-8 as \xNN; `in_set` also escapes ','.
-void zeek_escape(std::string_view s, std::string& out, bool in_set = false);
-
 class ZeekLogWriter {
  public:
   struct Counters {
-    std::array<uint64_t, kZeekLogCount> rows{};  // lines written, per log
-    uint64_t rotations = 0;                      // files closed under a rotated name
-    uint64_t write_errors = 0;                   // rows lost to a failed write
+    uint64_t rotations = 0;     // files closed under a rotated name
+    uint64_t write_errors = 0;  // rows lost to a failed write
   };
 
   // Creates `dir` if needed and checks that files can be created in it. nullptr with
@@ -68,12 +71,13 @@ class ZeekLogWriter {
   bool finish();
 
   const Counters& counters() const { return counters_; }
+  uint64_t rows(std::string_view log) const;  // lines written to <log>.log
   const std::string& last_error() const { return last_error_; }
   const std::string& dir() const { return dir_; }
 
  private:
   ZeekLogWriter(std::string dir, uint32_t rotate_s);
-  void close_log(int i, uint64_t close_ns, bool rotated);
+  void close_log(std::size_t i, uint64_t close_ns, bool rotated);
   void rotate(uint64_t boundary_ns);
   struct Log {
     std::FILE* file = nullptr;
@@ -81,19 +85,16 @@ class ZeekLogWriter {
     uint64_t pending = 0;  // rows in buf
     uint64_t open_ns = 0;  // packet time of #open
     bool tried = false;  // the file was opened (or failed to open: its rows count as lost)
+    uint64_t rows = 0;   // lines written
   };
-  std::string& begin_row(ZeekLogKind log, uint64_t ts_ns);
-  void end_row(ZeekLogKind log);
-  void write_out(ZeekLogKind log);
+  std::string& begin_row(std::size_t log, uint64_t ts_ns);
+  void end_row(std::size_t log);
+  void write_out(std::size_t log);
   void write_conn(const FlowRecord& r, const dissect::AppMetadata* app, std::string_view uid);
-  void write_dns(const FlowRecord& r, const dissect::DnsMeta& d, std::string_view uid);
-  void write_http(const FlowRecord& r, const dissect::HttpMeta& h, std::string_view uid);
-  void write_ssl(const FlowRecord& r, const dissect::TlsMeta& t, std::string_view uid);
-  void write_dhcp(const FlowRecord& r, const dissect::DhcpMeta& d, std::string_view uid);
-  void write_ssh(const FlowRecord& r, const dissect::SshMeta& s, std::string_view uid);
 
   std::string dir_;
-  std::array<Log, kZeekLogCount> logs_;
+  std::vector<Log> logs_;  // as zeek_logs()
+  std::array<std::size_t, dissect::kProtocolCount> log_of_{};  // protocol index -> its log
   Counters counters_;
   std::string last_error_;
   uint64_t clock_ns_ = 0;  // latest packet time written: what #close says

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "export/eve.hpp"
 #include "export/json_writer.hpp"
 #include "export/message_key.hpp"
 #include "export/zeek_logs.hpp"
@@ -50,16 +51,16 @@ unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::stri
 unsigned Exporter::drain_side_rings() {
   unsigned n = 0;
   if (alert_sink_ != nullptr) {
-    sig::AlertJsonOptions opts;
+    AlertJsonOptions opts;
     opts.community_id_seed = ctx_.community_id_seed;
     const auto& sets = *rule_sets_;
     n = drain_events<sig::Alert>(alert_rings_, *alert_sink_, alert_batch_, [&](const sig::Alert& a, JsonWriter& w) {
-      sig::write_alert_json(a, *sets[std::min<std::size_t>(a.generation, sets.size() - 1)], w, opts);
+      write_alert_json(a, *sets[std::min<std::size_t>(a.generation, sets.size() - 1)], w, opts);
     });
     counters_.alerts_encoded += n;
   }
   if (event_sink_ != nullptr) {
-    const unsigned e = drain_events<AssetEvent>(event_rings_, *event_sink_, alert_batch_, write_asset_json);
+    const unsigned e = drain_events<AssetEvent>(event_rings_, *event_sink_, alert_batch_, write_event_json);
     counters_.events_encoded += e;
     n += e;
   }

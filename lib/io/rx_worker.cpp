@@ -305,13 +305,16 @@ int RxWorker::run() {
     counters_.asset_malformed = a.malformed;
     counters_.asset_sightings = a.sightings;
     counters_.asset_suppressed = a.suppressed;
-    // In AssetKind's order.
-    static constexpr uint64_t RxCounters::*kByKind[] = {
-        &RxCounters::asset_arp,        &RxCounters::asset_ndp,         &RxCounters::asset_dhcp,
-        &RxCounters::asset_netbios_ns, &RxCounters::asset_ssdp,        &RxCounters::asset_tcp_fingerprint,
-        &RxCounters::asset_dhcpv6,     &RxCounters::asset_cifs_browser, &RxCounters::asset_cclink_ief_basic};
-    static_assert(std::size(kByKind) == kAssetKindCount);
-    for (std::size_t k = 0; k < kAssetKindCount; ++k) counters_.*kByKind[k] = a.by_kind[k];
+    const auto kind = [&](AssetKind k) { return a.by_kind[static_cast<std::size_t>(k)]; };
+    counters_.asset_arp = kind(AssetKind::arp);
+    counters_.asset_ndp = kind(AssetKind::ndp);
+    counters_.asset_dhcp = kind(AssetKind::dhcp);
+    counters_.asset_dhcpv6 = kind(AssetKind::dhcpv6);
+    counters_.asset_netbios_ns = kind(AssetKind::netbios_ns);
+    counters_.asset_cifs_browser = kind(AssetKind::cifs_browser);
+    counters_.asset_ssdp = kind(AssetKind::ssdp);
+    counters_.asset_tcp_fingerprint = kind(AssetKind::tcp_fingerprint);
+    counters_.asset_cclink_ief_basic = kind(AssetKind::cclink_ief_basic);
   }
   if (l7_) {
     const dpi::L7Counters c = l7_->counters();

@@ -1,17 +1,13 @@
 #pragma once
 // A signature alert: plain data, fixed size, no pointers, so it can travel through the
 // same per-core rings as FlowRecord. Texts (msg, classtype) stay in the engine and are
-// looked up by index when the exporter writes the JSON.
+// looked up by index when the exporter writes the JSON (export/eve.hpp).
 #include <array>
 #include <cstdint>
 #include <string>
 #include <type_traits>
 
 #include "signatures/rule.hpp"
-
-namespace flowprobe {
-class JsonWriter;
-}
 
 namespace flowprobe::sig {
 
@@ -44,19 +40,6 @@ class AlertSink {
   virtual ~AlertSink() = default;
   virtual void on_alert(const Alert& alert) noexcept = 0;
 };
-
-struct AlertJsonOptions {
-  bool community_id = true;     // "community_id": "1:…" (Corelight community-id v1)
-  uint16_t community_id_seed = 0;
-};
-
-// Appends one Suricata eve "alert" record:
-// {"timestamp":"2019-08-27T12:00:00.123456+0000","flow_id":…,"event_type":"alert",
-//  "src_ip":…,"src_port":…,"dest_ip":…,"dest_port":…,"proto":"TCP","community_id":…,
-//  "app_proto":"http","alert":{"action":"allowed","gid":1,"signature_id":…,"rev":…,
-//  "signature":"…","category":"…","severity":…}}
-void write_alert_json(const Alert& alert, const SignatureEngine& engine, JsonWriter& w,
-                      const AlertJsonOptions& options = {});
 
 // Community ID v1 of a 5-tuple ("1:" + base64(sha1(seed, addrs, proto, ports))).
 std::string community_id_v1(const uint8_t* src_ip, const uint8_t* dst_ip, uint8_t ip_version, uint8_t proto,

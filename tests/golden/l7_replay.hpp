@@ -104,7 +104,7 @@ inline std::vector<L7Flow> replay_l7(const std::filesystem::path& pcap, dissect:
     if (ndpi && !f.dpi.finished) ndpi->on_packet(f.dpi, f.dpi_result, d.l3, d.l4_proto, v.ts_ns);
   }
   for (L7Flow& f : flows) {
-    engine.on_flow_end(f.fd);
+    engine.on_flow_end(f.fd, f.meta);
     if (ndpi) ndpi->on_flow_end(f.dpi, f.dpi_result);
   }
   return flows;

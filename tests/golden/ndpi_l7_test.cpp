@@ -52,7 +52,7 @@ TEST(NdpiL7, MetadataAndProtocolsAgreeWithNdpiResults) {
       OurL7 o;
       o.l4_proto = f.proto;
       o.proto_name = f.dpi_result.proto_name;
-      if (const auto* tls = f.meta.tls()) {
+      if (const auto* tls = f.meta.part<dissect::TlsMeta>()) {
         o.sni = tls->server_name.view();
         o.ja3c = tls->ja3c.view();
         o.ja3s = tls->ja3s.view();

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "decode/decoder.hpp"
+#include "export/eve.hpp"
 #include "export/json_writer.hpp"
 #include "flow/flow_key.hpp"
 #include "signatures/signature_engine.hpp"
@@ -431,7 +432,7 @@ std::vector<std::string> replay(const fs::path& pcap_path, const SignatureEngine
   for (const auto& a : sink.alerts) {
     std::string line;
     JsonWriter w(line);
-    write_alert_json(a, engine, w);
+    flowprobe::write_alert_json(a, engine, w);
     out.push_back(std::move(line));
   }
   return out;

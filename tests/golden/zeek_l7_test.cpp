@@ -134,7 +134,7 @@ TEST(ZeekL7, DnsHttpSslAgreeWithBaselines) {
                      h && h->user_agent.truncated);
           http.check("status_code", h && h->has_response ? std::to_string(h->ret_code) : "-", r["status_code"], where);
         } else {
-          const auto* t = m.tls();
+          const auto* t = m.part<dissect::TlsMeta>();
           ssl.check("version", t ? tls_version_name(t->version) : "-", r["version"], where);
           const char* cipher = t && t->has_server_hello ? ndpi_cipher2str(t->cipher) : nullptr;
           ssl.check("cipher", cipher ? cipher : "-", r["cipher"], where);

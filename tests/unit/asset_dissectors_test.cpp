@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "assets/asset_tracker.hpp"
-#include "dissectors/asset_table.hpp"
+#include "dissectors/protocols.hpp"
+#include "export/eve.hpp"
 #include "export/json_writer.hpp"
 #include "tests/support/json_path.hpp"
 
@@ -23,7 +24,7 @@ using Bytes = std::vector<uint8_t>;
 std::string json(const AssetEvent& e) {
   std::string s;
   JsonWriter w(s);
-  write_asset_json(e, w);
+  write_event_json(e, w);
   return s;
 }
 
@@ -352,10 +353,15 @@ TEST(AssetDissectors, EveryPacketIsCountedOnce) {
   EXPECT_FALSE(t.on_packet(udp(5353, 53, dns), false, kSec, 0, e));
   EXPECT_EQ(t.counters().packets, 2u);
   EXPECT_EQ(t.counters().not_mine, 2u);
-  // The table lists one dissector per kind, each once.
-  std::array<int, kAssetKindCount> seen{};
-  for (const auto* d : dissect::kAssetDissectors) ++seen[static_cast<std::size_t>(d->kind)];
-  for (int n : seen) EXPECT_EQ(n, 1);
+  // Each asset parser in the protocol table is its own protocol's.
+  int parsers = 0;
+  for (const dissect::Protocol* p : dissect::kProtocols) {
+    if (p->asset == nullptr) continue;
+    ++parsers;
+    EXPECT_EQ(p->asset->kind, p->kind) << p->name;
+    EXPECT_NE(p->write_event, nullptr) << p->name;
+  }
+  EXPECT_EQ(parsers, 9);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "assets/asset_tracker.hpp"
+#include "export/eve.hpp"
 #include "export/json_writer.hpp"
 
 using namespace flowprobe;
@@ -24,7 +25,7 @@ std::vector<uint8_t> arp_request() {
 std::string json(const AssetEvent& e) {
   std::string s;
   JsonWriter w(s);
-  write_asset_json(e, w);
+  write_event_json(e, w);
   return s;
 }
 

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "dissectors/dhcp.hpp"
+#include "dissectors/dhcp/dhcp.hpp"
 #include "dissectors/engine.hpp"
 
 using namespace flowprobe::dissect;
@@ -91,8 +91,8 @@ TEST(DissectorEngine, PoolExhaustionIsCountedNotFatal) {
   EXPECT_EQ(a.status, FlowDissect::Status::parsing);
   EXPECT_EQ(b.status, FlowDissect::Status::finished);
   EXPECT_EQ(e.counters().pool_exhausted[a.dissector], 1u);
-  EXPECT_EQ(kDissectors[a.dissector], &kDhcpDissector);
-  e.on_flow_end(a);
+  EXPECT_EQ(kProtocols[a.dissector]->flow, &kDhcpDissector);
+  e.on_flow_end(a, ma);
   FlowDissect c;
   AppMetadata mc;
   e.on_packet(c, mc, ctx(req, true));

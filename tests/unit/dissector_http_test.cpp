@@ -3,9 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "dissectors/engine.hpp"
-#include "dissectors/http.hpp"
+#include "dissectors/http/http.hpp"
 #include "tests/support/tcp_dissector_flow.hpp"
 
 using namespace flowprobe::dissect;
@@ -14,14 +15,29 @@ namespace {
 
 std::span<const uint8_t> bytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
+// What the dissector reported (TxSink::part), copied: the views die after the call.
+struct Collect final : TxSink {
+  struct Part {
+    flowprobe::sig::TxPart part;
+    bool incomplete;
+    std::string start, block, body;
+  };
+  std::vector<Part> parts;
+  void part(const TxPartView& v) noexcept override {
+    parts.push_back({v.part, v.incomplete, std::string(v.start_line), std::string(v.header_block), std::string(v.body)});
+  }
+};
+Collect g_collect;
+
 EngineConfig config(bool report) {
   EngineConfig c;
-  c.report_transactions = report;
+  g_collect.parts.clear();
+  c.tx = report ? &g_collect : nullptr;
   return c;
 }
 
 struct Flow : flowprobe::test::TcpDissectorFlow {
-  // `report`: as with rules loaded, completed messages are reported (TxView) and bodies read.
+  // `report`: as with rules loaded, completed messages are reported (TxSink) and bodies read.
   explicit Flow(bool report = false) : TcpDissectorFlow(80, config(report), 1, 90000) {}
 };
 
@@ -93,11 +109,11 @@ TEST(HttpDissector, ProbeAndGarbage) {
   EXPECT_EQ(f.fd.status, FlowDissect::Status::finished);
 }
 
-// ---- header lines and bodies for the signature buffers (TxView) ------------------------
+// ---- header lines and bodies for the signature buffers (TxSink) ------------------------
 
 namespace {
 
-// Sends `msg` in pieces of `step` bytes and collects what the engine's TxView reported.
+// Sends `msg` in pieces of `step` bytes and collects what the dissector reported.
 struct Seen {
   std::string start, block, body;
   int headers = 0, bodies = 0;
@@ -106,16 +122,20 @@ Seen send_collect(Flow& f, bool client, std::string_view msg, std::size_t step, 
   Seen s;
   const int di = client ? 0 : 1;
   const auto collect = [&] {
-    const TxView::Message& m = f.engine.last_tx().msg[di];
-    if (m.headers_done) {
-      ++s.headers;
-      s.start = m.start_line;
-      s.block = m.header_block;
+    using flowprobe::sig::TxPart;
+    for (const Collect::Part& m : g_collect.parts) {
+      const bool request = m.part == TxPart::request || m.part == TxPart::request_body;
+      if (request != (di == 0)) continue;
+      if (m.part == TxPart::request || m.part == TxPart::response) {
+        ++s.headers;
+        s.start = m.start;
+        s.block = m.block;
+      } else {
+        ++s.bodies;
+        s.body = m.body;
+      }
     }
-    if (m.body_done) {
-      ++s.bodies;
-      s.body = m.body;
-    }
+    g_collect.parts.clear();
   };
   for (std::size_t at = 0; at < msg.size(); at += step) {
     f.send(client, bytes(msg.substr(at, step)));
@@ -201,7 +221,7 @@ TEST(HttpDissector, BodiesAreBoundedAndHeadAnswersHaveNone) {
 }
 
 TEST(HttpDissector, WithoutRulesParsingEndsWithTheHeadersAndNothingIsReported) {
-  Flow f;  // no rules: no TxView
+  Flow f;  // no rules: no TxSink
   const Seen s = send_collect(f, true, "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 100);
   EXPECT_EQ(s.headers + s.bodies, 0);
   send_collect(f, false, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nxyz", 100);

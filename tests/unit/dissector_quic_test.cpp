@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "dissectors/engine.hpp"
-#include "dissectors/quic.hpp"
-#include "dissectors/tls.hpp"
+#include "dissectors/quic/quic.hpp"
+#include "dissectors/tls/tls.hpp"
 
 using namespace flowprobe::dissect;
 using Bytes = std::vector<uint8_t>;
@@ -295,7 +295,7 @@ TEST(QuicDissector, Rfc9001ClientInitialDecryptsToItsClientHello) {
   EXPECT_TRUE(std::equal(want.begin(), want.end(), d.st->client.buf));
 
   ASSERT_EQ(d.meta.kind, AppKind::quic);
-  const TlsMeta& m = *d.meta.tls();
+  const TlsMeta& m = *d.meta.part<TlsMeta>();
   EXPECT_TRUE(m.has_client_hello);
   EXPECT_EQ(m.server_name.view(), "example.com");
   EXPECT_EQ(m.alpn.view(), "alpn");
@@ -310,7 +310,7 @@ TEST(QuicDissector, Rfc9001ServerInitialGivesTheServerHello) {
   Direct d;
   ASSERT_EQ(d.send(kRfcClientInitial, true), Parse::cont);
   EXPECT_EQ(d.send(kRfcServerInitial, false), Parse::done);
-  const TlsMeta& m = *d.meta.tls();
+  const TlsMeta& m = *d.meta.part<TlsMeta>();
   EXPECT_TRUE(m.has_server_hello);
   EXPECT_EQ(m.version, 0x0304);
   EXPECT_EQ(m.cipher, 0x1301);
@@ -325,7 +325,7 @@ TEST(QuicDissector, ZerosAfterTheInitialAreNotA1RttPacket) {
   Direct d;
   EXPECT_EQ(d.send(padded, true), Parse::cont);
   EXPECT_EQ(d.send(kRfcServerInitial, false), Parse::done);
-  EXPECT_EQ(d.meta.tls()->cipher, 0x1301);
+  EXPECT_EQ(d.meta.part<TlsMeta>()->cipher, 0x1301);
   // A datagram that starts with a short header is 1-RTT: the handshake is over.
   Direct e;
   EXPECT_EQ(e.send(kRfcClientInitial, true), Parse::cont);
@@ -341,7 +341,7 @@ TEST(QuicDissector, PacketPathMakesNoOpenSslAllocations) {
   // The first flow: key derivation, header protection, AEAD, both sides.
   EXPECT_EQ(d.send(kRfcClientInitial, true), Parse::cont);
   EXPECT_EQ(d.send(kRfcServerInitial, false), Parse::done);
-  ASSERT_TRUE(d.meta.tls()->has_server_hello);
+  ASSERT_TRUE(d.meta.part<TlsMeta>()->has_server_hello);
   // A packet that fails authentication, and a second flow.
   Bytes bad = kRfcClientInitial;
   bad[600] ^= 1;
@@ -354,7 +354,7 @@ TEST(QuicDissector, PacketPathMakesNoOpenSslAllocations) {
 TEST(QuicDissector, ServerInitialWithoutTheClientsIsIgnored) {
   Direct d;
   EXPECT_EQ(d.send(kRfcServerInitial, false), Parse::cont);  // no DCID seen: no keys
-  EXPECT_FALSE(d.meta.tls()->has_server_hello);
+  EXPECT_FALSE(d.meta.part<TlsMeta>()->has_server_hello);
 }
 
 TEST(QuicDissector, EngineProbesQuicOnUdp) {
@@ -363,12 +363,12 @@ TEST(QuicDissector, EngineProbesQuicOnUdp) {
   AppMetadata meta;
   e.on_packet(fd, meta, udp(kRfcClientInitial, true));
   ASSERT_EQ(fd.status, FlowDissect::Status::parsing);
-  EXPECT_EQ(kDissectors[fd.dissector], &kQuicDissector);
+  EXPECT_EQ(kProtocols[fd.dissector]->flow, &kQuicDissector);
   e.on_packet(fd, meta, udp(kRfcServerInitial, false));
   EXPECT_EQ(fd.status, FlowDissect::Status::finished);
   EXPECT_EQ(meta.kind, AppKind::quic);
-  EXPECT_EQ(meta.tls()->server_name.view(), "example.com");
-  EXPECT_EQ(meta.tls()->cipher, 0x1301);
+  EXPECT_EQ(meta.part<TlsMeta>()->server_name.view(), "example.com");
+  EXPECT_EQ(meta.part<TlsMeta>()->cipher, 0x1301);
   EXPECT_EQ(e.pool(fd.dissector).in_use(), 0u);
   // The same bytes over TCP are not QUIC.
   PacketContext tcp = udp(kRfcClientInitial, true);
@@ -394,12 +394,12 @@ TEST(QuicDissector, ClientHelloSplitAcrossTwoInitialsOutOfOrder) {
 
   Direct d;
   EXPECT_EQ(d.send(p1, true), Parse::cont);
-  EXPECT_FALSE(d.meta.tls()->has_client_hello);
+  EXPECT_FALSE(d.meta.part<TlsMeta>()->has_client_hello);
   EXPECT_EQ(d.send(s1, false), Parse::cont);
-  EXPECT_TRUE(d.meta.tls()->has_server_hello);
-  EXPECT_EQ(d.meta.tls()->cipher, 0x1302);
+  EXPECT_TRUE(d.meta.part<TlsMeta>()->has_server_hello);
+  EXPECT_EQ(d.meta.part<TlsMeta>()->cipher, 0x1302);
   EXPECT_EQ(d.send(p2, true), Parse::done);
-  const TlsMeta& m = *d.meta.tls();
+  const TlsMeta& m = *d.meta.part<TlsMeta>();
   ASSERT_TRUE(m.has_client_hello);
   EXPECT_EQ(m.server_name.view(), "www.example.org");
   EXPECT_EQ(m.alpn.view(), "h3");
@@ -429,9 +429,9 @@ TEST(QuicDissector, RetryChangesTheInitialKeys) {
   EXPECT_EQ(d.send(p1, true), Parse::cont);
   EXPECT_EQ(d.send(retry, false), Parse::cont);
   EXPECT_EQ(d.send(p2, true), Parse::cont);
-  EXPECT_EQ(d.meta.tls()->server_name.view(), "www.example.org");
+  EXPECT_EQ(d.meta.part<TlsMeta>()->server_name.view(), "www.example.org");
   EXPECT_EQ(d.send(s1, false), Parse::done);
-  EXPECT_EQ(d.meta.tls()->version, 0x0304);
+  EXPECT_EQ(d.meta.part<TlsMeta>()->version, 0x0304);
 }
 
 TEST(QuicDissector, ServerAnswersInV2ToAV1ClientHello) {
@@ -443,8 +443,8 @@ TEST(QuicDissector, ServerAnswersInV2ToAV1ClientHello) {
   Direct d;
   EXPECT_EQ(d.send(kRfcClientInitial, true), Parse::cont);
   EXPECT_EQ(d.send(s1, false), Parse::done);
-  EXPECT_EQ(d.meta.tls()->server_name.view(), "example.com");
-  EXPECT_EQ(d.meta.tls()->cipher, 0x1302);
+  EXPECT_EQ(d.meta.part<TlsMeta>()->server_name.view(), "example.com");
+  EXPECT_EQ(d.meta.part<TlsMeta>()->cipher, 0x1302);
 }
 
 TEST(QuicDissector, TruncatedInitialsNeverParse) {
@@ -453,7 +453,7 @@ TEST(QuicDissector, TruncatedInitialsNeverParse) {
     *d.st = QuicState{};
     d.meta = AppMetadata{};
     (void)d.send(std::span(kRfcClientInitial).first(n), true);
-    ASSERT_FALSE(d.meta.tls()->has_client_hello) << n;
+    ASSERT_FALSE(d.meta.part<TlsMeta>()->has_client_hello) << n;
   }
 }
 
@@ -466,13 +466,13 @@ TEST(QuicDissector, AnyFlippedBitFailsAuthentication) {
       *d.st = QuicState{};
       d.meta = AppMetadata{};
       (void)d.send(p, true);
-      ASSERT_FALSE(d.meta.tls()->has_client_hello) << "byte " << i << " bit " << int(bit);
+      ASSERT_FALSE(d.meta.part<TlsMeta>()->has_client_hello) << "byte " << i << " bit " << int(bit);
       p[i] ^= bit;
     }
   }
   *d.st = QuicState{};
   (void)d.send(p, true);
-  EXPECT_TRUE(d.meta.tls()->has_client_hello);  // the unflipped packet still decrypts
+  EXPECT_TRUE(d.meta.part<TlsMeta>()->has_client_hello);  // the unflipped packet still decrypts
 }
 
 TEST(QuicDissector, GarbageEndsAfterAFewDatagrams) {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "dissectors/engine.hpp"
-#include "dissectors/ssh.hpp"
+#include "dissectors/ssh/ssh.hpp"
 #include "tests/support/tcp_dissector_flow.hpp"
 
 using namespace flowprobe::dissect;

@@ -8,7 +8,7 @@
 
 #include "dissectors/engine.hpp"
 #include "core/digest.hpp"
-#include "dissectors/tls.hpp"
+#include "dissectors/tls/tls.hpp"
 #include "tests/support/tcp_dissector_flow.hpp"
 
 using namespace flowprobe::dissect;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "export/eve.hpp"
 #include "export/json_writer.hpp"
 #include "signatures/signature_engine.hpp"
 #include "tests/support/conversation.hpp"
@@ -264,7 +265,7 @@ TEST(SignatureMatch, AlertJsonHasTheEveShape) {
   ASSERT_EQ(sink.alerts.size(), 1u);
   std::string out;
   JsonWriter w(out);
-  write_alert_json(sink.alerts[0], *e, w);
+  flowprobe::write_alert_json(sink.alerts[0], *e, w);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(out).get(doc), simdjson::SUCCESS) << out;

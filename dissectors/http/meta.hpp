@@ -1,0 +1,27 @@
+#pragma once
+// What the HTTP dissector learns of one transaction (a request and its response); a
+// flow record carries its first one. Bounds: method 16, url 384, host 128, user agent 256,
+// referer 256, mime 64.
+#include <array>
+#include <cstdint>
+
+#include "dissectors/bounded_string.hpp"
+
+namespace flowprobe::dissect {
+
+struct HttpMeta {
+  BoundedString<16> method;
+  BoundedString<384> url;
+  BoundedString<128> host;
+  BoundedString<256> user_agent;
+  BoundedString<256> referer;
+  BoundedString<64> mime;        // response Content-Type
+  uint16_t ret_code = 0;         // HTTP_RET_CODE
+  bool has_request = false;
+  bool has_response = false;
+  bool request_headers_done = false;   // the request's header lines ended (empty line seen)
+  bool response_headers_done = false;
+  uint8_t version = 0;           // the response's HTTP/x.y as x*10+y (Zeek's version); 0: none
+};
+
+}  // namespace flowprobe::dissect

@@ -1,0 +1,86 @@
+// http.log as Zeek writes it (base scripts, default columns): one row per flow (its first transaction).
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "dissectors/http/http.hpp"
+#include "export/json_writer.hpp"
+#include "export/zeek_format.hpp"
+
+namespace flowprobe::dissect {
+namespace {
+
+using namespace flowprobe::zeek;
+
+constexpr std::string_view kColumns =
+    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\t"
+    "user_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\t"
+    "tags\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\t"
+    "resp_filenames\tresp_mime_types";
+constexpr std::string_view kTypes =
+    "time\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tstring\t"
+    "count\tcount\tcount\tstring\tcount\tstring\tset[enum]\tstring\tstring\tset[string]\tvector[string]\t"
+    "vector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]";
+
+
+void write_row(const ZeekRowSource& s, std::string& o) {
+  const FlowRecord& r = s.flow;
+  const HttpMeta& h = *s.app.http();
+  const std::string_view uid = s.uid;
+  put_conn_id(o, r, uid);
+  tab(o);
+  // The dissector keeps a flow's first transaction: trans_depth 1.
+  if (h.has_request) put_count(o, 1);
+  else unset(o);
+  tab(o);
+  put_str_or_unset(o, h.method.view());
+  tab(o);
+  put_str_or_unset(o, h.host.view());
+  tab(o);
+  // Zeek logs the URI with %XX escapes decoded.
+  if (!h.has_request && h.url.empty()) {
+    unset(o);
+  } else {
+    char decoded[sizeof(h.url.data)];
+    std::size_t n = 0;
+    const std::string_view u = h.url.view();
+    for (std::size_t i = 0; i < u.size(); ++i) {
+      auto hexval = [](char c) -> int {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      };
+      if (u[i] == '%' && i + 2 < u.size() && hexval(u[i + 1]) >= 0 && hexval(u[i + 2]) >= 0) {
+        decoded[n++] = static_cast<char>(hexval(u[i + 1]) << 4 | hexval(u[i + 2]));
+        i += 2;
+      } else {
+        decoded[n++] = u[i];
+      }
+    }
+    zeek_escape(std::string_view(decoded, n), o);
+  }
+  tab(o);
+  put_str_or_unset(o, h.referer.view());
+  tab(o);
+  // version: of the response's status line, as Zeek's http_reply sets it.
+  if (h.version != 0) {
+    o.push_back(static_cast<char>('0' + h.version / 10));
+    o.push_back('.');
+    o.push_back(static_cast<char>('0' + h.version % 10));
+  } else {
+    unset(o);
+  }
+  tab(o);
+  put_str_or_unset(o, h.user_agent.view());
+  // origin, request_body_len, response_body_len: not kept.
+  put(o, "\t-\t-\t-\t");
+  if (h.has_response) put_count(o, h.ret_code);
+  else unset(o);
+  // status_msg info_code info_msg; tags (empty set); username password proxied;
+  // orig/resp fuids, filenames, mime_types: Zeek's file analysis, which we do not do.
+  put(o, "\t-\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-");
+}
+
+}  // namespace
+
+const ZeekLog kHttpLog{"http", kColumns, kTypes, write_row};
+
+}  // namespace flowprobe::dissect

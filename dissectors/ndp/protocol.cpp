@@ -1,0 +1,56 @@
+// IPv6 neighbour discovery: the protocol's descriptor and its sightings' eve object ("event_type":"ndp").
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "dissectors/ndp/ndp.hpp"
+#include "dissectors/protocols.hpp"
+#include "export/eve.hpp"
+
+namespace flowprobe::dissect {
+namespace {
+
+const char* ndp_name(unsigned t) {
+  switch (t) {
+    case 133: return "router_solicitation";
+    case 134: return "router_advertisement";
+    case 135: return "neighbor_solicitation";
+    case 136: return "neighbor_advertisement";
+  }
+  return "unknown";
+}
+
+void write_event(const AssetEvent& e, JsonWriter& w) {
+  std::array<char, 46> ip;
+  std::array<char, 17> mac;
+  const auto addr = [&](const std::array<uint8_t, 16>& a, uint8_t v) { return eve::addr(a, v, ip); };
+  w.key("ndp");
+  w.begin_object();
+  w.key("type");
+  w.value_raw_string(ndp_name(e.op));
+  w.key("src_mac");
+  w.value_raw_string(eve::mac_lower(e.src_mac, mac));
+  w.key("src_ip");
+  w.value_raw_string(addr(e.src_ip, 6));
+  if (e.op >= 135) {
+    w.key("target_ip");
+    w.value_raw_string(addr(e.dst_ip, 6));
+  }
+  if (e.dst_mac != std::array<uint8_t, 6>{}) {
+    w.key("link_layer_address");
+    w.value_raw_string(eve::mac_lower(e.dst_mac, mac));
+  }
+  w.end_object();
+}
+
+}  // namespace
+
+const Protocol kNdpProtocol{
+    .name = "ndp",
+    .kind = AppKind::ndp,
+    .asset = &kNdpAsset,
+    .write_event = write_event,
+};
+
+}  // namespace flowprobe::dissect

@@ -1,0 +1,188 @@
+#include "export/eve.hpp"
+
+#include <cstdio>
+
+#include "dissectors/protocols.hpp"
+#include "signatures/signature_engine.hpp"
+
+namespace flowprobe {
+
+namespace eve {
+
+std::string_view mac_lower(const std::array<uint8_t, 6>& m, std::array<char, 17>& buf) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 6; ++i) {
+    buf[i * 3] = kHex[m[i] >> 4];
+    buf[i * 3 + 1] = kHex[m[i] & 15];
+    if (i < 5) buf[i * 3 + 2] = ':';
+  }
+  return {buf.data(), 17};
+}
+
+std::string hex_bytes(const uint8_t* p, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) s.push_back(':');
+    s.push_back(kHex[p[i] >> 4]);
+    s.push_back(kHex[p[i] & 15]);
+  }
+  return s;
+}
+
+std::string quoted(std::string_view v) {
+  std::string s = "\"";
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      s.push_back('\\');
+      s.push_back(ch);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", c);
+      s.append(b);
+    } else {
+      s.push_back(ch);
+    }
+  }
+  s.push_back('"');
+  return s;
+}
+
+std::string_view addr(const std::array<uint8_t, 16>& a, uint8_t version, std::array<char, 46>& buf) {
+  return version == 6 ? format_ipv6(a.data(), buf) : format_ipv4(a.data(), buf);
+}
+
+std::string_view ipv4(const std::array<uint8_t, 4>& a, std::array<char, 46>& buf) { return format_ipv4(a.data(), buf); }
+
+std::string_view proto_name(uint8_t p, std::array<char, 8>& buf) {
+  switch (p) {
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 1: return "ICMP";
+    case 58: return "IPv6-ICMP";
+    case 47: return "GRE";
+    case 132: return "SCTP";
+  }
+  const int n = std::snprintf(buf.data(), buf.size(), "%u", p);
+  return {buf.data(), static_cast<std::size_t>(n)};
+}
+
+void sighting_head(const AssetEvent& e, JsonWriter& w) {
+  std::array<char, 46> ip;
+  std::array<char, 17> mac;
+  if (e.vlan) {
+    w.key("vlan");
+    w.value_uint(e.vlan);
+  }
+  w.key("src_ip");
+  w.value_raw_string(addr(e.src_ip, e.ip_version, ip));
+  w.key("src_port");
+  w.value_uint(e.src_port);
+  w.key("dest_ip");
+  w.value_raw_string(addr(e.dst_ip, e.ip_version, ip));
+  w.key("dest_port");
+  w.value_uint(e.dst_port);
+  w.key("proto");
+  w.value_raw_string(e.l4_proto == 17 ? "UDP" : e.l4_proto == 6 ? "TCP" : "other");
+  w.key("ether");
+  w.begin_object();
+  w.key("src_mac");
+  w.value_raw_string(mac_lower(e.src_mac, mac));
+  w.key("dest_mac");
+  w.value_raw_string(mac_lower(e.dst_mac, mac));
+  w.end_object();
+}
+
+void sender(const AssetEvent& e, JsonWriter& w) {
+  std::array<char, 46> ip;
+  std::array<char, 17> mac;
+  w.key("src_mac");
+  w.value_raw_string(mac_lower(e.src_mac, mac));
+  w.key("src_ip");
+  w.value_raw_string(addr(e.src_ip, e.ip_version, ip));
+}
+
+}  // namespace eve
+
+void write_event_json(const AssetEvent& e, JsonWriter& w) {
+  std::array<char, 64> ts;
+  const dissect::Protocol* p = dissect::protocol_of(e.kind);
+  w.begin_object();
+  w.key("timestamp");
+  w.value_raw_string(format_eve_timestamp(e.ts_ns, ts));
+  w.key("event_type");
+  w.value_raw_string(p != nullptr ? p->name : std::string_view("unknown"));
+  if (p != nullptr && p->write_event != nullptr) p->write_event(e, w);
+  w.end_object();
+}
+
+void write_alert_json(const sig::Alert& a, const sig::SignatureEngine& engine, JsonWriter& w,
+                      const AlertJsonOptions& options) {
+  std::array<char, 46> buf;
+  std::array<char, 8> pbuf;
+  w.begin_object();
+  {
+    std::array<char, 64> ts;
+    w.key("timestamp");
+    w.value_raw_string(format_eve_timestamp(a.ts_ns, ts));
+  }
+  w.key("flow_id");
+  w.value_uint(a.flow_id);
+  w.key("event_type");
+  w.value_raw_string("alert");
+  const bool ports = a.proto == 6 || a.proto == 17 || a.proto == 132;
+  w.key("src_ip");
+  w.value_raw_string(eve::addr(a.src_ip, a.ip_version, buf));
+  if (ports) {
+    w.key("src_port");
+    w.value_uint(a.src_port);
+  }
+  w.key("dest_ip");
+  w.value_raw_string(eve::addr(a.dst_ip, a.ip_version, buf));
+  if (ports) {
+    w.key("dest_port");
+    w.value_uint(a.dst_port);
+  }
+  if (a.proto == 1 || a.proto == 58) {
+    w.key("icmp_type");
+    w.value_uint(a.src_port);
+    w.key("icmp_code");
+    w.value_uint(a.dst_port);
+  }
+  w.key("proto");
+  w.value_raw_string(eve::proto_name(a.proto, pbuf));
+  if (options.community_id) {
+    w.key("community_id");
+    w.value_string(sig::community_id_v1(a.src_ip.data(), a.dst_ip.data(), a.ip_version, a.proto, a.src_port,
+                                        a.dst_port, options.community_id_seed));
+  }
+  if (a.app_proto != sig::AppProto::unknown) {
+    w.key("app_proto");
+    w.value_raw_string(sig::app_proto_name(a.app_proto));
+  }
+  w.key("direction");
+  w.value_raw_string(a.to_server ? "to_server" : "to_client");
+  w.key("alert");
+  w.begin_object();
+  w.key("action");
+  w.value_raw_string("allowed");  // a passive probe blocks nothing, whatever the rule says
+  w.key("gid");
+  w.value_uint(a.gid);
+  w.key("signature_id");
+  w.value_uint(a.sid);
+  w.key("rev");
+  w.value_uint(a.rev);
+  w.key("signature");
+  w.value_string(a.rule_index < engine.rule_count() ? std::string_view(engine.rule(a.rule_index).msg) : std::string_view());
+  w.key("category");
+  w.value_string(a.class_index >= 0 && static_cast<std::size_t>(a.class_index) < engine.classifications().size()
+                     ? std::string_view(engine.classifications()[static_cast<std::size_t>(a.class_index)].description)
+                     : std::string_view());
+  w.key("severity");
+  w.value_uint(a.severity);
+  w.end_object();
+  w.end_object();
+}
+
+}  // namespace flowprobe

@@ -1,0 +1,46 @@
+#pragma once
+// Zeek's ASCII log formats, for the rows of conn.log (zeek_logs.cpp) and of the protocols'
+// logs (dissectors/<name>/zeek.cpp): each helper appends one value to a row, never
+// allocating beyond the row buffer's growth.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "dissectors/app_metadata.hpp"
+#include "flow/flow_record.hpp"
+
+namespace flowprobe {
+
+// What a protocol's log row is written from: the flow record, its metadata, and the uid
+// the flow has in every log.
+struct ZeekRowSource {
+  const FlowRecord& flow;
+  const dissect::AppMetadata& app;
+  std::string_view uid;
+};
+
+// Appends `s` as Zeek's ASCII writer would write a string value: "(empty)" when empty,
+// "\x2d" for a value that is exactly "-", backslash doubled, the separator, control
+// bytes and bytes that are not valid UTF-8 as \xNN; `in_set` also escapes ','.
+void zeek_escape(std::string_view s, std::string& out, bool in_set = false);
+
+namespace zeek {
+
+inline void put(std::string& o, std::string_view s) { o.append(s); }
+inline void tab(std::string& o) { o.push_back('\t'); }
+inline void unset(std::string& o) { o.push_back('-'); }
+void put_count(std::string& o, uint64_t v);
+// time and interval: seconds with 6 decimals, as Zeek writes them.
+void put_secs(std::string& o, uint64_t ns);
+inline void put_bool(std::string& o, bool b) { o.push_back(b ? 'T' : 'F'); }
+void put_addr(std::string& o, int version, const std::array<uint8_t, 16>& ip);
+// A string, or "-" when it is empty.
+void put_str_or_unset(std::string& o, std::string_view s);
+// "tcp", "udp", "icmp" as Zeek's transport_proto enum.
+std::string_view proto_name(uint8_t ip_protocol);
+// ts uid id.orig_h id.orig_p id.resp_h id.resp_p, the start of most logs' rows.
+void put_conn_id(std::string& o, const FlowRecord& r, std::string_view uid);
+
+}  // namespace zeek
+}  // namespace flowprobe
