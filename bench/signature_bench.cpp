@@ -94,10 +94,7 @@ const SignatureEngine* etopen_engine(LoadReport* report = nullptr) {
   return engine.get();
 }
 
-struct NullSink : AlertSink {
-  uint64_t n = 0;
-  void on_alert(const Alert&) noexcept override { ++n; }
-};
+
 
 struct KeyHash {
   std::size_t operator()(const FlowKey& k) const noexcept { return hash_flow_key(k); }
@@ -152,7 +149,7 @@ void BM_SignatureScanCorpus(benchmark::State& state) {
   }
   uint64_t bytes = 0;
   for (const auto& d : decoded) bytes += d.payload.size();
-  NullSink sink;
+  AlertBuffer sink(1 << 16);
   uint64_t alerts = 0, candidates = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -169,12 +166,13 @@ void BM_SignatureScanCorpus(benchmark::State& state) {
       if (fresh) it->second.init(d, id++);
       ctxs.push_back(&it->second);
     }
-    sink.n = 0;
+    sink.clear();
+    const uint64_t dropped_before = sink.dropped();
     state.ResumeTiming();
     for (std::size_t i = 0; i < decoded.size(); ++i) scanner->scan_packet(decoded[i], i, *ctxs[i], sink);
     state.PauseTiming();
     for (auto& [k, c] : flows) scanner->on_flow_end(c);
-    alerts = sink.n;
+    alerts = sink.size() + (sink.dropped() - dropped_before);
     candidates = scanner->counters().candidates;
     scanner.reset();
     state.ResumeTiming();

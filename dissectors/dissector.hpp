@@ -57,15 +57,31 @@ struct Ja3Text {
 };
 
 // Where a dissector reports what it completed, as it completes it (the inspect driver,
-// lib/dpi, implements it; a dissector never sees io). Null in PacketContext when nobody
-// asks: without rules no part is reported and no header line, body or JA3 text is kept.
+// lib/dpi, implements it; a dissector never sees io):
+//   part()  a part of a transaction, for the rules' buffers; only when `parts` (rules are
+//           loaded): without, no header line, body or JA3 text is kept at all;
+//   emit()  a finished transaction (an HTTP request and its response, a DNS query and its
+//           answer, a handshake, …), as its protocol's Meta type. Always: the flow record
+//           counts them; the driver keeps them as records when someone reads them.
+// Null in PacketContext when nobody asks (a test driving a dissector alone).
 class TxSink {
  public:
   virtual ~TxSink() = default;
   virtual void part(const TxPartView& v) noexcept = 0;
+  // `ts_ns`: when the transaction began (its request, its query, its first hello).
+  virtual void emit(AppKind kind, const void* tx, std::size_t size, uint64_t ts_ns) noexcept = 0;
+  bool parts_wanted = false;
   // Scratch for a JA3/JA3S string while a hello is parsed (TxPartView::text points here).
   Ja3Text ja3;
 };
+
+// Emits `tx` (a protocol's Meta) when there is a sink.
+template <typename Meta>
+void emit_tx(TxSink* sink, AppKind kind, const Meta& tx, uint64_t ts_ns) noexcept {
+  if (sink != nullptr) sink->emit(kind, &tx, sizeof tx, ts_ns);
+}
+// Whether the rules want transaction parts (and so header lines, bodies, JA3 texts kept).
+inline bool wants_parts(const TxSink* sink) noexcept { return sink != nullptr && sink->parts_wanted; }
 
 // What a dissector sees of one packet. `from_client` is relative to the flow's initiator.
 struct PacketContext {

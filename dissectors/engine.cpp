@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <new>
+#include <string>
 #include <utility>
 
 namespace flowprobe::dissect {
@@ -56,6 +57,30 @@ DissectorEngine::DissectorEngine(const EngineConfig& cfg) : tx_(cfg.tx), max_pro
 DissectorEngine::~DissectorEngine() {
   for (std::size_t i = 0; i < kProtocolCount; ++i)
     if (shared_[i] && kProtocols[i]->flow->destroy_shared) kProtocols[i]->flow->destroy_shared(shared_[i]);
+}
+
+CounterSource engine_counter_source(const EngineCounters& c) {
+  // Laid out as EngineCounters: four rows per protocol of the table (padding for those
+  // without a flow dissector), then one.
+  static const CounterDefList defs = [] {
+    CounterDefList d;
+    const char* const what[] = {"identified", "done", "skipped", "pool_exhausted"};
+    const char* const help[] = {"flows its dissector took (probe said yes)", "flows whose dissector finished",
+                                "flows its dissector gave up (gap, garbage)",
+                                "flows it could not follow: no free state slot"};
+    for (int w = 0; w < 4; ++w)
+      for (const Protocol* p : kProtocols) {
+        if (p->flow == nullptr) d.add("", "", CounterKind::counter, CounterShow::never);
+        else
+          d.add("dissectors." + std::string(p->name) + "." + what[w], std::string(p->name) + ": " + help[w],
+                CounterKind::counter, w == 3 ? CounterShow::nonzero : CounterShow::never);
+      }
+    d.add("dissectors.unidentified", "flows no dissector recognised within the probe window", CounterKind::counter,
+          CounterShow::never);
+    return d;
+  }();
+  static_assert(sizeof(EngineCounters) == (4 * kProtocolCount + 1) * sizeof(uint64_t));
+  return counter_source(defs.defs(), c);
 }
 
 std::size_t DissectorEngine::pool_bytes() const {

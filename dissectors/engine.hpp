@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 
+#include "core/counters.hpp"
 #include "decode/decoder.hpp"
 #include "dissectors/app_metadata.hpp"
 #include "dissectors/dissector.hpp"
@@ -68,6 +69,8 @@ struct EngineConfig {
   TxSink* tx = nullptr;
 };
 
+// The dissectors' counters, per protocol of the table (engine_counter_source names them
+// "dissectors.<name>.identified" …).
 struct EngineCounters {
   std::array<uint64_t, kProtocolCount> identified{};
   std::array<uint64_t, kProtocolCount> done{};
@@ -75,6 +78,7 @@ struct EngineCounters {
   std::array<uint64_t, kProtocolCount> pool_exhausted{};
   uint64_t unidentified = 0;
 };
+CounterSource engine_counter_source(const EngineCounters& c);
 
 class DissectorEngine {
  public:

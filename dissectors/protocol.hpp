@@ -4,7 +4,8 @@
 // dissectors/table.hpp. Everything the stages need of a protocol goes through it:
 //   inspect (lib/dpi):      flow (probe/parse and state), rule_proto, rule_buffers, encrypted
 //   assets (lib/assets):    asset (the per-packet sighting parser)
-//   export (lib/export):    fields (-T rows), zeek_log and zeek_service, write_event, server_name
+//   export (lib/export):    fields (-T rows), zeek_log and zeek_service, eve_type/write_eve
+//                           (transactions), write_event (sightings), server_name
 // A protocol leaves what it does not have null or empty.
 #include <cstdint>
 #include <span>
@@ -35,6 +36,17 @@ struct ZeekLog {
   std::string_view fields;  // the #fields columns, tab separated
   std::string_view types;   // the #types columns
   void (*write_row)(const ZeekRowSource& src, std::string& out);
+  // Rows come from flow records (DHCP: one per flow, its messages summed up) rather than
+  // one per transaction record.
+  bool per_flow = false;
+};
+
+// How many eve records one of its transactions makes, and from which side each is written
+// (DNS: the query from the client's, the response from the server's; others: one, from
+// the client's).
+struct EveParts {
+  uint8_t n = 1;
+  bool from_server[2] = {false, false};
 };
 
 struct Protocol {
@@ -60,6 +72,11 @@ struct Protocol {
   std::string_view (*server_name)(const AppMetadata& app) noexcept = nullptr;
   // The eve body of one of its asset sightings ("arp":{…}), after the envelope.
   void (*write_event)(const AssetEvent& e, JsonWriter& w) = nullptr;
+  // Its transactions in eve: the event_type, and each record's object ("http":{…}), after
+  // the envelope the encoder writes (lib/export/eve.cpp). eve_parts null: one record.
+  std::string_view eve_type;
+  EveParts (*eve_parts)(const AppMetadata& tx) = nullptr;
+  void (*write_eve)(const AppMetadata& tx, uint32_t tx_id, uint8_t part, JsonWriter& w) = nullptr;
 };
 
 }  // namespace flowprobe::dissect

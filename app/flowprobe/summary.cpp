@@ -1,23 +1,37 @@
 #include "summary.hpp"
 
 #include <cinttypes>
+#include <cstring>
 #include <string>
+
+#include "dissectors/protocols.hpp"
 
 namespace flowprobe {
 
 namespace {
-void line(std::FILE* out, const char* name, uint64_t v) { std::fprintf(out, "  %-36s %" PRIu64 "\n", name, v); }
-uint64_t asset_kinds_total(const RxCounters& c) {
+void line(std::FILE* out, std::string_view name, uint64_t v) {
+  std::fprintf(out, "  %-36.*s %" PRIu64 "\n", static_cast<int>(name.size()), name.data(), v);
+}
+
+// Every counter of `defs` the way its table says to show it.
+void table(std::FILE* out, std::span<const CounterDef> defs, std::span<const uint64_t> values) {
+  for (std::size_t i = 0; i < defs.size() && i < values.size(); ++i) {
+    const CounterDef& d = defs[i];
+    if (d.name.empty() || d.show == CounterShow::never || (d.show == CounterShow::nonzero && values[i] == 0)) continue;
+    line(out, d.name, values[i]);
+  }
+}
+
+uint64_t decoded_total(const CounterSchema& schema, std::span<const uint64_t> values) {
   uint64_t n = 0;
-#define FLOWPROBE_X(name, help) n += c.name;
-  FLOWPROBE_ASSET_KIND_COUNTERS(FLOWPROBE_X)
-#undef FLOWPROBE_X
+  for (std::size_t i = 0; i < schema.defs.size() && i < values.size(); ++i)
+    if (schema.defs[i].name.starts_with("decode.")) n += values[i];
   return n;
 }
 }  // namespace
 
 bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
-                   const Sink* alert_sink, const Sink* event_sink) {
+                   const Sink* alert_sink, const Sink* event_sink, const Sink* tx_sink) {
   std::fprintf(out, "flowprobe summary\n");
   std::fprintf(out, "  %-36s %s (%s, %s)\n", "input", input.text.c_str(), input_kind_name(input.kind),
                link_type_name(input.link));
@@ -31,74 +45,43 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   if (r.stopped_by_signal) std::fprintf(out, "  %-36s yes\n", "stopped_by_signal");
   std::fprintf(out, "  %-36s %s (%zu RX cores)%s%s\n", "rx.mode", rx_mode_name(r.rx_mode), r.per_core.size(),
                r.rss_detail.empty() ? "" : ": ", r.rss_detail.c_str());
-  line(out, "packets.received", r.rx.rx_packets);
   if (r.rx_mode == RxMode::software_dispatch) {
     line(out, "packets.dispatched", r.dispatched);
     line(out, "packets.dropped_dispatch_full", r.dispatch_dropped);
   }
-  line(out, "packets.bytes", r.rx.rx_bytes);
-  for (std::size_t i = 0; i < kDecodeOutcomeCount; ++i) {
-    if (r.rx.decode[i] == 0 && !is_tracked(static_cast<DecodeOutcome>(i))) continue;
-    const std::string name = "decode." + std::string(kDecodeOutcomeInfo[i].name);
-    line(out, name.c_str(), r.rx.decode[i]);
-  }
-  if (r.rx.multiseg_packets) line(out, "packets.multisegment", r.rx.multiseg_packets);
-  line(out, "packets.tunnelled", r.rx.tunnelled_packets);
-  if (r.rx.decap_failed) line(out, "packets.decap_failed", r.rx.decap_failed);
-  if (r.rx.fragments_attributed + r.rx.fragments_unattributed) {
-    line(out, "fragments.attributed", r.rx.fragments_attributed);
-    line(out, "fragments.unattributed", r.rx.fragments_unattributed);
-  }
-  line(out, "flows.created", r.rx.flows.created);
-  line(out, "flows.records", r.rx.flows.records());
-  for (int c = 0; c < kFlowEndCauseCount; ++c) {
-    const std::string name = "flows.ended." + std::string(flow_end_cause_name(static_cast<FlowEndCause>(c)));
-    line(out, name.c_str(), r.rx.flows.ended[c]);
-  }
-  if (r.rx.l7_classified + r.rx.l7_unknown + r.rx.l7_slots_exhausted) {
-    line(out, "l7.classified", r.rx.l7_classified);
-    line(out, "l7.unknown", r.rx.l7_unknown);
-    line(out, "l7.with_metadata", r.rx.l7_with_metadata);
-    line(out, "l7.slots_exhausted", r.rx.l7_slots_exhausted);
-    line(out, "l7.ndpi_pool_exhausted", r.rx.l7_ndpi_pool_exhausted);
-  }
+  // Every stage's counters on the RX cores, summed, table by table (core/counters.hpp).
+  table(out, r.rx_schema.defs, r.rx);
   if (alert_sink) {
-    line(out, "alerts.raised", r.rx.sig_alerts);
-    line(out, "alerts.suppressed", r.rx.sig_suppressed);
-    line(out, "alerts.enqueued", r.rx.alerts_enqueued);
-    line(out, "alerts.dropped_ring_full", r.rx.alerts_ring_full);
-    line(out, "alerts.encoded", r.exporter.alerts_encoded);
-    line(out, "alerts.delivered", alert_sink->counters().delivered);
-    line(out, "alerts.failed", alert_sink->counters().failed);
-    line(out, "signatures.stream_pool_exhausted", r.rx.sig_stream_pool_exhausted);
-    line(out, "signatures.encrypted_skipped", r.rx.sig_encrypted_skipped);
     line(out, "rules.reloads", r.rule_reloads);
     line(out, "rules.reload_failed", r.rule_reload_failed);
-    if (r.rx.sig_scan_errors) line(out, "signatures.scan_errors", r.rx.sig_scan_errors);
+  }
+  // The exporter's, for the outputs it has.
+  const ExportCounters& e = r.exporter;
+  line(out, "records.encoded", e.records_encoded);
+  if (alert_sink) line(out, "alerts.encoded", e.alerts_encoded);
+  if (event_sink) line(out, "assets.events_encoded", e.events_encoded);
+  if (tx_sink) {
+    line(out, "transactions.encoded", e.transactions_encoded);
+    line(out, "transactions.eve_records", e.transactions_eve);
+  }
+  // What the sinks delivered.
+  if (alert_sink) {
+    line(out, "alerts.delivered", alert_sink->counters().delivered);
+    line(out, "alerts.failed", alert_sink->counters().failed);
   }
   if (event_sink) {
-    line(out, "assets.packets_seen", r.rx.asset_packets);
-    line(out, "assets.not_asset_protocol", r.rx.asset_not_mine);
-    line(out, "assets.malformed", r.rx.asset_malformed);
-    line(out, "assets.sightings", r.rx.asset_sightings);
-#define FLOWPROBE_X(name, help) line(out, ("assets." + std::string(#name + 6)).c_str(), r.rx.name);  // less "asset_"
-    FLOWPROBE_ASSET_KIND_COUNTERS(FLOWPROBE_X)
-#undef FLOWPROBE_X
-    line(out, "assets.suppressed_repeats", r.rx.asset_suppressed);
-    line(out, "assets.events_enqueued", r.rx.events_enqueued);
-    line(out, "assets.dropped_ring_full", r.rx.events_ring_full);
-    line(out, "assets.events_encoded", r.exporter.events_encoded);
     line(out, "assets.delivered", event_sink->counters().delivered);
     line(out, "assets.failed", event_sink->counters().failed);
   }
-  line(out, "records.enqueued", r.rx.records_enqueued);
-  line(out, "records.dropped_ring_full", r.rx.records_ring_full);
-  line(out, "records.encoded", r.exporter.records_encoded);
+  if (tx_sink) {
+    line(out, "transactions.delivered", tx_sink->counters().delivered);
+    line(out, "transactions.failed", tx_sink->counters().failed);
+  }
   const SinkCounters sc = sink.counters();
   line(out, "sink.delivered", sc.delivered);
   line(out, "sink.failed", sc.failed);
   line(out, "sink.bytes", sc.bytes);
-  for (const auto& [name, value] : sink.extra_counters()) line(out, ("sink." + name).c_str(), value);
+  for (const auto& [name, value] : sink.extra_counters()) line(out, "sink." + name, value);
   if (!sink.last_error().empty()) std::fprintf(out, "  %-36s %s\n", "sink.error", sink.last_error().c_str());
   for (const PortReport& p : r.ports) {
     std::fprintf(out, "  port %u (%s, %s)\n", p.port_id, p.name.c_str(), p.driver.c_str());
@@ -111,32 +94,46 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   // what it lost (records to a full exporter ring, its packets to a full dispatch ring).
   for (std::size_t c = 0; c < r.per_core.size(); ++c) {
     const double secs = c < r.core_seconds.size() ? r.core_seconds[c] : 0;
-    const uint64_t pkts = r.per_core[c].decoded_total();
+    const uint64_t pkts = decoded_total(r.rx_schema, r.per_core[c]);
     const double mpps = secs > 0 ? static_cast<double>(pkts) / secs / 1e6 : 0;
-    const uint64_t drops = c < r.core_drops.size() ? r.core_drops[c] : r.per_core[c].records_ring_full;
+    const uint64_t drops = c < r.core_drops.size() ? r.core_drops[c] : r.core_value(c, "records.dropped_ring_full");
     std::fprintf(out, "  rx_core %zu: packets %" PRIu64 " seconds %.3f mpps %.3f drops %" PRIu64, c, pkts, secs, mpps,
                  drops);
     if (r.rx_mode == RxMode::software_dispatch && c == 0)
-      std::fprintf(out, " read %" PRIu64 " dispatched %" PRIu64, r.per_core[c].rx_packets, r.dispatched);
+      std::fprintf(out, " read %" PRIu64 " dispatched %" PRIu64, r.core_value(c, "packets.received"), r.dispatched);
     std::fputc('\n', out);
   }
   std::fprintf(out, "  %-36s %.3f\n", "wall_seconds", r.wall_seconds);
 
   // Every packet received in exactly one decode outcome on one RX core, or dropped at
   // dispatch; every record enqueued or counted as dropped; every enqueued record encoded
-  // and delivered or counted as failed.
-  const bool ok = r.rx.decoded_total() + r.dispatch_dropped == r.rx.rx_packets &&
-                  r.rx.flows.records() == r.rx.records_enqueued + r.rx.records_ring_full &&
-                  r.exporter.records_encoded == r.rx.records_enqueued &&
-                  sink.accounts_for(r.exporter.records_encoded) &&
-                  (alert_sink == nullptr ||
-                   (r.rx.sig_alerts == r.rx.alerts_enqueued + r.rx.alerts_ring_full &&
-                    r.exporter.alerts_encoded == r.rx.alerts_enqueued && alert_sink->accounts_for(r.exporter.alerts_encoded))) &&
-                  (event_sink == nullptr ||
-                   (r.rx.asset_packets == r.rx.asset_not_mine + r.rx.asset_malformed + r.rx.asset_sightings &&
-                    r.rx.asset_sightings == asset_kinds_total(r.rx) &&
-                    r.rx.asset_sightings == r.rx.asset_suppressed + r.rx.events_enqueued + r.rx.events_ring_full &&
-                    r.exporter.events_encoded == r.rx.events_enqueued && event_sink->accounts_for(r.exporter.events_encoded)));
+  // and delivered or counted as failed; likewise alerts and asset events.
+  const auto v = [&](std::string_view name) { return r.rx_value(name); };
+  uint64_t kinds = 0;
+  for (const dissect::Protocol* p : dissect::kProtocols)
+    if (p->asset != nullptr) kinds += v("assets." + std::string(p->name));
+  const bool ok =
+      decoded_total(r.rx_schema, r.rx) + r.dispatch_dropped == v("packets.received") &&
+      v("flows.records") == v("records.enqueued") + v("records.dropped_ring_full") + v("flows.records_not_taken") &&
+      v("flows.records_not_taken") == 0 && e.records_encoded == v("records.enqueued") &&
+      sink.accounts_for(e.records_encoded) &&
+      (alert_sink == nullptr ||
+       (v("alerts.raised") == v("alerts.enqueued") + v("alerts.dropped_ring_full") + v("alerts.dropped_output_full") &&
+        e.alerts_encoded == v("alerts.enqueued") && alert_sink->accounts_for(e.alerts_encoded))) &&
+      (event_sink == nullptr ||
+       (v("assets.packets_seen") == v("assets.not_asset_protocol") + v("assets.malformed") + v("assets.sightings") &&
+        v("assets.sightings") == kinds &&
+        v("assets.sightings") ==
+            v("assets.suppressed_repeats") + v("assets.events_enqueued") + v("assets.dropped_ring_full") &&
+        e.events_encoded == v("assets.events_enqueued") && event_sink->accounts_for(e.events_encoded))) &&
+      // Transactions: each completed one became a record (or was counted as dropped), and
+      // each record was encoded (a DNS one as two eve records) and delivered or counted.
+      (r.rx_schema.find("transactions.enqueued") == CounterSchema::npos ||
+       (v("transactions.completed") ==
+            v("transactions.enqueued") + v("transactions.dropped_ring_full") + v("transactions.dropped_output_full") &&
+        e.transactions_dequeued == v("transactions.enqueued") &&
+        (tx_sink == nullptr ||
+         (e.transactions_encoded == e.transactions_dequeued && tx_sink->accounts_for(e.transactions_eve)))));
   std::fprintf(out, "  %-36s %s\n", "accounting", ok ? "ok" : "MISMATCH");
   return ok;
 }

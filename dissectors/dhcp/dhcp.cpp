@@ -137,8 +137,11 @@ Parse DhcpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   meta.set_kind(AppKind::dhcp);
   DhcpMeta& m = meta.u.dhcp;
   if (!parse_dhcp_message(c.payload, m)) return Parse::cont;
-  // ACK/NAK end an exchange; past a few messages a flow adds nothing new.
-  if (++messages >= 8 || m.last_msg_type == 5 || m.last_msg_type == 6) return Parse::done;
+  // Each message is a transaction, in Suricata's eve terms.
+  m.msg = DhcpFields{};
+  std::memset(m.msg_host_name, 0, sizeof m.msg_host_name);
+  std::memset(m.msg_class_id, 0, sizeof m.msg_class_id);
+  if (parse_dhcp_fields(c.payload, m.msg, m.msg_host_name, m.msg_class_id)) emit_tx(c.tx, AppKind::dhcp, m, c.ts_ns);
   return Parse::cont;
 }
 

@@ -21,7 +21,6 @@ bool parse_dhcp_message(std::span<const uint8_t> msg, DhcpMeta& m);
 bool parse_dhcp_fields(std::span<const uint8_t> msg, DhcpFields& f, char (&host_name)[64], char (&class_id)[128]);
 
 struct DhcpState {
-  uint8_t messages = 0;
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
 };
 
@@ -33,6 +32,7 @@ extern const Dissector kDhcpDissector;
 extern const std::span<const FieldDef> kDhcpFields;  // fields.cpp: its -T rows
 extern const ZeekLog kDhcpLog;                        // zeek.cpp: dhcp.log
 extern const AssetDissector kDhcpAsset;  // dhcp.cpp: every message as a sighting
-void dhcp_write_event(const AssetEvent& e, JsonWriter& w);  // eve.cpp
+void dhcp_write_event(const AssetEvent& e, JsonWriter& w);  // eve.cpp: a sighting
+void dhcp_write_eve(const AppMetadata& tx, uint32_t tx_id, uint8_t part, JsonWriter& w);  // eve.cpp: a transaction
 
 }  // namespace flowprobe::dissect

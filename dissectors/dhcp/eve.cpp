@@ -33,12 +33,11 @@ const char* dhcp_param_name(unsigned code) {
 
 }  // namespace
 
-void dhcp_write_event(const AssetEvent& e, JsonWriter& w) {
+// Suricata's eve "dhcp" object with `extended: yes` (rust/src/dhcp/logger.rs), for a
+// sighting and a transaction alike.
+void write_dhcp_object(const DhcpFields& d, const char* host_name, const char* class_id, JsonWriter& w) {
   std::array<char, 46> ip;
   const auto ip4 = [&](const std::array<uint8_t, 4>& a) { return std::string(eve::ipv4(a, ip)); };
-  // Suricata's eve "dhcp" with `extended: yes` (rust/src/dhcp/logger.rs).
-  const DhcpFields& d = e.u.dhcp;
-  eve::sighting_head(e, w);
   w.key("dhcp");
   w.begin_object();
   w.key("type");
@@ -67,11 +66,11 @@ void dhcp_write_event(const AssetEvent& e, JsonWriter& w) {
   }
   if (d.host_name_len) {
     w.key("hostname");
-    w.value_json(eve::quoted(std::string_view(e.host_name, d.host_name_len)));
+    w.value_json(eve::quoted(std::string_view(host_name, d.host_name_len)));
   }
-  if (e.class_id[0]) {
+  if (class_id[0]) {
     w.key("vendor_class_identifier");
-    w.value_json(eve::quoted(e.class_id));
+    w.value_json(eve::quoted(class_id));
   }
   if (d.present & DhcpFields::kHasRequested) {
     w.key("requested_ip");
@@ -109,6 +108,15 @@ void dhcp_write_event(const AssetEvent& e, JsonWriter& w) {
   if (d.present & DhcpFields::kHasRouters) list("routers", d.routers, d.n_routers);
   if (d.present & DhcpFields::kHasDns) list("dns_servers", d.dns_servers, d.n_dns);
   w.end_object();
+}
+
+void dhcp_write_event(const AssetEvent& e, JsonWriter& w) {
+  eve::sighting_head(e, w);
+  write_dhcp_object(e.u.dhcp, e.host_name, e.class_id, w);
+}
+
+void dhcp_write_eve(const AppMetadata& tx, uint32_t, uint8_t, JsonWriter& w) {
+  if (const DhcpMeta* d = tx.dhcp()) write_dhcp_object(d->msg, d->msg_host_name, d->msg_class_id, w);
 }
 
 }  // namespace flowprobe::dissect

@@ -15,6 +15,8 @@ const Protocol kDhcpProtocol{
     .zeek_service = "dhcp",
     .zeek_log = &kDhcpLog,
     .write_event = dhcp_write_event,
+    .eve_type = "dhcp",
+    .write_eve = dhcp_write_eve,
 };
 
 }  // namespace flowprobe::dissect

@@ -28,7 +28,7 @@ std::string_view dhcp_msg_type_name(int t) {
 }
 
 void write_row(const ZeekRowSource& s, std::string& o) {
-  const FlowRecord& r = s.flow;
+  const FlowRecord& r = *s.flow;
   const DhcpMeta& d = *s.app.dhcp();
   const std::string_view uid = s.uid;
   put_secs(o, r.first_ns);
@@ -90,6 +90,6 @@ void write_row(const ZeekRowSource& s, std::string& o) {
 
 }  // namespace
 
-const ZeekLog kDhcpLog{"dhcp", kColumns, kTypes, write_row};
+const ZeekLog kDhcpLog{"dhcp", kColumns, kTypes, write_row, /*per_flow=*/true};
 
 }  // namespace flowprobe::dissect

@@ -189,7 +189,8 @@ bool parse_dns_message(std::span<const uint8_t> msg, DnsMeta& m, bool netbios) {
     off = next + 4;
   }
   for (uint16_t i = 0; i < an && !m.answers.truncated; ++i) {
-    const std::size_t next = read_name<1>(msg, off, nullptr);
+    BoundedString<256> owner;
+    const std::size_t next = read_name(msg, off, i < DnsMeta::kAnswers ? &owner : nullptr);
     if (!next || next + 10 > msg.size()) break;
     Reader rr(msg.subspan(next));
     const uint16_t type = rr.u16();
@@ -198,7 +199,19 @@ bool parse_dns_message(std::span<const uint8_t> msg, DnsMeta& m, bool netbios) {
     const uint16_t rdlen = rr.u16();
     if (next + 10 + rdlen > msg.size()) break;
     if (i == 0) m.ttl_answer = ttl;
+    const uint16_t before = m.answers.len;
     append_answer(msg, type, next + 10, rdlen, m.answers);
+    if (i < DnsMeta::kAnswers) {
+      const int k = m.answers_kept++;
+      const uint16_t start = static_cast<uint16_t>(before + (before ? 1 : 0));  // past the ','
+      m.answer_type[k] = type;
+      m.answer_ttl[k] = ttl;
+      m.answer_off[k] = start;
+      m.answer_len[k] = static_cast<uint16_t>(m.answers.len > start ? m.answers.len - start : 0);
+      m.name_off[k] = m.answer_names.len;
+      m.answer_names.append(owner.view());
+      m.name_len[k] = static_cast<uint16_t>(m.answer_names.len - m.name_off[k]);
+    }
     off = next + 10 + rdlen;
   }
   return true;
@@ -231,20 +244,56 @@ bool well_formed_question(std::span<const uint8_t> p) {
   return qclass == 1 || qclass == 255 || qclass == 3;
 }
 
-// Each query message's name for the dns.query rules (TxSink::part), the flow's first and
-// every later one.
-void report_query(std::span<const uint8_t> msg, bool netbios, const PacketContext& c) {
-  if (c.tx == nullptr || msg.size() < 12 || (msg[2] & 0x80)) return;  // QR set: a response
+}  // namespace
+
+// One whole message: a query waits for its response; a response completes the query with
+// its id (or stands alone); each completed query/response is a transaction.
+void DnsState::on_message(std::span<const uint8_t> msg, uint8_t flavour, const PacketContext& c) noexcept {
   DnsMeta one;
-  if (!parse_dns_message(msg, one, netbios) || one.query.empty()) return;
-  TxPartView v;
-  v.kind = AppKind::dns;
-  v.part = sig::TxPart::request;
-  v.tx = &one;
-  c.tx->part(v);
+  one.flavour = flavour;
+  if (!parse_dns_message(msg, one, flavour == 3)) return;
+  if (one.has_query) {
+    one.query_ns = c.ts_ns;
+    if (wants_parts(c.tx) && !one.query.empty()) {  // dns.query, for every query
+      TxPartView v;
+      v.kind = AppKind::dns;
+      v.part = sig::TxPart::request;
+      v.tx = &one;
+      c.tx->part(v);
+    }
+    if (count == kPending) emit_oldest(c);  // never answered, as far as we can tell
+    pending[(head + count++) % kPending] = one;
+    return;
+  }
+  for (uint8_t k = 0; k < count; ++k) {
+    DnsMeta& q = pending[(head + k) % kPending];
+    if (q.query_id != one.query_id || q.has_response) continue;
+    q.has_response = true;
+    q.ret_code = one.ret_code;
+    q.response_flags = one.response_flags;
+    q.rejected = one.rejected;
+    q.num_answers = one.num_answers;
+    q.answers = one.answers;
+    q.ttl_answer = one.ttl_answer;
+    if (c.ts_ns > q.query_ns) q.rtt_us = static_cast<uint32_t>(std::min<uint64_t>((c.ts_ns - q.query_ns) / 1000, UINT32_MAX));
+    // Answered in order as a rule; one answered out of order waits for those before it, so
+    // transactions leave in the order of their queries.
+    while (count && pending[head].has_response) emit_oldest(c);
+    return;
+  }
+  emit_tx(c.tx, AppKind::dns, one, c.ts_ns);  // a response to a query we did not see
 }
 
-}  // namespace
+void DnsState::emit_oldest(const PacketContext& c) noexcept {
+  const DnsMeta& q = pending[head];
+  emit_tx(c.tx, AppKind::dns, q, q.query_ns);
+  head = static_cast<uint8_t>((head + 1) % kPending);
+  --count;
+}
+
+void DnsState::finish(const PacketContext& c, AppMetadata&) noexcept {
+  while (count) emit_oldest(c);  // queries that got no response
+}
 
 Probe dns_probe(const PacketContext& c) noexcept {
   if (c.l4_proto == ipproto::tcp) {
@@ -274,7 +323,7 @@ Parse DnsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
       m.rtt_us = static_cast<uint32_t>(std::min<uint64_t>((c.ts_ns - m.query_ns) / 1000, UINT32_MAX));
   };
   if (c.l4_proto != ipproto::tcp) {
-    report_query(c.payload, netbios, c);
+    on_message(c.payload, flavour, c);
     if (!parse_dns_message(c.payload, m, netbios)) return Parse::cont;
     note_times();
     return Parse::cont;  // a client may send more queries on the same 5-tuple
@@ -302,7 +351,7 @@ Parse DnsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     p = p.subspan(take);
     if (d.have == d.msg_len) {
       const std::span<const uint8_t> msg{d.buf, std::min<std::size_t>(d.msg_len, kTcpKeep)};
-      report_query(msg, netbios, c);
+      on_message(msg, flavour, c);
       parse_dns_message(msg, m, netbios);
       note_times();
       d.prefix_have = 0;
@@ -321,6 +370,7 @@ const Dissector kDnsDissector{
     .probe = dns_probe,
     .init = init_of<DnsState>(),
     .parse = parse_of<DnsState>(),
+    .finish = finish_of<DnsState>(),
     // Followed for the flow's lifetime (every query on a 5-tuple), and DNS flows are many.
     .default_slots = 16384,
 };

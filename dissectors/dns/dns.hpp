@@ -1,7 +1,9 @@
 #pragma once
 // DNS over UDP and TCP, and the protocols that share its message format: mDNS (5353),
 // LLMNR (5355) and NetBIOS name service (137, names in NetBIOS first-level encoding).
-// Records the first question and the first response of a flow.
+// Every query and its response (matched by id, several on one 5-tuple, over UDP or TCP)
+// is a transaction (TxSink::emit); the flow's metadata keeps the first question and the
+// first response.
 #include <cstdint>
 #include <span>
 
@@ -27,16 +29,33 @@ struct DnsState {
     uint8_t buf[kTcpKeep];
   };
   TcpDir dir[2];
+  // Queries waiting for their responses, oldest first (a ring).
+  static constexpr uint8_t kPending = 4;
+  DnsMeta pending[kPending];
+  uint8_t head = 0, count = 0;
+
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
+  void finish(const PacketContext& c, AppMetadata& m) noexcept;
+
+ private:
+  void on_message(std::span<const uint8_t> msg, uint8_t flavour, const PacketContext& c) noexcept;
+  void emit_oldest(const PacketContext& c) noexcept;
 };
 
 Probe dns_probe(const PacketContext& c) noexcept;
 extern const Dissector kDnsDissector;
 
 
+// Zeek's (and eve's) names of a query type and a response code; `tmp` holds a number's.
+std::string_view dns_qtype_name(uint16_t type, char (&tmp)[24]);
+std::string_view dns_rcode_name(uint8_t rcode, char (&tmp)[24]);
+
 // The rest of what the protocol owns (protocol.cpp puts them in its descriptor).
 extern const std::span<const FieldDef> kDnsFields;  // fields.cpp: its -T rows
 extern const ZeekLog kDnsLog;                        // zeek.cpp: dns.log
 void dns_rule_buffers(const TxPartView& v, void* shared, sig::AppBuffers& out) noexcept;  // rules.cpp
+
+EveParts dns_eve_parts(const AppMetadata& tx) noexcept;  // eve.cpp: its query and its response
+void dns_write_eve(const AppMetadata& tx, uint32_t tx_id, uint8_t part, JsonWriter& w);
 
 }  // namespace flowprobe::dissect

@@ -11,6 +11,8 @@ using C = ExportContext;
 const DnsMeta* dns(const C& c) { return c.app ? c.app->dns() : nullptr; }
 
 constexpr FieldDef kRows[] = {
+    {"DNS_QUERIES", 0, 0, JsonType::number, {}, "DNS queries (transactions) on the flow; the other DNS_ fields are the first's",
+     [](const R&, const C& c, W& w) { w.value_uint(dns(c) ? c.app->transactions : 0); }},
     {"DNS_QUERY", kNtopPen, 205, JsonType::string, {}, "DNS query name",
      [](const R&, const C& c, W& w) { field::str(dns(c) ? &dns(c)->query : nullptr, w); }},
     {"DNS_QUERY_ID", kNtopPen, 206, JsonType::number, {}, "DNS transaction id",

@@ -28,6 +28,15 @@ struct DnsMeta {
   bool rejected = false;         // the response failed and carried no question (Zeek's rule)
   uint32_t rtt_us = 0;           // first query to first response (0: not both seen)
   uint64_t query_ns = 0;         // packet time of the first query
+  // The first answers one by one (eve lists them): each one's type, TTL, and where its
+  // rdata (in `answers`) and its owner name (in `answer_names`) are.
+  static constexpr int kAnswers = 8;
+  uint8_t answers_kept = 0;
+  uint16_t answer_type[kAnswers]{};
+  uint32_t answer_ttl[kAnswers]{};
+  uint16_t answer_off[kAnswers]{}, answer_len[kAnswers]{};
+  uint16_t name_off[kAnswers]{}, name_len[kAnswers]{};
+  BoundedString<256> answer_names;
 };
 
 }  // namespace flowprobe::dissect

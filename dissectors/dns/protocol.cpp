@@ -13,6 +13,9 @@ const Protocol kDnsProtocol{
     .zeek_log = &kDnsLog,
     .rule_proto = sig::AppProto::dns,
     .rule_buffers = dns_rule_buffers,
+    .eve_type = "dns",
+    .eve_parts = dns_eve_parts,
+    .write_eve = dns_write_eve,
 };
 
 }  // namespace flowprobe::dissect

@@ -1,4 +1,4 @@
-// dns.log as Zeek writes it (base scripts, default columns): one row per flow (its first transaction).
+// dns.log as Zeek writes it (base scripts, default columns): one row per transaction.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -8,17 +8,7 @@
 #include "export/zeek_format.hpp"
 
 namespace flowprobe::dissect {
-namespace {
-
-using namespace flowprobe::zeek;
-
-constexpr std::string_view kColumns =
-    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\t"
-    "qtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\topcode\topcode_name";
-constexpr std::string_view kTypes =
-    "time\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\t"
-    "string\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\tcount\tstring";
-
+// Type and response code names as Zeek spells them (Suricata's eve uses the same).
 std::string_view dns_qtype_name(uint16_t t, char (&tmp)[24]) {
   static constexpr std::string_view k1[] = {
       "",      "A",     "NS",    "MD",    "MF",      "CNAME", "SOA",        "MB",     "MG",   "MR",
@@ -72,6 +62,17 @@ std::string_view dns_rcode_name(uint8_t rc, char (&tmp)[24]) {
   return {tmp, static_cast<std::size_t>(n)};
 }
 
+namespace {
+
+using namespace flowprobe::zeek;
+
+constexpr std::string_view kColumns =
+    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\t"
+    "qtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\topcode\topcode_name";
+constexpr std::string_view kTypes =
+    "time\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\t"
+    "string\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\tcount\tstring";
+
 std::string_view dns_qclass_name(uint16_t c, char (&tmp)[24]) {
   switch (c) {
     case 1: return "C_INTERNET";
@@ -113,13 +114,11 @@ std::string_view dns_opcode_name(unsigned op, bool netbios, char (&tmp)[24]) {
 }
 
 void write_row(const ZeekRowSource& s, std::string& o) {
-  const FlowRecord& r = s.flow;
   const DnsMeta& d = *s.app.dns();
-  const std::string_view uid = s.uid;
   char tmp[24];
-  put_conn_id(o, r, uid);
+  put_conn_id(o, s);
   tab(o);
-  put(o, proto_name(r.protocol));
+  put(o, proto_name(s.protocol));
   tab(o);
   if (d.has_query || d.has_response) put_count(o, d.query_id);
   else unset(o);

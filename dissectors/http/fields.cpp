@@ -23,6 +23,8 @@ std::string_view site_of(std::string_view host) {
 }
 
 constexpr FieldDef kRows[] = {
+    {"HTTP_REQUESTS", 0, 0, JsonType::number, {}, "HTTP requests (transactions) on the flow; the other HTTP_ fields are the first's",
+     [](const R&, const C& c, W& w) { w.value_uint(http(c) ? c.app->transactions : 0); }},
     {"HTTP_URL", kNtopPen, 180, JsonType::string, {}, "HTTP request URL (as sent)",
      [](const R&, const C& c, W& w) { field::str(http(c) ? &http(c)->url : nullptr, w); }},
     {"HTTP_RET_CODE", kNtopPen, 181, JsonType::string, {}, "HTTP status code, a string as nProbe sends it",

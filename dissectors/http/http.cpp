@@ -28,6 +28,13 @@ bool split_request_line(std::string_view line, std::string_view& method, std::st
   return true;
 }
 
+// "HTTP/x.y" as x*10+y; 0 when it is not one.
+uint8_t http_version(std::string_view v) {
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (v.size() < 8 || !v.starts_with("HTTP/") || !digit(v[5]) || v[6] != '.' || !digit(v[7])) return 0;
+  return static_cast<uint8_t>((v[5] - '0') * 10 + (v[7] - '0'));
+}
+
 void on_request_line(std::string_view line, HttpMeta& m, bool overflow) {
   std::string_view method, target;
   if (!split_request_line(line, method, target)) return;
@@ -35,6 +42,7 @@ void on_request_line(std::string_view line, HttpMeta& m, bool overflow) {
   m.url.assign(target);
   if (overflow) m.url.truncated = true;
   m.has_request = true;
+  m.request_version = http_version(line.substr(std::min(line.size(), line.rfind(' ') + 1)));
 }
 
 template <std::size_t N>
@@ -60,10 +68,20 @@ bool on_status_line(std::string_view line, HttpMeta& m) {
   }
   m.ret_code = static_cast<uint16_t>(code);
   m.has_response = true;
-  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  if (digit(line[5]) && line[6] == '.' && digit(line[7]))
-    m.version = static_cast<uint8_t>((line[5] - '0') * 10 + (line[7] - '0'));
+  m.version = http_version(line);
+  m.status_msg.assign(line.size() > 13 ? trim(line.substr(13)) : std::string_view());
   return true;
+}
+
+void on_response_header(std::string_view name, std::string_view value, HttpMeta& m, bool overflow) {
+  if (iequals(name, "content-type")) {
+    std::string_view v = trim(value);
+    set_header(m.mime, trim(v.substr(0, v.find(';'))), overflow);
+  } else if (iequals(name, "location")) {
+    set_header(m.location, value, overflow);
+  } else if (iequals(name, "server")) {
+    set_header(m.server, value, overflow);
+  }
 }
 
 }  // namespace
@@ -74,14 +92,14 @@ using Dir = HttpState::Dir;
 
 // One message's part for the rules (TxSink::part): its start line and header lines, and
 // its body when `body` (the headers again: rules on headers and body are judged together).
-void report(const Dir& d, const PacketContext& c, int di, const HttpMeta& m, bool body, bool incomplete = false) {
-  if (!c.tx) return;
+void report(const Dir& d, const PacketContext& c, int di, const HttpMeta& tx, bool body, bool incomplete = false) {
+  if (!wants_parts(c.tx)) return;
   TxPartView v;
   v.kind = AppKind::http;
   v.to_server = di == 0;
   v.part = di == 0 ? (body ? sig::TxPart::request_body : sig::TxPart::request)
                    : (body ? sig::TxPart::response_body : sig::TxPart::response);
-  v.tx = &m;
+  v.tx = &tx;
   v.truncated = d.block_truncated;
   v.incomplete = incomplete;
   v.start_line = {d.start, d.start_len};
@@ -90,18 +108,13 @@ void report(const Dir& d, const PacketContext& c, int di, const HttpMeta& m, boo
   c.tx->part(v);
 }
 
-// Reports a finished message body and ends the direction.
-void end_body(Dir& d, const PacketContext& c, int di, const HttpMeta& m) {
-  report(d, c, di, m, true);
-  d.phase = HttpState::finished;
-}
-
-// Keeps body bytes up to the bound; true once the bound is reached.
-bool keep_body(Dir& d, std::span<const uint8_t> q) {
+// Keeps body bytes (for the rules) up to the bound, and counts them all.
+void keep_body(Dir& d, std::span<const uint8_t> q, bool keep) {
+  d.body_total += q.size();
+  if (!keep) return;
   const std::size_t n = std::min(q.size(), HttpState::kBody - d.body_len);
   std::memcpy(d.body + d.body_len, q.data(), n);
   d.body_len = static_cast<uint16_t>(d.body_len + n);
-  return d.body_len == HttpState::kBody;
 }
 
 int hex_value(char ch) {
@@ -109,69 +122,6 @@ int hex_value(char ch) {
   if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
   if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
   return -1;
-}
-
-// Consumes body bytes of `q` by the message's framing; returns how many it used.
-std::size_t consume_body(Dir& d, std::span<const uint8_t> q, const PacketContext& c, int di, const HttpMeta& m) {
-  using F = HttpState::Framing;
-  if (d.framing == F::length) {
-    const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(q.size(), d.remaining));
-    const bool full = keep_body(d, q.first(n));
-    d.remaining -= n;
-    if (d.remaining == 0 || full) end_body(d, c, di, m);
-    return n;
-  }
-  if (d.framing == F::until_close) {
-    if (keep_body(d, q) || (c.tcp_flags & 0x05)) end_body(d, c, di, m);  // bound, FIN or RST
-    return q.size();
-  }
-  // Chunked: size line (hex, extensions after ';' ignored), data, CRLF, ..., 0, trailers.
-  std::size_t i = 0;
-  while (i < q.size() && d.phase == HttpState::body) {
-    const char ch = static_cast<char>(q[i]);
-    switch (d.chunk_state) {
-      case 0:  // size digits
-      case 4: {  // rest of the size line
-        ++i;
-        const int v = hex_value(ch);
-        if (d.chunk_state == 0 && v >= 0) {
-          if (d.chunk_size > (uint64_t{1} << 40)) { end_body(d, c, di, m); break; }  // nonsense: stop here
-          d.chunk_size = d.chunk_size * 16 + static_cast<uint64_t>(v);
-        } else if (ch == '\n') {
-          d.remaining = d.chunk_size;
-          d.chunk_size = 0;
-          d.chunk_state = d.remaining ? 1 : 3;
-          d.len = 0;
-        } else {
-          d.chunk_state = 4;
-        }
-        break;
-      }
-      case 1: {  // data
-        const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(q.size() - i, d.remaining));
-        const bool full = keep_body(d, q.subspan(i, n));
-        i += n;
-        d.remaining -= n;
-        if (full) end_body(d, c, di, m);
-        else if (d.remaining == 0) d.chunk_state = 2;
-        break;
-      }
-      case 2:  // CRLF after the data
-        ++i;
-        if (ch == '\n') d.chunk_state = 0;
-        break;
-      default:  // trailers: an empty line ends the message
-        ++i;
-        if (ch == '\n') {
-          if (d.len == 0) end_body(d, c, di, m);
-          d.len = 0;
-        } else if (ch != '\r') {
-          d.len = 1;
-        }
-        break;
-    }
-  }
-  return i;
 }
 
 // The header line as it goes into the block (CRLF-terminated), while there is room.
@@ -184,12 +134,6 @@ void keep_line(Dir& d, std::string_view line, bool cut) {
   d.block_len = static_cast<uint16_t>(d.block_len + line.size());
   d.block[d.block_len++] = '\r';
   d.block[d.block_len++] = '\n';
-}
-
-// Reports a message's start line and header lines.
-void end_headers(Dir& d, const PacketContext& c, int di, HttpMeta& m) {
-  (di == 0 ? m.request_headers_done : m.response_headers_done) = true;
-  report(d, c, di, m, false);
 }
 
 // Headers that frame the body.
@@ -215,9 +159,152 @@ void note_framing(Dir& d, std::string_view name, std::string_view value) {
 
 }  // namespace
 
+// ---- transactions ------------------------------------------------------------------------
+
+uint8_t HttpState::start_tx(const PacketContext& c, AppMetadata& meta) noexcept {
+  if (count == kPending) emit_front(c, meta);  // a client far ahead of its server: the oldest goes unanswered
+  const uint8_t i = static_cast<uint8_t>((head + count) % kPending);
+  pending[i] = HttpMeta{};
+  seq[i] = started++;
+  ts[i] = c.ts_ns;
+  ++count;
+  return i;
+}
+
+uint8_t HttpState::answered(const PacketContext& c, AppMetadata& meta) noexcept {
+  // A response that no request we saw asked for (the capture began mid-connection) is a
+  // transaction of its own, as Zeek logs it.
+  if (count == 0) return start_tx(c, meta);
+  return head;
+}
+
+void HttpState::mirror(uint8_t i, AppMetadata& meta) noexcept {
+  // The flow record keeps its first transaction, as nProbe's HTTP fields do.
+  if (seq[i] == 0) meta.u.http = pending[i];
+}
+
+void HttpState::emit_front(const PacketContext& c, AppMetadata& meta) noexcept {
+  if (count == 0) return;
+  mirror(head, meta);
+  emit_tx(c.tx, AppKind::http, pending[head], ts[head]);
+  // A message still being read whose transaction leaves goes on without one.
+  if (slot[0] == head) slot[0] = kNoSlot;
+  if (slot[1] == head) slot[1] = kNoSlot;
+  head = static_cast<uint8_t>((head + 1) % kPending);
+  --count;
+}
+
+// ---- messages ----------------------------------------------------------------------------
+
+// A message (headers and body) is over: its body length goes to its transaction, a
+// response ends its transaction, and the direction waits for the next message (or, after
+// a protocol switch, stops).
+void HttpState::end_message(int di, const PacketContext& c, AppMetadata& meta) noexcept {
+  Dir& d = dir[di];
+  const uint8_t i = slot[di];
+  slot[di] = kNoSlot;
+  d.phase = start_line;
+  if (i == kNoSlot) return;
+  if (di == 0) {
+    pending[i].request_body_len = d.body_total;
+    mirror(i, meta);
+    return;
+  }
+  HttpMeta& tx = pending[i];
+  tx.response_body_len = d.body_total;
+  // After 101 Switching Protocols, or a CONNECT's 2xx, the connection is no longer HTTP.
+  const bool tunnel = tx.ret_code == 101 || (tx.method.view() == "CONNECT" && tx.ret_code / 100 == 2);
+  while (count && head != i) emit_front(c, meta);  // (i is the head: responses answer in order)
+  emit_front(c, meta);
+  if (tunnel) dir[0].phase = dir[1].phase = finished;
+}
+
+// Reports a finished message body and ends the message.
+void HttpState::end_body(int di, const PacketContext& c, AppMetadata& meta) noexcept {
+  if (slot[di] != kNoSlot) report(dir[di], c, di, pending[slot[di]], true);
+  end_message(di, c, meta);
+}
+
+// Consumes body bytes of `q` by the message's framing; returns how many it used.
+std::size_t HttpState::consume_body(int di, std::span<const uint8_t> q, const PacketContext& c, AppMetadata& meta) noexcept {
+  Dir& d = dir[di];
+  const bool keep = wants_parts(c.tx) && d.body_len < kBody;
+  if (d.framing == Framing::length) {
+    const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(q.size(), d.remaining));
+    keep_body(d, q.first(n), keep);
+    d.remaining -= n;
+    if (d.remaining == 0) end_body(di, c, meta);
+    return n;
+  }
+  if (d.framing == Framing::until_close) {
+    keep_body(d, q, keep);
+    if (c.tcp_flags & 0x05) end_body(di, c, meta);  // FIN or RST
+    return q.size();
+  }
+  // Chunked: size line (hex, extensions after ';' ignored), data, CRLF, ..., 0, trailers.
+  std::size_t i = 0;
+  while (i < q.size() && d.phase == body) {
+    const char ch = static_cast<char>(q[i]);
+    switch (d.chunk_state) {
+      case 0:  // size digits
+      case 4: {  // rest of the size line
+        ++i;
+        const int v = hex_value(ch);
+        if (d.chunk_state == 0 && v >= 0) {
+          if (d.chunk_size > (uint64_t{1} << 40)) {  // nonsense: the direction cannot be followed
+            end_body(di, c, meta);
+            d.phase = finished;
+            break;
+          }
+          d.chunk_size = d.chunk_size * 16 + static_cast<uint64_t>(v);
+        } else if (ch == '\n') {
+          d.remaining = d.chunk_size;
+          d.chunk_size = 0;
+          d.chunk_state = d.remaining ? 1 : 3;
+          d.len = 0;
+        } else {
+          d.chunk_state = 4;
+        }
+        break;
+      }
+      case 1: {  // data
+        const std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(q.size() - i, d.remaining));
+        keep_body(d, q.subspan(i, n), wants_parts(c.tx) && d.body_len < kBody);
+        i += n;
+        d.remaining -= n;
+        if (d.remaining == 0) d.chunk_state = 2;
+        break;
+      }
+      case 2:  // CRLF after the data
+        ++i;
+        if (ch == '\n') d.chunk_state = 0;
+        break;
+      default:  // trailers: an empty line ends the message
+        ++i;
+        if (ch == '\n') {
+          if (d.len == 0) end_body(di, c, meta);
+          d.len = 0;
+        } else if (ch != '\r') {
+          d.len = 1;
+        }
+        break;
+    }
+  }
+  return i;
+}
+
+// A message's start line and header lines are complete.
+void HttpState::end_headers(int di, const PacketContext& c, AppMetadata& meta) noexcept {
+  const uint8_t i = slot[di];
+  if (i == kNoSlot) return;
+  HttpMeta& tx = pending[i];
+  (di == 0 ? tx.request_headers_done : tx.response_headers_done) = true;
+  mirror(i, meta);
+  report(dir[di], c, di, tx, false);
+}
+
 Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   meta.set_kind(AppKind::http);
-  HttpMeta& m = meta.u.http;
   const bool client = c.from_client;
   const int di = client ? 0 : 1;
   Dir& d = dir[di];
@@ -228,27 +315,30 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     // until the connection closes, and header lines cut off by the close (Suricata
     // judges those too).
     if (c.tcp_flags & 0x05) {
-      if (d.phase == body && d.framing == Framing::until_close) end_body(d, c, di, m);
+      if (d.phase == body && d.framing == Framing::until_close) end_body(di, c, meta);
       if (d.phase == headers) {
         if (d.len) keep_line(d, std::string_view(d.line, d.len), d.overflow);  // a last line without CRLF
-        end_headers(d, c, di, m);
-        d.phase = finished;
+        end_headers(di, c, meta);
+        end_message(di, c, meta);
       }
+      if (dir[di].phase == start_line) dir[di].phase = finished;  // nothing more comes this way
     }
     return progress();
   }
   bool gap = false;
   std::span<const uint8_t> p = c.l4_proto == ipproto::tcp ? d.cursor.advance(c.tcp_seq, c.payload, gap) : c.payload;
   if (gap) {
-    // A missing segment: a body ends with what it had; headers after it cannot be trusted.
-    if (d.phase != body) return Parse::skip;
-    end_body(d, c, di, m);
+    // A missing segment: a body ends with what it had; after it, message boundaries cannot
+    // be found again, so the direction is given up (its transactions so far stand).
+    if (d.phase == body) end_body(di, c, meta);
+    d.phase = finished;
     return progress();
   }
+  const bool keep = wants_parts(c.tx);
   std::size_t i = 0;
   while (i < p.size() && d.phase != finished) {
     if (d.phase == body) {
-      i += consume_body(d, p.subspan(i), c, di, m);
+      i += consume_body(di, p.subspan(i), c, meta);
       continue;
     }
     const char ch = static_cast<char>(p[i++]);
@@ -263,14 +353,39 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     d.len = 0;
     d.overflow = false;
     if (d.phase == start_line) {
-      if (line.empty()) continue;  // tolerate CRLF before a request
+      if (line.empty()) continue;  // tolerate CRLF before a message
       if (client) {
-        on_request_line(line, m, overflow);
-        if (!m.has_request) return Parse::skip;
-      } else if (!on_status_line(line, m)) {
-        return Parse::skip;
+        HttpMeta probe_tx;
+        on_request_line(line, probe_tx, overflow);
+        if (!probe_tx.has_request) {
+          // Not a request line: the first message makes the flow not HTTP; a later one ends
+          // what can be followed.
+          if (started == 0) return Parse::skip;
+          d.phase = finished;
+          break;
+        }
+        slot[0] = start_tx(c, meta);
+        pending[slot[0]] = probe_tx;
+        mirror(slot[0], meta);
+      } else {
+        HttpMeta status;
+        if (!on_status_line(line, status)) {
+          if (started == 0) return Parse::skip;
+          d.phase = finished;
+          break;
+        }
+        slot[1] = answered(c, meta);
+        HttpMeta& tx = pending[slot[1]];
+        tx.ret_code = status.ret_code;
+        tx.has_response = true;
+        tx.version = status.version;
+        tx.status_msg = status.status_msg;
+        tx.mime.clear();
+        tx.location.clear();
+        tx.server.clear();
+        mirror(slot[1], meta);
       }
-      if (c.tx) {
+      if (keep) {
         std::memcpy(d.start, line.data(), line.size());
         d.start_len = static_cast<uint16_t>(line.size());
       }
@@ -278,42 +393,41 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
       d.block_truncated = false;
       d.framing = Framing::none;
       d.remaining = 0;
+      d.body_len = 0;
+      d.body_total = 0;
       d.phase = headers;
       continue;
     }
     if (line.empty()) {
       // End of headers. An interim 1xx (but 101) response is followed by the real one.
-      if (!client && m.ret_code >= 100 && m.ret_code < 200 && m.ret_code != 101) {
+      static const HttpMeta kNone;
+      const HttpMeta& tx = slot[di] != kNoSlot ? pending[slot[di]] : kNone;
+      if (!client && tx.ret_code >= 100 && tx.ret_code < 200 && tx.ret_code != 101) {
         d.phase = start_line;
-        m.mime.clear();
         continue;
       }
-      end_headers(d, c, di, m);
+      end_headers(di, c, meta);
       // What follows: no body (requests without a length, HEAD answers, 1xx/204/304),
       // a length, chunks, or (responses only) everything until the connection closes.
-      // Without a sink nobody reads bodies: the direction ends with its headers.
-      const bool bodiless = !c.tx || (!client && (m.ret_code == 101 || m.ret_code == 204 || m.ret_code == 304 ||
-                                                  m.method.view() == "HEAD"));
+      const bool bodiless = !client && (tx.ret_code == 101 || tx.ret_code == 204 || tx.ret_code == 304 ||
+                                        tx.method.view() == "HEAD" ||
+                                        (tx.method.view() == "CONNECT" && tx.ret_code / 100 == 2));
       if (bodiless || (d.framing == Framing::length && d.remaining == 0)) d.framing = Framing::none;
       else if (d.framing == Framing::none && !client) d.framing = Framing::until_close;
-      d.phase = d.framing == Framing::none ? finished : body;
-      d.body_len = 0;
       d.chunk_state = 0;
       d.chunk_size = 0;
+      if (d.framing == Framing::none) end_message(di, c, meta);
+      else d.phase = body;
       continue;
     }
-    if (c.tx) keep_line(d, line, overflow);
+    if (keep) keep_line(d, line, overflow);
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
     note_framing(d, name, value);
-    if (client) {
-      on_request_header(name, value, m, overflow);
-    } else if (iequals(name, "content-type")) {
-      std::string_view v = trim(value);
-      v = trim(v.substr(0, v.find(';')));
-      set_header(m.mime, v, overflow);
-    }
+    if (slot[di] == kNoSlot) continue;
+    if (client) on_request_header(name, value, pending[slot[di]], overflow);
+    else on_response_header(name, value, pending[slot[di]], overflow);
   }
   return progress();
 }
@@ -321,10 +435,13 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
 void HttpState::finish(const PacketContext& c, AppMetadata& meta) noexcept {
   // A message whose header lines never ended (capture cut, gap, timeout) is still judged
   // on what it had: the request line, the status line.
-  const HttpMeta* m = meta.http();
-  if (m == nullptr) return;
-  for (int di = 0; di < 2; ++di)
-    if (dir[di].phase == headers && (di == 0 ? m->has_request : m->has_response)) report(dir[di], c, di, *m, false, true);
+  for (int di = 0; di < 2; ++di) {
+    if (slot[di] == kNoSlot) continue;
+    if (dir[di].phase == headers) report(dir[di], c, di, pending[slot[di]], false, true);
+    if (dir[di].phase == body) (di == 0 ? pending[slot[di]].request_body_len : pending[slot[di]].response_body_len) = dir[di].body_total;
+  }
+  // The flow's end: every transaction still open is logged with what it has.
+  while (count) emit_front(c, meta);
 }
 
 Probe http_probe(const PacketContext& c) noexcept {
@@ -358,6 +475,8 @@ const Dissector kHttpDissector{
     .init = init_of<HttpState>(),
     .parse = parse_of<HttpState>(),
     .finish = finish_of<HttpState>(),
+    // Followed for the connection's lifetime (every request of a keep-alive connection).
+    .default_slots = 16384,
 };
 
 }  // namespace flowprobe::dissect

@@ -1,8 +1,10 @@
 #pragma once
-// HTTP/1.x: the first request's method, target, Host, User-Agent and Referer and the
-// first final response's status and Content-Type. Headers are processed line by line
-// as they arrive, so a request split across any number of segments costs only one
-// bounded line buffer per direction.
+// HTTP/1.x: every request (method, target, Host, User-Agent, Referer) and its response
+// (status, Content-Type, Location, Server, body lengths) on a connection, keep-alive and
+// pipelined, each a transaction (TxSink::emit) in request order, as Zeek's trans_depth
+// counts them; the flow's metadata keeps the first. Headers are processed line by line as
+// they arrive and bodies are followed by their framing (length, chunks, close), so a
+// message split across any number of segments costs one bounded line buffer per direction.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -19,6 +21,9 @@ struct HttpState {
   static constexpr std::size_t kBody = 4096;   // body bytes kept for http.request_body / file.data
   enum Phase : uint8_t { start_line, headers, body, finished };
   enum class Framing : uint8_t { none, length, chunked, until_close };
+  // Requests waiting for their responses, oldest first (a ring): a client this far ahead
+  // of its server has its oldest logged unanswered.
+  static constexpr uint8_t kPending = 4;
   struct Dir {
     TcpCursor cursor;
     Phase phase = start_line;
@@ -32,14 +37,34 @@ struct HttpState {
     uint16_t body_len = 0;
     uint64_t remaining = 0;    // length framing: body bytes still to come; chunked: of this chunk
     uint64_t chunk_size = 0;   // chunked: the size line being read
+    uint64_t body_total = 0;   // body bytes of this message, dechunked
     char line[kLine];
     char start[kLine];
     char block[kBlock];
     char body[kBody];
   };
   Dir dir[2];
+  HttpMeta pending[kPending];
+  uint64_t ts[kPending];       // when each began
+  uint32_t seq[kPending];      // its place in the connection (0: the flow record's)
+  uint32_t started = 0;        // transactions begun so far
+  uint8_t head = 0, count = 0;
+  // The transaction of the message each direction is reading (kNoSlot: none).
+  static constexpr uint8_t kNoSlot = 0xFF;
+  uint8_t slot[2] = {kNoSlot, kNoSlot};
+
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
   void finish(const PacketContext& c, AppMetadata& m) noexcept;
+
+ private:
+  uint8_t start_tx(const PacketContext& c, AppMetadata& meta) noexcept;
+  uint8_t answered(const PacketContext& c, AppMetadata& meta) noexcept;
+  void mirror(uint8_t i, AppMetadata& meta) noexcept;
+  void emit_front(const PacketContext& c, AppMetadata& meta) noexcept;
+  void end_message(int di, const PacketContext& c, AppMetadata& meta) noexcept;
+  void end_body(int di, const PacketContext& c, AppMetadata& meta) noexcept;
+  void end_headers(int di, const PacketContext& c, AppMetadata& meta) noexcept;
+  std::size_t consume_body(int di, std::span<const uint8_t> q, const PacketContext& c, AppMetadata& meta) noexcept;
 };
 Probe http_probe(const PacketContext& c) noexcept;
 extern const Dissector kHttpDissector;
@@ -65,5 +90,7 @@ struct HttpShared {
 };
 void* http_create_rule_scratch() noexcept;
 void http_destroy_rule_scratch(void* scratch) noexcept;
+
+void http_write_eve(const AppMetadata& tx, uint32_t tx_id, uint8_t part, JsonWriter& w);  // eve.cpp
 
 }  // namespace flowprobe::dissect

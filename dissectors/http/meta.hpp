@@ -1,7 +1,8 @@
 #pragma once
-// What the HTTP dissector learns of one transaction (a request and its response); a
-// flow record carries its first one. Bounds: method 16, url 384, host 128, user agent 256,
-// referer 256, mime 64.
+// What the HTTP dissector learns of one transaction (a request and its response): the
+// transaction record's part, and a flow record carries its first one. Bounds: method 16,
+// url 384, host 128, user agent 256, referer 256, mime 64, status message 64, location
+// 128, server 64.
 #include <array>
 #include <cstdint>
 
@@ -16,12 +17,18 @@ struct HttpMeta {
   BoundedString<256> user_agent;
   BoundedString<256> referer;
   BoundedString<64> mime;        // response Content-Type
+  BoundedString<64> status_msg;  // the reason phrase after the status code
+  BoundedString<128> location;   // response Location (eve's "redirect")
+  BoundedString<64> server;      // response Server
   uint16_t ret_code = 0;         // HTTP_RET_CODE
   bool has_request = false;
   bool has_response = false;
   bool request_headers_done = false;   // the request's header lines ended (empty line seen)
   bool response_headers_done = false;
   uint8_t version = 0;           // the response's HTTP/x.y as x*10+y (Zeek's version); 0: none
+  uint8_t request_version = 0;   // the request line's HTTP/x.y, likewise
+  uint64_t request_body_len = 0;   // body bytes after chunked framing is removed
+  uint64_t response_body_len = 0;
 };
 
 }  // namespace flowprobe::dissect

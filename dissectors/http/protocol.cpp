@@ -24,6 +24,8 @@ const Protocol kHttpProtocol{
     .create_rule_scratch = http_create_rule_scratch,
     .destroy_rule_scratch = http_destroy_rule_scratch,
     .server_name = server_name,
+    .eve_type = "http",
+    .write_eve = http_write_eve,
 };
 
 }  // namespace flowprobe::dissect

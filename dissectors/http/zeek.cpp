@@ -1,4 +1,4 @@
-// http.log as Zeek writes it (base scripts, default columns): one row per flow (its first transaction).
+// http.log as Zeek writes it (base scripts, default columns): one row per transaction.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -24,14 +24,12 @@ constexpr std::string_view kTypes =
 
 
 void write_row(const ZeekRowSource& s, std::string& o) {
-  const FlowRecord& r = s.flow;
   const HttpMeta& h = *s.app.http();
-  const std::string_view uid = s.uid;
-  put_conn_id(o, r, uid);
+  put_conn_id(o, s);
   tab(o);
-  // The dissector keeps a flow's first transaction: trans_depth 1.
-  if (h.has_request) put_count(o, 1);
-  else unset(o);
+  // trans_depth: the transaction's place in its connection (a response without a request
+  // we saw has its own).
+  put_count(o, s.depth);
   tab(o);
   put_str_or_unset(o, h.method.view());
   tab(o);
@@ -70,13 +68,20 @@ void write_row(const ZeekRowSource& s, std::string& o) {
   }
   tab(o);
   put_str_or_unset(o, h.user_agent.view());
-  // origin, request_body_len, response_body_len: not kept.
-  put(o, "\t-\t-\t-\t");
+  // origin: not kept. Body lengths: dechunked, before any Content-Encoding is undone.
+  put(o, "\t-\t");
+  put_count(o, h.request_body_len);
+  tab(o);
+  put_count(o, h.response_body_len);
+  tab(o);
   if (h.has_response) put_count(o, h.ret_code);
   else unset(o);
-  // status_msg info_code info_msg; tags (empty set); username password proxied;
-  // orig/resp fuids, filenames, mime_types: Zeek's file analysis, which we do not do.
-  put(o, "\t-\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-");
+  tab(o);
+  if (h.has_response) put_str_or_unset(o, h.status_msg.view());
+  else unset(o);
+  // info_code info_msg; tags (empty set); username password proxied; orig/resp fuids,
+  // filenames, mime_types: Zeek's file analysis, which we do not do.
+  put(o, "\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-");
 }
 
 }  // namespace

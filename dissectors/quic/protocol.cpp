@@ -22,6 +22,8 @@ const Protocol kQuicProtocol{
     .rule_buffers = tls_rule_buffers,
     .encrypted = encrypted,
     .server_name = tls_server_name,
+    .eve_type = "quic",
+    .write_eve = tls_write_eve,
 };
 
 }  // namespace flowprobe::dissect

@@ -312,6 +312,7 @@ void QuicState::on_initial(QuicCrypto& cx, std::span<const uint8_t> packet, std:
 
 Parse QuicState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   tx_ = c.tx;
+  if (start_ns == 0) start_ns = c.ts_ns;
   meta.set_kind(AppKind::quic);
   TlsMeta& m = meta.u.quic;
   auto* cx = static_cast<QuicCrypto*>(c.shared);
@@ -365,6 +366,11 @@ Parse QuicState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   return Parse::cont;
 }
 
+void QuicState::finish(const PacketContext& c, AppMetadata& meta) noexcept {
+  if (const TlsMeta* t = meta.quic(); t && (t->has_client_hello || t->has_server_hello))
+    emit_tx(c.tx, AppKind::quic, *t, start_ns);
+}
+
 Probe quic_probe(const PacketContext& c) noexcept {
   if (c.l4_proto != ipproto::udp || c.payload.size() < 7 || !(c.payload[0] & 0x80)) return Probe::not_mine;
   Reader r(c.payload);
@@ -390,6 +396,7 @@ const Dissector kQuicDissector{
     .parse = parse_of<QuicState>(),
     .create_shared = []() noexcept -> void* { return quic_crypto_create(); },
     .destroy_shared = [](void* p) noexcept { quic_crypto_destroy(static_cast<QuicCrypto*>(p)); },
+    .finish = finish_of<QuicState>(),
 };
 
 }  // namespace flowprobe::dissect

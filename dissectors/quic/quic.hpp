@@ -88,6 +88,9 @@ struct QuicState {
   // which cannot forge an AEAD tag to reach it through parse().
   void feed_frames(std::span<const uint8_t> plain, bool from_client, TlsMeta& m);
   TxSink* tx_ = nullptr;  // the packet's sink, during parse() only
+  uint64_t start_ns = 0;  // the first datagram's time: the handshake's, as a transaction
+  // The handshake is one transaction, logged once the dissector is done with it.
+  void finish(const PacketContext& c, AppMetadata& m) noexcept;
 
  private:
   // Decrypts one Initial packet (header protection, then AEAD) and feeds its frames.

@@ -13,6 +13,8 @@ const Protocol kSshProtocol{
     .zeek_log = &kSshLog,
     .rule_proto = sig::AppProto::ssh,
     .rule_buffers = ssh_rule_buffers,
+    .eve_type = "ssh",
+    .write_eve = ssh_write_eve,
 };
 
 }  // namespace flowprobe::dissect

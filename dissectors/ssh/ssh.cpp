@@ -154,6 +154,7 @@ void SshState::feed(Dir& d, bool client, std::span<const uint8_t> p, SshMeta& m,
 Parse SshState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   meta.set_kind(AppKind::ssh);
   if (c.payload.empty()) return Parse::cont;
+  if (start_ns == 0) start_ns = c.ts_ns;
   Dir& d = dir[c.from_client ? 0 : 1];
   if (d.phase == Dir::Phase::finished) return Parse::cont;
   bool gap = false;
@@ -164,6 +165,11 @@ Parse SshState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   if (dir[0].kexinit_len && dir[1].kexinit_len)
     ssh_negotiate({dir[0].buf + 5, dir[0].kexinit_len}, {dir[1].buf + 5, dir[1].kexinit_len}, meta.u.ssh);
   return Parse::done;
+}
+
+void SshState::finish(const PacketContext& c, AppMetadata& meta) noexcept {
+  if (const SshMeta* s = meta.ssh(); s && (!s->client_signature.empty() || !s->server_signature.empty()))
+    emit_tx(c.tx, AppKind::ssh, *s, start_ns);
 }
 
 Probe ssh_probe(const PacketContext& c) noexcept {
@@ -185,6 +191,7 @@ const Dissector kSshDissector{
     .probe = ssh_probe,
     .init = init_of<SshState>(),
     .parse = parse_of<SshState>(),
+    .finish = finish_of<SshState>(),
 };
 
 }  // namespace flowprobe::dissect

@@ -34,8 +34,11 @@ struct SshState {
     uint8_t buf[kBuf];
   };
   Dir dir[2];
+  uint64_t start_ns = 0;  // the first payload's time: the handshake's, as a transaction
 
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
+  // The handshake is one transaction, logged once the dissector is done with it.
+  void finish(const PacketContext& c, AppMetadata& m) noexcept;
 
  private:
   void feed(Dir& d, bool client, std::span<const uint8_t> p, SshMeta& m, TxSink* tx);
@@ -49,5 +52,7 @@ extern const Dissector kSshDissector;
 extern const std::span<const FieldDef> kSshFields;  // fields.cpp: its -T rows
 extern const ZeekLog kSshLog;                        // zeek.cpp: ssh.log
 void ssh_rule_buffers(const TxPartView& v, void* shared, sig::AppBuffers& out) noexcept;  // rules.cpp
+
+void ssh_write_eve(const AppMetadata& tx, uint32_t tx_id, uint8_t part, JsonWriter& w);  // eve.cpp
 
 }  // namespace flowprobe::dissect

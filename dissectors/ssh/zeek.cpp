@@ -1,4 +1,4 @@
-// ssh.log as Zeek writes it (base scripts, default columns): one row per flow (its first transaction).
+// ssh.log as Zeek writes it (base scripts, default columns): one row per transaction.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -34,10 +34,8 @@ int ssh_version(std::string_view client, std::string_view server) {
 
 
 void write_row(const ZeekRowSource& src, std::string& o) {
-  const FlowRecord& r = src.flow;
   const SshMeta& s = *src.app.ssh();
-  const std::string_view uid = src.uid;
-  put_conn_id(o, r, uid);
+  put_conn_id(o, src);
   tab(o);
   const int version = ssh_version(s.client_signature.view(), s.server_signature.view());
   if (version < 0) unset(o);

@@ -27,6 +27,8 @@ const Protocol kTlsProtocol{
     .rule_buffers = tls_rule_buffers,
     .encrypted = encrypted,
     .server_name = tls_server_name,
+    .eve_type = "tls",
+    .write_eve = tls_write_eve,
 };
 
 }  // namespace flowprobe::dissect

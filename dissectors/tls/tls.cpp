@@ -486,6 +486,7 @@ bool TlsState::feed_records(Dir& d, bool client, std::span<const uint8_t> p, Tls
 Parse TlsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   meta.set_kind(AppKind::tls);
   tx_ = c.tx;
+  if (start_ns == 0) start_ns = c.ts_ns;
   TlsMeta& m = meta.u.tls;
   if (!oriented && c.payload.size() >= 6 && c.payload[0] == 22) {
     // A capture that starts with the server's packets makes the server look like the
@@ -501,6 +502,11 @@ Parse TlsState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   if (!feed_records(d, client, p, m)) return m.has_client_hello ? Parse::done : Parse::skip;
   if (complete(m) || (dir[0].encrypted && dir[1].encrypted)) return Parse::done;
   return Parse::cont;
+}
+
+void TlsState::finish(const PacketContext& c, AppMetadata& meta) noexcept {
+  if (const TlsMeta* t = meta.tls(); t && (t->has_client_hello || t->has_server_hello))
+    emit_tx(c.tx, AppKind::tls, *t, start_ns);
 }
 
 Probe tls_probe(const PacketContext& c) noexcept {
@@ -523,6 +529,7 @@ const Dissector kTlsDissector{
     .probe = tls_probe,
     .init = init_of<TlsState>(),
     .parse = parse_of<TlsState>(),
+    .finish = finish_of<TlsState>(),
 };
 
 }  // namespace flowprobe::dissect

@@ -53,8 +53,11 @@ struct TlsState {
   uint8_t cbuf[kClientBuf];
   uint8_t sbuf[kServerBuf];
   TxSink* tx_ = nullptr;  // the packet's sink, during parse() only
+  uint64_t start_ns = 0;  // the first packet's time: the handshake's, as a transaction
 
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
+  // The handshake is one transaction, logged once the dissector is done with it.
+  void finish(const PacketContext& c, AppMetadata& m) noexcept;
 
  private:
   bool feed_records(Dir& d, bool client, std::span<const uint8_t> p, TlsMeta& m);
@@ -71,5 +74,7 @@ extern const std::span<const FieldDef> kTlsFields;  // fields.cpp: its -T rows
 extern const ZeekLog kSslLog;                        // zeek.cpp: ssl.log
 void tls_rule_buffers(const TxPartView& v, void* scratch, sig::AppBuffers& out) noexcept;  // rules.cpp
 std::string_view tls_server_name(const AppMetadata& app) noexcept;  // protocol.cpp: the SNI (TLS and QUIC)
+
+void tls_write_eve(const AppMetadata& tx, uint32_t tx_id, uint8_t part, JsonWriter& w);  // eve.cpp (QUIC's too)
 
 }  // namespace flowprobe::dissect

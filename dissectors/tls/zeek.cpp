@@ -1,4 +1,4 @@
-// ssl.log as Zeek writes it (base scripts, default columns): one row per flow (its first transaction).
+// ssl.log as Zeek writes it (base scripts, default columns): one row per transaction.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -44,11 +44,9 @@ std::string_view tls_version_name(uint16_t v, char (&tmp)[24]) {
 }
 
 void write_row(const ZeekRowSource& s, std::string& o) {
-  const FlowRecord& r = s.flow;
   const TlsMeta& t = *s.app.part<TlsMeta>();
-  const std::string_view uid = s.uid;
   char tmp[24];
-  put_conn_id(o, r, uid);
+  put_conn_id(o, s);
   tab(o);
   if (t.has_server_hello && t.version != 0) put(o, tls_version_name(t.version, tmp));
   else unset(o);

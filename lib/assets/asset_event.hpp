@@ -11,36 +11,17 @@
 #include <type_traits>
 
 #include "dissectors/app_metadata.hpp"
+#include "dissectors/dhcp/meta.hpp"  // DhcpFields
 
 namespace flowprobe {
 
 // A sighting's kind is its protocol (the protocol table's AppKind): arp, ndp, dhcp,
 // dhcpv6, netbios_ns, cifs_browser, cclink_ief_basic, tcp_fingerprint, ssdp.
 using AssetKind = dissect::AppKind;
+using dissect::DhcpFields;  // DHCP's own (dissectors/dhcp/meta.hpp): a transaction carries it too
 
 // The per-kind parts of the kinds added after the first six, which did with the common
 // fields below. Plain bytes, so the de-duplication hash sees every field.
-struct DhcpFields {
-  uint32_t xid = 0;
-  uint32_t lease_time = 0, renewal_time = 0, rebinding_time = 0;  // options 51, 58, 59
-  std::array<uint8_t, 4> client_ip{}, assigned_ip{}, next_server_ip{}, relay_ip{};  // ciaddr yiaddr siaddr giaddr
-  std::array<uint8_t, 4> requested_ip{}, subnet_mask{}, server_id{};               // options 50, 1, 54
-  std::array<std::array<uint8_t, 4>, 4> routers{}, dns_servers{};                  // options 3, 6
-  std::array<uint8_t, 16> client_mac{};  // chaddr, client_mac_len bytes
-  uint8_t client_mac_len = 0;
-  uint8_t bootp_op = 0;        // 1 request, 2 reply
-  uint8_t msg_type = 0;        // option 53
-  uint8_t n_routers = 0, n_dns = 0;
-  uint8_t host_name_len = 0;   // option 12 as sent (it may hold a NUL)
-  uint8_t client_id_len = 0;   // option 61 after its type byte
-  uint8_t n_params = 0;        // option 55
-  uint8_t present = 0;         // kHas* bits: options seen, whatever their value
-  uint8_t reserved[3] = {};
-  uint8_t client_id[32] = {};
-  uint8_t params[48] = {};
-  static constexpr uint8_t kHasLease = 1, kHasRenewal = 2, kHasRebinding = 4, kHasSubnet = 8, kHasRequested = 16,
-                           kHasServerId = 32, kHasRouters = 64, kHasDns = 128;
-};
 
 struct Dhcpv6Fields {
   uint32_t transaction_id = 0;  // 24 bits

@@ -48,6 +48,25 @@ void begin_event(AssetEvent& out, AssetKind kind, const DecodedPacket& p, uint64
 }
 }  // namespace
 
+CounterSource asset_counter_source(const AssetCounters& c) {
+  static const CounterDefList defs = [] {
+    CounterDefList d;
+    d.add("assets.packets_seen", "packets shown to the asset parsers (ARP frames, tracked IP)");
+    d.add("assets.not_asset_protocol", "of those, not a protocol the asset path reports");
+    d.add("assets.malformed", "of those, claimed by an asset parser but malformed or cut");
+    d.add("assets.sightings", "of those, asset sightings (by protocol below)");
+    d.add("assets.suppressed_repeats", "sightings repeated within the de-duplication window");
+    d.add("", "", CounterKind::counter, CounterShow::never);  // AppKind::none
+    for (const dissect::Protocol* p : dissect::kProtocols) {
+      if (p->asset == nullptr) d.add("", "", CounterKind::counter, CounterShow::never);
+      else d.add("assets." + std::string(p->name), std::string(p->name) + " sightings");
+    }
+    return d;
+  }();
+  static_assert(sizeof(AssetCounters) == (5 + dissect::kProtocolCount + 1) * sizeof(uint64_t));
+  return counter_source(defs.defs(), c);
+}
+
 AssetTracker::AssetTracker(const AssetConfig& cfg) : cfg_(cfg) {
   cfg_.dedup_slots = static_cast<uint32_t>(std::bit_ceil(std::max<uint32_t>(cfg_.dedup_slots, 16)));
   keys_ = std::make_unique<uint64_t[]>(cfg_.dedup_slots);

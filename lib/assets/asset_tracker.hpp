@@ -10,6 +10,7 @@
 #include <span>
 
 #include "assets/asset_event.hpp"
+#include "core/counters.hpp"
 #include "decode/decoder.hpp"
 
 namespace flowprobe {
@@ -20,7 +21,8 @@ struct AssetConfig {
 };
 
 // Every packet shown is exactly one of: a sighting (then sent or suppressed), not a
-// protocol the asset path reports, or malformed.
+// protocol the asset path reports, or malformed. The asset stage's counters, in the order
+// of asset_counter_source's table ("assets.packets_seen" …, "assets.<protocol>").
 struct AssetCounters {
   uint64_t packets = 0;
   uint64_t not_mine = 0;
@@ -29,6 +31,7 @@ struct AssetCounters {
   uint64_t suppressed = 0;  // sightings repeated within the window
   std::array<uint64_t, dissect::kProtocolCount + 1> by_kind{};  // sightings per AssetKind (its AppKind)
 };
+CounterSource asset_counter_source(const AssetCounters& c);
 
 class AssetTracker {
  public:

@@ -1,9 +1,11 @@
 #pragma once
-// Every received packet ends in exactly one of these outcomes; the counters in
-// lib/core are indexed by them. Order is the order of the exit summary.
+// Every received packet ends in exactly one of these outcomes; the decode stage's
+// counters (DecodeCounters) are indexed by them. Order is the order of the exit summary.
 #include <array>
 #include <cstdint>
 #include <string_view>
+
+#include "core/counters.hpp"
 
 namespace flowprobe {
 
@@ -63,5 +65,24 @@ inline constexpr std::array<DecodeOutcomeInfo, kDecodeOutcomeCount> kDecodeOutco
 constexpr bool is_tracked(DecodeOutcome o) {
   return o == DecodeOutcome::ipv4 || o == DecodeOutcome::ipv6;
 }
+
+// The decode stage's counters: packets per outcome (every packet in exactly one).
+struct DecodeCounters {
+  std::array<uint64_t, kDecodeOutcomeCount> by_outcome{};
+  uint64_t total() const noexcept {
+    uint64_t n = 0;
+    for (uint64_t v : by_outcome) n += v;
+    return n;
+  }
+};
+// The summary always shows the tracked outcomes, the others when they happened.
+inline constexpr std::array<CounterDef, kDecodeOutcomeCount> kDecodeCounterDefs{{
+#define FLOWPROBE_X(name, help)                                                                                   \
+  {"decode." #name, help, CounterKind::counter,                                                                   \
+   is_tracked(DecodeOutcome::name) ? CounterShow::always : CounterShow::nonzero},
+    FLOWPROBE_DECODE_OUTCOMES(FLOWPROBE_X)
+#undef FLOWPROBE_X
+}};
+static_assert(sizeof(DecodeCounters) == sizeof(uint64_t) * kDecodeOutcomeCount);
 
 }  // namespace flowprobe

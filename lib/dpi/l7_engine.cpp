@@ -22,6 +22,7 @@ struct L7Engine::Slot {
   FlowDpi dpi;
   DpiResult result;
   sig::FlowContext sig;   // signature state: flowbits, TCP stream slots, alert count
+  uint16_t vlan;          // the flow's (the inner tag in QinQ), for its transaction records
   dissect::AppMetadata app;
 };
 
@@ -71,13 +72,13 @@ bool app_proto_needs_ndpi(sig::AppProto p) noexcept {
   return p == sig::AppProto::ftp || p == sig::AppProto::smtp || p == sig::AppProto::smb;
 }
 
-L7Engine::L7Engine(const L7Config& cfg, sig::AlertSink* alerts, uint16_t core)
+L7Engine::L7Engine(const L7Config& cfg, uint16_t core)
     : capacity_(cfg.max_flows == 0 ? 1 : cfg.max_flows),
       mem_(map_slots(std::size_t{capacity_} * sizeof(Slot))),
       free_(std::make_unique<uint32_t[]>(capacity_)),
       dissectors_([&] {
         dissect::EngineConfig d = cfg.dissectors;
-        d.tx = cfg.rules != nullptr && alerts != nullptr ? this : nullptr;  // rule buffers need the parts
+        d.tx = this;  // transactions (counted, and records when wanted); parts for the rules
         return d;
       }()),
       ndpi_([&] {
@@ -87,9 +88,10 @@ L7Engine::L7Engine(const L7Config& cfg, sig::AlertSink* alerts, uint16_t core)
         return c;
       }()),
       ndpi_on_(cfg.use_ndpi),
-      scanner_(cfg.rules && alerts ? std::make_unique<sig::PerCoreScanner>(*cfg.rules, cfg.scanner) : nullptr),
-      alerts_(alerts),
-      next_flow_id_((uint64_t{core} << 48) + 1) {
+      scanner_(cfg.rules ? std::make_unique<sig::PerCoreScanner>(*cfg.rules, cfg.scanner) : nullptr),
+      tx_records_(cfg.transactions),
+      core_(core) {
+  parts_wanted = scanner_ != nullptr;  // rule buffers need the parts
   if (scanner_)
     for (std::size_t i = 0; i < dissect::kProtocolCount; ++i)
       if (dissect::kProtocols[i]->create_rule_scratch) rule_scratch_[i] = dissect::kProtocols[i]->create_rule_scratch();
@@ -129,7 +131,35 @@ void L7Engine::part(const dissect::TxPartView& v) noexcept {
   if (cur_->sig.app_proto == sig::AppProto::unknown) cur_->sig.app_proto = p->rule_proto;
   sig::AppBuffers b;
   p->rule_buffers(v, rule_scratch_[dissect::protocol_index(v.kind)], b);
-  if (b.present_mask()) scanner_->scan_buffers(b, v.to_server, cur_ts_, cur_->sig, *alerts_, v.part);
+  if (b.present_mask()) scanner_->scan_buffers(b, v.to_server, cur_ts_, cur_->sig, output_.alerts(), v.part);
+}
+
+void L7Engine::emit(dissect::AppKind kind, const void* tx, std::size_t size, uint64_t ts_ns) noexcept {
+  if (cur_ == nullptr) return;
+  ++counters_.transactions;
+  if (cur_->app.transactions < UINT16_MAX) ++cur_->app.transactions;
+  if (!tx_records_) return;
+  dpi::TxRecord* r = output_.add_tx();
+  if (r == nullptr) {
+    ++counters_.tx_dropped;
+    return;
+  }
+  const sig::FlowContext& f = cur_->sig;
+  r->flow_id = f.flow_id;
+  r->ts_ns = ts_ns ? ts_ns : cur_ts_;
+  r->src_ip = f.client_ip;
+  r->dst_ip = f.server_ip;
+  r->src_port = f.client_port;
+  r->dst_port = f.server_port;
+  r->vlan = cur_->vlan;
+  r->ip_version = f.ip_version;
+  r->protocol = f.l4_proto;
+  r->depth = cur_->app.transactions;
+  r->rx_core = core_;
+  r->words = tx_words(kind);
+  r->app.kind = kind;
+  r->app.transactions = 0;
+  std::memcpy(static_cast<void*>(&r->app.u), tx, std::min(size, sizeof r->app.u));
 }
 
 void L7Engine::note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept {
@@ -165,10 +195,9 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
     s->result = DpiResult{};
     s->app.kind = dissect::AppKind::none;
     s->app.transactions = 0;
-    if (scanner_) {
-      s->sig = sig::FlowContext{};
-      s->sig.init(pkt, next_flow_id_++);
-    }
+    s->vlan = pkt.vlan_inner ? pkt.vlan_inner : pkt.vlan_outer;
+    s->sig = sig::FlowContext{};
+    s->sig.init(pkt, hit.flow_id);  // the flow's id (and client) for alerts and the record
   }
   Slot* s = slot(ext);
   // Rules on the dissectors' buffers run as each transaction part completes (part()).
@@ -184,11 +213,12 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
     if (s->sig.app_proto == sig::AppProto::unknown) s->sig.app_proto = app_proto_of(s->result);
   }
   note_ciphertext(*s, pkt);
-  scanner_->scan_packet(pkt, ts_ns, s->sig, *alerts_);
+  scanner_->scan_packet(pkt, ts_ns, s->sig, output_.alerts());
 }
 
-const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) noexcept {
-  if (ext == kNoFlowExt || ext >= capacity_) return nullptr;
+void L7Engine::on_flow_end(L7Record& out, uint32_t ext) noexcept {
+  FlowRecord& r = out.flow;
+  if (ext == kNoFlowExt || ext >= capacity_) return;
   Slot* s = slot(ext);
   const bool goes_on = r.end_cause == FlowEndCause::active_timeout;
   if (!goes_on) {
@@ -204,6 +234,7 @@ const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) n
     r.alerts = s->sig.alerts;
     for (int i = 0; i < sig::kFirstSids; ++i) r.first_sids[i] = s->sig.first_sids[i];
   }
+  r.flow_id = s->sig.flow_id;
   const DpiResult& d = s->result;
   r.l7_master = d.master;
   r.l7_app = d.app;
@@ -216,14 +247,18 @@ const dissect::AppMetadata* L7Engine::on_flow_end(FlowRecord& r, uint32_t ext) n
     std::memcpy(s->app.u.bittorrent.info_hash.data(), d.bt_hash, sizeof d.bt_hash);
   }
   const bool has_app = s->app.kind != dissect::AppKind::none;
-  if (has_app) r.l7_flags |= kL7HasApp;
-  if (!goes_on) {
+  if (has_app) {
+    r.l7_flags |= kL7HasApp;
+    out.app = s->app;
+  }
+  if (goes_on) {
+    s->app.transactions = 0;  // the next record counts the transactions of its own period
+  } else {
     ++((d.master | d.app) != 0 ? counters_.flows_classified : counters_.flows_unknown);
     counters_.flows_with_metadata += has_app;
     s->in_use = false;
-    free_[free_top_++] = ext;  // the slot stays readable until the next acquire
+    free_[free_top_++] = ext;
   }
-  return has_app ? &s->app : nullptr;
 }
 
 std::unique_ptr<sig::PerCoreScanner> L7Engine::swap_scanner(std::unique_ptr<sig::PerCoreScanner> next) noexcept {
@@ -242,10 +277,35 @@ std::unique_ptr<sig::PerCoreScanner> L7Engine::swap_scanner(std::unique_ptr<sig:
   return next;
 }
 
+void L7Engine::finish_flows(std::span<const FinishedFlow> flows) noexcept {
+  for (const FinishedFlow& f : flows) {
+    L7Record* out = output_.add_flow();
+    if (out == nullptr) return;  // the caller takes the output when half full: cannot happen
+    out->flow = f.record;
+    on_flow_end(*out, f.ext);
+  }
+}
+
 L7Counters L7Engine::counters() const {
   L7Counters c = counters_;
   c.ndpi_pool_exhausted = ndpi_.pool_exhausted();
+  c.alerts_dropped = output_.alerts().dropped();
   return c;
+}
+
+void L7Engine::counter_sources(std::vector<CounterSource>& out) const {
+  out.push_back({kL7CounterDefs, this, [](const void* self, uint64_t* v) {
+                   const L7Counters c = static_cast<const L7Engine*>(self)->counters();
+                   std::memcpy(v, &c, sizeof c);
+                 }});
+  out.push_back(dissect::engine_counter_source(dissectors_.counters()));
+  // The scanner in use (a rule reload swaps it; each counts from its start).
+  if (scanner_)
+    out.push_back({sig::kScannerCounterDefs, this, [](const void* self, uint64_t* v) {
+                     const sig::ScannerCounters* c = static_cast<const L7Engine*>(self)->scanner_counters();
+                     const sig::ScannerCounters zero{};
+                     std::memcpy(v, c ? c : &zero, sizeof zero);
+                   }});
 }
 
 }  // namespace flowprobe::dpi

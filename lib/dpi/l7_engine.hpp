@@ -7,7 +7,9 @@
 // touched only as slots are first used (LIFO reuse keeps the touched set small).
 //
 // Per tracked packet:   l7.on_packet(table.on_packet(...), decoded, ts_ns)
-// In emit_flow:         const AppMetadata* app = l7.on_flow_end(record, ext)
+// Flows the table ended: l7.finish_flows(table.finished())
+// Then, per burst:      io puts l7.output() (records with their L7 part, alerts) on its
+//                       rings and calls l7.output().clear(). Inspection never calls io.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -15,6 +17,7 @@
 
 #include "decode/decoder.hpp"
 #include "dissectors/engine.hpp"
+#include "dpi/inspect_output.hpp"
 #include "dpi/ndpi_module.hpp"
 #include "flow/flow_table.hpp"
 #include "signatures/signature_engine.hpp"
@@ -35,29 +38,52 @@ struct L7Config {
   // Signatures (--rules): compiled once, shared read-only by every core; nullptr = none.
   const sig::SignatureEngine* rules = nullptr;
   sig::ScannerConfig scanner;
+  // Transaction records go into the output (someone reads them: --transactions-output,
+  // --zeek-logs); without, they are only counted on their flow.
+  bool transactions = false;
 };
 
+// The inspect stage's own counters, in the order of kL7CounterDefs (its dissectors' and
+// its scanner's have tables of their own).
 struct L7Counters {
-  uint64_t slots_exhausted = 0;   // flows exported without L7 results: no free slot
-  uint64_t ndpi_pool_exhausted = 0;
   uint64_t flows_classified = 0;  // flows that ended with a known nDPI protocol
   uint64_t flows_unknown = 0;
   uint64_t flows_with_metadata = 0;  // flows whose record carried dissector metadata
+  uint64_t slots_exhausted = 0;   // flows exported without L7 results: no free slot
+  uint64_t ndpi_pool_exhausted = 0;
+  uint64_t alerts_dropped = 0;    // alerts that found the burst's output full
+  uint64_t transactions = 0;      // transactions the dissectors completed
+  uint64_t tx_dropped = 0;        // transaction records that found the burst's output full
 };
+inline constexpr CounterDef kL7CounterDefs[] = {
+    {"l7.classified", "flows that ended with a protocol nDPI knows"},
+    {"l7.unknown", "flows nDPI could not classify"},
+    {"l7.with_metadata", "flows whose record carried dissector metadata"},
+    {"l7.slots_exhausted", "flows exported without L7 results: no free L7 slot"},
+    {"l7.ndpi_pool_exhausted", "flows not given to nDPI: its per-core pool was full"},
+    {"alerts.dropped_output_full", "alerts lost: one packet raised more than the burst's output holds",
+     CounterKind::counter, CounterShow::nonzero},
+    {"transactions.completed", "transactions the dissectors completed (HTTP requests, DNS queries, handshakes, ...)"},
+    {"transactions.dropped_output_full", "transaction records lost: one packet completed more than the output holds",
+     CounterKind::counter, CounterShow::nonzero},
+};
+static_assert(sizeof(L7Counters) == sizeof(kL7CounterDefs) / sizeof(CounterDef) * sizeof(uint64_t));
 
 class L7Engine final : private dissect::TxSink {
  public:
-  // `alerts` receives the alerts of this core's flows (when cfg.rules is set).
-  L7Engine(const L7Config& cfg, sig::AlertSink* alerts = nullptr, uint16_t core = 0);
+  // With cfg.rules, this core's flows are matched and their alerts join output().
+  explicit L7Engine(const L7Config& cfg, uint16_t core = 0);
   ~L7Engine();
   L7Engine(const L7Engine&) = delete;
   L7Engine& operator=(const L7Engine&) = delete;
 
   void on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
-  // Writes the flow's L7 result into `record`; returns its dissector metadata (valid
-  // until the next call) or nullptr. Frees the slot unless the flow goes on
-  // (record.end_cause == active_timeout).
-  const dissect::AppMetadata* on_flow_end(FlowRecord& record, uint32_t ext) noexcept;
+  // Flows the flow table ended: each record gets its L7 result and metadata and joins
+  // output(). Slots are freed unless the flow goes on (end_cause active_timeout).
+  // output() must have room (take it when half_full()).
+  void finish_flows(std::span<const FinishedFlow> flows) noexcept;
+  // What inspection produced since io last cleared it.
+  InspectOutput& output() noexcept { return output_; }
 
   // Rule reload, on the RX core at a burst boundary: flows keep their state but give
   // their TCP stream slots back to the old scanner and forget flowbits (they index the
@@ -67,6 +93,9 @@ class L7Engine final : private dissect::TxSink {
   L7Counters counters() const;
   const dissect::EngineCounters& dissector_counters() const { return dissectors_.counters(); }
   const sig::ScannerCounters* scanner_counters() const { return scanner_ ? &scanner_->counters() : nullptr; }
+  // The stage's counter tables (its own, its dissectors', its scanner's with rules), for
+  // the readers (core/counters.hpp).
+  void counter_sources(std::vector<CounterSource>& out) const;
   uint32_t slots_in_use() const { return capacity_ - free_top_; }
   static std::size_t slot_bytes();
 
@@ -78,6 +107,9 @@ class L7Engine final : private dissect::TxSink {
   static void note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept;
   // dissect::TxSink: a transaction part completed; its protocol's buffers go to the rules.
   void part(const dissect::TxPartView& v) noexcept override;
+  // dissect::TxSink: a transaction completed: its flow counts it, and it joins the output
+  // as a record when someone reads them.
+  void emit(dissect::AppKind kind, const void* tx, std::size_t size, uint64_t ts_ns) noexcept override;
 
   uint32_t capacity_;
   std::byte* mem_;  // capacity_ slots, mmap'd
@@ -88,12 +120,16 @@ class L7Engine final : private dissect::TxSink {
   NdpiModule ndpi_;
   bool ndpi_on_;
   std::unique_ptr<sig::PerCoreScanner> scanner_;
-  sig::AlertSink* alerts_;
-  uint64_t next_flow_id_;
+  // Adds the flow's L7 result to `out.flow` and its metadata to `out.app`.
+  void on_flow_end(L7Record& out, uint32_t ext) noexcept;
+
+  InspectOutput output_;
   // Per protocol: the scratch its rule_buffers use, made once when rules are loaded.
   std::array<void*, dissect::kProtocolCount> rule_scratch_{};
   Slot* cur_ = nullptr;  // the flow whose packet (or end) the dissectors are handling
   uint64_t cur_ts_ = 0;
+  bool tx_records_;      // L7Config::transactions
+  uint16_t core_;
   L7Counters counters_;
 };
 

@@ -12,12 +12,20 @@
 
 namespace flowprobe {
 
-// What a protocol's log row is written from: the flow record, its metadata, and the uid
-// the flow has in every log.
+// What a protocol's log row is written from: a transaction record's part (or, for a log
+// whose rows are per flow, the flow record's metadata), the connection it belongs to as
+// Zeek's id.* columns show it, and the uid the flow has in every log.
 struct ZeekRowSource {
-  const FlowRecord& flow;
   const dissect::AppMetadata& app;
   std::string_view uid;
+  uint64_t ts_ns = 0;                // the row's ts: the transaction's start, or the flow's first packet
+  uint8_t ip_version = 0;
+  uint8_t protocol = 0;              // IP protocol number
+  std::array<uint8_t, 16> orig_h{};  // the client
+  std::array<uint8_t, 16> resp_h{};
+  uint16_t orig_p = 0, resp_p = 0;
+  uint32_t depth = 0;                // a transaction's place in its flow, from 1 (trans_depth)
+  const FlowRecord* flow = nullptr;  // per-flow rows: the record (its times, addresses, ports)
 };
 
 // Appends `s` as Zeek's ASCII writer would write a string value: "(empty)" when empty,
@@ -39,8 +47,10 @@ void put_addr(std::string& o, int version, const std::array<uint8_t, 16>& ip);
 void put_str_or_unset(std::string& o, std::string_view s);
 // "tcp", "udp", "icmp" as Zeek's transport_proto enum.
 std::string_view proto_name(uint8_t ip_protocol);
-// ts uid id.orig_h id.orig_p id.resp_h id.resp_p, the start of most logs' rows.
+// ts uid id.orig_h id.orig_p id.resp_h id.resp_p, the start of most logs' rows (ICMP
+// flows map type and code to ports as Zeek does).
 void put_conn_id(std::string& o, const FlowRecord& r, std::string_view uid);
+void put_conn_id(std::string& o, const ZeekRowSource& s);
 
 }  // namespace zeek
 }  // namespace flowprobe

@@ -317,9 +317,20 @@ const ZeekLogInfo* zeek_log(std::string_view name) {
   return nullptr;
 }
 
+std::string_view zeek_uid(uint64_t flow_id, ZeekUid& out) {
+  const uint64_t h = splitmix(flow_id ^ 0x2545f4914f6cdd1dull);
+  const uint64_t lo = splitmix(h ^ 0x5a5a5a5a5a5a5a5aull) & 0xFFFFFFFFull;  // 96 bits, as Zeek's uids
+  char* p = out.data();
+  *p++ = 'C';
+  p = base62(h, p);
+  p = base62(lo, p);
+  return {out.data(), static_cast<std::size_t>(p - out.data())};
+}
+
 std::string_view zeek_uid(const FlowRecord& r, ZeekUid& out) {
-  // The flow's identity as the flow table keys it, plus its first packet time: two
-  // records of one 5-tuple (a reused port, an active timeout) get different uids.
+  if (r.flow_id != 0) return zeek_uid(r.flow_id, out);
+  // No id (a record made by hand): its identity as the flow table keys it, plus its
+  // first packet time, so two records of one 5-tuple still get different uids.
   uint64_t h = splitmix(uint64_t{r.ip_version} << 8 | r.protocol);
   auto mix = [&h](uint64_t v) { h = splitmix(h ^ v); };
   for (int i = 0; i < 16; i += 8) {
@@ -451,27 +462,76 @@ void ZeekLogWriter::write_out(std::size_t log) {
   l.pending = 0;
 }
 
-void ZeekLogWriter::write(const FlowRecord& r, const dissect::AppMetadata* app) {
-  if (finished_) return;
+void ZeekLogWriter::advance(uint64_t ts_ns) {
   if (rotate_ns_ != 0) {
-    const uint64_t boundary = r.last_ns / rotate_ns_ * rotate_ns_;
+    const uint64_t boundary = ts_ns / rotate_ns_ * rotate_ns_;
     if (next_rotation_ == 0) next_rotation_ = boundary + rotate_ns_;
-    if (r.last_ns >= next_rotation_) {
+    if (ts_ns >= next_rotation_) {
       rotate(next_rotation_);  // closed when its interval ended, as Zeek's timer would
       next_rotation_ = boundary + rotate_ns_;
     }
   }
-  clock_ns_ = std::max(clock_ns_, r.last_ns);
+  clock_ns_ = std::max(clock_ns_, ts_ns);
+}
+
+void ZeekLogWriter::write(const FlowRecord& r, const dissect::AppMetadata* app) {
+  if (finished_) return;
+  advance(r.last_ns);
   ZeekUid uid_buf;
   const std::string_view uid = zeek_uid(r, uid_buf);
   write_conn(r, app, uid);
   if (app == nullptr) return;
   const dissect::Protocol* p = dissect::protocol_of(app->kind);
-  if (p == nullptr || p->zeek_log == nullptr) return;
+  if (p == nullptr || p->zeek_log == nullptr || !p->zeek_log->per_flow) return;
+  ZeekRowSource src{*app, uid};
+  src.ts_ns = r.first_ns;
+  src.ip_version = r.ip_version;
+  src.protocol = r.protocol;
+  src.orig_h = r.src_ip;
+  src.resp_h = r.dst_ip;
+  src.orig_p = r.src_port;
+  src.resp_p = r.dst_port;
+  src.flow = &r;
   const std::size_t log = log_of_[dissect::protocol_index(app->kind)];
   std::string& o = begin_row(log, r.last_ns);
-  p->zeek_log->write_row(ZeekRowSource{r, *app, uid}, o);
+  p->zeek_log->write_row(src, o);
   end_row(log);
+}
+
+void ZeekLogWriter::write(const dpi::TxRecord& tx) {
+  if (finished_) return;
+  const dissect::Protocol* p = dissect::protocol_of(tx.app.kind);
+  if (p == nullptr || p->zeek_log == nullptr || p->zeek_log->per_flow) return;
+  advance(tx.ts_ns);
+  ZeekUid uid_buf;
+  ZeekRowSource src{tx.app, zeek_uid(tx.flow_id, uid_buf)};
+  src.ts_ns = tx.ts_ns;
+  src.ip_version = tx.ip_version;
+  src.protocol = tx.protocol;
+  src.orig_h = tx.src_ip;
+  src.resp_h = tx.dst_ip;
+  src.orig_p = tx.src_port;
+  src.resp_p = tx.dst_port;
+  src.depth = tx.depth;
+  const std::size_t log = log_of_[dissect::protocol_index(tx.app.kind)];
+  std::string& o = begin_row(log, tx.ts_ns);
+  p->zeek_log->write_row(src, o);
+  end_row(log);
+}
+
+void zeek::put_conn_id(std::string& o, const ZeekRowSource& s) {
+  if (s.flow != nullptr) return put_conn_id(o, *s.flow, s.uid);
+  put_secs(o, s.ts_ns);
+  tab(o);
+  put(o, s.uid);
+  tab(o);
+  put_addr(o, s.ip_version, s.orig_h);
+  tab(o);
+  put_count(o, s.orig_p);
+  tab(o);
+  put_addr(o, s.ip_version, s.resp_h);
+  tab(o);
+  put_count(o, s.resp_p);
 }
 
 void zeek::put_conn_id(std::string& o, const FlowRecord& r, std::string_view uid) {

@@ -2,7 +2,7 @@
 // Zeek-style TSV logs (--zeek-logs DIR) for tooling that reads Zeek's logs: one conn.log
 // line per finished flow, and a line in its protocol's log (dns.log, http.log, ssl.log, …:
 // the protocol's descriptor names it and writes its values, dissectors/<name>/zeek.cpp)
-// when the flow's dissector metadata has one. Zeek's header lines, default columns,
+// per transaction (a log whose rows are per flow, dhcp.log, per flow record). Zeek's header lines, default columns,
 // escaping and unset/empty markers; a column we cannot know is written unset ("-"), never
 // guessed (each writer says which, column by column).
 //
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dissectors/app_metadata.hpp"
+#include "dpi/inspect_output.hpp"
 #include "export/zeek_format.hpp"
 #include "flow/flow_record.hpp"
 
@@ -40,9 +41,11 @@ struct ZeekLogInfo {
 std::span<const ZeekLogInfo> zeek_logs();
 const ZeekLogInfo* zeek_log(std::string_view name);  // nullptr when none has that name
 
-// Zeek-looking connection uid ("C" + base62 of 96 bits) hashed from the flow's key and
-// first packet time: the same flow gets the same uid in every log and every replay.
+// Zeek-looking connection uid ("C" + base62 of 96 bits) hashed from the flow's id: the
+// same flow gets the same uid in every log (conn.log and its transactions' logs) and
+// every replay. A record without an id gets one from its key and first packet time.
 using ZeekUid = std::array<char, 20>;
+std::string_view zeek_uid(uint64_t flow_id, ZeekUid& out);
 std::string_view zeek_uid(const FlowRecord& r, ZeekUid& out);
 
 class ZeekLogWriter {
@@ -62,8 +65,11 @@ class ZeekLogWriter {
   ZeekLogWriter(const ZeekLogWriter&) = delete;
   ZeekLogWriter& operator=(const ZeekLogWriter&) = delete;
 
-  // One finished flow; `app` is its dissector metadata or nullptr.
+  // One finished flow (conn.log, and the logs whose rows are per flow); `app` is its
+  // dissector metadata or nullptr.
   void write(const FlowRecord& r, const dissect::AppMetadata* app);
+  // One transaction: a row of its protocol's log.
+  void write(const dpi::TxRecord& tx);
   // Hands buffered rows to the files (the exporter's idle flush).
   void flush();
   // Writes #close and closes every log; later calls do nothing. False when a row or
@@ -79,6 +85,7 @@ class ZeekLogWriter {
   ZeekLogWriter(std::string dir, uint32_t rotate_s);
   void close_log(std::size_t i, uint64_t close_ns, bool rotated);
   void rotate(uint64_t boundary_ns);
+  void advance(uint64_t ts_ns);  // the log clock (#close) and rotation, on packet time
   struct Log {
     std::FILE* file = nullptr;
     std::string buf;

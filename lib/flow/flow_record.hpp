@@ -107,6 +107,7 @@ struct FlowRecord {
   uint16_t src_fragments = 0;
   uint16_t dst_fragments = 0;
   uint8_t reserved4[2] = {};
+  uint64_t flow_id = 0;              // FLOW_ID: the same in every record, alert and transaction of the flow
 };
 
 inline constexpr uint8_t kL7Present = 0x01;  // the flow went through DPI (else L7 fields say Unknown)

@@ -86,8 +86,23 @@ FlowTable::Mapping::~Mapping() {
   if (base) ::munmap(base, length);
 }
 
-FlowTable::FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t rx_core)
-    : config_(config), sink_(sink), rx_core_(rx_core) {
+uint64_t flow_id_of(const FlowKey& key, uint64_t first_ns) noexcept {
+  const auto mix = [](uint64_t x) {
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  };
+  uint64_t words[6];
+  std::memcpy(words, &key, sizeof words);
+  uint64_t h = mix(first_ns);
+  for (uint64_t w : words) h = mix(h ^ w);
+  return (h & ((uint64_t{1} << 53) - 1)) | 1;  // never 0: 0 means "no id"
+}
+
+FlowTable::FlowTable(const FlowTableConfig& config, uint16_t rx_core)
+    : config_(config), rx_core_(rx_core), finished_(std::make_unique<FinishedFlow[]>(kFinishedCapacity + 2)) {
+  static_assert(sizeof(FlowKey) == sizeof(uint64_t) * 6);
   // TCP state (TcpState + TcpTiming, 44 bytes) grew the entry from 144 to 184 bytes:
   // with a power-of-two capacity the index adds 16 bytes, so a flow costs 200 bytes.
   static_assert(sizeof(Entry) <= 176, "entry + 16 bytes of index slots: <= 192 bytes per flow (issue #3)");
@@ -216,6 +231,7 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t hash, KeySide sender, co
   }
   list_push_tail(open_, idx);
   ++active_;
+  counters_.active = active_;
   ++counters_.created;
   return idx;
 }
@@ -242,10 +258,23 @@ void FlowTable::remove(uint32_t idx) noexcept {
   e.next = free_head_;
   free_head_ = idx;
   --active_;
+  counters_.active = active_;
 }
 
 void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
-  FlowRecord r;
+  ++counters_.emitted;
+  ++counters_.ended[static_cast<int>(cause)];
+  // Room is kept for what one call can end (see finished()); a caller that never takes
+  // the finished flows loses them here, counted.
+  if (finished_n_ == kFinishedCapacity + 2) {
+    ++counters_.not_taken;
+    return;
+  }
+  FinishedFlow& out = finished_[finished_n_++];
+  out.ext = e.ext;
+  FlowRecord& r = out.record;
+  r = FlowRecord{};
+  r.flow_id = flow_id_of(e.key, e.first_ns);
   const int c = e.client;
   const int sv = 1 - c;
   const bool client_lo = c == 0;
@@ -307,8 +336,6 @@ void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
   } else {
     r.conn_state = static_cast<uint8_t>(ConnState::OTH);
   }
-  ++counters_.ended[static_cast<int>(cause)];
-  sink_.emit_flow(r, e.ext);
 }
 
 uint32_t FlowTable::eviction_victim() const noexcept {
@@ -409,8 +436,9 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint6
   Entry& e = pool_[idx];
   const int s = static_cast<int>(sender);
   account(e, idx, s, pkt, ts_ns);
+  const uint64_t id = created ? flow_id_of(key, ts_ns) : 0;
 
-  if (!is_tcp) return FlowHit{&e.ext, s == e.client, created};
+  if (!is_tcp) return FlowHit{&e.ext, id, s == e.client, created};
   e.tcp_flags[s] |= pkt.tcp_flags;
   if (pure_syn && !(e.state & kSynSeen)) {
     e.state |= kSynSeen;
@@ -430,34 +458,40 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint6
     e.state |= kClosing;
     list_push_tail(closing_, idx);
   }
-  return FlowHit{&e.ext, s == e.client, created};
+  return FlowHit{&e.ext, id, s == e.client, created};
 }
 
-void FlowTable::expire(uint64_t now_ns) noexcept {
+bool FlowTable::expire(uint64_t now_ns) noexcept {
   clock_ns_ = std::max(clock_ns_, now_ns);
   while (closing_.head != kNil) {
     const Entry& e = pool_[closing_.head];
     if (now_ns < e.last_ns + config_.tcp_close_linger_ns) break;
+    if (finished_n_ >= kFinishedCapacity) return true;
     end_flow(closing_.head, (e.state & kRstSeen) ? FlowEndCause::tcp_rst : FlowEndCause::tcp_fin);
   }
   while (open_.head != kNil) {
     const Entry& e = pool_[open_.head];
     if (now_ns <= e.last_ns + config_.idle_timeout_ns) break;
+    if (finished_n_ >= kFinishedCapacity) return true;
     end_flow(open_.head, FlowEndCause::idle_timeout);
   }
+  return false;
 }
 
-void FlowTable::flush(FlowEndCause cause) noexcept {
+bool FlowTable::flush(FlowEndCause cause) noexcept {
   // Flows whose TCP exchange already completed keep that as their cause.
   while (closing_.head != kNil) {
+    if (finished_n_ >= kFinishedCapacity) return true;
     const Entry& e = pool_[closing_.head];
     end_flow(closing_.head, (e.state & kRstSeen) ? FlowEndCause::tcp_rst : FlowEndCause::tcp_fin);
   }
   // A flow already past its idle timeout (expiry runs up to G late) ends as idle.
   while (open_.head != kNil) {
+    if (finished_n_ >= kFinishedCapacity) return true;
     const Entry& e = pool_[open_.head];
     end_flow(open_.head, clock_ns_ > e.last_ns + config_.idle_timeout_ns ? FlowEndCause::idle_timeout : cause);
   }
+  return false;
 }
 
 }  // namespace flowprobe

@@ -14,7 +14,9 @@
 // flush still reports a flow past its idle timeout as idle.
 #include <cstdint>
 #include <memory>
+#include <span>
 
+#include "core/counters.hpp"
 #include "decode/decoder.hpp"
 #include "flow/flow_key.hpp"
 #include "flow/flow_record.hpp"
@@ -34,41 +36,61 @@ struct FlowTableConfig {
   bool key_tunnel_id = false;
 };
 
-// Receives finished flows (the RX loop forwards them to its ring).
-class RecordSink {
- public:
-  virtual ~RecordSink() = default;
-  virtual void emit(const FlowRecord& record) noexcept = 0;
-  // With the flow's extension handle (see FlowHit): the owner of per-flow state kept
-  // outside the table (DPI, dissectors) adds its part to the record here, and releases
-  // that state unless record.end_cause is active_timeout (the flow goes on).
-  virtual void emit_flow(FlowRecord& record, uint32_t /*ext*/) noexcept { emit(record); }
-};
-
 inline constexpr uint32_t kNoFlowExt = UINT32_MAX;
+
+// A flow that ended (or, with end_cause active_timeout, a record cut from a flow that goes
+// on), with the flow's extension handle (see FlowHit): the owner of per-flow state kept
+// outside the table (DPI, dissectors) adds its part to the record and releases that state
+// unless the flow goes on.
+struct FinishedFlow {
+  FlowRecord record;
+  uint32_t ext = kNoFlowExt;
+};
 
 // What on_packet tells the caller about the packet's flow. `ext` points into the flow
 // entry (valid until the next table call): one 32-bit handle the caller may set to
 // index its own per-flow state; it starts as kNoFlowExt.
 struct FlowHit {
   uint32_t* ext = nullptr;
+  uint64_t flow_id = 0;   // set when `created`: the flow's id in every record (flow_id_of)
   bool from_client = false;
   bool created = false;   // this packet opened the flow (or a new record of its 5-tuple)
 };
 
+// The flow stage's counters, in the order of kFlowCounterDefs.
 struct FlowTableCounters {
   uint64_t created = 0;                          // entries opened
+  uint64_t emitted = 0;                          // records emitted, all causes
   uint64_t ended[kFlowEndCauseCount] = {};       // records emitted, by cause
-  uint64_t records() const noexcept {
-    uint64_t n = 0;
-    for (uint64_t v : ended) n += v;
-    return n;
-  }
+  uint64_t active = 0;                           // flows in the table now
+  uint64_t not_taken = 0;                        // records lost: the caller did not take finished()
+  uint64_t records() const noexcept { return emitted; }
 };
+inline constexpr CounterDef kFlowCounterDefs[] = {
+    {"flows.created", "flows opened"},
+    {"flows.records", "flow records emitted (all end causes)", CounterKind::counter, CounterShow::always, "flows_records"},
+    {"flows.ended.idle_timeout", "records of flows idle past -d"},
+    {"flows.ended.active_timeout", "records cut at the lifetime timeout -t (the flow goes on)"},
+    {"flows.ended.tcp_fin", "records of TCP flows closed by FIN from both sides"},
+    {"flows.ended.tcp_rst", "records of TCP flows closed by RST"},
+    {"flows.ended.end_of_capture", "records of flows active when the input ended or the probe stopped"},
+    {"flows.ended.table_full", "flows ended early because the table was full", CounterKind::counter,
+     CounterShow::always, "flows_table_full"},
+    {"flows.active", "flows in the table now", CounterKind::gauge, CounterShow::never, "flows_active"},
+    {"flows.records_not_taken", "records lost because the owner did not take the table's finished flows",
+     CounterKind::counter, CounterShow::nonzero},
+};
+static_assert(sizeof(FlowTableCounters) == sizeof(kFlowCounterDefs) / sizeof(CounterDef) * sizeof(uint64_t));
+static_assert(kFlowEndCauseCount == 6, "one definition per end cause, in FlowEndCause's order");
+
+// The id a flow has in every record, alert and transaction of it (nProbe's FLOW_ID,
+// eve's flow_id): a hash of its key and the time of its first packet, below 2^53 so that
+// JSON readers that use doubles keep it exact. The same capture gives the same ids.
+uint64_t flow_id_of(const FlowKey& key, uint64_t first_ns) noexcept;
 
 class FlowTable {
  public:
-  FlowTable(const FlowTableConfig& config, RecordSink& sink, uint16_t rx_core = 0);
+  FlowTable(const FlowTableConfig& config, uint16_t rx_core = 0);
   ~FlowTable();
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
@@ -103,10 +125,19 @@ class FlowTable {
   // Stage 1 returns the key it made, for on_packet to reuse.
   Keyed prefetch_index(const DecodedPacket& pkt) const noexcept;
   void prefetch_entry(uint64_t hash) const noexcept;
-  // Emits flows idle or lingering past their deadline at `now_ns` (packet clock).
-  void expire(uint64_t now_ns) noexcept;
-  // Emits every flow with `cause` and empties the table (end of capture, shutdown).
-  void flush(FlowEndCause cause) noexcept;
+  // Ends flows idle or lingering past their deadline at `now_ns` (packet clock). Returns
+  // true when it stopped because finished() is full: take them and call again.
+  bool expire(uint64_t now_ns) noexcept;
+  // Ends every flow with `cause` and empties the table (end of capture, shutdown); true
+  // when it stopped because finished() is full: take them and call again.
+  bool flush(FlowEndCause cause) noexcept;
+
+  // The flows that ended in the calls since the last clear_finished(), in order. The
+  // caller takes them after every call: on_packet ends at most two (a lingering or idle
+  // flow its 5-tuple reuses, and one evicted for room), expire and flush up to the room.
+  static constexpr uint32_t kFinishedCapacity = 256;
+  std::span<FinishedFlow> finished() noexcept { return {finished_.get(), finished_n_}; }
+  void clear_finished() noexcept { finished_n_ = 0; }
 
   uint32_t active() const noexcept { return active_; }
   uint32_t capacity() const noexcept { return config_.max_flows; }
@@ -139,8 +170,9 @@ class FlowTable {
   List& list_of(const Entry& e) noexcept;
 
   FlowTableConfig config_;
-  RecordSink& sink_;
   uint16_t rx_core_;
+  std::unique_ptr<FinishedFlow[]> finished_;
+  uint32_t finished_n_ = 0;
   // Anonymous mappings with transparent huge pages (see flow_table.cpp).
   struct Mapping {
     void* base = nullptr;

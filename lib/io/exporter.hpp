@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/counters.hpp"
+#include "export/export_counters.hpp"
 #include "export/json_encoder.hpp"
 #include "export/sink.hpp"
 #include "signatures/signature_engine.hpp"

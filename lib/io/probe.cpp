@@ -134,7 +134,7 @@ bool setup_port(uint16_t port, rte_mempool* pool, uint16_t rx_queues, bool rss, 
 // and sinks (read on the thread that drives them).
 ops::MainLive main_live(const ExportCounters& ec, const std::vector<uint16_t>& ports, const Sink& sink) {
   ops::MainLive live;
-  live.records_encoded = ec.records_encoded;
+  live.exporter = ec;
   for (uint16_t p : ports) {
     ops::PortLive pl;
     pl.id = p;
@@ -295,7 +295,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
             wc.feed_done = &dispatcher->done();
           }
         }
-        wc.live = config.stats != nullptr ? config.stats->rx_slot(q) : nullptr;
+        wc.live = config.stats != nullptr ? &config.stats->live() : nullptr;
         wc.capture = config.capture != nullptr ? config.capture->add_buffer(port) : nullptr;
         wc.assets = config.assets;
         flow_rings.push_back(ring);
@@ -304,7 +304,8 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
     }
     if (result == 0) {
       rx_running.store(static_cast<int>(workers.size()));
-      if (config.stats != nullptr) config.stats->set_rx_cores(static_cast<unsigned>(workers.size()));
+      if (config.stats != nullptr)
+        config.stats->live().init(workers.front()->counter_schema(), static_cast<unsigned>(workers.size()));
       if (config.capture != nullptr) config.capture->arm();
       unsigned lcore = rte_get_next_lcore(-1, 1, 0);
       for (auto& w : workers) {
@@ -339,13 +340,17 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         report.dispatched = dispatcher->dispatched();
         report.dispatch_dropped = dispatcher->dropped_total();
       }
+      report.rx_schema = workers.front()->counter_schema();
+      report.rx.assign(report.rx_schema.defs.size(), 0);
       for (std::size_t c = 0; c < workers.size(); ++c) {
         const auto& w = workers[c];
-        report.core_drops.push_back(w->counters().records_ring_full +
+        report.core_drops.push_back(w->records_ring_full() +
                                     (dispatcher ? dispatcher->dropped(static_cast<unsigned>(c)) : 0));
-        report.per_core.push_back(w->counters());
+        std::vector<uint64_t> values(report.rx_schema.defs.size());
+        read_counters(w->counter_sources(), values.data());
+        for (std::size_t i = 0; i < values.size(); ++i) report.rx[i] += values[i];
+        report.per_core.push_back(std::move(values));
         report.core_seconds.push_back(w->active_seconds());
-        report.rx.add(w->counters());
         report.input_complete = report.input_complete && w->input_complete();
       }
       report.stopped_by_signal = stop_requested().load();

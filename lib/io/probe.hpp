@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/counters.hpp"
+#include "export/export_counters.hpp"
 #include "export/json_encoder.hpp"
 #include "export/sink.hpp"
 #include "export/zeek_logs.hpp"
@@ -63,8 +64,14 @@ struct RunReport {
   uint64_t rule_reload_failed = 0;  // reloads whose rules did not load (old ones kept)
   RxMode rx_mode = RxMode::single_queue;
   std::string rss_detail;          // rss: key size and hash types used
-  RxCounters rx;                   // summed over RX cores
-  std::vector<RxCounters> per_core;
+  CounterSchema rx_schema;         // the RX cores' counter tables (the same on every core)
+  std::vector<uint64_t> rx;        // their values summed over the RX cores
+  std::vector<std::vector<uint64_t>> per_core;
+  // A counter summed over the RX cores, or on one core (0 when there is no such counter).
+  uint64_t rx_value(std::string_view name) const { return counter_value(rx_schema, rx, name); }
+  uint64_t core_value(std::size_t core, std::string_view name) const {
+    return core < per_core.size() ? counter_value(rx_schema, per_core[core], name) : 0;
+  }
   std::vector<uint64_t> core_drops;  // per RX core: records lost to a full ring + its packets lost at dispatch
   uint64_t dispatched = 0;         // packets the dispatching core handed to other RX cores
   uint64_t dispatch_dropped = 0;   // of those, lost to a full dispatch ring (live input only)

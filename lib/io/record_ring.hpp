@@ -6,15 +6,12 @@
 #include <bit>
 #include <cstdint>
 
-#include "dissectors/app_metadata.hpp"
-#include "flow/flow_record.hpp"
+#include "dpi/inspect_output.hpp"
 
 namespace flowprobe {
 
-struct alignas(8) ExportItem {
-  FlowRecord flow;
-  dissect::AppMetadata app;
-};
+// A record and its metadata, as the inspect stage finished them.
+using ExportItem = dpi::L7Record;
 
 inline constexpr unsigned kFlowWords = sizeof(FlowRecord) / 8;
 inline constexpr unsigned kItemWords = sizeof(ExportItem) / 8;

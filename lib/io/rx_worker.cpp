@@ -15,6 +15,7 @@
 #include "core/log.hpp"
 #include "io/dispatcher.hpp"
 #include "io/probe.hpp"
+#include "ops/stats.hpp"
 
 namespace flowprobe {
 
@@ -39,11 +40,30 @@ RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int
       event_ring_(event_ring),
       assets_(event_ring ? std::make_unique<AssetTracker>(config.assets) : nullptr),
       running_(running),
-      table_(config.flow, *this, config.core_index),
-      l7_(config.l7.enabled ? std::make_unique<dpi::L7Engine>(config.l7, alert_ring ? this : nullptr, config.core_index)
+      table_(config.flow, config.core_index),
+      l7_(config.l7.enabled ? std::make_unique<dpi::L7Engine>(
+                                  [&] {
+                                    // Rules run only when their alerts have somewhere to go.
+                                    dpi::L7Config c = config.l7;
+                                    if (alert_ring == nullptr) c.rules = nullptr;
+                                    return c;
+                                  }(),
+                                  config.core_index)
                             : nullptr),
       wait_on_full_(config.offline),
       scratch_(std::make_unique<std::array<uint8_t, 262144>>()) {
+  // Every stage's table, in a fixed order; stages this core does not run have none.
+  sources_.push_back(counter_source(kRxCounterDefs, counters_));
+  sources_.push_back(counter_source(kDecodeCounterDefs, decode_));
+  sources_.push_back(counter_source(kFlowCounterDefs, table_.counters()));
+  if (l7_) l7_->counter_sources(sources_);
+  if (alert_ring_ != nullptr) sources_.push_back(counter_source(kAlertRingCounterDefs, alert_ring_counters_));
+  if (assets_) {
+    sources_.push_back(asset_counter_source(assets_->counters()));
+    sources_.push_back(counter_source(kEventRingCounterDefs, event_ring_counters_));
+  }
+  schema_ = schema_of(sources_);
+  live_scratch_.resize(schema_.defs.size());
   if (config_.pcap_timestamps) {
     ts_offset_ = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
     const int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
@@ -52,31 +72,24 @@ RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int
   }
 }
 
-void RxWorker::emit(const FlowRecord& record) noexcept {
-  FlowRecord r = record;
-  emit_flow(r, kNoFlowExt);
-}
 
 void RxWorker::send_event() noexcept {
   // As for records: offline input waits, a live port counts the loss.
   while (rte_ring_sp_enqueue_elem(event_ring_, &event_, sizeof(AssetEvent)) != 0) {
     if (!wait_on_full_) {
-      ++counters_.events_ring_full;
+      ++event_ring_counters_.ring_full;
       return;
     }
     rte_pause();
   }
-  ++counters_.events_enqueued;
+  ++event_ring_counters_.enqueued;
 }
 
-void RxWorker::emit_flow(FlowRecord& record, uint32_t ext) noexcept {
-  const dissect::AppMetadata* app = l7_ ? l7_->on_flow_end(record, ext) : nullptr;
-  item_.flow = record;
-  if (app) item_.app = *app;
-  const unsigned words = words_of(item_.flow);
+void RxWorker::enqueue_record(const ExportItem& item) noexcept {
+  const unsigned words = words_of(item.flow);
   // A file cannot overflow, so offline replay waits for the exporter and loses nothing;
   // a live port must never stall on an exporter, so there the loss is counted.
-  while (rte_ring_sp_enqueue_bulk_elem(ring_, &item_, 8, words, nullptr) == 0) {
+  while (rte_ring_sp_enqueue_bulk_elem(ring_, &item, 8, words, nullptr) == 0) {
     if (!wait_on_full_) {
       ++counters_.records_ring_full;
       return;
@@ -84,6 +97,40 @@ void RxWorker::emit_flow(FlowRecord& record, uint32_t ext) noexcept {
     rte_pause();
   }
   ++counters_.records_enqueued;
+}
+
+void RxWorker::take_finished() noexcept {
+  const std::span<FinishedFlow> done = table_.finished();
+  if (done.empty()) return;
+  if (l7_) {
+    l7_->finish_flows(done);
+  } else {
+    for (const FinishedFlow& f : done) {
+      item_.flow = f.record;
+      enqueue_record(item_);
+    }
+  }
+  table_.clear_finished();
+  if (l7_ && l7_->output().half_full()) deliver();
+}
+
+void RxWorker::expire(uint64_t now_ns) noexcept {
+  while (table_.expire(now_ns)) take_finished();
+  take_finished();
+}
+
+void RxWorker::flush() noexcept {
+  while (table_.flush(FlowEndCause::end_of_capture)) take_finished();
+  take_finished();
+  deliver();
+}
+
+void RxWorker::deliver() noexcept {
+  if (!l7_) return;
+  dpi::InspectOutput& out = l7_->output();
+  for (const ExportItem& item : out.flows()) enqueue_record(item);
+  for (const sig::Alert& a : out.alerts().alerts()) enqueue_alert(a);
+  out.clear();
 }
 
 void RxWorker::swap_scanner_if_offered() noexcept {
@@ -95,18 +142,18 @@ void RxWorker::swap_scanner_if_offered() noexcept {
   next_scanner_.store(nullptr, std::memory_order_release);
 }
 
-void RxWorker::on_alert(const sig::Alert& alert) noexcept {
+void RxWorker::enqueue_alert(const sig::Alert& alert) noexcept {
   sig::Alert a = alert;
   a.generation = generation_;
   // Same rule as flow records: offline input waits, a live port counts the loss.
   while (rte_ring_sp_enqueue_elem(alert_ring_, &a, sizeof(sig::Alert)) != 0) {
     if (!wait_on_full_) {
-      ++counters_.alerts_ring_full;
+      ++alert_ring_counters_.ring_full;
       return;
     }
     rte_pause();
   }
-  ++counters_.alerts_enqueued;
+  ++alert_ring_counters_.enqueued;
 }
 
 bool RxWorker::input_exhausted() {
@@ -179,18 +226,22 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
     // packet, wherever the burst boundaries fall (two compares when nothing is due).
     if (pv.ts_ns > now_ns) {
       now_ns = pv.ts_ns;
-      table_.expire(now_ns);
+      expire(now_ns);
     }
 
     const DecodeOutcome o = outcomes[i];
-    ++counters_.decode[static_cast<std::size_t>(o)];
+    ++decode_.by_outcome[static_cast<std::size_t>(o)];
     counters_.tunnelled_packets += dp.tunnel_depth != 0;
     counters_.decap_failed += dp.decap_failed;
     if (is_tracked(o)) {
       if (dp.fragment) [[unlikely]]
         fragments_.remember(dp, pv.ts_ns);
       const FlowHit hit = table_.on_packet(dp, keys.at[i], pv.ts_ns, config_.port);
-      if (l7_) l7_->on_packet(hit, dp, pv.ts_ns);
+      take_finished();  // a flow its 5-tuple reuses, or one evicted for room
+      if (l7_) {
+        l7_->on_packet(hit, dp, pv.ts_ns);
+        if (l7_->output().half_full()) deliver();
+      }
       if (assets_ && assets_->on_packet(dp, false, pv.ts_ns, config_.port, event_)) send_event();
       if (!dp.tunnelled_arp.empty() && assets_) [[unlikely]] {
         DecodedPacket arp = dp;
@@ -216,7 +267,7 @@ int RxWorker::run() {
   uint64_t idle_since = 0;          // TSC of the first empty poll in a row
 
   uint64_t first_tsc = 0, last_tsc = 0;
-  // Live statistics: copy the counters out every 10 ms of TSC (see RxLive).
+  // Live statistics: copy the counters out every 10 ms of TSC (see ops::LiveCounters).
   uint64_t publish_at = 0;
   const uint64_t publish_every = hz / 100;
   const bool fed = config_.feed != nullptr;
@@ -240,7 +291,8 @@ int RxWorker::run() {
         }
         if (!config_.offline) {
           now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
-          table_.expire(now_ns);
+          expire(now_ns);
+          deliver();
         }
         // The dispatching core may share this CPU (more lcores than CPUs): let it run.
         sched_yield();
@@ -270,7 +322,8 @@ int RxWorker::run() {
         } else {
           // Live input: let time run on with the wall clock so idle flows still expire.
           now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
-          table_.expire(now_ns);
+          expire(now_ns);
+          deliver();
         }
         rte_pause();
         continue;
@@ -287,6 +340,7 @@ int RxWorker::run() {
     // With software dispatch, this core keeps only its own flows' packets.
     if (config_.dispatcher != nullptr) n = config_.dispatcher->split(bufs, n);
     process_burst(bufs, n, burst_ns, now_ns);
+    deliver();  // what inspecting the burst produced goes on the rings
     rte_pktmbuf_free_bulk(bufs, n);
   }
   // The cores fed by this one drain their rings and stop.
@@ -296,42 +350,7 @@ int RxWorker::run() {
   // End of input or shutdown: every active flow leaves as a record, and none may be
   // lost to a full ring now that no packets are waiting.
   wait_on_full_ = true;
-  table_.flush(FlowEndCause::end_of_capture);
-  counters_.flows = table_.counters();
-  if (assets_) {
-    const AssetCounters& a = assets_->counters();
-    counters_.asset_packets = a.packets;
-    counters_.asset_not_mine = a.not_mine;
-    counters_.asset_malformed = a.malformed;
-    counters_.asset_sightings = a.sightings;
-    counters_.asset_suppressed = a.suppressed;
-    const auto kind = [&](AssetKind k) { return a.by_kind[static_cast<std::size_t>(k)]; };
-    counters_.asset_arp = kind(AssetKind::arp);
-    counters_.asset_ndp = kind(AssetKind::ndp);
-    counters_.asset_dhcp = kind(AssetKind::dhcp);
-    counters_.asset_dhcpv6 = kind(AssetKind::dhcpv6);
-    counters_.asset_netbios_ns = kind(AssetKind::netbios_ns);
-    counters_.asset_cifs_browser = kind(AssetKind::cifs_browser);
-    counters_.asset_ssdp = kind(AssetKind::ssdp);
-    counters_.asset_tcp_fingerprint = kind(AssetKind::tcp_fingerprint);
-    counters_.asset_cclink_ief_basic = kind(AssetKind::cclink_ief_basic);
-  }
-  if (l7_) {
-    const dpi::L7Counters c = l7_->counters();
-    counters_.l7_classified = c.flows_classified;
-    counters_.l7_unknown = c.flows_unknown;
-    counters_.l7_with_metadata = c.flows_with_metadata;
-    counters_.l7_slots_exhausted = c.slots_exhausted;
-    counters_.l7_ndpi_pool_exhausted = c.ndpi_pool_exhausted;
-    if (const sig::ScannerCounters* sc = l7_->scanner_counters()) {
-      counters_.sig_alerts = sc->alerts;
-      counters_.sig_suppressed = sc->suppressed;
-      counters_.sig_stream_pool_exhausted = sc->stream_pool_exhausted;
-      counters_.sig_encrypted_skipped = sc->encrypted_skipped;
-      counters_.sig_scan_errors = sc->scan_errors;
-    }
-  }
-  counters_.flows_active = table_.active();
+  flush();
   if (config_.live != nullptr) publish_live();
   if (config_.capture != nullptr) config_.capture->close();
   finished_.store(true, std::memory_order_release);
@@ -339,6 +358,9 @@ int RxWorker::run() {
   return 0;
 }
 
-void RxWorker::publish_live() noexcept { config_.live->publish(counters_, table_.counters(), table_.active()); }
+void RxWorker::publish_live() noexcept {
+  read_counters(sources_, live_scratch_.data());
+  config_.live->publish(config_.core_index, live_scratch_);
+}
 
 }  // namespace flowprobe

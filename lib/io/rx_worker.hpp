@@ -1,14 +1,19 @@
 #pragma once
-// One RX lcore: rte_eth_rx_burst (or the dispatcher's ring) -> decode -> flow table;
-// finished flows go into this core's single-producer ring. Owns everything it touches.
+// One RX lcore: rte_eth_rx_burst (or the dispatcher's ring) -> decode -> flow table ->
+// inspect (L7, rules) -> this core's single-producer rings. Data goes one way: each stage
+// returns what it produced (the table its finished flows, inspection its output per
+// burst) and this loop puts it on the rings; no stage calls back into io. Owns everything
+// it touches.
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include <array>
 #include <atomic>
 #include <memory>
+#include <span>
+#include <vector>
 
-#include "core/counters.hpp"
+#include "io/rx_counters.hpp"
 #include "assets/asset_tracker.hpp"
 #include "decode/decoder.hpp"
 #include "dpi/l7_engine.hpp"
@@ -20,6 +25,9 @@
 namespace flowprobe {
 
 class Dispatcher;
+namespace ops {
+class LiveCounters;
+}
 
 struct RxWorkerConfig {
   uint16_t port = 0;
@@ -39,11 +47,11 @@ struct RxWorkerConfig {
   DecodeOptions decode;
   dpi::L7Config l7;                // nDPI + dissectors (l7.enabled = false: flow fields only)
   AssetConfig assets;              // asset sightings (with an event ring)
-  RxLive* live = nullptr;          // where this core publishes its counters for --stats-* (null: nowhere)
+  ops::LiveCounters* live = nullptr;  // where this core publishes its counters for --stats-* (null: nowhere)
   ops::CaptureBuffer* capture = nullptr;  // --capture: this core's first packets are copied here
 };
 
-class RxWorker final : public RecordSink, public sig::AlertSink {
+class RxWorker final {
  public:
   // `alert_ring` (may be null without --rules) carries sig::Alert records to the exporter.
   // `event_ring` (null: no asset events) carries AssetEvent records the same way.
@@ -51,11 +59,13 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
            rte_ring* event_ring = nullptr);
   // The lcore body; returns when the input ends or stop_requested() is set.
   int run();
-  void emit(const FlowRecord& record) noexcept override;
-  void emit_flow(FlowRecord& record, uint32_t ext) noexcept override;
-  void on_alert(const sig::Alert& alert) noexcept override;
 
-  const RxCounters& counters() const { return counters_; }
+  // Every stage's counter tables on this core, in a fixed order (the same on every core):
+  // the readers' view (core/counters.hpp).
+  std::span<const CounterSource> counter_sources() const { return sources_; }
+  const CounterSchema& counter_schema() const { return schema_; }
+  // What this core lost: records to a full exporter ring.
+  uint64_t records_ring_full() const { return counters_.records_ring_full; }
   // nullptr when L7 is off.
   const dpi::L7Engine* l7() const { return l7_.get(); }
 
@@ -81,6 +91,15 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
   void publish_live() noexcept;
   // Decode, flow update and per-packet accounting of one burst, in arrival order.
   void process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uint64_t& now_ns) noexcept;
+  // The flows the table finished go to inspection (or, without it, straight out).
+  void take_finished() noexcept;
+  // Expiry and the final flush, in batches of the table's finished capacity.
+  void expire(uint64_t now_ns) noexcept;
+  void flush() noexcept;
+  // Puts what inspection produced on the rings and clears it.
+  void deliver() noexcept;
+  void enqueue_record(const ExportItem& item) noexcept;
+  void enqueue_alert(const sig::Alert& alert) noexcept;
 
   RxWorkerConfig config_;
   rte_ring* ring_;
@@ -91,10 +110,15 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
   void send_event() noexcept;
   std::atomic<int>& running_;
   RxCounters counters_;
+  DecodeCounters decode_;
+  RingCounters alert_ring_counters_, event_ring_counters_;
+  std::vector<CounterSource> sources_;
+  CounterSchema schema_;
+  std::vector<uint64_t> live_scratch_;  // publish_live's copy, allocated at start
   FlowTable table_;
   FragmentMap fragments_;              // first fragments' ports, for the fragments after them
   std::unique_ptr<dpi::L7Engine> l7_;  // built here, on the main lcore: nDPI's init is not thread-safe
-  ExportItem item_;                    // a record and its metadata, laid out for the ring
+  ExportItem item_;                    // a record without inspection, laid out for the ring
   std::atomic<bool> finished_{false};
   std::atomic<sig::PerCoreScanner*> next_scanner_{nullptr};
   std::atomic<sig::PerCoreScanner*> retired_scanner_{nullptr};

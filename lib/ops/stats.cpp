@@ -1,14 +1,36 @@
 #include "ops/stats.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace flowprobe::ops {
 
-StatsHub::StatsHub() : rx_(new RxLive[kMaxRxCores]), start_(std::chrono::steady_clock::now()) {}
+void LiveCounters::init(const CounterSchema& schema, unsigned cores) {
+  schema_ = schema;
+  stride_ = (schema_.defs.size() + 7) / 8 * 8;  // 8 values: one cache line
+  values_ = std::make_unique<std::atomic<uint64_t>[]>(stride_ * cores + 8);
+  cores_.store(cores, std::memory_order_release);
+}
 
-void StatsHub::set_rx_cores(unsigned n) { rx_cores_.store(n < kMaxRxCores ? n : kMaxRxCores, std::memory_order_release); }
+void LiveCounters::publish(unsigned core, std::span<const uint64_t> values) noexcept {
+  if (core >= cores_.load(std::memory_order_relaxed)) return;
+  std::atomic<uint64_t>* out = &values_[stride_ * core];
+  const std::size_t n = std::min(values.size(), schema_.defs.size());
+  for (std::size_t i = 0; i < n; ++i) out[i].store(values[i], std::memory_order_relaxed);
+}
+
+std::vector<uint64_t> LiveCounters::load(unsigned core) const {
+  std::vector<uint64_t> v(schema_.defs.size());
+  if (core >= cores()) return v;
+  const std::atomic<uint64_t>* in = &values_[stride_ * core];
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = in[i].load(std::memory_order_relaxed);
+  return v;
+}
+
+StatsHub::StatsHub() : start_(std::chrono::steady_clock::now()) {}
 
 void StatsHub::publish_main(MainLive live) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -32,20 +54,20 @@ std::vector<SinkLive> sink_stats(const Sink& sink) {
 StatsSnapshot StatsHub::snapshot() const {
   StatsSnapshot s;
   s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const unsigned n = rx_cores_.load(std::memory_order_acquire);
-  for (unsigned i = 0; i < n; ++i) s.cores.push_back(rx_[i].load());
+  const unsigned n = live_.cores();
+  s.schema = &live_.schema();
+  for (unsigned i = 0; i < n; ++i) s.cores.push_back(live_.load(i));
   std::lock_guard<std::mutex> lock(mutex_);
   s.main = main_;
   return s;
 }
 
-RxLiveValues StatsSnapshot::rx_total() const {
-  RxLiveValues t;
-  for (const RxLiveValues& c : cores) {
-#define FLOWPROBE_X(name, help) t.name += c.name;
-    FLOWPROBE_RX_LIVE_COUNTERS(FLOWPROBE_X)
-#undef FLOWPROBE_X
-  }
+uint64_t StatsSnapshot::rx(std::string_view name) const {
+  if (schema == nullptr) return 0;
+  const std::size_t i = schema->find(name);
+  uint64_t t = 0;
+  for (const auto& c : cores)
+    if (i < c.size()) t += c[i];
   return t;
 }
 
@@ -148,22 +170,32 @@ class Prom {
   std::string out_;
 };
 
+// The Prometheus name of a counter (without "flowprobe_" and "_total"): its metric, or its
+// name with '_' for '.'; empty for a table's padding.
+std::string metric_name(const CounterDef& d) {
+  std::string m(d.metric.empty() ? d.name : d.metric);
+  for (char& c : m)
+    if (c == '.') c = '_';
+  return m;
+}
+
 }  // namespace
 
 std::string stats_line(const StatsSnapshot& now, const StatsSnapshot& prev) {
   const double dt = now.uptime_s - prev.uptime_s;
-  const RxLiveValues a = now.rx_total(), b = prev.rx_total();
   const PortLive p = now.port_total();
   const SinkLive s = now.sink_total();
+  const uint64_t packets = now.rx("packets.received");
   char line[512];
   std::snprintf(line, sizeof(line),
                 "stats: %s pkt/s %sbit/s | flows active %" PRIu64 " exported/s %s | drops: imissed %" PRIu64
                 " nombuf %" PRIu64 " ring_full %" PRIu64 " table_full %" PRIu64 " sink_failed %" PRIu64
                 " | total pkts %" PRIu64,
-                human(rate(a.rx_packets, b.rx_packets, dt)).c_str(),
-                human(8 * rate(a.rx_bytes, b.rx_bytes, dt)).c_str(), a.flows_active,
-                human(rate(now.main.records_encoded, prev.main.records_encoded, dt)).c_str(), p.imissed, p.rx_nombuf,
-                a.records_ring_full, a.flows_table_full, s.failed, a.rx_packets);
+                human(rate(packets, prev.rx("packets.received"), dt)).c_str(),
+                human(8 * rate(now.rx("packets.bytes"), prev.rx("packets.bytes"), dt)).c_str(), now.rx("flows.active"),
+                human(rate(now.main.exporter.records_encoded, prev.main.exporter.records_encoded, dt)).c_str(),
+                p.imissed, p.rx_nombuf, now.rx("records.dropped_ring_full"), now.rx("flows.ended.table_full"), s.failed,
+                packets);
   return line;
 }
 
@@ -171,18 +203,24 @@ std::string prometheus_text(const StatsSnapshot& s) {
   Prom p;
   p.family("uptime_seconds", "gauge", "Seconds since the probe started.");
   p.sample("uptime_seconds", "", s.uptime_s);
-#define FLOWPROBE_X(name, help)                                                             \
-  {                                                                                         \
-    const bool gauge = std::string_view(#name) == "flows_active";                           \
-    const std::string metric = gauge ? std::string(#name) : std::string(#name) + "_total";  \
-    p.family(metric.c_str(), gauge ? "gauge" : "counter", "Per RX core: " help ".");        \
-    for (std::size_t i = 0; i < s.cores.size(); ++i)                                        \
-      p.sample(metric.c_str(), "core=\"" + std::to_string(i) + "\"", s.cores[i].name);      \
+  // Every RX-core counter table, read the same way.
+  if (s.schema != nullptr)
+    for (std::size_t d = 0; d < s.schema->defs.size(); ++d) {
+      const CounterDef& def = s.schema->defs[d];
+      if (def.name.empty()) continue;
+      const bool gauge = def.kind == CounterKind::gauge;
+      const std::string metric = metric_name(def) + (gauge ? "" : "_total");
+      p.family(metric.c_str(), gauge ? "gauge" : "counter", ("Per RX core: " + std::string(def.help) + ".").c_str());
+      for (std::size_t i = 0; i < s.cores.size(); ++i)
+        if (d < s.cores[i].size()) p.sample(metric.c_str(), "core=\"" + std::to_string(i) + "\"", s.cores[i][d]);
+    }
+  uint64_t exported[std::size(kExportCounterDefs)];
+  std::memcpy(exported, &s.main.exporter, sizeof exported);
+  for (std::size_t d = 0; d < std::size(kExportCounterDefs); ++d) {
+    const std::string metric = metric_name(kExportCounterDefs[d]) + "_total";
+    p.family(metric.c_str(), "counter", (std::string(kExportCounterDefs[d].help) + ".").c_str());
+    p.sample(metric.c_str(), "", exported[d]);
   }
-  FLOWPROBE_RX_LIVE_COUNTERS(FLOWPROBE_X)
-#undef FLOWPROBE_X
-  p.family("exporter_records_encoded_total", "counter", "Flow records encoded as JSON by the exporter.");
-  p.sample("exporter_records_encoded_total", "", s.main.records_encoded);
 
   struct PortField {
     const char* metric;
@@ -221,32 +259,33 @@ std::string prometheus_text(const StatsSnapshot& s) {
 
 std::string stats_json(const StatsSnapshot& s, const StatsSnapshot& prev) {
   const double dt = s.uptime_s - prev.uptime_s;
-  const RxLiveValues a = s.rx_total(), b = prev.rx_total();
   std::string o = "{";
   char buf[256];
   std::snprintf(buf, sizeof(buf), "\"time\":%lld,\"uptime_s\":%.3f,", static_cast<long long>(std::time(nullptr)),
                 s.uptime_s);
   o += buf;
   std::snprintf(buf, sizeof(buf), "\"rates\":{\"packets_per_s\":%.1f,\"bits_per_s\":%.1f,\"flows_exported_per_s\":%.1f},",
-                rate(a.rx_packets, b.rx_packets, dt), 8 * rate(a.rx_bytes, b.rx_bytes, dt),
-                rate(s.main.records_encoded, prev.main.records_encoded, dt));
+                rate(s.rx("packets.received"), prev.rx("packets.received"), dt),
+                8 * rate(s.rx("packets.bytes"), prev.rx("packets.bytes"), dt),
+                rate(s.main.exporter.records_encoded, prev.main.exporter.records_encoded, dt));
   o += buf;
   const PortLive pt = s.port_total();
   std::snprintf(buf, sizeof(buf),
                 "\"drops\":{\"nic_imissed\":%" PRIu64 ",\"no_mbuf\":%" PRIu64 ",\"ring_full\":%" PRIu64
                 ",\"table_full\":%" PRIu64 ",\"sink_failed\":%" PRIu64 "},",
-                pt.imissed, pt.rx_nombuf, a.records_ring_full, a.flows_table_full, s.sink_total().failed);
+                pt.imissed, pt.rx_nombuf, s.rx("records.dropped_ring_full"), s.rx("flows.ended.table_full"),
+                s.sink_total().failed);
   o += buf;
   o += "\"cores\":[";
   for (std::size_t i = 0; i < s.cores.size(); ++i) {
     o += i ? ",{" : "{";
     o += "\"core\":" + std::to_string(i);
-#define FLOWPROBE_X(name, help) o += ",\"" #name "\":" + std::to_string(s.cores[i].name);
-    FLOWPROBE_RX_LIVE_COUNTERS(FLOWPROBE_X)
-#undef FLOWPROBE_X
+    for (std::size_t d = 0; s.schema != nullptr && d < s.schema->defs.size() && d < s.cores[i].size(); ++d)
+      if (!s.schema->defs[d].name.empty())
+        o += ",\"" + metric_name(s.schema->defs[d]) + "\":" + std::to_string(s.cores[i][d]);
     o += "}";
   }
-  o += "],\"records_encoded\":" + std::to_string(s.main.records_encoded) + ",\"ports\":[";
+  o += "],\"records_encoded\":" + std::to_string(s.main.exporter.records_encoded) + ",\"ports\":[";
   for (std::size_t i = 0; i < s.main.ports.size(); ++i) {
     const PortLive& p = s.main.ports[i];
     std::snprintf(buf, sizeof(buf),

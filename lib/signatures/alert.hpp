@@ -4,6 +4,8 @@
 // looked up by index when the exporter writes the JSON (export/eve.hpp).
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <type_traits>
 
@@ -34,11 +36,27 @@ struct Alert {
 static_assert(std::is_trivially_copyable_v<Alert>);
 static_assert(sizeof(Alert) % 8 == 0 && sizeof(Alert) <= 96);
 
-// Receives alerts on the RX core. Must not block (the RX loop forwards them to a ring).
-class AlertSink {
+// Where a scan puts the alerts it raises: plain storage on the RX core, no callback. The
+// owner (the inspect stage) hands what it holds to io with the burst's other output and
+// clears it. Allocated once; an alert that finds it full is counted, not kept.
+class AlertBuffer {
  public:
-  virtual ~AlertSink() = default;
-  virtual void on_alert(const Alert& alert) noexcept = 0;
+  explicit AlertBuffer(std::size_t capacity = 1024) : buf_(std::make_unique<Alert[]>(capacity)), cap_(capacity) {}
+  void push(const Alert& a) noexcept {
+    if (n_ < cap_) buf_[n_++] = a;
+    else ++dropped_;
+  }
+  std::span<const Alert> alerts() const noexcept { return {buf_.get(), n_}; }
+  std::size_t size() const noexcept { return n_; }
+  bool half_full() const noexcept { return n_ >= cap_ / 2; }
+  void clear() noexcept { n_ = 0; }
+  uint64_t dropped() const noexcept { return dropped_; }  // alerts that found it full
+
+ private:
+  std::unique_ptr<Alert[]> buf_;
+  std::size_t cap_;
+  std::size_t n_ = 0;
+  uint64_t dropped_ = 0;
 };
 
 // Community ID v1 of a 5-tuple ("1:" + base64(sha1(seed, addrs, proto, ports))).

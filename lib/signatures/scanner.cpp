@@ -456,7 +456,7 @@ bool PerCoreScanner::threshold_allows(uint32_t rule_index, const Rule& r, const 
 }
 
 void PerCoreScanner::emit(uint32_t rule_index, const Rule& r, const PacketMeta& m, FlowContext& ctx,
-                          AlertSink& sink) noexcept {
+                          AlertBuffer& sink) noexcept {
   Alert a;
   a.ts_ns = m.ts_ns;
   a.flow_id = ctx.flow_id;
@@ -480,10 +480,10 @@ void PerCoreScanner::emit(uint32_t rule_index, const Rule& r, const PacketMeta& 
     if (s == 0) { s = r.sid; break; }
   if (ctx.alerts < 0xffff) ++ctx.alerts;
   ++counters_.alerts;
-  sink.on_alert(a);
+  sink.push(a);
 }
 
-void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, AlertSink& sink, const uint8_t* payload,
+void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, AlertBuffer& sink, const uint8_t* payload,
                                     uint32_t payload_len, const uint8_t* window, uint32_t window_len,
                                     uint64_t window_base, bool stream_active, const AppBuffers* app) noexcept {
   // Rule order is evaluation order (flowbit writers first), whatever order Hyperscan reported.
@@ -534,7 +534,7 @@ void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, Alert
   candidates_.clear();
 }
 
-void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowContext& ctx, AlertSink& sink) noexcept {
+void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowContext& ctx, AlertBuffer& sink) noexcept {
   if (pkt.ip_version != 4 && pkt.ip_version != 6) return;
   ++counters_.packets;
   counters_.bytes += pkt.payload.size();
@@ -690,7 +690,7 @@ uint32_t PerCoreScanner::linearize(uint32_t slot_plus1, const uint8_t* seg, uint
 }
 
 void PerCoreScanner::scan_buffers(const AppBuffers& buffers, bool to_server, uint64_t ts_ns, FlowContext& ctx,
-                                  AlertSink& sink, TxPart part) noexcept {
+                                  AlertBuffer& sink, TxPart part) noexcept {
   scan_part_ = part;
   PacketMeta m;
   m.src_ip = to_server ? ctx.client_ip.data() : ctx.server_ip.data();

@@ -20,19 +20,19 @@
 //
 //   // per packet (decode outcome ipv4/ipv6): payload rules; TCP runs in Hyperscan
 //   // stream mode per direction so that a content split across segments matches
-//   scanner.scan_packet(decoded, pkt.ts_ns, ctx, alert_sink);
+//   scanner.scan_packet(decoded, pkt.ts_ns, ctx, alerts);   // sig::AlertBuffer alerts;
 //
 //   // per dissected transaction (HTTP request/response, DNS query, TLS client hello)
 //   sig::AppBuffers tx;
 //   tx.set(sig::BufferKind::http_uri, uri_bytes);
 //   tx.set(sig::BufferKind::http_host, host_bytes);
-//   scanner.scan_buffers(tx, /*to_server=*/true, pkt.ts_ns, ctx, alert_sink);
+//   scanner.scan_buffers(tx, /*to_server=*/true, pkt.ts_ns, ctx, alerts);
 //
 //   // flow end (FIN/RST/timeout/eviction): gives the stream slots back to the pool
 //   scanner.on_flow_end(ctx);
 //
-// Alerts arrive in AlertSink::on_alert as fixed-size `Alert` records (alert.hpp); the
-// exporter turns them into eve JSON with write_alert_json(alert, engine, writer).
+// Alerts land in the AlertBuffer given to each scan as fixed-size `Alert` records
+// (alert.hpp); the exporter turns them into eve JSON (export/eve.hpp).
 // FlowContext::alerts and first_sids give the flow record its alert count and sids.
 //
 // Reload: build a new engine with load(), then give each RX core a new PerCoreScanner
@@ -47,6 +47,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/counters.hpp"
 #include "decode/decoder.hpp"
 #include "signatures/alert.hpp"
 #include "signatures/hs_handles.hpp"
@@ -238,6 +239,7 @@ struct ScannerConfig {
   bool inspect_encrypted = false;
 };
 
+// The signature stage's counters, in the order of kScannerCounterDefs.
 struct ScannerCounters {
   uint64_t packets = 0;
   uint64_t bytes = 0;
@@ -251,6 +253,24 @@ struct ScannerCounters {
   uint64_t flowbits_overflow = 0;
   uint64_t scan_errors = 0;
 };
+inline constexpr CounterDef kScannerCounterDefs[] = {
+    {"signatures.packets", "packets matched against the rules", CounterKind::counter, CounterShow::never},
+    {"signatures.bytes", "payload bytes matched against the rules", CounterKind::counter, CounterShow::never},
+    {"signatures.candidates", "rules whose prefilter literal hit", CounterKind::counter, CounterShow::never},
+    {"alerts.raised", "signature alerts raised", CounterKind::counter, CounterShow::always, "sig_alerts"},
+    {"alerts.suppressed", "signature matches silenced by threshold or noalert", CounterKind::counter,
+     CounterShow::always, "sig_suppressed"},
+    {"signatures.stream_pool_exhausted", "TCP segments matched alone: no free stream slot"},
+    {"signatures.stream_depth_reached", "TCP directions past the stream depth (matched per packet)",
+     CounterKind::counter, CounterShow::nonzero},
+    {"signatures.encrypted_skipped", "payloads of encrypted flows left to header-only rules"},
+    {"signatures.stream_gaps", "TCP stream gaps (a missing segment restarts the stream match)", CounterKind::counter,
+     CounterShow::nonzero},
+    {"signatures.flowbits_overflow", "flowbit sets that did not fit a flow's flowbits", CounterKind::counter,
+     CounterShow::nonzero},
+    {"signatures.scan_errors", "Hyperscan scan errors", CounterKind::counter, CounterShow::nonzero},
+};
+static_assert(sizeof(ScannerCounters) == sizeof(kScannerCounterDefs) / sizeof(CounterDef) * sizeof(uint64_t));
 
 class PerCoreScanner {
  public:
@@ -260,18 +280,18 @@ class PerCoreScanner {
   PerCoreScanner& operator=(const PerCoreScanner&) = delete;
 
   // One decoded IPv4/IPv6 packet of the flow `ctx` (whose init() ran on its first packet).
-  void scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowContext& ctx, AlertSink& sink) noexcept;
+  void scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowContext& ctx, AlertBuffer& sink) noexcept;
   // One transaction's dissector buffers, sent by the client when `to_server`. `part` says
   // how far the transaction is (HTTP: headers, then body, each way); rules run at the part
   // their buffers need (Rule::tx_needs), so one transaction alerts each rule once.
   void scan_buffers(const AppBuffers& buffers, bool to_server, uint64_t ts_ns, FlowContext& ctx,
-                    AlertSink& sink, TxPart part) noexcept;
+                    AlertBuffer& sink, TxPart part) noexcept;
   void scan_buffers(const AppBuffers& buffers, bool to_server, uint64_t ts_ns, FlowContext& ctx,
-                    AlertSink& sink) noexcept {
+                    AlertBuffer& sink) noexcept {
     scan_buffers(buffers, to_server, ts_ns, ctx, sink, to_server ? TxPart::request : TxPart::response);
   }
   void scan_buffer(BufferKind kind, std::span<const uint8_t> data, bool to_server, uint64_t ts_ns,
-                   FlowContext& ctx, AlertSink& sink) noexcept {
+                   FlowContext& ctx, AlertBuffer& sink) noexcept {
     AppBuffers b;
     b.set(kind, data);
     scan_buffers(b, to_server, ts_ns, ctx, sink);
@@ -290,7 +310,7 @@ class PerCoreScanner {
 
   static int on_literal(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void* self);
   void add_candidate(uint32_t rule) noexcept;
-  void run_candidates(const PacketMeta& m, FlowContext& ctx, AlertSink& sink, const uint8_t* payload,
+  void run_candidates(const PacketMeta& m, FlowContext& ctx, AlertBuffer& sink, const uint8_t* payload,
                       uint32_t payload_len, const uint8_t* window, uint32_t window_len, uint64_t window_base,
                       bool stream_active, const AppBuffers* app) noexcept;
   // RuleGate: the checks of header_ok that need no cold read of the rule (conservative).
@@ -299,7 +319,7 @@ class PerCoreScanner {
   bool flowbits_ok(const Rule& r, const FlowContext& ctx) const noexcept;
   void apply_flowbits(const Rule& r, FlowContext& ctx) noexcept;
   bool threshold_allows(uint32_t rule_index, const Rule& r, const PacketMeta& m) noexcept;
-  void emit(uint32_t rule_index, const Rule& r, const PacketMeta& m, FlowContext& ctx, AlertSink& sink) noexcept;
+  void emit(uint32_t rule_index, const Rule& r, const PacketMeta& m, FlowContext& ctx, AlertBuffer& sink) noexcept;
   void update_tcp_state(const DecodedPacket& pkt, bool to_server, FlowContext& ctx) const noexcept;
   uint32_t linearize(uint32_t slot_plus1, const uint8_t* seg, uint32_t seg_len, uint64_t& base) noexcept;
   uint32_t acquire_slot() noexcept;

@@ -302,10 +302,6 @@ struct KeyHash {
   std::size_t operator()(const FlowKey& k) const noexcept { return hash_flow_key(k); }
 };
 
-struct Collect : AlertSink {
-  std::vector<Alert> alerts;
-  void on_alert(const Alert& a) noexcept override { alerts.push_back(a); }
-};
 
 LinkType link_of(int dlt) {
   switch (dlt) {
@@ -331,7 +327,7 @@ std::vector<std::string> replay(const fs::path& pcap_path, const SignatureEngine
   cfg.midstream = midstream;
   cfg.stream_slots = 64;
   PerCoreScanner scanner(engine, cfg);
-  Collect sink;
+  AlertBuffer sink(1 << 16);
   std::unordered_map<FlowKey, FlowState, KeyHash> flows;
   const LinkType link = link_of(pcap_datalink(pc));
   pcap_pkthdr* h;
@@ -429,7 +425,7 @@ std::vector<std::string> replay(const fs::path& pcap_path, const SignatureEngine
   pcap_close(pc);
   for (auto& [k, f] : flows) scanner.on_flow_end(f.ctx);
   std::vector<std::string> out;
-  for (const auto& a : sink.alerts) {
+  for (const auto& a : sink.alerts()) {
     std::string line;
     JsonWriter w(line);
     flowprobe::write_alert_json(a, engine, w);

@@ -64,7 +64,9 @@ TEST(DhcpDissector, RequestThenAck) {
   EXPECT_EQ(m.requested_ip, (std::array<uint8_t, 4>{10, 0, 0, 7}));
   EXPECT_EQ(m.assigned_ip, (std::array<uint8_t, 4>{10, 0, 0, 7}));
   EXPECT_EQ(m.client_mac[0], 0x10);
-  EXPECT_EQ(f.status, FlowDissect::Status::finished);
+  // Every message is a transaction: the dissector stays for the next one (a renewal).
+  EXPECT_EQ(f.status, FlowDissect::Status::parsing);
+  EXPECT_EQ(m.msg.msg_type, 5);  // the last message in full
 }
 
 TEST(DhcpDissector, TruncatedOptionsAreSafe) {

@@ -26,12 +26,18 @@ struct Collect final : TxSink {
   void part(const TxPartView& v) noexcept override {
     parts.push_back({v.part, v.incomplete, std::string(v.start_line), std::string(v.header_block), std::string(v.body)});
   }
+  std::vector<HttpMeta> txs;  // the transactions emitted, in order
+  void emit(AppKind kind, const void* tx, std::size_t size, uint64_t) noexcept override {
+    if (kind == AppKind::http && size == sizeof(HttpMeta)) txs.push_back(*static_cast<const HttpMeta*>(tx));
+  }
 };
 Collect g_collect;
 
 EngineConfig config(bool report) {
   EngineConfig c;
   g_collect.parts.clear();
+  g_collect.txs.clear();
+  g_collect.parts_wanted = report;
   c.tx = report ? &g_collect : nullptr;
   return c;
 }
@@ -68,7 +74,7 @@ TEST(HttpDissector, RequestAndResponseSplitAtEveryByte) {
     EXPECT_EQ(m.ret_code, 404) << cut;
     EXPECT_EQ(m.version, 11) << cut;
     EXPECT_EQ(m.mime.view(), "text/html");
-    EXPECT_EQ(f.fd.status, FlowDissect::Status::finished);
+    EXPECT_EQ(f.fd.status, FlowDissect::Status::parsing);  // keep-alive: the next request may come
   }
 }
 
@@ -88,8 +94,11 @@ TEST(HttpDissector, GapStopsParsing) {
   f.send(true, bytes(kRequest).first(10));
   f.seq[0] += 5;
   f.send(true, bytes(kRequest).subspan(15));
-  EXPECT_EQ(f.fd.status, FlowDissect::Status::finished);
   EXPECT_TRUE(f.meta.http()->host.empty());
+  // Past the gap no message boundary can be trusted: a later request is not read either.
+  f.send(true, bytes("GET /later HTTP/1.1\r\nHost: later\r\n\r\n"));
+  EXPECT_TRUE(f.meta.http()->host.empty());
+  EXPECT_TRUE(f.meta.http()->url.empty());
 }
 
 TEST(HttpDissector, ProbeAndGarbage) {
@@ -106,7 +115,8 @@ TEST(HttpDissector, ProbeAndGarbage) {
   Flow f;
   f.send(true, bytes("GET / HTTP/1.1\r\n"));
   f.send(false, bytes("garbage that is not a status line\r\n"));
-  EXPECT_EQ(f.fd.status, FlowDissect::Status::finished);
+  EXPECT_FALSE(f.meta.http()->has_response);  // the server's side is given up, not misread
+  EXPECT_EQ(f.meta.http()->ret_code, 0);
 }
 
 // ---- header lines and bodies for the signature buffers (TxSink) ------------------------
@@ -217,14 +227,16 @@ TEST(HttpDissector, BodiesAreBoundedAndHeadAnswersHaveNone) {
   const Seen r = send_collect(g, false, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 100);
   EXPECT_EQ(r.headers, 1);
   EXPECT_EQ(r.bodies, 0);
-  EXPECT_EQ(g.fd.status, FlowDissect::Status::finished);  // both messages are complete
+  // Both messages are complete: the transaction left at the response's headers.
+  ASSERT_EQ(g_collect.txs.size(), 1u);
+  EXPECT_EQ(g_collect.txs[0].ret_code, 200);
+  EXPECT_EQ(g_collect.txs[0].response_body_len, 0u);
 }
 
-TEST(HttpDissector, WithoutRulesParsingEndsWithTheHeadersAndNothingIsReported) {
+TEST(HttpDissector, WithoutRulesNothingIsReported) {
   Flow f;  // no rules: no TxSink
   const Seen s = send_collect(f, true, "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 100);
   EXPECT_EQ(s.headers + s.bodies, 0);
   send_collect(f, false, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nxyz", 100);
-  EXPECT_EQ(f.fd.status, FlowDissect::Status::finished);  // done at the response's headers
   EXPECT_EQ(f.meta.http()->ret_code, 200);
 }

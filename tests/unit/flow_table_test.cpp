@@ -7,19 +7,17 @@
 #include <vector>
 
 #include "flow/flow_table.hpp"
+#include "tests/support/collecting_table.hpp"
 #include "flow/fragment_map.hpp"
 
 using namespace flowprobe;
+using namespace flowprobe::test;
 
 namespace {
 
 constexpr uint64_t kSec = kNsPerSec;
 constexpr uint64_t kT0 = 1'700'000'000ull * kSec;
 
-struct Collect final : RecordSink {
-  std::vector<FlowRecord> records;
-  void emit(const FlowRecord& r) noexcept override { records.push_back(r); }
-};
 
 DecodedPacket pkt(uint8_t src, uint16_t sport, uint8_t dst, uint16_t dport, uint8_t flags = 0,
                   uint8_t proto = ipproto::tcp, uint32_t ip_bytes = 60) {
@@ -58,7 +56,7 @@ FlowTableConfig config(uint32_t max_flows = 1024) {
 
 TEST(FlowTable, FinExchangeEndsTheFlowAfterTheLastAck) {
   Collect out;
-  FlowTable table(config(), out);
+  CollectingTable table(config(), out);
   const DecodedPacket c = pkt(1, 40000, 2, 80);
   DecodedPacket open = c;
   open.tcp_flags = syn;
@@ -101,7 +99,7 @@ TEST(FlowTable, FinExchangeEndsTheFlowAfterTheLastAck) {
 
 TEST(FlowTable, RstEndsTheFlow) {
   Collect out;
-  FlowTable table(config(), out);
+  CollectingTable table(config(), out);
   const DecodedPacket c = pkt(1, 40001, 2, 443, syn);
   table.on_packet(c, kT0, 0);
   table.on_packet(reply(c, rst | ack), kT0 + 100, 0);
@@ -114,7 +112,7 @@ TEST(FlowTable, RstEndsTheFlow) {
 
 TEST(FlowTable, HalfCloseIsNotTheEnd) {
   Collect out;
-  FlowTable table(config(), out);
+  CollectingTable table(config(), out);
   const DecodedPacket c = pkt(1, 40002, 2, 80, fin | ack);
   table.on_packet(c, kT0, 0);
   table.expire(kT0 + 5 * kSec);
@@ -126,7 +124,7 @@ TEST(FlowTable, IdleTimeout) {
   Collect out;
   FlowTableConfig cfg = config();
   cfg.idle_timeout_ns = 30 * kSec;
-  FlowTable table(cfg, out);
+  CollectingTable table(cfg, out);
   const DecodedPacket u = pkt(1, 5353, 2, 53, 0, ipproto::udp);
   table.on_packet(u, kT0, 0);
   table.expire(kT0 + 30 * kSec);
@@ -146,7 +144,7 @@ TEST(FlowTable, LifetimeTimeoutContinuesAsANewRecord) {
   Collect out;
   FlowTableConfig cfg = config();
   cfg.active_timeout_ns = 120 * kSec;
-  FlowTable table(cfg, out);
+  CollectingTable table(cfg, out);
   const DecodedPacket c = pkt(1, 40003, 2, 22, syn);
   DecodedPacket a = c;
   a.tcp_flags = ack;
@@ -172,7 +170,7 @@ TEST(FlowTable, LifetimeTimeoutContinuesAsANewRecord) {
 
 TEST(FlowTable, EndOfCaptureFlushesEverything) {
   Collect out;
-  FlowTable table(config(), out);
+  CollectingTable table(config(), out);
   for (uint8_t i = 1; i <= 10; ++i) table.on_packet(pkt(i, 1000, 2, 80, 0, ipproto::udp), kT0 + i, 0);
   table.flush(FlowEndCause::end_of_capture);
   ASSERT_EQ(out.records.size(), 10u);
@@ -186,7 +184,7 @@ TEST(FlowTable, EndOfCaptureFlushesEverything) {
 
 TEST(FlowTable, FullTableExportsTheLeastRecentlyActiveFlow) {
   Collect out;
-  FlowTable table(config(4), out);
+  CollectingTable table(config(4), out);
   for (uint8_t i = 1; i <= 4; ++i) table.on_packet(pkt(i, 1000, 2, 80, 0, ipproto::udp), kT0 + i, 0);
   table.on_packet(pkt(1, 1000, 2, 80, 0, ipproto::udp), kT0 + 10, 0);  // flow 1 is fresh again
   table.on_packet(pkt(9, 1000, 2, 80, 0, ipproto::udp), kT0 + 11, 0);
@@ -199,7 +197,7 @@ TEST(FlowTable, FullTableExportsTheLeastRecentlyActiveFlow) {
 
 TEST(FlowTable, SynAckFirstMakesItsReceiverTheClient) {
   Collect out;
-  FlowTable table(config(), out);
+  CollectingTable table(config(), out);
   const DecodedPacket server = pkt(1, 80, 2, 40000, syn | ack);  // 192.168.0.1:80 -> 10.0.0.2:40000
   table.on_packet(server, kT0, 0);
   table.flush(FlowEndCause::end_of_capture);
@@ -212,7 +210,7 @@ TEST(FlowTable, SynAckFirstMakesItsReceiverTheClient) {
 
 TEST(FlowTable, FirstPacketSenderIsTheClientWithoutSyn) {
   Collect out;
-  FlowTable table(config(), out);
+  CollectingTable table(config(), out);
   const DecodedPacket d = pkt(1, 53, 2, 33333, 0, ipproto::udp);
   table.on_packet(d, kT0, 0);
   table.on_packet(reply(d, 0), kT0 + 5, 0);
@@ -224,7 +222,7 @@ TEST(FlowTable, FirstPacketSenderIsTheClientWithoutSyn) {
 
 TEST(FlowTable, SynDuringLingerStartsANewFlow) {
   Collect out;
-  FlowTable table(config(), out);
+  CollectingTable table(config(), out);
   const DecodedPacket c = pkt(1, 40004, 2, 80, syn);
   table.on_packet(c, kT0, 0);
   table.on_packet(reply(c, rst | ack), kT0 + 10, 0);
@@ -238,7 +236,7 @@ TEST(FlowTable, IndexSurvivesChurnLikeAReferenceMap) {
   Collect out;
   FlowTableConfig cfg = config(2000);
   cfg.idle_timeout_ns = 5 * kSec;
-  FlowTable table(cfg, out);
+  CollectingTable table(cfg, out);
   std::mt19937 rng(7);
   std::map<std::pair<int, int>, uint64_t> sent;  // (host, port) -> packets
   uint64_t now = kT0;
@@ -266,7 +264,7 @@ TEST(FlowTable, AQuietFlowEndsBeforeItsNextPacketEvenWithoutExpire) {
   Collect out;
   FlowTableConfig cfg = config();
   cfg.idle_timeout_ns = 30 * kSec;
-  FlowTable table(cfg, out);
+  CollectingTable table(cfg, out);
   const DecodedPacket u = pkt(1, 5353, 2, 53, 0, ipproto::udp);
   table.on_packet(u, kT0, 0);
   table.on_packet(u, kT0 + 31 * kSec, 0);  // no expire() call in between
@@ -284,7 +282,7 @@ TEST(FlowTable, AtMost192BytesPerTrackedFlow) {
   // Issue #3's budget, DPI state aside: the pool entry plus its share of index slots.
   Collect out;
   for (uint32_t flows : {1u << 16, 100'000u}) {
-    FlowTable table(config(flows), out);
+    CollectingTable table(config(flows), out);
     EXPECT_LE(table.bytes_per_flow(), 192u + (flows == 100'000u ? 8u : 0u)) << flows;
   }
 }
@@ -302,7 +300,7 @@ TEST(FlowTable, IdleExpiryIsNeverEarlyAndAtMostGLate) {
   Collect out;
   FlowTableConfig cfg = config();
   cfg.idle_timeout_ns = 30 * kSec;
-  FlowTable table(cfg, out);
+  CollectingTable table(cfg, out);
   const uint64_t t0 = kT0 - kT0 % kG;  // the start of a G-period
   const DecodedPacket a = pkt(1, 1000, 2, 53, 0, ipproto::udp);
   const DecodedPacket b = pkt(3, 1000, 2, 53, 0, ipproto::udp);
@@ -320,7 +318,7 @@ TEST(FlowTable, AFlowMovesWhenItsNextPacketFallsInANewPeriod) {
   Collect out;
   FlowTableConfig cfg = config();
   cfg.idle_timeout_ns = 30 * kSec;
-  FlowTable table(cfg, out);
+  CollectingTable table(cfg, out);
   const uint64_t t0 = kT0 - kT0 % kG;
   const DecodedPacket a = pkt(1, 1000, 2, 53, 0, ipproto::udp);
   const DecodedPacket b = pkt(3, 1000, 2, 53, 0, ipproto::udp);
@@ -336,7 +334,7 @@ TEST(FlowTable, FlushCallsAFlowPastItsIdleTimeoutIdle) {
   Collect out;
   FlowTableConfig cfg = config();
   cfg.idle_timeout_ns = 30 * kSec;
-  FlowTable table(cfg, out);
+  CollectingTable table(cfg, out);
   const uint64_t t0 = kT0 - kT0 % kG;
   const DecodedPacket a = pkt(1, 1000, 2, 53, 0, ipproto::udp);
   const DecodedPacket b = pkt(3, 1000, 2, 53, 0, ipproto::udp);
@@ -357,7 +355,7 @@ TEST(FlowTable, FlushCallsAFlowPastItsIdleTimeoutIdle) {
 // the ports; the map gives them to the two after it, which join the same flow.
 TEST(FlowTable, NonFirstFragmentsJoinTheirDatagramsFlow) {
   Collect out;
-  FlowTable table(config(), out);
+  CollectingTable table(config(), out);
   FragmentMap frags;
   const auto send = [&](DecodedPacket first, uint32_t id, uint64_t t) {
     first.fragment = true;
@@ -409,7 +407,7 @@ TEST(FlowTable, NonFirstFragmentsJoinTheirDatagramsFlow) {
 // A fragment of a flow that has already ended is not counted anywhere but its counter.
 TEST(FlowTable, FragmentOfAnEndedFlowIsNotAttributed) {
   Collect out;
-  FlowTable table(config(), out);
+  CollectingTable table(config(), out);
   DecodedPacket p = pkt(1, 1000, 2, 2000, 0, ipproto::udp);
   p.fragment = true;
   table.on_packet(p, kT0, 0);

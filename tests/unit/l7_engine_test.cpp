@@ -14,9 +14,13 @@ using namespace flowprobe;
 
 namespace {
 
-struct Collect : sig::AlertSink {
+// The alerts inspection put in its output, by sid, taken as io takes them.
+struct Collect {
   std::map<uint32_t, int> by_sid;
-  void on_alert(const sig::Alert& a) noexcept override { ++by_sid[a.sid]; }
+  void take(dpi::L7Engine& l7) {
+    for (const sig::Alert& a : l7.output().alerts().alerts()) ++by_sid[a.sid];
+    l7.output().clear();
+  }
 };
 
 std::string gzip(std::string_view text) {
@@ -36,14 +40,16 @@ std::string gzip(std::string_view text) {
 // One TCP connection 10.0.0.1:40000 -> 192.0.2.80:80, already established.
 struct Conn {
   dpi::L7Engine& l7;
+  Collect& sink;
   test::Conversation conv{6, {1000, 9000}};
   uint32_t ext = kNoFlowExt;
   bool first = true;
   void send(bool client, std::string_view payload, uint8_t flags = 0x18) {
     const DecodedPacket d = conv.packet(client, payload, flags);
-    FlowHit hit{&ext, client, first};
+    FlowHit hit{&ext, 1, client, first};
     first = false;
     l7.on_packet(hit, d, 1'700'000'000'000'000'000ull);
+    sink.take(l7);
   }
 };
 
@@ -68,8 +74,8 @@ alert http any any -> any any (msg:"names"; http.header_names; content:"|0d 0a|X
   cfg.max_flows = 16;
   cfg.rules = rules.get();
   Collect sink;
-  dpi::L7Engine l7(cfg, &sink);
-  Conn c{l7};
+  dpi::L7Engine l7(cfg);
+  Conn c{l7, sink};
   c.send(true, "GET /dl HTTP/1.1\r\nHost: h\r\nX-Probe: one\r\nCookie: session=abc\r\n\r\n");
   EXPECT_EQ(sink.by_sid, (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 1}, {7, 1}}));
   const std::string body = gzip("<html>" + std::string(3000, 'a') + "secret-marker</html>");

@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include "flow/flow_table.hpp"
+#include "io/rx_counters.hpp"
 #include "ops/stats.hpp"
 #include "ops/stats_server.hpp"
 
@@ -12,19 +14,33 @@ using namespace flowprobe::ops;
 
 namespace {
 
+// Two RX cores with the counter tables of the io and flow stages, as a probe has them.
+const CounterSchema& test_schema() {
+  static const CounterSchema schema = [] {
+    static const RxCounters rx;
+    static const FlowTableCounters flows;
+    const CounterSource sources[] = {counter_source(kRxCounterDefs, rx), counter_source(kFlowCounterDefs, flows)};
+    return schema_of(sources);
+  }();
+  return schema;
+}
+
 StatsSnapshot snapshot(double t, uint64_t packets, uint64_t bytes, uint64_t encoded) {
   StatsSnapshot s;
   s.uptime_s = t;
-  RxLiveValues a, b;
-  a.rx_packets = packets / 2;
-  b.rx_packets = packets - packets / 2;
-  a.rx_bytes = bytes;
-  a.flows_active = 7;
-  b.flows_active = 5;
-  b.records_ring_full = 3;
-  a.flows_table_full = 2;
+  const CounterSchema& schema = test_schema();
+  s.schema = &schema;
+  std::vector<uint64_t> a(schema.defs.size()), b(schema.defs.size());
+  const auto set = [&](std::vector<uint64_t>& v, std::string_view name, uint64_t x) { v[schema.find(name)] = x; };
+  set(a, "packets.received", packets / 2);
+  set(b, "packets.received", packets - packets / 2);
+  set(a, "packets.bytes", bytes);
+  set(a, "flows.active", 7);
+  set(b, "flows.active", 5);
+  set(b, "records.dropped_ring_full", 3);
+  set(a, "flows.ended.table_full", 2);
   s.cores = {a, b};
-  s.main.records_encoded = encoded;
+  s.main.exporter.records_encoded = encoded;
   s.main.ports = {{0, "net_pcap0", packets, bytes, 11, 0, 13}};
   s.main.sinks = {{"kafka \"a\" b", 40, 4, 1000}, {"file /tmp/x", 44, 0, 2000}};
   return s;
@@ -93,24 +109,31 @@ TEST(OpsStats, JsonParsesAndAgreesWithTheLine) {
   EXPECT_EQ(std::string_view(doc["sinks"].at(0)["name"]), "kafka \"a\" b");
 }
 
-TEST(OpsStats, RxLiveCarriesWhatTheCorePublished) {
+TEST(OpsStats, LiveCountersCarryWhatEachCorePublished) {
   RxCounters c;
   c.rx_packets = 42;
   c.rx_bytes = 4200;
   c.records_ring_full = 1;
   FlowTableCounters f;
   f.created = 9;
+  f.emitted = 5;
   f.ended[static_cast<int>(FlowEndCause::table_full)] = 2;
   f.ended[static_cast<int>(FlowEndCause::tcp_fin)] = 3;
-  RxLive live;
-  live.publish(c, f, 4);
-  const RxLiveValues v = live.load();
-  EXPECT_EQ(v.rx_packets, 42u);
-  EXPECT_EQ(v.rx_bytes, 4200u);
-  EXPECT_EQ(v.records_ring_full, 1u);
-  EXPECT_EQ(v.flows_created, 9u);
-  EXPECT_EQ(v.flows_records, 5u);
-  EXPECT_EQ(v.flows_table_full, 2u);
-  EXPECT_EQ(v.flows_active, 4u);
-  static_assert(sizeof(RxLive) == 64, "one cache line per RX core");
+  f.active = 4;
+  const CounterSource sources[] = {counter_source(kRxCounterDefs, c), counter_source(kFlowCounterDefs, f)};
+  const CounterSchema schema = schema_of(sources);
+  std::vector<uint64_t> values(schema.defs.size());
+  read_counters(sources, values.data());
+  LiveCounters live;
+  live.init(schema, 2);
+  live.publish(1, values);
+  const std::vector<uint64_t> v = live.load(1);
+  EXPECT_EQ(counter_value(schema, v, "packets.received"), 42u);
+  EXPECT_EQ(counter_value(schema, v, "packets.bytes"), 4200u);
+  EXPECT_EQ(counter_value(schema, v, "records.dropped_ring_full"), 1u);
+  EXPECT_EQ(counter_value(schema, v, "flows.created"), 9u);
+  EXPECT_EQ(counter_value(schema, v, "flows.records"), 5u);
+  EXPECT_EQ(counter_value(schema, v, "flows.ended.table_full"), 2u);
+  EXPECT_EQ(counter_value(schema, v, "flows.active"), 4u);
+  EXPECT_EQ(counter_value(schema, live.load(0), "packets.received"), 0u) << "another core's block";
 }

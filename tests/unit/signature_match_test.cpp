@@ -15,12 +15,10 @@ using namespace flowprobe::sig;
 
 namespace {
 
-struct Collect : AlertSink {
-  std::vector<Alert> alerts;
-  void on_alert(const Alert& a) noexcept override { alerts.push_back(a); }
+struct Collect : AlertBuffer {
   std::map<uint32_t, int> by_sid() const {
     std::map<uint32_t, int> m;
-    for (const auto& a : alerts) ++m[a.sid];
+    for (const auto& a : alerts()) ++m[a.sid];
     return m;
   }
   int count(uint32_t sid) const {
@@ -63,7 +61,7 @@ int alerts_for(const std::string& rules, std::string_view payload, uint8_t proto
   Collect sink;
   Flow f(proto);
   f.send(s, sink, true, payload);
-  return static_cast<int>(sink.alerts.size());
+  return static_cast<int>(sink.size());
 }
 
 TEST(SignatureMatch, ContentOffsetDepthNocase) {
@@ -262,10 +260,10 @@ TEST(SignatureMatch, AlertJsonHasTheEveShape) {
   Collect sink;
   Flow f;
   f.send(s, sink, true, "x", 1'566'907'200'123'456'000ull);
-  ASSERT_EQ(sink.alerts.size(), 1u);
+  ASSERT_EQ(sink.size(), 1u);
   std::string out;
   JsonWriter w(out);
-  flowprobe::write_alert_json(sink.alerts[0], *e, w);
+  flowprobe::write_alert_json(sink.alerts()[0], *e, w);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(out).get(doc), simdjson::SUCCESS) << out;
@@ -397,13 +395,13 @@ TEST(SignatureMatch, PortGroupsFindTheSameRulesAsOneDatabase) {
   };
   udp(40000, 53, "xx dns3 wide ipdns");
   EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{1, 1}, {4, 1}, {103, 1}}));
-  sink.alerts.clear();
+  sink.clear();
   udp(40000, 5353, "xx dns3 wide ipdns answer");  // not port 53: only the wide rule
   EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{1, 1}}));
-  sink.alerts.clear();
+  sink.clear();
   udp(53, 40000, "answer dns0");  // from port 53
   EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{2, 1}}));
-  sink.alerts.clear();
+  sink.clear();
   udp(5000, 53, "dns0");  // two ports, one grouped: the group's database still holds sid 3's literal
   EXPECT_EQ(sink.by_sid(), (std::map<uint32_t, int>{{3, 1}, {100, 1}}));
 }

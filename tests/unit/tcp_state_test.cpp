@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "flow/flow_table.hpp"
+#include "tests/support/collecting_table.hpp"
 #include "flow/tcp_state.hpp"
 
 using namespace flowprobe;
+using namespace flowprobe::test;
 using namespace tcpflag;
 
 namespace {
@@ -22,15 +24,11 @@ constexpr uint32_t kIsnC = 1000;     // client ISN
 constexpr uint32_t kIsnS = 500000;   // server ISN
 const std::array<uint8_t, 1500> kBytes{};
 
-struct Collect final : RecordSink {
-  std::vector<FlowRecord> records;
-  void emit(const FlowRecord& r) noexcept override { records.push_back(r); }
-};
 
 // Client 192.168.0.1:40000 <-> server 10.0.0.2:80 by default.
 struct Conv {
   Collect out;
-  FlowTable table{FlowTableConfig{}, out};
+  CollectingTable table{FlowTableConfig{}, out};
   uint64_t now = kT0;
 
   void send(bool from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len = 0,

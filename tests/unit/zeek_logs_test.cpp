@@ -179,6 +179,25 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   std::string error;
   auto w = ZeekLogWriter::open(dir.string(), error);
   ASSERT_TRUE(w) << error;
+  // Each flow as the probe hands it over: its record (conn.log, and dhcp.log whose rows
+  // are per flow), then its one transaction (the protocol's log), joined by flow_id.
+  uint64_t next_id = 1;
+  const auto put = [&](FlowRecord r, const dissect::AppMetadata& app) {
+    r.flow_id = next_id++;
+    w->write(r, &app);
+    dpi::TxRecord t;
+    t.flow_id = r.flow_id;
+    t.ts_ns = r.first_ns;
+    t.src_ip = r.src_ip;
+    t.dst_ip = r.dst_ip;
+    t.src_port = r.src_port;
+    t.dst_port = r.dst_port;
+    t.ip_version = r.ip_version;
+    t.protocol = r.protocol;
+    t.depth = 1;
+    t.app = app;
+    w->write(t);
+  };
 
   dissect::AppMetadata dns;
   dns.set_kind(dissect::AppKind::dns);
@@ -194,7 +213,7 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   dns.u.dns.query_flags = 0x0100;     // RD
   dns.u.dns.response_flags = 0x8580;  // QR AA RD RA
   const FlowRecord dns_flow = v4_flow("10.0.0.5", 33333, "10.0.0.1", 53, 17);
-  w->write(dns_flow, &dns);
+  put(dns_flow, dns);
 
   dissect::AppMetadata nx;
   nx.set_kind(dissect::AppKind::dns);
@@ -202,7 +221,7 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   nx.u.dns.query_type = 28;
   nx.u.dns.ret_code = 3;
   nx.u.dns.has_query = nx.u.dns.has_response = true;
-  w->write(v4_flow("10.0.0.5", 33334, "10.0.0.1", 53, 17), &nx);
+  put(v4_flow("10.0.0.5", 33334, "10.0.0.1", 53, 17), nx);
 
   dissect::AppMetadata http;
   http.set_kind(dissect::AppKind::http);
@@ -213,7 +232,7 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   http.u.http.ret_code = 200;
   http.u.http.version = 11;
   http.u.http.has_request = http.u.http.has_response = true;
-  w->write(v4_flow("10.0.0.5", 40000, "10.0.0.9", 80, 6), &http);
+  put(v4_flow("10.0.0.5", 40000, "10.0.0.9", 80, 6), http);
 
   dissect::AppMetadata tls;
   tls.set_kind(dissect::AppKind::tls);
@@ -222,7 +241,7 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   tls.u.tls.cipher = 0x1301;
   tls.u.tls.alpn_negotiated.assign("h2");
   tls.u.tls.has_client_hello = tls.u.tls.has_server_hello = true;
-  w->write(v4_flow("10.0.0.5", 40001, "10.0.0.9", 443, 6), &tls);
+  put(v4_flow("10.0.0.5", 40001, "10.0.0.9", 443, 6), tls);
 
   dissect::AppMetadata dhcp;
   dhcp.set_kind(dissect::AppKind::dhcp);
@@ -231,7 +250,7 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   dhcp.u.dhcp.requested_ip = {192, 168, 0, 10};
   dhcp.u.dhcp.assigned_ip = {192, 168, 0, 10};
   dhcp.u.dhcp.msg_types = (1u << 1) | (1u << 3);  // DISCOVER, REQUEST
-  w->write(v4_flow("0.0.0.0", 68, "255.255.255.255", 67, 17), &dhcp);
+  put(v4_flow("0.0.0.0", 68, "255.255.255.255", 67, 17), dhcp);
 
   dissect::AppMetadata ssh;
   ssh.set_kind(dissect::AppKind::ssh);
@@ -242,7 +261,7 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   ssh.u.ssh.cipher_alg.assign("aes128-ctr");
   ssh.u.ssh.mac_alg.assign("hmac-md5-etm@openssh.com");
   ssh.u.ssh.compression_alg.assign("none");
-  w->write(v4_flow("192.168.2.1", 57189, "192.168.2.158", 22, 6), &ssh);
+  put(v4_flow("192.168.2.1", 57189, "192.168.2.158", 22, 6), ssh);
   ASSERT_TRUE(w->finish()) << w->last_error();
 
   // Every log: Zeek's #fields/#types for its columns.
