@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "core/log.hpp"
+#include "io/capture_feed.hpp"
 #include "io/dispatcher.hpp"
 #include "io/eal.hpp"
 #include "io/exporter.hpp"
@@ -161,8 +162,17 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
               std::string& error) {
   const auto t0 = std::chrono::steady_clock::now();
   const unsigned rx_cores = std::max(1u, config.rx_cores);
+  // A capture libpcap refuses reaches net_pcap as a stream from our pcapng reader; the
+  // feed outlives the port that reads it (declared before, so destroyed after).
+  std::unique_ptr<CaptureFeed> feed;
+  InputSpec input = config.input;
+  if (!input.capture.empty() && input.reader == InputSpec::Reader::pcapng) {
+    feed = CaptureFeed::start(input, error);
+    if (!feed) return 1;
+    input.eal_args = eal_args_reading(input, feed->path());
+  }
   // lcore 0 (main) exports, lcores 1..N receive; with fewer CPUs they share (eal.cpp).
-  if (!Eal::init(config.input, config.eal_extra, 1 + rx_cores, config.verbose, error)) return 1;
+  if (!Eal::init(input, config.eal_extra, 1 + rx_cores, config.verbose, error)) return 1;
   int result = 0;
   {
     Resources res;
@@ -283,7 +293,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.pcap_timestamps = pcap_ts;
         wc.offline = config.input.offline;
         // Only a core that reads the port can tell when a file has been read to its end.
-        wc.expected_packets = config.input.kind == InputSpec::Kind::pcap_file && q == 0 ? config.input.expected_packets : 0;
+        wc.expected_packets = !config.input.capture.empty() && q == 0 ? config.input.expected_packets : 0;
         wc.flow = config.flow;
         wc.decode = config.decode;
         wc.l7 = config.l7;
