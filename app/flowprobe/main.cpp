@@ -199,8 +199,15 @@ int main(int argc, char** argv) {
   config.rx_cores = opt.rx_cores;
   if (config.input.truncated)
     log(LogLevel::warning, "'%s' is damaged after %lu packets (%s); replaying what is readable",
-        opt.input.c_str(), static_cast<unsigned long>(config.input.expected_packets),
+        config.input.capture.c_str(), static_cast<unsigned long>(config.input.expected_packets),
         config.input.truncation.c_str());
+  if (config.input.reader == InputSpec::Reader::pcapng)
+    log(LogLevel::info, "'%s': libpcap refuses it (%s); flowprobe's pcapng reader feeds net_pcap instead",
+        config.input.capture.c_str(), config.input.libpcap_refusal.c_str());
+  for (const InputSpec::NotReplayed& n : config.input.not_replayed)
+    log(LogLevel::warning, "'%s': %lu packets on %s interfaces are counted, not replayed (one link type a run: %s)",
+        config.input.capture.c_str(), static_cast<unsigned long>(n.packets), n.link_name.c_str(),
+        link_type_name(config.input.link));
   auto sink = make_sink(opt.exports, opt.output, error);
   if (!sink) return fail(2, error);
   std::unique_ptr<ZeekLogWriter> zeek_logs;
@@ -324,5 +331,7 @@ int main(int argc, char** argv) {
   }
   const bool balanced = print_summary(stderr, config.input, report, *sink, alert_sink.get(), event_sink.get());
   if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
-  return balanced && capture_ok && zeek_ok ? 0 : 1;
+  if (!(balanced && capture_ok && zeek_ok)) return 1;
+  // Everything readable was replayed and accounted, but the file is damaged past it.
+  return input_verdict(config.input, report).state == InputVerdict::State::damaged ? 3 : 0;
 }

@@ -1,5 +1,6 @@
 #include "summary.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <string>
 
@@ -16,17 +17,56 @@ uint64_t asset_kinds_total(const RxCounters& c) {
 }
 }  // namespace
 
+InputVerdict input_verdict(const InputSpec& input, const RunReport& r) {
+  InputVerdict v;
+  if (input.capture.empty()) return v;
+  v.read = r.rx.rx_packets;
+  for (const PortReport& p : r.ports) v.read += p.rx_nombuf + p.ierrors;
+  // net_pcap counts the damaged record that ends a file among its ierrors, too.
+  if (!input.replay_loop) v.read = std::min(v.read, input.expected_packets);
+  const std::string of = std::to_string(v.read) + " of " + std::to_string(input.expected_packets) + " packets";
+  if (input.replay_loop) {
+    v.state = InputVerdict::State::stopped;
+    v.text = "no: replayed in a loop, " + std::to_string(v.read) + " packets (" +
+             std::to_string(input.expected_packets) + " a pass) until --max-packets or a signal";
+  } else if (v.read < input.expected_packets && r.stopped_by_signal) {
+    v.state = InputVerdict::State::stopped;
+    v.text = "no: stopped by a signal after " + of;
+  } else if (v.read < input.expected_packets && r.input_complete) {
+    v.state = InputVerdict::State::stopped;  // only --max-packets ends a run early without a signal
+    v.text = "no: --max-packets stopped the replay after " + of;
+  } else if (v.read < input.expected_packets || !r.input_complete) {
+    v.state = InputVerdict::State::short_read;
+    v.text = "no: read " + of + " the file holds; the input ended before the file did";
+  } else if (input.truncated) {
+    v.state = InputVerdict::State::damaged;
+    v.text = "no: the file is damaged at byte " + std::to_string(input.damaged_at) + " of " +
+             std::to_string(input.file_bytes) + " (" + input.truncation + "); the " +
+             std::to_string(input.expected_packets) + " packets before it were replayed";
+  } else {
+    v.state = InputVerdict::State::complete;
+    v.text = "yes";
+  }
+  return v;
+}
+
 bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
                    const Sink* alert_sink, const Sink* event_sink) {
   std::fprintf(out, "flowprobe summary\n");
   std::fprintf(out, "  %-36s %s (%s, %s)\n", "input", input.text.c_str(), input_kind_name(input.kind),
                link_type_name(input.link));
-  if (input.kind == InputSpec::Kind::pcap_file) {
+  const InputVerdict verdict = input_verdict(input, r);
+  if (!input.capture.empty()) {
+    if (input.reader == InputSpec::Reader::libpcap)
+      std::fprintf(out, "  %-36s libpcap\n", "input.reader");
+    else
+      std::fprintf(out, "  %-36s flowprobe pcapng reader: %u interfaces in %u sections (libpcap: %s)\n", "input.reader",
+                   input.interfaces, input.sections, input.libpcap_refusal.c_str());
     line(out, "input.readable_packets", input.expected_packets);
-    if (input.truncated)
-      std::fprintf(out, "  %-36s yes: read %" PRIu64 " packets, then: %s\n", "input.truncated",
-                   input.expected_packets, input.truncation.c_str());
-    std::fprintf(out, "  %-36s %s\n", "input.complete", r.input_complete ? "yes" : "no");
+    for (const InputSpec::NotReplayed& n : input.not_replayed)
+      line(out, ("input.not_replayed." + n.link_name).c_str(), n.packets);
+    if (input.cut_packets) line(out, "input.cut_to_262144_bytes", input.cut_packets);
+    std::fprintf(out, "  %-36s %s\n", "input.complete", verdict.text.c_str());
   }
   if (r.stopped_by_signal) std::fprintf(out, "  %-36s yes\n", "stopped_by_signal");
   std::fprintf(out, "  %-36s %s (%zu RX cores)%s%s\n", "rx.mode", rx_mode_name(r.rx_mode), r.per_core.size(),
@@ -122,10 +162,12 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   }
   std::fprintf(out, "  %-36s %.3f\n", "wall_seconds", r.wall_seconds);
 
-  // Every packet received in exactly one decode outcome on one RX core, or dropped at
+  // Every packet of a capture file read (unless the run was asked to stop early); every
+  // packet received in exactly one decode outcome on one RX core, or dropped at
   // dispatch; every record enqueued or counted as dropped; every enqueued record encoded
   // and delivered or counted as failed.
-  const bool ok = r.rx.decoded_total() + r.dispatch_dropped == r.rx.rx_packets &&
+  const bool ok = verdict.state != InputVerdict::State::short_read &&
+                  r.rx.decoded_total() + r.dispatch_dropped == r.rx.rx_packets &&
                   r.rx.flows.records() == r.rx.records_enqueued + r.rx.records_ring_full &&
                   r.exporter.records_encoded == r.rx.records_enqueued &&
                   sink.accounts_for(r.exporter.records_encoded) &&

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdio>
+#include <string>
 
 #include "export/sink.hpp"
 #include "io/input.hpp"
@@ -7,8 +8,24 @@
 
 namespace flowprobe {
 
+// The one verdict on a capture-file input: read to its end, or why not.
+struct InputVerdict {
+  enum class State {
+    not_a_file,   // a live port: no end to reach
+    complete,     // every readable packet was read
+    damaged,      // every readable packet was read, and the rest of the file is damaged or cut
+    stopped,      // a signal or --max-packets stopped the replay, as asked
+    short_read,   // the replay ended before the file did: packets were not read
+  };
+  State state = State::not_a_file;
+  uint64_t read = 0;   // packets the port took from the file: received, or lost in the PMD with a count
+  std::string text;    // "yes", or "no: " and why
+};
+InputVerdict input_verdict(const InputSpec& input, const RunReport& report);
+
 // The exit summary: every counter, one "name value" per line, so people and tests can
-// read it. Returns false if the accounting does not add up.
+// read it. Returns false if the accounting does not add up, which includes a capture
+// file that was not read to its end unless a signal or --max-packets asked for that.
 bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& report, const Sink& sink,
                    const Sink* alert_sink = nullptr, const Sink* event_sink = nullptr);
 
