@@ -1,5 +1,5 @@
 // The command line as a user meets it: help, bad options and bad input give one clear
-// message and exit 2; a damaged capture is replayed as far as it is readable.
+// message and exit 2 (capture files: integration/input_test.cpp).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -162,30 +162,6 @@ TEST(Cli, UnreadableFileExits2) {
   const ProgramResult r = flowprobe({"-i", f.string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(count_lines(r.err), 1u) << r.err;
-}
-
-TEST(Cli, TruncatedCaptureIsReplayedAsFarAsReadable) {
-  const fs::path d = scratch_dir("cli-truncated");
-  const fs::path full = demo_capture();
-  const fs::path cut = d / "cut.pcap";
-  const auto size = fs::file_size(full);
-  {
-    std::ifstream in(full, std::ios::binary);
-    std::string bytes(size * 2 / 3, '\0');
-    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    std::ofstream(cut, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  }
-  const ProgramResult whole = flowprobe({"-i", full.string()});
-  ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  const ProgramResult r = flowprobe({"-i", cut.string()});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("input.truncated"), std::string::npos) << r.err;
-  const long long readable = summary_value(r.err, "input.readable_packets");
-  EXPECT_GT(readable, 0);
-  EXPECT_LT(readable, summary_value(whole.err, "packets.received"));
-  EXPECT_EQ(summary_value(r.err, "packets.received"), readable);
-  EXPECT_NE(r.err.find("accounting                           ok"), std::string::npos) << r.err;
-  EXPECT_GT(count_lines(r.out), 0u);
 }
 
 TEST(Cli, ListFields) {
