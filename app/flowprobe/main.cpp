@@ -48,17 +48,6 @@ void list_fields() {
   }
 }
 
-uint32_t pcap_linktype(LinkType l) {
-  switch (l) {
-    case LinkType::ethernet: return 1;
-    case LinkType::raw_ip: return 101;
-    case LinkType::null_loopback: return 0;
-    case LinkType::linux_sll: return 113;
-    case LinkType::linux_sll2: return 276;
-  }
-  return 1;
-}
-
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "flowprobe: %s\n", message.c_str());
   return code;

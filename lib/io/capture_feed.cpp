@@ -32,17 +32,11 @@ struct ClassicRecord {
   uint32_t ts_sec, ts_nsec, caplen, len;
 };
 
+// The link types the scan counted as replayed: LINKTYPE_RAW, _IPV4 and _IPV6 decode as
+// one, as do NULL and LOOP.
 bool replayed(uint16_t linktype, const InputSpec& in) {
-  // The same link types the scan counted as replayed (LINKTYPE_RAW, _IPV4 and _IPV6 are
-  // one decoding, as are NULL and LOOP).
-  switch (linktype) {
-    case 1: return in.link == LinkType::ethernet;
-    case 101: case 228: case 229: return in.link == LinkType::raw_ip;
-    case 0: case 108: return in.link == LinkType::null_loopback;
-    case 113: return in.link == LinkType::linux_sll;
-    case 276: return in.link == LinkType::linux_sll2;
-    default: return false;
-  }
+  LinkType l;
+  return link_of_linktype(linktype, l) && l == in.link;
 }
 
 }  // namespace

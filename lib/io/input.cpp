@@ -37,7 +37,9 @@ bool link_from_dlt(int dlt, LinkType& out) {
 // which differ for a few (LINKTYPE_RAW is 101, DLT_RAW 12 on Linux).
 int dlt_of_linktype(uint16_t linktype) { return linktype == 101 ? DLT_RAW : linktype; }
 
-uint16_t linktype_of(LinkType l) {
+}  // namespace
+
+uint16_t pcap_linktype(LinkType l) {
   switch (l) {
     case LinkType::ethernet: return 1;
     case LinkType::raw_ip: return 101;
@@ -47,6 +49,10 @@ uint16_t linktype_of(LinkType l) {
   }
   return 1;
 }
+
+bool link_of_linktype(uint16_t linktype, LinkType& out) { return link_from_dlt(dlt_of_linktype(linktype), out); }
+
+namespace {
 
 std::string linktype_name(uint16_t linktype) {
   const char* name = pcap_datalink_val_to_name(dlt_of_linktype(linktype));
@@ -152,6 +158,11 @@ bool scan_capture(const std::string& path, InputSpec& out, std::string& error) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) out.file_bytes = static_cast<uint64_t>(st.st_size);
   out.capture = path;
+  const auto damaged = [&out](const std::string& why, uint64_t at) {
+    out.truncated = true;
+    out.truncation = why;
+    out.damaged_at = at;
+  };
   const LibpcapRead lp = read_with_libpcap(path);
   const bool pcapng = starts_as_pcapng(path);
   PcapngRead own;
@@ -165,14 +176,10 @@ bool scan_capture(const std::string& path, InputSpec& out, std::string& error) {
       return false;
     }
     out.reader = InputSpec::Reader::libpcap;
-    out.linktype = linktype_of(out.link);
+    out.linktype = pcap_linktype(out.link);
     out.expected_packets = lp.packets;
     out.max_caplen = lp.max_caplen;
-    if (!lp.clean) {
-      out.truncated = true;
-      out.truncation = lp.error;
-      out.damaged_at = lp.stopped_at;
-    }
+    if (!lp.clean) damaged(lp.error, lp.stopped_at);
     return true;
   }
   if (!pcapng || (own.packets == 0 && !own.clean)) {
@@ -184,28 +191,24 @@ bool scan_capture(const std::string& path, InputSpec& out, std::string& error) {
   out.interfaces = own.interfaces;
   out.sections = own.sections;
   out.cut_packets = own.cut;
-  if (!own.clean) {
-    out.truncated = true;
-    out.truncation = own.error;
-    out.damaged_at = own.stopped_at;
-  }
+  if (!own.clean) damaged(own.error, own.stopped_at);
   // One link type is replayed, as net_pcap hands out one: Ethernet where the file has
   // any, else the first it has that flowprobe decodes. The others are counted.
   bool chosen = false;
   for (const auto& l : own.links)
     if (l.linktype == 1) chosen = link_from_dlt(DLT_EN10MB, out.link);
   for (const auto& l : own.links)
-    if (!chosen) chosen = link_from_dlt(dlt_of_linktype(l.linktype), out.link);
+    if (!chosen) chosen = link_of_linktype(l.linktype, out.link);
   if (!chosen && !own.links.empty()) {
     std::string seen;
     for (const auto& l : own.links) seen += (seen.empty() ? "" : ", ") + std::to_string(l.packets) + " on " + linktype_name(l.linktype);
     error = "-i: '" + path + "' has no packet of a link type flowprobe decodes (" + seen + "); accepted: " + kDecoded;
     return false;
   }
-  out.linktype = linktype_of(out.link);
+  out.linktype = pcap_linktype(out.link);
   for (const auto& l : own.links) {
     LinkType as;
-    if (link_from_dlt(dlt_of_linktype(l.linktype), as) && as == out.link) {
+    if (link_of_linktype(l.linktype, as) && as == out.link) {
       out.expected_packets += l.packets;
       out.max_caplen = std::max(out.max_caplen, l.max_caplen);
     } else {

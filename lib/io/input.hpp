@@ -54,6 +54,9 @@ std::vector<std::string> eal_args_reading(const InputSpec& in, const std::string
 bool resolve_input(const std::string& text, InputSpec& out, std::string& error, bool replay_loop = false);
 
 const char* input_kind_name(InputSpec::Kind k);
+// The LINKTYPE_ value a pcap file of this link type carries, and back (false: not decoded).
+uint16_t pcap_linktype(LinkType l);
+bool link_of_linktype(uint16_t linktype, LinkType& out);
 const char* link_type_name(LinkType l);
 
 }  // namespace flowprobe
