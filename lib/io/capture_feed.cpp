@@ -118,7 +118,7 @@ void CaptureFeed::write_all(const InputSpec& in) {
     return;
   }
   ClassicHeader h;
-  h.linktype = in.linktype;
+  h.linktype = pcap_linktype(in.link);
   std::vector<uint8_t> out;
   out.reserve(1 << 20);
   const auto put = [&out](const void* p, std::size_t n) {

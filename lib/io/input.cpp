@@ -176,7 +176,6 @@ bool scan_capture(const std::string& path, InputSpec& out, std::string& error) {
       return false;
     }
     out.reader = InputSpec::Reader::libpcap;
-    out.linktype = pcap_linktype(out.link);
     out.expected_packets = lp.packets;
     out.max_caplen = lp.max_caplen;
     if (!lp.clean) damaged(lp.error, lp.stopped_at);
@@ -205,7 +204,6 @@ bool scan_capture(const std::string& path, InputSpec& out, std::string& error) {
     error = "-i: '" + path + "' has no packet of a link type flowprobe decodes (" + seen + "); accepted: " + kDecoded;
     return false;
   }
-  out.linktype = pcap_linktype(out.link);
   for (const auto& l : own.links) {
     LinkType as;
     if (link_of_linktype(l.linktype, as) && as == out.link) {

@@ -31,7 +31,6 @@ struct InputSpec {
   std::string capture;                 // the file (empty: not a capture file)
   Reader reader = Reader::libpcap;
   std::string libpcap_refusal;         // with Reader::pcapng: libpcap's words for why it could not
-  uint16_t linktype = 1;               // LINKTYPE_ value replayed (the stream handed to net_pcap)
   uint64_t expected_packets = 0;       // readable packets of the replayed link type
   std::vector<NotReplayed> not_replayed;  // readable packets of other link types, by link type
   uint32_t interfaces = 0, sections = 0;  // pcapng read by flowprobe
