@@ -133,8 +133,8 @@ void CaptureFeed::write_all(const InputSpec& in) {
   // No more than the scan counted: the replay's end condition is that count.
   while (ok && n < in.expected_packets && reader.next(pkt) == PcapngReader::Next::packet) {
     if (!replayed(pkt.link_type, in)) continue;
-    const ClassicRecord r{static_cast<uint32_t>(pkt.ts_ns / 1'000'000'000), static_cast<uint32_t>(pkt.ts_ns % 1'000'000'000),
-                          pkt.caplen, pkt.origlen};
+    const ClassicRecord r{static_cast<uint32_t>(pkt.ts_ns / 1'000'000'000),
+                          static_cast<uint32_t>(pkt.ts_ns % 1'000'000'000), pkt.caplen, pkt.origlen};
     put(&r, sizeof(r));
     put(pkt.data, pkt.caplen);
     ++n;

@@ -125,7 +125,8 @@ PcapngRead read_with_pcapng_reader(const std::string& path) {
   PcapngPacket pkt;
   PcapngReader::Next n;
   while ((n = reader.next(pkt)) == PcapngReader::Next::packet) {
-    auto it = std::find_if(r.links.begin(), r.links.end(), [&](const PcapngRead::Link& l) { return l.linktype == pkt.link_type; });
+    auto it = std::find_if(r.links.begin(), r.links.end(),
+                           [&](const PcapngRead::Link& l) { return l.linktype == pkt.link_type; });
     if (it == r.links.end()) it = r.links.insert(r.links.end(), {pkt.link_type, 0, 0});
     ++it->packets;
     it->max_caplen = std::max(it->max_caplen, pkt.caplen);
@@ -200,7 +201,8 @@ bool scan_capture(const std::string& path, InputSpec& out, std::string& error) {
     if (!chosen) chosen = link_of_linktype(l.linktype, out.link);
   if (!chosen && !own.links.empty()) {
     std::string seen;
-    for (const auto& l : own.links) seen += (seen.empty() ? "" : ", ") + std::to_string(l.packets) + " on " + linktype_name(l.linktype);
+    for (const auto& l : own.links)
+      seen += (seen.empty() ? "" : ", ") + std::to_string(l.packets) + " on " + linktype_name(l.linktype);
     error = "-i: '" + path + "' has no packet of a link type flowprobe decodes (" + seen + "); accepted: " + kDecoded;
     return false;
   }

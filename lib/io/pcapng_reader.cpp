@@ -147,7 +147,8 @@ bool PcapngReader::interface_description(std::span<const uint8_t> body) {
     const uint16_t code = u16(opts.data()), len = u16(opts.data() + 2);
     if (code == kOptEnd) break;
     const std::size_t padded = (std::size_t{len} + 3) & ~std::size_t{3};
-    if (padded > opts.size() - 4) return fail(at + " has an option (code " + std::to_string(code) + ") that overruns it");
+    if (padded > opts.size() - 4)
+      return fail(at + " has an option (code " + std::to_string(code) + ") that overruns it");
     const uint8_t* v = opts.data() + 4;
     if (code == kOptTsresol) {
       if (len != 1) return fail(at + " has an if_tsresol of " + std::to_string(len) + " bytes, not 1");
