@@ -163,6 +163,7 @@ void check_template(const Options& o, Report& r) {
     return;
   }
   r.ok("template", std::to_string(tmpl.fields.size()) + " fields" + (given ? " from -T" : " (the default template)"));
+  if (!tmpl.discarded.empty()) r.indented(discarded_warning(tmpl));
 }
 
 void check_kafka(const Options& o, Report& r) {

@@ -186,9 +186,7 @@ int main(int argc, char** argv) {
   std::string spec = opt.template_spec.empty() ? std::string(default_template_spec()) : opt.template_spec;
   if (opt.template_spec.empty() && !rule_sets.empty()) spec += " %ALERTS %ALERT_SIDS";
   if (!parse_template(spec, tmpl, error)) return fail(2, error);
-  for (const std::string& f : tmpl.discarded)
-    log(LogLevel::warning, "-T: %%%s is not available in flowprobe; discarded (as nProbe discards unknown elements)",
-        f.c_str());
+  if (!tmpl.discarded.empty()) log(LogLevel::warning, "%s", discarded_warning(tmpl).c_str());
   const JsonEncoder encoder(tmpl, opt.json_labels ? KeyStyle::labels : KeyStyle::numeric);
 
   ProbeConfig config;
@@ -279,6 +277,7 @@ int main(int argc, char** argv) {
       log(LogLevel::error, "SIGHUP: keeping the running template: %s", why.c_str());
       return nullptr;
     }
+    if (!t.discarded.empty()) log(LogLevel::warning, "SIGHUP: %s", discarded_warning(t).c_str());
     reloaded.push_back(std::make_unique<JsonEncoder>(t, fresh.json_labels ? KeyStyle::labels : KeyStyle::numeric));
     log(LogLevel::info, "SIGHUP: template reloaded, %zu fields", t.fields.size());
     return reloaded.back().get();
