@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 
 #include "export/flow_template.hpp"
@@ -47,28 +46,7 @@ class Report {
   int failed_ = 0;
 };
 
-std::string read_first_line(const fs::path& p) {
-  std::ifstream in(p);
-  std::string s;
-  std::getline(in, s);
-  return s;
-}
-
-void check_interface(const std::string& iface, Report& r) {
-  const fs::path sys = fs::path("/sys/class/net") / iface;
-  std::error_code ec;
-  if (!fs::exists(sys, ec)) {
-    r.fail("input", "Linux interface '" + iface + "' does not exist");
-    return;
-  }
-  const std::string state = read_first_line(sys / "operstate");
-  const std::string carrier = read_first_line(sys / "carrier");
-  if (state == "up" || (state == "unknown" && carrier == "1"))
-    r.ok("input", "Linux interface '" + iface + "' (af_packet), link " + state);
-  else
-    r.fail("input", "Linux interface '" + iface + "' exists but its link is " + (state.empty() ? "unknown" : state) +
-                        " (ip link set " + iface + " up; is the cable or mirror session there?)");
-}
+void check_interface(const std::string& iface, Report& r) { r.verdict("input", ops::check_interface_link(iface)); }
 
 void check_pci(const std::string& addr, Report& r) {
   const std::string full = std::count(addr.begin(), addr.end(), ':') == 1 ? "0000:" + addr : addr;
