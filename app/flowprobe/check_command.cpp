@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "core/redact.hpp"
 #include "export/flow_template.hpp"
 #include "export/geo.hpp"
 #include "export/kafka_sink.hpp"
@@ -34,12 +35,12 @@ class Report {
   // Something check cannot decide without capturing; not a failure.
   void note(const std::string& item, const std::string& why) { line(item, "note", why); }
   void verdict(const std::string& item, const ops::Verdict& v) { v.ok ? ok(item, v.detail) : fail(item, v.detail); }
-  void indented(const std::string& text) { std::fprintf(out_, "    %s\n", text.c_str()); }
+  void indented(const std::string& text) { std::fprintf(out_, "    %s\n", redact(text).c_str()); }
   int failed() const { return failed_; }
 
  private:
   void line(const std::string& item, const char* verdict, const std::string& why) {
-    std::fprintf(out_, "%s: %s - %s\n", item.c_str(), verdict, why.c_str());
+    std::fprintf(out_, "%s: %s - %s\n", item.c_str(), verdict, redact(why).c_str());
     std::fflush(out_);
   }
   std::FILE* out_;

@@ -8,8 +8,10 @@
 #include <cstring>
 #include <cstdio>
 #include <string_view>
+#include <vector>
 
 #include "core/log.hpp"
+#include "core/redact.hpp"
 #include "dpi/protocol_names.hpp"
 #include "export/field_registry.hpp"
 #include "export/flow_template.hpp"
@@ -60,7 +62,7 @@ uint32_t pcap_linktype(LinkType l) {
 }
 
 int fail(int code, const std::string& message) {
-  std::fprintf(stderr, "flowprobe: %s\n", message.c_str());
+  std::fprintf(stderr, "flowprobe: %s\n", redact(message).c_str());
   return code;
 }
 
@@ -135,6 +137,10 @@ int main(int argc, char** argv) {
   }
   Options opt;
   if (const int rc = parse_options(argc, argv, opt); rc >= 0) return rc;
+  // SIGHUP parses the command line again: keep it, then hide its secrets from ps and
+  // /proc/PID/cmdline (--kafka-conf sasl.password=... is better kept in --config).
+  std::vector<std::string> args(argv, argv + argc);
+  for (int i = 1; i < argc; ++i) redact_in_place(argv[i]);
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::warning);
   if (std::string log_error; !opt.log_file.empty() && !set_log_file(opt.log_file, log_error)) return fail(2, log_error);
   if (opt.list_fields) {
@@ -265,9 +271,12 @@ int main(int argc, char** argv) {
   // template is swapped between two records on the exporter; reception never pauses. A
   // file that no longer parses leaves the running template in place.
   std::vector<std::unique_ptr<JsonEncoder>> reloaded;
-  config.reload = [&reloaded, argc, argv]() -> const JsonEncoder* {
+  config.reload = [&reloaded, &args]() -> const JsonEncoder* {
+    std::vector<char*> again;
+    for (std::string& a : args) again.push_back(a.data());
+    again.push_back(nullptr);
     Options fresh;
-    if (parse_options(argc, argv, fresh) >= 0) {
+    if (parse_options(static_cast<int>(args.size()), again.data(), fresh) >= 0) {
       log(LogLevel::error, "SIGHUP: the options no longer parse (see above); keeping the running template");
       return nullptr;
     }

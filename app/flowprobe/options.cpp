@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/redact.hpp"
+
 #include <cstdio>
 #include <sstream>
 
@@ -241,6 +243,9 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
     return 2;
   }
   for (const std::string& w : split_words(eal_joined)) out.eal_args.push_back(w);
+  // Secrets are known from here on, so that nothing logged, checked or bundled shows them.
+  for (const std::string& kv : out.exports.kafka_conf) remember_secret_setting(kv);
+  if (!out.exports.syslog_tls_key.empty()) remember_secret(out.exports.syslog_tls_key);
   if (const CLI::Option* c = app.get_config_ptr(); c != nullptr && c->count() > 0) out.config_file = c->as<std::string>();
   out.effective_config = app.config_to_str(false, false);
   if (command == Command::run && !out.list_fields && out.input.empty()) {
