@@ -92,9 +92,9 @@ void check_input(const Options& o, Report& r) {
       std::smatch m;
       if (std::regex_search(o.input, m, iface)) return check_interface(m[1].str(), r);
       if (std::regex_search(o.input, m, pcap)) {
-        r.verdict("input", {::access(m[1].str().c_str(), R_OK) == 0,
+        r.verdict("input", {::eaccess(m[1].str().c_str(), R_OK) == 0,
                             "rx_pcap file '" + m[1].str() + "'" +
-                                (::access(m[1].str().c_str(), R_OK) == 0 ? " is readable" : " cannot be read")});
+                                (::eaccess(m[1].str().c_str(), R_OK) == 0 ? " is readable" : " cannot be read")});
         return;
       }
       r.note("input", "DPDK vdev '" + o.input + "' is handed to DPDK as is; only a run can probe it");

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <cstdio>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "io/probe.hpp"
 #include "io/rule_reload.hpp"
 #include "ops/packet_capture.hpp"
+#include "ops/privileges.hpp"
 #include "ops/reachability.hpp"
 #include "ops/stats_server.hpp"
 #include "signatures/signature_engine.hpp"
@@ -66,6 +68,38 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
+// Drivers whose port lives on after root is gone: a pcap file (net_pcap's open files)
+// and af_packet (its socket and mapped ring). A bound NIC may allocate hugepage memory
+// and touch its device later, which needs root.
+bool can_drop_root_after_start(const InputSpec& in) {
+  switch (in.kind) {
+    case InputSpec::Kind::pcap_file:
+    case InputSpec::Kind::interface: return true;
+    case InputSpec::Kind::vdev: return in.text.starts_with("net_pcap") || in.text.starts_with("net_af_packet");
+    case InputSpec::Kind::pci: return false;
+  }
+  return false;
+}
+
+// --user NAME: who to become, or nullopt (no --user, or already running as NAME).
+// Exit status in `rc` when the option cannot be honoured.
+std::optional<ops::UserIdentity> switch_user(const Options& opt, int& rc) {
+  rc = -1;
+  if (opt.user.empty()) return std::nullopt;
+  ops::UserIdentity who;
+  std::string error;
+  if (!ops::lookup_user(opt.user, who, error)) {
+    rc = fail(2, error);
+    return std::nullopt;
+  }
+  if (::geteuid() == who.uid) return std::nullopt;  // started as NAME already (systemd User=)
+  if (::geteuid() != 0) {
+    rc = fail(2, "--user " + opt.user + ": only root can switch users; flowprobe runs as uid " + std::to_string(::geteuid()));
+    return std::nullopt;
+  }
+  return who;
+}
+
 int check_main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
@@ -76,6 +110,13 @@ int check_main(int argc, char** argv) {
   Options opt;
   if (const int rc = parse_options(argc, argv, opt, Command::check); rc >= 0) return rc;
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::error);
+  int rc = -1;
+  const std::optional<ops::UserIdentity> user = switch_user(opt, rc);
+  if (rc >= 0) return rc;
+  // What a run writes as NAME is checked as NAME.
+  std::optional<ops::ActingAs> acting;
+  if (user) acting.emplace(*user);
+  if (acting && !acting->ok()) return fail(2, acting->error());
   return run_check(opt, stdout);
 }
 
@@ -142,6 +183,17 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   for (int i = 1; i < argc; ++i) redact_in_place(argv[i]);
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::warning);
+  int user_rc = -1;
+  const std::optional<ops::UserIdentity> user = switch_user(opt, user_rc);
+  if (user_rc >= 0) return user_rc;
+  // With --user everything is read and written as that user (files it creates are its
+  // own); only the port is opened as root, then root is dropped (on_port_started below).
+  std::optional<ops::ActingAs> acting;
+  if (user) {
+    if (std::string why; !ops::forbid_new_privileges(why)) return fail(2, why);
+    acting.emplace(*user);
+    if (!acting->ok()) return fail(2, acting->error());
+  }
   if (std::string log_error; !opt.log_file.empty() && !set_log_file(opt.log_file, log_error)) return fail(2, log_error);
   if (opt.list_fields) {
     list_fields();
@@ -197,6 +249,10 @@ int main(int argc, char** argv) {
 
   ProbeConfig config;
   if (!resolve_input(opt.input, config.input, error, opt.replay_loop)) return fail(2, error);
+  if (user && !can_drop_root_after_start(config.input))
+    return fail(2, "--user: a NIC bound to vfio-pci (and any DPDK driver but net_pcap and net_af_packet) may need "
+                   "root after its port starts (hugepage memory, the device); run it as root or as a user given "
+                   "that access from the start (README, \"Running as a service\")");
   if (opt.replay_loop && opt.max_packets == 0)
     return fail(2, "--replay-loop needs --max-packets N: the preloaded capture replays without end");
   config.max_packets = opt.max_packets;
@@ -301,6 +357,15 @@ int main(int argc, char** argv) {
     std::fprintf(f, "%ld\n", static_cast<long>(::getpid()));
     std::fclose(f);
     pid_file.path = opt.pid_file;
+  }
+
+  if (user) {
+    acting.reset();  // root again, for the EAL and the port only
+    config.on_port_started = [&user](std::string& why) {
+      if (!ops::drop_privileges(*user, why)) return false;
+      log(LogLevel::info, "--user %s: port open, root dropped: %s", user->name.c_str(), ops::describe_credentials().c_str());
+      return true;
+    };
   }
 
   RunReport report;
