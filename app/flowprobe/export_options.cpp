@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -65,6 +66,15 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
       ->group(syslog_group);
   app.add_option("--syslog-tls-ca", out.syslog_tls_ca,
                  "tls:// receivers: the CA certificates (PEM) their certificate must chain to (default: the system's)")
+      ->type_name("FILE")
+      ->group(syslog_group);
+  app.add_option("--syslog-tls-cert", out.syslog_tls_cert,
+                 "tls:// receivers that authenticate senders: the probe's client certificate (PEM, with its chain)")
+      ->type_name("FILE")
+      ->group(syslog_group);
+  app.add_option("--syslog-tls-key", out.syslog_tls_key,
+                 "the private key of --syslog-tls-cert (PEM, unencrypted; keep it readable only by the probe's "
+                 "user); its path and contents never appear in logs, statistics or support bundles")
       ->type_name("FILE")
       ->group(syslog_group);
   app.add_flag("--syslog-tls-no-verify", out.syslog_tls_no_verify,
@@ -229,6 +239,12 @@ std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& outpu
     error = "--syslog-max-udp '" + o.syslog_max_udp + "': expected 64..65507 bytes";
     return nullptr;
   }
+  if ((!o.syslog_tls_cert.empty() || !o.syslog_tls_key.empty()) &&
+      std::none_of(o.syslog_urls.begin(), o.syslog_urls.end(), [](const std::string& u) { return u.starts_with("tls://"); })) {
+    error = !o.syslog_tls_key.empty() ? "--syslog-tls-key needs a tls:// --syslog receiver"
+                                      : "--syslog-tls-cert needs a tls:// --syslog receiver";
+    return nullptr;
+  }
   for (const std::string& url : o.syslog_urls) {
     RemoteSyslogConfig sc;
     sc.url = url;
@@ -240,6 +256,8 @@ std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& outpu
     sc.finish_timeout = drain;
     sc.tls_ca_file = o.syslog_tls_ca;
     sc.tls_verify = !o.syslog_tls_no_verify;
+    sc.tls_cert_file = o.syslog_tls_cert;
+    sc.tls_key_file = o.syslog_tls_key;
     std::unique_ptr<Spool> spool;
     if (sc.target.transport != SyslogTarget::Transport::udp) {
       spool = open_spool(o, spool_max, "syslog-" + safe_name(sc.target.host + "-" + sc.target.port), error);

@@ -31,6 +31,8 @@ struct ExportOptions {
   std::string syslog_format = "rfc5424";
   std::string syslog_tls_ca;             // --syslog-tls-ca
   bool syslog_tls_no_verify = false;     // --syslog-tls-no-verify
+  std::string syslog_tls_cert;           // --syslog-tls-cert (client certificate)
+  std::string syslog_tls_key;            // --syslog-tls-key (its private key: a secret)
   std::string syslog_max_udp = "8192";
   // Spool (shared by the sinks that can be down; each gets its own subdirectory)
   std::string spool_dir;                 // --spool-dir (empty: no spool)

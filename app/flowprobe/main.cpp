@@ -7,9 +7,12 @@
 #include <csignal>
 #include <cstring>
 #include <cstdio>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "core/log.hpp"
+#include "core/redact.hpp"
 #include "dpi/protocol_names.hpp"
 #include "export/field_registry.hpp"
 #include "export/flow_template.hpp"
@@ -21,6 +24,7 @@
 #include "io/probe.hpp"
 #include "io/rule_reload.hpp"
 #include "ops/packet_capture.hpp"
+#include "ops/privileges.hpp"
 #include "ops/reachability.hpp"
 #include "ops/stats_server.hpp"
 #include "signatures/signature_engine.hpp"
@@ -49,8 +53,40 @@ void list_fields() {
 }
 
 int fail(int code, const std::string& message) {
-  std::fprintf(stderr, "flowprobe: %s\n", message.c_str());
+  std::fprintf(stderr, "flowprobe: %s\n", redact(message).c_str());
   return code;
+}
+
+// Drivers whose port lives on after root is gone: a pcap file (net_pcap's open files)
+// and af_packet (its socket and mapped ring). A bound NIC may allocate hugepage memory
+// and touch its device later, which needs root.
+bool can_drop_root_after_start(const InputSpec& in) {
+  switch (in.kind) {
+    case InputSpec::Kind::pcap_file:
+    case InputSpec::Kind::interface: return true;
+    case InputSpec::Kind::vdev: return in.text.starts_with("net_pcap") || in.text.starts_with("net_af_packet");
+    case InputSpec::Kind::pci: return false;
+  }
+  return false;
+}
+
+// --user NAME: who to become, or nullopt (no --user, or already running as NAME).
+// Exit status in `rc` when the option cannot be honoured.
+std::optional<ops::UserIdentity> switch_user(const Options& opt, int& rc) {
+  rc = -1;
+  if (opt.user.empty()) return std::nullopt;
+  ops::UserIdentity who;
+  std::string error;
+  if (!ops::lookup_user(opt.user, who, error)) {
+    rc = fail(2, error);
+    return std::nullopt;
+  }
+  if (::geteuid() == who.uid) return std::nullopt;  // started as NAME already (systemd User=)
+  if (::geteuid() != 0) {
+    rc = fail(2, "--user " + opt.user + ": only root can switch users; flowprobe runs as uid " + std::to_string(::geteuid()));
+    return std::nullopt;
+  }
+  return who;
 }
 
 int check_main(int argc, char** argv) {
@@ -63,6 +99,13 @@ int check_main(int argc, char** argv) {
   Options opt;
   if (const int rc = parse_options(argc, argv, opt, Command::check); rc >= 0) return rc;
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::error);
+  int rc = -1;
+  const std::optional<ops::UserIdentity> user = switch_user(opt, rc);
+  if (rc >= 0) return rc;
+  // What a run writes as NAME is checked as NAME.
+  std::optional<ops::ActingAs> acting;
+  if (user) acting.emplace(*user);
+  if (acting && !acting->ok()) return fail(2, acting->error());
   return run_check(opt, stdout);
 }
 
@@ -124,7 +167,22 @@ int main(int argc, char** argv) {
   }
   Options opt;
   if (const int rc = parse_options(argc, argv, opt); rc >= 0) return rc;
+  // SIGHUP parses the command line again: keep it, then hide its secrets from ps and
+  // /proc/PID/cmdline (--kafka-conf sasl.password=... is better kept in --config).
+  std::vector<std::string> args(argv, argv + argc);
+  for (int i = 1; i < argc; ++i) redact_in_place(argv[i]);
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::warning);
+  int user_rc = -1;
+  const std::optional<ops::UserIdentity> user = switch_user(opt, user_rc);
+  if (user_rc >= 0) return user_rc;
+  // With --user everything is read and written as that user (files it creates are its
+  // own); only the port is opened as root, then root is dropped (on_port_started below).
+  std::optional<ops::ActingAs> acting;
+  if (user) {
+    if (std::string why; !ops::forbid_new_privileges(why)) return fail(2, why);
+    acting.emplace(*user);
+    if (!acting->ok()) return fail(2, acting->error());
+  }
   if (std::string log_error; !opt.log_file.empty() && !set_log_file(opt.log_file, log_error)) return fail(2, log_error);
   if (opt.list_fields) {
     list_fields();
@@ -175,13 +233,15 @@ int main(int argc, char** argv) {
   std::string spec = opt.template_spec.empty() ? std::string(default_template_spec()) : opt.template_spec;
   if (opt.template_spec.empty() && !rule_sets.empty()) spec += " %ALERTS %ALERT_SIDS";
   if (!parse_template(spec, tmpl, error)) return fail(2, error);
-  for (const std::string& f : tmpl.discarded)
-    log(LogLevel::warning, "-T: %%%s is not available in flowprobe; discarded (as nProbe discards unknown elements)",
-        f.c_str());
+  if (!tmpl.discarded.empty()) log(LogLevel::warning, "%s", discarded_warning(tmpl).c_str());
   const JsonEncoder encoder(tmpl, opt.json_labels ? KeyStyle::labels : KeyStyle::numeric);
 
   ProbeConfig config;
   if (!resolve_input(opt.input, config.input, error, opt.replay_loop)) return fail(2, error);
+  if (user && !can_drop_root_after_start(config.input))
+    return fail(2, "--user: a NIC bound to vfio-pci (and any DPDK driver but net_pcap and net_af_packet) may need "
+                   "root after its port starts (hugepage memory, the device); run it as root or as a user given "
+                   "that access from the start (README, \"Running as a service\")");
   if (opt.replay_loop && opt.max_packets == 0)
     return fail(2, "--replay-loop needs --max-packets N: the preloaded capture replays without end");
   config.max_packets = opt.max_packets;
@@ -263,9 +323,12 @@ int main(int argc, char** argv) {
   // template is swapped between two records on the exporter; reception never pauses. A
   // file that no longer parses leaves the running template in place.
   std::vector<std::unique_ptr<JsonEncoder>> reloaded;
-  config.reload = [&reloaded, argc, argv]() -> const JsonEncoder* {
+  config.reload = [&reloaded, &args]() -> const JsonEncoder* {
+    std::vector<char*> again;
+    for (std::string& a : args) again.push_back(a.data());
+    again.push_back(nullptr);
     Options fresh;
-    if (parse_options(argc, argv, fresh) >= 0) {
+    if (parse_options(static_cast<int>(args.size()), again.data(), fresh) >= 0) {
       log(LogLevel::error, "SIGHUP: the options no longer parse (see above); keeping the running template");
       return nullptr;
     }
@@ -275,6 +338,7 @@ int main(int argc, char** argv) {
       log(LogLevel::error, "SIGHUP: keeping the running template: %s", why.c_str());
       return nullptr;
     }
+    if (!t.discarded.empty()) log(LogLevel::warning, "SIGHUP: %s", discarded_warning(t).c_str());
     reloaded.push_back(std::make_unique<JsonEncoder>(t, fresh.json_labels ? KeyStyle::labels : KeyStyle::numeric));
     log(LogLevel::info, "SIGHUP: template reloaded, %zu fields", t.fields.size());
     return reloaded.back().get();
@@ -289,6 +353,15 @@ int main(int argc, char** argv) {
     std::fprintf(f, "%ld\n", static_cast<long>(::getpid()));
     std::fclose(f);
     pid_file.path = opt.pid_file;
+  }
+
+  if (user) {
+    acting.reset();  // root again, for the EAL and the port only
+    config.on_port_started = [&user](std::string& why) {
+      if (!ops::drop_privileges(*user, why)) return false;
+      log(LogLevel::info, "--user %s: port open, root dropped: %s", user->name.c_str(), ops::describe_credentials().c_str());
+      return true;
+    };
   }
 
   RunReport report;

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/redact.hpp"
+
 #include <cstdio>
 #include <sstream>
 
@@ -146,6 +148,12 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
   app.add_option("--pid-file", out.pid_file,
                  "write the probe's process id to FILE while it runs, for 'flowprobe reload --pid-file FILE'")
       ->type_name("FILE");
+  app.add_option("--user", out.user,
+                 command == Command::run
+                     ? "started as root: read and write everything as this user and its groups, open the port as "
+                       "root (a pcap file or af_packet; not a PCI NIC), then drop root for good: no capability is kept"
+                     : "check files and directories as this user, as a run with --user reads and writes them")
+      ->type_name("NAME");
   app.add_option("--city-list", out.city_list,
                  "MaxMind City or Country database (.mmdb, e.g. GeoLite2-City) for %SRC_IP_COUNTRY %DST_IP_COUNTRY "
                  "%SRC_IP_CITY %DST_IP_CITY; looked up on the exporter core");
@@ -241,6 +249,9 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
     return 2;
   }
   for (const std::string& w : split_words(eal_joined)) out.eal_args.push_back(w);
+  // Secrets are known from here on, so that nothing logged, checked or bundled shows them.
+  for (const std::string& kv : out.exports.kafka_conf) remember_secret_setting(kv);
+  if (!out.exports.syslog_tls_key.empty()) remember_secret(out.exports.syslog_tls_key);
   if (const CLI::Option* c = app.get_config_ptr(); c != nullptr && c->count() > 0) out.config_file = c->as<std::string>();
   out.effective_config = app.config_to_str(false, false);
   if (command == Command::run && !out.list_fields && out.input.empty()) {

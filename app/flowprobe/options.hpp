@@ -31,6 +31,7 @@ struct Options {
   bool midstream = true;             // --midstream
   bool rules_inspect_encrypted = false;  // --rules-inspect-encrypted
   std::string pid_file;              // --pid-file (for 'flowprobe reload')
+  std::string user;                  // --user: drop root for this user once the port is open
   std::string events_output;         // --events-output (asset events)
   uint32_t asset_dedup_s = 300;      // --asset-dedup-seconds
   std::string city_list;             // --city-list (MaxMind City/Country .mmdb)

@@ -1,6 +1,7 @@
 #include "export/syslog_sink.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -184,6 +185,27 @@ std::unique_ptr<RemoteSyslogSink> RemoteSyslogSink::create(const RemoteSyslogCon
       return nullptr;
     }
     SSL_CTX_set_verify(s->tls_->ctx, config.tls_verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+    if (!config.tls_cert_file.empty() || !config.tls_key_file.empty()) {
+      if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
+        error = "--syslog-tls-cert and --syslog-tls-key go together (a client certificate and its key)";
+        return nullptr;
+      }
+      // A daemon has no terminal to ask for a passphrase: an encrypted key is refused.
+      SSL_CTX_set_default_passwd_cb(s->tls_->ctx, [](char*, int, int, void*) { return 0; });
+      if (SSL_CTX_use_certificate_chain_file(s->tls_->ctx, config.tls_cert_file.c_str()) != 1) {
+        error = "--syslog-tls-cert '" + config.tls_cert_file + "': " + ssl_error_text();
+        return nullptr;
+      }
+      // Neither the key nor OpenSSL's reading of it is ever echoed: only the verdict.
+      if (SSL_CTX_use_PrivateKey_file(s->tls_->ctx, config.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+        const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+        ERR_clear_error();
+        error = mismatch ? "--syslog-tls-key: the private key does not match --syslog-tls-cert '" + config.tls_cert_file + "'"
+                         : "--syslog-tls-key: cannot load the private key (unreadable, not PEM, or encrypted: give an "
+                           "unencrypted key readable only by the probe's user)";
+        return nullptr;
+      }
+    }
   }
   if (config.target.transport == SyslogTarget::Transport::udp) {
     s->fd_ = ::socket(s->family_, SOCK_DGRAM | SOCK_CLOEXEC, 0);

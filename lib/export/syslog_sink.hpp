@@ -65,6 +65,10 @@ struct RemoteSyslogConfig {
   // and its name against the URL's host, unless tls_verify is off.
   std::string tls_ca_file;
   bool tls_verify = true;
+  // tls://: the client certificate (PEM chain) and its unencrypted private key, for
+  // receivers that authenticate senders (rsyslog's x509/certvalid); empty: none.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct TlsSession;  // OpenSSL context and connection (syslog_sink.cpp)

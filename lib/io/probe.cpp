@@ -220,6 +220,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
                                    report.rss_detail, error))
       result = 1;
     if (result == 0) res.started_ports.push_back(port);
+    if (result == 0 && config.on_port_started && !config.on_port_started(error)) result = 1;
 
     std::unique_ptr<Dispatcher> dispatcher;
     std::vector<rte_ring*> feeds(rx_cores, nullptr);

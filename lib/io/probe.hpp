@@ -46,6 +46,9 @@ struct ProbeConfig {
   ops::PacketCapture* capture = nullptr;  // --capture; null: none
   ZeekLogWriter* zeek_logs = nullptr;     // --zeek-logs; null: none (finished by the caller)
   std::function<const JsonEncoder*()> reload;  // SIGHUP: a new encoder, or null to keep the old
+  // Called once the port is started, before any RX core runs (--user drops root here);
+  // false (with the error) stops the run.
+  std::function<bool(std::string& error)> on_port_started;
 };
 
 struct PortReport {

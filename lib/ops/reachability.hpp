@@ -19,6 +19,11 @@ Verdict check_tcp(const std::string& host, const std::string& port, std::chrono:
 // EHOSTUNREACH on the socket). Silence is "ok" but proves only that nothing refused.
 Verdict check_udp(const std::string& host, const std::string& port, std::chrono::milliseconds timeout);
 
+// A Linux interface's link as the kernel reports it in /sys/class/net/IFACE: exists,
+// administratively up (IFF_UP), carrier, operstate and speed. ok only with a carrier:
+// an af_packet port without one receives nothing.
+Verdict check_interface_link(const std::string& iface);
+
 // The local syslog socket that syslog(3) writes to.
 Verdict check_local_syslog();
 

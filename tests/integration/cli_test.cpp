@@ -132,10 +132,25 @@ TEST(Cli, BadValuesExit2NamingTheOption) {
   }
 }
 
-TEST(Cli, UnknownTemplateFieldListsTheKnownOnes) {
-  const ProgramResult r = flowprobe({"-i", demo_capture().string(), "-T", "%NOPE"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("%IPV4_SRC_ADDR"), std::string::npos);
+// Issue 14, defect 7: an nProbe element flowprobe lacks is dropped with a warning, as
+// @NTOPNG@ drops it and as nProbe does; a typo exits 2 naming the closest fields only.
+TEST(Cli, TemplateDropsNprobeElementsWeLackAndNamesTheClosestForATypo) {
+  const fs::path d = scratch_dir("cli-template");
+  const ProgramResult r = flowprobe({"-i", demo_capture().string(), "-T", "%IN_BYTES %EXPORTER_IPV4_ADDRESS", "-o",
+                                     (d / "flows.json").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("nProbe element %EXPORTER_IPV4_ADDRESS is not provided by flowprobe: discarded"), std::string::npos)
+      << r.err;
+  std::ifstream in(d / "flows.json");
+  std::size_t records = 0;
+  for (std::string line; std::getline(in, line); ++records) EXPECT_EQ(line.rfind("{\"1\":", 0), 0u) << line;
+  EXPECT_GT(records, 0u);
+
+  const ProgramResult typo = flowprobe({"-i", demo_capture().string(), "-T", "%IPV4_SRC_ADR %IN_BYTES"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("unknown field '%IPV4_SRC_ADR'; did you mean %IPV4_SRC_ADDR"), std::string::npos) << typo.err;
+  EXPECT_EQ(typo.err.find("%TOTAL_FLOWS_EXP"), std::string::npos) << "the whole registry, not the closest: " << typo.err;
+  EXPECT_LT(typo.err.size(), 400u) << typo.err;
 }
 
 TEST(Cli, MissingDirectoryAndNonPcapInputsExit2WithOneLine) {
