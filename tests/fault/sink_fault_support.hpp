@@ -39,21 +39,6 @@ inline ProgramResult run_flowprobe(std::vector<std::string> args) {
   return run_program(args);
 }
 
-// Each line a JSON record (a syslog message's leading space aside); the identities of
-// all, with repeats.
-inline std::multiset<std::string> record_identities(const std::vector<std::string>& lines) {
-  simdjson::dom::parser parser;
-  std::multiset<std::string> out;
-  for (std::string line : lines) {
-    line.erase(0, line.find_first_not_of(' '));
-    simdjson::dom::object obj;
-    const auto err = parser.parse(line).get(obj);
-    EXPECT_FALSE(err) << "not a JSON object: " << line.substr(0, 200);
-    if (!err) out.insert(identity(obj));
-  }
-  return out;
-}
-
 // What a plain run to a file writes for `pcap`: the records every other sink must deliver.
 inline std::multiset<std::string> reference_identities(const std::filesystem::path& pcap, const std::filesystem::path& dir) {
   const std::filesystem::path ref = dir / "reference.json";

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -150,6 +151,21 @@ inline std::string identity(simdjson::dom::object obj) {
     id.push_back(';');
   }
   return id;
+}
+
+// Each line a JSON record (rsyslog keeps the space after an RFC 3164 tag in a syslog
+// message: leading spaces aside); the identities of all, with repeats.
+inline std::multiset<std::string> record_identities(const std::vector<std::string>& lines) {
+  simdjson::dom::parser parser;
+  std::multiset<std::string> out;
+  for (std::string line : lines) {
+    line.erase(0, line.find_first_not_of(' '));
+    simdjson::dom::object obj;
+    const auto err = parser.parse(line).get(obj);
+    EXPECT_FALSE(err) << "not a JSON object: " << line.substr(0, 200);
+    if (!err) out.insert(identity(obj));
+  }
+  return out;
 }
 
 inline std::filesystem::path mock_broker_binary() {

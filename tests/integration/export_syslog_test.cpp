@@ -29,24 +29,10 @@ ProgramResult run_flowprobe(std::vector<std::string> args) {
   return run_program(args);
 }
 
-std::multiset<std::string> identities(const std::vector<std::string>& lines) {
-  simdjson::dom::parser parser;
-  std::multiset<std::string> out;
-  for (std::string line : lines) {
-    // rsyslog keeps the space that follows the RFC 3164 tag in the message.
-    line.erase(0, line.find_first_not_of(' '));
-    simdjson::dom::object obj;
-    const auto err = parser.parse(line).get(obj);
-    EXPECT_FALSE(err) << "not a JSON object: " << line.substr(0, 200);
-    if (!err) out.insert(identity(obj));
-  }
-  return out;
-}
-
 std::multiset<std::string> reference(const fs::path& dir) {
   const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "-o", (dir / "reference.json").string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  return identities(read_lines(dir / "reference.json"));
+  return record_identities(read_lines(dir / "reference.json"));
 }
 
 }  // namespace
@@ -69,7 +55,7 @@ TEST_F(ExportSyslog, UdpRfc5424DeliversEveryRecord) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size()));
   EXPECT_EQ(summary_value(r.err, "sink.syslog.oversize"), 0);
-  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
 }
 
 // RFC 5425: octet-counted frames over TLS, the receiver's certificate checked against the
@@ -88,7 +74,7 @@ TEST_F(ExportSyslog, TlsDeliversEveryRecordAndRefusesAnUntrustedReceiver) {
   const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "--syslog", url, "--syslog-tls-ca", cert.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size())) << r.err;
-  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
 
   const ProgramResult bad = run_flowprobe({"-i", demo_capture().string(), "--syslog", url, "--syslog-tls-ca",
                                            other.string(), "--drain-timeout", "1"});
@@ -109,7 +95,7 @@ TEST_F(ExportSyslog, TcpRfc3164OctetCountedDeliversEveryRecord) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size()));
   EXPECT_NE(r.err.find("accounting                           ok"), std::string::npos) << r.err;
-  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
 }
 
 TEST_F(ExportSyslog, OversizeUdpMessagesAreCountedNotTruncated) {
@@ -162,7 +148,7 @@ TEST_F(ExportSyslog, TcpReceiverDownAtStartIsReconnectedAndNothingIsLost) {
   EXPECT_GE(summary_value(summary, "sink.syslog.connects"), 1);
   EXPECT_EQ(summary_value(summary, "sink.spool.kept"), 0);
   EXPECT_NE(summary.find("accounting                           ok"), std::string::npos) << summary;
-  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
 }
 
 TEST_F(ExportSyslog, BadUrlExits2NamingTheOption) {
@@ -197,7 +183,7 @@ TEST_F(ExportSyslog, LocalSyslogDeliversToTheDaemonAndCountsEveryRecordWhenItIsA
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size())) << r.err;
   EXPECT_EQ(summary_value(r.err, "sink.failed"), 0);
-  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
   rs.proc.stop();
 
   // No daemon at the socket's path: nothing is delivered, and nothing is said to be.
