@@ -169,7 +169,7 @@ void check_kafka(const Options& o, Report& r) {
 
 void check_syslog(const Options& o, Report& r) {
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.check_timeout_s * 1000));
-  if (o.exports.json_to_syslog) r.verdict("syslog", ops::check_local_syslog());
+  if (o.exports.json_to_syslog) r.verdict("syslog", ops::check_local_syslog(o.exports.syslog_socket));
   for (const std::string& url : o.exports.syslog_urls) {
     SyslogTarget t;
     std::string error;
@@ -188,7 +188,11 @@ void check_outputs(const Options& o, Report& r) {
   const bool remote = !o.exports.kafka.empty() || o.exports.json_to_syslog || !o.exports.syslog_urls.empty();
   if (o.output != "-") r.verdict("output", ops::check_writable_file(o.output));
   else if (!remote || o.exports.output_given) r.ok("output", "stdout");
-  if (!o.exports.spool_dir.empty()) r.verdict("spool-dir", ops::check_writable_dir(o.exports.spool_dir, true));
+  ExportOptions exports = o.exports;  // the spool directory a run would use, the default included
+  std::string spool_error;
+  if (!settle_spool_dir(exports, o.output, spool_error)) r.fail("spool-dir", spool_error);
+  else if (!exports.spool_dir.empty() && exports.spool_dir != "none")
+    r.verdict("spool-dir", ops::check_writable_dir(exports.spool_dir, true));
   if (!o.stats_file.empty()) r.verdict("stats-file", ops::check_writable_file(o.stats_file));
   if (!o.zeek_logs.empty()) r.verdict("zeek-logs", ops::check_writable_dir(o.zeek_logs, true));
   // Only a run's configuration (it has an input) needs somewhere for alerts to go;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <cstdio>
 #include <optional>
+#include <filesystem>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "export/file_sink.hpp"
 #include "export/geo.hpp"
 #include "export/json_encoder.hpp"
+#include "export/retention.hpp"
 #include "export/zeek_logs.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
@@ -190,6 +192,11 @@ int main(int argc, char** argv) {
   }
 
   std::string error;
+  // Where records wait while a receiver is down: said once, before anything is sent.
+  if (!settle_spool_dir(opt.exports, opt.output, error)) return fail(2, error);
+  // One retention for every file the probe writes; each writer registers its own.
+  std::unique_ptr<Retention> retention = make_retention(opt.exports, error);
+  if (!retention && !error.empty()) return fail(2, error);
   // Rules first: a rule set that cannot load stops the run before any capture starts.
   std::vector<std::unique_ptr<sig::SignatureEngine>> rule_sets;  // [0] now; SIGHUP reloads append
   std::unique_ptr<Sink> alert_sink;
@@ -212,13 +219,13 @@ int main(int argc, char** argv) {
         log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp or smb cannot match (nDPI names those protocols)",
             need_ndpi);
     }
-    alert_sink = make_alert_sink(opt.exports, opt.alerts_output, error);
+    alert_sink = make_alert_sink(opt.exports, opt.alerts_output, retention.get(), error);
     if (!alert_sink) return fail(2, error);
   } else if (!opt.alerts_output.empty() || !opt.exports.alerts_kafka_topic.empty()) {
     return fail(2, !opt.alerts_output.empty() ? "--alerts-output needs --rules" : "--alerts-kafka-topic needs --rules");
   }
   // Asset events: on when they have somewhere to go.
-  std::unique_ptr<Sink> event_sink = make_event_sink(opt.exports, opt.events_output, error);
+  std::unique_ptr<Sink> event_sink = make_event_sink(opt.exports, opt.events_output, retention.get(), error);
   if (!event_sink && !error.empty()) return fail(2, error);
   // Geo/AS databases: opened now so that a wrong path stops the run before capture.
   std::unique_ptr<GeoDatabases> geo_db;
@@ -257,14 +264,22 @@ int main(int argc, char** argv) {
     log(LogLevel::warning, "'%s': %lu packets on %s interfaces are counted, not replayed (one link type a run: %s)",
         config.input.capture.c_str(), static_cast<unsigned long>(n.packets), n.link_name.c_str(),
         link_type_name(config.input.link));
-  auto sink = make_sink(opt.exports, opt.output, error);
+    auto sink = make_sink(opt.exports, opt.output, retention.get(), error);
   if (!sink) return fail(2, error);
+  if (opt.exports.spool_dir_default)
+    log(LogLevel::warning,
+        "spool: records a Kafka broker or syslog receiver cannot take now wait in %s (the default; --spool-dir DIR "
+        "to choose one, --spool-dir none for no spool)",
+        opt.exports.spool_dir.c_str());
+  else if (opt.exports.spool_dir == "none" && opt.exports.remote_can_be_down())
+    log(LogLevel::warning, "--spool-dir none: records a receiver cannot take while it is down are lost (and counted)");
   std::unique_ptr<ZeekLogWriter> zeek_logs;
   if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
   if (!opt.zeek_logs.empty()) {
     zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s);
     if (!zeek_logs) return fail(2, "--zeek-logs: " + error);
     config.zeek_logs = zeek_logs.get();
+    zeek_logs->set_retention(retention.get());
   }
 
   config.eal_extra = opt.eal_args;
@@ -303,6 +318,13 @@ int main(int argc, char** argv) {
     if (!writable.ok) return fail(2, "--capture: " + writable.detail);
     capture = std::make_unique<ops::PacketCapture>(n, opt.capture[1], pcap_linktype(config.input.link));
     config.capture = capture.get();
+    if (retention) {
+      const std::filesystem::path file(opt.capture[1]);
+      retention->watch("--capture", file.has_parent_path() ? file.parent_path() : ".",
+                       [name = file.filename().string()](std::string_view n) {
+                         return n == name ? FileRole::closed : FileRole::other;
+                       });
+    }
   }
 
   // Live statistics run on their own thread, started before the EAL so that the endpoint
@@ -363,6 +385,7 @@ int main(int argc, char** argv) {
       return true;
     };
   }
+  if (retention) retention->apply();  // what earlier runs left, before this one adds to it
 
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);
@@ -387,13 +410,18 @@ int main(int argc, char** argv) {
     log(LogLevel::error, "%s", error.c_str());
     capture_ok = false;
   }
+  if (retention) retention->apply();  // every file closed: the run leaves the disk within the bounds
   if (stats_server) {
     stats_hub.publish_sinks(ops::sink_stats(*sink));
     stats_server.reset();  // writes the --stats-file a last time, with the drained sinks
   }
-  const bool balanced = print_summary(stderr, config.input, report, *sink, alert_sink.get(), event_sink.get());
-  if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
-  if (!(balanced && capture_ok && zeek_ok)) return 1;
+  // Said before the summary, whose last line is what was lost: the exit status follows it.
+  for (const Sink* s : {sink.get(), alert_sink.get(), event_sink.get()})
+    if (s != nullptr && s->counters().failed > 0)
+      log(LogLevel::error, "some records could not be delivered: %s", s->last_error().c_str());
+  const SummaryVerdict verdict = print_summary(stderr, config.input, report, *sink, alert_sink.get(), event_sink.get(),
+                                               retention.get(), zeek_logs ? zeek_logs->counters().write_errors : 0);
+  if (!(verdict.balanced && verdict.lost == 0 && capture_ok && zeek_ok)) return 1;
   // Everything readable was replayed and accounted, but the file is damaged past it.
   return input_verdict(config.input, report).state == InputVerdict::State::damaged ? 3 : 0;
 }

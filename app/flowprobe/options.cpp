@@ -208,13 +208,18 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                        "go to --alerts-output and each record carries %ALERTS and %ALERT_SIDS; SIGHUP reloads them"
                      : "a Suricata rule file or a directory of *.rules files to compile (repeatable)")
       ->type_name("PATH");
-  if (command != Command::run) {
-    app.add_option("--timeout", out.check_timeout_s, "seconds each network check (Kafka, syslog) may take")
-        ->check(CLI::Range(0.1, 120.0))
-        ->capture_default_str();
-  }
+  // Declared for a run too (hidden there, and without effect), so that the configuration a
+  // check or a support bundle was given, `timeout` included, still starts the probe.
+  CLI::Option* timeout = app.add_option("--timeout", out.check_timeout_s,
+                                        "seconds each network check (Kafka, syslog) may take")
+                             ->check(CLI::Range(0.1, 120.0))
+                             ->capture_default_str();
+  if (command == Command::run) timeout->group("");
   if (command == Command::support_bundle)
-    app.add_option("bundle", out.bundle_path, "the .tar.gz file to write")->required()->type_name("FILE.tar.gz");
+    app.add_option("bundle", out.bundle_path, "the .tar.gz file to write")
+        ->required()
+        ->type_name("FILE.tar.gz")
+        ->configurable(false);  // where to write the bundle is no part of the probe's configuration
   // Every option above can come from the file, under its long name without the dashes
   // ("interface = \"eth1\"", "kafka-conf = [\"linger.ms=20\"]"); what the command line
   // gives wins. An unknown key is an error, not silence: a typo must not be ignored.
@@ -224,7 +229,8 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
       ->type_name("FILE");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.footer(
-      "Exit status: 0 on success, 2 on a bad option or unreadable input, 1 on a runtime failure.\n"
+      "Exit status: 0 on success; 1 when records were lost (the summary's last line says how many) or on a runtime "
+      "failure; 2 on a bad option, configuration or unreadable input.\n"
       "Times in the records are packet times (the pcap's on replay), so a replay gives the same output every time.");
 
   const std::string help_hint = "Run '" + me + " --help' for the accepted options.";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <string>
+#include <vector>
 
 namespace flowprobe {
 
@@ -50,8 +51,9 @@ InputVerdict input_verdict(const InputSpec& input, const RunReport& r) {
   return v;
 }
 
-bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
-                   const Sink* alert_sink, const Sink* event_sink) {
+SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
+                             const Sink* alert_sink, const Sink* event_sink, const Retention* retention,
+                             uint64_t zeek_rows_lost) {
   std::fprintf(out, "flowprobe summary\n");
   std::fprintf(out, "  %-36s %s (%s, %s)\n", "input", input.text.c_str(), input_kind_name(input.kind),
                link_type_name(input.link));
@@ -140,6 +142,11 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   line(out, "sink.bytes", sc.bytes);
   for (const auto& [name, value] : sink.extra_counters()) line(out, ("sink." + name).c_str(), value);
   if (!sink.last_error().empty()) std::fprintf(out, "  %-36s %s\n", "sink.error", sink.last_error().c_str());
+  if (retention != nullptr) {
+    line(out, "retention.deleted_files", retention->counters().deleted_files);
+    line(out, "retention.deleted_bytes", retention->counters().deleted_bytes);
+    if (retention->counters().delete_errors) line(out, "retention.delete_errors", retention->counters().delete_errors);
+  }
   for (const PortReport& p : r.ports) {
     std::fprintf(out, "  port %u (%s, %s)\n", p.port_id, p.name.c_str(), p.driver.c_str());
     line(out, "port.ipackets", p.ipackets);
@@ -180,7 +187,30 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
                     r.rx.asset_sightings == r.rx.asset_suppressed + r.rx.events_enqueued + r.rx.events_ring_full &&
                     r.exporter.events_encoded == r.rx.events_enqueued && event_sink->accounts_for(r.exporter.events_encoded)));
   std::fprintf(out, "  %-36s %s\n", "accounting", ok ? "ok" : "MISMATCH");
-  return ok;
+
+  // Last, what went nowhere: records dropped at a full ring or that a sink could neither
+  // deliver nor keep in its spool (a tee counts each of its sinks). Kept in a spool is not
+  // lost. The exit status is 1 when this is not 0.
+  struct Loss {
+    const char* what;
+    uint64_t ring, failed;
+  };
+  std::vector<Loss> losses = {{"flows", r.rx.records_ring_full, sc.failed}};
+  if (alert_sink) losses.push_back({"alerts", r.rx.alerts_ring_full, alert_sink->counters().failed});
+  if (event_sink) losses.push_back({"events", r.rx.events_ring_full, event_sink->counters().failed});
+  SummaryVerdict v{ok, zeek_rows_lost};
+  std::string where;
+  for (const Loss& l : losses) {
+    v.lost += l.ring + l.failed;
+    if (l.ring + l.failed == 0) continue;
+    where += where.empty() ? "" : ", ";
+    where += std::string(l.what) + ": " + std::to_string(l.failed) + " not delivered, " + std::to_string(l.ring) +
+             " dropped at a full ring";
+  }
+  if (zeek_rows_lost) where += (where.empty() ? "" : ", ") + std::to_string(zeek_rows_lost) + " zeek log rows not written";
+  if (v.lost == 0) std::fprintf(out, "  %-36s 0\n", "lost");
+  else std::fprintf(out, "  %-36s %" PRIu64 " (%s)\n", "lost", v.lost, where.c_str());
+  return v;
 }
 
 }  // namespace flowprobe

@@ -23,6 +23,8 @@
 
 namespace flowprobe {
 
+class Retention;
+
 enum class ZeekLogKind : uint8_t { conn = 0, dns, http, ssl, dhcp, ssh };
 inline constexpr int kZeekLogCount = 6;
 
@@ -58,6 +60,10 @@ class ZeekLogWriter {
   ~ZeekLogWriter();
   ZeekLogWriter(const ZeekLogWriter&) = delete;
   ZeekLogWriter& operator=(const ZeekLogWriter&) = delete;
+
+  // Hands the rotated logs in dir() (and the live ones, which count toward its size cap)
+  // to `retention`, applied after each rotation and from flush().
+  void set_retention(Retention* retention);
 
   // One finished flow; `app` is its dissector metadata or nullptr.
   void write(const FlowRecord& r, const dissect::AppMetadata* app);
@@ -100,6 +106,7 @@ class ZeekLogWriter {
   uint64_t rotate_ns_ = 0;      // 0: never rotate
   uint64_t next_rotation_ = 0;  // packet time of the next rotation (0: not yet known)
   bool finished_ = false;
+  Retention* retention_ = nullptr;
 };
 
 }  // namespace flowprobe

@@ -34,12 +34,20 @@ unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::stri
   unsigned total = 0;
   for (rte_ring* ring : rings) {
     const unsigned got = rte_ring_sc_dequeue_burst_elem(ring, events, sizeof(Event), 64, nullptr);
+    unsigned pending = 0;
     for (unsigned i = 0; i < got; ++i) {
+      if (events[i].ts_ns >= sink.clock_deadline_ns()) {  // it opens the next file
+        if (pending) sink.write(batch, pending);
+        batch.clear();
+        pending = 0;
+        sink.advance_clock(events[i].ts_ns);
+      }
       JsonWriter w(batch);
       write(events[i], w);
       batch.push_back('\n');
+      ++pending;
     }
-    if (got) sink.write(batch, got);
+    if (pending) sink.write(batch, pending);
     batch.clear();
     total += got;
   }
@@ -74,11 +82,13 @@ void Exporter::run() {
   uint64_t last_tick = 0;
   // Kafka partitions by a key computed here, where the FlowRecord still is.
   const MessageKey key_kind = sink_.message_key();
+  uint64_t clock_deadline = sink_.clock_deadline_ns();  // packet time of the next rotation
   const auto emit = [&](uint32_t n) {
     if (key_kind != MessageKey::none) sink_.write_keyed(batch_, n, keys_);
     else sink_.write(batch_, n);
     batch_.clear();
     keys_.clear();
+    clock_deadline = sink_.clock_deadline_ns();
   };
   for (;;) {
     // Read the flag before draining: if all RX cores were done by then, an empty pass
@@ -106,6 +116,13 @@ void Exporter::run() {
         if (has_app)
           rte_ring_sc_dequeue_bulk_elem(ring, reinterpret_cast<uint64_t*>(&item) + kFlowWords, 8,
                                         kItemWords - kFlowWords, nullptr);
+        if (item.flow.last_ns >= clock_deadline) {
+          // This record belongs to the next file: what is batched goes to the current one.
+          if (in_batch) emit(in_batch);
+          in_batch = 0;
+          sink_.advance_clock(item.flow.last_ns);
+          clock_deadline = sink_.clock_deadline_ns();
+        }
         ++ctx_.flow_sequence;
         ctx_.app = has_app ? &item.app : nullptr;
         encoder_->encode(item.flow, ctx_, batch_);

@@ -150,18 +150,18 @@ Verdict check_udp(const std::string& host, const std::string& port, std::chrono:
                     "both the datagrams and the ICMP)"};
 }
 
-Verdict check_local_syslog() {
+Verdict check_local_syslog(const std::string& path) {
   struct stat st{};
-  if (::stat("/dev/log", &st) != 0) return {false, "/dev/log: " + std::string(std::strerror(errno)) + " (no local syslog daemon?)"};
-  if (!S_ISSOCK(st.st_mode)) return {false, "/dev/log is not a socket"};
+  if (::stat(path.c_str(), &st) != 0) return {false, path + ": " + std::string(std::strerror(errno)) + " (no local syslog daemon?)"};
+  if (!S_ISSOCK(st.st_mode)) return {false, path + " is not a socket"};
   Fd s{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
   sockaddr_un un{};
   un.sun_family = AF_UNIX;
-  std::strncpy(un.sun_path, "/dev/log", sizeof(un.sun_path) - 1);
+  std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
   // A datagram socket whose daemon is gone refuses the connect.
   if (s.fd >= 0 && ::connect(s.fd, reinterpret_cast<const sockaddr*>(&un), sizeof(un)) != 0)
-    return {false, "/dev/log: " + std::string(std::strerror(errno))};
-  return {true, "/dev/log accepts messages"};
+    return {false, path + ": " + std::string(std::strerror(errno))};
+  return {true, path + " accepts messages"};
 }
 
 Verdict check_writable_dir(const std::string& dir, bool create) {

@@ -24,8 +24,8 @@ Verdict check_udp(const std::string& host, const std::string& port, std::chrono:
 // an af_packet port without one receives nothing.
 Verdict check_interface_link(const std::string& iface);
 
-// The local syslog socket that syslog(3) writes to.
-Verdict check_local_syslog();
+// The local syslog socket --json-to-syslog writes to (/dev/log, or --syslog-socket).
+Verdict check_local_syslog(const std::string& socket_path = "/dev/log");
 
 // `dir` exists (or can be created when `create` is set) and a file can be created in it.
 Verdict check_writable_dir(const std::string& dir, bool create);
