@@ -457,7 +457,9 @@ bool RuleBuilder::byte_test(std::string_view value) {
   if (parts.size() < 4) return fail(err_, "malformed byte_test", value);
   Item it;
   it.type = ItemType::byte_test;
-  if (!parse_num(parts[0], 1, 10, it.nbytes)) return fail(err_, "malformed byte_test", value);
+  // 0 bytes is Suricata's "as many as there are": with `string`, the number that starts
+  // at the offset, however long (its util-byte ByteExtractString with len 0).
+  if (!parse_num(parts[0], 0, 23, it.nbytes)) return fail(err_, "malformed byte_test", value);
   auto op = parts[1];
   if (!op.empty() && op.front() == '!') { it.negated = true; op = trim(op.substr(1)); }
   if (op.empty()) op = "=";  // "!" alone means "not equal"
@@ -481,13 +483,14 @@ bool RuleBuilder::byte_test(std::string_view value) {
       return fail(err_, "unsupported keyword: byte_extract variables");
     return fail(err_, "value out of range", "byte_test:" + std::string(value));
   }
+  bool has_base = false;
   for (std::size_t i = 4; i < parts.size(); ++i) {
     auto p = parts[i];
     if (p == "relative") it.relative = true;
     else if (p == "little") it.little_endian = true;
     else if (p == "big") it.little_endian = false;
     else if (p == "string") it.string = true;
-    else if (parse_base(p, it.base)) {}
+    else if (parse_base(p, it.base)) has_base = true;
     else if (p.starts_with("bitmask")) {
       int64_t m;
       if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return fail(err_, "malformed byte_test", value);
@@ -496,6 +499,7 @@ bool RuleBuilder::byte_test(std::string_view value) {
     else return fail(err_, "malformed byte_test", value);
   }
   if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_test", "more than 8 bytes without 'string'");
+  if (!it.string && has_base) return fail(err_, "malformed byte_test", "a base without 'string'");
   seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
   return true;
 }

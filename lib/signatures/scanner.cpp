@@ -86,19 +86,27 @@ int on_pcre(unsigned, unsigned long long, unsigned long long to, unsigned, void*
   return e->n == kMaxPcreEnds ? 1 : 0;  // enough choices to backtrack over
 }
 
+// Suricata reads a string number with strtoull over the `nbytes` bytes (over the rest of
+// the buffer when nbytes is 0): leading white space and a '+' are skipped, the digits
+// stop at the first byte that is not one, none or an overflow is no match.
 bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, uint64_t& v) {
-  if (pos < 0 || pos + it.nbytes > len) return false;
+  if (pos < 0 || pos + it.nbytes > len || pos >= len) return false;
   v = 0;
   if (it.string) {
+    const int64_t end = it.nbytes ? pos + it.nbytes : len;
+    int64_t i = pos;
+    while (i < end && (d[i] == ' ' || (d[i] >= '\t' && d[i] <= '\r'))) ++i;
+    if (i < end && d[i] == '+') ++i;
     int digits = 0;
-    for (int i = 0; i < it.nbytes; ++i) {
-      const uint8_t c = d[pos + i];
+    for (; i < end; ++i) {
+      const uint8_t c = d[i];
       int dv;
       if (c >= '0' && c <= '9') dv = c - '0';
       else if (c >= 'a' && c <= 'f') dv = c - 'a' + 10;
       else if (c >= 'A' && c <= 'F') dv = c - 'A' + 10;
       else break;
       if (dv >= it.base) break;
+      if (v > (~uint64_t{0} - static_cast<uint64_t>(dv)) / it.base) return false;
       v = v * it.base + static_cast<uint64_t>(dv);
       ++digits;
     }

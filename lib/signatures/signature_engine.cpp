@@ -390,7 +390,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
 
   std::vector<Rule> parsed;
   parsed.reserve(sources.size());
-  std::set<std::pair<uint32_t, uint32_t>> seen_sids;
+  std::map<std::pair<uint32_t, uint32_t>, std::size_t> by_sid;  // (gid, sid) -> index into parsed
   for (const auto& s : sources) {
     Rule r;
     RuleError e;
@@ -401,12 +401,21 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
       reject(s.file, s.line, sid, e.reason, e.detail);
       continue;
     }
-    if (!seen_sids.insert({r.gid, r.sid}).second) {
-      reject(s.file, s.line, r.sid, "duplicate sid", std::to_string(r.gid) + ":" + std::to_string(r.sid));
-      continue;
-    }
     r.file = s.file;
     r.line = s.line;
+    // A sid seen before: as Suricata, the later rule replaces the earlier unless the
+    // earlier has the higher rev (a set updated by appending a new revision just works).
+    if (const auto [it, fresh] = by_sid.try_emplace({r.gid, r.sid}, parsed.size()); !fresh) {
+      Rule& earlier = parsed[it->second];
+      const bool later_wins = r.rev >= earlier.rev;
+      const Rule& lost = later_wins ? earlier : r;
+      const Rule& kept = later_wins ? r : earlier;
+      rep.duplicates.push_back({lost.file, lost.line, lost.sid, "duplicate sid",
+                                "rev " + std::to_string(lost.rev) + " dropped for rev " + std::to_string(kept.rev) +
+                                    " at " + kept.file + ":" + std::to_string(kept.line)});
+      if (later_wins) earlier = std::move(r);
+      continue;
+    }
     parsed.push_back(std::move(r));
   }
   const auto t1 = std::chrono::steady_clock::now();
@@ -676,14 +685,22 @@ int SignatureEngine::find_sid(uint32_t sid) const noexcept {
   return -1;
 }
 
-std::string LoadReport::summary(int examples) const {
+std::string LoadReport::summary(int examples, int max_reasons) const {
   std::ostringstream out;
-  out << "rules: " << accepted << " accepted, " << rejected << " rejected\n";
+  out << "rules: " << accepted << " accepted, " << rejected << " rejected";
+  if (!duplicates.empty()) out << ", " << duplicates.size() << " duplicate sids (the later rule kept)";
+  out << "\n";
   std::map<std::string, std::vector<const Rejection*>> by_reason;
   for (const auto& r : rejections) by_reason[r.reason].push_back(&r);
   std::vector<std::pair<std::string, std::vector<const Rejection*>>> sorted(by_reason.begin(), by_reason.end());
   std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return a.second.size() > b.second.size(); });
+  int shown = 0;
   for (const auto& [reason, list] : sorted) {
+    if (max_reasons >= 0 && shown++ == max_reasons) {
+      out << "  (" << sorted.size() - static_cast<std::size_t>(max_reasons)
+          << " more reasons: 'flowprobe check --rules' lists them all)\n";
+      break;
+    }
     out << "  " << list.size() << "  " << reason << "\n";
     for (int i = 0; i < examples && i < static_cast<int>(list.size()); ++i) {
       const auto* r = list[static_cast<std::size_t>(i)];
@@ -692,6 +709,10 @@ std::string LoadReport::summary(int examples) const {
       if (!r->detail.empty()) out << ": " << r->detail;
       out << "\n";
     }
+  }
+  for (int i = 0; i < examples && i < static_cast<int>(duplicates.size()); ++i) {
+    const auto& d = duplicates[static_cast<std::size_t>(i)];
+    out << "  duplicate sid " << d.sid << " " << d.file << ":" << d.line << ": " << d.detail << "\n";
   }
   for (const auto& w : warnings) out << "warning: " << w << "\n";
   return out.str();

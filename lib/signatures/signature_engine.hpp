@@ -69,16 +69,19 @@ struct LoadReport {
   uint32_t accepted = 0;
   uint32_t rejected = 0;
   std::vector<Rejection> rejections;
-  std::vector<std::string> warnings;  // duplicate sids, ignored files
+  // Rules dropped for a (gid, sid) loaded again: counted apart from the rejections (not
+  // in `rejected`, nor in `accepted`). The later rule wins unless the earlier has a higher rev.
+  std::vector<Rejection> duplicates;
+  std::vector<std::string> warnings;
   double parse_seconds = 0;
   double compile_seconds = 0;
   std::size_t database_bytes = 0;     // all Hyperscan databases together
   std::size_t stream_state_bytes = 0; // one Hyperscan stream (per TCP flow direction)
   uint32_t pcre_count = 0;
 
-  // "rules: N accepted, M rejected" then one line per reason, most frequent first,
-  // with up to `examples` file:line samples each.
-  std::string summary(int examples = 3) const;
+  // "rules: N accepted, M rejected[, D duplicate sids]" then one line per reason, most
+  // frequent first (the first `max_reasons` when >= 0), with up to `examples` file:line samples each.
+  std::string summary(int examples = 3, int max_reasons = -1) const;
 };
 
 struct LoadOptions {

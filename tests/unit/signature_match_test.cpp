@@ -122,6 +122,48 @@ TEST(SignatureMatch, ByteTestAndByteJump) {
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"L"; byte_jump:1,0,relative; content:"Z"; within:1; sid:1;))", std::string("L\x02" "abcZ", 6)), 0);
 }
 
+// Issue #14 defect 8: ET's `byte_test:0,<=,30000,0,string,dec` (11 rules of the 2019 set)
+// loads, and as in Suricata a byte count of 0 reads the whole decimal number at the offset.
+TEST(SignatureMatch, ByteTestOfZeroBytesReadsTheWholeStringNumber) {
+  const std::string rules =
+      "alert http any any -> any any (msg:\"jar under 30K\"; flow:established,to_client; http_content_len; "
+      "byte_test:0,<=,30000,0,string,dec; sid:1;)\n"
+      "alert http any any -> any any (msg:\"big\"; flow:established,to_client; http_content_len; "
+      "byte_test:0,>,99,0,string,dec; sid:2;)\n";
+  auto e = load(rules);
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "GET / HTTP/1.1\r\n\r\n");
+  f.send(s, sink, false, "HTTP/1.1 200 OK\r\n\r\n");
+  const auto len = [&](std::string_view v) {
+    AppBuffers tx;
+    tx.set(BufferKind::http_content_len, v);
+    s.scan_buffers(tx, false, 2, f.ctx, sink);
+  };
+  len("29999");  // both: <= 30000 and > 99
+  EXPECT_EQ(sink.count(1), 1);
+  EXPECT_EQ(sink.count(2), 1);
+  len("300000");  // six digits, all read: > 30000
+  EXPECT_EQ(sink.count(1), 1);
+  EXPECT_EQ(sink.count(2), 2);
+  len("42");
+  EXPECT_EQ(sink.count(1), 2);
+  EXPECT_EQ(sink.count(2), 2);
+  len("x1");  // no number at the offset: no match either way
+  len("99999999999999999999999");  // overflows 64 bits: no match
+  EXPECT_EQ(sink.count(1), 2);
+  EXPECT_EQ(sink.count(2), 2);
+  // Without `string`, 0 bytes reads the value 0; a base without `string` is refused, as Suricata does.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"A"; byte_test:0,=,0,0; sid:1;))", "A"), 1);
+  std::string error;
+  LoadReport report;
+  SignatureEngine::load_text(R"(alert tcp any any -> any any (content:"A"; byte_test:2,=,0,0,dec; sid:1;))",
+                             default_rule_vars(), error, &report);
+  EXPECT_EQ(report.rejected, 1u);
+}
+
 TEST(SignatureMatch, HeaderAddressesPortsAndDirection) {
   EXPECT_EQ(alerts_for(R"(alert tcp 10.0.0.0/8 any -> any 80 (content:"a"; sid:1;))", "a"), 1);
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> 10.0.0.0/8 any (content:"a"; sid:1;))", "a"), 0);

@@ -229,19 +229,43 @@ TEST(SignatureParser, LoadReportsFileLineAndGroupsReasons) {
   auto engine = SignatureEngine::load_text(text, default_rule_vars(), error, &report, {}, "t.rules");
   ASSERT_TRUE(engine) << error;
   EXPECT_EQ(report.accepted, 2u);
-  EXPECT_EQ(report.rejected, 4u);
-  ASSERT_EQ(report.rejections.size(), 4u);
+  EXPECT_EQ(report.rejected, 3u);
+  ASSERT_EQ(report.rejections.size(), 3u);
   EXPECT_EQ(report.rejections[0].line, 4u);
   EXPECT_EQ(report.rejections[0].sid, 2u);
   EXPECT_EQ(report.rejections[1].line, 5u);
   EXPECT_EQ(report.rejections[1].reason, "unterminated quote");
   EXPECT_EQ(report.rejections[2].line, 9u);
-  EXPECT_EQ(report.rejections[3].reason, "duplicate sid");
+  ASSERT_EQ(report.duplicates.size(), 1u);  // counted apart: sid 1 again, the later kept
+  EXPECT_EQ(report.duplicates[0].line, 2u);
   const std::string s = report.summary();
-  EXPECT_EQ(s.rfind("rules: 2 accepted, 4 rejected\n", 0), 0u) << s;
+  EXPECT_EQ(s.rfind("rules: 2 accepted, 3 rejected, 1 duplicate sids (the later rule kept)\n", 0), 0u) << s;
   EXPECT_NE(s.find("  2  malformed content\n"), std::string::npos) << s;
   EXPECT_NE(s.find("t.rules:4 sid 2"), std::string::npos) << s;
   EXPECT_GE(engine->find_sid(4), 0);  // the continued rule loaded
+}
+
+// Suricata's rule for a sid loaded twice: the later replaces the earlier unless the
+// earlier has the higher rev; neither counts as rejected.
+TEST(SignatureParser, DuplicateSidLaterRuleWinsUnlessOlderRevIsHigher) {
+  std::string error;
+  LoadReport report;
+  auto engine = SignatureEngine::load_text(
+      "alert tcp any any -> any any (msg:\"old\"; content:\"a\"; sid:7; rev:1;)\n"
+      "alert tcp any any -> any any (msg:\"new\"; content:\"b\"; sid:7; rev:2;)\n"
+      "alert tcp any any -> any any (msg:\"kept\"; content:\"c\"; sid:8; rev:5;)\n"
+      "alert tcp any any -> any any (msg:\"stale\"; content:\"d\"; sid:8; rev:4;)\n"
+      "alert tcp any any -> any any (msg:\"other gid\"; content:\"e\"; sid:8; gid:3;)\n",
+      default_rule_vars(), error, &report, {}, "d.rules");
+  ASSERT_TRUE(engine) << error;
+  EXPECT_EQ(report.accepted, 3u);
+  EXPECT_EQ(report.rejected, 0u);
+  ASSERT_EQ(report.duplicates.size(), 2u);
+  EXPECT_EQ(report.duplicates[0].line, 1u);
+  EXPECT_EQ(report.duplicates[1].line, 4u);
+  EXPECT_EQ(engine->rule(static_cast<uint32_t>(engine->find_sid(7))).msg, "new");
+  EXPECT_EQ(engine->rule(static_cast<uint32_t>(engine->find_sid(8))).msg, "kept");
+  EXPECT_NE(report.summary().find("2 duplicate sids"), std::string::npos) << report.summary();
 }
 
 TEST(SignatureParser, PcreHyperscanCannotRunIsRejectedNotHalfApplied) {
