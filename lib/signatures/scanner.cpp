@@ -265,8 +265,10 @@ PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfi
       }
       free_slots_.push_back(i - 1);
     }
-    windows_ = std::make_unique<uint8_t[]>(static_cast<std::size_t>(config_.stream_slots) * config_.stream_window);
-    linear_ = std::make_unique<uint8_t[]>(config_.stream_window + kMaxSegment);
+    // Not zeroed: a window is read only where it was written, and untouched pages of the
+    // 16 MB cost no memory until a flow needs them (a reload builds one per core).
+    windows_ = std::make_unique_for_overwrite<uint8_t[]>(static_cast<std::size_t>(config_.stream_slots) * config_.stream_window);
+    linear_ = std::make_unique_for_overwrite<uint8_t[]>(config_.stream_window + kMaxSegment);
   }
   uint32_t n = 1;
   while (n < config_.threshold_slots) n <<= 1;
