@@ -11,6 +11,8 @@
 
 #include <hs/hs_compile.h>
 
+#include "signatures/pcre_program.hpp"
+
 namespace flowprobe::sig {
 
 namespace {
@@ -556,18 +558,23 @@ bool RuleBuilder::pcre(std::string_view value) {
   it.type = ItemType::pcre;
   it.negated = neg;
   unsigned hs_flags = HS_FLAG_ALLOWEMPTY;
-  bool anchored = false, extended = false;
+  uint32_t options = 0;
+  bool anchored = false, extended = false, no_limit = false;
   int kind = -1;
+  // Suricata's pcre flags: PCRE's own, R for relative, the buffer letters (kBuffers), B
+  // (raw bytes: the payload is never normalised here) and O (no match limit).
   for (char f : fl) {
     switch (f) {
-      case 'i': hs_flags |= HS_FLAG_CASELESS; break;
-      case 's': hs_flags |= HS_FLAG_DOTALL; break;
-      case 'm': hs_flags |= HS_FLAG_MULTILINE; break;
-      case 'x': extended = true; break;
-      case 'A': anchored = true; break;
-      case 'G': break;  // ungreedy changes where a match ends, not whether there is one
+      case 'i': hs_flags |= HS_FLAG_CASELESS; options |= PCRE2_CASELESS; break;
+      case 's': hs_flags |= HS_FLAG_DOTALL; options |= PCRE2_DOTALL; break;
+      case 'm': hs_flags |= HS_FLAG_MULTILINE; options |= PCRE2_MULTILINE; break;
+      case 'x': extended = true; options |= PCRE2_EXTENDED; break;
+      case 'A': anchored = true; options |= PCRE2_ANCHORED; break;
+      case 'E': options |= PCRE2_DOLLAR_ENDONLY; break;
+      case 'G': options |= PCRE2_UNGREEDY; break;  // where a match ends, not whether there is one
       case 'R': it.relative = true; break;
-      case 'B': case 'O': break;  // rawbytes / match-limit override: nothing to do here
+      case 'B': break;
+      case 'O': no_limit = true; break;
       default: {
         int found = -1;
         for (const auto& b : kBuffers)
@@ -583,7 +590,7 @@ bool RuleBuilder::pcre(std::string_view value) {
   if (anchored) expr += "\\A(?:";
   expr += pattern;
   if (anchored) expr += ")";
-  it.pcre_index = ctx_.add_pcre({std::move(expr), hs_flags});
+  it.pcre_index = ctx_.add_pcre({std::move(expr), hs_flags, std::string(pattern), options, no_limit});
   BufferKind k = kind >= 0 ? static_cast<BufferKind>(kind) : current_kind();
   if (kind >= 0 && sticky_ >= 0 && kind != sticky_) return fail(err_, "malformed pcre", "buffer flag differs from the sticky buffer");
   seq_.push_back({k, std::move(it)});
@@ -953,8 +960,12 @@ uint16_t ParseContext::flowbit_id(std::string_view name) {
   return id;
 }
 
+std::string PcreSpec::key() const {
+  return pattern + '\0' + std::to_string(pcre2_options) + (no_limit ? "O" : "");
+}
+
 uint32_t ParseContext::add_pcre(PcreSpec spec) {
-  auto key = std::make_pair(spec.expression, spec.hs_flags);
+  auto key = spec.key();
   if (auto it = pcre_index_.find(key); it != pcre_index_.end()) return it->second;
   const auto id = static_cast<uint32_t>(pcres_.size());
   pcres_.push_back(std::move(spec));
@@ -964,7 +975,7 @@ uint32_t ParseContext::add_pcre(PcreSpec spec) {
 
 void ParseContext::truncate_pcres(std::size_t size) {
   while (pcres_.size() > size) {
-    pcre_index_.erase(std::make_pair(pcres_.back().expression, pcres_.back().hs_flags));
+    pcre_index_.erase(pcres_.back().key());
     pcres_.pop_back();
   }
 }

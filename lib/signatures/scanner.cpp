@@ -79,6 +79,11 @@ struct PcreEnds {
   int n = 0;
 };
 
+int on_first(unsigned, unsigned long long, unsigned long long, unsigned, void* found) {
+  *static_cast<bool*>(found) = true;
+  return 1;  // one is enough
+}
+
 int on_pcre(unsigned, unsigned long long, unsigned long long to, unsigned, void* ctx) {
   auto* e = static_cast<PcreEnds*>(ctx);
   if (e->n > 0 && e->ends[e->n - 1] == to) return 0;
@@ -130,10 +135,38 @@ bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, uin
 struct Inspector {
   const SignatureEngine& engine;
   hs_scratch_t* scratch;
+  Pcre2Scratch* re;  // null when the engine runs no pcre on PCRE2
   const uint8_t* d;
   int64_t len;
   int64_t base;  // stream offset of d[0]; absolute keywords are stream offsets
   int budget = kBacktrackBudget;
+
+  // Suricata's pcre on PCRE2: the leftmost match from the cursor (relative) or the buffer's
+  // start; a relative keyword after it that fails retries from one past the match start.
+  // Hyperscan, where it compiled the expression, first rules out most buffers cheaply.
+  bool run_pcre2(const PcreProgram& prog, const Item& it, const std::vector<Item>& items, std::size_t i,
+                 int64_t start, int64_t cursor, bool next_relative) {
+    const auto* subject = reinterpret_cast<PCRE2_SPTR>(d + start);
+    const auto n = static_cast<PCRE2_SIZE>(len - start);
+    if (prog.hs) {
+      bool found = false;
+      hs_scan(prog.hs.get(), reinterpret_cast<const char*>(subject), static_cast<unsigned>(n), 0, scratch, on_first,
+              &found);
+      if (!found) return it.negated && run(items, i + 1, cursor);
+    }
+    pcre2_match_context* mctx = prog.no_limit ? re->unlimited.get() : re->limited.get();
+    for (PCRE2_SIZE from = 0; from <= n; --budget) {
+      const int rc = pcre2_match(prog.pcre2.get(), subject, n, from, 0, re->match.get(), mctx);
+      // No match, or PCRE2 gave up (match limit): no match either way, as in Suricata.
+      if (rc < 0) return rc == PCRE2_ERROR_NOMATCH && from == 0 && it.negated && run(items, i + 1, cursor);
+      if (it.negated) return false;
+      const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(re->match.get());
+      if (run(items, i + 1, start + static_cast<int64_t>(ov[1]))) return true;
+      if (!next_relative || budget < 0) return false;
+      from = ov[0] + 1;
+    }
+    return false;
+  }
 
   bool run(const std::vector<Item>& items, std::size_t i, int64_t cursor) {
     if (i == items.size()) return true;
@@ -181,9 +214,12 @@ struct Inspector {
       case ItemType::pcre: {
         const int64_t start = it.relative ? cursor : 0;
         if (start > len) return it.negated && run(items, i + 1, cursor);
-        const auto& db = engine.pcre_dbs_[it.pcre_index];
+        const PcreProgram& prog = engine.pcres_[it.pcre_index];
+        const auto* subject = reinterpret_cast<const char*>(d + start);
+        const auto n = static_cast<unsigned>(len - start);
+        if (prog.pcre2 && re) return run_pcre2(prog, it, items, i, start, cursor, next_relative);
         PcreEnds ends;
-        if (db) hs_scan(db.get(), reinterpret_cast<const char*>(d + start), static_cast<unsigned>(len - start), 0, scratch, on_pcre, &ends);
+        if (prog.hs) hs_scan(prog.hs.get(), subject, n, 0, scratch, on_pcre, &ends);
         if (it.negated) return ends.n == 0 && run(items, i + 1, cursor);
         for (int k = 0; k < ends.n; ++k) {
           if (run(items, i + 1, start + static_cast<int64_t>(ends.ends[k]))) return true;
@@ -251,6 +287,8 @@ PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfi
     hs_scratch_t* s = nullptr;
     if (hs_clone_scratch(engine.proto_scratch_.get(), &s) == HS_SUCCESS) scratch_.reset(s);
   }
+  if (std::any_of(engine.pcres_.begin(), engine.pcres_.end(), [](const PcreProgram& p) { return p.pcre2 != nullptr; }))
+    pcre2_ = std::make_unique<Pcre2Scratch>();
   candidate_bits_.assign((engine.rules_.size() + 63) / 64 + 1, 0);
   candidates_.reserve(engine.rules_.size());
   if (engine.needs_stream_ && config_.stream_slots > 0 && config_.stream_window > 0) {
@@ -510,24 +548,24 @@ void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, Alert
     bool matched = true;
     for (const auto& b : r.buffers) {
       if (app && b.kind == BufferKind::payload) {
-        Inspector in{engine_, scratch_.get(), window, window_len, static_cast<int64_t>(window_base)};
+        Inspector in{engine_, scratch_.get(), pcre2_.get(), window, window_len, static_cast<int64_t>(window_base)};
         if (!window || !in.run(b.items, 0, 0)) { matched = false; break; }
         continue;
       }
       if (app) {
         if (!app->has(b.kind)) { matched = false; break; }
         const auto data = app->get(b.kind);
-        Inspector in{engine_, scratch_.get(), data.data(), static_cast<int64_t>(data.size()), 0};
+        Inspector in{engine_, scratch_.get(), pcre2_.get(), data.data(), static_cast<int64_t>(data.size()), 0};
         if (!in.run(b.items, 0, 0)) { matched = false; break; }
         continue;
       }
       bool ok = false;
       if (r.stream != StreamUse::stream_only || !stream_active) {
-        Inspector in{engine_, scratch_.get(), payload, payload_len, 0};
+        Inspector in{engine_, scratch_.get(), pcre2_.get(), payload, payload_len, 0};
         ok = payload != nullptr && r.stream != StreamUse::stream_only && in.run(b.items, 0, 0);
       }
       if (!ok && stream_active && window && r.stream != StreamUse::packet_only) {
-        Inspector in{engine_, scratch_.get(), window, window_len, static_cast<int64_t>(window_base)};
+        Inspector in{engine_, scratch_.get(), pcre2_.get(), window, window_len, static_cast<int64_t>(window_base)};
         ok = in.run(b.items, 0, 0);
       }
       if (!ok) { matched = false; break; }

@@ -425,22 +425,33 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   engine->classes_ = ctx.classes();
   engine->flowbit_names_ = ctx.flowbit_names();
 
-  // ---- pcre: one block database each, compiled in parallel (they are independent)
+  // ---- pcre: Hyperscan where it answers as PCRE would, PCRE2 where the match end
+  // places a relative keyword after it, where Hyperscan refuses the expression or cannot
+  // honour a flag (pcre_program.hpp); compiled in parallel (they are independent).
   const auto& pcres = ctx.pcres();
+  std::vector<uint8_t> needs_pcre2(pcres.size(), 0);
+  for (const auto& r : parsed)
+    for (const auto& b : r.buffers)
+      for (std::size_t i = 0; i < b.items.size(); ++i)
+        if (b.items[i].type == ItemType::pcre && i + 1 < b.items.size() && b.items[i + 1].relative)
+          needs_pcre2[b.items[i].pcre_index] = 1;
   std::vector<std::string> pcre_errors(pcres.size());
-  engine->pcre_dbs_.resize(pcres.size());
+  engine->pcres_.resize(pcres.size());
   if (options.compile && !pcres.empty()) {
     std::atomic<std::size_t> next{0};
     auto worker = [&]() {
       for (std::size_t i = next++; i < pcres.size(); i = next++) {
+        PcreProgram& prog = engine->pcres_[i];
+        prog.no_limit = pcres[i].no_limit;
         hs_database_t* db = nullptr;
         hs_compile_error_t* err = nullptr;
         if (hs_compile(pcres[i].expression.c_str(), pcres[i].hs_flags, HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
           HsCompileError guard(err);
-          pcre_errors[i] = err && err->message ? err->message : "compile failed";
         } else {
-          engine->pcre_dbs_[i].reset(db);
+          prog.hs.reset(db);  // with PCRE2 too, a prefilter: $ without /E matches a superset
         }
+        if (!prog.hs || needs_pcre2[i] || (pcres[i].pcre2_options & PCRE2_DOLLAR_ENDONLY))
+          prog.pcre2 = compile_pcre2(pcres[i].pattern, pcres[i].pcre2_options, pcre_errors[i]);
       }
     };
     const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 16u);
@@ -450,8 +461,10 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     for (auto& t : threads) t.join();
   }
   rep.pcre_count = static_cast<uint32_t>(pcres.size());
+  rep.pcre2_count = static_cast<uint32_t>(
+      std::count_if(engine->pcres_.begin(), engine->pcres_.end(), [](const PcreProgram& p) { return p.pcre2 != nullptr; }));
 
-  // ---- drop rules whose pcre Hyperscan cannot run; order the rest
+  // ---- drop rules whose pcre PCRE2 cannot compile (Suricata would not load them either); order the rest
   std::vector<Rule> rules;
   rules.reserve(parsed.size());
   for (auto& r : parsed) {
@@ -461,7 +474,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
         if (it.type == ItemType::pcre && !pcre_errors[it.pcre_index].empty() && bad.empty())
           bad = pcre_errors[it.pcre_index];
     if (!bad.empty()) {
-      reject(r.file, r.line, r.sid, "pcre not supported by Hyperscan", bad);
+      reject(r.file, r.line, r.sid, "pcre that PCRE2 cannot compile", bad);
       continue;
     }
     rules.push_back(std::move(r));
@@ -569,13 +582,13 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     bool ok = grow(engine->tcp_stream_db_) && grow(engine->tcp_block_db_) && grow(engine->other_block_db_);
     for (const auto& db : engine->other_dbs_) ok = ok && grow(db);
     for (const auto& db : engine->app_dbs_) ok = ok && grow(db);
-    for (const auto& db : engine->pcre_dbs_) ok = ok && grow(db);
+    for (const auto& p : engine->pcres_) ok = ok && grow(p.hs);
     engine->proto_scratch_.reset(scratch);
     if (!ok) return nullptr;
 
     std::size_t bytes = db_size(engine->tcp_stream_db_) + db_size(engine->tcp_block_db_) + db_size(engine->other_block_db_);
     for (const auto& db : engine->app_dbs_) bytes += db_size(db);
-    for (const auto& db : engine->pcre_dbs_) bytes += db_size(db);
+    for (const auto& p : engine->pcres_) bytes += db_size(p.hs);
     for (const auto& db : engine->other_dbs_) bytes += db_size(db);
     rep.database_bytes = bytes;
     if (engine->tcp_stream_db_) hs_stream_size(engine->tcp_stream_db_.get(), &rep.stream_state_bytes);
@@ -728,9 +741,10 @@ int run_rules_check(const std::vector<std::string>& rule_paths, std::FILE* out) 
   }
   const std::string s = report.summary();
   std::fputs(s.c_str(), out);
-  std::fprintf(out, "hyperscan: %zu bytes of databases (%u pcre), %zu bytes of stream state per direction, "
+  std::fprintf(out, "hyperscan: %zu bytes of databases (%u pcre, %u of them on PCRE2), %zu bytes of stream state per direction, "
                     "compiled in %.2f s\n",
-               report.database_bytes, report.pcre_count, report.stream_state_bytes, report.compile_seconds);
+               report.database_bytes, report.pcre_count, report.pcre2_count, report.stream_state_bytes,
+               report.compile_seconds);
   return 0;
 }
 

@@ -50,6 +50,7 @@
 #include "decode/decoder.hpp"
 #include "signatures/alert.hpp"
 #include "signatures/hs_handles.hpp"
+#include "signatures/pcre_program.hpp"
 #include "signatures/rule.hpp"
 #include "signatures/rule_parser.hpp"
 
@@ -78,6 +79,7 @@ struct LoadReport {
   std::size_t database_bytes = 0;     // all Hyperscan databases together
   std::size_t stream_state_bytes = 0; // one Hyperscan stream (per TCP flow direction)
   uint32_t pcre_count = 0;
+  uint32_t pcre2_count = 0;           // of those, run on PCRE2 (pcre_program.hpp)
 
   // "rules: N accepted, M rejected[, D duplicate sids]" then one line per reason, most
   // frequent first (the first `max_reasons` when >= 0), with up to `examples` file:line samples each.
@@ -199,7 +201,7 @@ class SignatureEngine {
   std::vector<RuleGate> gates_;  // gates_[i] is rules_[i]'s header in brief
   std::vector<Classification> classes_;
   std::vector<std::string> flowbit_names_;
-  std::vector<HsDatabase> pcre_dbs_;
+  std::vector<PcreProgram> pcres_;  // by Item::pcre_index
   HsDatabase tcp_stream_db_, tcp_block_db_, other_block_db_;
   // Port groups of the non-TCP block database, as Suricata's per-port signature groups:
   // most UDP rules name one port (ET Open: 1,346 of 1,561 are for port 53), so a packet
@@ -311,6 +313,7 @@ class PerCoreScanner {
   const SignatureEngine& engine_;
   ScannerConfig config_;
   HsScratch scratch_;
+  std::unique_ptr<Pcre2Scratch> pcre2_;  // when some pcre runs on PCRE2
   std::vector<uint64_t> candidate_bits_;
   std::vector<uint32_t> candidates_;
   TxPart scan_part_ = TxPart::request;  // of the scan_buffers call in progress

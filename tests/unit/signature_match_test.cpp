@@ -112,6 +112,29 @@ TEST(SignatureMatch, PcreWithFlagsAndRelative) {
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"foo"; pcre:"/foo\d+/"; content:"bar"; distance:0; within:3; sid:1;))", "foo123bar"), 1);
 }
 
+// PCRE2 where Hyperscan cannot answer as Suricata does: back-references, look-around,
+// /E, and the match end a relative keyword after the pcre reads (greedy, or /G).
+TEST(SignatureMatch, PcreOnPcre2WithSuricataFlags) {
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/x(a)\1/"; sid:1;))", "xaa"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/x(a)\1/"; sid:1;))", "xab"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/xa(?=b)/"; sid:1;))", "xab"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/xa(?!b)/"; sid:1;))", "xab"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/(?<=q)x/"; sid:1;))", "qx"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:!"/x(a)\1/"; sid:1;))", "xab"), 1);
+  // /E: $ only at the very end, not before a final newline.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"abc"; pcre:"/abc$/"; sid:1;))", "abc\n"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"abc"; pcre:"/abc$/E"; sid:1;))", "abc\n"), 0);
+  // Greedy \d+ ends after "12", where "Y" is; ungreedy (/G) ends after "1": no "Y" there.
+  const char* greedy = R"(alert tcp any any -> any any (content:"X"; pcre:"/X\d+/"; content:"Y"; distance:0; within:1; sid:1;))";
+  const char* lazy = R"(alert tcp any any -> any any (content:"X"; pcre:"/X\d+/G"; content:"Y"; distance:0; within:1; sid:1;))";
+  EXPECT_EQ(alerts_for(greedy, "X12Y"), 1);
+  EXPECT_EQ(alerts_for(lazy, "X12Y"), 0);
+  // A failed relative keyword retries the pcre one past its match start.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"k="; pcre:"/k=\d/"; content:"!"; distance:0; within:1; sid:1;))", "k=1?k=2!"), 1);
+  // /O lifts the match limit; the rule loads and matches as without it.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/x(a)\1/O"; sid:1;))", "xaa"), 1);
+}
+
 TEST(SignatureMatch, ByteTestAndByteJump) {
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"|ff|"; byte_test:2,>,0x100,0,relative; sid:1;))", std::string("\xff\x01\x01", 3)), 1);
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"|ff|"; byte_test:2,>,0x100,0,relative,little; sid:1;))", std::string("\xff\x01\x01", 3)), 1);

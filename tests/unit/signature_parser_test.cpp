@@ -133,10 +133,13 @@ TEST(SignatureParser, PcreFlagsAndBuffers) {
   EXPECT_TRUE(r.buffers[1].items[0].relative);
   EXPECT_NE(ctx.pcres()[0].hs_flags & HS_FLAG_CASELESS, 0u);
   EXPECT_NE(ctx.pcres()[1].hs_flags & HS_FLAG_MULTILINE, 0u);
-  EXPECT_FALSE(parse_rule(R"(alert tcp any any -> any any (pcre:"/x/E"; sid:1;))", ctx, r, e));
+  EXPECT_TRUE(parse_rule(R"(alert tcp any any -> any any (pcre:"/x$/EGO"; sid:1;))", ctx, r, e)) << e.reason;
+  EXPECT_EQ(ctx.pcres()[2].pcre2_options, uint32_t{PCRE2_DOLLAR_ENDONLY | PCRE2_UNGREEDY});
+  EXPECT_TRUE(ctx.pcres()[2].no_limit);
+  EXPECT_FALSE(parse_rule(R"(alert tcp any any -> any any (pcre:"/x/q"; sid:1;))", ctx, r, e));
   EXPECT_EQ(e.reason, "unsupported pcre flag");
   EXPECT_FALSE(parse_rule(R"(alert tcp any any -> any any (pcre:/x/; sid:1;))", ctx, r, e));
-  EXPECT_EQ(ctx.pcres().size(), 2u);  // a rejected rule leaves no pcre behind
+  EXPECT_EQ(ctx.pcres().size(), 3u);  // a rejected rule leaves no pcre behind
 }
 
 TEST(SignatureParser, FlowDsizeFlagsFlowbitsThreshold) {
@@ -268,19 +271,24 @@ TEST(SignatureParser, DuplicateSidLaterRuleWinsUnlessOlderRevIsHigher) {
   EXPECT_NE(report.summary().find("2 duplicate sids"), std::string::npos) << report.summary();
 }
 
-TEST(SignatureParser, PcreHyperscanCannotRunIsRejectedNotHalfApplied) {
+// Hyperscan refuses back-references and look-around; PCRE2 runs them, as Suricata does.
+// Only what PCRE2 itself cannot compile is rejected (Suricata would not load it either).
+TEST(SignatureParser, PcreHyperscanCannotRunGoesToPcre2) {
   std::string error;
   LoadReport report;
   auto engine = SignatureEngine::load_text(
       "alert tcp any any -> any any (content:\"a\"; pcre:\"/(a)\\1/\"; sid:1;)\n"
       "alert tcp any any -> any any (content:\"a\"; pcre:\"/a(?=b)/\"; sid:2;)\n"
-      "alert tcp any any -> any any (content:\"a\"; pcre:\"/a[bc]+d/\"; sid:3;)\n",
+      "alert tcp any any -> any any (content:\"a\"; pcre:\"/a[bc]+d/\"; sid:3;)\n"
+      "alert tcp any any -> any any (content:\"a\"; pcre:\"/a(b/\"; sid:4;)\n",
       default_rule_vars(), error, &report);
   ASSERT_TRUE(engine) << error;
-  EXPECT_EQ(report.accepted, 1u);
-  EXPECT_EQ(report.rejected, 2u);
-  for (const auto& r : report.rejections) EXPECT_EQ(r.reason, "pcre not supported by Hyperscan");
-  EXPECT_EQ(engine->find_sid(1), -1);
+  EXPECT_EQ(report.accepted, 3u);
+  ASSERT_EQ(report.rejected, 1u);
+  EXPECT_EQ(report.rejections[0].reason, "pcre that PCRE2 cannot compile");
+  EXPECT_EQ(report.rejections[0].sid, 4u);
+  EXPECT_EQ(report.pcre2_count, 2u);  // the two Hyperscan refuses and PCRE2 runs
+  EXPECT_GE(engine->find_sid(1), 0);
   EXPECT_GE(engine->find_sid(3), 0);
 }
 
