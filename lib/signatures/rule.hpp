@@ -199,6 +199,17 @@ struct Rule {
     return false;
   }
   std::optional<NumRange> itype, icode;
+  std::optional<NumRange> ip_proto;  // ip_proto: the IP protocol number
+  std::optional<NumRange> ip_id;     // id: the IPv4 identification
+  std::optional<NumRange> icmp_id;   // icmp_id: an ICMP echo/timestamp/info/address identifier
+  // stream_size: the TCP sequence space a side has used so far (its SYN and data, as
+  // Suricata's next_seq - isn), compared with `range`.
+  enum class StreamSide : uint8_t { client, server, both, either };
+  struct StreamSize {
+    StreamSide side = StreamSide::client;
+    NumRange range;
+  };
+  std::optional<StreamSize> stream_size;
 
   std::vector<BufferSpec> buffers;  // in order of first use
   std::vector<FlowbitOp> flowbit_conds, flowbit_actions;

@@ -811,6 +811,51 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
     (name == "itype" ? r_.itype : r_.icode) = nr;
     return true;
   }
+  if (name == "ip_proto") {
+    if (!need_value()) return false;
+    std::string_view v = trim(value);
+    std::string prefix;
+    while (!v.empty() && (v.front() == '!' || v.front() == '<' || v.front() == '>')) {
+      prefix.push_back(v.front());
+      v = trim(v.substr(1));
+    }
+    static constexpr std::pair<std::string_view, int> kNames[] = {
+        {"ip", 0}, {"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"ipv6", 41}, {"gre", 47}, {"esp", 50},
+        {"ah", 51}, {"ipv6-icmp", 58}, {"icmpv6", 58}, {"pim", 103}, {"sctp", 132}};
+    std::string number(v);
+    for (const auto& [n, p] : kNames)
+      if (v == n) number = std::to_string(p);
+    NumRange nr;
+    if (!parse_range(prefix + number, nr, false, 255)) return fail(err_, "value out of range", "ip_proto:" + std::string(value));
+    r_.ip_proto = nr;
+    return true;
+  }
+  if (name == "id" || name == "icmp_id") {
+    NumRange nr;
+    if (!need_value() || !parse_range(value, nr, false, 65535))
+      return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
+    (name == "id" ? r_.ip_id : r_.icmp_id) = nr;
+    return true;
+  }
+  if (name == "stream_size") {
+    if (!need_value()) return false;
+    auto parts = split_plain(value, ',');
+    Rule::StreamSize ss;
+    if (parts.size() != 3) return fail(err_, "malformed stream_size", value);
+    if (parts[0] == "client") ss.side = Rule::StreamSide::client;
+    else if (parts[0] == "server") ss.side = Rule::StreamSide::server;
+    else if (parts[0] == "both") ss.side = Rule::StreamSide::both;
+    else if (parts[0] == "either") ss.side = Rule::StreamSide::either;
+    else return fail(err_, "malformed stream_size", value);
+    const std::string_view op = parts[1] == "=" ? "" : parts[1] == "!=" ? "!" : parts[1];
+    if (op != "" && op != "!" && op != "<" && op != ">" && op != "<=" && op != ">=")
+      return fail(err_, "malformed stream_size", value);
+    if (!parse_range(std::string(op) + std::string(parts[2]), ss.range, false, 0xffffffffull))
+      return fail(err_, "value out of range", "stream_size:" + std::string(value));
+    if (r_.l4 != L4::tcp && r_.l4 != L4::ip) return fail(err_, "stream_size on a protocol without a stream");
+    r_.stream_size = ss;
+    return true;
+  }
   if (name == "urilen" || name == "bsize") {
     if (!need_value()) return false;
     Item it;
@@ -888,7 +933,8 @@ bool RuleBuilder::finish() {
   if (r_.class_index >= 0) r_.priority = ctx_.classes()[static_cast<std::size_t>(r_.class_index)].priority;
   if (explicit_priority_ > 0) r_.priority = static_cast<uint8_t>(explicit_priority_);
   r_.ip_only = r_.buffers.empty() && r_.flow_dir == 0 && r_.established < 0 && !r_.dsize && !r_.has_flags &&
-               !r_.itype && !r_.icode && r_.flowbit_conds.empty() && r_.flowbit_actions.empty() &&
+               !r_.itype && !r_.icode && !r_.ip_proto && !r_.ip_id && !r_.icmp_id && !r_.stream_size &&
+               r_.flowbit_conds.empty() && r_.flowbit_actions.empty() &&
                r_.stream == StreamUse::both;
   return true;
 }

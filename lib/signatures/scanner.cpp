@@ -23,6 +23,8 @@ struct PerCoreScanner::PacketMeta {
   bool to_server = true;
   uint8_t tcp_flags = 0;
   uint8_t icmp_type = 0, icmp_code = 0;
+  bool has_icmp_id = false;
+  uint16_t icmp_id = 0, ip_id = 0;
   uint32_t dsize = 0;
   uint64_t ts_ns = 0;
 };
@@ -364,10 +366,33 @@ void PerCoreScanner::update_tcp_state(const DecodedPacket& pkt, bool to_server, 
     return;
   }
   const uint8_t f = pkt.tcp_flags;
+  // Sequence space used per side (stream_size), as Suricata's next_seq - isn: a side
+  // picked up without its SYN starts one before its first byte.
+  const int dir = to_server ? 0 : 1;
+  const auto seen = static_cast<uint8_t>(1u << dir);
+  if (!(ctx.seq_known & seen)) {
+    ctx.seq_known |= seen;
+    ctx.isn[dir] = (f & 0x02) ? pkt.tcp_seq : pkt.tcp_seq - 1;
+    ctx.next_seq[dir] = ctx.isn[dir] + 1;
+  }
+  const uint32_t end = pkt.tcp_seq + static_cast<uint32_t>(pkt.payload.size()) + ((f & 0x02) ? 1 : 0) + ((f & 0x01) ? 1 : 0);
+  if (static_cast<int32_t>(end - ctx.next_seq[dir]) > 0) ctx.next_seq[dir] = end;
   if ((f & 0x02) && !(f & 0x10) && to_server) ctx.state |= FlowContext::kSyn;
   else if ((f & 0x12) == 0x12 && !to_server) ctx.state |= FlowContext::kSynAck;
   else if (first && !(f & 0x02) && config_.midstream) ctx.state |= FlowContext::kEstablished;
   else if ((f & 0x10) && !(f & 0x02) && (ctx.state & FlowContext::kSynAck)) ctx.state |= FlowContext::kEstablished;
+}
+
+bool PerCoreScanner::stream_size_ok(const Rule::StreamSize& s, const FlowContext& ctx) noexcept {
+  if (ctx.l4_proto != 6) return false;
+  const uint64_t client = ctx.next_seq[0] - ctx.isn[0], server = ctx.next_seq[1] - ctx.isn[1];
+  switch (s.side) {
+    case Rule::StreamSide::client: return s.range.test(client);
+    case Rule::StreamSide::server: return s.range.test(server);
+    case Rule::StreamSide::both: return s.range.test(client) && s.range.test(server);
+    case Rule::StreamSide::either: return s.range.test(client) || s.range.test(server);
+  }
+  return false;
 }
 
 bool PerCoreScanner::gate_ok(const RuleGate& g, const PacketMeta& m, const FlowContext& ctx) noexcept {
@@ -400,6 +425,10 @@ bool PerCoreScanner::header_ok(const Rule& r, const PacketMeta& m, const FlowCon
   if (r.has_flags && (m.proto != 6 || app_scan || !r.flags_pass(m.tcp_flags))) return false;
   if (r.itype && (app_scan || (m.proto != 1 && m.proto != 58) || !r.itype->test(m.icmp_type))) return false;
   if (r.icode && (app_scan || (m.proto != 1 && m.proto != 58) || !r.icode->test(m.icmp_code))) return false;
+  if (r.ip_proto && !r.ip_proto->test(m.proto)) return false;
+  if (r.ip_id && (app_scan || m.ip_version != 4 || !r.ip_id->test(m.ip_id))) return false;
+  if (r.icmp_id && (app_scan || !m.has_icmp_id || !r.icmp_id->test(m.icmp_id))) return false;
+  if (r.stream_size && !stream_size_ok(*r.stream_size, ctx)) return false;
   // Ports before addresses: cheaper, and what most candidates fail ($HOME_NET and
   // $EXTERNAL_NET pass nearly everything; a rule for port 3306 fails on port 443).
   const bool ports = m.proto == 6 || m.proto == 17 || m.proto == 132;  // others have none to compare
@@ -602,6 +631,16 @@ void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowC
   m.tcp_flags = pkt.tcp_flags;
   m.icmp_type = pkt.icmp_type;
   m.icmp_code = pkt.icmp_code;
+  if (pkt.ip_version == 4 && pkt.l3.size() >= 6) m.ip_id = static_cast<uint16_t>(pkt.l3[4] << 8 | pkt.l3[5]);
+  // The identifier of the ICMP messages that have one (echo, timestamp, information,
+  // address mask; ICMPv6 echo): the 2 bytes after type, code and checksum.
+  const uint8_t t = pkt.icmp_type;
+  if (((pkt.l4_proto == 1 && (t == 0 || t == 8 || (t >= 13 && t <= 18))) ||
+       (pkt.l4_proto == 58 && (t == 128 || t == 129))) &&
+      pkt.payload.data() != nullptr) {
+    m.has_icmp_id = true;
+    m.icmp_id = static_cast<uint16_t>(pkt.payload.data()[-4] << 8 | pkt.payload.data()[-3]);
+  }
   m.dsize = static_cast<uint32_t>(pkt.payload.size());
   m.ts_ns = ts_ns;
 

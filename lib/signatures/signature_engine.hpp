@@ -136,6 +136,9 @@ struct FlowContext {
   uint16_t alerts = 0;                    // alerts raised on this flow (saturates)
   std::array<uint16_t, kMaxFlowbits> bits{};
   std::array<uint32_t, kFirstSids> first_sids{};  // sids of the first alerts, 0 = none
+  // TCP sequence space per direction (client, server) for stream_size: first and next.
+  uint32_t isn[2] = {0, 0}, next_seq[2] = {0, 0};
+  uint8_t seq_known = 0;  // bit per direction
 
   static constexpr uint8_t kSyn = 1, kSynAck = 2, kEstablished = 4, kSeenToServer = 8, kSeenToClient = 16,
                            kStreamDone0 = 32, kStreamDone1 = 64,
@@ -300,6 +303,7 @@ class PerCoreScanner {
                       bool stream_active, const AppBuffers* app) noexcept;
   // RuleGate: the checks of header_ok that need no cold read of the rule (conservative).
   static bool gate_ok(const RuleGate& g, const PacketMeta& m, const FlowContext& ctx) noexcept;
+  static bool stream_size_ok(const Rule::StreamSize& s, const FlowContext& ctx) noexcept;
   bool header_ok(const Rule& r, const PacketMeta& m, const FlowContext& ctx, bool app_scan) const noexcept;
   bool flowbits_ok(const Rule& r, const FlowContext& ctx) const noexcept;
   void apply_flowbits(const Rule& r, FlowContext& ctx) noexcept;

@@ -187,6 +187,53 @@ TEST(SignatureMatch, ByteTestOfZeroBytesReadsTheWholeStringNumber) {
   EXPECT_EQ(report.rejected, 1u);
 }
 
+// ET's stream_size, ip_proto, id and icmp_id, with Suricata's meanings.
+TEST(SignatureMatch, StreamSizeIpProtoIdIcmpId) {
+  // stream_size: the sequence space a side used, SYN included (next_seq - isn).
+  auto e = load("alert tcp any any -> any any (msg:\"tiny client\"; flow:to_server; stream_size:client,<,6; sid:1;)\n"
+                "alert tcp any any -> any any (msg:\"server said 5\"; stream_size:server,=,6; sid:2;)\n"
+                "alert tcp any any -> any any (msg:\"both over 3\"; stream_size:both,>,3; sid:3;)\n");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  auto syn = f.packet(true, "", tcpflag::syn);
+  f.conv.seq[0] += 1;
+  f.ctx.init(syn, 7);
+  s.scan_packet(syn, 1, f.ctx, sink);       // client: 1 (the SYN)
+  EXPECT_EQ(sink.count(1), 1);
+  f.send(s, sink, true, "abcd");            // client: 5
+  EXPECT_EQ(sink.count(1), 2);
+  f.send(s, sink, true, "e");               // client: 6, no longer < 6
+  EXPECT_EQ(sink.count(1), 2);
+  f.send(s, sink, false, "12345");          // server picked up midstream: 1 + 5
+  EXPECT_EQ(sink.count(2), 1);
+  EXPECT_EQ(sink.count(3), 1);              // client 6, server 6
+  // ip_proto (names or numbers, negated), IPv4 id, ICMP echo id.
+  EXPECT_EQ(alerts_for(R"(alert ip any any -> any any (ip_proto:udp; sid:1;))", "x", 17), 1);
+  EXPECT_EQ(alerts_for(R"(alert ip any any -> any any (ip_proto:!17; sid:1;))", "x", 17), 0);
+  EXPECT_EQ(alerts_for(R"(alert ip any any -> any any (ip_proto:6; sid:1;))", "x", 6), 1);
+  const uint8_t ipv4[20] = {0x45, 0, 0, 28, 0x34, 0x12, 0, 0, 64, 1};
+  const uint8_t icmp[9] = {8, 0, 0, 0, 0x02, 0x00, 0, 1, 'x'};  // echo request, id 512
+  const auto icmp_alerts = [&](const std::string& rule) {
+    auto eng = load(rule);
+    PerCoreScanner sc(*eng);
+    Collect out;
+    Flow fl(1);
+    DecodedPacket p = fl.packet(true, "x");
+    p.l3 = {ipv4, sizeof(ipv4)};
+    p.icmp_type = 8;
+    p.payload = {icmp + 8, 1};
+    fl.ctx.init(p, 9);
+    sc.scan_packet(p, 1, fl.ctx, out);
+    return out.alerts.size();
+  };
+  EXPECT_EQ(icmp_alerts(R"(alert icmp any any -> any any (icmp_id:512; sid:1;))"), 1u);
+  EXPECT_EQ(icmp_alerts(R"(alert icmp any any -> any any (icmp_id:513; sid:1;))"), 0u);
+  EXPECT_EQ(icmp_alerts(R"(alert ip any any -> any any (id:13330; sid:1;))"), 1u);  // 0x3412
+  EXPECT_EQ(icmp_alerts(R"(alert ip any any -> any any (id:4660; sid:1;))"), 0u);
+}
+
 TEST(SignatureMatch, HeaderAddressesPortsAndDirection) {
   EXPECT_EQ(alerts_for(R"(alert tcp 10.0.0.0/8 any -> any 80 (content:"a"; sid:1;))", "a"), 1);
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> 10.0.0.0/8 any (content:"a"; sid:1;))", "a"), 0);

@@ -195,7 +195,8 @@ TEST(SignatureParser, BadRulesAreRejectedWithAReason) {
       {R"(alert tcp any any -> any any (content:"abc"; depth:2; sid:1;))", "depth shorter than content"},
       {R"(alert tcp any any -> any any (content:"a"; offset:1; distance:2; sid:1;))", "content mixes absolute and relative modifiers"},
       {R"(alert tcp any any -> any any (nocase; sid:1;))", "modifier without a content"},
-      {R"(alert tcp any any -> any any (stream_size:server,>,1; sid:1;))", "unsupported keyword: stream_size"},
+      {R"(alert tcp any any -> any any (ftpbounce; sid:1;))", "unsupported keyword: ftpbounce"},
+      {R"(alert udp any any -> any any (stream_size:server,>,1; sid:1;))", "stream_size on a protocol without a stream"},
       // A buffer no dissector fills would never match: rejected, not accepted silently.
       {R"(alert tls any any -> any any (tls.cert_serial; content:"01"; sid:1;))", "unsupported keyword: tls.cert_serial"},
       {R"(alert smtp any any -> any any (file_data; content:"MZ"; sid:1;))", "file_data outside HTTP (only HTTP bodies are kept)"},
