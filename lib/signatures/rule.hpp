@@ -28,6 +28,7 @@ enum class BufferKind : uint8_t {
   http_request_line, http_response_line,
   dns_query,
   tls_sni, tls_cert_subject, tls_cert_issuer,
+  tls_cert_serial, tls_cert_fingerprint,  // "5C:19:…" (DER bytes, upper case) / SHA-1 "4a:a3:…" (lower case)
   ja3_hash, ja3s_hash, ja4_hash,  // TLS and QUIC fingerprints (the dissector computes them)
   ja3_string, ja3s_string,        // the strings JA3/JA3S hash
   ssh_proto, ssh_software,        // an SSH banner's parts, each direction's once

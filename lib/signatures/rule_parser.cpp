@@ -49,8 +49,8 @@ constexpr std::array<BufferInfo, kBufferKindCount> kBuffers{{
     {BufferKind::tls_sni, "tls.sni", "", "tls_sni", AppProto::tls, 0},
     {BufferKind::tls_cert_subject, "tls.cert_subject", "", "tls_cert_subject", AppProto::tls, 0},
     {BufferKind::tls_cert_issuer, "tls.cert_issuer", "", "tls_cert_issuer", AppProto::tls, 0},
-    // tls.cert_serial is not listed: the TLS dissector does not keep the serial, so a
-    // rule on it is rejected as an unsupported keyword rather than never matching.
+    {BufferKind::tls_cert_serial, "tls.cert_serial", "", "tls_cert_serial", AppProto::tls, 0},
+    {BufferKind::tls_cert_fingerprint, "tls.cert_fingerprint", "", "tls_cert_fingerprint", AppProto::tls, 0},
     // TLS or QUIC: the rule's header says which (unknown here lets both through).
     {BufferKind::ja3_hash, "ja3.hash", "", "ja3_hash", AppProto::unknown, 0},
     {BufferKind::ja3s_hash, "ja3s.hash", "", "ja3s_hash", AppProto::unknown, 0},
