@@ -135,8 +135,20 @@ struct Item {
   NumRange range;
 };
 
+// Suricata's transforms: applied in order to a sticky buffer before its items are checked.
+enum class TransformKind : uint8_t {
+  dotprefix, to_lowercase, to_uppercase, strip_whitespace, compress_whitespace, url_decode, xor_key,
+  header_lowercase, strip_pseudo_headers, to_md5, to_sha1, to_sha256
+};
+struct Transform {
+  TransformKind kind = TransformKind::dotprefix;
+  std::string key;  // xor: the key's bytes
+  bool operator==(const Transform&) const = default;
+};
+
 struct BufferSpec {
   BufferKind kind = BufferKind::payload;
+  std::vector<Transform> transforms;  // a buffer with transforms is another buffer to Suricata
   std::vector<Item> items;
 };
 
@@ -221,6 +233,11 @@ struct Rule {
   // set by the compiler: the literal that prefilters the rule, or none (checked on every scan)
   int prefilter_buffer = -1;  // index into buffers
   int prefilter_item = -1;    // index into buffers[prefilter_buffer].items
+  // The literal Hyperscan looks for in the raw buffer: the item's own, or for a transformed
+  // buffer one the raw bytes must hold when the transformed ones hold the item's (dotprefix
+  // drops the leading '.', case transforms make it caseless).
+  std::string prefilter_pattern;
+  bool prefilter_nocase = false;
 };
 
 }  // namespace flowprobe::sig

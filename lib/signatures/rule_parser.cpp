@@ -323,6 +323,7 @@ constexpr int32_t kMaxOffset = 65535;  // Suricata keeps offsets, depths and dis
 struct Pending {
   BufferKind kind;
   Item item;
+  std::vector<Transform> transforms;
 };
 
 class RuleBuilder {
@@ -357,12 +358,23 @@ class RuleBuilder {
   bool threshold(std::string_view value, bool detection_filter);
   bool flags(std::string_view value);
   bool move_last_content(BufferKind kind, std::string_view name);
+  bool transform(std::string_view name, std::string_view value, bool has_value);
+  // The transforms an item on buffer `k` is checked through: the sticky buffer's, or those
+  // of the pattern a relative keyword follows.
+  std::vector<Transform> transforms_for(BufferKind k) const {
+    if (sticky_ >= 0 && k == static_cast<BufferKind>(sticky_)) return sticky_transforms_;
+    if (last_pattern_ >= 0 && seq_[static_cast<std::size_t>(last_pattern_)].kind == k)
+      return seq_[static_cast<std::size_t>(last_pattern_)].transforms;
+    return {};
+  }
 
   ParseContext& ctx_;
   Rule& r_;
   RuleError& err_;
   std::vector<Pending> seq_;
   int sticky_ = -1;
+  std::vector<Transform> sticky_transforms_;
+  std::size_t sticky_start_ = 0;  // seq_ size when the sticky buffer was named
   int last_content_ = -1;
   int last_pattern_ = -1;
   bool has_sid_ = false, has_msg_ = false;
@@ -380,8 +392,37 @@ bool RuleBuilder::content(std::string_view value, BufferKind kind) {
   if (!decode_content(inner, it.pattern, why)) return fail(err_, "malformed content", why);
   if (it.pattern.empty()) return fail(err_, "malformed content", "empty content");
   if (it.pattern.size() > static_cast<std::size_t>(kMaxOffset)) return fail(err_, "malformed content", "content too long");
-  seq_.push_back({kind, std::move(it)});
+  seq_.push_back({kind, std::move(it), transforms_for(kind)});
   last_content_ = last_pattern_ = static_cast<int>(seq_.size() - 1);
+  return true;
+}
+
+// Transforms follow their sticky buffer directly, before its first content (as Suricata
+// requires), and apply in the order given.
+bool RuleBuilder::transform(std::string_view name, std::string_view value, bool has_value) {
+  if (sticky_ < 0) return fail(err_, "transform without a sticky buffer", name);
+  if (seq_.size() != sticky_start_) return fail(err_, "transform after the buffer's first keyword", name);
+  Transform t;
+  static constexpr std::pair<std::string_view, TransformKind> kNames[] = {
+      {"dotprefix", TransformKind::dotprefix}, {"to_lowercase", TransformKind::to_lowercase},
+      {"to_uppercase", TransformKind::to_uppercase}, {"strip_whitespace", TransformKind::strip_whitespace},
+      {"compress_whitespace", TransformKind::compress_whitespace}, {"url_decode", TransformKind::url_decode},
+      {"xor", TransformKind::xor_key}, {"header_lowercase", TransformKind::header_lowercase},
+      {"strip_pseudo_headers", TransformKind::strip_pseudo_headers}, {"to_md5", TransformKind::to_md5},
+      {"to_sha1", TransformKind::to_sha1}, {"to_sha256", TransformKind::to_sha256}};
+  for (const auto& [n, k] : kNames)
+    if (n == name) t.kind = k;
+  if (t.kind == TransformKind::xor_key) {
+    bool neg;
+    std::string_view inner;
+    std::string why;
+    if (!has_value || !unquote(value, neg, inner) || neg || inner.empty() || inner.size() % 2 ||
+        !decode_content("|" + std::string(inner) + "|", t.key, why))
+      return fail(err_, "malformed xor", value);
+  } else if (has_value) {
+    return fail(err_, "malformed transform", std::string(name) + " takes no value");
+  }
+  sticky_transforms_.push_back(std::move(t));
   return true;
 }
 
@@ -442,7 +483,10 @@ bool RuleBuilder::isdataat(std::string_view value) {
     else if (parts[i] == "rawbytes") {}
     else return fail(err_, "unsupported isdataat option", parts[i]);
   }
-  seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
+  {
+    const BufferKind k = it.relative ? relative_kind() : current_kind();
+    seq_.push_back({k, std::move(it), transforms_for(k)});
+  }
   return true;
 }
 
@@ -502,7 +546,10 @@ bool RuleBuilder::byte_test(std::string_view value) {
   }
   if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_test", "more than 8 bytes without 'string'");
   if (!it.string && has_base) return fail(err_, "malformed byte_test", "a base without 'string'");
-  seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
+  {
+    const BufferKind k = it.relative ? relative_kind() : current_kind();
+    seq_.push_back({k, std::move(it), transforms_for(k)});
+  }
   return true;
 }
 
@@ -541,7 +588,10 @@ bool RuleBuilder::byte_jump(std::string_view value) {
   }
   if (it.nbytes == 0 && !it.from_end) return fail(err_, "malformed byte_jump", value);
   if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_jump", "more than 8 bytes without 'string'");
-  seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
+  {
+    const BufferKind k = it.relative ? relative_kind() : current_kind();
+    seq_.push_back({k, std::move(it), transforms_for(k)});
+  }
   return true;
 }
 
@@ -593,7 +643,7 @@ bool RuleBuilder::pcre(std::string_view value) {
   it.pcre_index = ctx_.add_pcre({std::move(expr), hs_flags, std::string(pattern), options, no_limit});
   BufferKind k = kind >= 0 ? static_cast<BufferKind>(kind) : current_kind();
   if (kind >= 0 && sticky_ >= 0 && kind != sticky_) return fail(err_, "malformed pcre", "buffer flag differs from the sticky buffer");
-  seq_.push_back({k, std::move(it)});
+  seq_.push_back({k, std::move(it), transforms_for(k)});
   last_pattern_ = static_cast<int>(seq_.size() - 1);
   return true;
 }
@@ -874,14 +924,20 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
       kind = static_cast<BufferKind>(sticky_);
     }
     if (!parse_range(v, it.range, name == "bsize", kMaxOffset)) return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
-    seq_.push_back({kind, std::move(it)});
+    seq_.push_back({kind, std::move(it), transforms_for(kind)});
     return true;
   }
   if (const BufferInfo* b = find_buffer_keyword(name, true); b && !has_value) {
     sticky_ = static_cast<int>(b->kind);
+    sticky_transforms_.clear();
+    sticky_start_ = seq_.size();
     last_content_ = -1;  // modifiers after a sticky buffer apply to contents that follow it
     return true;
   }
+  if (name == "dotprefix" || name == "to_lowercase" || name == "to_uppercase" || name == "strip_whitespace" ||
+      name == "compress_whitespace" || name == "url_decode" || name == "xor" || name == "header_lowercase" ||
+      name == "strip_pseudo_headers" || name == "to_md5" || name == "to_sha1" || name == "to_sha256")
+    return transform(name, value, has_value);
   if (const BufferInfo* b = find_buffer_keyword(name, false); b && !has_value) return move_last_content(b->kind, name);
   if (name == "tag") return true;  // extra packet logging only; alerts are unchanged
   if (name == "noalert") { r_.noalert = true; return true; }
@@ -893,9 +949,10 @@ bool RuleBuilder::finish() {
   if (!has_msg_) r_.msg.clear();
   // Group items by buffer, keeping their order inside each buffer.
   for (const auto& p : seq_) {
-    auto it = std::find_if(r_.buffers.begin(), r_.buffers.end(), [&](const BufferSpec& b) { return b.kind == p.kind; });
+    auto it = std::find_if(r_.buffers.begin(), r_.buffers.end(),
+                           [&](const BufferSpec& b) { return b.kind == p.kind && b.transforms == p.transforms; });
     if (it == r_.buffers.end()) {
-      r_.buffers.push_back({p.kind, {}});
+      r_.buffers.push_back({p.kind, p.transforms, {}});
       it = r_.buffers.end() - 1;
     }
     it->items.push_back(p.item);

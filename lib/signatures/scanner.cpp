@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/digest.hpp"
 #include "signatures/signature_engine.hpp"
 
 namespace flowprobe::sig {
@@ -291,6 +292,8 @@ PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfi
   }
   if (std::any_of(engine.pcres_.begin(), engine.pcres_.end(), [](const PcreProgram& p) { return p.pcre2 != nullptr; }))
     pcre2_ = std::make_unique<Pcre2Scratch>();
+  if (engine.has_transforms_)
+    for (auto& t : transformed_) t = std::make_unique_for_overwrite<uint8_t[]>(kTransformRoom);
   candidate_bits_.assign((engine.rules_.size() + 63) / 64 + 1, 0);
   candidates_.reserve(engine.rules_.size());
   if (engine.needs_stream_ && config_.stream_slots > 0 && config_.stream_window > 0) {
@@ -560,6 +563,90 @@ void PerCoreScanner::emit(uint32_t rule_index, const Rule& r, const PacketMeta& 
   sink.on_alert(a);
 }
 
+// Suricata's transforms, in order, each from one room to the other; a result longer than
+// the room is cut (counted).
+std::span<const uint8_t> PerCoreScanner::apply_transforms(const std::vector<Transform>& chain,
+                                                          std::span<const uint8_t> in) noexcept {
+  const auto space = [](uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  const auto hex = [](uint8_t c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  int room = 0;
+  for (const Transform& t : chain) {
+    uint8_t* out = transformed_[room].get();
+    std::size_t n = 0;
+    const auto put = [&](uint8_t c) {
+      if (n < kTransformRoom) out[n++] = c;
+      else ++counters_.transform_truncated;
+    };
+    const auto digest = [&](const auto& d) {
+      for (uint8_t c : d) put(c);
+    };
+    switch (t.kind) {
+      case TransformKind::dotprefix:
+        put('.');
+        for (uint8_t c : in) put(c);
+        break;
+      case TransformKind::to_lowercase:
+        for (uint8_t c : in) put(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        break;
+      case TransformKind::to_uppercase:
+        for (uint8_t c : in) put(c >= 'a' && c <= 'z' ? c - 32 : c);
+        break;
+      case TransformKind::strip_whitespace:
+        for (uint8_t c : in)
+          if (!space(c)) put(c);
+        break;
+      case TransformKind::compress_whitespace:  // a run of white space keeps its first byte
+        for (std::size_t i = 0; i < in.size(); ++i)
+          if (!space(in[i]) || i == 0 || !space(in[i - 1])) put(in[i]);
+        break;
+      case TransformKind::url_decode:
+        for (std::size_t i = 0; i < in.size(); ++i) {
+          if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
+            put(static_cast<uint8_t>(hex(in[i + 1]) << 4 | hex(in[i + 2])));
+            i += 2;
+          } else {
+            put(in[i] == '+' ? ' ' : in[i]);
+          }
+        }
+        break;
+      case TransformKind::xor_key:
+        for (std::size_t i = 0; i < in.size(); ++i) put(in[i] ^ static_cast<uint8_t>(t.key[i % t.key.size()]));
+        break;
+      case TransformKind::header_lowercase: {  // header names only, up to each line's ':'
+        bool name = true;
+        for (uint8_t c : in) {
+          put(name && c >= 'A' && c <= 'Z' ? c + 32 : c);
+          if (c == ':') name = false;
+          if (c == '\n') name = true;
+        }
+        break;
+      }
+      case TransformKind::strip_pseudo_headers: {  // HTTP/2's ":method: GET" lines go
+        for (std::size_t line = 0; line < in.size();) {
+          std::size_t end = line;
+          while (end < in.size() && in[end] != '\n') ++end;
+          end = std::min(end + 1, in.size());  // the line with its '\n'
+          if (in[line] != ':')
+            for (std::size_t k = line; k < end; ++k) put(in[k]);
+          line = end;
+        }
+        break;
+      }
+      case TransformKind::to_md5: { Md5 h; h.update(in); digest(h.finish()); break; }
+      case TransformKind::to_sha1: { Sha1 h; h.update(in); digest(h.finish()); break; }
+      case TransformKind::to_sha256: { Sha256 h; h.update(in); digest(h.finish()); break; }
+    }
+    in = {out, n};
+    room ^= 1;
+  }
+  return in;
+}
+
 void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, AlertSink& sink, const uint8_t* payload,
                                     uint32_t payload_len, const uint8_t* window, uint32_t window_len,
                                     uint64_t window_base, bool stream_active, const AppBuffers* app) noexcept {
@@ -583,7 +670,7 @@ void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, Alert
       }
       if (app) {
         if (!app->has(b.kind)) { matched = false; break; }
-        const auto data = app->get(b.kind);
+        const auto data = b.transforms.empty() ? app->get(b.kind) : apply_transforms(b.transforms, app->get(b.kind));
         Inspector in{engine_, scratch_.get(), pcre2_.get(), data.data(), static_cast<int64_t>(data.size()), 0};
         if (!in.run(b.items, 0, 0)) { matched = false; break; }
         continue;

@@ -146,6 +146,28 @@ uint32_t pattern_strength(std::string_view p) {
 // arrive is the one that can complete the rule.
 // A rule with app-layer buffers is only checked when a dissector hands them over, so its
 // literal must come from one of them, never from the payload.
+// The literal a transformed buffer's content implies in the raw buffer, when one does:
+// dotprefix only adds a leading '.', the case transforms only change letters. False for
+// the others (a hash, removed white space…): such a content cannot prefilter.
+bool raw_literal(const BufferSpec& b, const Item& it, std::string& pattern, bool& nocase) {
+  pattern = it.pattern;
+  nocase = it.nocase;
+  for (const Transform& t : b.transforms) {
+    switch (t.kind) {
+      case TransformKind::dotprefix:
+        if (!pattern.empty() && pattern.front() == '.') pattern.erase(0, 1);
+        break;
+      case TransformKind::to_lowercase: case TransformKind::to_uppercase: case TransformKind::header_lowercase:
+        nocase = true;
+        break;
+      default: return false;
+    }
+  }
+  if (nocase)
+    for (auto& c : pattern) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return !pattern.empty();
+}
+
 void choose_prefilter(Rule& r) {
   int best_b = -1, best_i = -1;
   std::size_t best_len = 0;
@@ -157,6 +179,9 @@ void choose_prefilter(Rule& r) {
     for (std::size_t i = 0; i < r.buffers[b].items.size(); ++i) {
       const Item& it = r.buffers[b].items[i];
       if (it.type != ItemType::content || it.negated) continue;
+      std::string raw;
+      bool raw_nocase;
+      if (!r.buffers[b].transforms.empty() && !raw_literal(r.buffers[b], it, raw, raw_nocase)) continue;
       const uint32_t strength = pattern_strength(it.pattern);
       bool better;
       if (it.fast_pattern != best_fp) better = it.fast_pattern;
@@ -173,6 +198,10 @@ void choose_prefilter(Rule& r) {
   }
   r.prefilter_buffer = best_b;
   r.prefilter_item = best_i;
+  if (best_b >= 0) {
+    const BufferSpec& b = r.buffers[static_cast<std::size_t>(best_b)];
+    raw_literal(b, b.items[static_cast<std::size_t>(best_i)], r.prefilter_pattern, r.prefilter_nocase);
+  }
 }
 
 // The payload sizes a rule's dsize accepts, when they are few (an exact size or a narrow
@@ -207,11 +236,11 @@ struct LiteralSet {
   std::vector<unsigned> flags, ids;
   std::map<std::pair<std::string, unsigned>, unsigned> index;  // (pattern, flags) -> literal id
   // `lit_rules`: the rules of each literal id, shared by every set of the engine.
-  void add(const Item& it, uint32_t rule, std::vector<std::vector<uint32_t>>& lit_rules) {
-    const unsigned f = it.nocase ? HS_FLAG_CASELESS : 0u;
-    const auto [pos, fresh] = index.try_emplace({it.pattern, f}, static_cast<unsigned>(lit_rules.size()));
+  void add(const Rule& r, uint32_t rule, std::vector<std::vector<uint32_t>>& lit_rules) {
+    const unsigned f = r.prefilter_nocase ? HS_FLAG_CASELESS : 0u;
+    const auto [pos, fresh] = index.try_emplace({r.prefilter_pattern, f}, static_cast<unsigned>(lit_rules.size()));
     if (fresh) {
-      patterns.push_back(it.pattern);
+      patterns.push_back(r.prefilter_pattern);
       flags.push_back(f);
       ids.push_back(pos->second);
       lit_rules.emplace_back();
@@ -512,7 +541,6 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     if (tcp_capable(r) && std::any_of(r.buffers.begin(), r.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; }))
       engine->needs_stream_ = true;
     const auto& pb = r.buffers[static_cast<std::size_t>(r.prefilter_buffer)];
-    const Item& lit = pb.items[static_cast<std::size_t>(r.prefilter_item)];
     if (uint64_t lo, hi; payload && dsize_bounds(r, lo, hi)) {
       if (engine->dsize_tcp_.empty()) {
         engine->dsize_tcp_.resize(SignatureEngine::kDsizeIndexMax + 1);
@@ -525,10 +553,10 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
       continue;
     }
     if (pb.kind == BufferKind::payload) {
-      if (tcp_capable(r)) tcp_lits.add(lit, idx, lit_rules);
-      if (other_capable(r)) other_lits.add(lit, idx, lit_rules);
+      if (tcp_capable(r)) tcp_lits.add(r, idx, lit_rules);
+      if (other_capable(r)) other_lits.add(r, idx, lit_rules);
     } else {
-      app_lits[static_cast<std::size_t>(pb.kind)].add(lit, idx, lit_rules);
+      app_lits[static_cast<std::size_t>(pb.kind)].add(r, idx, lit_rules);
     }
   }
   for (uint32_t idx : header_only) {
@@ -593,6 +621,8 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     rep.database_bytes = bytes;
     if (engine->tcp_stream_db_) hs_stream_size(engine->tcp_stream_db_.get(), &rep.stream_state_bytes);
   }
+  for (const Rule& r : rules)
+    for (const auto& b : r.buffers) engine->has_transforms_ = engine->has_transforms_ || !b.transforms.empty();
   engine->rules_ = std::move(rules);
   engine->gates_.reserve(engine->rules_.size());
   for (const Rule& r : engine->rules_) engine->gates_.push_back(RuleGate::of(r));

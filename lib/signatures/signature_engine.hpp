@@ -216,6 +216,7 @@ class SignatureEngine {
   std::array<HsDatabase, kBufferKindCount> app_dbs_;
   HsScratch proto_scratch_;  // sized for every database; scanners clone it
   bool needs_stream_ = false; // some rule reads TCP payload: scanners keep stream windows
+  bool has_transforms_ = false;  // some buffer is transformed: scanners keep room for the result
   // Rules without a literal to prefilter on, checked on every scan of their kind.
   std::vector<uint32_t> unfiltered_tcp_, unfiltered_other_, unfiltered_app_, ip_only_;
   // Rules without a buffer (and not IP-only), by what a packet's L4 allows: TCP by its flags byte (a flags:S
@@ -258,6 +259,7 @@ struct ScannerCounters {
   uint64_t stream_gaps = 0;
   uint64_t flowbits_overflow = 0;
   uint64_t scan_errors = 0;
+  uint64_t transform_truncated = 0;  // transformed buffers cut at kTransformRoom bytes
 };
 
 class PerCoreScanner {
@@ -318,6 +320,10 @@ class PerCoreScanner {
   ScannerConfig config_;
   HsScratch scratch_;
   std::unique_ptr<Pcre2Scratch> pcre2_;  // when some pcre runs on PCRE2
+  // Two buffers a transform chain alternates between (when the engine has transforms).
+  static constexpr std::size_t kTransformRoom = 65536 + 64;
+  std::unique_ptr<uint8_t[]> transformed_[2];
+  std::span<const uint8_t> apply_transforms(const std::vector<Transform>& chain, std::span<const uint8_t> in) noexcept;
   std::vector<uint64_t> candidate_bits_;
   std::vector<uint32_t> candidates_;
   TxPart scan_part_ = TxPart::request;  // of the scan_buffers call in progress

@@ -234,6 +234,50 @@ TEST(SignatureMatch, StreamSizeIpProtoIdIcmpId) {
   EXPECT_EQ(icmp_alerts(R"(alert ip any any -> any any (id:4660; sid:1;))"), 0u);
 }
 
+// Suricata's transforms, with its documentation's examples: a transformed buffer is
+// matched after the transforms, and dotprefix/case rules still prefilter on the raw bytes.
+TEST(SignatureMatch, TransformsAsSuricataDocumentsThem) {
+  auto e = load(
+      "alert dns any any -> any any (msg:\"dotprefix\"; dns.query; dotprefix; content:\".microsoft.com\"; endswith; sid:1;)\n"
+      "alert http any any -> any any (msg:\"lower\"; http.uri; to_lowercase; content:\"/admin\"; sid:2;)\n"
+      "alert http any any -> any any (msg:\"upper\"; http.method; to_uppercase; content:\"GET\"; startswith; sid:3;)\n"
+      "alert http any any -> any any (msg:\"strip\"; http.user_agent; strip_whitespace; content:\"Mozilla/5.0(Windows)\"; sid:4;)\n"
+      "alert http any any -> any any (msg:\"compress\"; http.user_agent; compress_whitespace; content:\"Mozilla/5.0 (Windows)\"; sid:5;)\n"
+      "alert http any any -> any any (msg:\"url_decode\"; http.uri; url_decode; content:\"/a b<\"; sid:6;)\n"
+      "alert http any any -> any any (msg:\"xor\"; http.cookie; xor:\"0d0ac8ff\"; content:\"password=\"; sid:7;)\n"
+      "alert http any any -> any any (msg:\"md5\"; http.host; to_md5; content:\"|5d 41 40 2a bc 4b 2a 76 b9 71 9d 91 10 17 c5 92|\"; sid:8;)\n"
+      "alert http any any -> any any (msg:\"sha256\"; http.host; to_sha256; bsize:32; sid:9;)\n"
+      "alert http any any -> any any (msg:\"header_lowercase\"; http.header; header_lowercase; content:\"x-probe: One\"; sid:10;)\n"
+      "alert http any any -> any any (msg:\"raw and transformed\"; http.uri; content:\"/ADMIN\"; http.uri; to_lowercase; content:\"/admin\"; sid:11;)\n");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "x");
+  s.scan_buffer(BufferKind::dns_query, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("microsoft.com"), 13), true, 1, f.ctx, sink);
+  s.scan_buffer(BufferKind::dns_query, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("update.microsoft.com"), 20), true, 1, f.ctx, sink);
+  s.scan_buffer(BufferKind::dns_query, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("notmicrosoft.com"), 16), true, 1, f.ctx, sink);
+  EXPECT_EQ(sink.count(1), 2);  // the domain and its subdomain, not a name that merely ends alike
+  std::string cookie = "password=";
+  const std::string key = "\x0d\x0a\xc8\xff";
+  for (std::size_t i = 0; i < cookie.size(); ++i) cookie[i] = static_cast<char>(cookie[i] ^ key[i % 4]);
+  AppBuffers tx;
+  tx.set(BufferKind::http_uri, "/ADMIN/a%20b%3c");
+  tx.set(BufferKind::http_method, "get");
+  tx.set(BufferKind::http_user_agent, "Mozilla/5.0  \t(Windows)");
+  tx.set(BufferKind::http_cookie, cookie);
+  tx.set(BufferKind::http_host, "hello");
+  tx.set(BufferKind::http_header, "X-Probe: One\r\n");
+  s.scan_buffers(tx, true, 1, f.ctx, sink);
+  for (uint32_t sid = 2; sid <= 11; ++sid) EXPECT_EQ(sink.count(sid), 1) << "sid " << sid;
+  std::string error;
+  LoadReport report;
+  SignatureEngine::load_text("alert http any any -> any any (http.uri; content:\"x\"; to_lowercase; sid:1;)\n"
+                             "alert tcp any any -> any any (to_lowercase; content:\"x\"; sid:2;)\n",
+                             default_rule_vars(), error, &report);
+  EXPECT_EQ(report.rejected, 2u);  // a transform after the content, or without a sticky buffer
+}
+
 TEST(SignatureMatch, HeaderAddressesPortsAndDirection) {
   EXPECT_EQ(alerts_for(R"(alert tcp 10.0.0.0/8 any -> any 80 (content:"a"; sid:1;))", "a"), 1);
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> 10.0.0.0/8 any (content:"a"; sid:1;))", "a"), 0);
