@@ -101,7 +101,8 @@ struct NumRange {
   bool test(uint64_t v) const noexcept;
 };
 
-enum class ItemType : uint8_t { content, pcre, byte_test, byte_jump, isdataat, bsize };
+enum class ItemType : uint8_t { content, pcre, byte_test, byte_jump, isdataat, bsize, byte_extract };
+inline constexpr int kMaxByteVars = 8;  // byte_extract variables per rule
 
 // One inspection step on a buffer, evaluated in rule order with a cursor (the end of
 // the previous match) so that distance/within/relative work as in Suricata.
@@ -133,6 +134,10 @@ struct Item {
   bool from_end = false;
   // isdataat (value in `offset`) / bsize
   NumRange range;
+  // byte_extract: the variable it sets; elsewhere the variable a value is read from
+  // instead of the number (-1: none), as byte_extract's names in Suricata.
+  int8_t var = -1;
+  int8_t value_var = -1, offset_var = -1, depth_var = -1, distance_var = -1, within_var = -1;
 };
 
 // Suricata's transforms: applied in order to a sticky buffer before its items are checked.

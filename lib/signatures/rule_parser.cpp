@@ -359,6 +359,24 @@ class RuleBuilder {
   bool flags(std::string_view value);
   bool move_last_content(BufferKind kind, std::string_view name);
   bool transform(std::string_view name, std::string_view value, bool has_value);
+  bool byte_extract(std::string_view value);
+  // A byte_extract variable named by `v` (usable on buffer `kind`): its slot, -1 when `v`
+  // is not a name, -2 (error set) when it names no variable of that buffer.
+  int variable(std::string_view v, BufferKind kind) {
+    v = trim(v);
+    if (v.empty() || !(std::isalpha(static_cast<unsigned char>(v[0])) || v[0] == '_')) return -1;
+    for (std::size_t i = 0; i < vars_.size(); ++i)
+      if (vars_[i].first == v) {
+        if (seq_[vars_[i].second].kind != kind) {
+          fail(err_, "byte_extract variable of another buffer", v);
+          return -2;
+        }
+        return static_cast<int>(i);
+      }
+    fail(err_, "unknown byte_extract variable", v);
+    return -2;
+  }
+  std::vector<std::pair<std::string, std::size_t>> vars_;  // name, index into seq_ of its byte_extract
   // The transforms an item on buffer `k` is checked through: the sticky buffer's, or those
   // of the pattern a relative keyword follows.
   std::vector<Transform> transforms_for(BufferKind k) const {
@@ -438,7 +456,16 @@ bool RuleBuilder::move_last_content(BufferKind kind, std::string_view name) {
 bool RuleBuilder::content_modifier(std::string_view name, std::string_view value, bool has_value) {
   Item* c = last_content();
   if (!c) return fail(err_, "modifier without a content", name);
-  auto number = [&](int64_t lo, int64_t hi, int32_t& out) {
+  auto number = [&](int64_t lo, int64_t hi, int32_t& out, int8_t* var = nullptr) {
+    if (var) {
+      const int v = variable(value, seq_[static_cast<std::size_t>(last_content_)].kind);
+      if (v == -2) return false;
+      if (v >= 0) {
+        *var = static_cast<int8_t>(v);
+        out = static_cast<int32_t>(std::max<int64_t>(lo, 0));  // placeholder; the variable decides
+        return true;
+      }
+    }
     if (!parse_num(value, lo, hi, out)) return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
     return true;
   };
@@ -447,10 +474,10 @@ bool RuleBuilder::content_modifier(std::string_view name, std::string_view value
     for (auto& ch : c->pattern) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return true;
   }
-  if (name == "offset") { c->has_offset = true; return number(0, kMaxOffset, c->offset); }
-  if (name == "depth") { c->has_depth = true; return number(1, kMaxOffset, c->depth); }
-  if (name == "distance") { c->has_distance = true; return number(-kMaxOffset, kMaxOffset, c->distance); }
-  if (name == "within") { c->has_within = true; return number(1, kMaxOffset, c->within); }
+  if (name == "offset") { c->has_offset = true; return number(0, kMaxOffset, c->offset, &c->offset_var); }
+  if (name == "depth") { c->has_depth = true; return number(1, kMaxOffset, c->depth, &c->depth_var); }
+  if (name == "distance") { c->has_distance = true; return number(-kMaxOffset, kMaxOffset, c->distance, &c->distance_var); }
+  if (name == "within") { c->has_within = true; return number(1, kMaxOffset, c->within, &c->within_var); }
   if (name == "startswith") { c->startswith = true; return true; }
   if (name == "endswith") { c->endswith = true; return true; }
   if (name == "rawbytes") return true;  // no normalisation happens on payload, so raw = normal
@@ -477,12 +504,14 @@ bool RuleBuilder::isdataat(std::string_view value) {
   auto parts = split_plain(value, ',');
   auto v = parts[0];
   if (!v.empty() && v.front() == '!') { it.negated = true; v = trim(v.substr(1)); }
-  if (!parse_num(v, 0, kMaxOffset, it.offset)) return fail(err_, "value out of range", "isdataat:" + std::string(value));
   for (std::size_t i = 1; i < parts.size(); ++i) {
     if (parts[i] == "relative") it.relative = true;
     else if (parts[i] == "rawbytes") {}
     else return fail(err_, "unsupported isdataat option", parts[i]);
   }
+  if (const int var = variable(v, it.relative ? relative_kind() : current_kind()); var == -2) return false;
+  else if (var >= 0) it.offset_var = static_cast<int8_t>(var);
+  else if (!parse_num(v, 0, kMaxOffset, it.offset)) return fail(err_, "value out of range", "isdataat:" + std::string(value));
   {
     const BufferKind k = it.relative ? relative_kind() : current_kind();
     seq_.push_back({k, std::move(it), transforms_for(k)});
@@ -517,18 +546,18 @@ bool RuleBuilder::byte_test(std::string_view value) {
   else if (op == "<=") it.op = 'l';
   else if (op == ">=") it.op = 'g';
   else return fail(err_, "malformed byte_test", value);
-  int64_t v;
-  if (!parse_i64(parts[2], 0, std::numeric_limits<int64_t>::max(), v)) {
-    if (!parts[2].empty() && (std::isalpha(static_cast<unsigned char>(parts[2][0])) || parts[2][0] == '_'))
-      return fail(err_, "unsupported keyword: byte_extract variables");
+  const bool relative = std::find(parts.begin() + 4, parts.end(), std::string_view("relative")) != parts.end();
+  const BufferKind kind = relative ? relative_kind() : current_kind();
+  int64_t v = 0;
+  if (const int var = variable(parts[2], kind); var == -2) return false;
+  else if (var >= 0) it.value_var = static_cast<int8_t>(var);
+  else if (!parse_i64(parts[2], 0, std::numeric_limits<int64_t>::max(), v))
     return fail(err_, "value out of range", "byte_test:" + std::string(value));
-  }
   it.value = static_cast<uint64_t>(v);
-  if (!parse_num(parts[3], -kMaxOffset, kMaxOffset, it.offset)) {
-    if (!parts[3].empty() && (std::isalpha(static_cast<unsigned char>(parts[3][0])) || parts[3][0] == '_'))
-      return fail(err_, "unsupported keyword: byte_extract variables");
+  if (const int var = variable(parts[3], kind); var == -2) return false;
+  else if (var >= 0) it.offset_var = static_cast<int8_t>(var);
+  else if (!parse_num(parts[3], -kMaxOffset, kMaxOffset, it.offset))
     return fail(err_, "value out of range", "byte_test:" + std::string(value));
-  }
   bool has_base = false;
   for (std::size_t i = 4; i < parts.size(); ++i) {
     auto p = parts[i];
@@ -553,16 +582,63 @@ bool RuleBuilder::byte_test(std::string_view value) {
   return true;
 }
 
+// byte_extract:<bytes>,<offset>,<name>[,relative][,multiplier M][,big|little][,string[,hex|dec|oct]]
+// [,align 2|4][,bitmask M]: reads a number into a variable that later keywords of the
+// same buffer use for a value or an offset; the cursor moves past the bytes read.
+bool RuleBuilder::byte_extract(std::string_view value) {
+  auto parts = split_plain(value, ',');
+  if (parts.size() < 3) return fail(err_, "malformed byte_extract", value);
+  Item it;
+  it.type = ItemType::byte_extract;
+  if (!parse_num(parts[0], 1, 23, it.nbytes) || !parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset))
+    return fail(err_, "malformed byte_extract", value);
+  const std::string_view name = parts[2];
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
+    return fail(err_, "malformed byte_extract", value);
+  bool has_base = false;
+  for (std::size_t i = 3; i < parts.size(); ++i) {
+    auto p = parts[i];
+    if (p == "relative") it.relative = true;
+    else if (p == "little") it.little_endian = true;
+    else if (p == "big") it.little_endian = false;
+    else if (p == "string") it.string = true;
+    else if (parse_base(p, it.base)) has_base = true;
+    else if (p.starts_with("multiplier")) {
+      if (!parse_num(p.substr(10), 1, 65535, it.multiplier)) return fail(err_, "malformed byte_extract", value);
+    } else if (p.starts_with("align")) {
+      int32_t a;
+      if (!parse_num(p.substr(5), 2, 4, a) || a == 3) return fail(err_, "malformed byte_extract", value);
+      it.post_offset = a;  // the alignment, for byte_extract
+    } else if (p.starts_with("bitmask")) {
+      int64_t m;
+      if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return fail(err_, "malformed byte_extract", value);
+      it.bitmask = static_cast<uint64_t>(m);
+    } else if (p == "dce") return fail(err_, "unsupported keyword: byte_extract dce");
+    else return fail(err_, "malformed byte_extract", value);
+  }
+  if (!it.string && (it.nbytes > 8 || has_base)) return fail(err_, "malformed byte_extract", value);
+  for (const auto& v : vars_)
+    if (v.first == name) return fail(err_, "malformed byte_extract", "variable named twice");
+  if (vars_.size() >= static_cast<std::size_t>(kMaxByteVars)) return fail(err_, "malformed byte_extract", "too many variables");
+  it.var = static_cast<int8_t>(vars_.size());
+  const BufferKind k = it.relative ? relative_kind() : current_kind();
+  vars_.emplace_back(std::string(name), seq_.size());
+  seq_.push_back({k, std::move(it), transforms_for(k)});
+  return true;
+}
+
 bool RuleBuilder::byte_jump(std::string_view value) {
   auto parts = split_plain(value, ',');
   if (parts.size() < 2) return fail(err_, "malformed byte_jump", value);
   Item it;
   it.type = ItemType::byte_jump;
   if (!parse_num(parts[0], 0, 10, it.nbytes)) return fail(err_, "malformed byte_jump", value);
-  if (!parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset)) {
-    if (!parts[1].empty() && (std::isalpha(static_cast<unsigned char>(parts[1][0])) || parts[1][0] == '_'))
-      return fail(err_, "unsupported keyword: byte_extract variables");
-    return fail(err_, "value out of range", "byte_jump:" + std::string(value));
+  {
+    const bool relative = std::find(parts.begin() + 2, parts.end(), std::string_view("relative")) != parts.end();
+    if (const int var = variable(parts[1], relative ? relative_kind() : current_kind()); var == -2) return false;
+    else if (var >= 0) it.offset_var = static_cast<int8_t>(var);
+    else if (!parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset))
+      return fail(err_, "value out of range", "byte_jump:" + std::string(value));
   }
   for (std::size_t i = 2; i < parts.size(); ++i) {
     auto p = parts[i];
@@ -844,6 +920,7 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
   if (name == "isdataat") return need_value() && isdataat(value);
   if (name == "byte_test") return need_value() && byte_test(value);
   if (name == "byte_jump") return need_value() && byte_jump(value);
+  if (name == "byte_extract") return need_value() && byte_extract(value);
   if (name == "flow") return need_value() && flow(value);
   if (name == "flowbits") return need_value() && flowbits(value);
   if (name == "threshold") return need_value() && threshold(value, false);
@@ -965,8 +1042,8 @@ bool RuleBuilder::finish() {
       if (absolute && it.relative) return fail(err_, "content mixes absolute and relative modifiers");
       if (it.startswith && (absolute || it.relative)) return fail(err_, "startswith with offset/depth/distance/within");
       const auto len = static_cast<int32_t>(it.pattern.size());
-      if (it.has_depth && it.depth < len) return fail(err_, "depth shorter than content");
-      if (it.has_within && it.within < len) return fail(err_, "within shorter than content");
+      if (it.has_depth && it.depth_var < 0 && it.depth < len) return fail(err_, "depth shorter than content");
+      if (it.has_within && it.within_var < 0 && it.within < len) return fail(err_, "within shorter than content");
     }
     if (b.kind != BufferKind::payload) {
       const AppProto need = kBuffers[static_cast<std::size_t>(b.kind)].proto;

@@ -143,6 +143,12 @@ struct Inspector {
   int64_t len;
   int64_t base;  // stream offset of d[0]; absolute keywords are stream offsets
   int budget = kBacktrackBudget;
+  uint64_t vars[kMaxByteVars] = {};  // byte_extract's values on the path being checked
+
+  // A keyword's number, or the byte_extract variable it names (clamped as Suricata's 32-bit use).
+  int32_t val(int8_t var, int32_t number) const {
+    return var < 0 ? number : static_cast<int32_t>(std::min<uint64_t>(vars[var], 1u << 30));
+  }
 
   // Suricata's pcre on PCRE2: the leftmost match from the cursor (relative) or the buffer's
   // start; a relative keyword after it that fails retries from one past the match start.
@@ -180,13 +186,15 @@ struct Inspector {
       case ItemType::content: {
         const auto plen = static_cast<int64_t>(it.pattern.size());
         int64_t lo = 0, hi = len;
+        const int32_t distance = val(it.distance_var, it.distance), within = val(it.within_var, it.within);
+        const int32_t offset = val(it.offset_var, it.offset), depth = val(it.depth_var, it.depth);
         if (it.relative) {
-          lo = cursor + (it.has_distance ? it.distance : 0);
-          if (it.has_within) hi = std::min(hi, cursor + (it.has_distance ? it.distance : 0) + it.within);
+          lo = cursor + (it.has_distance ? distance : 0);
+          if (it.has_within) hi = std::min(hi, cursor + (it.has_distance ? distance : 0) + within);
           lo = std::max<int64_t>(lo, 0);
         } else {
-          if (it.has_offset) lo = it.offset - base;
-          if (it.has_depth) hi = std::min(hi, (it.has_offset ? it.offset : 0) + it.depth - base);
+          if (it.has_offset) lo = offset - base;
+          if (it.has_depth) hi = std::min(hi, (it.has_offset ? offset : 0) + depth - base);
           if (it.startswith) {
             lo = -base;
             hi = std::min(hi, plen - base);
@@ -231,29 +239,41 @@ struct Inspector {
         return false;
       }
       case ItemType::isdataat: {
-        const bool ok = it.relative ? cursor + it.offset <= len : it.offset - base < len;
+        const int32_t at = val(it.offset_var, it.offset);
+        const bool ok = it.relative ? cursor + at <= len : at - base < len;
         return ok != it.negated && run(items, i + 1, cursor);
       }
       case ItemType::bsize:
         return it.range.test(static_cast<uint64_t>(len)) && run(items, i + 1, cursor);
       case ItemType::byte_test: {
-        const int64_t pos = (it.relative ? cursor : -base) + it.offset;
+        const int64_t pos = (it.relative ? cursor : -base) + val(it.offset_var, it.offset);
         uint64_t v;
         if (!read_number(d, len, pos, it, v)) return false;
+        const uint64_t value = it.value_var < 0 ? it.value : vars[it.value_var];
         bool ok = false;
         switch (it.op) {
-          case '<': ok = v < it.value; break;
-          case '>': ok = v > it.value; break;
-          case '=': ok = v == it.value; break;
-          case '&': ok = (v & it.value) != 0; break;
-          case '^': ok = (v ^ it.value) != 0; break;
-          case 'l': ok = v <= it.value; break;
-          case 'g': ok = v >= it.value; break;
+          case '<': ok = v < value; break;
+          case '>': ok = v > value; break;
+          case '=': ok = v == value; break;
+          case '&': ok = (v & value) != 0; break;
+          case '^': ok = (v ^ value) != 0; break;
+          case 'l': ok = v <= value; break;
+          case 'g': ok = v >= value; break;
         }
         return ok != it.negated && run(items, i + 1, cursor);
       }
-      case ItemType::byte_jump: {
+      case ItemType::byte_extract: {
         const int64_t pos = (it.relative ? cursor : -base) + it.offset;
+        uint64_t v;
+        if (!read_number(d, len, pos, it, v)) return false;
+        v *= static_cast<uint64_t>(it.multiplier);
+        if (it.post_offset > 1) v = (v + static_cast<uint64_t>(it.post_offset) - 1) / static_cast<uint64_t>(it.post_offset) *
+                                     static_cast<uint64_t>(it.post_offset);  // align
+        vars[it.var] = v;
+        return run(items, i + 1, pos + it.nbytes);
+      }
+      case ItemType::byte_jump: {
+        const int64_t pos = (it.relative ? cursor : -base) + val(it.offset_var, it.offset);
         uint64_t v = 0;
         if (it.nbytes && !read_number(d, len, pos, it, v)) return false;
         int64_t to = it.from_beginning ? 0 : it.from_end ? len : pos + it.nbytes;

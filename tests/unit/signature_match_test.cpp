@@ -278,6 +278,27 @@ TEST(SignatureMatch, TransformsAsSuricataDocumentsThem) {
   EXPECT_EQ(report.rejected, 2u);  // a transform after the content, or without a sticky buffer
 }
 
+// byte_extract, as Suricata's documentation and ET use it: a length read from the data
+// bounds a later content (within:len) or is compared by byte_test.
+TEST(SignatureMatch, ByteExtractVariables) {
+  const std::string within = R"(alert tcp any any -> any any (content:"|05|"; byte_extract:1,0,len,relative; content:"abc"; distance:0; within:len; sid:1;))";
+  EXPECT_EQ(alerts_for(within, std::string("\x05\x03" "abc", 5)), 1);
+  EXPECT_EQ(alerts_for(within, std::string("\x05\x02" "abc", 5)), 0);
+  const std::string test = R"(alert tcp any any -> any any (content:"|05|"; byte_extract:1,0,n,relative; byte_test:1,=,n,0,relative; sid:1;))";
+  EXPECT_EQ(alerts_for(test, std::string("\x05\x07\x07", 3)), 1);
+  EXPECT_EQ(alerts_for(test, std::string("\x05\x07\x08", 3)), 0);
+  // A little-endian size with a multiplier, then isdataat at that distance.
+  const std::string size = R"(alert tcp any any -> any any (content:"SZ"; byte_extract:2,0,sz,relative,little,multiplier 2; isdataat:sz,relative; sid:1;))";
+  EXPECT_EQ(alerts_for(size, std::string("SZ\x02\x00" "abcd", 8)), 1);
+  EXPECT_EQ(alerts_for(size, std::string("SZ\x03\x00" "abcd", 8)), 0);
+  std::string error;
+  LoadReport report;
+  SignatureEngine::load_text(R"(alert tcp any any -> any any (content:"x"; byte_test:1,=,nosuch,0; sid:1;))", default_rule_vars(),
+                             error, &report);
+  ASSERT_EQ(report.rejected, 1u);
+  EXPECT_EQ(report.rejections[0].reason, "unknown byte_extract variable");
+}
+
 TEST(SignatureMatch, HeaderAddressesPortsAndDirection) {
   EXPECT_EQ(alerts_for(R"(alert tcp 10.0.0.0/8 any -> any 80 (content:"a"; sid:1;))", "a"), 1);
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> 10.0.0.0/8 any (content:"a"; sid:1;))", "a"), 0);
