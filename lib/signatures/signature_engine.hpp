@@ -14,7 +14,7 @@
 //   // threshold table; allocates nothing after construction)
 //   sig::PerCoreScanner scanner(*engine, sig::ScannerConfig{});
 //
-//   // per flow: a FlowContext lives next to the flow entry (plain data, ~100 bytes)
+//   // per flow: a FlowContext lives next to the flow entry (plain data, 128 bytes)
 //   ctx.init(first_decoded_packet, flow_id);     // client = initiator
 //   ctx.app_proto = sig::AppProto::http;         // when nDPI / a dissector knows it
 //
@@ -148,6 +148,10 @@ struct FlowContext {
   void init(const DecodedPacket& first, uint64_t id) noexcept;
   bool established() const noexcept { return state & kEstablished; }
 };
+// The rule state every flow carries with --rules: two cache lines, whatever the rule set.
+// The rest is per core and bounded: stream slots (Hyperscan stream state + window) for TCP
+// directions in stream mode, threshold trackers (ScannerConfig).
+static_assert(sizeof(FlowContext) == 128);
 
 // ---- the compiled rule set ------------------------------------------------------------
 
