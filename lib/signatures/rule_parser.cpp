@@ -359,6 +359,11 @@ class RuleBuilder {
   bool flags(std::string_view value);
   bool move_last_content(BufferKind kind, std::string_view name);
   bool transform(std::string_view name, std::string_view value, bool has_value);
+  // Adds a keyword that reads the buffer of the pattern before it when relative, else the sticky one.
+  void push(Item it) {
+    const BufferKind k = it.relative ? relative_kind() : current_kind();
+    seq_.push_back({k, std::move(it), transforms_for(k)});
+  }
   bool byte_extract(std::string_view value);
   // A byte_extract variable named by `v` (usable on buffer `kind`): its slot, -1 when `v`
   // is not a name, -2 (error set) when it names no variable of that buffer.
@@ -512,10 +517,7 @@ bool RuleBuilder::isdataat(std::string_view value) {
   if (const int var = variable(v, it.relative ? relative_kind() : current_kind()); var == -2) return false;
   else if (var >= 0) it.offset_var = static_cast<int8_t>(var);
   else if (!parse_num(v, 0, kMaxOffset, it.offset)) return fail(err_, "value out of range", "isdataat:" + std::string(value));
-  {
-    const BufferKind k = it.relative ? relative_kind() : current_kind();
-    seq_.push_back({k, std::move(it), transforms_for(k)});
-  }
+  push(std::move(it));
   return true;
 }
 
@@ -525,6 +527,24 @@ bool parse_base(std::string_view s, uint8_t& base) {
   else if (s == "oct") base = 8;
   else return false;
   return true;
+}
+
+// The options byte_test, byte_jump and byte_extract share.
+enum class ByteOption { taken, other, bad };
+ByteOption byte_option(std::string_view p, Item& it, bool& has_base) {
+  if (p == "relative") it.relative = true;
+  else if (p == "little") it.little_endian = true;
+  else if (p == "big") it.little_endian = false;
+  else if (p == "string") it.string = true;
+  else if (parse_base(p, it.base)) has_base = true;
+  else if (p.starts_with("bitmask")) {
+    int64_t m;
+    if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return ByteOption::bad;
+    it.bitmask = static_cast<uint64_t>(m);
+  } else {
+    return ByteOption::other;
+  }
+  return ByteOption::taken;
 }
 
 bool RuleBuilder::byte_test(std::string_view value) {
@@ -560,25 +580,15 @@ bool RuleBuilder::byte_test(std::string_view value) {
     return fail(err_, "value out of range", "byte_test:" + std::string(value));
   bool has_base = false;
   for (std::size_t i = 4; i < parts.size(); ++i) {
-    auto p = parts[i];
-    if (p == "relative") it.relative = true;
-    else if (p == "little") it.little_endian = true;
-    else if (p == "big") it.little_endian = false;
-    else if (p == "string") it.string = true;
-    else if (parse_base(p, it.base)) has_base = true;
-    else if (p.starts_with("bitmask")) {
-      int64_t m;
-      if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return fail(err_, "malformed byte_test", value);
-      it.bitmask = static_cast<uint64_t>(m);
-    } else if (p == "dce") return fail(err_, "unsupported keyword: byte_test dce");
+    const auto p = parts[i];
+    if (const auto o = byte_option(p, it, has_base); o == ByteOption::bad) return fail(err_, "malformed byte_test", value);
+    else if (o == ByteOption::taken) {}
+    else if (p == "dce") return fail(err_, "unsupported keyword: byte_test dce");
     else return fail(err_, "malformed byte_test", value);
   }
   if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_test", "more than 8 bytes without 'string'");
   if (!it.string && has_base) return fail(err_, "malformed byte_test", "a base without 'string'");
-  {
-    const BufferKind k = it.relative ? relative_kind() : current_kind();
-    seq_.push_back({k, std::move(it), transforms_for(k)});
-  }
+  push(std::move(it));
   return true;
 }
 
@@ -597,22 +607,15 @@ bool RuleBuilder::byte_extract(std::string_view value) {
     return fail(err_, "malformed byte_extract", value);
   bool has_base = false;
   for (std::size_t i = 3; i < parts.size(); ++i) {
-    auto p = parts[i];
-    if (p == "relative") it.relative = true;
-    else if (p == "little") it.little_endian = true;
-    else if (p == "big") it.little_endian = false;
-    else if (p == "string") it.string = true;
-    else if (parse_base(p, it.base)) has_base = true;
+    const auto p = parts[i];
+    if (const auto o = byte_option(p, it, has_base); o == ByteOption::bad) return fail(err_, "malformed byte_extract", value);
+    else if (o == ByteOption::taken) {}
     else if (p.starts_with("multiplier")) {
       if (!parse_num(p.substr(10), 1, 65535, it.multiplier)) return fail(err_, "malformed byte_extract", value);
     } else if (p.starts_with("align")) {
       int32_t a;
       if (!parse_num(p.substr(5), 2, 4, a) || a == 3) return fail(err_, "malformed byte_extract", value);
       it.post_offset = a;  // the alignment, for byte_extract
-    } else if (p.starts_with("bitmask")) {
-      int64_t m;
-      if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return fail(err_, "malformed byte_extract", value);
-      it.bitmask = static_cast<uint64_t>(m);
     } else if (p == "dce") return fail(err_, "unsupported keyword: byte_extract dce");
     else return fail(err_, "malformed byte_extract", value);
   }
@@ -621,9 +624,8 @@ bool RuleBuilder::byte_extract(std::string_view value) {
     if (v.first == name) return fail(err_, "malformed byte_extract", "variable named twice");
   if (vars_.size() >= static_cast<std::size_t>(kMaxByteVars)) return fail(err_, "malformed byte_extract", "too many variables");
   it.var = static_cast<int8_t>(vars_.size());
-  const BufferKind k = it.relative ? relative_kind() : current_kind();
   vars_.emplace_back(std::string(name), seq_.size());
-  seq_.push_back({k, std::move(it), transforms_for(k)});
+  push(std::move(it));
   return true;
 }
 
@@ -640,13 +642,11 @@ bool RuleBuilder::byte_jump(std::string_view value) {
     else if (!parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset))
       return fail(err_, "value out of range", "byte_jump:" + std::string(value));
   }
+  bool has_base = false;
   for (std::size_t i = 2; i < parts.size(); ++i) {
-    auto p = parts[i];
-    if (p == "relative") it.relative = true;
-    else if (p == "little") it.little_endian = true;
-    else if (p == "big") it.little_endian = false;
-    else if (p == "string") it.string = true;
-    else if (parse_base(p, it.base)) {}
+    const auto p = parts[i];
+    if (const auto o = byte_option(p, it, has_base); o == ByteOption::bad) return fail(err_, "malformed byte_jump", value);
+    else if (o == ByteOption::taken) {}
     else if (p == "align") it.align = true;
     else if (p == "from_beginning") it.from_beginning = true;
     else if (p == "from_end") it.from_end = true;
@@ -655,19 +655,12 @@ bool RuleBuilder::byte_jump(std::string_view value) {
     } else if (p.starts_with("post_offset")) {
       if (!parse_num(p.substr(11), -kMaxOffset, kMaxOffset, it.post_offset))
         return fail(err_, "value out of range", "byte_jump:" + std::string(value));
-    } else if (p.starts_with("bitmask")) {
-      int64_t m;
-      if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return fail(err_, "malformed byte_jump", value);
-      it.bitmask = static_cast<uint64_t>(m);
     } else if (p == "dce") return fail(err_, "unsupported keyword: byte_jump dce");
     else return fail(err_, "malformed byte_jump", value);
   }
   if (it.nbytes == 0 && !it.from_end) return fail(err_, "malformed byte_jump", value);
   if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_jump", "more than 8 bytes without 'string'");
-  {
-    const BufferKind k = it.relative ? relative_kind() : current_kind();
-    seq_.push_back({k, std::move(it), transforms_for(k)});
-  }
+  push(std::move(it));
   return true;
 }
 
