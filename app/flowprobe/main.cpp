@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<Retention> retention = make_retention(opt.exports, error);
   if (!retention && !error.empty()) return fail(2, error);
   // Rules first: a rule set that cannot load stops the run before any capture starts.
-  std::vector<std::unique_ptr<sig::SignatureEngine>> rule_sets;  // [0] now; SIGHUP reloads append
+  sig::RuleSets rule_sets;  // generation 0 now; SIGHUP reloads add the next and retire the old
   std::unique_ptr<Sink> alert_sink;
   if (!opt.rules.empty()) {
     if (opt.alerts_output.empty() && opt.exports.alerts_kafka_topic.empty())
@@ -206,13 +206,18 @@ int main(int argc, char** argv) {
     sig::LoadReport report;
     auto rules = sig::SignatureEngine::load(opt.rules, sig::default_rule_vars(), error, &report);
     if (!rules) return fail(2, "--rules: " + error);
-    rule_sets.push_back(std::move(rules));
-    const std::string summary = report.summary(opt.verbosity > 0 ? 3 : 0);
-    log(LogLevel::warning, "%s", summary.substr(0, summary.find('\n')).c_str());
-    if (opt.verbosity > 0) log(LogLevel::info, "%s", summary.c_str());
+    rule_sets.add(std::move(rules));
+    // Rejected rules are said at start, with the most frequent reasons and a rule of each
+    // (every reason with -v), not left for `check` to find.
+    std::string summary = report.summary(opt.verbosity > 0 ? 3 : 1, opt.verbosity > 0 ? -1 : 5);
+    for (std::size_t pos = 0; pos < summary.size();) {
+      const std::size_t end = std::min(summary.find('\n', pos), summary.size());
+      log(LogLevel::warning, "%s", summary.substr(pos, end - pos).c_str());
+      pos = end + 1;
+    }
     if (report.accepted == 0) return fail(2, "--rules: no rule was accepted; nothing to match");
     if (opt.no_dpi) {
-      const sig::SignatureEngine& e = *rule_sets.front();
+      const sig::SignatureEngine& e = rule_sets.front();
       std::size_t need_ndpi = 0;
       for (uint32_t i = 0; i < e.rule_count(); ++i) need_ndpi += dpi::app_proto_needs_ndpi(e.rule(i).app);
       if (need_ndpi > 0)
@@ -291,7 +296,7 @@ int main(int argc, char** argv) {
   config.flow.max_flows = opt.max_flows;
   config.l7.enabled = !opt.no_dpi || !rule_sets.empty();
   config.l7.use_ndpi = !opt.no_dpi;
-  config.l7.rules = rule_sets.empty() ? nullptr : rule_sets.front().get();
+  config.l7.rules = rule_sets.empty() ? nullptr : &rule_sets.front();
   config.rule_sets = rule_sets.empty() ? nullptr : &rule_sets;
   config.rule_paths = opt.rules;
   config.l7.scanner.midstream = opt.midstream;
@@ -362,6 +367,8 @@ int main(int argc, char** argv) {
     }
     if (!t.discarded.empty()) log(LogLevel::warning, "SIGHUP: %s", discarded_warning(t).c_str());
     reloaded.push_back(std::make_unique<JsonEncoder>(t, fresh.json_labels ? KeyStyle::labels : KeyStyle::numeric));
+    // The exporter takes the new one at once, between two records: the one before is unused.
+    if (reloaded.size() > 1) reloaded.erase(reloaded.begin());
     log(LogLevel::info, "SIGHUP: template reloaded, %zu fields", t.fields.size());
     return reloaded.back().get();
   };

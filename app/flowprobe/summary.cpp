@@ -116,6 +116,7 @@ SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunRe
     line(out, "signatures.encrypted_skipped", r.rx.sig_encrypted_skipped);
     line(out, "rules.reloads", r.rule_reloads);
     line(out, "rules.reload_failed", r.rule_reload_failed);
+    line(out, "rules.sets_retired", r.rule_sets_retired);
     if (r.rx.sig_scan_errors) line(out, "signatures.scan_errors", r.rx.sig_scan_errors);
   }
   if (event_sink) {

@@ -31,6 +31,17 @@ struct L7Engine::Slot {
 std::size_t L7Engine::slot_bytes() { return sizeof(Slot); }
 
 namespace {
+
+// "AB:CD:…" of `n` bytes into `out` (room for 21 bytes); `digits` picks the case.
+std::string_view colon_hex(const uint8_t* p, std::size_t n, const char* digits, std::array<char, 64>& out) {
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n && k + 3 <= out.size(); ++i) {
+    if (i) out[k++] = ':';
+    out[k++] = digits[p[i] >> 4];
+    out[k++] = digits[p[i] & 15];
+  }
+  return {out.data(), k};
+}
 constexpr uint32_t kPrefaultSlots = 32768;  // ~45 MB
 
 sig::AppProto app_proto_of(dissect::AppKind k) {
@@ -540,6 +551,13 @@ void L7Engine::scan_transactions(Slot& s, TxFlags before, uint64_t ts_ns) noexce
     if (new_response) {
       down.set(sig::BufferKind::tls_cert_subject, t->cert_subject.view());
       down.set(sig::BufferKind::tls_cert_issuer, t->cert_issuer.view());
+      // Suricata's spellings: the serial's bytes in upper case, the SHA-1 in lower, ':' between.
+      if (t->cert_serial_len)
+        down.set(sig::BufferKind::tls_cert_serial,
+                 colon_hex(t->cert_serial.data(), t->cert_serial_len, "0123456789ABCDEF", cert_serial_));
+      if (t->has_certificate)
+        down.set(sig::BufferKind::tls_cert_fingerprint,
+                 colon_hex(t->cert_sha1.data(), t->cert_sha1.size(), "0123456789abcdef", cert_fingerprint_));
     }
   }
   if (up.present_mask()) scanner_->scan_buffers(up, true, ts_ns, s.sig, *alerts_);

@@ -112,6 +112,7 @@ class L7Engine {
   uint64_t next_flow_id_;
   std::array<char, 512> uri_{};   // the normalised URI handed to http.uri rules
   std::array<char, 128> host_{};  // the normalised Host handed to http.host rules
+  std::array<char, 64> cert_serial_{}, cert_fingerprint_{};  // tls.cert_serial / tls.cert_fingerprint text
   // One HTTP message's header-derived buffers (set_message_buffers), rebuilt per scan.
   std::array<char, 4096> hdr_{}, names_{}, raw_hdr_{}, start_{};
   std::array<char, 4> stat_code_{};

@@ -27,13 +27,15 @@ Exporter::Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sin
 
 namespace {
 // Drains fixed-size events (alerts, asset events) from one ring per RX core into `sink`,
-// one JSON line each. Returns how many.
+// one JSON line each, adding to `drained[ring]` when given. Returns how many.
 template <typename Event, typename Write>
-unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::string& batch, Write write) {
+unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::string& batch, Write write,
+                      uint64_t* drained = nullptr) {
   Event events[64];
   unsigned total = 0;
-  for (rte_ring* ring : rings) {
-    const unsigned got = rte_ring_sc_dequeue_burst_elem(ring, events, sizeof(Event), 64, nullptr);
+  for (std::size_t r = 0; r < rings.size(); ++r) {
+    const unsigned got = rte_ring_sc_dequeue_burst_elem(rings[r], events, sizeof(Event), 64, nullptr);
+    if (drained != nullptr) drained[r] += got;
     unsigned pending = 0;
     for (unsigned i = 0; i < got; ++i) {
       if (events[i].ts_ns >= sink.clock_deadline_ns()) {  // it opens the next file
@@ -61,9 +63,14 @@ unsigned Exporter::drain_side_rings() {
     sig::AlertJsonOptions opts;
     opts.community_id_seed = ctx_.community_id_seed;
     const auto& sets = *rule_sets_;
-    n = drain_events<sig::Alert>(alert_rings_, *alert_sink_, alert_batch_, [&](const sig::Alert& a, JsonWriter& w) {
-      sig::write_alert_json(a, *sets[std::min<std::size_t>(a.generation, sets.size() - 1)], w, opts);
-    });
+    n = drain_events<sig::Alert>(
+        alert_rings_, *alert_sink_, alert_batch_,
+        [&](const sig::Alert& a, JsonWriter& w) {
+          // Never null: a set is retired only after the alerts it raised were drained.
+          const sig::SignatureEngine* e = sets.get(a.generation);
+          sig::write_alert_json(a, e != nullptr ? *e : sets.front(), w, opts);
+        },
+        alerts_drained_.data());
     counters_.alerts_encoded += n;
   }
   if (event_sink_ != nullptr) {

@@ -334,7 +334,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         exporter.set_alerts(alert_rings, config.alert_sink, config.rule_sets);
         std::vector<RxWorker*> ws;
         for (auto& w : workers) ws.push_back(w.get());
-        reloader = std::make_unique<RuleReloader>(config.rule_paths, config.l7.scanner, *config.rule_sets, ws);
+        reloader = std::make_unique<RuleReloader>(config.rule_paths, config.l7.scanner, *config.rule_sets, ws, exporter);
         exporter.set_rule_reload([&reloader] { reloader->request(); }, [&reloader] { reloader->tick(); });
       }
       exporter.run();
@@ -343,6 +343,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         reloader->finish();
         report.rule_reloads = reloader->counters().reloads;
         report.rule_reload_failed = reloader->counters().reload_failed;
+        report.rule_sets_retired = reloader->counters().retired;
       }
       report.exporter = exporter.counters();
       report.input_complete = true;

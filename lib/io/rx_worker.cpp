@@ -86,11 +86,23 @@ void RxWorker::emit_flow(FlowRecord& record, uint32_t ext) noexcept {
   ++counters_.records_enqueued;
 }
 
+// The scanners of every rule set this core ran add up: a reload must not lose the alerts
+// counted before it (the summary balances them against those queued).
+void RxWorker::add_scanner_counters(const sig::ScannerCounters& sc) noexcept {
+  counters_.sig_alerts += sc.alerts;
+  counters_.sig_suppressed += sc.suppressed;
+  counters_.sig_stream_pool_exhausted += sc.stream_pool_exhausted;
+  counters_.sig_encrypted_skipped += sc.encrypted_skipped;
+  counters_.sig_scan_errors += sc.scan_errors;
+}
+
 void RxWorker::swap_scanner_if_offered() noexcept {
   sig::PerCoreScanner* next = next_scanner_.load(std::memory_order_acquire);
   if (next == nullptr || !l7_) return;
   std::unique_ptr<sig::PerCoreScanner> old = l7_->swap_scanner(std::unique_ptr<sig::PerCoreScanner>(next));
+  if (old) add_scanner_counters(old->counters());
   generation_ = offered_generation_;
+  alerts_at_swap_ = counters_.alerts_enqueued;
   retired_scanner_.store(old.release(), std::memory_order_release);
   next_scanner_.store(nullptr, std::memory_order_release);
 }
@@ -320,13 +332,7 @@ int RxWorker::run() {
     counters_.l7_with_metadata = c.flows_with_metadata;
     counters_.l7_slots_exhausted = c.slots_exhausted;
     counters_.l7_ndpi_pool_exhausted = c.ndpi_pool_exhausted;
-    if (const sig::ScannerCounters* sc = l7_->scanner_counters()) {
-      counters_.sig_alerts = sc->alerts;
-      counters_.sig_suppressed = sc->suppressed;
-      counters_.sig_stream_pool_exhausted = sc->stream_pool_exhausted;
-      counters_.sig_encrypted_skipped = sc->encrypted_skipped;
-      counters_.sig_scan_errors = sc->scan_errors;
-    }
+    if (const sig::ScannerCounters* sc = l7_->scanner_counters()) add_scanner_counters(*sc);
   }
   counters_.flows_active = table_.active();
   if (config_.live != nullptr) publish_live();

@@ -70,6 +70,9 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
   sig::PerCoreScanner* take_retired_scanner() noexcept { return retired_scanner_.exchange(nullptr, std::memory_order_acq_rel); }
   // After the core stopped: the offer it never took.
   sig::PerCoreScanner* withdraw_offer() noexcept { return next_scanner_.exchange(nullptr, std::memory_order_acq_rel); }
+  // Alerts this core had queued when it last swapped scanners, every one of them naming an
+  // older rule set; valid once take_retired_scanner() returned the scanner it replaced.
+  uint64_t alerts_queued_before_swap() const noexcept { return alerts_at_swap_; }
   bool input_complete() const { return input_complete_; }
   // False once run() has returned.
   bool running() const { return !finished_.load(std::memory_order_acquire); }
@@ -100,7 +103,9 @@ class RxWorker final : public RecordSink, public sig::AlertSink {
   std::atomic<sig::PerCoreScanner*> retired_scanner_{nullptr};
   uint32_t offered_generation_ = 0;    // written before next_scanner_ is released
   uint32_t generation_ = 0;            // rule set this core's scanner runs
+  uint64_t alerts_at_swap_ = 0;        // written before retired_scanner_ is released
   void swap_scanner_if_offered() noexcept;
+  void add_scanner_counters(const sig::ScannerCounters& sc) noexcept;
   int ts_offset_ = -1;
   uint64_t ts_flag_ = 0;
   bool input_complete_ = false;

@@ -201,6 +201,23 @@ TEST(Cli, CheckRulesSummarisesAcceptedAndRejected) {
   EXPECT_NE(r.out.find("local.rules:2"), std::string::npos) << r.out;
 }
 
+// Issue #14 defect 8: a run (not only `check`) says at start how many rules it rejected
+// and why, with a rule of each reason to find.
+TEST(Cli, RunWithRulesSaysRejectedCountAndReasonsAtStart) {
+  const fs::path d = scratch_dir("cli-run-rejected");
+  std::ofstream(d / "local.rules")
+      << "alert tcp any any -> any 80 (msg:\"good\"; content:\"GET\"; sid:1000001; rev:1;)\n"
+      << "alert tcp any any -> any 80 (msg:\"unterminated; content:\"x\"; sid:1000002; rev:1;)\n"
+      << "alert tcp any any -> any 80 (msg:\"bad hex\"; content:\"|zz|\"; sid:1000003; rev:1;)\n";
+  const ProgramResult r = flowprobe({"-i", demo_capture().string(), "--rules", (d / "local.rules").string(),
+                                     "--alerts-output", "/dev/null", "-o", "/dev/null"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("rules: 1 accepted, 2 rejected"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1  unterminated quote"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1  malformed content"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("local.rules:3 sid 1000003"), std::string::npos) << r.err;
+}
+
 TEST(Cli, CheckWithoutRulesIsAUsageError) {
   const ProgramResult r = flowprobe({"check"});
   EXPECT_EQ(r.exit_code, 2);
