@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include "export/geo.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -151,6 +153,9 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "%SRC_IP_CITY %DST_IP_CITY; looked up on the exporter core");
   app.add_option("--as-list", out.as_list,
                  "MaxMind ASN database (.mmdb, e.g. GeoLite2-ASN) for %SRC_AS %DST_AS %SRC_AS_MAP %DST_AS_MAP");
+  app.add_flag("--no-geo", out.no_geo,
+               "do not use the country and AS databases ./scripts/setup installs (data/geo) when neither "
+               "--city-list nor --as-list is given");
   app.add_option("--zeek-logs", out.zeek_logs,
                  "also write Zeek-style TSV logs into DIR (created if missing): conn.log for every flow, dns.log, "
                  "http.log, ssl.log, dhcp.log and ssh.log for flows our dissectors read; Zeek's header lines and default "
@@ -241,6 +246,11 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
     return 2;
   }
   for (const std::string& w : split_words(eal_joined)) out.eal_args.push_back(w);
+  if (!out.no_geo && out.city_list.empty() && out.as_list.empty()) {
+    const DefaultGeo g = default_geo_databases();
+    out.city_list = g.country;
+    out.as_list = g.asn;
+  }
   if (const CLI::Option* c = app.get_config_ptr(); c != nullptr && c->count() > 0) out.config_file = c->as<std::string>();
   out.effective_config = app.config_to_str(false, false);
   if (command == Command::run && !out.list_fields && out.input.empty()) {

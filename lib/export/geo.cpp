@@ -3,11 +3,46 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "flow/flow_record.hpp"
 
+#include <vector>
+
 namespace flowprobe {
+
+DefaultGeo default_geo_databases() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> dirs;
+  if (const char* d = std::getenv("FLOWPROBE_GEO_DIR"); d && *d) dirs.emplace_back(d);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    // build/app/flowprobe/flowprobe → <source>/data/geo; <prefix>/bin/flowprobe → <prefix>/share/flowprobe/geo
+    for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+      if (fs::exists(p / "data" / "geo", ec)) {
+        dirs.push_back(p / "data" / "geo");
+        break;
+      }
+    dirs.push_back(exe.parent_path().parent_path() / "share" / "flowprobe" / "geo");
+  }
+  dirs.emplace_back("/usr/share/flowprobe/geo");
+  dirs.emplace_back("/var/lib/flowprobe/geo");
+  for (const fs::path& d : dirs) {
+    DefaultGeo g;
+    if (fs::exists(d / "country.mmdb", ec)) g.country = (d / "country.mmdb").string();
+    if (fs::exists(d / "asn.mmdb", ec)) g.asn = (d / "asn.mmdb").string();
+    if (!g.country.empty() || !g.asn.empty()) {
+      g.dir = d.string();
+      return g;
+    }
+  }
+  return {};
+}
 
 std::unique_ptr<GeoDatabases> GeoDatabases::open(const std::string& city_db, const std::string& asn_db,
                                                  std::string& error) {
@@ -72,7 +107,9 @@ void GeoDatabases::lookup(const uint8_t* ip, uint8_t version, GeoInfo& out) cons
     if (r.found_entry) {
       static const char* const kCountry[] = {"country", "iso_code", nullptr};
       static const char* const kCity[] = {"city", "names", "en", nullptr};
-      const std::string_view c = text(r.entry, kCountry);
+      static const char* const kCountryCode[] = {"country_code", nullptr};  // ip-location-db's layout
+      std::string_view c = text(r.entry, kCountry);
+      if (c.empty()) c = text(r.entry, kCountryCode);
       if (c.size() == 2) std::memcpy(out.country.data(), c.data(), 2);
       out.city = text(r.entry, kCity);
     }

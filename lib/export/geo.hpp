@@ -23,6 +23,15 @@ struct GeoInfo {
   std::string as_org;
 };
 
+// The country and AS databases scripts/setup installs (data/geo/country.mmdb and
+// asn.mmdb, from ip-location-db), found in $FLOWPROBE_GEO_DIR, the source tree of the
+// running binary, /usr/share/flowprobe/geo or /var/lib/flowprobe/geo. Each path is empty
+// when its file is absent, so that the probe and `flowprobe report` use them when present.
+struct DefaultGeo {
+  std::string dir, country, asn;
+};
+DefaultGeo default_geo_databases();
+
 class GeoDatabases {
  public:
   // Either path may be empty. nullptr with `error` set when a file does not open.
