@@ -136,6 +136,7 @@ struct Truth {
   std::map<std::string, uint64_t> eve_lines;                         // function → lines
   uint64_t alert_lines = 0;
 };
+uint64_t g_not_json = 0, g_truncated = 0;  // damaged lines written, both months
 
 class Out {
  public:
@@ -238,6 +239,7 @@ void write_flows(const Options& o, Out& out, int64_t begin, int64_t end, uint64_
       // Named damage: a truncated record and a line that is not JSON, alternately.
       static bool half = false;
       out.line(half ? s.substr(0, s.size() / 2) : std::string("<<< not json at all >>>"));
+      (half ? g_truncated : g_not_json)++;
       half = !half;
     }
   }
@@ -283,8 +285,9 @@ void write_alerts(const Options& o, Out& out, int64_t begin, int64_t end, uint64
 void write_truth(const Options& o, const Truth& cur, const Truth& prev, std::FILE* f) {
   (void)o;
   std::fprintf(f, "{\"flows\":%" PRIu64 ",\"blocked\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"prev_flows\":%" PRIu64
-               ",\"prev_blocked\":%" PRIu64 ",\"alert_lines\":%" PRIu64 ",\"bad_lines\":%" PRIu64 ",\"tls_rows\":%zu,",
-               cur.flows, cur.blocked, cur.bytes, prev.flows, prev.blocked, cur.alert_lines, o.bad_lines, cur.tls_rows.size());
+               ",\"prev_blocked\":%" PRIu64 ",\"alert_lines\":%" PRIu64 ",\"not_json\":%" PRIu64 ",\"truncated\":%" PRIu64 ",\"tls_rows\":%zu,",
+               cur.flows, cur.blocked, cur.bytes, prev.flows, prev.blocked, cur.alert_lines, g_not_json, g_truncated,
+               cur.tls_rows.size());
   std::fprintf(f, "\"daily\":[");
   for (std::size_t i = 0; i < cur.daily.size(); ++i)
     std::fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "", cur.daily[i], cur.daily_blocked[i]);

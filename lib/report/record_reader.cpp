@@ -377,8 +377,34 @@ void RecordReader::read(std::string_view line, std::size_t capacity, Visitor& vi
     }
     return;
   }
-  // A scalar that parses whole is JSON, but no record.
-  return visitor.on_record(LineKind::not_object, *this);
+  // A scalar that parses whole is JSON, but no record; "not json" starting with n is not.
+  bool ok = false;
+  switch (t) {
+    case od::json_type::null: {
+      bool is_null = false;
+      ok = !doc.is_null().get(is_null) && is_null;
+      break;
+    }
+    case od::json_type::boolean: {
+      bool b;
+      ok = !doc.get_bool().get(b);
+      break;
+    }
+    case od::json_type::number: {
+      double d;
+      ok = !doc.get_double().get(d);
+      break;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      ok = !doc.get_string().get(s);
+      break;
+    }
+    default: break;
+  }
+  const char* rest = nullptr;
+  if (ok && !doc.current_location().get(rest)) ok = false;
+  return visitor.on_record(ok ? LineKind::not_object : LineKind::not_json, *this);
 }
 
 LineKind RecordReader::parse_object(od::object obj) {

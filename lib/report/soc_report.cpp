@@ -2,6 +2,7 @@
 // over-month, per-function alert analysis and statistics, event top 10, and the human
 // sections from the annotations file.
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <set>
@@ -265,6 +266,11 @@ Cell place_cells_org(const Context& ctx, const IpKey& ip) {
   return {p.local || p.org.empty() ? "-" : p.org};
 }
 
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(c));
+  return s;
+}
+
 std::string narrative(const Context& ctx, const char* key) {
   auto it = ctx.ann.narrative.find(key);
   return it == ctx.ann.narrative.end() ? std::string() : it->second;
@@ -472,7 +478,8 @@ void SocReport::overview(Document& d, const Context& ctx) {
 
 void SocReport::summary(Document& d, const Context& ctx) {
   const Rounding rd = ctx.opt.rounding;
-  const std::string prev_label(previous_period_name(ctx.time.period));
+  std::string prev_label(previous_period_name(ctx.time.period));
+  prev_label[0] = static_cast<char>(std::toupper(prev_label[0]));
   const Period& a = p_[1];
   const Period& b = p_[0];
   Section s{"summary", "1. Summary"};
@@ -481,14 +488,14 @@ void SocReport::summary(Document& d, const Context& ctx) {
   // Facts the data gives (spec §2.4 1.1 text).
   std::vector<std::string> facts;
   if (b.total) {
-    facts.push_back("Flow records: " + thousands(b.total) + " (" + mom_ratio(a.total, b.total, rd) + " of the " + prev_label +
+    facts.push_back("Flow records: " + thousands(b.total) + " (" + mom_ratio(a.total, b.total, rd) + " of the " + lower(prev_label) +
                     ").");
     const auto top_src = b.src.top(1);
     if (!top_src.empty())
       facts.push_back("Most active source: " + ip_text(top_src[0].key) + " with " + thousands(top_src[0].v[0]) +
                       " records, " + percent(top_src[0].v[0], b.total, rd) + " of the total.");
     facts.push_back("Not established: " + percent(b.blocked, b.total, rd) + " (" +
-                    mom_points(a.blocked, a.total, b.blocked, b.total, rd) + " against the " + prev_label + ").");
+                    mom_points(a.blocked, a.total, b.blocked, b.total, rd) + " against the " + lower(prev_label) + ").");
     const auto top_blocked = blocked_services_.top(1);
     if (!top_blocked.empty())
       facts.push_back("The service most often not established: " +
@@ -507,7 +514,7 @@ void SocReport::summary(Document& d, const Context& ctx) {
   {
     ChartStyle st;
     st.id = "records_mom";
-    st.title = "Records, " + prev_label + " and this period";
+    st.title = "Records, " + lower(prev_label) + " and this period";
     st.mode = BarMode::grouped;
     st.width = 560;
     o.chart({"records_mom", st.title,
@@ -527,7 +534,7 @@ void SocReport::summary(Document& d, const Context& ctx) {
   ta.rows.push_back({text_cell("This period"), count_cell(b.total), count_cell(b.blocked), ratio_cell(percent(b.blocked, b.total, rd))});
   ta.rows.push_back({text_cell("Vs previous"), ratio_cell(mom_ratio(a.total, b.total, rd)), ratio_cell(mom_ratio(a.blocked, b.blocked, rd)),
                      ratio_cell(mom_points(a.blocked, a.total, b.blocked, b.total, rd))});
-  if (a.total == 0) ta.note = "No record in the " + prev_label + ": month-over-month prints \"-\".";
+  if (a.total == 0) ta.note = "No record in the " + lower(prev_label) + ": month-over-month prints \"-\".";
   o.table(std::move(ta));
   // Alert detection ratio by function (donut) and table B.
   {
@@ -664,7 +671,8 @@ void SocReport::summary(Document& d, const Context& ctx) {
 
 void SocReport::statistics(Document& d, const Context& ctx) {
   const Rounding rd = ctx.opt.rounding;
-  const std::string prev_label(previous_period_name(ctx.time.period));
+  std::string prev_label(previous_period_name(ctx.time.period));
+  prev_label[0] = static_cast<char>(std::toupper(prev_label[0]));
   const Window& w = ctx.time.current;
   std::vector<std::string> day_labels, day_names;
   for (int64_t t : w.day_starts) {
@@ -749,9 +757,9 @@ void SocReport::statistics(Document& d, const Context& ctx) {
     // .2 by level, MoM
     uint64_t prev_total = 0;
     for (uint64_t v : p_[1].alerts[fi]) prev_total += v;
-    if (prev_total == 0) s.paragraph("No alerts occurred in the " + prev_label + ".");
+    if (prev_total == 0) s.paragraph("No alerts occurred in the " + lower(prev_label) + ".");
     if (prev_total != 0 || total != 0)
-      s.chart(level_mom_chart("alerts_mom_" + std::string(function_key(fn)), "Alerts by level, " + prev_label + " and this period",
+      s.chart(level_mom_chart("alerts_mom_" + std::string(function_key(fn)), "Alerts by level, " + lower(prev_label) + " and this period",
                               p_[1].alerts[fi], p_[0].alerts[fi]));
     Table t2 = level_mom_table("", "2." + std::to_string(f + 1) + ".2 Alert count by level", p_[1].alerts[fi], p_[0].alerts[fi], rd,
                                prev_label);
@@ -920,6 +928,7 @@ void SocReport::events(Document& d, const Context& ctx) {
                       count_cell(e->count)});
   if (v.empty()) t.note = "No such event in this period.";
   s.table(std::move(t));
+  d.sections.push_back(std::move(s));
   no = 0;
   for (const auto& [sid, e] : v) {
     Section ds{"event-" + std::to_string(sid), "2.7.2." + std::to_string(++no) + " " + e->signature + "(" + std::to_string(sid) + ")", 2};

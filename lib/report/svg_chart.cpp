@@ -36,7 +36,7 @@ double nice_step(double max) {
 std::string open_svg(const ChartStyle& s, int w, int h) {
   return "<svg class=\"chart\" data-chart=\"" + html_escape(s.id) + "\" role=\"img\" aria-label=\"" +
          html_escape(s.title) + "\" viewBox=\"0 0 " + std::to_string(w) + " " + std::to_string(h) +
-         "\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\"><title>" +
+         "\" width=\"" + std::to_string(w) + "\" preserveAspectRatio=\"xMinYMin meet\"><title>" +
          html_escape(s.title) + "</title>";
 }
 

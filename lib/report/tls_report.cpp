@@ -140,6 +140,7 @@ void band_chart(Section& s, const std::string& id, const std::string& title, con
     for (int b = 5; b >= 1; --b) r.push_back({thousands(a[static_cast<std::size_t>(b)]), std::to_string(a[static_cast<std::size_t>(b)])});
     t.rows.push_back(std::move(r));
   }
+  if (t.rows.empty()) t.note = "No row: every address on this side is private (LOCAL) or the list is empty.";
   if (v.size() > limit) v.resize(limit);
   std::vector<std::string> labels;
   std::vector<Series> series;

@@ -82,7 +82,7 @@ struct Peers {
 class TrafficReport final : public Aggregator {
  public:
   explicit TrafficReport(const Context& ctx)
-      : ctx_(ctx), hosts_(ctx.opt.max_keys), dns_(ctx.opt.max_keys), countries_(4096), orgs_(ctx.opt.max_keys) {
+      : ctx_(ctx), talkers_(ctx.opt.max_keys), hosts_(ctx.opt.max_keys), dns_(ctx.opt.max_keys), countries_(4096), orgs_(ctx.opt.max_keys) {
     days_bytes_.assign(ctx.time.current.days(), 0);
     days_records_.assign(ctx.time.current.days(), 0);
   }
@@ -105,6 +105,7 @@ class TrafficReport final : public Aggregator {
     ++l7[0];
     l7[1] += bytes;
 
+    talkers_.add(f.src, {bytes, 1});
     auto it = peers_.find(f.src);
     if (it == peers_.end()) {
       if (peers_.size() < ctx_.opt.max_keys) it = peers_.emplace(f.src, Peers{}).first;
@@ -163,6 +164,7 @@ class TrafficReport final : public Aggregator {
   std::vector<uint64_t> days_bytes_, days_records_;
   std::map<std::string, std::array<uint64_t, 2>, std::less<>> l7_;  // records, bytes
   std::unordered_map<IpKey, Peers, IpKeyHash> peers_;
+  TopCounter<IpKey, IpKeyHash, 2> talkers_;  // sources by bytes, records
   std::map<std::string, std::array<uint64_t, 3>> methods_;   // records, bytes, client→server bytes
   std::map<std::string, std::array<uint64_t, 2>> tx_methods_;  // requests, response body bytes
   TopCounter<std::string, std::hash<std::string>, 2> hosts_;  // records, bytes
@@ -292,7 +294,7 @@ Document TrafficReport::build(const Context& ctx) {
   }
   d.sections.push_back(std::move(l7));
 
-  Section peers{"peers", "Unique destinations per source"};
+  Section peers{"peers", "Sources: unique destinations and volume"};
   {
     std::vector<std::pair<IpKey, const Peers*>> v;
     v.reserve(peers_.size());
@@ -335,6 +337,27 @@ Document TrafficReport::build(const Context& ctx) {
       t.note += (t.note.empty() ? "" : " ") + thousands(peers_untracked_) + " records of sources beyond the first " +
                 thousands(ctx.opt.max_keys) + " were not ranked (raise --max-keys).";
     peers.table(std::move(t));
+    Table top;
+    top.name = "top_talkers";
+    top.title = "Top sources by volume";
+    top.cols = {{"src_ip", "Source"}, {"bytes", "Bytes", ColType::count}, {"records", "Records", ColType::count},
+                {"bytes_share", "Share of bytes", ColType::percent}};
+    std::vector<std::string> tl;
+    std::vector<double> tv;
+    for (const auto& e : talkers_.top(n)) {
+      top.rows.push_back({{ip_text(e.key)}, count_cell(e.v[0], e.error > 0), count_cell(e.v[1]), share_cell(e.v[0], bytes_, rd)});
+      tl.push_back(ip_text(e.key));
+      tv.push_back(static_cast<double>(e.v[0]));
+    }
+    if (talkers_.approximate())
+      top.note = "More than " + thousands(talkers_.cap()) + " sources: space-saving estimates (high by at most " +
+                 bytes_text(talkers_.max_error()) + ").";
+    ChartStyle ts;
+    ts.id = "top_talkers";
+    ts.title = "Top " + std::to_string(n) + " sources by volume";
+    ts.format = [](double x) { return bytes_text(static_cast<uint64_t>(x)); };
+    if (!tl.empty()) peers.chart({"top_talkers", ts.title, bar_chart(tl, {{"bytes", "#2f6db5", tv}}, ts)});
+    peers.table(std::move(top));
   }
   d.sections.push_back(std::move(peers));
 

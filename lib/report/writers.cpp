@@ -35,7 +35,7 @@ section.s1{margin-top:28px}
 p.note{color:var(--muted);font-style:italic;margin:6px 0}
 div.chart{margin:10px 0 16px;max-width:860px}
 div.chart h4{margin:0 0 4px;font-size:13px}
-svg.chart{display:block;font-size:11px}
+svg.chart{display:block;font-size:11px;max-width:100%;height:auto}
 svg.chart text{fill:var(--ink)}svg.chart text.ax{fill:var(--muted);font-size:10px}svg.chart text.vl{font-size:10px}
 svg.chart text.dt{font-size:16px;font-weight:bold}
 svg.chart line.grid{stroke:#e4e7ec;stroke-width:1}svg.chart line.axis{stroke:#8892a0;stroke-width:1}
@@ -43,6 +43,7 @@ div.tbl{margin:8px 0 18px;overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:12px}
 caption{text-align:left;font-weight:bold;padding:4px 0}
 th,td{border:1px solid var(--rule);padding:3px 6px;vertical-align:top}
+td{overflow-wrap:anywhere}td.n{overflow-wrap:normal;white-space:nowrap}
 thead th{background:var(--head);text-align:left;white-space:nowrap}
 table.sortable thead tr:first-child th{cursor:pointer}
 table.sortable thead tr:first-child th:after{content:" \2195";color:#a0a8b4;font-size:10px}
@@ -60,6 +61,11 @@ footer li{margin:2px 0}
 @media print{
  body{padding:0;font-size:10.5px}
  section.s1{break-before:page;margin-top:0}
+ header.cover+section.s1{break-before:auto;margin-top:14px}
+ div.tbl{overflow:visible}
+ table{font-size:9px}
+ th,td{padding:2px 4px}
+ thead th{white-space:normal}
  .tools,tr.colf{display:none}
  div.chart,svg.chart{break-inside:avoid}
  thead{display:table-header-group}
@@ -152,10 +158,12 @@ void render_table(std::string& o, const Table& t) {
     o += "</tr>";
   }
   o += "</tbody>";
+  // A second body, not a tfoot: printing repeats a tfoot on every page, and sorting
+  // reorders the first body only.
   if (!t.total.empty()) {
-    o += "<tfoot><tr class=\"total\">";
+    o += "<tbody class=\"total\"><tr class=\"total\">";
     row(t.total);
-    o += "</tr></tfoot>";
+    o += "</tr></tbody>";
   }
   o += "</table>";
   if (n < t.rows.size())
