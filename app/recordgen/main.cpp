@@ -30,6 +30,7 @@ struct Options {
   uint64_t bad_lines = 0;
   bool labels = false;
   bool lean = false;  // only the fields the SOC report reads (the 10 M-record benchmark)
+  bool geo_fields = true;  // DST_IP_COUNTRY / DST_AS_MAP in the records (invented, cycling); off: the report looks up
   std::string out_dir = ".", truth;
 };
 
@@ -37,7 +38,7 @@ struct Options {
   std::fprintf(stderr,
                "flowprobe-recordgen: %s\nusage: flowprobe-recordgen --month YYYY-MM --flows N --prev-flows N "
                "--alerts-per-day N --prev-alerts-per-day N --sources N --destinations N --bad-lines N "
-               "--out-dir DIR [--labels] [--lean] [--truth FILE]\n",
+               "--out-dir DIR [--labels] [--lean] [--no-geo-fields] [--truth FILE]\n",
                why);
   std::exit(2);
 }
@@ -105,10 +106,18 @@ std::string ip_internal(uint64_t s) {
                 static_cast<unsigned>(s & 0xff) + 0u);
   return b;
 }
+// Servers in real networks' address blocks (/16s of well-known services and providers in
+// several countries), so that a report with the geo databases shows real countries and
+// organisations: destination d is host d / 16 of block d % 16.
 std::string ip_external(uint64_t d) {
+  static constexpr unsigned kBlocks[16][2] = {{8, 8},    {1, 1},     {13, 107}, {17, 253}, {31, 13},   {104, 16},
+                                              {140, 82}, {151, 101}, {157, 240}, {202, 12}, {133, 242}, {212, 58},
+                                              {77, 88},  {223, 5},   {185, 199}, {195, 82}};
+  const unsigned* blk = kBlocks[d % 16];
+  const uint64_t host = d / 16;
   char b[32];
-  std::snprintf(b, sizeof(b), "44.%u.%u.%u", static_cast<unsigned>(d >> 16 & 0xff), static_cast<unsigned>(d >> 8 & 0xff),
-                static_cast<unsigned>(d & 0xff));
+  std::snprintf(b, sizeof(b), "%u.%u.%u.%u", blk[0], blk[1], static_cast<unsigned>(host >> 8 & 0xff),
+                static_cast<unsigned>(host & 0xff));
   return b;
 }
 
@@ -201,8 +210,11 @@ void write_flows(const Options& o, Out& out, int64_t begin, int64_t end, uint64_
     const bool http = i % 20 >= 8 && i % 20 < 11;
     const bool dns = i % 20 >= 11 && i % 20 < 15;
     if (!o.lean) {
-      s += "," + key(o, "DST_IP_COUNTRY", "35632.57575") + "\"" + kCountries[dst % 5] + "\",";
-      s += key(o, "DST_AS_MAP", "35632.57916") + "\"" + kOrgs[dst % 5] + "\",";
+      s += ",";
+      if (o.geo_fields) {
+        s += key(o, "DST_IP_COUNTRY", "35632.57575") + "\"" + kCountries[dst % 5] + "\",";
+        s += key(o, "DST_AS_MAP", "35632.57916") + "\"" + kOrgs[dst % 5] + "\",";
+      }
       s += key(o, "TLS_VERSION", "35632.57967") + std::to_string(tls ? kVersions[i % 8] : 0) + ",";
       s += key(o, "TLS_CIPHER", "35632.57965") + std::to_string(tls ? kCiphers[i % 8] : 0) + ",";
       s += key(o, "TLS_SERVER_NAME", "35632.57660") + "\"" + (tls ? "site" + std::to_string(dst % 50) + ".example" : "") + "\",";
@@ -360,6 +372,7 @@ int main(int argc, char** argv) {
     else if (a == "--truth") o.truth = value();
     else if (a == "--labels") o.labels = true;
     else if (a == "--lean") o.lean = true;
+    else if (a == "--no-geo-fields") o.geo_fields = false;
     else usage(("unknown option " + a).c_str());
   }
   if (o.sources > (1u << 24) || o.destinations > (1u << 24)) usage("--sources and --destinations go up to 16777216");

@@ -24,8 +24,8 @@ struct IpKeyHash {
 // Parses dotted-quad or IPv6 text; v = 0 when it is neither.
 IpKey parse_ip(std::string_view text);
 std::string ip_text(const IpKey& k);
-// RFC 1918, loopback, link-local, CGNAT, ULA, multicast and other non-global space: the
-// spec's LOCAL, which no country list penalises and which prints "-".
+// Not a global address (export/geo's is_global_address): the spec's LOCAL, which no
+// country list penalises and which prints "-".
 bool is_private(const IpKey& k);
 
 // Flow fields the reports read. The enum is the reader's bit index: FlowRec::present

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "export/field_registry.hpp"
+#include "export/geo.hpp"
 
 namespace flowprobe::report {
 
@@ -257,26 +258,7 @@ std::string ip_text(const IpKey& k) {
   return buf;
 }
 
-bool is_private(const IpKey& k) {
-  const auto& b = k.b;
-  if (k.v == 4) {
-    return b[0] == 10 || b[0] == 127 || b[0] == 0 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-           (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) || (b[0] == 100 && (b[1] & 0xc0) == 64) ||
-           b[0] >= 224;
-  }
-  if (k.v == 6) {
-    static constexpr uint8_t zero[15] = {};
-    if (std::memcmp(b.data(), zero, 15) == 0) return true;  // :: and ::1
-    if (b[0] == 0 && b[1] == 0 && std::memcmp(b.data(), zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff) {
-      IpKey v4;  // ::ffff:a.b.c.d
-      std::memcpy(v4.b.data(), b.data() + 12, 4);
-      v4.v = 4;
-      return is_private(v4);
-    }
-    return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || b[0] == 0xff;
-  }
-  return false;
-}
+bool is_private(const IpKey& k) { return k.v != 0 && !is_global_address(k.b.data(), k.v); }
 
 std::string_view field_label(Field f) { return kLabels[static_cast<int>(f)].label; }
 

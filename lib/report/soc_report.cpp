@@ -563,8 +563,8 @@ void SocReport::summary(Document& d, const Context& ctx) {
          "its count is the number of eve lines. Levels: severity 1 Critical, 2 Minor, 3 Warning" +
          std::string(ctx.opt.shifted_levels ? " (shifted: 1 Fatal, 2 Critical, 3 Minor, 4 Warning)" : "") +
          "; Fatal only for the signatures listed in the annotations (fatal_sids).");
-  s.blocks.insert(s.blocks.end(), o.blocks.begin(), o.blocks.end());
   d.sections.push_back(std::move(s));
+  d.sections.push_back(std::move(o));
   d.sections.push_back(Section{"functions", "1.2 Alert analysis per function"});
 
   // 1.2.x per function alert lists

@@ -30,7 +30,7 @@ h3{font-size:14px;margin:18px 0 6px}
 .cover .sub{color:var(--muted);font-size:15px;margin-bottom:10px}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:6px 0}
 dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
-nav.toc ol{margin:4px 0 0 18px;padding:0}nav.toc a{color:var(--accent);text-decoration:none}
+nav.toc ul{margin:4px 0 0 0;padding:0;list-style:none}nav.toc a{color:var(--accent);text-decoration:none}
 section.s1{margin-top:28px}
 p.note{color:var(--muted);font-style:italic;margin:6px 0}
 div.chart{margin:10px 0 16px;max-width:860px}
@@ -189,10 +189,10 @@ std::string render_html(const Document& doc) {
   o += "<dl class=\"kv\">";
   for (const auto& [k, v] : doc.meta) o += "<dt>" + html_escape(k) + "</dt><dd>" + html_escape(v) + "</dd>";
   o += "</dl>";
-  o += "<nav class=\"toc\"><strong>Contents</strong><ol>";
+  o += "<nav class=\"toc\"><strong>Contents</strong><ul>";
   for (const Section& s : doc.sections)
     if (s.level == 1) o += "<li><a href=\"#" + html_escape(s.id) + "\">" + html_escape(s.title) + "</a></li>";
-  o += "</ol></nav></header>\n";
+  o += "</ul></nav></header>\n";
   bool open = false;
   for (const Section& s : doc.sections) {
     if (s.level == 1) {
