@@ -38,20 +38,28 @@ const simdjson::padded_string& input() {
 void BM_SimdjsonOnDemand(benchmark::State& state) {
   const auto& data = input();
   simdjson::ondemand::parser parser;
-  uint64_t keys = 0;
+  uint64_t keys = 0, docs_seen = 0, errors = 0;
   for (auto _ : state) {
     simdjson::ondemand::document_stream docs;
     if (parser.iterate_many(data, 1 << 20).get(docs)) state.SkipWithError("iterate_many failed");
     for (auto doc : docs) {
+      ++docs_seen;
       simdjson::ondemand::object obj;
-      if (doc.get_object().get(obj)) continue;
+      if (doc.get_object().get(obj)) {
+        ++errors;
+        continue;
+      }
       for (auto field : obj) {
         simdjson::ondemand::raw_json_string k;
         if (!field.key().get(k)) ++keys;
+        else ++errors;
       }
     }
   }
   benchmark::DoNotOptimize(keys);
+  state.counters["records"] = static_cast<double>(docs_seen) / static_cast<double>(state.iterations());
+  state.counters["keys"] = static_cast<double>(keys) / static_cast<double>(state.iterations());
+  state.counters["errors"] = static_cast<double>(errors) / static_cast<double>(state.iterations());
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
 }
 BENCHMARK(BM_SimdjsonOnDemand)->Unit(benchmark::kMillisecond)->MinTime(2.0);

@@ -75,6 +75,7 @@ struct Document {
   std::vector<std::pair<std::string, std::string>> meta;  // period, zone, inputs... on the cover
   std::vector<Section> sections;
   std::vector<std::string> footer;  // input accounting, estimates, data attributions
+  bool cover_page = false;          // printed: the cover alone on the first page (the SOC sample's)
 };
 
 }  // namespace flowprobe::report

@@ -67,42 +67,80 @@ constexpr LabelOf kLabels[] = {
 };
 static_assert(std::size(kLabels) == kFieldCount);
 
-// Open addressing over a power of two: the key set is fixed at start, lookups are a hash
-// and one or two compares (the per-key cost of the whole reader).
+// A key as the table compares it: up to 24 bytes in three little-endian words, zero
+// past its length. Longer keys are not ours.
+struct KeyWords {
+  uint64_t w[3] = {0, 0, 0};
+  uint32_t len = 0;
+  bool operator==(const KeyWords&) const = default;
+};
+
+// Loads the key starting at `p` (just past its opening quote): its bytes up to the closing
+// quote, at most 24 of them. The input has simdjson's padding after every document, so
+// reading 24 bytes from a key inside one never leaves the buffer.
+inline bool load_key(const char* p, KeyWords& k) {
+  uint64_t raw[3];
+  std::memcpy(raw, p, 24);
+  uint32_t len = 0;
+  for (int i = 0; i < 3; ++i) {
+    // The first '"' byte in this word, if any (SWAR zero-byte search on x ^ '"'*0x01..).
+    const uint64_t x = raw[i] ^ 0x2222222222222222ull;
+    const uint64_t found = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+    if (found) {
+      const uint32_t at = static_cast<uint32_t>(__builtin_ctzll(found) / 8);
+      k.w[i] = at ? raw[i] & ((uint64_t{1} << (at * 8)) - 1) : 0;
+      for (int j = i + 1; j < 3; ++j) k.w[j] = 0;
+      k.len = len + at;
+      return true;
+    }
+    k.w[i] = raw[i];
+    len += 8;
+  }
+  return false;  // longer than 24 bytes
+}
+
+inline std::size_t key_hash(const KeyWords& k) {
+  uint64_t h = k.w[0] * 0x9E3779B97F4A7C15ull ^ k.w[1] * 0xC2B2AE3D27D4EB4Full ^ k.w[2] * 0x165667B19E3779F9ull ^ k.len;
+  return static_cast<std::size_t>(h ^ (h >> 29) ^ (h >> 47));
+}
+
+// Open addressing over a power of two: the key set is fixed at start, a lookup is a
+// multiply-shift hash and one or two three-word compares (the per-key cost of the reader).
 class KeyTable {
  public:
   void add(std::string_view key, uint8_t slot) {
-    if (find(key) != k_none) return;  // the first meaning wins (eve keys before aliases)
-    strings_.emplace_back(key);
-    for (std::size_t i = hash(key);; ++i) {
-      Entry& e = table_[i & (kSize - 1)];
-      if (e.slot == k_none) {
-        e = {strings_.size() - 1, slot};
+    if (key.size() > 24) return;
+    char buf[24 + 64] = {};
+    std::memcpy(buf, key.data(), key.size());
+    buf[key.size()] = '"';
+    KeyWords k;
+    load_key(buf, k);
+    if (find(k) != k_none) return;  // the first meaning wins (eve keys before aliases)
+    for (std::size_t i = key_hash(k);; ++i) {
+      const std::size_t at = i & (kSize - 1);
+      if (slots_[at] == k_none) {
+        slots_[at] = slot;
+        keys_[at] = k;
         return;
       }
     }
   }
-  uint8_t find(std::string_view key) const {
-    for (std::size_t i = hash(key);; ++i) {
-      const Entry& e = table_[i & (kSize - 1)];
-      if (e.slot == k_none) return k_none;
-      if (strings_[e.index] == key) return e.slot;
+  uint8_t find(const KeyWords& k) const {
+    for (std::size_t i = key_hash(k);; ++i) {
+      const std::size_t at = i & (kSize - 1);
+      if (slots_[at] == k_none) return k_none;
+      if (keys_[at] == k) return slots_[at];
     }
   }
 
  private:
-  static constexpr std::size_t kSize = 1024;
-  static std::size_t hash(std::string_view s) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return static_cast<std::size_t>(h ^ (h >> 29));
-  }
-  struct Entry {
-    std::size_t index = 0;
-    uint8_t slot = k_none;
-  };
-  std::array<Entry, kSize> table_{};
-  std::vector<std::string> strings_;
+  static constexpr std::size_t kSize = 512;  // about 170 keys: a third full, probes stay short
+  std::array<uint8_t, kSize> slots_ = [] {
+    std::array<uint8_t, kSize> s{};
+    s.fill(k_none);
+    return s;
+  }();
+  std::array<KeyWords, kSize> keys_{};
 };
 
 void add_field_keys(KeyTable& t, const FieldDef& f, uint8_t slot) {
@@ -160,10 +198,10 @@ bool parse_digits(std::string_view s, uint64_t& out) {
 // Numbers are JSON integers in flowprobe's output, but nProbe writes some as strings
 // ("35632.57680":"0"); both read. Anything else is a bad value.
 bool get_number(od::value v, uint64_t& out) {
+  if (!v.get_uint64().get(out)) return true;  // the common case, without a type peek
   od::json_type t;
   if (v.type().get(t)) return false;
   if (t == od::json_type::number) {
-    if (!v.get_uint64().get(out)) return true;
     double d;  // a negative or fractional number: keep its integer part, clamped at 0
     if (v.get_double().get(d)) return false;
     out = d > 0 ? static_cast<uint64_t>(d) : 0;
@@ -186,9 +224,9 @@ bool get_number(od::value v, uint64_t& out) {
 }
 
 bool get_text(od::value v, std::string_view& out) {
+  if (!v.get_string().get(out)) return true;
   od::json_type t;
   if (v.type().get(t)) return false;
-  if (t == od::json_type::string) return !v.get_string().get(out);
   if (t == od::json_type::null) {
     out = {};
     return true;
@@ -392,17 +430,32 @@ void RecordReader::read(std::string_view line, std::size_t capacity, Visitor& vi
 LineKind RecordReader::parse_object(od::object obj) {
   const KeyTable& table = key_table();
   flow_ = FlowRec{};
-  alert_ = AlertRec{};
-  tx_ = HttpTxRec{};
   eve_type_ = {};
-  bool is_eve = false, bad = false;
+  bool is_eve = false, bad = false, eve_reset = false;
   std::string_view src6, dst6, eve_ts;
   bool any_flow_key = false;
+  std::size_t index = 0;
   for (auto field_result : obj) {
     if (field_result.error()) return LineKind::truncated;
     od::field& field = field_result.value_unsafe();
-    const uint8_t slot = table.find(raw_key(field));
+    KeyWords kw;
+    uint8_t slot = k_none;
+    if (load_key(field.key().raw(), kw)) {
+      ShapeSlot* s = index < shape_.size() ? &shape_[index] : nullptr;
+      if (s && s->len == kw.len && s->w[0] == kw.w[0] && s->w[1] == kw.w[1] && s->w[2] == kw.w[2]) {
+        slot = s->slot;
+      } else {
+        slot = table.find(kw);
+        if (s) *s = ShapeSlot{{kw.w[0], kw.w[1], kw.w[2]}, kw.len, slot};
+      }
+    }
+    ++index;
     if (slot == k_none) continue;  // On-Demand skips the value
+    if (slot >= ev_timestamp && !eve_reset) {  // eve records are few: reset their parts only then
+      alert_ = AlertRec{};
+      tx_ = HttpTxRec{};
+      eve_reset = true;
+    }
     od::value v = field.value();
     uint64_t n = 0;
     std::string_view s;
@@ -506,6 +559,10 @@ LineKind RecordReader::parse_object(od::object obj) {
   }
   if (bad) return LineKind::bad_value;
   if (is_eve) {
+    if (!eve_reset) {
+      alert_ = AlertRec{};
+      tx_ = HttpTxRec{};
+    }
     int64_t ts = 0;
     if (!parse_eve_time(eve_ts, ts)) return eve_ts.empty() ? LineKind::other_tool : LineKind::bad_value;
     if (eve_type_ == "alert") {

@@ -54,6 +54,14 @@ class RecordReader {
  private:
   LineKind parse_object(simdjson::ondemand::object obj);
   simdjson::ondemand::parser parser_;
+  // The previous record's keys by position: records of one template repeat them in the
+  // same order, so most keys are recognised by one compare instead of a table lookup.
+  struct ShapeSlot {
+    uint64_t w[3] = {0, 0, 0};
+    uint32_t len = UINT32_MAX;
+    uint8_t slot = 255;
+  };
+  std::array<ShapeSlot, 128> shape_{};
   FlowRec flow_;
   AlertRec alert_;
   HttpTxRec tx_;

@@ -1045,6 +1045,7 @@ void SocReport::human(Document& d, const Context& ctx) {
 Document SocReport::build(const Context& ctx) {
   Document d;
   d.name = "soc";
+  d.cover_page = true;
   d.title = "Security operation monitoring: " + std::string(period_name(ctx.time.period)) + "ly analysis report";
   d.subtitle = ctx.ann.customer.empty() ? "" : ctx.ann.customer;
   const Window& w = ctx.time.current;

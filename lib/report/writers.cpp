@@ -62,6 +62,7 @@ footer li{margin:2px 0}
  body{padding:0;font-size:10.5px}
  section.s1{break-before:page;margin-top:0}
  header.cover+section.s1{break-before:auto;margin-top:14px}
+ header.cover.own+section.s1{break-before:page;margin-top:0}
  div.tbl{overflow:visible}
  table{font-size:9px}
  th,td{padding:2px 4px}
@@ -184,7 +185,7 @@ std::string render_html(const Document& doc) {
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
        html_escape(doc.title) + "</title>\n<style>" + kCss + "</style></head>\n<body data-report=\"" +
        html_escape(doc.name) + "\">\n";
-  o += "<header class=\"cover\"><h1>" + html_escape(doc.title) + "</h1>";
+  o += std::string("<header class=\"cover") + (doc.cover_page ? " own" : "") + "\"><h1>" + html_escape(doc.title) + "</h1>";
   if (!doc.subtitle.empty()) o += "<div class=\"sub\">" + html_escape(doc.subtitle) + "</div>";
   o += "<dl class=\"kv\">";
   for (const auto& [k, v] : doc.meta) o += "<dt>" + html_escape(k) + "</dt><dd>" + html_escape(v) + "</dd>";
