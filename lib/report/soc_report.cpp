@@ -154,6 +154,9 @@ class SocReport final : public Aggregator {
     if (period == 0) {
       ++alerts_read_;
       if (fn == Function::none) ++alerts_no_function_;
+      auto& c = by_category_[std::string(a.category.empty() ? "(no category)" : a.category)];
+      c.fn = fn;
+      ++c.lines;
     }
     if (fn == Function::none) return;
     const std::size_t fi = static_cast<std::size_t>(fn);
@@ -174,6 +177,7 @@ class SocReport final : public Aggregator {
           c.dst_port = a.dst_port;
           ++p_[0].alerts[fi][static_cast<std::size_t>(lv)];
           ++alert_daily_[static_cast<std::size_t>(day)][fi][static_cast<std::size_t>(lv)];
+          ++by_category_[std::string(a.category.empty() ? "(no category)" : a.category)].alerts;
         }
         ++c.count;
         c.first = std::min(c.first, a.ts);
@@ -242,6 +246,11 @@ class SocReport final : public Aggregator {
   std::map<std::pair<std::string, std::string>, std::pair<int64_t, uint64_t>> watched_;  // (url, category) → first, count
   std::unordered_map<CollapseKey, Collapsed, CollapseKeyHash> collapsed_;
   std::map<uint32_t, EventAgg> events_;
+  struct CategoryCount {
+    Function fn = Function::none;
+    uint64_t lines = 0, alerts = 0;
+  };
+  std::map<std::string, CategoryCount> by_category_;  // eve alert.category
   std::unordered_map<std::string, Join> join_;
   std::vector<bool> minutes_;
   struct SensorSeen {
@@ -268,6 +277,13 @@ Cell place_cells_org(const Context& ctx, const IpKey& ip) {
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(c));
+  return s;
+}
+
+// "Previous month" (the column heading; lower(...) in sentences).
+std::string previous_label(const Context& ctx) {
+  std::string s(previous_period_name(ctx.time.period));
+  s[0] = static_cast<char>(std::toupper(s[0]));
   return s;
 }
 
@@ -478,8 +494,7 @@ void SocReport::overview(Document& d, const Context& ctx) {
 
 void SocReport::summary(Document& d, const Context& ctx) {
   const Rounding rd = ctx.opt.rounding;
-  std::string prev_label(previous_period_name(ctx.time.period));
-  prev_label[0] = static_cast<char>(std::toupper(prev_label[0]));
+  const std::string prev_label = previous_label(ctx);
   const Period& a = p_[1];
   const Period& b = p_[0];
   Section s{"summary", "1. Summary"};
@@ -671,8 +686,7 @@ void SocReport::summary(Document& d, const Context& ctx) {
 
 void SocReport::statistics(Document& d, const Context& ctx) {
   const Rounding rd = ctx.opt.rounding;
-  std::string prev_label(previous_period_name(ctx.time.period));
-  prev_label[0] = static_cast<char>(std::toupper(prev_label[0]));
+  const std::string prev_label = previous_label(ctx);
   const Window& w = ctx.time.current;
   std::vector<std::string> day_labels, day_names;
   for (int64_t t : w.day_starts) {
@@ -994,6 +1008,17 @@ void SocReport::events(Document& d, const Context& ctx) {
   if (!ctx.has_field(Field::alerts) || !ctx.has_field(Field::community_id))
     al.note("The flow records lack %ALERTS or %COMMUNITY_ID, so alerts are not joined to their flows: URL, category "
             "and the established class of alert detections come from the alerts alone (counted as established).");
+  Table cat;
+  cat.name = "alerts_by_category";
+  cat.title = "Alerts by category";
+  cat.cols = {{"category", "Category (eve)"}, {"function", "Function"}, {"eve_alerts", "Eve alert lines", ColType::count},
+              {"alerts", "Alerts (collapsed)", ColType::count}};
+  std::vector<std::pair<std::string, CategoryCount>> cats(by_category_.begin(), by_category_.end());
+  std::stable_sort(cats.begin(), cats.end(), [](const auto& x, const auto& y) { return x.second.lines > y.second.lines; });
+  for (const auto& [k, c] : cats)
+    cat.rows.push_back({text_cell(k), text_cell(std::string(function_name(c.fn))), count_cell(c.lines), count_cell(c.alerts)});
+  if (cats.empty()) cat.note = "No alert in this period.";
+  al.table(std::move(cat));
   al.table(std::move(all));
   d.sections.push_back(std::move(al));
 }

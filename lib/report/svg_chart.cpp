@@ -73,6 +73,17 @@ int legend(std::string& out, const std::vector<Series>& series, double x, double
   return static_cast<int>(cy - y) + 20;
 }
 
+// Horizontal grid lines and their values, for the charts whose values go up the page.
+void value_axis(std::string& out, double left, double right, double base, double axis_max, double step, double scale,
+                const std::function<std::string(double)>& fmt) {
+  for (double v = 0; v <= axis_max + step / 2; v += step) {
+    const double y = base - v * scale;
+    out += "<line class=\"grid\" x1=\"" + num(left) + "\" y1=\"" + num(y) + "\" x2=\"" + num(right) + "\" y2=\"" +
+           num(y) + "\"/>";
+    out += text(left - 6, y + 4, fmt(v), "end", "ax");
+  }
+}
+
 double stack_total(const std::vector<Series>& series, std::size_t i) {
   double t = 0;
   for (const Series& s : series) t += i < s.values.size() ? s.values[i] : 0;
@@ -169,12 +180,7 @@ std::string column_chart(const std::vector<std::string>& labels, const std::vect
   std::string out = open_svg(s, w, h);
   out += body;
   const double base = top + plot_h;
-  for (double v = 0; v <= axis_max + step / 2; v += step) {
-    const double y = base - v * scale;
-    out += "<line class=\"grid\" x1=\"" + num(left) + "\" y1=\"" + num(y) + "\" x2=\"" + num(w - right) + "\" y2=\"" +
-           num(y) + "\"/>";
-    out += text(left - 6, y + 4, fmt(v), "end", "ax");
-  }
+  value_axis(out, left, w - right, base, axis_max, step, scale, fmt);
   const bool grouped = s.mode == BarMode::grouped && series.size() > 1;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const double x0 = left + slot * static_cast<double>(i);
@@ -272,12 +278,7 @@ std::string line_chart(const std::vector<std::string>& labels, const std::vector
   std::string out = open_svg(s, w, h);
   out += body;
   const double base = top + plot_h;
-  for (double v = 0; v <= axis_max + step / 2; v += step) {
-    const double y = base - v * scale;
-    out += "<line class=\"grid\" x1=\"" + num(left) + "\" y1=\"" + num(y) + "\" x2=\"" + num(w - right) + "\" y2=\"" +
-           num(y) + "\"/>";
-    out += text(left - 6, y + 4, fmt(v), "end", "ax");
-  }
+  value_axis(out, left, w - right, base, axis_max, step, scale, fmt);
   const double dx = labels.size() > 1 ? plot_w / static_cast<double>(labels.size() - 1) : 0;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const double x = left + dx * static_cast<double>(i) + (labels.size() == 1 ? plot_w / 2 : 0);
