@@ -503,6 +503,71 @@ TEST_F(ReportBrowser, PdfPagesStartEachSection) {
   for (const fs::path& p : pngs) EXPECT_GT(ink(p), 0.002) << p << " is blank";
 }
 
+// The SOC report's human part from an annotations file (spec §2.6), TOML and JSON alike.
+TEST(ReportCli, AnnotationsFillTheHumanSections) {
+  const Dataset d = make_data("annotations", {"--flows", "2000", "--prev-flows", "1000", "--alerts-per-day", "5",
+                                              "--sources", "30", "--destinations", "40"});
+  const fs::path dir = scratch_dir("report_annotations_out");
+  std::ofstream(dir / "ann.toml") << R"(customer = "Example Corp."
+issuer = "Example SOC Ltd."
+document_number = "SAMPLE-2026-11"
+inquiry = [
+  { id = "CN2611001", time = "2026-11-06T09:49", question = "Is host 10.0.0.4 infected?", answer = "No.", status = "resolved" },
+  { id = "CN2611002", time = "2026-11-20T10:00", question = "Why so much DNS?", answer = "Checking.", status = "in progress" },
+]
+work = [ { date = "2026-11-10", description = "Tuned the rules", status = "resolved" } ]
+outage = [ { from = "2026-11-03T02:00", to = "2026-11-03T04:00", remark = "maintenance" } ]
+notification = [ { date = "2026-11-01", report_number = "TR2611-12345-00001", signature_id = 2000004 } ]
+fatal_sids = [2000005]
+[event.2000004]
+description = "Beacon of a known trojan family."
+analysis = "Internal host reached a sinkholed domain."
+[narrative]
+overall = "No security incident caused actual damage."
+)";
+  const auto run = [&](const fs::path& ann, const std::string& sub) {
+    const fs::path out = dir / sub;
+    const ProgramResult r = report({"soc", d.dir.string(), "--from", "2026-11", "--tz", "UTC", "--no-geo", "--annotations",
+                                    ann.string(), "--format", "json", "--format", "html", "-o", out.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return out;
+  };
+  const fs::path out = run(dir / "ann.toml", "toml");
+  const Rows inq = table(out / "soc.json", "inquiry_count");
+  ASSERT_EQ(inq.size(), 1u);
+  EXPECT_EQ(inq[0].at("inquiries"), "2");
+  EXPECT_EQ(inq[0].at("resolved"), "1");
+  EXPECT_EQ(inq[0].at("open"), "1");
+  const Rows av = table(out / "soc.json", "availability");
+  ASSERT_EQ(av.size(), 1u);
+  EXPECT_EQ(av[0].at("downtime_hours"), "2.00");
+  EXPECT_EQ(av[0].at("availability"), percent(720 - 2, 720).substr(0, 5));  // 99.72
+  EXPECT_EQ(table(out / "soc.json", "inquiries").size(), 2u);
+  bool numbered = false;
+  for (const auto& r : table(out / "soc.json", "notification_history"))
+    numbered |= r.at("report_number") == "TR2611-12345-00001" && r.at("date") == "2026-11-01";
+  EXPECT_TRUE(numbered);
+  uint64_t fatal = 0;
+  for (const auto& r : table(out / "soc.json", "alerts_by_severity"))
+    if (r.at("severity") == "Fatal") fatal = std::stoull(r.at("this"));
+  EXPECT_GT(fatal, 0u);  // sid 2000005 raised to Fatal
+  const std::string html = slurp(out / "soc.html");
+  EXPECT_NE(html.find("Example Corp."), std::string::npos);
+  EXPECT_NE(html.find("No security incident caused actual damage."), std::string::npos);
+  EXPECT_NE(html.find("Beacon of a known trojan family."), std::string::npos);
+  // The same as JSON.
+  std::ofstream(dir / "ann.json") << R"({"customer":"Example Corp.","inquiry":[{"id":"A","status":"resolved"}],)"
+                                     R"("outage":[{"from":"2026-11-03T02:00","to":"2026-11-03T04:00"}]})";
+  const fs::path out2 = run(dir / "ann.json", "json");
+  EXPECT_EQ(table(out2 / "soc.json", "inquiry_count")[0].at("resolved"), "1");
+  EXPECT_EQ(table(out2 / "soc.json", "availability")[0].at("downtime_hours"), "2.00");
+  // A broken file stops the run with the line it failed on.
+  std::ofstream(dir / "bad.toml") << "customer = \"x\"\ninquiry = [ { id = \n";
+  const ProgramResult bad = report({"soc", d.dir.string(), "--from", "2026-11", "--annotations", (dir / "bad.toml").string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("line"), std::string::npos) << bad.err;
+}
+
 TEST(ReportCli, ClearErrors) {
   ProgramResult r = report({"soc"});
   EXPECT_EQ(r.exit_code, 2);
