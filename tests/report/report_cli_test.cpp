@@ -415,7 +415,7 @@ TEST_F(ReportBrowser, HtmlRunsOfflineWithEveryChartAndNoConsoleError) {
     const fs::path html = out / (std::string(name) + ".html");
     const std::string text = slurp(html);
     // Self-contained: nothing to fetch.
-    for (const std::regex re : {std::regex(R"(<(script|img|link|iframe)[^>]+(src|href)=["']?(https?:|//))"),
+    for (const std::regex& re : {std::regex(R"(<(script|img|link|iframe)[^>]+(src|href)=["']?(https?:|//))"),
                                 std::regex(R"(url\(\s*['"]?(https?:|//))"), std::regex(R"(@import)")})
       EXPECT_FALSE(std::regex_search(text, re)) << name;
     std::size_t charts = 0;
@@ -484,7 +484,9 @@ TEST_F(ReportBrowser, PdfPagesStartEachSection) {
     while (std::getline(lines, first) && first.find_first_not_of(" \f") == std::string::npos) {
     }
     first = first.substr(first.find_first_not_of(" \f"));
-    if (p == 1) EXPECT_EQ(first.rfind("TLS communication report", 0), 0u) << first;
+    if (p == 1) {
+      EXPECT_EQ(first.rfind("TLS communication report", 0), 0u) << first;
+    }
     if (p == 1) {
       EXPECT_NE(text.out.find(titles[0]), std::string::npos);
       next = 1;
