@@ -809,8 +809,10 @@ void SocReport::statistics(Document& d, const Context& ctx) {
       st.mode = BarMode::stacked;
       s.chart({st.id, st.title, column_chart(day_labels, {se, sn}, st)});
     }
+    t3.note = fn == Function::firewall ? "Every flow record."
+              : fn == Function::url    ? "Web flow records (HTTP host or URL, TLS SNI, or L7 HTTP/TLS/QUIC)."
+                                       : "Eve alert lines of this function, by the class of the flow each joins.";
     s.table(std::move(t3));
-    t3.note = fn == Function::firewall ? "Every flow record." : fn == Function::url ? "Web flow records (HTTP host or URL, TLS SNI, or L7 HTTP/TLS/QUIC)." : "";
     if (fn == Function::firewall) {
       // The connections table the issue names: all records per day with the share not established.
       Table c;

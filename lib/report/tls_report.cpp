@@ -252,9 +252,7 @@ Document TlsReport::build(const Context& ctx) {
     ChartStyle st;
     st.id = "tls_by_band";
     st.title = "Rows by score band";
-    Series se{"rows", "#2f6db5", values};
-    std::vector<Series> one{se};
-    // one bar per band, in the band's colour
+    // One bar per band, in the band's colour.
     std::vector<Series> per_band;
     for (std::size_t i = 0; i < labels.size(); ++i) {
       Series x{labels[i], colors[i], std::vector<double>(labels.size(), 0)};
