@@ -542,7 +542,7 @@ overall = "No security incident caused actual damage."
   EXPECT_EQ(inq[0].at("open"), "1");
   const Rows av = table(out / "soc.json", "availability");
   ASSERT_EQ(av.size(), 1u);
-  EXPECT_EQ(av[0].at("downtime_hours"), "2.00");
+  EXPECT_DOUBLE_EQ(std::stod(av[0].at("downtime_hours")), 2.0);  // a JSON number
   EXPECT_EQ(av[0].at("availability"), percent(720 - 2, 720).substr(0, 5));  // 99.72
   EXPECT_EQ(table(out / "soc.json", "inquiries").size(), 2u);
   bool numbered = false;
@@ -562,7 +562,7 @@ overall = "No security incident caused actual damage."
                                      R"("outage":[{"from":"2026-11-03T02:00","to":"2026-11-03T04:00"}]})";
   const fs::path out2 = run(dir / "ann.json", "json");
   EXPECT_EQ(table(out2 / "soc.json", "inquiry_count")[0].at("resolved"), "1");
-  EXPECT_EQ(table(out2 / "soc.json", "availability")[0].at("downtime_hours"), "2.00");
+  EXPECT_DOUBLE_EQ(std::stod(table(out2 / "soc.json", "availability")[0].at("downtime_hours")), 2.0);
   // A broken file stops the run with the line it failed on.
   std::ofstream(dir / "bad.toml") << "customer = \"x\"\ninquiry = [ { id = \n";
   const ProgramResult bad = report({"soc", d.dir.string(), "--from", "2026-11", "--annotations", (dir / "bad.toml").string()});
