@@ -29,6 +29,7 @@
 #include "ops/privileges.hpp"
 #include "ops/reachability.hpp"
 #include "ops/stats_server.hpp"
+#include "report/report_command.hpp"
 #include "signatures/signature_engine.hpp"
 #include "export_options.hpp"
 #include "check_command.hpp"
@@ -162,6 +163,7 @@ struct PidFile {
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "check") return check_main(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "support-bundle") return support_bundle_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "report") return report::report_main(argc - 1, argv + 1, FLOWPROBE_VERSION);
   if (argc > 1 && std::string_view(argv[1]) == "reload") return reload_main(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "--version") {
     std::fputs(version_text().c_str(), stdout);

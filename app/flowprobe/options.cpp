@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include "export/geo.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include "core/redact.hpp"
@@ -159,6 +161,9 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "%SRC_IP_CITY %DST_IP_CITY; looked up on the exporter core");
   app.add_option("--as-list", out.as_list,
                  "MaxMind ASN database (.mmdb, e.g. GeoLite2-ASN) for %SRC_AS %DST_AS %SRC_AS_MAP %DST_AS_MAP");
+  app.add_flag("--no-geo", out.no_geo,
+               "do not use the country and AS databases ./scripts/setup installs (data/geo) when neither "
+               "--city-list nor --as-list is given");
   app.add_option("--zeek-logs", out.zeek_logs,
                  "also write Zeek-style TSV logs into DIR (created if missing): conn.log for every flow, dns.log, "
                  "http.log, ssl.log, dhcp.log and ssh.log for flows our dissectors read; Zeek's header lines and default "
@@ -258,6 +263,11 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
   // Secrets are known from here on, so that nothing logged, checked or bundled shows them.
   for (const std::string& kv : out.exports.kafka_conf) remember_secret_setting(kv);
   if (!out.exports.syslog_tls_key.empty()) remember_secret(out.exports.syslog_tls_key);
+  if (!out.no_geo && out.city_list.empty() && out.as_list.empty()) {
+    const DefaultGeo g = default_geo_databases();
+    out.city_list = g.country;
+    out.as_list = g.asn;
+  }
   if (const CLI::Option* c = app.get_config_ptr(); c != nullptr && c->count() > 0) out.config_file = c->as<std::string>();
   out.effective_config = app.config_to_str(false, false);
   if (command == Command::run && !out.list_fields && out.input.empty()) {
