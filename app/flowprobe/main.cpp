@@ -271,7 +271,7 @@ int main(int argc, char** argv) {
     log(LogLevel::warning, "'%s': %lu packets on %s interfaces are counted, not replayed (one link type a run: %s)",
         config.input.capture.c_str(), static_cast<unsigned long>(n.packets), n.link_name.c_str(),
         link_type_name(config.input.link));
-    auto sink = make_sink(opt.exports, opt.output, retention.get(), error);
+  auto sink = make_sink(opt.exports, opt.output, retention.get(), error);
   if (!sink) return fail(2, error);
   if (opt.exports.spool_dir_default)
     log(LogLevel::warning,

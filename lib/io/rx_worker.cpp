@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "core/log.hpp"
+#include "core/tsc.hpp"
 #include "io/dispatcher.hpp"
 #include "io/probe.hpp"
 
@@ -251,7 +252,7 @@ int RxWorker::run() {
           break;
         }
         if (!config_.offline) {
-          now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
+          now_ns = std::max(now_ns, wall0 + tsc_ticks_to_ns(rte_rdtsc() - tsc0, hz));
           table_.expire(now_ns);
         }
         // The dispatching core may share this CPU (more lcores than CPUs): let it run.
@@ -281,7 +282,7 @@ int RxWorker::run() {
           }
         } else {
           // Live input: let time run on with the wall clock so idle flows still expire.
-          now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
+          now_ns = std::max(now_ns, wall0 + tsc_ticks_to_ns(rte_rdtsc() - tsc0, hz));
           table_.expire(now_ns);
         }
         rte_pause();
@@ -295,7 +296,7 @@ int RxWorker::run() {
     if (first_tsc == 0) first_tsc = last_tsc;
     // Packets without a pcap timestamp (live ports, the preloaded replay loop) take the
     // TSC's time once per burst.
-    const uint64_t burst_ns = wall0 + (last_tsc - tsc0) * kNsPerSec / hz;
+    const uint64_t burst_ns = wall0 + tsc_ticks_to_ns(last_tsc - tsc0, hz);
     // With software dispatch, this core keeps only its own flows' packets.
     if (config_.dispatcher != nullptr) n = config_.dispatcher->split(bufs, n);
     process_burst(bufs, n, burst_ns, now_ns);

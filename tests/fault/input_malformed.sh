@@ -11,7 +11,7 @@
 #   tests/fault/input_malformed.sh --quick    # 12 captures (what ./scripts/test runs)
 #   options: --rounds N (copies of each kind per capture), --every K (every K-th capture
 #   only, for a shorter run), --seed N, --jobs N
-# Figures for RELIABILITY.md: the last line, and tests/fault/RELIABILITY-input.md.
+# Figures for RELIABILITY.md (its "Input faults" section): the last line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
