@@ -6,9 +6,9 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 
+#include "core/redact.hpp"
 #include "export/flow_template.hpp"
 #include "export/geo.hpp"
 #include "export/kafka_sink.hpp"
@@ -35,40 +35,19 @@ class Report {
   // Something check cannot decide without capturing; not a failure.
   void note(const std::string& item, const std::string& why) { line(item, "note", why); }
   void verdict(const std::string& item, const ops::Verdict& v) { v.ok ? ok(item, v.detail) : fail(item, v.detail); }
-  void indented(const std::string& text) { std::fprintf(out_, "    %s\n", text.c_str()); }
+  void indented(const std::string& text) { std::fprintf(out_, "    %s\n", redact(text).c_str()); }
   int failed() const { return failed_; }
 
  private:
   void line(const std::string& item, const char* verdict, const std::string& why) {
-    std::fprintf(out_, "%s: %s - %s\n", item.c_str(), verdict, why.c_str());
+    std::fprintf(out_, "%s: %s - %s\n", item.c_str(), verdict, redact(why).c_str());
     std::fflush(out_);
   }
   std::FILE* out_;
   int failed_ = 0;
 };
 
-std::string read_first_line(const fs::path& p) {
-  std::ifstream in(p);
-  std::string s;
-  std::getline(in, s);
-  return s;
-}
-
-void check_interface(const std::string& iface, Report& r) {
-  const fs::path sys = fs::path("/sys/class/net") / iface;
-  std::error_code ec;
-  if (!fs::exists(sys, ec)) {
-    r.fail("input", "Linux interface '" + iface + "' does not exist");
-    return;
-  }
-  const std::string state = read_first_line(sys / "operstate");
-  const std::string carrier = read_first_line(sys / "carrier");
-  if (state == "up" || (state == "unknown" && carrier == "1"))
-    r.ok("input", "Linux interface '" + iface + "' (af_packet), link " + state);
-  else
-    r.fail("input", "Linux interface '" + iface + "' exists but its link is " + (state.empty() ? "unknown" : state) +
-                        " (ip link set " + iface + " up; is the cable or mirror session there?)");
-}
+void check_interface(const std::string& iface, Report& r) { r.verdict("input", ops::check_interface_link(iface)); }
 
 void check_pci(const std::string& addr, Report& r) {
   const std::string full = std::count(addr.begin(), addr.end(), ':') == 1 ? "0000:" + addr : addr;
@@ -113,9 +92,9 @@ void check_input(const Options& o, Report& r) {
       std::smatch m;
       if (std::regex_search(o.input, m, iface)) return check_interface(m[1].str(), r);
       if (std::regex_search(o.input, m, pcap)) {
-        r.verdict("input", {::access(m[1].str().c_str(), R_OK) == 0,
+        r.verdict("input", {::eaccess(m[1].str().c_str(), R_OK) == 0,
                             "rx_pcap file '" + m[1].str() + "'" +
-                                (::access(m[1].str().c_str(), R_OK) == 0 ? " is readable" : " cannot be read")});
+                                (::eaccess(m[1].str().c_str(), R_OK) == 0 ? " is readable" : " cannot be read")});
         return;
       }
       r.note("input", "DPDK vdev '" + o.input + "' is handed to DPDK as is; only a run can probe it");
@@ -163,6 +142,7 @@ void check_template(const Options& o, Report& r) {
     return;
   }
   r.ok("template", std::to_string(tmpl.fields.size()) + " fields" + (given ? " from -T" : " (the default template)"));
+  if (!tmpl.discarded.empty()) r.indented(discarded_warning(tmpl));
 }
 
 void check_kafka(const Options& o, Report& r) {
@@ -189,7 +169,7 @@ void check_kafka(const Options& o, Report& r) {
 
 void check_syslog(const Options& o, Report& r) {
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.check_timeout_s * 1000));
-  if (o.exports.json_to_syslog) r.verdict("syslog", ops::check_local_syslog());
+  if (o.exports.json_to_syslog) r.verdict("syslog", ops::check_local_syslog(o.exports.syslog_socket));
   for (const std::string& url : o.exports.syslog_urls) {
     SyslogTarget t;
     std::string error;
@@ -208,7 +188,11 @@ void check_outputs(const Options& o, Report& r) {
   const bool remote = !o.exports.kafka.empty() || o.exports.json_to_syslog || !o.exports.syslog_urls.empty();
   if (o.output != "-") r.verdict("output", ops::check_writable_file(o.output));
   else if (!remote || o.exports.output_given) r.ok("output", "stdout");
-  if (!o.exports.spool_dir.empty()) r.verdict("spool-dir", ops::check_writable_dir(o.exports.spool_dir, true));
+  ExportOptions exports = o.exports;  // the spool directory a run would use, the default included
+  std::string spool_error;
+  if (!settle_spool_dir(exports, o.output, spool_error)) r.fail("spool-dir", spool_error);
+  else if (!exports.spool_dir.empty() && exports.spool_dir != "none")
+    r.verdict("spool-dir", ops::check_writable_dir(exports.spool_dir, true));
   if (!o.stats_file.empty()) r.verdict("stats-file", ops::check_writable_file(o.stats_file));
   if (!o.zeek_logs.empty()) r.verdict("zeek-logs", ops::check_writable_dir(o.zeek_logs, true));
   // Only a run's configuration (it has an input) needs somewhere for alerts to go;

@@ -2,9 +2,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
+#include "core/log.hpp"
 #include "export/file_sink.hpp"
 #include "export/kafka_sink.hpp"
 #include "export/message_key.hpp"
@@ -40,6 +44,10 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
                  "with --rules: send the eve alerts to this topic of the first --kafka's brokers (same --kafka-conf, "
                  "a spool of its own), apart from the flows")
       ->type_name("TOPIC");
+  app.add_option("--transactions-kafka-topic", out.transactions_kafka_topic,
+                 "send the transactions (each HTTP request, DNS query, TLS/SSH handshake, DHCP message; Suricata eve "
+                 "shapes; README \"Transactions\") to this topic of the first --kafka's brokers")
+      ->type_name("TOPIC");
   app.add_option("--events-kafka-topic", out.events_kafka_topic,
                  "send asset events (ARP, NDP, DHCP, … sightings; README \"Asset events\") to this topic of the first --kafka's brokers")
       ->type_name("TOPIC");
@@ -67,11 +75,25 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
                  "tls:// receivers: the CA certificates (PEM) their certificate must chain to (default: the system's)")
       ->type_name("FILE")
       ->group(syslog_group);
+  app.add_option("--syslog-tls-cert", out.syslog_tls_cert,
+                 "tls:// receivers that authenticate senders: the probe's client certificate (PEM, with its chain)")
+      ->type_name("FILE")
+      ->group(syslog_group);
+  app.add_option("--syslog-tls-key", out.syslog_tls_key,
+                 "the private key of --syslog-tls-cert (PEM, unencrypted; keep it readable only by the probe's "
+                 "user); its path and contents never appear in logs, statistics or support bundles")
+      ->type_name("FILE")
+      ->group(syslog_group);
   app.add_flag("--syslog-tls-no-verify", out.syslog_tls_no_verify,
                "tls:// receivers: encrypt without checking the receiver's certificate or name (testing only)")
       ->group(syslog_group);
   app.add_option("--syslog-format", out.syslog_format, "header of remote messages: rfc5424 or rfc3164")
       ->check(CLI::IsMember({"rfc5424", "5424", "rfc3164", "3164", "bsd"}))
+      ->capture_default_str()
+      ->group(syslog_group);
+  app.add_option("--syslog-socket", out.syslog_socket,
+                 "--json-to-syslog: the local syslog daemon's socket; records it does not take are counted as failed")
+      ->type_name("PATH")
       ->capture_default_str()
       ->group(syslog_group);
   app.add_option("--syslog-max-udp", out.syslog_max_udp,
@@ -83,7 +105,9 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
   const std::string reliability = "Delivery";
   app.add_option("--spool-dir", out.spool_dir,
                  "directory where records wait, on disk and in order, while a Kafka broker or a TCP syslog receiver is "
-                 "down or slow; replayed when it returns, and by the next run if it is still down at exit")
+                 "down or slow; replayed when it returns, and by the next run if it is still down at exit. Default: "
+                 "$STATE_DIRECTORY/spool or /var/lib/flowprobe/spool, else flowprobe-spool beside -o; 'none': no spool "
+                 "(what a receiver cannot take is lost, and counted)")
       ->type_name("DIR")
       ->group(reliability);
   app.add_option("--spool-max-bytes", out.spool_max,
@@ -98,27 +122,38 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
       ->group(reliability);
 
   const std::string files = "Files";
-  app.add_option("--rotate-size", out.rotate_size, "rotate the -o file when it reaches SIZE (k, M, G suffixes)")
+  app.add_option("--rotate-size", out.rotate_size,
+                 "rotate the -o, --events-output and --alerts-output files before the first record that would take "
+                 "one past SIZE (k, M, G suffixes)")
       ->type_name("SIZE")
       ->group(files);
-  app.add_option("--rotate-age", out.rotate_age_s, "rotate the -o file when it is this many seconds old")
+  app.add_option("--rotate-age", out.rotate_age_s,
+                 "rotate those files at the first record this many seconds of packet time after a file opened "
+                 "(a replay rotates where a live run would)")
       ->type_name("SECONDS")
       ->check(CLI::Range(uint64_t{1}, uint64_t{31'536'000}))
       ->group(files);
-  app.add_option("--retention", out.retention_s, "delete rotated -o files older than this many seconds")
+  app.add_option("--retention", out.retention_s,
+                 "delete closed files older than this many seconds: rotated -o, events and alerts files, rotated "
+                 "--zeek-logs, --capture files")
       ->type_name("SECONDS")
       ->check(CLI::Range(uint64_t{1}, uint64_t{315'360'000}))
       ->group(files);
-  app.add_option("--retention-files", out.retention_files, "keep at most N rotated -o files")
+  app.add_option("--retention-files", out.retention_files, "keep at most N closed files of each of those outputs")
       ->type_name("N")
       ->check(CLI::Range(1u, 1'000'000u))
+      ->group(files);
+  app.add_option("--retention-max-bytes", out.retention_max_bytes,
+                 "keep everything those outputs wrote within SIZE (k, M, G, T suffixes): the oldest closed files are "
+                 "deleted first, whichever output wrote them")
+      ->type_name("SIZE")
       ->group(files);
 }
 
 namespace {
 
 std::unique_ptr<Spool> open_spool(const ExportOptions& o, uint64_t max, const std::string& name, std::string& error) {
-  if (o.spool_dir.empty()) return nullptr;
+  if (o.spool_dir.empty() || o.spool_dir == "none") return nullptr;
   std::string why;
   auto spool = Spool::open(std::filesystem::path(o.spool_dir) / name, max, why);
   if (!spool) error = "--spool-dir: " + why;
@@ -158,38 +193,99 @@ std::unique_ptr<KafkaSink> kafka_sink(const ExportOptions& o, const std::string&
   return KafkaSink::create(kc, std::move(spool), error);
 }
 
+bool rotation_config(const ExportOptions& o, RotationConfig& rc, std::string& error) {
+  if (!o.rotate_size.empty() && (!parse_byte_size(o.rotate_size, rc.max_bytes) || rc.max_bytes < 1024)) {
+    error = "--rotate-size '" + o.rotate_size + "': expected a size of at least 1024 bytes (e.g. 100M, 1G)";
+    return false;
+  }
+  rc.max_age = std::chrono::seconds(o.rotate_age_s);
+  return true;
+}
+
+bool rotating(const ExportOptions& o) {
+  return !o.rotate_size.empty() || o.rotate_age_s || o.retention_s || o.retention_files ||
+         !o.retention_max_bytes.empty();
+}
+
+// A JSON-lines file for `option`: rotated and watched by retention when any of those
+// options is given, plain otherwise (stdout is never rotated).
+std::unique_ptr<Sink> file_sink(const ExportOptions& o, const std::string& path, const std::string& option,
+                                Retention* retention, std::string& error) {
+  if (!rotating(o) || path == "-") {
+    auto f = FileSink::open(path, error);
+    if (!f && option != "-o") error = option + error.substr(2);  // FileSink names -o
+    return f;
+  }
+  RotationConfig rc;
+  if (!rotation_config(o, rc, error)) return nullptr;
+  return RotatingFileSink::open(path, rc, retention, error, option);
+}
+
+bool writable_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return false;
+  const std::filesystem::path probe = dir / ".flowprobe-write-test";
+  std::FILE* f = std::fopen(probe.c_str(), "w");
+  if (f == nullptr) return false;
+  std::fclose(f);
+  std::filesystem::remove(probe, ec);
+  return true;
+}
+
 }  // namespace
 
-std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& output, std::string& error) {
+bool settle_spool_dir(ExportOptions& o, const std::string& output, std::string& error) {
+  if (!o.spool_dir.empty() || !o.remote_can_be_down()) return true;
+  std::vector<std::filesystem::path> candidates;
+  if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0') {
+    const std::string first(state, std::strcspn(state, ":"));  // systemd lists several with ':'
+    candidates.push_back(std::filesystem::path(first) / "spool");
+  } else {
+    candidates.push_back("/var/lib/flowprobe/spool");
+  }
+  const std::filesystem::path out(output);
+  candidates.push_back((output != "-" && out.has_parent_path() ? out.parent_path() : std::filesystem::current_path()) /
+                       "flowprobe-spool");
+  for (const std::filesystem::path& dir : candidates) {
+    if (!writable_dir(dir)) continue;
+    o.spool_dir = dir.string();
+    o.spool_dir_default = true;
+    return true;
+  }
+  error = "--spool-dir: no default spool directory can be written (" + candidates.front().string() + ", " +
+          candidates.back().string() + "): give --spool-dir DIR, or --spool-dir none to run without one";
+  return false;
+}
+
+std::unique_ptr<Retention> make_retention(const ExportOptions& o, std::string& error) {
+  RetentionPolicy p;
+  p.max_age = std::chrono::seconds(o.retention_s);
+  p.max_files = o.retention_files;
+  if (!o.retention_max_bytes.empty() && (!parse_byte_size(o.retention_max_bytes, p.max_bytes) || p.max_bytes < 4096)) {
+    error = "--retention-max-bytes '" + o.retention_max_bytes + "': expected a size of at least 4096 bytes (e.g. 500G)";
+    return nullptr;
+  }
+  if (!p.active()) return nullptr;
+  return std::make_unique<Retention>(p);
+}
+
+std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& output, Retention* retention,
+                                std::string& error) {
   const auto drain = drain_timeout(o);
   uint64_t spool_max = 0;
   if (!spool_limit(o, spool_max, error)) return nullptr;
   std::vector<std::unique_ptr<Sink>> sinks;
 
   const bool remote = !o.kafka.empty() || o.json_to_syslog || !o.syslog_urls.empty();
-  const bool rotating = !o.rotate_size.empty() || o.rotate_age_s || o.retention_s || o.retention_files;
   if (o.output_given || !remote) {
-    if (rotating) {
-      if (output == "-") {
-        error = "--rotate-size/--rotate-age/--retention: need -o FILE (stdout cannot be rotated)";
-        return nullptr;
-      }
-      RotationConfig rc;
-      if (!o.rotate_size.empty() && (!parse_byte_size(o.rotate_size, rc.max_bytes) || rc.max_bytes < 1024)) {
-        error = "--rotate-size '" + o.rotate_size + "': expected a size of at least 1024 bytes (e.g. 100M, 1G)";
-        return nullptr;
-      }
-      rc.max_age = std::chrono::seconds(o.rotate_age_s);
-      rc.retention = std::chrono::seconds(o.retention_s);
-      rc.max_files = o.retention_files;
-      auto file = RotatingFileSink::open(output, rc, error);
-      if (!file) return nullptr;
-      sinks.push_back(std::move(file));
-    } else {
-      auto file = FileSink::open(output, error);
-      if (!file) return nullptr;
-      sinks.push_back(std::move(file));
+    if (output == "-" && (!o.rotate_size.empty() || o.rotate_age_s)) {
+      error = "--rotate-size/--rotate-age: need -o FILE (stdout cannot be rotated)";
+      return nullptr;
     }
+    auto file = file_sink(o, output, "-o", retention, error);
+    if (!file) return nullptr;
+    sinks.push_back(std::move(file));
   }
 
   MessageKey key = MessageKey::none;
@@ -220,13 +316,19 @@ std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& outpu
             "': expected kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp or local0..local7";
     return nullptr;
   }
-  if (o.json_to_syslog) sinks.push_back(std::make_unique<LocalSyslogSink>(o.syslog_ident, facility));
+  if (o.json_to_syslog) sinks.push_back(std::make_unique<LocalSyslogSink>(o.syslog_ident, facility, o.syslog_socket));
 
   SyslogFormat format{};
   parse_syslog_format(o.syslog_format, format);  // the option's check() admits only valid names
   uint64_t max_udp = 0;
   if (!parse_byte_size(o.syslog_max_udp, max_udp) || max_udp < 64 || max_udp > 65507) {
     error = "--syslog-max-udp '" + o.syslog_max_udp + "': expected 64..65507 bytes";
+    return nullptr;
+  }
+  if ((!o.syslog_tls_cert.empty() || !o.syslog_tls_key.empty()) &&
+      std::none_of(o.syslog_urls.begin(), o.syslog_urls.end(), [](const std::string& u) { return u.starts_with("tls://"); })) {
+    error = !o.syslog_tls_key.empty() ? "--syslog-tls-key needs a tls:// --syslog receiver"
+                                      : "--syslog-tls-cert needs a tls:// --syslog receiver";
     return nullptr;
   }
   for (const std::string& url : o.syslog_urls) {
@@ -240,6 +342,8 @@ std::unique_ptr<Sink> make_sink(const ExportOptions& o, const std::string& outpu
     sc.finish_timeout = drain;
     sc.tls_ca_file = o.syslog_tls_ca;
     sc.tls_verify = !o.syslog_tls_no_verify;
+    sc.tls_cert_file = o.syslog_tls_cert;
+    sc.tls_key_file = o.syslog_tls_key;
     std::unique_ptr<Spool> spool;
     if (sc.target.transport != SyslogTarget::Transport::udp) {
       spool = open_spool(o, spool_max, "syslog-" + safe_name(sc.target.host + "-" + sc.target.port), error);
@@ -262,14 +366,11 @@ namespace {
 // A file and/or a topic of the first --kafka's brokers, for alerts or asset events.
 std::unique_ptr<Sink> make_side_sink(const ExportOptions& o, const std::string& file, const std::string& topic,
                                      const std::string& file_option, const std::string& topic_option,
-                                     std::string& error) {
+                                     Retention* retention, std::string& error) {
   std::vector<std::unique_ptr<Sink>> sinks;
   if (!file.empty()) {
-    auto f = FileSink::open(file, error);
-    if (!f) {
-      error = file_option + ": " + error;
-      return nullptr;
-    }
+    auto f = file_sink(o, file, file_option, retention, error);
+    if (!f) return nullptr;
     sinks.push_back(std::move(f));
   }
   if (!topic.empty()) {
@@ -289,15 +390,25 @@ std::unique_ptr<Sink> make_side_sink(const ExportOptions& o, const std::string& 
 }
 }  // namespace
 
-std::unique_ptr<Sink> make_alert_sink(const ExportOptions& o, const std::string& alerts_output, std::string& error) {
-  auto sink = make_side_sink(o, alerts_output, o.alerts_kafka_topic, "--alerts-output", "--alerts-kafka-topic", error);
+std::unique_ptr<Sink> make_alert_sink(const ExportOptions& o, const std::string& alerts_output, Retention* retention,
+                                      std::string& error) {
+  auto sink = make_side_sink(o, alerts_output, o.alerts_kafka_topic, "--alerts-output", "--alerts-kafka-topic",
+                             retention, error);
   if (!sink && error.empty())
     error = "--rules: say where alerts go with --alerts-output FILE (or - for stdout) or --alerts-kafka-topic TOPIC";
   return sink;
 }
 
-std::unique_ptr<Sink> make_event_sink(const ExportOptions& o, const std::string& events_output, std::string& error) {
-  return make_side_sink(o, events_output, o.events_kafka_topic, "--events-output", "--events-kafka-topic", error);
+std::unique_ptr<Sink> make_event_sink(const ExportOptions& o, const std::string& events_output, Retention* retention,
+                                      std::string& error) {
+  return make_side_sink(o, events_output, o.events_kafka_topic, "--events-output", "--events-kafka-topic", retention,
+                        error);
+}
+
+std::unique_ptr<Sink> make_transaction_sink(const ExportOptions& o, const std::string& output, Retention* retention,
+                                            std::string& error) {
+  return make_side_sink(o, output, o.transactions_kafka_topic, "--transactions-output", "--transactions-kafka-topic",
+                        retention, error);
 }
 
 }  // namespace flowprobe

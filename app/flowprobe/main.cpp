@@ -7,22 +7,29 @@
 #include <csignal>
 #include <cstring>
 #include <cstdio>
+#include <optional>
+#include <filesystem>
 #include <string_view>
+#include <vector>
 
 #include "core/log.hpp"
+#include "core/redact.hpp"
 #include "dpi/protocol_names.hpp"
 #include "export/field_registry.hpp"
 #include "export/flow_template.hpp"
 #include "export/file_sink.hpp"
 #include "export/geo.hpp"
 #include "export/json_encoder.hpp"
+#include "export/retention.hpp"
 #include "export/zeek_logs.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
 #include "io/rule_reload.hpp"
 #include "ops/packet_capture.hpp"
+#include "ops/privileges.hpp"
 #include "ops/reachability.hpp"
 #include "ops/stats_server.hpp"
+#include "report/report_command.hpp"
 #include "signatures/signature_engine.hpp"
 #include "export_options.hpp"
 #include "check_command.hpp"
@@ -48,20 +55,41 @@ void list_fields() {
   }
 }
 
-uint32_t pcap_linktype(LinkType l) {
-  switch (l) {
-    case LinkType::ethernet: return 1;
-    case LinkType::raw_ip: return 101;
-    case LinkType::null_loopback: return 0;
-    case LinkType::linux_sll: return 113;
-    case LinkType::linux_sll2: return 276;
-  }
-  return 1;
+int fail(int code, const std::string& message) {
+  std::fprintf(stderr, "flowprobe: %s\n", redact(message).c_str());
+  return code;
 }
 
-int fail(int code, const std::string& message) {
-  std::fprintf(stderr, "flowprobe: %s\n", message.c_str());
-  return code;
+// Drivers whose port lives on after root is gone: a pcap file (net_pcap's open files)
+// and af_packet (its socket and mapped ring). A bound NIC may allocate hugepage memory
+// and touch its device later, which needs root.
+bool can_drop_root_after_start(const InputSpec& in) {
+  switch (in.kind) {
+    case InputSpec::Kind::pcap_file:
+    case InputSpec::Kind::interface: return true;
+    case InputSpec::Kind::vdev: return in.text.starts_with("net_pcap") || in.text.starts_with("net_af_packet");
+    case InputSpec::Kind::pci: return false;
+  }
+  return false;
+}
+
+// --user NAME: who to become, or nullopt (no --user, or already running as NAME).
+// Exit status in `rc` when the option cannot be honoured.
+std::optional<ops::UserIdentity> switch_user(const Options& opt, int& rc) {
+  rc = -1;
+  if (opt.user.empty()) return std::nullopt;
+  ops::UserIdentity who;
+  std::string error;
+  if (!ops::lookup_user(opt.user, who, error)) {
+    rc = fail(2, error);
+    return std::nullopt;
+  }
+  if (::geteuid() == who.uid) return std::nullopt;  // started as NAME already (systemd User=)
+  if (::geteuid() != 0) {
+    rc = fail(2, "--user " + opt.user + ": only root can switch users; flowprobe runs as uid " + std::to_string(::geteuid()));
+    return std::nullopt;
+  }
+  return who;
 }
 
 int check_main(int argc, char** argv) {
@@ -74,6 +102,13 @@ int check_main(int argc, char** argv) {
   Options opt;
   if (const int rc = parse_options(argc, argv, opt, Command::check); rc >= 0) return rc;
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::error);
+  int rc = -1;
+  const std::optional<ops::UserIdentity> user = switch_user(opt, rc);
+  if (rc >= 0) return rc;
+  // What a run writes as NAME is checked as NAME.
+  std::optional<ops::ActingAs> acting;
+  if (user) acting.emplace(*user);
+  if (acting && !acting->ok()) return fail(2, acting->error());
   return run_check(opt, stdout);
 }
 
@@ -128,6 +163,7 @@ struct PidFile {
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "check") return check_main(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "support-bundle") return support_bundle_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "report") return report::report_main(argc - 1, argv + 1, FLOWPROBE_VERSION);
   if (argc > 1 && std::string_view(argv[1]) == "reload") return reload_main(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "--version") {
     std::fputs(version_text().c_str(), stdout);
@@ -135,7 +171,22 @@ int main(int argc, char** argv) {
   }
   Options opt;
   if (const int rc = parse_options(argc, argv, opt); rc >= 0) return rc;
+  // SIGHUP parses the command line again: keep it, then hide its secrets from ps and
+  // /proc/PID/cmdline (--kafka-conf sasl.password=... is better kept in --config).
+  std::vector<std::string> args(argv, argv + argc);
+  for (int i = 1; i < argc; ++i) redact_in_place(argv[i]);
   set_log_level(opt.verbosity >= 2 ? LogLevel::debug : opt.verbosity == 1 ? LogLevel::info : LogLevel::warning);
+  int user_rc = -1;
+  const std::optional<ops::UserIdentity> user = switch_user(opt, user_rc);
+  if (user_rc >= 0) return user_rc;
+  // With --user everything is read and written as that user (files it creates are its
+  // own); only the port is opened as root, then root is dropped (on_port_started below).
+  std::optional<ops::ActingAs> acting;
+  if (user) {
+    if (std::string why; !ops::forbid_new_privileges(why)) return fail(2, why);
+    acting.emplace(*user);
+    if (!acting->ok()) return fail(2, acting->error());
+  }
   if (std::string log_error; !opt.log_file.empty() && !set_log_file(opt.log_file, log_error)) return fail(2, log_error);
   if (opt.list_fields) {
     list_fields();
@@ -143,8 +194,13 @@ int main(int argc, char** argv) {
   }
 
   std::string error;
+  // Where records wait while a receiver is down: said once, before anything is sent.
+  if (!settle_spool_dir(opt.exports, opt.output, error)) return fail(2, error);
+  // One retention for every file the probe writes; each writer registers its own.
+  std::unique_ptr<Retention> retention = make_retention(opt.exports, error);
+  if (!retention && !error.empty()) return fail(2, error);
   // Rules first: a rule set that cannot load stops the run before any capture starts.
-  std::vector<std::unique_ptr<sig::SignatureEngine>> rule_sets;  // [0] now; SIGHUP reloads append
+  sig::RuleSets rule_sets;  // generation 0 now; SIGHUP reloads add the next and retire the old
   std::unique_ptr<Sink> alert_sink;
   if (!opt.rules.empty()) {
     if (opt.alerts_output.empty() && opt.exports.alerts_kafka_topic.empty())
@@ -152,27 +208,38 @@ int main(int argc, char** argv) {
     sig::LoadReport report;
     auto rules = sig::SignatureEngine::load(opt.rules, sig::default_rule_vars(), error, &report);
     if (!rules) return fail(2, "--rules: " + error);
-    rule_sets.push_back(std::move(rules));
-    const std::string summary = report.summary(opt.verbosity > 0 ? 3 : 0);
-    log(LogLevel::warning, "%s", summary.substr(0, summary.find('\n')).c_str());
-    if (opt.verbosity > 0) log(LogLevel::info, "%s", summary.c_str());
+    rule_sets.add(std::move(rules));
+    // Rejected rules are said at start, with the most frequent reasons and a rule of each
+    // (every reason with -v), not left for `check` to find.
+    std::string summary = report.summary(opt.verbosity > 0 ? 3 : 1, opt.verbosity > 0 ? -1 : 5);
+    for (std::size_t pos = 0; pos < summary.size();) {
+      const std::size_t end = std::min(summary.find('\n', pos), summary.size());
+      log(LogLevel::warning, "%s", summary.substr(pos, end - pos).c_str());
+      pos = end + 1;
+    }
     if (report.accepted == 0) return fail(2, "--rules: no rule was accepted; nothing to match");
     if (opt.no_dpi) {
-      const sig::SignatureEngine& e = *rule_sets.front();
+      const sig::SignatureEngine& e = rule_sets.front();
       std::size_t need_ndpi = 0;
       for (uint32_t i = 0; i < e.rule_count(); ++i) need_ndpi += dpi::app_proto_needs_ndpi(e.rule(i).app);
       if (need_ndpi > 0)
         log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp or smb cannot match (nDPI names those protocols)",
             need_ndpi);
     }
-    alert_sink = make_alert_sink(opt.exports, opt.alerts_output, error);
+    alert_sink = make_alert_sink(opt.exports, opt.alerts_output, retention.get(), error);
     if (!alert_sink) return fail(2, error);
   } else if (!opt.alerts_output.empty() || !opt.exports.alerts_kafka_topic.empty()) {
     return fail(2, !opt.alerts_output.empty() ? "--alerts-output needs --rules" : "--alerts-kafka-topic needs --rules");
   }
   // Asset events: on when they have somewhere to go.
-  std::unique_ptr<Sink> event_sink = make_event_sink(opt.exports, opt.events_output, error);
+  std::unique_ptr<Sink> event_sink = make_event_sink(opt.exports, opt.events_output, retention.get(), error);
   if (!event_sink && !error.empty()) return fail(2, error);
+  // Transactions: recorded when they have somewhere to go (or Zeek logs want their rows).
+  std::unique_ptr<Sink> tx_sink = make_transaction_sink(opt.exports, opt.transactions_output, retention.get(), error);
+  if (!tx_sink && !error.empty()) return fail(2, error);
+  if (tx_sink && opt.no_dpi && opt.rules.empty())
+    return fail(2, "--transactions-output/--transactions-kafka-topic: --no-dpi without --rules turns the "
+                   "dissectors off; there are no transactions");
   // Geo/AS databases: opened now so that a wrong path stops the run before capture.
   std::unique_ptr<GeoDatabases> geo_db;
   std::unique_ptr<GeoLookup> geo;
@@ -186,29 +253,46 @@ int main(int argc, char** argv) {
   std::string spec = opt.template_spec.empty() ? std::string(default_template_spec()) : opt.template_spec;
   if (opt.template_spec.empty() && !rule_sets.empty()) spec += " %ALERTS %ALERT_SIDS";
   if (!parse_template(spec, tmpl, error)) return fail(2, error);
-  for (const std::string& f : tmpl.discarded)
-    log(LogLevel::warning, "-T: %%%s is not available in flowprobe; discarded (as nProbe discards unknown elements)",
-        f.c_str());
+  if (!tmpl.discarded.empty()) log(LogLevel::warning, "%s", discarded_warning(tmpl).c_str());
   const JsonEncoder encoder(tmpl, opt.json_labels ? KeyStyle::labels : KeyStyle::numeric);
 
   ProbeConfig config;
   if (!resolve_input(opt.input, config.input, error, opt.replay_loop)) return fail(2, error);
+  if (user && !can_drop_root_after_start(config.input))
+    return fail(2, "--user: a NIC bound to vfio-pci (and any DPDK driver but net_pcap and net_af_packet) may need "
+                   "root after its port starts (hugepage memory, the device); run it as root or as a user given "
+                   "that access from the start (README, \"Running as a service\")");
   if (opt.replay_loop && opt.max_packets == 0)
     return fail(2, "--replay-loop needs --max-packets N: the preloaded capture replays without end");
   config.max_packets = opt.max_packets;
   config.rx_cores = opt.rx_cores;
   if (config.input.truncated)
     log(LogLevel::warning, "'%s' is damaged after %lu packets (%s); replaying what is readable",
-        opt.input.c_str(), static_cast<unsigned long>(config.input.expected_packets),
+        config.input.capture.c_str(), static_cast<unsigned long>(config.input.expected_packets),
         config.input.truncation.c_str());
-  auto sink = make_sink(opt.exports, opt.output, error);
+  if (config.input.reader == InputSpec::Reader::pcapng)
+    log(LogLevel::info, "'%s': libpcap refuses it (%s); flowprobe's pcapng reader feeds net_pcap instead",
+        config.input.capture.c_str(), config.input.libpcap_refusal.c_str());
+  for (const InputSpec::NotReplayed& n : config.input.not_replayed)
+    log(LogLevel::warning, "'%s': %lu packets on %s interfaces are counted, not replayed (one link type a run: %s)",
+        config.input.capture.c_str(), static_cast<unsigned long>(n.packets), n.link_name.c_str(),
+        link_type_name(config.input.link));
+  auto sink = make_sink(opt.exports, opt.output, retention.get(), error);
   if (!sink) return fail(2, error);
+  if (opt.exports.spool_dir_default)
+    log(LogLevel::warning,
+        "spool: records a Kafka broker or syslog receiver cannot take now wait in %s (the default; --spool-dir DIR "
+        "to choose one, --spool-dir none for no spool)",
+        opt.exports.spool_dir.c_str());
+  else if (opt.exports.spool_dir == "none" && opt.exports.remote_can_be_down())
+    log(LogLevel::warning, "--spool-dir none: records a receiver cannot take while it is down are lost (and counted)");
   std::unique_ptr<ZeekLogWriter> zeek_logs;
   if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
   if (!opt.zeek_logs.empty()) {
     zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s);
     if (!zeek_logs) return fail(2, "--zeek-logs: " + error);
     config.zeek_logs = zeek_logs.get();
+    zeek_logs->set_retention(retention.get());
   }
 
   config.eal_extra = opt.eal_args;
@@ -220,13 +304,15 @@ int main(int argc, char** argv) {
   config.flow.max_flows = opt.max_flows;
   config.l7.enabled = !opt.no_dpi || !rule_sets.empty();
   config.l7.use_ndpi = !opt.no_dpi;
-  config.l7.rules = rule_sets.empty() ? nullptr : rule_sets.front().get();
+  config.l7.rules = rule_sets.empty() ? nullptr : &rule_sets.front();
   config.rule_sets = rule_sets.empty() ? nullptr : &rule_sets;
   config.rule_paths = opt.rules;
   config.l7.scanner.midstream = opt.midstream;
   config.l7.scanner.inspect_encrypted = opt.rules_inspect_encrypted;
   config.alert_sink = alert_sink.get();
   config.event_sink = event_sink.get();
+  config.tx_sink = tx_sink.get();
+  config.l7.transactions = config.l7.enabled && (tx_sink != nullptr || zeek_logs != nullptr);
   config.assets.dedup_window_ns = uint64_t{opt.asset_dedup_s} * kNsPerSec;
   config.l7.max_flows = opt.dpi_flows ? std::min(opt.dpi_flows, opt.max_flows) : std::min<uint32_t>(opt.max_flows, 262'144);
   config.l7.ndpi.max_flows = std::min(opt.ndpi_flows, config.l7.max_flows);
@@ -247,6 +333,13 @@ int main(int argc, char** argv) {
     if (!writable.ok) return fail(2, "--capture: " + writable.detail);
     capture = std::make_unique<ops::PacketCapture>(n, opt.capture[1], pcap_linktype(config.input.link));
     config.capture = capture.get();
+    if (retention) {
+      const std::filesystem::path file(opt.capture[1]);
+      retention->watch("--capture", file.has_parent_path() ? file.parent_path() : ".",
+                       [name = file.filename().string()](std::string_view n) {
+                         return n == name ? FileRole::closed : FileRole::other;
+                       });
+    }
   }
 
   // Live statistics run on their own thread, started before the EAL so that the endpoint
@@ -267,9 +360,12 @@ int main(int argc, char** argv) {
   // template is swapped between two records on the exporter; reception never pauses. A
   // file that no longer parses leaves the running template in place.
   std::vector<std::unique_ptr<JsonEncoder>> reloaded;
-  config.reload = [&reloaded, argc, argv]() -> const JsonEncoder* {
+  config.reload = [&reloaded, &args]() -> const JsonEncoder* {
+    std::vector<char*> again;
+    for (std::string& a : args) again.push_back(a.data());
+    again.push_back(nullptr);
     Options fresh;
-    if (parse_options(argc, argv, fresh) >= 0) {
+    if (parse_options(static_cast<int>(args.size()), again.data(), fresh) >= 0) {
       log(LogLevel::error, "SIGHUP: the options no longer parse (see above); keeping the running template");
       return nullptr;
     }
@@ -279,7 +375,10 @@ int main(int argc, char** argv) {
       log(LogLevel::error, "SIGHUP: keeping the running template: %s", why.c_str());
       return nullptr;
     }
+    if (!t.discarded.empty()) log(LogLevel::warning, "SIGHUP: %s", discarded_warning(t).c_str());
     reloaded.push_back(std::make_unique<JsonEncoder>(t, fresh.json_labels ? KeyStyle::labels : KeyStyle::numeric));
+    // The exporter takes the new one at once, between two records: the one before is unused.
+    if (reloaded.size() > 1) reloaded.erase(reloaded.begin());
     log(LogLevel::info, "SIGHUP: template reloaded, %zu fields", t.fields.size());
     return reloaded.back().get();
   };
@@ -295,11 +394,22 @@ int main(int argc, char** argv) {
     pid_file.path = opt.pid_file;
   }
 
+  if (user) {
+    acting.reset();  // root again, for the EAL and the port only
+    config.on_port_started = [&user](std::string& why) {
+      if (!ops::drop_privileges(*user, why)) return false;
+      log(LogLevel::info, "--user %s: port open, root dropped: %s", user->name.c_str(), ops::describe_credentials().c_str());
+      return true;
+    };
+  }
+  if (retention) retention->apply();  // what earlier runs left, before this one adds to it
+
   RunReport report;
   if (const int rc = run_probe(config, encoder, *sink, report, error); rc != 0) return fail(rc, error);
   sink->finish();
   if (alert_sink) alert_sink->finish();
   if (event_sink) event_sink->finish();
+  if (tx_sink) tx_sink->finish();
   bool zeek_ok = true;
   if (zeek_logs) {
     zeek_ok = zeek_logs->finish();
@@ -319,11 +429,19 @@ int main(int argc, char** argv) {
     log(LogLevel::error, "%s", error.c_str());
     capture_ok = false;
   }
+  if (retention) retention->apply();  // every file closed: the run leaves the disk within the bounds
   if (stats_server) {
     stats_hub.publish_sinks(ops::sink_stats(*sink));
     stats_server.reset();  // writes the --stats-file a last time, with the drained sinks
   }
-  const bool balanced = print_summary(stderr, config.input, report, *sink, alert_sink.get(), event_sink.get());
-  if (sink->counters().failed > 0) return fail(1, "some records could not be written: " + sink->last_error());
-  return balanced && capture_ok && zeek_ok ? 0 : 1;
+  // Said before the summary, whose last line is what was lost: the exit status follows it.
+  for (const Sink* s : {sink.get(), alert_sink.get(), event_sink.get(), tx_sink.get()})
+    if (s != nullptr && s->counters().failed > 0)
+      log(LogLevel::error, "some records could not be delivered: %s", s->last_error().c_str());
+  const SummaryVerdict verdict = print_summary(stderr, config.input, report, *sink, alert_sink.get(), event_sink.get(),
+                                               retention.get(), zeek_logs ? zeek_logs->counters().write_errors : 0,
+                                               tx_sink.get());
+  if (!(verdict.balanced && verdict.lost == 0 && capture_ok && zeek_ok)) return 1;
+  // Everything readable was replayed and accounted, but the file is damaged past it.
+  return input_verdict(config.input, report).state == InputVerdict::State::damaged ? 3 : 0;
 }

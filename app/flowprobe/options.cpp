@@ -1,6 +1,10 @@
 #include "options.hpp"
 
+#include "export/geo.hpp"
+
 #include <CLI/CLI.hpp>
+
+#include "core/redact.hpp"
 
 #include <cstdio>
 #include <sstream>
@@ -140,17 +144,30 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "asset events (ARP, NDP, DHCP, DHCPv6, NetBIOS-NS, CIFS browser, SSDP, TCP fingerprint, CC-Link sightings) "
                  "as JSON lines in Suricata's "
                  "eve shapes: a file path, or - for stdout (also --events-kafka-topic)");
+  app.add_option("--transactions-output", out.transactions_output,
+                 "every transaction (HTTP request and response, DNS query and response, TLS/QUIC/SSH handshake, "
+                 "DHCP message) as JSON lines in Suricata's eve shapes, joined to its flow by flow_id and "
+                 "community_id: a file path, or - for stdout (also --transactions-kafka-topic)");
   app.add_option("--asset-dedup-seconds", out.asset_dedup_s,
                  "an identical sighting within this many seconds is counted, not sent again (0: send every one)")
       ->capture_default_str();
   app.add_option("--pid-file", out.pid_file,
                  "write the probe's process id to FILE while it runs, for 'flowprobe reload --pid-file FILE'")
       ->type_name("FILE");
+  app.add_option("--user", out.user,
+                 command == Command::run
+                     ? "started as root: read and write everything as this user and its groups, open the port as "
+                       "root (a pcap file or af_packet; not a PCI NIC), then drop root for good: no capability is kept"
+                     : "check files and directories as this user, as a run with --user reads and writes them")
+      ->type_name("NAME");
   app.add_option("--city-list", out.city_list,
                  "MaxMind City or Country database (.mmdb, e.g. GeoLite2-City) for %SRC_IP_COUNTRY %DST_IP_COUNTRY "
                  "%SRC_IP_CITY %DST_IP_CITY; looked up on the exporter core");
   app.add_option("--as-list", out.as_list,
                  "MaxMind ASN database (.mmdb, e.g. GeoLite2-ASN) for %SRC_AS %DST_AS %SRC_AS_MAP %DST_AS_MAP");
+  app.add_flag("--no-geo", out.no_geo,
+               "do not use the country and AS databases ./scripts/setup installs (data/geo) when neither "
+               "--city-list nor --as-list is given");
   app.add_option("--zeek-logs", out.zeek_logs,
                  "also write Zeek-style TSV logs into DIR (created if missing): conn.log for every flow, dns.log, "
                  "http.log, ssl.log, dhcp.log and ssh.log for flows our dissectors read; Zeek's header lines and default "
@@ -200,13 +217,18 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                        "go to --alerts-output and each record carries %ALERTS and %ALERT_SIDS; SIGHUP reloads them"
                      : "a Suricata rule file or a directory of *.rules files to compile (repeatable)")
       ->type_name("PATH");
-  if (command != Command::run) {
-    app.add_option("--timeout", out.check_timeout_s, "seconds each network check (Kafka, syslog) may take")
-        ->check(CLI::Range(0.1, 120.0))
-        ->capture_default_str();
-  }
+  // Declared for a run too (hidden there, and without effect), so that the configuration a
+  // check or a support bundle was given, `timeout` included, still starts the probe.
+  CLI::Option* timeout = app.add_option("--timeout", out.check_timeout_s,
+                                        "seconds each network check (Kafka, syslog) may take")
+                             ->check(CLI::Range(0.1, 120.0))
+                             ->capture_default_str();
+  if (command == Command::run) timeout->group("");
   if (command == Command::support_bundle)
-    app.add_option("bundle", out.bundle_path, "the .tar.gz file to write")->required()->type_name("FILE.tar.gz");
+    app.add_option("bundle", out.bundle_path, "the .tar.gz file to write")
+        ->required()
+        ->type_name("FILE.tar.gz")
+        ->configurable(false);  // where to write the bundle is no part of the probe's configuration
   // Every option above can come from the file, under its long name without the dashes
   // ("interface = \"eth1\"", "kafka-conf = [\"linger.ms=20\"]"); what the command line
   // gives wins. An unknown key is an error, not silence: a typo must not be ignored.
@@ -216,7 +238,8 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
       ->type_name("FILE");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.footer(
-      "Exit status: 0 on success, 2 on a bad option or unreadable input, 1 on a runtime failure.\n"
+      "Exit status: 0 on success; 1 when records were lost (the summary's last line says how many) or on a runtime "
+      "failure; 2 on a bad option, configuration or unreadable input.\n"
       "Times in the records are packet times (the pcap's on replay), so a replay gives the same output every time.");
 
   const std::string help_hint = "Run '" + me + " --help' for the accepted options.";
@@ -241,6 +264,14 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
     return 2;
   }
   for (const std::string& w : split_words(eal_joined)) out.eal_args.push_back(w);
+  // Secrets are known from here on, so that nothing logged, checked or bundled shows them.
+  for (const std::string& kv : out.exports.kafka_conf) remember_secret_setting(kv);
+  if (!out.exports.syslog_tls_key.empty()) remember_secret(out.exports.syslog_tls_key);
+  if (!out.no_geo && out.city_list.empty() && out.as_list.empty()) {
+    const DefaultGeo g = default_geo_databases();
+    out.city_list = g.country;
+    out.as_list = g.asn;
+  }
   if (const CLI::Option* c = app.get_config_ptr(); c != nullptr && c->count() > 0) out.config_file = c->as<std::string>();
   out.effective_config = app.config_to_str(false, false);
   if (command == Command::run && !out.list_fields && out.input.empty()) {

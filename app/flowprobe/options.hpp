@@ -31,10 +31,13 @@ struct Options {
   bool midstream = true;             // --midstream
   bool rules_inspect_encrypted = false;  // --rules-inspect-encrypted
   std::string pid_file;              // --pid-file (for 'flowprobe reload')
+  std::string user;                  // --user: drop root for this user once the port is open
   std::string events_output;         // --events-output (asset events)
+  std::string transactions_output;   // --transactions-output
   uint32_t asset_dedup_s = 300;      // --asset-dedup-seconds
   std::string city_list;             // --city-list (MaxMind City/Country .mmdb)
   std::string as_list;               // --as-list (MaxMind ASN .mmdb)
+  bool no_geo = false;               // --no-geo: not even the databases scripts/setup installed
   std::string zeek_logs;             // --zeek-logs DIR: Zeek-style TSV logs beside the JSON
   uint32_t zeek_logs_rotate_s = 0;   // --zeek-logs-rotate SECONDS (0: never)
   unsigned rx_cores = 1;             // --rx-cores

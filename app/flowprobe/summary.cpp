@@ -1,8 +1,10 @@
 #include "summary.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "dissectors/protocols.hpp"
 
@@ -30,17 +32,57 @@ uint64_t decoded_total(const CounterSchema& schema, std::span<const uint64_t> va
 }
 }  // namespace
 
-bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
-                   const Sink* alert_sink, const Sink* event_sink, const Sink* tx_sink) {
+InputVerdict input_verdict(const InputSpec& input, const RunReport& r) {
+  InputVerdict v;
+  if (input.capture.empty()) return v;
+  v.read = r.rx_value("packets.received");
+  for (const PortReport& p : r.ports) v.read += p.rx_nombuf + p.ierrors;
+  // net_pcap counts the damaged record that ends a file among its ierrors, too.
+  if (!input.replay_loop) v.read = std::min(v.read, input.expected_packets);
+  const std::string of = std::to_string(v.read) + " of " + std::to_string(input.expected_packets) + " packets";
+  if (input.replay_loop) {
+    v.state = InputVerdict::State::stopped;
+    v.text = "no: replayed in a loop, " + std::to_string(v.read) + " packets (" +
+             std::to_string(input.expected_packets) + " a pass) until --max-packets or a signal";
+  } else if (v.read < input.expected_packets && r.stopped_by_signal) {
+    v.state = InputVerdict::State::stopped;
+    v.text = "no: stopped by a signal after " + of;
+  } else if (v.read < input.expected_packets && r.input_complete) {
+    v.state = InputVerdict::State::stopped;  // only --max-packets ends a run early without a signal
+    v.text = "no: --max-packets stopped the replay after " + of;
+  } else if (v.read < input.expected_packets || !r.input_complete) {
+    v.state = InputVerdict::State::short_read;
+    v.text = "no: read " + of + " the file holds; the input ended before the file did";
+  } else if (input.truncated) {
+    v.state = InputVerdict::State::damaged;
+    v.text = "no: the file is damaged at byte " + std::to_string(input.damaged_at) + " of " +
+             std::to_string(input.file_bytes) + " (" + input.truncation + "); the " +
+             std::to_string(input.expected_packets) + " packets before it were replayed";
+  } else {
+    v.state = InputVerdict::State::complete;
+    v.text = "yes";
+  }
+  return v;
+}
+
+SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
+                             const Sink* alert_sink, const Sink* event_sink, const Retention* retention,
+                             uint64_t zeek_rows_lost, const Sink* tx_sink) {
   std::fprintf(out, "flowprobe summary\n");
   std::fprintf(out, "  %-36s %s (%s, %s)\n", "input", input.text.c_str(), input_kind_name(input.kind),
                link_type_name(input.link));
-  if (input.kind == InputSpec::Kind::pcap_file) {
+  const InputVerdict verdict = input_verdict(input, r);
+  if (!input.capture.empty()) {
+    if (input.reader == InputSpec::Reader::libpcap)
+      std::fprintf(out, "  %-36s libpcap\n", "input.reader");
+    else
+      std::fprintf(out, "  %-36s flowprobe pcapng reader: %u interfaces in %u sections (libpcap: %s)\n", "input.reader",
+                   input.interfaces, input.sections, input.libpcap_refusal.c_str());
     line(out, "input.readable_packets", input.expected_packets);
-    if (input.truncated)
-      std::fprintf(out, "  %-36s yes: read %" PRIu64 " packets, then: %s\n", "input.truncated",
-                   input.expected_packets, input.truncation.c_str());
-    std::fprintf(out, "  %-36s %s\n", "input.complete", r.input_complete ? "yes" : "no");
+    for (const InputSpec::NotReplayed& n : input.not_replayed)
+      line(out, ("input.not_replayed." + n.link_name).c_str(), n.packets);
+    if (input.cut_packets) line(out, "input.cut_to_262144_bytes", input.cut_packets);
+    std::fprintf(out, "  %-36s %s\n", "input.complete", verdict.text.c_str());
   }
   if (r.stopped_by_signal) std::fprintf(out, "  %-36s yes\n", "stopped_by_signal");
   std::fprintf(out, "  %-36s %s (%zu RX cores)%s%s\n", "rx.mode", rx_mode_name(r.rx_mode), r.per_core.size(),
@@ -54,6 +96,7 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   if (alert_sink) {
     line(out, "rules.reloads", r.rule_reloads);
     line(out, "rules.reload_failed", r.rule_reload_failed);
+    line(out, "rules.sets_retired", r.rule_sets_retired);
   }
   // The exporter's, for the outputs it has.
   const ExportCounters& e = r.exporter;
@@ -83,6 +126,11 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   line(out, "sink.bytes", sc.bytes);
   for (const auto& [name, value] : sink.extra_counters()) line(out, "sink." + name, value);
   if (!sink.last_error().empty()) std::fprintf(out, "  %-36s %s\n", "sink.error", sink.last_error().c_str());
+  if (retention != nullptr) {
+    line(out, "retention.deleted_files", retention->counters().deleted_files);
+    line(out, "retention.deleted_bytes", retention->counters().deleted_bytes);
+    if (retention->counters().delete_errors) line(out, "retention.delete_errors", retention->counters().delete_errors);
+  }
   for (const PortReport& p : r.ports) {
     std::fprintf(out, "  port %u (%s, %s)\n", p.port_id, p.name.c_str(), p.driver.c_str());
     line(out, "port.ipackets", p.ipackets);
@@ -105,14 +153,16 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
   }
   std::fprintf(out, "  %-36s %.3f\n", "wall_seconds", r.wall_seconds);
 
-  // Every packet received in exactly one decode outcome on one RX core, or dropped at
+  // Every packet of a capture file read (unless the run was asked to stop early); every
+  // packet received in exactly one decode outcome on one RX core, or dropped at
   // dispatch; every record enqueued or counted as dropped; every enqueued record encoded
-  // and delivered or counted as failed; likewise alerts and asset events.
+  // and delivered or counted as failed; likewise alerts, asset events and transactions.
   const auto v = [&](std::string_view name) { return r.rx_value(name); };
   uint64_t kinds = 0;
   for (const dissect::Protocol* p : dissect::kProtocols)
     if (p->asset != nullptr) kinds += v("assets." + std::string(p->name));
   const bool ok =
+      verdict.state != InputVerdict::State::short_read &&
       decoded_total(r.rx_schema, r.rx) + r.dispatch_dropped == v("packets.received") &&
       v("flows.records") == v("records.enqueued") + v("records.dropped_ring_full") + v("flows.records_not_taken") &&
       v("flows.records_not_taken") == 0 && e.records_encoded == v("records.enqueued") &&
@@ -135,7 +185,35 @@ bool print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, c
         (tx_sink == nullptr ||
          (e.transactions_encoded == e.transactions_dequeued && tx_sink->accounts_for(e.transactions_eve)))));
   std::fprintf(out, "  %-36s %s\n", "accounting", ok ? "ok" : "MISMATCH");
-  return ok;
+
+  // Last, what went nowhere: records dropped at a full ring or that a sink could neither
+  // deliver nor keep in its spool (a tee counts each of its sinks). Kept in a spool is not
+  // lost. The exit status is 1 when this is not 0.
+  struct Loss {
+    const char* what;
+    uint64_t ring, failed;
+  };
+  std::vector<Loss> losses = {{"flows", v("records.dropped_ring_full"), sc.failed}};
+  if (alert_sink)
+    losses.push_back({"alerts", v("alerts.dropped_ring_full") + v("alerts.dropped_output_full"),
+                      alert_sink->counters().failed});
+  if (event_sink) losses.push_back({"events", v("assets.dropped_ring_full"), event_sink->counters().failed});
+  if (tx_sink)
+    losses.push_back({"transactions", v("transactions.dropped_ring_full") + v("transactions.dropped_output_full"),
+                      tx_sink->counters().failed});
+  SummaryVerdict verdict_out{ok, zeek_rows_lost};
+  std::string where;
+  for (const Loss& l : losses) {
+    verdict_out.lost += l.ring + l.failed;
+    if (l.ring + l.failed == 0) continue;
+    where += where.empty() ? "" : ", ";
+    where += std::string(l.what) + ": " + std::to_string(l.failed) + " not delivered, " + std::to_string(l.ring) +
+             " dropped at a full ring";
+  }
+  if (zeek_rows_lost) where += (where.empty() ? "" : ", ") + std::to_string(zeek_rows_lost) + " zeek log rows not written";
+  if (verdict_out.lost == 0) std::fprintf(out, "  %-36s 0\n", "lost");
+  else std::fprintf(out, "  %-36s %" PRIu64 " (%s)\n", "lost", verdict_out.lost, where.c_str());
+  return verdict_out;
 }
 
 }  // namespace flowprobe

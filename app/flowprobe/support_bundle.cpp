@@ -12,10 +12,10 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "check_command.hpp"
+#include "core/redact.hpp"
 #include "io/eal.hpp"
 
 #ifndef FLOWPROBE_VERSION
@@ -72,9 +72,10 @@ std::string tail_lines(const fs::path& file, std::size_t n) {
   return out;
 }
 
+// Every file of the bundle is written through redact(): no secret leaves in it.
 bool write_text(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary);
-  out << text;
+  out << redact(text);
   return static_cast<bool>(out);
 }
 
@@ -91,37 +92,6 @@ std::string version_text() {
   return v.str();
 }
 
-namespace {
-const std::regex& secret_name() {
-  static const std::regex re(R"([A-Za-z0-9_.-]*(password|passwd|secret|token|credential|jaas\.config|private\.key|key\.pem)[A-Za-z0-9_.-]*)",
-                             std::regex::icase);
-  return re;
-}
-}  // namespace
-
-std::vector<std::string> secret_values(const Options& o) {
-  std::vector<std::string> out;
-  for (const std::string& kv : o.exports.kafka_conf) {
-    const auto eq = kv.find('=');
-    if (eq != std::string::npos && eq + 1 < kv.size() && std::regex_match(kv.substr(0, eq), secret_name()))
-      out.push_back(kv.substr(eq + 1));
-  }
-  return out;
-}
-
-std::string mask_secrets(const std::string& text, const std::vector<std::string>& secrets) {
-  std::string s = text;
-  // The known values first, wherever they appear and however they are quoted around.
-  for (const std::string& v : secrets)
-    for (std::size_t p = 0; (p = s.find(v, p)) != std::string::npos; p += 4) s.replace(p, v.size(), "****");
-  // Then anything else that looks like a secret setting: prop=value inside a string
-  // ("sasl.password=x") and key = value lines alike.
-  static const std::regex setting(
-      R"(([A-Za-z0-9_.-]*(?:password|passwd|secret|token|credential|jaas\.config|private\.key|key\.pem)[A-Za-z0-9_.-]*\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^"',\]\n]*))",
-      std::regex::icase);
-  return std::regex_replace(s, setting, "$1****");
-}
-
 int write_support_bundle(const Options& o) {
   const fs::path out = fs::absolute(o.bundle_path);
   char tmpl[] = "/tmp/flowprobe-bundle-XXXXXX";
@@ -134,7 +104,6 @@ int write_support_bundle(const Options& o) {
   fs::create_directories(dir);
 
   bool ok = write_text(dir / "version.txt", version_text());
-  const std::vector<std::string> secrets = secret_values(o);
 
   std::string config = "# flowprobe's effective configuration: the config file and the command line merged;\n"
                        "# secrets are masked.\n";
@@ -145,9 +114,9 @@ int write_support_bundle(const Options& o) {
     for (const std::string& a : o.eal_args) config += " " + a;
     config += "\n";
   }
-  ok = write_text(dir / "config.toml", mask_secrets(config, secrets)) && ok;
+  ok = write_text(dir / "config.toml", config) && ok;
 
-  // What check says now (bounded by --timeout per network check).
+  // What check says now (bounded by --timeout per network check; its lines are redacted).
   if (std::FILE* f = std::fopen((dir / "check.txt").c_str(), "w")) {
     const int rc = run_check(o, f);
     std::fprintf(f, "exit status %d\n", rc);
@@ -155,9 +124,11 @@ int write_support_bundle(const Options& o) {
   }
 
   if (!o.stats_file.empty() && fs::exists(o.stats_file)) {
-    std::error_code ec;
-    fs::copy_file(o.stats_file, dir / "stats.json", fs::copy_options::overwrite_existing, ec);
-    if (ec) write_text(dir / "stats.json.missing", "cannot copy " + o.stats_file + ": " + ec.message() + "\n");
+    std::ifstream in(o.stats_file, std::ios::binary);
+    std::ostringstream stats;
+    stats << in.rdbuf();
+    if (in.bad()) write_text(dir / "stats.json.missing", "cannot read " + o.stats_file + "\n");
+    else ok = write_text(dir / "stats.json", stats.str()) && ok;
   } else {
     write_text(dir / "stats.json.missing",
                o.stats_file.empty() ? "no --stats-file in the configuration: the probe keeps no statistics on disk\n"
@@ -175,7 +146,7 @@ int write_support_bundle(const Options& o) {
   const std::string journal =
       capture_command({"journalctl", "--no-pager", "-n", std::to_string(kLogLines), "-u", "flowprobe"}, &status);
   log += "# journalctl -u flowprobe (exit " + std::to_string(status) + ")\n" + journal;
-  ok = write_text(dir / "log.txt", mask_secrets(log, secrets)) && ok;
+  ok = write_text(dir / "log.txt", log) && ok;
 
   std::string devices = "# dpdk-devbind.py --status\n" + capture_command({"dpdk-devbind.py", "--status"}, &status);
   devices += "# ip -br link\n" + capture_command({"ip", "-br", "link"});

@@ -30,13 +30,15 @@ Scenarios:
              idle for 52 s in the middle (two records with a 30 s idle timeout).
   bench-64b  --packets 64-byte frames (Ethernet + IPv4 + TCP or UDP, FCS not included)
              spread over --flows distinct 5-tuples, both directions, 1 us apart.
+  syn-flood  --packets TCP SYNs from random addresses and ports (198.18.0.0/15) to 16
+             servers on ports 80/443, 1 us apart: a new flow nearly every packet.
 
 Options:
-  -s, --scenario NAME  demo or bench-64b (required)
+  -s, --scenario NAME  demo, bench-64b or syn-flood (required)
   -o, --output FILE    pcap file to write, "-" for stdout (required)
       --seed N         seed for ports, sequence numbers, IDs and payload bytes (default 1)
       --flows N        bench-64b: distinct 5-tuples, 1..100000000 (default 1000)
-      --packets N      bench-64b: packets to write, 1..10000000000 (default 100000)
+      --packets N      bench-64b, syn-flood: packets to write, 1..10000000000 (default 100000)
       --truth FILE     also write the per-flow truth as CSV with a header line ("-" = stdout)
       --nanosecond     write the nanosecond-resolution pcap magic (same times)
   -q, --quiet          print only the totals, not one line per flow
@@ -120,8 +122,9 @@ Options parse(int argc, char** argv, bool& help, bool& version) {
       version = true;
     } else if (name == "-s" || name == "--scenario") {
       o.scenario = take();
-      if (o.scenario != "demo" && o.scenario != "bench-64b")
-        throw UsageError{std::string(name) + ": unknown scenario '" + o.scenario + "' (expected demo or bench-64b)"};
+      if (o.scenario != "demo" && o.scenario != "bench-64b" && o.scenario != "syn-flood")
+        throw UsageError{std::string(name) + ": unknown scenario '" + o.scenario +
+                         "' (expected demo, bench-64b or syn-flood)"};
     } else if (name == "-o" || name == "--output") {
       o.output = take();
       if (o.output.empty()) throw UsageError{std::string(name) + ": empty file name"};
@@ -149,11 +152,12 @@ Options parse(int argc, char** argv, bool& help, bool& version) {
     }
   }
   if (help || version) return o;
-  if (o.scenario.empty()) throw UsageError{"--scenario: required (demo or bench-64b)"};
+  if (o.scenario.empty()) throw UsageError{"--scenario: required (demo, bench-64b or syn-flood)"};
   if (o.output.empty()) throw UsageError{"-o/--output: required"};
   if (o.scenario != "bench-64b") {
     if (flows_set) throw UsageError{"--flows: only applies to --scenario bench-64b"};
-    if (packets_set) throw UsageError{"--packets: only applies to --scenario bench-64b"};
+    if (packets_set && o.scenario != "syn-flood")
+      throw UsageError{"--packets: only applies to --scenario bench-64b or syn-flood"};
   }
   if (o.truth == o.output) throw UsageError{"--truth: must differ from the pcap output"};
   return o;
@@ -181,7 +185,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    return o.scenario == "demo" ? run_demo(o) : run_bench_64b(o);
+    return o.scenario == "demo" ? run_demo(o) : o.scenario == "syn-flood" ? run_syn_flood(o) : run_bench_64b(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
     return 1;

@@ -11,17 +11,18 @@ inline constexpr const char* kProgram = "flowprobe-pcapgen";
 inline constexpr uint64_t kBaseTimeNs = 1704067200ull * 1000000000ull;
 
 struct Options {
-  std::string scenario;        // "demo" or "bench-64b"
+  std::string scenario;        // "demo", "bench-64b" or "syn-flood"
   std::string output;          // pcap path, "-" = stdout
   std::string truth;           // CSV path, empty = none, "-" = stdout
   uint64_t seed = 1;
   uint64_t flows = 1000;       // bench-64b
-  uint64_t packets = 100000;   // bench-64b
+  uint64_t packets = 100000;   // bench-64b, syn-flood
   bool nanosecond = false;     // nanosecond pcap magic instead of microsecond
   bool quiet = false;          // no per-flow lines on stdout
 };
 
 int run_demo(const Options& o);
 int run_bench_64b(const Options& o);
+int run_syn_flood(const Options& o);
 
 }  // namespace pcapgen

@@ -20,6 +20,8 @@ const Protocol kQuicProtocol{
     .zeek_log = &kSslLog,
     .rule_proto = sig::AppProto::quic,
     .rule_buffers = tls_rule_buffers,
+    .create_rule_scratch = tls_create_rule_scratch,
+    .destroy_rule_scratch = tls_destroy_rule_scratch,
     .encrypted = encrypted,
     .server_name = tls_server_name,
     .eve_type = "quic",

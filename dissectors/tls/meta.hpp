@@ -19,6 +19,8 @@ struct TlsMeta {
   BoundedString<192> cert_subject;
   BoundedString<192> cert_issuer;
   std::array<uint8_t, 20> cert_sha1{};
+  std::array<uint8_t, 21> cert_serial{};  // the DER INTEGER's bytes (20 at most, and a leading 00)
+  uint8_t cert_serial_len = 0;
   int64_t cert_not_before = 0;   // seconds since the epoch
   int64_t cert_not_after = 0;
   uint16_t client_version = 0;   // highest version the client offered

@@ -25,6 +25,8 @@ const Protocol kTlsProtocol{
     .zeek_log = &kSslLog,
     .rule_proto = sig::AppProto::tls,
     .rule_buffers = tls_rule_buffers,
+    .create_rule_scratch = tls_create_rule_scratch,
+    .destroy_rule_scratch = tls_destroy_rule_scratch,
     .encrypted = encrypted,
     .server_name = tls_server_name,
     .eve_type = "tls",

@@ -1,12 +1,37 @@
 // TLS's (and QUIC's) sticky buffers for the rules, per handshake step: the ClientHello's
 // SNI, JA3/JA4 and JA3 string; the ServerHello's JA3S and its string; the certificate's
-// subject and issuer.
+// subject, issuer, serial and fingerprint.
+#include <array>
+#include <new>
+
 #include "dissectors/tls/tls.hpp"
 #include "signatures/signature_engine.hpp"
 
 namespace flowprobe::dissect {
+namespace {
 
-void tls_rule_buffers(const TxPartView& v, void*, sig::AppBuffers& b) noexcept {
+// The certificate's serial and SHA-1 as text, for tls.cert_serial / tls.cert_fingerprint.
+struct TlsRuleScratch {
+  std::array<char, 64> serial{}, fingerprint{};
+};
+
+// "AB:CD:…" of `n` bytes into `out`; `digits` picks the case.
+std::string_view colon_hex(const uint8_t* p, std::size_t n, const char* digits, std::array<char, 64>& out) {
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n && k + 3 <= out.size(); ++i) {
+    if (i) out[k++] = ':';
+    out[k++] = digits[p[i] >> 4];
+    out[k++] = digits[p[i] & 15];
+  }
+  return {out.data(), k};
+}
+
+}  // namespace
+
+void* tls_create_rule_scratch() noexcept { return new (std::nothrow) TlsRuleScratch; }
+void tls_destroy_rule_scratch(void* scratch) noexcept { delete static_cast<TlsRuleScratch*>(scratch); }
+
+void tls_rule_buffers(const TxPartView& v, void* scratch, sig::AppBuffers& b) noexcept {
   if (v.tx == nullptr) return;
   const TlsMeta& t = *static_cast<const TlsMeta*>(v.tx);
   using K = sig::BufferKind;
@@ -24,6 +49,14 @@ void tls_rule_buffers(const TxPartView& v, void*, sig::AppBuffers& b) noexcept {
     case TlsStep::certificate:
       b.set(K::tls_cert_subject, t.cert_subject.view());
       b.set(K::tls_cert_issuer, t.cert_issuer.view());
+      if (auto* x = static_cast<TlsRuleScratch*>(scratch)) {
+        // Suricata's spellings: the serial's bytes in upper case, the SHA-1 in lower, ':' between.
+        if (t.cert_serial_len)
+          b.set(K::tls_cert_serial, colon_hex(t.cert_serial.data(), t.cert_serial_len, "0123456789ABCDEF", x->serial));
+        if (t.has_certificate)
+          b.set(K::tls_cert_fingerprint,
+                colon_hex(t.cert_sha1.data(), t.cert_sha1.size(), "0123456789abcdef", x->fingerprint));
+      }
       return;
   }
 }

@@ -373,6 +373,10 @@ bool parse_certificate(std::span<const uint8_t> der, TlsMeta& m) {
   if (!der_next(r, tag, cert) || tag != 0x30 || !der_next(cert, tag, tbs) || tag != 0x30) return false;
   if (!der_next(tbs, tag, field)) return false;
   if (tag == 0xa0 && !der_next(tbs, tag, field)) return false;  // [0] version, then serial
+  if (const auto serial = field.whole(); tag == 0x02 && !serial.empty()) {
+    m.cert_serial_len = static_cast<uint8_t>(std::min(serial.size(), m.cert_serial.size()));
+    std::copy_n(serial.begin(), m.cert_serial_len, m.cert_serial.begin());
+  }
   if (!der_next(tbs, tag, field)) return false;                  // signature algorithm
   Reader issuer, validity, subject;
   if (!der_next(tbs, tag, issuer) || !der_next(tbs, tag, validity) || !der_next(tbs, tag, subject)) return false;

@@ -73,6 +73,8 @@ extern const Dissector kTlsDissector;
 extern const std::span<const FieldDef> kTlsFields;  // fields.cpp: its -T rows
 extern const ZeekLog kSslLog;                        // zeek.cpp: ssl.log
 void tls_rule_buffers(const TxPartView& v, void* scratch, sig::AppBuffers& out) noexcept;  // rules.cpp
+void* tls_create_rule_scratch() noexcept;                  // rules.cpp: tls_rule_buffers' text
+void tls_destroy_rule_scratch(void* scratch) noexcept;
 std::string_view tls_server_name(const AppMetadata& app) noexcept;  // protocol.cpp: the SNI (TLS and QUIC)
 
 void tls_write_eve(const AppMetadata& tx, uint32_t tx_id, uint8_t part, JsonWriter& w);  // eve.cpp (QUIC's too)

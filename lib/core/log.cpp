@@ -7,6 +7,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/redact.hpp"
+
 namespace flowprobe {
 
 namespace {
@@ -41,8 +43,9 @@ void log(LogLevel level, const char* fmt, ...) {
   va_start(ap, fmt);
   std::vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
-  std::fprintf(stderr, "flowprobe: %s: %s\n", kNames[static_cast<int>(level)], line);
-  to_file(kNames[static_cast<int>(level)], line);
+  const std::string safe = redact(line);
+  std::fprintf(stderr, "flowprobe: %s: %s\n", kNames[static_cast<int>(level)], safe.c_str());
+  to_file(kNames[static_cast<int>(level)], safe.c_str());
 }
 
 bool set_log_file(const std::string& path, std::string& error) {
@@ -57,6 +60,6 @@ bool set_log_file(const std::string& path, std::string& error) {
   return true;
 }
 
-void log_file_only(const char* line) { to_file("stats", line); }
+void log_file_only(const char* line) { to_file("stats", redact(line).c_str()); }
 
 }  // namespace flowprobe

@@ -1,6 +1,7 @@
 #pragma once
 // Levelled logging to stderr (the journal under systemd), and with --log-file to a file
-// as well (what a support bundle collects). Never called per packet.
+// as well (what a support bundle collects). Never called per packet. Every line passes
+// through redact() (core/redact.hpp) first: no secret reaches either.
 #include <cstdarg>
 #include <string>
 

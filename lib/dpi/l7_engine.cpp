@@ -263,6 +263,14 @@ void L7Engine::on_flow_end(L7Record& out, uint32_t ext) noexcept {
 
 std::unique_ptr<sig::PerCoreScanner> L7Engine::swap_scanner(std::unique_ptr<sig::PerCoreScanner> next) noexcept {
   if (scanner_) {
+    // The rule sets this core ran add up: a reload must not lose the alerts counted
+    // before it (the summary balances them against those queued).
+    const sig::ScannerCounters& c = scanner_->counters();
+    uint64_t add[sizeof c / sizeof(uint64_t)], sum[sizeof c / sizeof(uint64_t)];
+    std::memcpy(add, &c, sizeof c);
+    std::memcpy(sum, &retired_scanners_, sizeof sum);
+    for (std::size_t i = 0; i < std::size(sum); ++i) sum[i] += add[i];
+    std::memcpy(&retired_scanners_, sum, sizeof sum);
     // The free stack hands out low indices first, so only the slots below the high-water
     // mark have ever been touched: the walk never faults in the untouched part.
     for (uint32_t i = 0; i < high_water_; ++i) {
@@ -299,12 +307,15 @@ void L7Engine::counter_sources(std::vector<CounterSource>& out) const {
                    std::memcpy(v, &c, sizeof c);
                  }});
   out.push_back(dissect::engine_counter_source(dissectors_.counters()));
-  // The scanner in use (a rule reload swaps it; each counts from its start).
+  // Every scanner this core ran: the retired ones' sums plus the one in use.
   if (scanner_)
     out.push_back({sig::kScannerCounterDefs, this, [](const void* self, uint64_t* v) {
-                     const sig::ScannerCounters* c = static_cast<const L7Engine*>(self)->scanner_counters();
-                     const sig::ScannerCounters zero{};
-                     std::memcpy(v, c ? c : &zero, sizeof zero);
+                     const auto* e = static_cast<const L7Engine*>(self);
+                     constexpr std::size_t n = sizeof(sig::ScannerCounters) / sizeof(uint64_t);
+                     uint64_t now[n] = {};
+                     if (const sig::ScannerCounters* c = e->scanner_counters()) std::memcpy(now, c, sizeof now);
+                     std::memcpy(v, &e->retired_scanners_, sizeof now);
+                     for (std::size_t i = 0; i < n; ++i) v[i] += now[i];
                    }});
 }
 

@@ -131,6 +131,7 @@ class L7Engine final : private dissect::TxSink {
   bool tx_records_;      // L7Config::transactions
   uint16_t core_;
   L7Counters counters_;
+  sig::ScannerCounters retired_scanners_{};  // the scanners a reload replaced, summed
 };
 
 }  // namespace flowprobe::dpi

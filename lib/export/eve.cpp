@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "dissectors/protocols.hpp"
+#include "dpi/inspect_output.hpp"
 #include "signatures/signature_engine.hpp"
 
 namespace flowprobe {
@@ -182,6 +183,60 @@ void write_alert_json(const sig::Alert& a, const sig::SignatureEngine& engine, J
   w.key("severity");
   w.value_uint(a.severity);
   w.end_object();
+  w.end_object();
+}
+
+namespace {
+dissect::EveParts parts_of(const dpi::TxRecord& tx, const dissect::Protocol* p) {
+  if (p == nullptr || p->write_eve == nullptr) return {0, {false, false}};
+  return p->eve_parts != nullptr ? p->eve_parts(tx.app) : dissect::EveParts{};
+}
+}  // namespace
+
+unsigned transaction_eve_parts(const dpi::TxRecord& tx) { return parts_of(tx, dissect::protocol_of(tx.app.kind)).n; }
+
+void write_transaction_json(const dpi::TxRecord& tx, unsigned part, JsonWriter& w, const AlertJsonOptions& options) {
+  const dissect::Protocol* p = dissect::protocol_of(tx.app.kind);
+  const dissect::EveParts parts = parts_of(tx, p);
+  const bool from_server = part < 2 && parts.from_server[part];
+  std::array<char, 46> buf;
+  std::array<char, 8> pbuf;
+  w.begin_object();
+  {
+    std::array<char, 64> ts;
+    w.key("timestamp");
+    w.value_raw_string(format_eve_timestamp(tx.ts_ns, ts));
+  }
+  w.key("flow_id");
+  w.value_uint(tx.flow_id);
+  if (tx.vlan) {
+    w.key("vlan");  // Suricata's: a list, outer tag first (we keep the flow's inner one)
+    w.value_json("[" + std::to_string(tx.vlan) + "]");
+  }
+  w.key("event_type");
+  w.value_raw_string(p != nullptr && !p->eve_type.empty() ? p->eve_type : std::string_view("unknown"));
+  // The record's direction: a response is written from the server's side.
+  const auto& src_ip = from_server ? tx.dst_ip : tx.src_ip;
+  const auto& dst_ip = from_server ? tx.src_ip : tx.dst_ip;
+  w.key("src_ip");
+  w.value_raw_string(eve::addr(src_ip, tx.ip_version, buf));
+  w.key("src_port");
+  w.value_uint(from_server ? tx.dst_port : tx.src_port);
+  w.key("dest_ip");
+  w.value_raw_string(eve::addr(dst_ip, tx.ip_version, buf));
+  w.key("dest_port");
+  w.value_uint(from_server ? tx.src_port : tx.dst_port);
+  w.key("proto");
+  w.value_raw_string(eve::proto_name(tx.protocol, pbuf));
+  if (options.community_id) {
+    // The flow's (client to server), whatever the record's direction: the same as the flow record's.
+    w.key("community_id");
+    w.value_string(sig::community_id_v1(tx.src_ip.data(), tx.dst_ip.data(), tx.ip_version, tx.protocol, tx.src_port,
+                                        tx.dst_port, options.community_id_seed));
+  }
+  w.key("tx_id");
+  w.value_uint(tx.depth ? tx.depth - 1 : 0);
+  if (p != nullptr && p->write_eve != nullptr) p->write_eve(tx.app, tx.depth ? tx.depth - 1 : 0, static_cast<uint8_t>(part), w);
   w.end_object();
 }
 

@@ -17,6 +17,9 @@ namespace sig {
 struct Alert;
 class SignatureEngine;
 }  // namespace sig
+namespace dpi {
+struct TxRecord;
+}
 
 namespace eve {
 
@@ -60,5 +63,13 @@ struct AlertJsonOptions {
 // The rule's texts (msg, classtype) come from the rule set that raised it.
 void write_alert_json(const sig::Alert& alert, const sig::SignatureEngine& engine, JsonWriter& w,
                       const AlertJsonOptions& options = {});
+
+// One transaction in Suricata's eve shape for its protocol ("event_type":"http", "dns",
+// "tls", "quic", "ssh", "dhcp", …): the envelope an alert has (timestamp, flow_id, the
+// 5-tuple, community_id), "tx_id" (its place in the flow, from 0), then its protocol's
+// object (Protocol::write_eve). A DNS transaction makes two records, its query and its
+// response (part 0 and 1, the response from the server's side, as Suricata logs them).
+unsigned transaction_eve_parts(const dpi::TxRecord& tx);
+void write_transaction_json(const dpi::TxRecord& tx, unsigned part, JsonWriter& w, const AlertJsonOptions& options = {});
 
 }  // namespace flowprobe

@@ -11,8 +11,8 @@ namespace flowprobe {
 
 struct FlowTemplate {
   std::vector<const FieldDef*> fields;
-  // Fields a macro names that flowprobe cannot export (nProbe: "Unable to locate
-  // template 'X'. Discarded."); the caller warns once at start.
+  // nProbe elements that flowprobe does not provide, named by a macro or by -T itself
+  // (nProbe: "Unable to locate template 'X'. Discarded."); the caller warns once.
   std::vector<std::string> discarded;
 };
 
@@ -24,8 +24,15 @@ std::string_view template_macro(std::string_view name);  // "" when unknown
 // The template used when -T is not given: every field of the foundation set.
 std::string_view default_template_spec();
 
-// Parses `spec`. On error returns false and sets `error` to one message naming the bad
-// token and listing what is accepted.
+// Parses `spec`. An nProbe element flowprobe lacks is discarded (out.discarded); an
+// unknown token returns false with `error` naming it and the closest known fields.
 bool parse_template(std::string_view spec, FlowTemplate& out, std::string& error);
+
+// The one warning for what parse_template discarded; "" when nothing was.
+std::string discarded_warning(const FlowTemplate& t);
+
+// Labels of the nProbe elements (../shared/spec/nprobe-json.md §3, §4) that the field
+// registry does not provide: -T drops them with a warning instead of failing.
+bool is_nprobe_element_not_provided(std::string_view label);
 
 }  // namespace flowprobe

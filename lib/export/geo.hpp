@@ -23,6 +23,21 @@ struct GeoInfo {
   std::string as_org;
 };
 
+// The country and AS databases scripts/setup installs (data/geo/country.mmdb and
+// asn.mmdb, from ip-location-db), found in $FLOWPROBE_GEO_DIR, the source tree of the
+// running binary, /usr/share/flowprobe/geo or /var/lib/flowprobe/geo. Each path is empty
+// when its file is absent, so that the probe and `flowprobe report` use them when present.
+struct DefaultGeo {
+  std::string dir, country, asn;
+};
+DefaultGeo default_geo_databases();
+
+// False for addresses no country or AS owns: private (RFC 1918, ULA), loopback, link-local,
+// CGNAT, documentation and benchmark ranges, multicast, unspecified. Databases built from
+// registry data name some of these (the free ones put 192.168.0.0/16 in a country), so
+// they are never looked up: the spec's LOCAL, printed "" by the probe and "-" by reports.
+bool is_global_address(const uint8_t* ip, uint8_t version);
+
 class GeoDatabases {
  public:
   // Either path may be empty. nullptr with `error` set when a file does not open.

@@ -206,12 +206,25 @@ void KafkaSink::set_error(std::string text) {
   if (error_.empty()) error_ = std::move(text);
 }
 
-bool KafkaSink::produce(std::string_view key, std::string_view value, uint32_t records) {
+namespace {
+// A message's opaque: its record count (at most --kafka-batch, below 2^20) and, above
+// it, the spool ticket of a replayed message.
+constexpr unsigned kRecordBits = 20;
+void* message_opaque(uint32_t records, uint64_t ticket) {
+  return reinterpret_cast<void*>(static_cast<uintptr_t>((ticket << kRecordBits) | records));
+}
+uint32_t opaque_records(const void* p) {
+  return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p) & ((1u << kRecordBits) - 1));
+}
+uint64_t opaque_ticket(const void* p) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p)) >> kRecordBits; }
+}  // namespace
+
+bool KafkaSink::produce(std::string_view key, std::string_view value, uint32_t records, uint64_t ticket) {
   // F_COPY: the batch buffer is reused at once, and the delivery report needs the bytes
   // to spool a message that failed.
   const int rc = rd_kafka_produce(topic_.get(), RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
                                   const_cast<char*>(value.data()), value.size(), key.empty() ? nullptr : key.data(),
-                                  key.size(), reinterpret_cast<void*>(static_cast<uintptr_t>(records)));
+                                  key.size(), message_opaque(records, ticket));
   if (rc == 0) {
     in_flight_ += records;
     ++messages_;
@@ -223,7 +236,7 @@ bool KafkaSink::produce(std::string_view key, std::string_view value, uint32_t r
 void KafkaSink::keep_or_fail(std::string_view key, std::string_view value, uint32_t records, const char* why) {
   if (spool_) {
     if (spool_->append(key, value, records)) return;
-    set_error(describe() + ": spool full (" + std::to_string(spool_->max_bytes()) + " bytes), records dropped");
+    set_error(describe() + ": the spool " + spool_->dir().string() + " could not keep records (full, or its disk), records dropped");
   } else {
     set_error(describe() + ": " + why);
   }
@@ -310,7 +323,8 @@ void KafkaSink::pump_spool() {
   uint32_t budget = brokers_down_ ? 1 : 100000;
   uint32_t records = 0;
   while (budget-- > 0 && spool_->front(spool_key_, spool_value_, records)) {
-    if (!produce(spool_key_, spool_value_, records)) {
+    // The frame leaves the spool's disk only once its delivery report has settled it.
+    if (!produce(spool_key_, spool_value_, records, spool_->next_ticket())) {
       if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL) ++queue_full_;
       break;
     }
@@ -354,28 +368,35 @@ void KafkaSink::finish() {
 void KafkaSink::on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg, void* opaque) {
   (void)rk;
   auto* self = static_cast<KafkaSink*>(opaque);
-  const auto records = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(msg->_private));
+  const uint32_t records = opaque_records(msg->_private);
+  const uint64_t ticket = opaque_ticket(msg->_private);
   self->in_flight_ -= std::min<uint64_t>(self->in_flight_, records);
+  self->settle(msg, records);
+  // Delivered, kept again or counted: the spool may forget the frame it came from.
+  if (ticket != 0 && self->spool_) self->spool_->ack(ticket);
+}
+
+void KafkaSink::settle(const rd_kafka_message_s* msg, uint32_t records) {
   if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    self->counters_.delivered += records;
-    self->counters_.bytes += msg->len;
-    self->brokers_down_ = false;
+    counters_.delivered += records;
+    counters_.bytes += msg->len;
+    brokers_down_ = false;
     return;
   }
-  ++self->failed_reports_;
+  ++failed_reports_;
   const std::string_view key(static_cast<const char*>(msg->key), msg->key ? msg->key_len : 0);
   const std::string_view value(static_cast<const char*>(msg->payload), msg->payload ? msg->len : 0);
   if (msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || msg->err == RD_KAFKA_RESP_ERR_INVALID_MSG) {
-    self->too_large_ += records;
-    self->counters_.failed += records;
-    self->set_error(self->describe() + ": " + rd_kafka_err2str(msg->err));
+    too_large_ += records;
+    counters_.failed += records;
+    set_error(describe() + ": " + rd_kafka_err2str(msg->err));
     return;
   }
   // Timed out, purged at exit, or refused for a reason that may pass: try again later.
   // It lands behind newer records in the spool; order holds for everything else.
   const bool purged = msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
-  if (!purged) self->retried_ += records;
-  self->keep_or_fail(key, value, records, rd_kafka_err2str(msg->err));
+  if (!purged) retried_ += records;
+  keep_or_fail(key, value, records, rd_kafka_err2str(msg->err));
 }
 
 void KafkaSink::on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque) {

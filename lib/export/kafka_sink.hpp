@@ -83,7 +83,9 @@ class KafkaSink final : public Sink {
   KafkaSink(KafkaSinkConfig config, std::unique_ptr<Spool> spool);
   // Hands one message to librdkafka, or to the spool; accounts for its records.
   void send(std::string_view key, std::string_view value, uint32_t records);
-  bool produce(std::string_view key, std::string_view value, uint32_t records);
+  // `ticket`: the spool's, for a message replayed from it (0: a new one); acknowledged to
+  // the spool when the delivery report settles the message.
+  bool produce(std::string_view key, std::string_view value, uint32_t records, uint64_t ticket = 0);
   void keep_or_fail(std::string_view key, std::string_view value, uint32_t records, const char* why);
   void flush_array();
   void pump_spool();
@@ -91,6 +93,7 @@ class KafkaSink final : public Sink {
   void set_error(std::string text);
 
   static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg, void* opaque);
+  void settle(const rd_kafka_message_s* msg, uint32_t records);  // counts, or spools again
   static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
 
   KafkaSinkConfig config_;

@@ -5,40 +5,30 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <vector>
-
-#include "core/log.hpp"
 
 namespace flowprobe {
 
 namespace {
 constexpr std::size_t kBuffer = 1 << 20;
-
-// "<name>.YYYYmmdd-HHMMSS" optionally followed by ".<n>": only our own rotated files
-// are ever deleted.
-bool is_rotated_name(const std::string& name, const std::string& base) {
-  if (name.size() < base.size() + 16 || name.compare(0, base.size(), base) != 0 || name[base.size()] != '.')
-    return false;
-  const std::string_view stamp = std::string_view(name).substr(base.size() + 1);
-  for (std::size_t i = 0; i < 15; ++i) {
-    const char c = stamp[i];
-    if (i == 8 ? c != '-' : (c < '0' || c > '9')) return false;
-  }
-  const std::string_view tail = stamp.substr(15);
-  if (tail.empty()) return true;
-  if (tail.size() < 2 || tail[0] != '.') return false;
-  return std::all_of(tail.begin() + 1, tail.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
+constexpr uint64_t kNsPerSecond = 1'000'000'000;
+// More than the exporter's largest batch (256 KB and one record): a file further than this
+// from its size bound cannot reach it within one batch.
+constexpr uint64_t kNearSizeBound = 1u << 20;
 }  // namespace
 
 std::unique_ptr<RotatingFileSink> RotatingFileSink::open(const std::filesystem::path& path,
-                                                         const RotationConfig& config, std::string& error) {
-  std::unique_ptr<RotatingFileSink> s(new RotatingFileSink(path, config));
+                                                         const RotationConfig& config, Retention* retention,
+                                                         std::string& error, const std::string& option) {
+  std::unique_ptr<RotatingFileSink> s(new RotatingFileSink(path, config, retention));
   if (!s->open_live()) {
-    error = "-o: " + s->error_;
+    error = option + ": " + s->error_;
     return nullptr;
   }
-  s->apply_retention();
+  if (retention) {
+    const std::string base = path.filename().string();
+    retention->watch(option + " " + path.string(), path.has_parent_path() ? path.parent_path() : ".",
+                     [base](std::string_view name) { return rotated_file_role(name, base); });
+  }
   return s;
 }
 
@@ -58,7 +48,6 @@ bool RotatingFileSink::open_live() {
   std::error_code ec;
   size_ = std::filesystem::file_size(path_, ec);
   if (ec) size_ = 0;
-  opened_ = std::chrono::system_clock::now();
   return true;
 }
 
@@ -78,9 +67,12 @@ bool RotatingFileSink::rotate() {
   settle(std::fflush(file_) == 0);
   std::fclose(file_);
   file_ = nullptr;
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  // Named by the packet clock when it was opened (its first record; the wall clock when
+  // none is known), as Zeek names a log by its open time: a replay names its files the
+  // same every time, and in the order they were written.
+  const std::time_t opened = first_ns_ ? static_cast<std::time_t>(first_ns_ / kNsPerSecond) : std::time(nullptr);
   std::tm t{};
-  ::gmtime_r(&now, &t);
+  ::gmtime_r(&opened, &t);
   std::array<char, 32> stamp{};
   std::strftime(stamp.data(), stamp.size(), "%Y%m%d-%H%M%S", &t);
   std::filesystem::path target = path_.string() + "." + stamp.data();
@@ -92,65 +84,88 @@ bool RotatingFileSink::rotate() {
   } else {
     ++rotations_;
   }
+  first_ns_ = 0;
   const bool ok = open_live();
-  apply_retention();
+  if (retention_) retention_->apply();
   return ok && !ec;
 }
 
-void RotatingFileSink::apply_retention() {
-  if (config_.retention.count() == 0 && config_.max_files == 0) return;
-  const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-  const std::string base = path_.filename().string();
-  struct Old {
-    std::filesystem::path path;
-    std::filesystem::file_time_type mtime;
-  };
-  std::vector<Old> rotated;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (!e.is_regular_file(ec) || !is_rotated_name(e.path().filename().string(), base)) continue;
-    rotated.push_back({e.path(), e.last_write_time(ec)});
-  }
-  std::sort(rotated.begin(), rotated.end(), [](const Old& a, const Old& b) { return a.mtime > b.mtime; });
-  const auto now = std::filesystem::file_time_type::clock::now();
-  for (std::size_t i = 0; i < rotated.size(); ++i) {
-    const bool too_many = config_.max_files != 0 && i >= config_.max_files;
-    const bool too_old = config_.retention.count() != 0 && now - rotated[i].mtime > config_.retention;
-    if ((too_many || too_old) && std::filesystem::remove(rotated[i].path, ec)) {
-      ++deleted_;
-      log(LogLevel::info, "file: deleted %s (retention)", rotated[i].path.c_str());
-    }
-  }
+uint64_t RotatingFileSink::clock_deadline_ns() const {
+  // The live file's first record time is not known yet: the next record's is wanted (it
+  // names the file, and starts the count of its age).
+  if (first_ns_ == 0) return 0;
+  // Near the size bound the next batch may close this file: every record's time is
+  // wanted, so that the next file is named by its own first record.
+  if (config_.max_bytes != 0 && size_ + kNearSizeBound >= config_.max_bytes) return 0;
+  if (config_.max_age.count() == 0) return UINT64_MAX;
+  return first_ns_ + static_cast<uint64_t>(config_.max_age.count()) * kNsPerSecond;
 }
 
-void RotatingFileSink::write(std::string_view batch, uint32_t count) {
+void RotatingFileSink::advance_clock(uint64_t packet_ns) {
+  // The clock is the latest packet time seen: records do not end in time order (a long
+  // flow's record leaves after short ones that ended later), and a file's name and age
+  // must follow the order the files were written in.
+  clock_ns_ = std::max(clock_ns_, packet_ns);
+  if (clock_ns_ == 0) return;
+  if (first_ns_ != 0 && config_.max_age.count() != 0 &&
+      clock_ns_ >= first_ns_ + static_cast<uint64_t>(config_.max_age.count()) * kNsPerSecond && size_ > 0)
+    rotate();
+  if (first_ns_ == 0 || size_ == 0) first_ns_ = clock_ns_;
+}
+
+void RotatingFileSink::write_chunk(std::string_view chunk, uint32_t count) {
+  if (count == 0) return;
   if (!file_ && !open_live()) {
     counters_.failed += count;
     return;
   }
-  if (config_.max_bytes != 0 && size_ > 0 && size_ + batch.size() > config_.max_bytes) rotate();
-  if (!file_) {
-    counters_.failed += count;
-    return;
-  }
-  if (std::fwrite(batch.data(), 1, batch.size(), file_) != batch.size()) {
+  if (std::fwrite(chunk.data(), 1, chunk.size(), file_) != chunk.size()) {
     pending_ += count;
     settle(false);
     std::clearerr(file_);
     return;
   }
-  size_ += batch.size();
+  size_ += chunk.size();
   pending_ += count;
-  pending_bytes_ += batch.size();
+  pending_bytes_ += chunk.size();
+}
+
+void RotatingFileSink::write(std::string_view batch, uint32_t count) {
+  if (config_.max_bytes == 0) {
+    write_chunk(batch, count);
+    return;
+  }
+  // Record by record: the first one that would pass the bound opens the next file.
+  std::size_t start = 0, pos = 0;
+  uint32_t in_chunk = 0, seen = 0;
+  uint64_t size = size_;
+  while (pos < batch.size()) {
+    const std::size_t nl = batch.find('\n', pos);
+    const std::size_t end = nl == std::string_view::npos ? batch.size() : nl + 1;
+    const uint64_t len = end - pos;
+    if (size > 0 && size + len > config_.max_bytes) {
+      write_chunk(batch.substr(start, pos - start), in_chunk);
+      rotate();
+      first_ns_ = clock_ns_;  // opened at this record (exact: near the bound, batches are one record)
+      start = pos;
+      in_chunk = 0;
+      size = 0;
+    }
+    size += len;
+    pos = end;
+    ++in_chunk;
+    ++seen;
+  }
+  // Records announced but not found as lines (never, from the exporter) stay counted.
+  write_chunk(batch.substr(start), in_chunk + (count > seen ? count - seen : 0));
 }
 
 void RotatingFileSink::flush() {
+  if (retention_) retention_->maybe_apply();
   if (!file_) return;
   const bool ok = std::fflush(file_) == 0;
   if (!ok) std::clearerr(file_);
   settle(ok);
-  if (config_.max_age.count() != 0 && size_ > 0 && std::chrono::system_clock::now() - opened_ >= config_.max_age)
-    rotate();
 }
 
 }  // namespace flowprobe

@@ -44,6 +44,11 @@ class Sink {
   // Called once at the end of the run: deliver what can be delivered within the sink's
   // own time limit, keep the rest in its spool, and settle every counter.
   virtual void finish() { flush(); }
+  // Packet time, for sinks that rotate on it (--rotate-age): the exporter calls
+  // advance_clock(t) before the first record whose time t reaches clock_deadline_ns(), so
+  // that record is the first of the next file; a replay rotates where a live run would.
+  virtual uint64_t clock_deadline_ns() const { return UINT64_MAX; }
+  virtual void advance_clock(uint64_t /*packet_ns*/) {}
   // Sink-specific counters for the exit summary ("spool.appended", "kafka.retried"...).
   virtual std::vector<std::pair<std::string, uint64_t>> extra_counters() const { return {}; }
   // True when every record handed to this sink (`encoded`) is accounted for: delivered,

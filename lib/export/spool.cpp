@@ -1,5 +1,9 @@
 #include "export/spool.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -8,6 +12,8 @@
 #include <fstream>
 #include <system_error>
 #include <vector>
+
+#include "core/log.hpp"
 
 namespace flowprobe {
 
@@ -60,7 +66,10 @@ Spool::Spool(std::filesystem::path dir, uint64_t max_bytes)
 Spool::~Spool() {
   if (writer_) std::fclose(writer_);
   if (reader_) std::fclose(reader_);
-  save_head();
+  if (lock_fd_ >= 0) {
+    save_head();
+    ::close(lock_fd_);  // releases the lock
+  }
 }
 
 std::unique_ptr<Spool> Spool::open(const std::filesystem::path& dir, uint64_t max_bytes, std::string& error) {
@@ -71,6 +80,18 @@ std::unique_ptr<Spool> Spool::open(const std::filesystem::path& dir, uint64_t ma
     return nullptr;
   }
   std::unique_ptr<Spool> s(new Spool(dir, max_bytes));
+  s->lock_fd_ = ::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (s->lock_fd_ < 0) {
+    error = "cannot create '" + (dir / "lock").string() + "': " + std::strerror(errno);
+    return nullptr;
+  }
+  if (::flock(s->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(s->lock_fd_);
+    s->lock_fd_ = -1;  // not ours: the destructor must not write its head
+    error = "spool directory '" + dir.string() +
+            "' is in use by another process (another flowprobe?); give each probe a --spool-dir of its own";
+    return nullptr;
+  }
   if (!s->scan(error)) return nullptr;
   return s;
 }
@@ -175,8 +196,8 @@ bool Spool::scan(std::string& error) {
   if (reader_) std::fclose(reader_);
   reader_ = nullptr;
   counters_.carried_in = pending_records_;
-  read_seq_ = head_seq;
-  read_offset_ = head_off;
+  read_seq_ = commit_seq_ = head_seq;
+  read_offset_ = commit_offset_ = head_off;
   const uint64_t last = seqs.empty() ? head_seq : seqs.back();
   if (!open_writer(last)) {
     error = error_;
@@ -196,8 +217,8 @@ bool Spool::scan(std::string& error) {
     std::fclose(writer_);
     writer_ = nullptr;
     std::filesystem::remove(segment_path(last), ec);
-    read_seq_ = last + 1;
-    read_offset_ = 0;
+    read_seq_ = commit_seq_ = last + 1;
+    read_offset_ = commit_offset_ = 0;
     if (!open_writer(last + 1)) {
       error = error_;
       return false;
@@ -207,30 +228,60 @@ bool Spool::scan(std::string& error) {
   return true;
 }
 
+void Spool::refused(const std::string& why, uint32_t records) {
+  if (!refusing_)
+    log(LogLevel::warning, "spool %s: cannot keep more records (%s); they are dropped, and counted, until it has room",
+        dir_.c_str(), why.c_str());
+  if (!refusing_) dropped_at_refusal_ = counters_.dropped;
+  refusing_ = true;
+  counters_.dropped += records;
+}
+
+void Spool::accepted() {
+  if (!refusing_) return;
+  refusing_ = false;
+  log(LogLevel::warning, "spool %s: has room again; %llu records were dropped meanwhile", dir_.c_str(),
+      static_cast<unsigned long long>(counters_.dropped - dropped_at_refusal_));
+}
+
 bool Spool::append(std::string_view key, std::string_view value, uint32_t records) {
   const uint64_t frame = kHeader + key.size() + value.size();
-  if (pending_bytes_ + frame > max_bytes_ || key.size() > kMaxKey || value.size() > kMaxValue || records == 0) {
+  if (key.size() > kMaxKey || value.size() > kMaxValue || records == 0) {
     counters_.dropped += records;
     return false;
   }
-  if (write_size_ >= segment_bytes_ && !open_writer(write_seq_ + 1)) {
-    counters_.dropped += records;
+  if (pending_bytes_ + frame > max_bytes_) {
+    refused("its bound of " + std::to_string(max_bytes_) + " bytes (--spool-max-bytes) is reached", records);
+    return false;
+  }
+  if ((writer_ == nullptr || write_size_ >= segment_bytes_) && !open_writer(writer_ ? write_seq_ + 1 : write_seq_)) {
+    refused(std::strerror(errno), records);
     return false;
   }
   uint8_t h[kHeader];
   put_u32(h, static_cast<uint32_t>(key.size()));
   put_u32(h + 4, static_cast<uint32_t>(value.size()));
   put_u32(h + 8, records);
+  // Flushed frame by frame: a full disk must refuse this frame, here, where it is counted,
+  // not a buffer of earlier frames later, when they are already counted as kept.
   if (std::fwrite(h, 1, kHeader, writer_) != kHeader ||
       std::fwrite(key.data(), 1, key.size(), writer_) != key.size() ||
-      std::fwrite(value.data(), 1, value.size(), writer_) != value.size()) {
+      std::fwrite(value.data(), 1, value.size(), writer_) != value.size() || std::fflush(writer_) != 0) {
     if (error_.empty()) error_ = "spool: write to '" + dir_.string() + "' failed: " + std::strerror(errno);
-    // The frame may be half written: later frames would be misread, so start a new segment.
-    std::clearerr(writer_);
-    open_writer(write_seq_ + 1);
-    counters_.dropped += records;
+    // Cut the segment back to its last whole frame, so that what follows reads right.
+    std::fclose(writer_);
+    writer_ = nullptr;
+    writer_dirty_ = false;
+    if (::truncate(segment_path(write_seq_).c_str(), static_cast<off_t>(write_size_)) != 0) {
+      write_seq_ += 1;  // cannot mend it: later frames go to a fresh segment
+      write_size_ = 0;
+    }
+    const int err = errno;
+    open_writer(write_seq_);  // may fail while the disk is full; tried again by the next append
+    refused(std::strerror(err), records);
     return false;
   }
+  accepted();
   write_size_ += frame;
   writer_dirty_ = true;
   pending_records_ += records;
@@ -240,15 +291,13 @@ bool Spool::append(std::string_view key, std::string_view value, uint32_t record
 }
 
 void Spool::advance_reader_segment() {
-  std::error_code ec;
+  // The segment stays on disk until its frames are acknowledged (ack() removes it).
   if (reader_) std::fclose(reader_);
   reader_ = nullptr;
-  std::filesystem::remove(segment_path(read_seq_), ec);
   do {
     ++read_seq_;
   } while (read_seq_ < write_seq_ && !std::filesystem::exists(segment_path(read_seq_)));
   read_offset_ = 0;
-  save_head();
 }
 
 bool Spool::front(std::string& key, std::string& value, uint32_t& records) {
@@ -275,33 +324,62 @@ bool Spool::front(std::string& key, std::string& value, uint32_t& records) {
   }
 }
 
-void Spool::pop() {
-  if (!have_front_) return;
+uint64_t Spool::pop() {
+  if (!have_front_) return 0;
   have_front_ = false;
   read_offset_ += front_bytes_;
   pending_records_ -= std::min<uint64_t>(pending_records_, front_records_);
   pending_bytes_ -= std::min(pending_bytes_, front_bytes_);
   counters_.replayed += front_records_;
-  if (pending_records_ == 0) {
-    // Empty: drop every file and begin a fresh segment so the disk is given back.
+  unacked_.push_back({read_seq_, read_offset_, false});
+  return next_ticket_++;
+}
+
+void Spool::ack(uint64_t ticket) {
+  if (ticket < first_unacked_ticket_ || ticket - first_unacked_ticket_ >= unacked_.size()) return;
+  unacked_[ticket - first_unacked_ticket_].done = true;
+  const uint64_t old_seq = commit_seq_;
+  bool moved = false;
+  while (!unacked_.empty() && unacked_.front().done) {
+    commit_seq_ = unacked_.front().seq;
+    commit_offset_ = unacked_.front().end_offset;
+    unacked_.pop_front();
+    ++first_unacked_ticket_;
+    ++acks_since_save_;
+    moved = true;
+  }
+  if (!moved) return;
+  if (pending_records_ == 0 && unacked_.empty()) {
+    give_back_disk();
+    return;
+  }
+  if (acks_since_save_ >= kSaveHeadEvery || commit_seq_ != old_seq) {
+    save_head();
+    // Segments wholly before the head are done with: the disk is given back as we go.
     std::error_code ec;
-    if (reader_) std::fclose(reader_);
-    reader_ = nullptr;
-    for (uint64_t s = read_seq_; s <= write_seq_; ++s) std::filesystem::remove(segment_path(s), ec);
-    read_seq_ = write_seq_ + 1;
-    read_offset_ = 0;
-    open_writer(write_seq_ + 1);
-    save_head();
-  } else if (counters_.replayed % kSaveHeadEvery < front_records_) {
-    save_head();
+    for (uint64_t seq = old_seq; seq < commit_seq_; ++seq)
+      if (seq != read_seq_) std::filesystem::remove(segment_path(seq), ec);
   }
 }
 
+void Spool::give_back_disk() {
+  // Everything sent and acknowledged: drop every file and begin a fresh segment.
+  std::error_code ec;
+  if (reader_) std::fclose(reader_);
+  reader_ = nullptr;
+  for (uint64_t s = std::min(commit_seq_, read_seq_); s <= write_seq_; ++s) std::filesystem::remove(segment_path(s), ec);
+  read_seq_ = commit_seq_ = write_seq_ + 1;
+  read_offset_ = commit_offset_ = 0;
+  open_writer(write_seq_ + 1);
+  save_head();
+}
+
 void Spool::save_head() {
+  acks_since_save_ = 0;
   const std::filesystem::path tmp = dir_ / "head.tmp";
   if (std::FILE* f = std::fopen(tmp.c_str(), "w")) {
-    std::fprintf(f, "%llu %llu\n", static_cast<unsigned long long>(read_seq_),
-                 static_cast<unsigned long long>(read_offset_));
+    std::fprintf(f, "%llu %llu\n", static_cast<unsigned long long>(commit_seq_),
+                 static_cast<unsigned long long>(commit_offset_));
     std::fclose(f);
     std::error_code ec;
     std::filesystem::rename(tmp, dir_ / "head", ec);  // atomic: a crash leaves the old or the new

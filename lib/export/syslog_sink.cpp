@@ -1,19 +1,25 @@
 #include "export/syslog_sink.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>  // tcp_info with the peer's window (tcpi_snd_wnd); glibc's lacks it
+#include <linux/sockios.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -77,21 +83,120 @@ bool parse_syslog_format(std::string_view name, SyslogFormat& out) {
   return true;
 }
 
-// ---------------------------------------------------------------- local syslog(3)
+// ---------------------------------------------------------------- local syslog socket
 
-LocalSyslogSink::LocalSyslogSink(std::string ident, int facility) : ident_(std::move(ident)) {
-  ::openlog(ident_.c_str(), LOG_PID | LOG_NDELAY, facility);
+LocalSyslogSink::LocalSyslogSink(std::string ident, int facility, std::string socket_path)
+    : ident_(std::move(ident)), facility_(facility), path_(std::move(socket_path)), pid_(std::to_string(::getpid())) {
+  connect_socket();
 }
 
-LocalSyslogSink::~LocalSyslogSink() { ::closelog(); }
+LocalSyslogSink::~LocalSyslogSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void LocalSyslogSink::down(const char* what, int err) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  next_attempt_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  const std::string why = path_ + ": " + what + ": " + std::strerror(err);
+  if (error_.empty()) error_ = describe() + ": " + why;
+  if (!warned_)
+    log(LogLevel::warning,
+        "--json-to-syslog: %s (no local syslog daemon listening?); records are counted as failed until it answers",
+        why.c_str());
+  warned_ = true;
+}
+
+bool LocalSyslogSink::connect_socket() {
+  sockaddr_un un{};
+  un.sun_family = AF_UNIX;
+  if (path_.size() >= sizeof(un.sun_path)) {
+    down("connect", ENAMETOOLONG);
+    return false;
+  }
+  std::memcpy(un.sun_path, path_.data(), path_.size());
+  // Datagrams as syslog(3) sends them; a daemon listening on a stream socket gets a stream.
+  for (const int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    fd_ = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+      down("socket", errno);
+      return false;
+    }
+    // A daemon that stops reading must not stall the exporter for long.
+    const timeval tv{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&un), sizeof(un)) == 0) {
+      type_ = type;
+      ++connects_;
+      if (warned_) log(LogLevel::warning, "--json-to-syslog: %s answers again", path_.c_str());
+      warned_ = false;
+      return true;
+    }
+    const int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (err != EPROTOTYPE) {
+      down("connect", err);
+      return false;
+    }
+  }
+  down("connect", EPROTOTYPE);
+  return false;
+}
+
+bool LocalSyslogSink::send_one(std::string_view message) {
+  // A stream socket takes syslog(3)'s framing: each message ends with a NUL.
+  const std::size_t len = message.size() + (type_ == SOCK_STREAM ? 1 : 0);
+  const ssize_t n = ::send(fd_, message.data(), len, MSG_NOSIGNAL);
+  return n == static_cast<ssize_t>(len);
+}
 
 void LocalSyslogSink::write(std::string_view batch, uint32_t count) {
-  // syslog(3) reports nothing back: a record handed to it is as delivered as it gets.
+  if (fd_ < 0 && std::chrono::steady_clock::now() >= next_attempt_) connect_socket();
+  // "<PRI>Mmm dd hh:mm:ss ident[pid]: ", local time, as syslog(3) writes it.
+  const std::time_t now = std::time(nullptr);
+  std::tm t{};
+  ::localtime_r(&now, &t);
+  std::array<char, 32> stamp{};
+  std::strftime(stamp.data(), stamp.size(), "%b %e %H:%M:%S ", &t);
+  message_.clear();
+  message_.push_back('<');
+  append_uint(message_, static_cast<uint64_t>(facility_ | LOG_INFO));
+  message_.push_back('>');
+  message_.append(stamp.data());
+  message_.append(ident_);
+  message_.push_back('[');
+  message_.append(pid_);
+  message_.append("]: ");
+  const std::size_t header_len = message_.size();
   const uint32_t n = for_each_line(batch, [&](std::string_view line) {
-    ::syslog(LOG_INFO, "%.*s", static_cast<int>(line.size()), line.data());
+    message_.resize(header_len);
+    message_.append(line);
+    if (fd_ >= 0 && !send_one(message_)) {
+      const int err = errno;
+      ++send_errors_;
+      // The daemon restarted (a new socket at the same path): one reconnection, then give up.
+      const bool gone = err == ECONNREFUSED || err == ENOTCONN || err == ENOENT || err == EPIPE || err == ECONNRESET;
+      if (err == EMSGSIZE) {
+        if (error_.empty()) error_ = describe() + ": a record larger than the socket takes was not sent";
+      } else {
+        down("send", err);
+        if (gone && connect_socket() && send_one(message_)) {
+          ++counters_.delivered;
+          counters_.bytes += line.size();
+          return;
+        }
+      }
+      ++counters_.failed;
+      return;
+    }
+    if (fd_ < 0) {
+      ++counters_.failed;
+      return;
+    }
+    ++counters_.delivered;
     counters_.bytes += line.size();
   });
-  counters_.delivered += n;
   if (n < count) counters_.failed += count - n;
 }
 
@@ -184,6 +289,27 @@ std::unique_ptr<RemoteSyslogSink> RemoteSyslogSink::create(const RemoteSyslogCon
       return nullptr;
     }
     SSL_CTX_set_verify(s->tls_->ctx, config.tls_verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+    if (!config.tls_cert_file.empty() || !config.tls_key_file.empty()) {
+      if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
+        error = "--syslog-tls-cert and --syslog-tls-key go together (a client certificate and its key)";
+        return nullptr;
+      }
+      // A daemon has no terminal to ask for a passphrase: an encrypted key is refused.
+      SSL_CTX_set_default_passwd_cb(s->tls_->ctx, [](char*, int, int, void*) { return 0; });
+      if (SSL_CTX_use_certificate_chain_file(s->tls_->ctx, config.tls_cert_file.c_str()) != 1) {
+        error = "--syslog-tls-cert '" + config.tls_cert_file + "': " + ssl_error_text();
+        return nullptr;
+      }
+      // Neither the key nor OpenSSL's reading of it is ever echoed: only the verdict.
+      if (SSL_CTX_use_PrivateKey_file(s->tls_->ctx, config.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+        const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+        ERR_clear_error();
+        error = mismatch ? "--syslog-tls-key: the private key does not match --syslog-tls-cert '" + config.tls_cert_file + "'"
+                         : "--syslog-tls-key: cannot load the private key (unreadable, not PEM, or encrypted: give an "
+                           "unencrypted key readable only by the probe's user)";
+        return nullptr;
+      }
+    }
   }
   if (config.target.transport == SyslogTarget::Transport::udp) {
     s->fd_ = ::socket(s->family_, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -291,11 +417,13 @@ void RemoteSyslogSink::send_udp(std::string_view message) {
 
 void RemoteSyslogSink::queue_tcp(std::string_view message) {
   // Order: what is in memory, then the spool, then new records.
-  const bool room = out_.size() - out_sent_ < config_.max_buffered;
+  const std::size_t acked_end = frames_done_ ? frame_ends_[frames_done_ - 1] : 0;
+  const bool room = out_.size() - acked_end < config_.max_buffered;
   if ((spool_ && !spool_->empty()) || !room) {
     if (spool_ && spool_->append({}, message, 1)) return;
     ++counters_.failed;
-    set_error(describe() + (spool_ ? ": spool full, records dropped" : ": receiver down and memory buffer full"));
+    set_error(describe() + (spool_ ? ": the spool could not keep records (full, or its disk), records dropped"
+                                   : ": receiver down and memory buffer full"));
     return;
   }
   // RFC 6587 octet counting: "LEN SP MSG".
@@ -303,6 +431,7 @@ void RemoteSyslogSink::queue_tcp(std::string_view message) {
   out_.push_back(' ');
   out_.append(message);
   frame_ends_.push_back(out_.size());
+  frame_tickets_.push_back(0);
 }
 
 void RemoteSyslogSink::start_connect() {
@@ -402,7 +531,9 @@ ssize_t RemoteSyslogSink::stream_recv(char* buf, std::size_t len) {
   return -1;
 }
 
-void RemoteSyslogSink::disconnect(const std::string& why) {
+void RemoteSyslogSink::disconnect(const std::string& why, bool orderly) {
+  if (!orderly) resend_unread();
+  peer_window_max_ = peer_window_last_ = 0;  // the next connection's receiver starts afresh
   if (tls_ && tls_->ssl) {
     SSL_free(tls_->ssl);
     tls_->ssl = nullptr;
@@ -417,8 +548,11 @@ void RemoteSyslogSink::disconnect(const std::string& why) {
   out_.erase(0, done_end);
   for (std::size_t i = frames_done_; i < frame_ends_.size(); ++i) frame_ends_[i] -= done_end;
   frame_ends_.erase(frame_ends_.begin(), frame_ends_.begin() + static_cast<long>(frames_done_));
+  frame_tickets_.erase(frame_tickets_.begin(), frame_tickets_.begin() + static_cast<long>(frames_done_));
   frames_done_ = 0;
   out_sent_ = 0;
+  marks_.clear();
+  wire_written_ = 0;
   backoff_ = std::min(config_.backoff_max, std::max(config_.backoff_min, backoff_ * 2));
   next_attempt_ = std::chrono::steady_clock::now() + backoff_;
   if (!warned_down_)
@@ -426,6 +560,94 @@ void RemoteSyslogSink::disconnect(const std::string& why) {
         why.c_str(), static_cast<long long>(config_.backoff_max.count()));
   warned_down_ = true;
   set_error(describe() + ": " + why);
+}
+
+namespace {
+constexpr uint8_t kTcpClose = 7;  // TCP_CLOSE (include/net/tcp_states.h)
+}  // namespace
+
+void RemoteSyslogSink::settle_acknowledged() {
+  if (fd_ < 0) return;
+  // A reset connection has dropped its send queue, whose emptiness then proves nothing.
+  tcp_info info{};
+  socklen_t len = sizeof(info);
+  if (::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || info.tcpi_state == kTcpClose) return;
+  // The receiver's free buffer space, as it advertises it: what it has acknowledged but
+  // not yet read is at most its largest window less the current one.
+  if (len >= offsetof(tcp_info, tcpi_snd_wnd) + sizeof(info.tcpi_snd_wnd)) {
+    peer_window_max_ = std::max(peer_window_max_, info.tcpi_snd_wnd);
+    peer_window_last_ = info.tcpi_snd_wnd;
+  }
+  if (marks_.empty()) return;
+  int unacked = 0;
+  if (::ioctl(fd_, SIOCOUTQ, &unacked) != 0) return;
+  const uint64_t acked_wire = wire_written_ - std::min<uint64_t>(wire_written_, static_cast<uint64_t>(unacked));
+  std::size_t acked_plain = 0;
+  bool any = false;
+  while (!marks_.empty() && marks_.front().wire_end <= acked_wire) {
+    acked_plain = marks_.front().plain_end;
+    any = true;
+    marks_.pop_front();
+  }
+  if (!any) return;
+  while (frames_done_ < frame_ends_.size() && frame_ends_[frames_done_] <= acked_plain) {
+    const std::size_t start = frames_done_ ? frame_ends_[frames_done_ - 1] : 0;
+    counters_.bytes += frame_ends_[frames_done_] - start;
+    ++counters_.delivered;
+    // The receiver has it: the spool may forget the frame it came from.
+    if (frame_tickets_[frames_done_] != 0) spool_->ack(frame_tickets_[frames_done_]);
+    ++frames_done_;
+  }
+}
+
+std::size_t RemoteSyslogSink::unread_estimate() const {
+  // What the receiver has read from its socket but not yet written is invisible to TCP
+  // (and to any syslog sender: RFC 6587 and 5425 have no acknowledgement of their own).
+  return peer_window_max_ > peer_window_last_ ? peer_window_max_ - peer_window_last_ : 0;
+}
+
+void RemoteSyslogSink::resend_unread() {
+  // A receiver that goes away with bytes its TCP acknowledged but it never read (rsyslog
+  // stopped while catching up) loses them, and syslog has no acknowledgement of its own:
+  // the frames that may be among them are sent again (at least once).
+  if (frames_done_ == 0) return;
+  const std::size_t acked_end = frame_ends_[frames_done_ - 1];
+  const std::size_t unread = unread_estimate();
+  // The first acknowledged frame that ends within `unread` bytes of the acknowledged end.
+  const auto done = frame_ends_.begin() + static_cast<long>(frames_done_);
+  const std::size_t j = unread == 0 ? frames_done_
+                                    : static_cast<std::size_t>(std::upper_bound(frame_ends_.begin(), done,
+                                                                                acked_end - std::min(unread, acked_end)) -
+                                                               frame_ends_.begin());
+  for (std::size_t i = j; i < frames_done_; ++i) {
+    const std::size_t start = i ? frame_ends_[i - 1] : 0;
+    counters_.bytes -= frame_ends_[i] - start;
+    --counters_.delivered;
+    ++resent_unread_;
+  }
+  frames_done_ = j;
+}
+
+void RemoteSyslogSink::forget_read() {
+  // Acknowledged frames are kept while the receiver may not have read them (above); the
+  // rest are forgotten in bulk, so out_ stays small on a steady stream.
+  if (frames_done_ == 0) return;
+  const std::size_t acked_end = frame_ends_[frames_done_ - 1];
+  const std::size_t unread = unread_estimate();
+  const auto done = frame_ends_.begin() + static_cast<long>(frames_done_);
+  const std::size_t k =
+      unread >= acked_end ? 0
+                          : static_cast<std::size_t>(std::upper_bound(frame_ends_.begin(), done, acked_end - unread) -
+                                                     frame_ends_.begin());
+  if (k == 0 || (k < 4096 && k < frame_ends_.size())) return;
+  const std::size_t done_end = frame_ends_[k - 1];
+  out_.erase(0, done_end);
+  for (std::size_t i = k; i < frame_ends_.size(); ++i) frame_ends_[i] -= done_end;
+  frame_ends_.erase(frame_ends_.begin(), frame_ends_.begin() + static_cast<long>(k));
+  frame_tickets_.erase(frame_tickets_.begin(), frame_tickets_.begin() + static_cast<long>(k));
+  for (WireMark& m : marks_) m.plain_end -= done_end;  // all past the acknowledged end
+  frames_done_ -= k;
+  out_sent_ -= done_end;
 }
 
 void RemoteSyslogSink::drain() {
@@ -437,29 +659,23 @@ void RemoteSyslogSink::drain() {
       return;
     }
     out_sent_ += static_cast<std::size_t>(n);
-    while (frames_done_ < frame_ends_.size() && frame_ends_[frames_done_] <= out_sent_) {
-      const std::size_t start = frames_done_ ? frame_ends_[frames_done_ - 1] : 0;
-      counters_.bytes += frame_ends_[frames_done_] - start;
-      ++counters_.delivered;
-      ++frames_done_;
-    }
+    wire_written_ = tls_ ? BIO_number_written(SSL_get_wbio(tls_->ssl)) : wire_written_ + static_cast<uint64_t>(n);
+    marks_.push_back({out_sent_, wire_written_});
   }
-  if (frames_done_ == frame_ends_.size() && out_sent_ == out_.size()) {
-    out_.clear();
-    frame_ends_.clear();
-    frames_done_ = out_sent_ = 0;
-  }
+  settle_acknowledged();
+  forget_read();
 }
 
 void RemoteSyslogSink::pump_spool() {
   if (!spool_ || !connected()) return;
   uint32_t records = 0;
-  while (out_.size() - out_sent_ < config_.max_buffered / 2 && spool_->front(spool_key_, spool_value_, records)) {
+  while (out_.size() - (frames_done_ ? frame_ends_[frames_done_ - 1] : 0) < config_.max_buffered / 2 &&
+         spool_->front(spool_key_, spool_value_, records)) {
     append_uint(out_, spool_value_.size());
     out_.push_back(' ');
     out_.append(spool_value_);
     frame_ends_.push_back(out_.size());
-    spool_->pop();
+    frame_tickets_.push_back(spool_->pop());  // acknowledged once sent, so a crash before sends it again
     drain();
   }
 }
@@ -477,7 +693,11 @@ void RemoteSyslogSink::maintain() {
       char buf[256];
       const ssize_t n = stream_recv(buf, sizeof(buf));
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-        disconnect(n == 0 ? "receiver closed the connection" : std::strerror(errno));
+        // Closed in order (FIN): the send queue still says what the receiver took, so
+        // that is not sent again. Reset: the queue is gone, and all not known to have
+        // arrived goes again.
+        if (n == 0) settle_acknowledged();
+        disconnect(n == 0 ? "receiver closed the connection" : std::strerror(errno), n == 0);
         return;
       }
     }
@@ -509,20 +729,28 @@ void RemoteSyslogSink::finish() {
   const auto deadline = std::chrono::steady_clock::now() + config_.finish_timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     maintain();
-    const bool idle = frame_ends_.empty() && (!spool_ || spool_->empty());
+    // All acknowledged (what is kept in case the receiver has not read it yet is read
+    // once the connection closes in order, below).
+    const bool idle = frames_done_ == frame_ends_.size() && (!spool_ || spool_->empty());
     if (idle) break;
+    // Writable: wait for room; all written: wait a moment for the receiver's acknowledgement.
     pollfd p{fd_, POLLOUT, 0};
-    ::poll(&p, fd_ >= 0 ? 1 : 0, 10);
+    const bool writing = fd_ >= 0 && out_sent_ < out_.size();
+    ::poll(&p, writing ? 1 : 0, writing ? 10 : 1);
   }
-  // Unsent frames in memory: into the spool for the next run, or counted as failed.
+  // Frames in memory not acknowledged: into the spool for the next run (sent again, at
+  // least once), or counted as failed.
   for (std::size_t i = frames_done_; i < frame_ends_.size(); ++i) {
     const std::size_t start = i ? frame_ends_[i - 1] : 0;
     std::string_view frame(out_.data() + start, frame_ends_[i] - start);
     frame.remove_prefix(frame.find(' ') + 1);
     if (!(spool_ && spool_->append({}, frame, 1))) ++counters_.failed;
+    if (frame_tickets_[i] != 0) spool_->ack(frame_tickets_[i]);  // appended anew (or counted)
   }
   out_.clear();
   frame_ends_.clear();
+  frame_tickets_.clear();
+  marks_.clear();
   frames_done_ = out_sent_ = 0;
   if (spool_ && !spool_->empty())
     log(LogLevel::warning, "syslog: %llu records wait in the spool %s for the next run",
@@ -546,7 +774,7 @@ std::vector<std::pair<std::string, uint64_t>> RemoteSyslogSink::extra_counters()
     v = {{"syslog.oversize", oversize_}, {"syslog.send_errors", send_errors_}};
   } else {
     v = {{"syslog.connects", reconnects_}, {"syslog.disconnects", disconnects_},
-         {"syslog.buffered", frame_ends_.size() - frames_done_}};
+         {"syslog.buffered", frame_ends_.size() - frames_done_}, {"syslog.resent_unread", resent_unread_}};
   }
   if (spool_) {
     const SpoolCounters& s = spool_->counters();

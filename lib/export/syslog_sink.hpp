@@ -1,18 +1,21 @@
 #pragma once
 // Flow records as syslog messages, one JSON object per message.
 //
-// LocalSyslogSink is nProbe's --json-to-syslog: syslog(3) with an ident, LOG_PID and a
-// facility, severity info. RemoteSyslogSink speaks to a receiver itself: UDP (one
+// LocalSyslogSink is nProbe's --json-to-syslog: what syslog(3) sends (an ident, the pid,
+// a facility, severity info) to the local daemon's socket. RemoteSyslogSink speaks to a receiver itself: UDP (one
 // datagram per message, RFC 5426) or TCP with RFC 6587 octet counting, headers in RFC
 // 3164 or RFC 5424 form. A TCP receiver that goes away is reconnected with exponential
 // backoff; meanwhile records wait in memory (bounded) and then in the spool.
 #include <sys/types.h>
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "export/sink.hpp"
 #include "export/spool.hpp"
@@ -25,19 +28,44 @@ enum class SyslogFormat { rfc3164, rfc5424 };
 bool parse_syslog_facility(std::string_view name, int& facility);
 bool parse_syslog_format(std::string_view name, SyslogFormat& out);
 
+// Speaks to the local syslog daemon's socket itself (as syslog(3) would, RFC 3164
+// header without a host name) so that a daemon that is absent or gone is seen: records
+// it cannot take are counted as failed, never reported delivered. A daemon that comes
+// back (its socket re-created) is reconnected within a second.
 class LocalSyslogSink final : public Sink {
  public:
-  LocalSyslogSink(std::string ident, int facility);
+  // Connects to `socket_path` now; one that does not answer is a warning, said once.
+  LocalSyslogSink(std::string ident, int facility, std::string socket_path = "/dev/log");
   ~LocalSyslogSink() override;
+  LocalSyslogSink(const LocalSyslogSink&) = delete;
+  LocalSyslogSink& operator=(const LocalSyslogSink&) = delete;
   void write(std::string_view batch, uint32_t count) override;
   void flush() override {}
   SinkCounters counters() const override { return counters_; }
-  std::string describe() const override { return "local syslog (ident " + ident_ + ")"; }
-  std::string last_error() const override { return {}; }
+  std::string describe() const override { return "local syslog " + path_ + " (ident " + ident_ + ")"; }
+  std::string last_error() const override { return error_; }
+  std::vector<std::pair<std::string, uint64_t>> extra_counters() const override {
+    return {{"syslog.connects", connects_}, {"syslog.send_errors", send_errors_}};
+  }
+  bool connected() const { return fd_ >= 0; }
 
  private:
-  std::string ident_;  // openlog keeps the pointer, so it lives as long as the sink
+  bool connect_socket();
+  bool send_one(std::string_view message);
+  void down(const char* what, int err);
+
+  std::string ident_;
+  int facility_;
+  std::string path_;
+  std::string pid_;
+  int fd_ = -1;
+  int type_ = 0;  // SOCK_DGRAM, or SOCK_STREAM for a daemon that listens so
+  std::chrono::steady_clock::time_point next_attempt_{};
+  bool warned_ = false;
   SinkCounters counters_;
+  std::string error_;
+  std::string message_;
+  uint64_t connects_ = 0, send_errors_ = 0;
 };
 
 struct SyslogTarget {
@@ -65,6 +93,10 @@ struct RemoteSyslogConfig {
   // and its name against the URL's host, unless tls_verify is off.
   std::string tls_ca_file;
   bool tls_verify = true;
+  // tls://: the client certificate (PEM chain) and its unencrypted private key, for
+  // receivers that authenticate senders (rsyslog's x509/certvalid); empty: none.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct TlsSession;  // OpenSSL context and connection (syslog_sink.cpp)
@@ -107,7 +139,12 @@ class RemoteSyslogSink final : public Sink {
   ssize_t stream_send(const char* data, std::size_t len);
   ssize_t stream_recv(char* buf, std::size_t len);
   void drain();
-  void disconnect(const std::string& why);
+  // `orderly`: the receiver closed after reading all (FIN); otherwise (reset, error) the
+  // frames it may have acknowledged without reading are sent again.
+  void disconnect(const std::string& why, bool orderly = false);
+  std::size_t unread_estimate() const;
+  void resend_unread();
+  void forget_read();
   void pump_spool();
   void maintain();
   void set_error(std::string text);
@@ -127,7 +164,21 @@ class RemoteSyslogSink final : public Sink {
   std::string out_;          // TCP: framed messages not yet written to the socket
   std::size_t out_sent_ = 0;
   std::vector<std::size_t> frame_ends_;  // end offsets in out_, oldest first
-  std::size_t frames_done_ = 0;          // frames of frame_ends_ fully sent
+  std::vector<uint64_t> frame_tickets_;  // each frame's spool ticket (0: not from the spool)
+  std::size_t frames_done_ = 0;          // frames of frame_ends_ acknowledged by the receiver's TCP
+  // Delivered means acknowledged by the receiver's TCP, not merely written: what sits in
+  // our socket's send queue when the receiver goes away is sent again on the next
+  // connection. Each write leaves a mark (end of the plaintext written, bytes on the wire
+  // so far); SIOCOUTQ says how much of the wire is not yet acknowledged.
+  struct WireMark {
+    std::size_t plain_end;
+    uint64_t wire_end;
+  };
+  std::deque<WireMark> marks_;
+  uint64_t wire_written_ = 0;  // bytes written to this connection's socket
+  uint32_t peer_window_max_ = 0, peer_window_last_ = 0;  // the receiver's advertised window (TCP_INFO)
+  uint64_t resent_unread_ = 0;  // frames sent again because the receiver may not have read them
+  void settle_acknowledged();
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_{0};
   std::string spool_key_, spool_value_;

@@ -1,5 +1,7 @@
 #include "export/tee_sink.hpp"
 
+#include <algorithm>
+
 namespace flowprobe {
 
 TeeSink::TeeSink(std::vector<std::unique_ptr<Sink>> sinks) : sinks_(std::move(sinks)) {}
@@ -76,6 +78,16 @@ std::vector<const Sink*> TeeSink::parts() const {
   for (const auto& s : sinks_)
     for (const Sink* p : s->parts()) out.push_back(p);
   return out;
+}
+
+uint64_t TeeSink::clock_deadline_ns() const {
+  uint64_t d = UINT64_MAX;
+  for (const auto& s : sinks_) d = std::min(d, s->clock_deadline_ns());
+  return d;
+}
+
+void TeeSink::advance_clock(uint64_t packet_ns) {
+  for (auto& s : sinks_) s->advance_clock(packet_ns);
 }
 
 }  // namespace flowprobe

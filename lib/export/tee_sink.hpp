@@ -22,6 +22,8 @@ class TeeSink final : public Sink {
   std::vector<std::pair<std::string, uint64_t>> extra_counters() const override;
   bool accounts_for(uint64_t encoded) const override;
   std::vector<const Sink*> parts() const override;
+  uint64_t clock_deadline_ns() const override;
+  void advance_clock(uint64_t packet_ns) override;
 
  private:
   std::vector<std::unique_ptr<Sink>> sinks_;

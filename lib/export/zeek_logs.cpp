@@ -16,6 +16,7 @@ extern "C" {
 
 #include "dissectors/protocols.hpp"
 #include "export/json_writer.hpp"
+#include "export/retention.hpp"
 #include "flow/tcp_state.hpp"
 
 namespace flowprobe {
@@ -621,7 +622,32 @@ void ZeekLogWriter::write_conn(const FlowRecord& r, const dissect::AppMetadata* 
 
 
 
+void ZeekLogWriter::set_retention(Retention* retention) {
+  retention_ = retention;
+  if (retention == nullptr) return;
+  // "<log>.log" is live; "<log>.YYYY-MM-DD-HH-MM-SS[-n].log" a closed one (close_log's names).
+  retention->watch("zeek logs", dir_, [](std::string_view name) {
+    for (const ZeekLogInfo& info : zeek_logs()) {
+      const std::string_view log = info.name;
+      if (!name.starts_with(log) || !name.ends_with(".log") || name.size() < log.size() + 4 || name[log.size()] != '.')
+        continue;
+      if (name.size() == log.size() + 4) return FileRole::live;
+      if (name.size() < log.size() + 5) continue;
+      const std::string_view mid = name.substr(log.size() + 1, name.size() - log.size() - 5);
+      // YYYY-MM-DD-HH-MM-SS, then "-<n>" for a second file opened in the same second.
+      bool stamp = mid.size() >= 19 && (mid.size() == 19 || (mid.size() > 20 && mid[19] == '-'));
+      for (std::size_t k = 0; k < mid.size() && stamp; ++k) {
+        const bool dash = k == 4 || k == 7 || k == 10 || k == 13 || k == 16 || k == 19;
+        stamp = dash ? mid[k] == '-' : mid[k] >= '0' && mid[k] <= '9';
+      }
+      if (stamp) return FileRole::closed;
+    }
+    return FileRole::other;
+  });
+}
+
 void ZeekLogWriter::flush() {
+  if (retention_) retention_->maybe_apply();
   for (std::size_t i = 0; i < logs_.size(); ++i) {
     write_out(i);
     if (logs_[i].file != nullptr) std::fflush(logs_[i].file);
@@ -655,6 +681,7 @@ void ZeekLogWriter::close_log(std::size_t i, uint64_t close_ns, bool rotated) {
 
 void ZeekLogWriter::rotate(uint64_t boundary_ns) {
   for (std::size_t i = 0; i < logs_.size(); ++i) close_log(i, boundary_ns, true);
+  if (retention_) retention_->apply();
 }
 
 bool ZeekLogWriter::finish() {

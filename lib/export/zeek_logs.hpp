@@ -30,6 +30,7 @@ namespace flowprobe {
 namespace dissect {
 struct ZeekLog;
 }
+class Retention;
 
 // One log the writer keeps: conn.log, then each protocol's (in table order).
 struct ZeekLogInfo {
@@ -64,6 +65,10 @@ class ZeekLogWriter {
   ~ZeekLogWriter();
   ZeekLogWriter(const ZeekLogWriter&) = delete;
   ZeekLogWriter& operator=(const ZeekLogWriter&) = delete;
+
+  // Hands the rotated logs in dir() (and the live ones, which count toward its size cap)
+  // to `retention`, applied after each rotation and from flush().
+  void set_retention(Retention* retention);
 
   // One finished flow (conn.log, and the logs whose rows are per flow); `app` is its
   // dissector metadata or nullptr.
@@ -108,6 +113,7 @@ class ZeekLogWriter {
   uint64_t rotate_ns_ = 0;      // 0: never rotate
   uint64_t next_rotation_ = 0;  // packet time of the next rotation (0: not yet known)
   bool finished_ = false;
+  Retention* retention_ = nullptr;
 };
 
 }  // namespace flowprobe

@@ -11,6 +11,7 @@
 #include "export/zeek_logs.hpp"
 #include "flow/flow_record.hpp"
 #include "io/probe.hpp"
+#include "dpi/inspect_output.hpp"
 #include "io/record_ring.hpp"
 
 namespace flowprobe {
@@ -28,19 +29,29 @@ Exporter::Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sin
 
 namespace {
 // Drains fixed-size events (alerts, asset events) from one ring per RX core into `sink`,
-// one JSON line each. Returns how many.
+// one JSON line each, adding to `drained[ring]` when given. Returns how many.
 template <typename Event, typename Write>
-unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::string& batch, Write write) {
+unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::string& batch, Write write,
+                      uint64_t* drained = nullptr) {
   Event events[64];
   unsigned total = 0;
-  for (rte_ring* ring : rings) {
-    const unsigned got = rte_ring_sc_dequeue_burst_elem(ring, events, sizeof(Event), 64, nullptr);
+  for (std::size_t r = 0; r < rings.size(); ++r) {
+    const unsigned got = rte_ring_sc_dequeue_burst_elem(rings[r], events, sizeof(Event), 64, nullptr);
+    if (drained != nullptr) drained[r] += got;
+    unsigned pending = 0;
     for (unsigned i = 0; i < got; ++i) {
+      if (events[i].ts_ns >= sink.clock_deadline_ns()) {  // it opens the next file
+        if (pending) sink.write(batch, pending);
+        batch.clear();
+        pending = 0;
+        sink.advance_clock(events[i].ts_ns);
+      }
       JsonWriter w(batch);
       write(events[i], w);
       batch.push_back('\n');
+      ++pending;
     }
-    if (got) sink.write(batch, got);
+    if (pending) sink.write(batch, pending);
     batch.clear();
     total += got;
   }
@@ -54,9 +65,14 @@ unsigned Exporter::drain_side_rings() {
     AlertJsonOptions opts;
     opts.community_id_seed = ctx_.community_id_seed;
     const auto& sets = *rule_sets_;
-    n = drain_events<sig::Alert>(alert_rings_, *alert_sink_, alert_batch_, [&](const sig::Alert& a, JsonWriter& w) {
-      write_alert_json(a, *sets[std::min<std::size_t>(a.generation, sets.size() - 1)], w, opts);
-    });
+    n = drain_events<sig::Alert>(
+        alert_rings_, *alert_sink_, alert_batch_,
+        [&](const sig::Alert& a, JsonWriter& w) {
+          // Never null: a set is retired only after the alerts it raised were drained.
+          const sig::SignatureEngine* e = sets.get(a.generation);
+          write_alert_json(a, e != nullptr ? *e : sets.front(), w, opts);
+        },
+        alerts_drained_.data());
     counters_.alerts_encoded += n;
   }
   if (event_sink_ != nullptr) {
@@ -67,6 +83,46 @@ unsigned Exporter::drain_side_rings() {
   return n;
 }
 
+unsigned Exporter::drain_transactions() {
+  AlertJsonOptions opts;
+  opts.community_id_seed = ctx_.community_id_seed;
+  dpi::TxRecord tx;
+  unsigned total = 0;
+  for (rte_ring* ring : tx_rings_) {
+    uint32_t pending = 0;
+    unsigned got = 0;
+    // A transaction is one bulk of words: its header says how many follow.
+    for (; got < kDequeue; ++got) {
+      if (rte_ring_sc_dequeue_bulk_elem(ring, &tx, 8, dpi::kTxHeaderWords, nullptr) == 0) break;
+      if (tx.words > dpi::kTxHeaderWords)
+        rte_ring_sc_dequeue_bulk_elem(ring, reinterpret_cast<uint64_t*>(&tx) + dpi::kTxHeaderWords, 8,
+                                      tx.words - dpi::kTxHeaderWords, nullptr);
+      if (zeek_ != nullptr) zeek_->write(tx);
+      if (tx_sink_ == nullptr) continue;
+      if (tx.ts_ns >= tx_sink_->clock_deadline_ns()) {  // it opens the next file
+        if (pending) tx_sink_->write(alert_batch_, pending);
+        alert_batch_.clear();
+        pending = 0;
+        tx_sink_->advance_clock(tx.ts_ns);
+      }
+      const unsigned parts = transaction_eve_parts(tx);
+      for (unsigned part = 0; part < parts; ++part) {
+        JsonWriter w(alert_batch_);
+        write_transaction_json(tx, part, w, opts);
+        alert_batch_.push_back('\n');
+        ++pending;
+      }
+      ++counters_.transactions_encoded;
+      counters_.transactions_eve += parts;
+    }
+    if (pending) tx_sink_->write(alert_batch_, pending);
+    alert_batch_.clear();
+    counters_.transactions_dequeued += got;
+    total += got;
+  }
+  return total;
+}
+
 void Exporter::run() {
   ExportItem item;
   uint32_t in_batch = 0;
@@ -75,11 +131,13 @@ void Exporter::run() {
   uint64_t last_tick = 0;
   // Kafka partitions by a key computed here, where the FlowRecord still is.
   const MessageKey key_kind = sink_.message_key();
+  uint64_t clock_deadline = sink_.clock_deadline_ns();  // packet time of the next rotation
   const auto emit = [&](uint32_t n) {
     if (key_kind != MessageKey::none) sink_.write_keyed(batch_, n, keys_);
     else sink_.write(batch_, n);
     batch_.clear();
     keys_.clear();
+    clock_deadline = sink_.clock_deadline_ns();
   };
   for (;;) {
     // Read the flag before draining: if all RX cores were done by then, an empty pass
@@ -107,6 +165,13 @@ void Exporter::run() {
         if (has_app)
           rte_ring_sc_dequeue_bulk_elem(ring, reinterpret_cast<uint64_t*>(&item) + kFlowWords, 8,
                                         kItemWords - kFlowWords, nullptr);
+        if (item.flow.last_ns >= clock_deadline) {
+          // This record belongs to the next file: what is batched goes to the current one.
+          if (in_batch) emit(in_batch);
+          in_batch = 0;
+          sink_.advance_clock(item.flow.last_ns);
+          clock_deadline = sink_.clock_deadline_ns();
+        }
         ++ctx_.flow_sequence;
         ctx_.app = has_app ? &item.app : nullptr;
         encoder_->encode(item.flow, ctx_, batch_);
@@ -124,6 +189,7 @@ void Exporter::run() {
       }
     }
     got_total += drain_side_rings();
+    got_total += drain_transactions();
     if (got_total == 0) {
       if (in_batch) {
         emit(in_batch);
@@ -134,6 +200,7 @@ void Exporter::run() {
         sink_.flush();
         if (alert_sink_) alert_sink_->flush();
         if (event_sink_) event_sink_->flush();
+        if (tx_sink_) tx_sink_->flush();
         if (zeek_) zeek_->flush();
         last_flush = now;
       }
@@ -145,6 +212,7 @@ void Exporter::run() {
   sink_.flush();
   if (alert_sink_) alert_sink_->flush();
   if (event_sink_) event_sink_->flush();
+  if (tx_sink_) tx_sink_->flush();
   if (zeek_) zeek_->flush();
   if (tick_) tick_(counters_);
 }

@@ -12,7 +12,7 @@
 #include "export/export_counters.hpp"
 #include "export/json_encoder.hpp"
 #include "export/sink.hpp"
-#include "signatures/signature_engine.hpp"
+#include "signatures/rule_sets.hpp"
 
 namespace flowprobe {
 
@@ -23,17 +23,26 @@ class Exporter {
   Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sink& sink, std::atomic<int>& rx_running,
            const ExportContext& context);
   // Alerts (--rules): one ring per RX core, written as eve JSON to their own sink; an
-  // alert names its rule set by generation (an index into `rule_sets`, which reloads grow).
-  void set_alerts(std::vector<rte_ring*> rings, Sink* sink,
-                  const std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets) {
+  // alert names its rule set by generation in `rule_sets`.
+  void set_alerts(std::vector<rte_ring*> rings, Sink* sink, const sig::RuleSets* rule_sets) {
     alert_rings_ = std::move(rings);
     alert_sink_ = sink;
     rule_sets_ = rule_sets;
+    alerts_drained_.assign(alert_rings_.size(), 0);
   }
+  // Alerts taken from RX core `ring`'s ring so far: a rule set is retired once every
+  // core's count passes what that core had queued when it stopped using the set.
+  uint64_t alerts_drained(std::size_t ring) const { return alerts_drained_[ring]; }
   // Asset events (ARP, NDP, DHCP, … sightings): one ring per RX core, JSON lines to `sink`.
   void set_events(std::vector<rte_ring*> rings, Sink* sink) {
     event_rings_ = std::move(rings);
     event_sink_ = sink;
+  }
+  // Transactions (each HTTP request, DNS query, handshake, …): one ring of 8-byte words per
+  // RX core; eve JSON to `sink` (null: none) and rows of their Zeek logs (set_zeek_logs).
+  void set_transactions(std::vector<rte_ring*> rings, Sink* sink) {
+    tx_rings_ = std::move(rings);
+    tx_sink_ = sink;
   }
   // --zeek-logs: every record also becomes Zeek TSV lines; flushed with the sinks. The
   // caller finishes it (#close) after run().
@@ -67,11 +76,15 @@ class Exporter {
   std::string keys_;  // one message key per record in batch_, when the sink wants them
   std::vector<rte_ring*> alert_rings_;
   Sink* alert_sink_ = nullptr;
-  const std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets_ = nullptr;
+  const sig::RuleSets* rule_sets_ = nullptr;
+  std::vector<uint64_t> alerts_drained_;
   std::function<void()> rules_request_, rules_poll_;
   std::vector<rte_ring*> event_rings_;
   Sink* event_sink_ = nullptr;
   ZeekLogWriter* zeek_ = nullptr;
+  std::vector<rte_ring*> tx_rings_;
+  Sink* tx_sink_ = nullptr;
+  unsigned drain_transactions();
   std::string alert_batch_;
   unsigned drain_side_rings();  // alerts and asset events
   std::function<void(const ExportCounters&)> tick_;

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "core/log.hpp"
+#include "io/capture_feed.hpp"
 #include "io/dispatcher.hpp"
 #include "io/eal.hpp"
 #include "io/exporter.hpp"
@@ -161,8 +162,17 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
               std::string& error) {
   const auto t0 = std::chrono::steady_clock::now();
   const unsigned rx_cores = std::max(1u, config.rx_cores);
+  // A capture libpcap refuses reaches net_pcap as a stream from our pcapng reader; the
+  // feed outlives the port that reads it (declared before, so destroyed after).
+  std::unique_ptr<CaptureFeed> feed;
+  InputSpec input = config.input;
+  if (!input.capture.empty() && input.reader == InputSpec::Reader::pcapng) {
+    feed = CaptureFeed::start(input, error);
+    if (!feed) return 1;
+    input.eal_args = eal_args_reading(input, feed->path());
+  }
   // lcore 0 (main) exports, lcores 1..N receive; with fewer CPUs they share (eal.cpp).
-  if (!Eal::init(config.input, config.eal_extra, 1 + rx_cores, config.verbose, error)) return 1;
+  if (!Eal::init(input, config.eal_extra, 1 + rx_cores, config.verbose, error)) return 1;
   int result = 0;
   {
     Resources res;
@@ -210,6 +220,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
                                    report.rss_detail, error))
       result = 1;
     if (result == 0) res.started_ports.push_back(port);
+    if (result == 0 && config.on_port_started && !config.on_port_started(error)) result = 1;
 
     std::unique_ptr<Dispatcher> dispatcher;
     std::vector<rte_ring*> feeds(rx_cores, nullptr);
@@ -237,7 +248,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
     }
 
     std::vector<std::unique_ptr<RxWorker>> workers;
-    std::vector<rte_ring*> flow_rings, alert_rings, event_rings;
+    std::vector<rte_ring*> flow_rings, alert_rings, event_rings, tx_rings;
     std::atomic<int> rx_running{0};
     if (result == 0) {
       rte_eth_dev_info info;
@@ -274,6 +285,21 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         rte_ring* alert_ring = side_ring(config.l7.rules != nullptr && config.alert_sink != nullptr, "alerts_rx",
                                          sizeof(sig::Alert), alert_rings);
         rte_ring* event_ring = side_ring(config.event_sink != nullptr, "events_rx", sizeof(AssetEvent), event_rings);
+        // Transactions vary in size (their protocol's part): a ring of 8-byte words, as
+        // the flow records' (record_ring.hpp).
+        rte_ring* tx_ring = nullptr;
+        if (config.l7.enabled && config.l7.transactions && result == 0) {
+          const std::string tname = "tx_rx" + std::to_string(q);
+          tx_ring = rte_ring_create_elem(tname.c_str(), 8, ring_words(config.ring_size),
+                                         static_cast<int>(rte_lcore_to_socket_id(lcore)), RING_F_SP_ENQ | RING_F_SC_DEQ);
+          if (tx_ring == nullptr) {
+            error = "cannot create ring " + tname + ": " + rte_strerror(rte_errno);
+            result = 1;
+          } else {
+            res.rings.push_back(tx_ring);
+            tx_rings.push_back(tx_ring);
+          }
+        }
         if (result != 0) break;
         RxWorkerConfig wc;
         wc.port = port;
@@ -283,7 +309,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.pcap_timestamps = pcap_ts;
         wc.offline = config.input.offline;
         // Only a core that reads the port can tell when a file has been read to its end.
-        wc.expected_packets = config.input.kind == InputSpec::Kind::pcap_file && q == 0 ? config.input.expected_packets : 0;
+        wc.expected_packets = !config.input.capture.empty() && q == 0 ? config.input.expected_packets : 0;
         wc.flow = config.flow;
         wc.decode = config.decode;
         wc.l7 = config.l7;
@@ -299,7 +325,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.capture = config.capture != nullptr ? config.capture->add_buffer(port) : nullptr;
         wc.assets = config.assets;
         flow_rings.push_back(ring);
-        workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running, alert_ring, event_ring));
+        workers.push_back(std::make_unique<RxWorker>(wc, ring, rx_running, alert_ring, event_ring, tx_ring));
       }
     }
     if (result == 0) {
@@ -319,12 +345,13 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         exporter.set_tick([&](const ExportCounters& ec) { config.stats->publish_main(main_live(ec, res.started_ports, sink)); },
                           rte_get_tsc_hz() / 4);
       if (!event_rings.empty()) exporter.set_events(event_rings, config.event_sink);
+      if (!tx_rings.empty()) exporter.set_transactions(tx_rings, config.tx_sink);
       std::unique_ptr<RuleReloader> reloader;
       if (!alert_rings.empty() && config.rule_sets != nullptr) {
         exporter.set_alerts(alert_rings, config.alert_sink, config.rule_sets);
         std::vector<RxWorker*> ws;
         for (auto& w : workers) ws.push_back(w.get());
-        reloader = std::make_unique<RuleReloader>(config.rule_paths, config.l7.scanner, *config.rule_sets, ws);
+        reloader = std::make_unique<RuleReloader>(config.rule_paths, config.l7.scanner, *config.rule_sets, ws, exporter);
         exporter.set_rule_reload([&reloader] { reloader->request(); }, [&reloader] { reloader->tick(); });
       }
       exporter.run();
@@ -333,6 +360,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         reloader->finish();
         report.rule_reloads = reloader->counters().reloads;
         report.rule_reload_failed = reloader->counters().reload_failed;
+        report.rule_sets_retired = reloader->counters().retired;
       }
       report.exporter = exporter.counters();
       report.input_complete = true;

@@ -23,6 +23,7 @@
 #include "dpi/l7_engine.hpp"
 #include "ops/packet_capture.hpp"
 #include "ops/stats.hpp"
+#include "signatures/rule_sets.hpp"
 
 namespace flowprobe {
 
@@ -39,14 +40,21 @@ struct ProbeConfig {
   bool verbose = false;
   Sink* alert_sink = nullptr;          // where eve alerts go (with l7.rules)
   Sink* event_sink = nullptr;          // where asset events go (null: no asset tracking)
+  // Where transactions go as eve JSON (--transactions-output/-kafka-topic); with
+  // l7.transactions and no sink, they feed only the Zeek logs.
+  Sink* tx_sink = nullptr;
   AssetConfig assets;
-  // Every rule set loaded, the first being l7.rules; SIGHUP reloads from rule_paths append.
-  std::vector<std::unique_ptr<sig::SignatureEngine>>* rule_sets = nullptr;
+  // The rule sets alerts may name, the first being l7.rules; SIGHUP reloads from rule_paths
+  // add one and retire those nothing refers to any more.
+  sig::RuleSets* rule_sets = nullptr;
   std::vector<std::string> rule_paths;
   ops::StatsHub* stats = nullptr;      // live statistics (--stats-*); null: none
   ops::PacketCapture* capture = nullptr;  // --capture; null: none
   ZeekLogWriter* zeek_logs = nullptr;     // --zeek-logs; null: none (finished by the caller)
   std::function<const JsonEncoder*()> reload;  // SIGHUP: a new encoder, or null to keep the old
+  // Called once the port is started, before any RX core runs (--user drops root here);
+  // false (with the error) stops the run.
+  std::function<bool(std::string& error)> on_port_started;
 };
 
 struct PortReport {
@@ -62,6 +70,7 @@ const char* rx_mode_name(RxMode m);
 struct RunReport {
   uint64_t rule_reloads = 0;        // SIGHUP reloads swapped in
   uint64_t rule_reload_failed = 0;  // reloads whose rules did not load (old ones kept)
+  uint64_t rule_sets_retired = 0;   // old rule sets freed once nothing referred to them
   RxMode rx_mode = RxMode::single_queue;
   std::string rss_detail;          // rss: key size and hash types used
   CounterSchema rx_schema;         // the RX cores' counter tables (the same on every core)

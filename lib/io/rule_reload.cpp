@@ -1,14 +1,16 @@
 #include "io/rule_reload.hpp"
 
+
 #include "core/log.hpp"
+#include "io/exporter.hpp"
 #include "io/rx_worker.hpp"
 
 namespace flowprobe {
 
-RuleReloader::RuleReloader(std::vector<std::string> paths, sig::ScannerConfig scanner,
-                           std::vector<std::unique_ptr<sig::SignatureEngine>>& engines, std::vector<RxWorker*> workers)
+RuleReloader::RuleReloader(std::vector<std::string> paths, sig::ScannerConfig scanner, sig::RuleSets& engines,
+                           std::vector<RxWorker*> workers, const Exporter& exporter)
     : paths_(std::move(paths)), scanner_config_(scanner), engines_(engines), workers_(std::move(workers)),
-      pending_(workers_.size(), false) {}
+      exporter_(exporter), pending_(workers_.size(), false), marks_(workers_.size(), 0) {}
 
 RuleReloader::~RuleReloader() { finish(); }
 
@@ -29,12 +31,12 @@ void RuleReloader::start_compile() {
 }
 
 void RuleReloader::distribute() {
-  engines_.push_back(std::move(fresh_));
-  const auto generation = static_cast<uint32_t>(engines_.size() - 1);
+  const sig::SignatureEngine& engine = *fresh_;
+  generation_ = engines_.add(std::move(fresh_));
   // Scanners are built here, on the main lcore: their scratch and pools are allocated
   // now, never on an RX core.
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    workers_[i]->offer_scanner(new sig::PerCoreScanner(*engines_.back(), scanner_config_), generation);
+    workers_[i]->offer_scanner(new sig::PerCoreScanner(engine, scanner_config_), generation_);
     pending_[i] = true;
   }
   state_ = State::distributing;
@@ -47,9 +49,11 @@ bool RuleReloader::collect() {
     if (!pending_[i]) continue;
     if (workers_[i]->scanner_taken()) {
       delete workers_[i]->take_retired_scanner();
+      marks_[i] = workers_[i]->alerts_queued_before_swap();
       pending_[i] = false;
     } else if (!workers_[i]->running()) {
       delete workers_[i]->withdraw_offer();
+      marks_[i] = workers_[i]->alerts_enqueued();  // all it will ever queue
       pending_[i] = false;
     } else {
       all = false;
@@ -58,7 +62,21 @@ bool RuleReloader::collect() {
   return all;
 }
 
+// Frees the sets older than retire_below_ once the exporter has drained, from every
+// core's ring, the alerts that core queued before it swapped (all that can name them).
+void RuleReloader::retire_drained() {
+  if (retire_below_ == 0 || engines_.live() <= 1) return;
+  for (std::size_t i = 0; i < retire_marks_.size(); ++i)
+    if (exporter_.alerts_drained(i) < retire_marks_[i]) return;
+  const std::size_t before = engines_.live();
+  engines_.retire_before(retire_below_);
+  if (engines_.live() == before) return;
+  counters_.retired += before - engines_.live();
+
+}
+
 void RuleReloader::tick() {
+  retire_drained();
   switch (state_) {
     case State::idle:
       if (requested_) {
@@ -80,6 +98,9 @@ void RuleReloader::tick() {
       return;
     case State::distributing:
       if (!collect()) return;
+      // A later reload's marks cover an earlier one's: only the newest wait is kept.
+      retire_below_ = generation_;
+      retire_marks_ = marks_;
       ++counters_.reloads;
       log(LogLevel::warning, "rules reloaded on %zu RX core(s)", workers_.size());
       state_ = State::idle;

@@ -3,29 +3,34 @@
 // set is parsed and compiled on a thread of its own (seconds for a full ET Open set),
 // each RX core is offered a scanner for it and swaps at a burst boundary, so no packet
 // waits. A rule set that fails to load leaves the running one in place and says why.
-// Every rule set loaded stays alive to the end of the run: alerts still in the rings
-// name their rule by (generation, index).
+// Alerts in the rings name their rule by (generation, index), so an old set is freed only
+// once no core runs it and the exporter has drained every alert queued before each core's
+// swap (counts compared, nothing added to the packet path): a probe reloaded every few
+// seconds for months holds two rule sets at most.
 #include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "signatures/signature_engine.hpp"
+#include "signatures/rule_sets.hpp"
 
 namespace flowprobe {
 
+class Exporter;
 class RxWorker;
 
 struct RuleReloadCounters {
   uint64_t reloads = 0;         // rule sets swapped in on every running core
   uint64_t reload_failed = 0;   // rule sets that did not load (the old one kept running)
+  uint64_t retired = 0;         // old rule sets freed
 };
 
 class RuleReloader {
  public:
-  RuleReloader(std::vector<std::string> paths, sig::ScannerConfig scanner,
-               std::vector<std::unique_ptr<sig::SignatureEngine>>& engines, std::vector<RxWorker*> workers);
+  // `exporter` drains the workers' alert rings, one per worker in the same order.
+  RuleReloader(std::vector<std::string> paths, sig::ScannerConfig scanner, sig::RuleSets& engines,
+               std::vector<RxWorker*> workers, const Exporter& exporter);
   ~RuleReloader();
   // SIGHUP reached the exporter loop: compile the rule files again when it is idle.
   void request() { requested_ = true; }
@@ -40,11 +45,13 @@ class RuleReloader {
   void start_compile();
   void distribute();
   bool collect();
+  void retire_drained();
 
   std::vector<std::string> paths_;
   sig::ScannerConfig scanner_config_;
-  std::vector<std::unique_ptr<sig::SignatureEngine>>& engines_;
+  sig::RuleSets& engines_;
   std::vector<RxWorker*> workers_;
+  const Exporter& exporter_;
   State state_ = State::idle;
   bool requested_ = false;
   std::thread compiler_;
@@ -53,6 +60,11 @@ class RuleReloader {
   std::string error_;
   std::string summary_;
   std::vector<bool> pending_;  // per worker: offered, not yet taken
+  uint32_t generation_ = 0;    // of the set being distributed
+  // Once every core runs generation `retire_below_`, the older sets wait only for the
+  // alerts queued before each core's swap: retire_marks_[i] of worker i's alert ring.
+  uint32_t retire_below_ = 0;
+  std::vector<uint64_t> marks_, retire_marks_;
   RuleReloadCounters counters_;
 };
 

@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "core/log.hpp"
+#include "core/tsc.hpp"
 #include "io/dispatcher.hpp"
 #include "io/probe.hpp"
 #include "ops/stats.hpp"
@@ -33,7 +34,7 @@ uint64_t wall_ns() {
 }  // namespace
 
 RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running, rte_ring* alert_ring,
-                   rte_ring* event_ring)
+                   rte_ring* event_ring, rte_ring* tx_ring)
     : config_(config),
       ring_(ring),
       alert_ring_(alert_ring),
@@ -46,6 +47,8 @@ RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int
                                     // Rules run only when their alerts have somewhere to go.
                                     dpi::L7Config c = config.l7;
                                     if (alert_ring == nullptr) c.rules = nullptr;
+                                    // Transaction records only when a ring carries them.
+                                    c.transactions = tx_ring != nullptr;
                                     return c;
                                   }(),
                                   config.core_index)
@@ -58,6 +61,8 @@ RxWorker::RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int
   sources_.push_back(counter_source(kFlowCounterDefs, table_.counters()));
   if (l7_) l7_->counter_sources(sources_);
   if (alert_ring_ != nullptr) sources_.push_back(counter_source(kAlertRingCounterDefs, alert_ring_counters_));
+  tx_ring_ = l7_ ? tx_ring : nullptr;
+  if (tx_ring_ != nullptr) sources_.push_back(counter_source(kTxRingCounterDefs, tx_ring_counters_));
   if (assets_) {
     sources_.push_back(asset_counter_source(assets_->counters()));
     sources_.push_back(counter_source(kEventRingCounterDefs, event_ring_counters_));
@@ -130,7 +135,21 @@ void RxWorker::deliver() noexcept {
   dpi::InspectOutput& out = l7_->output();
   for (const ExportItem& item : out.flows()) enqueue_record(item);
   for (const sig::Alert& a : out.alerts().alerts()) enqueue_alert(a);
+  for (const dpi::TxRecord& t : out.txs()) enqueue_tx(t);
   out.clear();
+}
+
+void RxWorker::enqueue_tx(const dpi::TxRecord& tx) noexcept {
+  // Its header and its protocol's part only, as one bulk of words; as for records,
+  // offline input waits and a live port counts the loss.
+  while (rte_ring_sp_enqueue_bulk_elem(tx_ring_, &tx, 8, tx.words, nullptr) == 0) {
+    if (!wait_on_full_) {
+      ++tx_ring_counters_.ring_full;
+      return;
+    }
+    rte_pause();
+  }
+  ++tx_ring_counters_.enqueued;
 }
 
 void RxWorker::swap_scanner_if_offered() noexcept {
@@ -138,6 +157,7 @@ void RxWorker::swap_scanner_if_offered() noexcept {
   if (next == nullptr || !l7_) return;
   std::unique_ptr<sig::PerCoreScanner> old = l7_->swap_scanner(std::unique_ptr<sig::PerCoreScanner>(next));
   generation_ = offered_generation_;
+  alerts_at_swap_ = alert_ring_counters_.enqueued;
   retired_scanner_.store(old.release(), std::memory_order_release);
   next_scanner_.store(nullptr, std::memory_order_release);
 }
@@ -290,7 +310,7 @@ int RxWorker::run() {
           break;
         }
         if (!config_.offline) {
-          now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
+          now_ns = std::max(now_ns, wall0 + tsc_ticks_to_ns(rte_rdtsc() - tsc0, hz));
           expire(now_ns);
           deliver();
         }
@@ -321,7 +341,7 @@ int RxWorker::run() {
           }
         } else {
           // Live input: let time run on with the wall clock so idle flows still expire.
-          now_ns = std::max(now_ns, wall0 + (rte_rdtsc() - tsc0) * kNsPerSec / hz);
+          now_ns = std::max(now_ns, wall0 + tsc_ticks_to_ns(rte_rdtsc() - tsc0, hz));
           expire(now_ns);
           deliver();
         }
@@ -336,7 +356,7 @@ int RxWorker::run() {
     if (first_tsc == 0) first_tsc = last_tsc;
     // Packets without a pcap timestamp (live ports, the preloaded replay loop) take the
     // TSC's time once per burst.
-    const uint64_t burst_ns = wall0 + (last_tsc - tsc0) * kNsPerSec / hz;
+    const uint64_t burst_ns = wall0 + tsc_ticks_to_ns(last_tsc - tsc0, hz);
     // With software dispatch, this core keeps only its own flows' packets.
     if (config_.dispatcher != nullptr) n = config_.dispatcher->split(bufs, n);
     process_burst(bufs, n, burst_ns, now_ns);

@@ -55,8 +55,9 @@ class RxWorker final {
  public:
   // `alert_ring` (may be null without --rules) carries sig::Alert records to the exporter.
   // `event_ring` (null: no asset events) carries AssetEvent records the same way.
+  // `tx_ring` (null: transactions are only counted) carries dpi::TxRecord words.
   RxWorker(const RxWorkerConfig& config, rte_ring* ring, std::atomic<int>& running, rte_ring* alert_ring = nullptr,
-           rte_ring* event_ring = nullptr);
+           rte_ring* event_ring = nullptr, rte_ring* tx_ring = nullptr);
   // The lcore body; returns when the input ends or stop_requested() is set.
   int run();
 
@@ -66,6 +67,8 @@ class RxWorker final {
   const CounterSchema& counter_schema() const { return schema_; }
   // What this core lost: records to a full exporter ring.
   uint64_t records_ring_full() const { return counters_.records_ring_full; }
+  // Alerts this core put on its ring so far (a rule reload waits for the exporter to drain them).
+  uint64_t alerts_enqueued() const { return alert_ring_counters_.enqueued; }
   // nullptr when L7 is off.
   const dpi::L7Engine* l7() const { return l7_.get(); }
 
@@ -80,6 +83,9 @@ class RxWorker final {
   sig::PerCoreScanner* take_retired_scanner() noexcept { return retired_scanner_.exchange(nullptr, std::memory_order_acq_rel); }
   // After the core stopped: the offer it never took.
   sig::PerCoreScanner* withdraw_offer() noexcept { return next_scanner_.exchange(nullptr, std::memory_order_acq_rel); }
+  // Alerts this core had queued when it last swapped scanners, every one of them naming an
+  // older rule set; valid once take_retired_scanner() returned the scanner it replaced.
+  uint64_t alerts_queued_before_swap() const noexcept { return alerts_at_swap_; }
   bool input_complete() const { return input_complete_; }
   // False once run() has returned.
   bool running() const { return !finished_.load(std::memory_order_acquire); }
@@ -100,6 +106,7 @@ class RxWorker final {
   void deliver() noexcept;
   void enqueue_record(const ExportItem& item) noexcept;
   void enqueue_alert(const sig::Alert& alert) noexcept;
+  void enqueue_tx(const dpi::TxRecord& tx) noexcept;
 
   RxWorkerConfig config_;
   rte_ring* ring_;
@@ -111,7 +118,8 @@ class RxWorker final {
   std::atomic<int>& running_;
   RxCounters counters_;
   DecodeCounters decode_;
-  RingCounters alert_ring_counters_, event_ring_counters_;
+  RingCounters alert_ring_counters_, event_ring_counters_, tx_ring_counters_;
+  rte_ring* tx_ring_ = nullptr;  // transaction records (null: only counted)
   std::vector<CounterSource> sources_;
   CounterSchema schema_;
   std::vector<uint64_t> live_scratch_;  // publish_live's copy, allocated at start
@@ -124,6 +132,7 @@ class RxWorker final {
   std::atomic<sig::PerCoreScanner*> retired_scanner_{nullptr};
   uint32_t offered_generation_ = 0;    // written before next_scanner_ is released
   uint32_t generation_ = 0;            // rule set this core's scanner runs
+  uint64_t alerts_at_swap_ = 0;        // written before retired_scanner_ is released
   void swap_scanner_if_offered() noexcept;
   int ts_offset_ = -1;
   uint64_t ts_flag_ = 0;

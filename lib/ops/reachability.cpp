@@ -8,9 +8,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <net/if.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 namespace flowprobe::ops {
 
@@ -51,7 +54,43 @@ int remaining_ms(std::chrono::steady_clock::time_point deadline) {
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
+// The first line of a sysfs attribute; "" when it cannot be read (the kernel refuses
+// carrier and speed with EINVAL while the interface is down).
+std::string sysfs_attribute(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string s;
+  if (!in || !std::getline(in, s)) return "";
+  return s;
+}
+
 }  // namespace
+
+Verdict check_interface_link(const std::string& iface) {
+  namespace fs = std::filesystem;
+  const fs::path sys = fs::path("/sys/class/net") / iface;
+  const std::string name = "Linux interface '" + iface + "'";
+  std::error_code ec;
+  if (iface.empty() || iface.find('/') != std::string::npos || !fs::exists(sys, ec))
+    return {false, name + " does not exist (ip -br link lists them)"};
+  const unsigned long flags = std::strtoul(sysfs_attribute(sys / "flags").c_str(), nullptr, 16);
+  const std::string operstate = sysfs_attribute(sys / "operstate");
+  if ((flags & IFF_UP) == 0)
+    return {false, name + " is administratively down (operstate " + operstate + "): ip link set " + iface + " up"};
+  const std::string carrier = sysfs_attribute(sys / "carrier");
+  if (carrier != "1")
+    return {false, name + " is up but has no carrier (operstate " + operstate +
+                       "): no link partner; is the cable, the mirror session or the tap there?"};
+  std::string detail = name + " (af_packet): carrier on, operstate " + operstate;
+  // "unknown" is what drivers without link reporting (dummy, tun, some virtual NICs) say.
+  if (operstate == "unknown") detail += " (the driver does not report it)";
+  const long speed = std::strtol(sysfs_attribute(sys / "speed").c_str(), nullptr, 10);
+  const std::string duplex = sysfs_attribute(sys / "duplex");
+  if (speed > 0)
+    detail += ", " + std::to_string(speed) + " Mb/s" + (duplex.empty() || duplex == "unknown" ? "" : " " + duplex + " duplex");
+  else
+    detail += ", speed not reported by the driver";
+  return {true, detail};
+}
 
 Verdict check_tcp(const std::string& host, const std::string& port, std::chrono::milliseconds timeout) {
   Verdict v;
@@ -111,18 +150,18 @@ Verdict check_udp(const std::string& host, const std::string& port, std::chrono:
                     "both the datagrams and the ICMP)"};
 }
 
-Verdict check_local_syslog() {
+Verdict check_local_syslog(const std::string& path) {
   struct stat st{};
-  if (::stat("/dev/log", &st) != 0) return {false, "/dev/log: " + std::string(std::strerror(errno)) + " (no local syslog daemon?)"};
-  if (!S_ISSOCK(st.st_mode)) return {false, "/dev/log is not a socket"};
+  if (::stat(path.c_str(), &st) != 0) return {false, path + ": " + std::string(std::strerror(errno)) + " (no local syslog daemon?)"};
+  if (!S_ISSOCK(st.st_mode)) return {false, path + " is not a socket"};
   Fd s{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
   sockaddr_un un{};
   un.sun_family = AF_UNIX;
-  std::strncpy(un.sun_path, "/dev/log", sizeof(un.sun_path) - 1);
+  std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
   // A datagram socket whose daemon is gone refuses the connect.
   if (s.fd >= 0 && ::connect(s.fd, reinterpret_cast<const sockaddr*>(&un), sizeof(un)) != 0)
-    return {false, "/dev/log: " + std::string(std::strerror(errno))};
-  return {true, "/dev/log accepts messages"};
+    return {false, path + ": " + std::string(std::strerror(errno))};
+  return {true, path + " accepts messages"};
 }
 
 Verdict check_writable_dir(const std::string& dir, bool create) {

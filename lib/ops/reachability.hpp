@@ -19,8 +19,13 @@ Verdict check_tcp(const std::string& host, const std::string& port, std::chrono:
 // EHOSTUNREACH on the socket). Silence is "ok" but proves only that nothing refused.
 Verdict check_udp(const std::string& host, const std::string& port, std::chrono::milliseconds timeout);
 
-// The local syslog socket that syslog(3) writes to.
-Verdict check_local_syslog();
+// A Linux interface's link as the kernel reports it in /sys/class/net/IFACE: exists,
+// administratively up (IFF_UP), carrier, operstate and speed. ok only with a carrier:
+// an af_packet port without one receives nothing.
+Verdict check_interface_link(const std::string& iface);
+
+// The local syslog socket --json-to-syslog writes to (/dev/log, or --syslog-socket).
+Verdict check_local_syslog(const std::string& socket_path = "/dev/log");
 
 // `dir` exists (or can be created when `create` is set) and a file can be created in it.
 Verdict check_writable_dir(const std::string& dir, bool create);

@@ -6,11 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
 #include "core/log.hpp"
+#include "core/redact.hpp"
 
 namespace flowprobe::ops {
 
@@ -18,15 +20,6 @@ namespace {
 
 bool all_digits(const std::string& s) {
   return !s.empty() && s.size() <= 5 && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
-void send_all(int fd, const std::string& data) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    off += static_cast<std::size_t>(n);
-  }
 }
 
 std::string http_response(const char* status, const char* type, const std::string& body) {
@@ -119,49 +112,112 @@ void StatsServer::write_file(const StatsSnapshot& now, const StatsSnapshot& prev
     log(LogLevel::warning, "--stats-file: cannot write %s: %s", tmp.c_str(), std::strerror(errno));
     return;
   }
-  const std::string json = stats_json(now, previous);
+  const std::string json = redact(stats_json(now, previous));
   const bool ok = std::fwrite(json.data(), 1, json.size(), f) == json.size();
   if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), config_.file.c_str()) != 0)
     log(LogLevel::warning, "--stats-file: cannot write %s: %s", config_.file.c_str(), std::strerror(errno));
 }
 
-void StatsServer::serve_one() {
-  const int c = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-  if (c < 0) return;
-  // Read the request head, bounded in size and time: a slow client cannot hold the thread.
-  std::string req;
-  char buf[2048];
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (req.find("\r\n\r\n") == std::string::npos && req.size() < 16384) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{c, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    const ssize_t n = ::recv(c, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    req.append(buf, static_cast<std::size_t>(n));
+void StatsServer::accept_clients() {
+  for (;;) {
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;  // EAGAIN: all taken; anything else: the next poll retries
+    if (clients_.size() >= config_.max_clients) {
+      // The oldest has had the longest to finish; a new client must not wait on it.
+      auto oldest = std::min_element(clients_.begin(), clients_.end(),
+                                     [](const Client& x, const Client& y) { return x.accepted < y.accepted; });
+      ::close(oldest->fd);
+      clients_.erase(oldest);
+      ++http_.evicted;
+    }
+    Client c;
+    c.fd = fd;
+    c.accepted = std::chrono::steady_clock::now();
+    c.deadline = c.accepted + config_.client_timeout;
+    clients_.push_back(std::move(c));
   }
-  const auto sp1 = req.find(' ');
-  const auto sp2 = sp1 == std::string::npos ? sp1 : req.find(' ', sp1 + 1);
-  const std::string method = req.substr(0, sp1);
-  std::string path = sp2 == std::string::npos ? "" : req.substr(sp1 + 1, sp2 - sp1 - 1);
+}
+
+void StatsServer::answer(Client& c) {
+  const auto sp1 = c.request.find(' ');
+  const auto sp2 = sp1 == std::string::npos ? sp1 : c.request.find(' ', sp1 + 1);
+  const std::string method = c.request.substr(0, sp1);
+  std::string path = sp2 == std::string::npos ? "" : c.request.substr(sp1 + 1, sp2 - sp1 - 1);
   path = path.substr(0, path.find('?'));
   std::string response;
   if (method != "GET" && method != "HEAD") {
     response = http_response("405 Method Not Allowed", "text/plain", "GET only\n");
   } else if (path == "/metrics") {
-    response = http_response("200 OK", "text/plain; version=0.0.4; charset=utf-8", prometheus_text(hub_.snapshot()));
+    char own[640];
+    std::snprintf(own, sizeof(own),
+                  "# HELP flowprobe_stats_http_requests_total Requests this endpoint answered or turned away, by result.\n"
+                  "# TYPE flowprobe_stats_http_requests_total counter\n"
+                  "flowprobe_stats_http_requests_total{result=\"served\"} %llu\n"
+                  "flowprobe_stats_http_requests_total{result=\"too_large\"} %llu\n"
+                  "flowprobe_stats_http_requests_total{result=\"timed_out\"} %llu\n"
+                  "flowprobe_stats_http_requests_total{result=\"evicted\"} %llu\n",
+                  static_cast<unsigned long long>(http_.served), static_cast<unsigned long long>(http_.too_large),
+                  static_cast<unsigned long long>(http_.timed_out), static_cast<unsigned long long>(http_.evicted));
+    response = http_response("200 OK", "text/plain; version=0.0.4; charset=utf-8",
+                             redact(prometheus_text(hub_.snapshot()) + own));
   } else if (path == "/stats.json") {
     const StatsSnapshot s = hub_.snapshot();
-    response = http_response("200 OK", "application/json", stats_json(s, s));
+    response = http_response("200 OK", "application/json", redact(stats_json(s, s)));
   } else if (path == "/") {
     response = http_response("200 OK", "text/plain", "flowprobe: /metrics (Prometheus text), /stats.json\n");
   } else {
     response = http_response("404 Not Found", "text/plain", "not found; try /metrics\n");
   }
   if (method == "HEAD") response = response.substr(0, response.find("\r\n\r\n") + 4);
-  send_all(c, response);
-  ::close(c);
+  ++http_.served;
+  c.response = std::move(response);
+}
+
+bool StatsServer::service(Client& c) {
+  char buf[4096];
+  if (c.draining) {
+    for (;;) {
+      const ssize_t n = ::recv(c.fd, buf, sizeof(buf), 0);
+      if (n > 0) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+  }
+  if (c.response.empty()) {
+    for (;;) {
+      const ssize_t n = ::recv(c.fd, buf, sizeof(buf), 0);
+      if (n == 0) return false;  // gone before asking
+      if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
+      // Only the head matters (GET has no body); whatever comes beyond the bound is refused.
+      const std::size_t room = config_.max_request + 1 - std::min(c.request.size(), config_.max_request + 1);
+      c.request.append(buf, std::min(static_cast<std::size_t>(n), room));
+      if (c.request.find("\r\n\r\n") != std::string::npos || c.request.find("\n\n") != std::string::npos) {
+        answer(c);
+        c.deadline = std::chrono::steady_clock::now() + config_.client_timeout;
+        break;
+      }
+      if (c.request.size() > config_.max_request) {
+        ++http_.too_large;
+        c.refused = true;
+        c.response = http_response("431 Request Header Fields Too Large", "text/plain",
+                                   "request head over " + std::to_string(config_.max_request) + " bytes\n");
+        c.deadline = std::chrono::steady_clock::now() + config_.client_timeout;
+        break;
+      }
+    }
+  }
+  while (c.sent < c.response.size()) {
+    const ssize_t n = ::send(c.fd, c.response.data() + c.sent, c.response.size() - c.sent, MSG_NOSIGNAL);
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
+    c.sent += static_cast<std::size_t>(n);
+  }
+  if (c.refused) {
+    // Closing with its data unread would reset the connection and could destroy the
+    // 431 before it is read: say we are done, then read until it is (or its deadline).
+    ::shutdown(c.fd, SHUT_WR);
+    c.draining = true;
+    return true;
+  }
+  return false;
 }
 
 void StatsServer::run() {
@@ -169,26 +225,56 @@ void StatsServer::run() {
   const auto period = std::chrono::seconds(config_.interval_s ? config_.interval_s : 1);
   StatsSnapshot previous = hub_.snapshot();
   auto next = clock::now() + period;
+  std::vector<pollfd> fds;
   for (;;) {
-    pollfd fds[2] = {{wake_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - clock::now());
-    const int n = ::poll(fds, listen_fd_ >= 0 ? 2 : 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    fds.assign({{wake_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}});
+    auto wake_at = next;
+    for (const Client& c : clients_) {
+      const bool reading = c.response.empty() || c.draining;
+      fds.push_back({c.fd, static_cast<short>(reading ? POLLIN : POLLOUT), 0});
+      wake_at = std::min(wake_at, c.deadline);
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - clock::now());
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(left.count() + 1, 0)));
     if (n > 0 && (fds[0].revents & POLLIN)) break;
-    if (n > 0 && listen_fd_ >= 0 && (fds[1].revents & POLLIN)) serve_one();
+    // Clients first (the poll set's order), then new ones, then the deadlines.
+    std::vector<Client> keep;
+    keep.reserve(clients_.size());
+    const auto now = clock::now();
+    for (std::size_t i = 0; i < clients_.size(); ++i) {
+      Client& c = clients_[i];
+      bool alive = true;
+      if (n > 0 && fds[2 + i].revents != 0) alive = service(c);
+      if (alive && now >= c.deadline) {
+        // Too slow to ask, or to take the answer: one short word if the socket has room.
+        if (c.response.empty()) {
+          ++http_.timed_out;
+          const std::string r = http_response("408 Request Timeout", "text/plain", "request not complete in time\n");
+          [[maybe_unused]] const ssize_t s = ::send(c.fd, r.data(), r.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
+        alive = false;
+      }
+      if (alive) keep.push_back(std::move(c));
+      else ::close(c.fd);
+    }
+    clients_ = std::move(keep);
+    if (n > 0 && listen_fd_ >= 0 && (fds[1].revents & POLLIN)) accept_clients();
     if (clock::now() >= next) {
-      const StatsSnapshot now = hub_.snapshot();
+      const StatsSnapshot now_stats = hub_.snapshot();
       if (config_.interval_s) {
-        const std::string line = stats_line(now, previous);
+        const std::string line = stats_line(now_stats, previous);
         std::fprintf(config_.line_out, "flowprobe: %s\n", line.c_str());
         std::fflush(config_.line_out);
         log_file_only(line.c_str());
       }
-      write_file(now, previous);
-      previous = now;
+      write_file(now_stats, previous);
+      previous = now_stats;
       next += period;
       if (next < clock::now()) next = clock::now() + period;  // a stalled thread does not burst
     }
   }
+  for (const Client& c : clients_) ::close(c.fd);
+  clients_.clear();
   // The last word: what the run ended with, for whoever reads the file after exit.
   write_file(hub_.snapshot(), previous);
 }

@@ -28,6 +28,7 @@ enum class BufferKind : uint8_t {
   http_request_line, http_response_line,
   dns_query,
   tls_sni, tls_cert_subject, tls_cert_issuer,
+  tls_cert_serial, tls_cert_fingerprint,  // "5C:19:…" (DER bytes, upper case) / SHA-1 "4a:a3:…" (lower case)
   ja3_hash, ja3s_hash, ja4_hash,  // TLS and QUIC fingerprints (the dissector computes them)
   ja3_string, ja3s_string,        // the strings JA3/JA3S hash
   ssh_proto, ssh_software,        // an SSH banner's parts, each direction's once
@@ -100,7 +101,8 @@ struct NumRange {
   bool test(uint64_t v) const noexcept;
 };
 
-enum class ItemType : uint8_t { content, pcre, byte_test, byte_jump, isdataat, bsize };
+enum class ItemType : uint8_t { content, pcre, byte_test, byte_jump, isdataat, bsize, byte_extract };
+inline constexpr int kMaxByteVars = 8;  // byte_extract variables per rule
 
 // One inspection step on a buffer, evaluated in rule order with a cursor (the end of
 // the previous match) so that distance/within/relative work as in Suricata.
@@ -132,10 +134,26 @@ struct Item {
   bool from_end = false;
   // isdataat (value in `offset`) / bsize
   NumRange range;
+  // byte_extract: the variable it sets; elsewhere the variable a value is read from
+  // instead of the number (-1: none), as byte_extract's names in Suricata.
+  int8_t var = -1;
+  int8_t value_var = -1, offset_var = -1, depth_var = -1, distance_var = -1, within_var = -1;
+};
+
+// Suricata's transforms: applied in order to a sticky buffer before its items are checked.
+enum class TransformKind : uint8_t {
+  dotprefix, to_lowercase, to_uppercase, strip_whitespace, compress_whitespace, url_decode, xor_key,
+  header_lowercase, strip_pseudo_headers, to_md5, to_sha1, to_sha256
+};
+struct Transform {
+  TransformKind kind = TransformKind::dotprefix;
+  std::string key;  // xor: the key's bytes
+  bool operator==(const Transform&) const = default;
 };
 
 struct BufferSpec {
   BufferKind kind = BufferKind::payload;
+  std::vector<Transform> transforms;  // a buffer with transforms is another buffer to Suricata
   std::vector<Item> items;
 };
 
@@ -199,6 +217,17 @@ struct Rule {
     return false;
   }
   std::optional<NumRange> itype, icode;
+  std::optional<NumRange> ip_proto;  // ip_proto: the IP protocol number
+  std::optional<NumRange> ip_id;     // id: the IPv4 identification
+  std::optional<NumRange> icmp_id;   // icmp_id: an ICMP echo/timestamp/info/address identifier
+  // stream_size: the TCP sequence space a side has used so far (its SYN and data, as
+  // Suricata's next_seq - isn), compared with `range`.
+  enum class StreamSide : uint8_t { client, server, both, either };
+  struct StreamSize {
+    StreamSide side = StreamSide::client;
+    NumRange range;
+  };
+  std::optional<StreamSize> stream_size;
 
   std::vector<BufferSpec> buffers;  // in order of first use
   std::vector<FlowbitOp> flowbit_conds, flowbit_actions;
@@ -209,6 +238,11 @@ struct Rule {
   // set by the compiler: the literal that prefilters the rule, or none (checked on every scan)
   int prefilter_buffer = -1;  // index into buffers
   int prefilter_item = -1;    // index into buffers[prefilter_buffer].items
+  // The literal Hyperscan looks for in the raw buffer: the item's own, or for a transformed
+  // buffer one the raw bytes must hold when the transformed ones hold the item's (dotprefix
+  // drops the leading '.', case transforms make it caseless).
+  std::string prefilter_pattern;
+  bool prefilter_nocase = false;
 };
 
 }  // namespace flowprobe::sig

@@ -11,6 +11,8 @@
 
 #include <hs/hs_compile.h>
 
+#include "signatures/pcre_program.hpp"
+
 namespace flowprobe::sig {
 
 namespace {
@@ -47,8 +49,8 @@ constexpr std::array<BufferInfo, kBufferKindCount> kBuffers{{
     {BufferKind::tls_sni, "tls.sni", "", "tls_sni", AppProto::tls, 0},
     {BufferKind::tls_cert_subject, "tls.cert_subject", "", "tls_cert_subject", AppProto::tls, 0},
     {BufferKind::tls_cert_issuer, "tls.cert_issuer", "", "tls_cert_issuer", AppProto::tls, 0},
-    // tls.cert_serial is not listed: the TLS dissector does not keep the serial, so a
-    // rule on it is rejected as an unsupported keyword rather than never matching.
+    {BufferKind::tls_cert_serial, "tls.cert_serial", "", "tls_cert_serial", AppProto::tls, 0},
+    {BufferKind::tls_cert_fingerprint, "tls.cert_fingerprint", "", "tls_cert_fingerprint", AppProto::tls, 0},
     // TLS or QUIC: the rule's header says which (unknown here lets both through).
     {BufferKind::ja3_hash, "ja3.hash", "", "ja3_hash", AppProto::unknown, 0},
     {BufferKind::ja3s_hash, "ja3s.hash", "", "ja3s_hash", AppProto::unknown, 0},
@@ -321,6 +323,7 @@ constexpr int32_t kMaxOffset = 65535;  // Suricata keeps offsets, depths and dis
 struct Pending {
   BufferKind kind;
   Item item;
+  std::vector<Transform> transforms;
 };
 
 class RuleBuilder {
@@ -355,12 +358,46 @@ class RuleBuilder {
   bool threshold(std::string_view value, bool detection_filter);
   bool flags(std::string_view value);
   bool move_last_content(BufferKind kind, std::string_view name);
+  bool transform(std::string_view name, std::string_view value, bool has_value);
+  // Adds a keyword that reads the buffer of the pattern before it when relative, else the sticky one.
+  void push(Item it) {
+    const BufferKind k = it.relative ? relative_kind() : current_kind();
+    seq_.push_back({k, std::move(it), transforms_for(k)});
+  }
+  bool byte_extract(std::string_view value);
+  // A byte_extract variable named by `v` (usable on buffer `kind`): its slot, -1 when `v`
+  // is not a name, -2 (error set) when it names no variable of that buffer.
+  int variable(std::string_view v, BufferKind kind) {
+    v = trim(v);
+    if (v.empty() || !(std::isalpha(static_cast<unsigned char>(v[0])) || v[0] == '_')) return -1;
+    for (std::size_t i = 0; i < vars_.size(); ++i)
+      if (vars_[i].first == v) {
+        if (seq_[vars_[i].second].kind != kind) {
+          fail(err_, "byte_extract variable of another buffer", v);
+          return -2;
+        }
+        return static_cast<int>(i);
+      }
+    fail(err_, "unknown byte_extract variable", v);
+    return -2;
+  }
+  std::vector<std::pair<std::string, std::size_t>> vars_;  // name, index into seq_ of its byte_extract
+  // The transforms an item on buffer `k` is checked through: the sticky buffer's, or those
+  // of the pattern a relative keyword follows.
+  std::vector<Transform> transforms_for(BufferKind k) const {
+    if (sticky_ >= 0 && k == static_cast<BufferKind>(sticky_)) return sticky_transforms_;
+    if (last_pattern_ >= 0 && seq_[static_cast<std::size_t>(last_pattern_)].kind == k)
+      return seq_[static_cast<std::size_t>(last_pattern_)].transforms;
+    return {};
+  }
 
   ParseContext& ctx_;
   Rule& r_;
   RuleError& err_;
   std::vector<Pending> seq_;
   int sticky_ = -1;
+  std::vector<Transform> sticky_transforms_;
+  std::size_t sticky_start_ = 0;  // seq_ size when the sticky buffer was named
   int last_content_ = -1;
   int last_pattern_ = -1;
   bool has_sid_ = false, has_msg_ = false;
@@ -378,8 +415,37 @@ bool RuleBuilder::content(std::string_view value, BufferKind kind) {
   if (!decode_content(inner, it.pattern, why)) return fail(err_, "malformed content", why);
   if (it.pattern.empty()) return fail(err_, "malformed content", "empty content");
   if (it.pattern.size() > static_cast<std::size_t>(kMaxOffset)) return fail(err_, "malformed content", "content too long");
-  seq_.push_back({kind, std::move(it)});
+  seq_.push_back({kind, std::move(it), transforms_for(kind)});
   last_content_ = last_pattern_ = static_cast<int>(seq_.size() - 1);
+  return true;
+}
+
+// Transforms follow their sticky buffer directly, before its first content (as Suricata
+// requires), and apply in the order given.
+bool RuleBuilder::transform(std::string_view name, std::string_view value, bool has_value) {
+  if (sticky_ < 0) return fail(err_, "transform without a sticky buffer", name);
+  if (seq_.size() != sticky_start_) return fail(err_, "transform after the buffer's first keyword", name);
+  Transform t;
+  static constexpr std::pair<std::string_view, TransformKind> kNames[] = {
+      {"dotprefix", TransformKind::dotprefix}, {"to_lowercase", TransformKind::to_lowercase},
+      {"to_uppercase", TransformKind::to_uppercase}, {"strip_whitespace", TransformKind::strip_whitespace},
+      {"compress_whitespace", TransformKind::compress_whitespace}, {"url_decode", TransformKind::url_decode},
+      {"xor", TransformKind::xor_key}, {"header_lowercase", TransformKind::header_lowercase},
+      {"strip_pseudo_headers", TransformKind::strip_pseudo_headers}, {"to_md5", TransformKind::to_md5},
+      {"to_sha1", TransformKind::to_sha1}, {"to_sha256", TransformKind::to_sha256}};
+  for (const auto& [n, k] : kNames)
+    if (n == name) t.kind = k;
+  if (t.kind == TransformKind::xor_key) {
+    bool neg;
+    std::string_view inner;
+    std::string why;
+    if (!has_value || !unquote(value, neg, inner) || neg || inner.empty() || inner.size() % 2 ||
+        !decode_content("|" + std::string(inner) + "|", t.key, why))
+      return fail(err_, "malformed xor", value);
+  } else if (has_value) {
+    return fail(err_, "malformed transform", std::string(name) + " takes no value");
+  }
+  sticky_transforms_.push_back(std::move(t));
   return true;
 }
 
@@ -395,7 +461,16 @@ bool RuleBuilder::move_last_content(BufferKind kind, std::string_view name) {
 bool RuleBuilder::content_modifier(std::string_view name, std::string_view value, bool has_value) {
   Item* c = last_content();
   if (!c) return fail(err_, "modifier without a content", name);
-  auto number = [&](int64_t lo, int64_t hi, int32_t& out) {
+  auto number = [&](int64_t lo, int64_t hi, int32_t& out, int8_t* var = nullptr) {
+    if (var) {
+      const int v = variable(value, seq_[static_cast<std::size_t>(last_content_)].kind);
+      if (v == -2) return false;
+      if (v >= 0) {
+        *var = static_cast<int8_t>(v);
+        out = static_cast<int32_t>(std::max<int64_t>(lo, 0));  // placeholder; the variable decides
+        return true;
+      }
+    }
     if (!parse_num(value, lo, hi, out)) return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
     return true;
   };
@@ -404,10 +479,10 @@ bool RuleBuilder::content_modifier(std::string_view name, std::string_view value
     for (auto& ch : c->pattern) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return true;
   }
-  if (name == "offset") { c->has_offset = true; return number(0, kMaxOffset, c->offset); }
-  if (name == "depth") { c->has_depth = true; return number(1, kMaxOffset, c->depth); }
-  if (name == "distance") { c->has_distance = true; return number(-kMaxOffset, kMaxOffset, c->distance); }
-  if (name == "within") { c->has_within = true; return number(1, kMaxOffset, c->within); }
+  if (name == "offset") { c->has_offset = true; return number(0, kMaxOffset, c->offset, &c->offset_var); }
+  if (name == "depth") { c->has_depth = true; return number(1, kMaxOffset, c->depth, &c->depth_var); }
+  if (name == "distance") { c->has_distance = true; return number(-kMaxOffset, kMaxOffset, c->distance, &c->distance_var); }
+  if (name == "within") { c->has_within = true; return number(1, kMaxOffset, c->within, &c->within_var); }
   if (name == "startswith") { c->startswith = true; return true; }
   if (name == "endswith") { c->endswith = true; return true; }
   if (name == "rawbytes") return true;  // no normalisation happens on payload, so raw = normal
@@ -434,13 +509,15 @@ bool RuleBuilder::isdataat(std::string_view value) {
   auto parts = split_plain(value, ',');
   auto v = parts[0];
   if (!v.empty() && v.front() == '!') { it.negated = true; v = trim(v.substr(1)); }
-  if (!parse_num(v, 0, kMaxOffset, it.offset)) return fail(err_, "value out of range", "isdataat:" + std::string(value));
   for (std::size_t i = 1; i < parts.size(); ++i) {
     if (parts[i] == "relative") it.relative = true;
     else if (parts[i] == "rawbytes") {}
     else return fail(err_, "unsupported isdataat option", parts[i]);
   }
-  seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
+  if (const int var = variable(v, it.relative ? relative_kind() : current_kind()); var == -2) return false;
+  else if (var >= 0) it.offset_var = static_cast<int8_t>(var);
+  else if (!parse_num(v, 0, kMaxOffset, it.offset)) return fail(err_, "value out of range", "isdataat:" + std::string(value));
+  push(std::move(it));
   return true;
 }
 
@@ -452,12 +529,32 @@ bool parse_base(std::string_view s, uint8_t& base) {
   return true;
 }
 
+// The options byte_test, byte_jump and byte_extract share.
+enum class ByteOption { taken, other, bad };
+ByteOption byte_option(std::string_view p, Item& it, bool& has_base) {
+  if (p == "relative") it.relative = true;
+  else if (p == "little") it.little_endian = true;
+  else if (p == "big") it.little_endian = false;
+  else if (p == "string") it.string = true;
+  else if (parse_base(p, it.base)) has_base = true;
+  else if (p.starts_with("bitmask")) {
+    int64_t m;
+    if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return ByteOption::bad;
+    it.bitmask = static_cast<uint64_t>(m);
+  } else {
+    return ByteOption::other;
+  }
+  return ByteOption::taken;
+}
+
 bool RuleBuilder::byte_test(std::string_view value) {
   auto parts = split_plain(value, ',');
   if (parts.size() < 4) return fail(err_, "malformed byte_test", value);
   Item it;
   it.type = ItemType::byte_test;
-  if (!parse_num(parts[0], 1, 10, it.nbytes)) return fail(err_, "malformed byte_test", value);
+  // 0 bytes is Suricata's "as many as there are": with `string`, the number that starts
+  // at the offset, however long (its util-byte ByteExtractString with len 0).
+  if (!parse_num(parts[0], 0, 23, it.nbytes)) return fail(err_, "malformed byte_test", value);
   auto op = parts[1];
   if (!op.empty() && op.front() == '!') { it.negated = true; op = trim(op.substr(1)); }
   if (op.empty()) op = "=";  // "!" alone means "not equal"
@@ -469,34 +566,66 @@ bool RuleBuilder::byte_test(std::string_view value) {
   else if (op == "<=") it.op = 'l';
   else if (op == ">=") it.op = 'g';
   else return fail(err_, "malformed byte_test", value);
-  int64_t v;
-  if (!parse_i64(parts[2], 0, std::numeric_limits<int64_t>::max(), v)) {
-    if (!parts[2].empty() && (std::isalpha(static_cast<unsigned char>(parts[2][0])) || parts[2][0] == '_'))
-      return fail(err_, "unsupported keyword: byte_extract variables");
+  const bool relative = std::find(parts.begin() + 4, parts.end(), std::string_view("relative")) != parts.end();
+  const BufferKind kind = relative ? relative_kind() : current_kind();
+  int64_t v = 0;
+  if (const int var = variable(parts[2], kind); var == -2) return false;
+  else if (var >= 0) it.value_var = static_cast<int8_t>(var);
+  else if (!parse_i64(parts[2], 0, std::numeric_limits<int64_t>::max(), v))
     return fail(err_, "value out of range", "byte_test:" + std::string(value));
-  }
   it.value = static_cast<uint64_t>(v);
-  if (!parse_num(parts[3], -kMaxOffset, kMaxOffset, it.offset)) {
-    if (!parts[3].empty() && (std::isalpha(static_cast<unsigned char>(parts[3][0])) || parts[3][0] == '_'))
-      return fail(err_, "unsupported keyword: byte_extract variables");
+  if (const int var = variable(parts[3], kind); var == -2) return false;
+  else if (var >= 0) it.offset_var = static_cast<int8_t>(var);
+  else if (!parse_num(parts[3], -kMaxOffset, kMaxOffset, it.offset))
     return fail(err_, "value out of range", "byte_test:" + std::string(value));
-  }
+  bool has_base = false;
   for (std::size_t i = 4; i < parts.size(); ++i) {
-    auto p = parts[i];
-    if (p == "relative") it.relative = true;
-    else if (p == "little") it.little_endian = true;
-    else if (p == "big") it.little_endian = false;
-    else if (p == "string") it.string = true;
-    else if (parse_base(p, it.base)) {}
-    else if (p.starts_with("bitmask")) {
-      int64_t m;
-      if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return fail(err_, "malformed byte_test", value);
-      it.bitmask = static_cast<uint64_t>(m);
-    } else if (p == "dce") return fail(err_, "unsupported keyword: byte_test dce");
+    const auto p = parts[i];
+    if (const auto o = byte_option(p, it, has_base); o == ByteOption::bad) return fail(err_, "malformed byte_test", value);
+    else if (o == ByteOption::taken) {}
+    else if (p == "dce") return fail(err_, "unsupported keyword: byte_test dce");
     else return fail(err_, "malformed byte_test", value);
   }
   if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_test", "more than 8 bytes without 'string'");
-  seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
+  if (!it.string && has_base) return fail(err_, "malformed byte_test", "a base without 'string'");
+  push(std::move(it));
+  return true;
+}
+
+// byte_extract:<bytes>,<offset>,<name>[,relative][,multiplier M][,big|little][,string[,hex|dec|oct]]
+// [,align 2|4][,bitmask M]: reads a number into a variable that later keywords of the
+// same buffer use for a value or an offset; the cursor moves past the bytes read.
+bool RuleBuilder::byte_extract(std::string_view value) {
+  auto parts = split_plain(value, ',');
+  if (parts.size() < 3) return fail(err_, "malformed byte_extract", value);
+  Item it;
+  it.type = ItemType::byte_extract;
+  if (!parse_num(parts[0], 1, 23, it.nbytes) || !parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset))
+    return fail(err_, "malformed byte_extract", value);
+  const std::string_view name = parts[2];
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
+    return fail(err_, "malformed byte_extract", value);
+  bool has_base = false;
+  for (std::size_t i = 3; i < parts.size(); ++i) {
+    const auto p = parts[i];
+    if (const auto o = byte_option(p, it, has_base); o == ByteOption::bad) return fail(err_, "malformed byte_extract", value);
+    else if (o == ByteOption::taken) {}
+    else if (p.starts_with("multiplier")) {
+      if (!parse_num(p.substr(10), 1, 65535, it.multiplier)) return fail(err_, "malformed byte_extract", value);
+    } else if (p.starts_with("align")) {
+      int32_t a;
+      if (!parse_num(p.substr(5), 2, 4, a) || a == 3) return fail(err_, "malformed byte_extract", value);
+      it.post_offset = a;  // the alignment, for byte_extract
+    } else if (p == "dce") return fail(err_, "unsupported keyword: byte_extract dce");
+    else return fail(err_, "malformed byte_extract", value);
+  }
+  if (!it.string && (it.nbytes > 8 || has_base)) return fail(err_, "malformed byte_extract", value);
+  for (const auto& v : vars_)
+    if (v.first == name) return fail(err_, "malformed byte_extract", "variable named twice");
+  if (vars_.size() >= static_cast<std::size_t>(kMaxByteVars)) return fail(err_, "malformed byte_extract", "too many variables");
+  it.var = static_cast<int8_t>(vars_.size());
+  vars_.emplace_back(std::string(name), seq_.size());
+  push(std::move(it));
   return true;
 }
 
@@ -506,18 +635,18 @@ bool RuleBuilder::byte_jump(std::string_view value) {
   Item it;
   it.type = ItemType::byte_jump;
   if (!parse_num(parts[0], 0, 10, it.nbytes)) return fail(err_, "malformed byte_jump", value);
-  if (!parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset)) {
-    if (!parts[1].empty() && (std::isalpha(static_cast<unsigned char>(parts[1][0])) || parts[1][0] == '_'))
-      return fail(err_, "unsupported keyword: byte_extract variables");
-    return fail(err_, "value out of range", "byte_jump:" + std::string(value));
+  {
+    const bool relative = std::find(parts.begin() + 2, parts.end(), std::string_view("relative")) != parts.end();
+    if (const int var = variable(parts[1], relative ? relative_kind() : current_kind()); var == -2) return false;
+    else if (var >= 0) it.offset_var = static_cast<int8_t>(var);
+    else if (!parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset))
+      return fail(err_, "value out of range", "byte_jump:" + std::string(value));
   }
+  bool has_base = false;
   for (std::size_t i = 2; i < parts.size(); ++i) {
-    auto p = parts[i];
-    if (p == "relative") it.relative = true;
-    else if (p == "little") it.little_endian = true;
-    else if (p == "big") it.little_endian = false;
-    else if (p == "string") it.string = true;
-    else if (parse_base(p, it.base)) {}
+    const auto p = parts[i];
+    if (const auto o = byte_option(p, it, has_base); o == ByteOption::bad) return fail(err_, "malformed byte_jump", value);
+    else if (o == ByteOption::taken) {}
     else if (p == "align") it.align = true;
     else if (p == "from_beginning") it.from_beginning = true;
     else if (p == "from_end") it.from_end = true;
@@ -526,16 +655,12 @@ bool RuleBuilder::byte_jump(std::string_view value) {
     } else if (p.starts_with("post_offset")) {
       if (!parse_num(p.substr(11), -kMaxOffset, kMaxOffset, it.post_offset))
         return fail(err_, "value out of range", "byte_jump:" + std::string(value));
-    } else if (p.starts_with("bitmask")) {
-      int64_t m;
-      if (!parse_i64(p.substr(7), 1, std::numeric_limits<int64_t>::max(), m)) return fail(err_, "malformed byte_jump", value);
-      it.bitmask = static_cast<uint64_t>(m);
     } else if (p == "dce") return fail(err_, "unsupported keyword: byte_jump dce");
     else return fail(err_, "malformed byte_jump", value);
   }
   if (it.nbytes == 0 && !it.from_end) return fail(err_, "malformed byte_jump", value);
   if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_jump", "more than 8 bytes without 'string'");
-  seq_.push_back({it.relative ? relative_kind() : current_kind(), std::move(it)});
+  push(std::move(it));
   return true;
 }
 
@@ -552,18 +677,23 @@ bool RuleBuilder::pcre(std::string_view value) {
   it.type = ItemType::pcre;
   it.negated = neg;
   unsigned hs_flags = HS_FLAG_ALLOWEMPTY;
-  bool anchored = false, extended = false;
+  uint32_t options = 0;
+  bool anchored = false, extended = false, no_limit = false;
   int kind = -1;
+  // Suricata's pcre flags: PCRE's own, R for relative, the buffer letters (kBuffers), B
+  // (raw bytes: the payload is never normalised here) and O (no match limit).
   for (char f : fl) {
     switch (f) {
-      case 'i': hs_flags |= HS_FLAG_CASELESS; break;
-      case 's': hs_flags |= HS_FLAG_DOTALL; break;
-      case 'm': hs_flags |= HS_FLAG_MULTILINE; break;
-      case 'x': extended = true; break;
-      case 'A': anchored = true; break;
-      case 'G': break;  // ungreedy changes where a match ends, not whether there is one
+      case 'i': hs_flags |= HS_FLAG_CASELESS; options |= PCRE2_CASELESS; break;
+      case 's': hs_flags |= HS_FLAG_DOTALL; options |= PCRE2_DOTALL; break;
+      case 'm': hs_flags |= HS_FLAG_MULTILINE; options |= PCRE2_MULTILINE; break;
+      case 'x': extended = true; options |= PCRE2_EXTENDED; break;
+      case 'A': anchored = true; options |= PCRE2_ANCHORED; break;
+      case 'E': options |= PCRE2_DOLLAR_ENDONLY; break;
+      case 'G': options |= PCRE2_UNGREEDY; break;  // where a match ends, not whether there is one
       case 'R': it.relative = true; break;
-      case 'B': case 'O': break;  // rawbytes / match-limit override: nothing to do here
+      case 'B': break;
+      case 'O': no_limit = true; break;
       default: {
         int found = -1;
         for (const auto& b : kBuffers)
@@ -579,10 +709,10 @@ bool RuleBuilder::pcre(std::string_view value) {
   if (anchored) expr += "\\A(?:";
   expr += pattern;
   if (anchored) expr += ")";
-  it.pcre_index = ctx_.add_pcre({std::move(expr), hs_flags});
+  it.pcre_index = ctx_.add_pcre({std::move(expr), hs_flags, std::string(pattern), options, no_limit});
   BufferKind k = kind >= 0 ? static_cast<BufferKind>(kind) : current_kind();
   if (kind >= 0 && sticky_ >= 0 && kind != sticky_) return fail(err_, "malformed pcre", "buffer flag differs from the sticky buffer");
-  seq_.push_back({k, std::move(it)});
+  seq_.push_back({k, std::move(it), transforms_for(k)});
   last_pattern_ = static_cast<int>(seq_.size() - 1);
   return true;
 }
@@ -783,6 +913,7 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
   if (name == "isdataat") return need_value() && isdataat(value);
   if (name == "byte_test") return need_value() && byte_test(value);
   if (name == "byte_jump") return need_value() && byte_jump(value);
+  if (name == "byte_extract") return need_value() && byte_extract(value);
   if (name == "flow") return need_value() && flow(value);
   if (name == "flowbits") return need_value() && flowbits(value);
   if (name == "threshold") return need_value() && threshold(value, false);
@@ -798,6 +929,51 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
     NumRange nr;
     if (!need_value() || !parse_range(value, nr, false, 255)) return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
     (name == "itype" ? r_.itype : r_.icode) = nr;
+    return true;
+  }
+  if (name == "ip_proto") {
+    if (!need_value()) return false;
+    std::string_view v = trim(value);
+    std::string prefix;
+    while (!v.empty() && (v.front() == '!' || v.front() == '<' || v.front() == '>')) {
+      prefix.push_back(v.front());
+      v = trim(v.substr(1));
+    }
+    static constexpr std::pair<std::string_view, int> kNames[] = {
+        {"ip", 0}, {"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"ipv6", 41}, {"gre", 47}, {"esp", 50},
+        {"ah", 51}, {"ipv6-icmp", 58}, {"icmpv6", 58}, {"pim", 103}, {"sctp", 132}};
+    std::string number(v);
+    for (const auto& [n, p] : kNames)
+      if (v == n) number = std::to_string(p);
+    NumRange nr;
+    if (!parse_range(prefix + number, nr, false, 255)) return fail(err_, "value out of range", "ip_proto:" + std::string(value));
+    r_.ip_proto = nr;
+    return true;
+  }
+  if (name == "id" || name == "icmp_id") {
+    NumRange nr;
+    if (!need_value() || !parse_range(value, nr, false, 65535))
+      return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
+    (name == "id" ? r_.ip_id : r_.icmp_id) = nr;
+    return true;
+  }
+  if (name == "stream_size") {
+    if (!need_value()) return false;
+    auto parts = split_plain(value, ',');
+    Rule::StreamSize ss;
+    if (parts.size() != 3) return fail(err_, "malformed stream_size", value);
+    if (parts[0] == "client") ss.side = Rule::StreamSide::client;
+    else if (parts[0] == "server") ss.side = Rule::StreamSide::server;
+    else if (parts[0] == "both") ss.side = Rule::StreamSide::both;
+    else if (parts[0] == "either") ss.side = Rule::StreamSide::either;
+    else return fail(err_, "malformed stream_size", value);
+    const std::string_view op = parts[1] == "=" ? "" : parts[1] == "!=" ? "!" : parts[1];
+    if (op != "" && op != "!" && op != "<" && op != ">" && op != "<=" && op != ">=")
+      return fail(err_, "malformed stream_size", value);
+    if (!parse_range(std::string(op) + std::string(parts[2]), ss.range, false, 0xffffffffull))
+      return fail(err_, "value out of range", "stream_size:" + std::string(value));
+    if (r_.l4 != L4::tcp && r_.l4 != L4::ip) return fail(err_, "stream_size on a protocol without a stream");
+    r_.stream_size = ss;
     return true;
   }
   if (name == "urilen" || name == "bsize") {
@@ -818,14 +994,20 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
       kind = static_cast<BufferKind>(sticky_);
     }
     if (!parse_range(v, it.range, name == "bsize", kMaxOffset)) return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
-    seq_.push_back({kind, std::move(it)});
+    seq_.push_back({kind, std::move(it), transforms_for(kind)});
     return true;
   }
   if (const BufferInfo* b = find_buffer_keyword(name, true); b && !has_value) {
     sticky_ = static_cast<int>(b->kind);
+    sticky_transforms_.clear();
+    sticky_start_ = seq_.size();
     last_content_ = -1;  // modifiers after a sticky buffer apply to contents that follow it
     return true;
   }
+  if (name == "dotprefix" || name == "to_lowercase" || name == "to_uppercase" || name == "strip_whitespace" ||
+      name == "compress_whitespace" || name == "url_decode" || name == "xor" || name == "header_lowercase" ||
+      name == "strip_pseudo_headers" || name == "to_md5" || name == "to_sha1" || name == "to_sha256")
+    return transform(name, value, has_value);
   if (const BufferInfo* b = find_buffer_keyword(name, false); b && !has_value) return move_last_content(b->kind, name);
   if (name == "tag") return true;  // extra packet logging only; alerts are unchanged
   if (name == "noalert") { r_.noalert = true; return true; }
@@ -837,9 +1019,10 @@ bool RuleBuilder::finish() {
   if (!has_msg_) r_.msg.clear();
   // Group items by buffer, keeping their order inside each buffer.
   for (const auto& p : seq_) {
-    auto it = std::find_if(r_.buffers.begin(), r_.buffers.end(), [&](const BufferSpec& b) { return b.kind == p.kind; });
+    auto it = std::find_if(r_.buffers.begin(), r_.buffers.end(),
+                           [&](const BufferSpec& b) { return b.kind == p.kind && b.transforms == p.transforms; });
     if (it == r_.buffers.end()) {
-      r_.buffers.push_back({p.kind, {}});
+      r_.buffers.push_back({p.kind, p.transforms, {}});
       it = r_.buffers.end() - 1;
     }
     it->items.push_back(p.item);
@@ -852,8 +1035,8 @@ bool RuleBuilder::finish() {
       if (absolute && it.relative) return fail(err_, "content mixes absolute and relative modifiers");
       if (it.startswith && (absolute || it.relative)) return fail(err_, "startswith with offset/depth/distance/within");
       const auto len = static_cast<int32_t>(it.pattern.size());
-      if (it.has_depth && it.depth < len) return fail(err_, "depth shorter than content");
-      if (it.has_within && it.within < len) return fail(err_, "within shorter than content");
+      if (it.has_depth && it.depth_var < 0 && it.depth < len) return fail(err_, "depth shorter than content");
+      if (it.has_within && it.within_var < 0 && it.within < len) return fail(err_, "within shorter than content");
     }
     if (b.kind != BufferKind::payload) {
       const AppProto need = kBuffers[static_cast<std::size_t>(b.kind)].proto;
@@ -877,7 +1060,8 @@ bool RuleBuilder::finish() {
   if (r_.class_index >= 0) r_.priority = ctx_.classes()[static_cast<std::size_t>(r_.class_index)].priority;
   if (explicit_priority_ > 0) r_.priority = static_cast<uint8_t>(explicit_priority_);
   r_.ip_only = r_.buffers.empty() && r_.flow_dir == 0 && r_.established < 0 && !r_.dsize && !r_.has_flags &&
-               !r_.itype && !r_.icode && r_.flowbit_conds.empty() && r_.flowbit_actions.empty() &&
+               !r_.itype && !r_.icode && !r_.ip_proto && !r_.ip_id && !r_.icmp_id && !r_.stream_size &&
+               r_.flowbit_conds.empty() && r_.flowbit_actions.empty() &&
                r_.stream == StreamUse::both;
   return true;
 }
@@ -949,8 +1133,12 @@ uint16_t ParseContext::flowbit_id(std::string_view name) {
   return id;
 }
 
+std::string PcreSpec::key() const {
+  return pattern + '\0' + std::to_string(pcre2_options) + (no_limit ? "O" : "");
+}
+
 uint32_t ParseContext::add_pcre(PcreSpec spec) {
-  auto key = std::make_pair(spec.expression, spec.hs_flags);
+  auto key = spec.key();
   if (auto it = pcre_index_.find(key); it != pcre_index_.end()) return it->second;
   const auto id = static_cast<uint32_t>(pcres_.size());
   pcres_.push_back(std::move(spec));
@@ -960,7 +1148,7 @@ uint32_t ParseContext::add_pcre(PcreSpec spec) {
 
 void ParseContext::truncate_pcres(std::size_t size) {
   while (pcres_.size() > size) {
-    pcre_index_.erase(std::make_pair(pcres_.back().expression, pcres_.back().hs_flags));
+    pcre_index_.erase(pcres_.back().key());
     pcres_.pop_back();
   }
 }

@@ -23,10 +23,15 @@ struct Classification {
   uint8_t priority = 3;
 };
 
-// A regex as Hyperscan will compile it (the pcre keyword after flag translation).
+// A `pcre` keyword's expression, as Hyperscan and as PCRE2 will compile it (the engine
+// picks one or both, see pcre_program.hpp).
 struct PcreSpec {
-  std::string expression;
+  std::string expression;       // for Hyperscan: /A and /x folded into the text
   unsigned hs_flags = 0;
+  std::string pattern;          // as written, for PCRE2
+  uint32_t pcre2_options = 0;   // /i /s /m /x /A /E /G
+  bool no_limit = false;        // /O
+  std::string key() const;      // what makes two specs the same program
 };
 
 // State shared by the rules of one load: variables, classifications, flowbit names and
@@ -56,7 +61,7 @@ class ParseContext {
   std::vector<std::string> flowbit_names_;
   std::map<std::string, uint16_t, std::less<>> flowbit_index_;
   std::vector<PcreSpec> pcres_;
-  std::map<std::pair<std::string, unsigned>, uint32_t> pcre_index_;
+  std::map<std::string, uint32_t, std::less<>> pcre_index_;
 };
 
 struct RuleError {

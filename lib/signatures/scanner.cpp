@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/digest.hpp"
 #include "signatures/signature_engine.hpp"
 
 namespace flowprobe::sig {
@@ -23,6 +24,8 @@ struct PerCoreScanner::PacketMeta {
   bool to_server = true;
   uint8_t tcp_flags = 0;
   uint8_t icmp_type = 0, icmp_code = 0;
+  bool has_icmp_id = false;
+  uint16_t icmp_id = 0, ip_id = 0;
   uint32_t dsize = 0;
   uint64_t ts_ns = 0;
 };
@@ -79,6 +82,11 @@ struct PcreEnds {
   int n = 0;
 };
 
+int on_first(unsigned, unsigned long long, unsigned long long, unsigned, void* found) {
+  *static_cast<bool*>(found) = true;
+  return 1;  // one is enough
+}
+
 int on_pcre(unsigned, unsigned long long, unsigned long long to, unsigned, void* ctx) {
   auto* e = static_cast<PcreEnds*>(ctx);
   if (e->n > 0 && e->ends[e->n - 1] == to) return 0;
@@ -86,19 +94,27 @@ int on_pcre(unsigned, unsigned long long, unsigned long long to, unsigned, void*
   return e->n == kMaxPcreEnds ? 1 : 0;  // enough choices to backtrack over
 }
 
+// Suricata reads a string number with strtoull over the `nbytes` bytes (over the rest of
+// the buffer when nbytes is 0): leading white space and a '+' are skipped, the digits
+// stop at the first byte that is not one, none or an overflow is no match.
 bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, uint64_t& v) {
-  if (pos < 0 || pos + it.nbytes > len) return false;
+  if (pos < 0 || pos + it.nbytes > len || pos >= len) return false;
   v = 0;
   if (it.string) {
+    const int64_t end = it.nbytes ? pos + it.nbytes : len;
+    int64_t i = pos;
+    while (i < end && (d[i] == ' ' || (d[i] >= '\t' && d[i] <= '\r'))) ++i;
+    if (i < end && d[i] == '+') ++i;
     int digits = 0;
-    for (int i = 0; i < it.nbytes; ++i) {
-      const uint8_t c = d[pos + i];
+    for (; i < end; ++i) {
+      const uint8_t c = d[i];
       int dv;
       if (c >= '0' && c <= '9') dv = c - '0';
       else if (c >= 'a' && c <= 'f') dv = c - 'a' + 10;
       else if (c >= 'A' && c <= 'F') dv = c - 'A' + 10;
       else break;
       if (dv >= it.base) break;
+      if (v > (~uint64_t{0} - static_cast<uint64_t>(dv)) / it.base) return false;
       v = v * it.base + static_cast<uint64_t>(dv);
       ++digits;
     }
@@ -122,10 +138,44 @@ bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, uin
 struct Inspector {
   const SignatureEngine& engine;
   hs_scratch_t* scratch;
+  Pcre2Scratch* re;  // null when the engine runs no pcre on PCRE2
   const uint8_t* d;
   int64_t len;
   int64_t base;  // stream offset of d[0]; absolute keywords are stream offsets
   int budget = kBacktrackBudget;
+  uint64_t vars[kMaxByteVars] = {};  // byte_extract's values on the path being checked
+
+  // A keyword's number, or the byte_extract variable it names (clamped as Suricata's 32-bit use).
+  int32_t val(int8_t var, int32_t number) const {
+    return var < 0 ? number : static_cast<int32_t>(std::min<uint64_t>(vars[var], 1u << 30));
+  }
+
+  // Suricata's pcre on PCRE2: the leftmost match from the cursor (relative) or the buffer's
+  // start; a relative keyword after it that fails retries from one past the match start.
+  // Hyperscan, where it compiled the expression, first rules out most buffers cheaply.
+  bool run_pcre2(const PcreProgram& prog, const Item& it, const std::vector<Item>& items, std::size_t i,
+                 int64_t start, int64_t cursor, bool next_relative) {
+    const auto* subject = reinterpret_cast<PCRE2_SPTR>(d + start);
+    const auto n = static_cast<PCRE2_SIZE>(len - start);
+    if (prog.hs) {
+      bool found = false;
+      hs_scan(prog.hs.get(), reinterpret_cast<const char*>(subject), static_cast<unsigned>(n), 0, scratch, on_first,
+              &found);
+      if (!found) return it.negated && run(items, i + 1, cursor);
+    }
+    pcre2_match_context* mctx = prog.no_limit ? re->unlimited.get() : re->limited.get();
+    for (PCRE2_SIZE from = 0; from <= n; --budget) {
+      const int rc = pcre2_match(prog.pcre2.get(), subject, n, from, 0, re->match.get(), mctx);
+      // No match, or PCRE2 gave up (match limit): no match either way, as in Suricata.
+      if (rc < 0) return rc == PCRE2_ERROR_NOMATCH && from == 0 && it.negated && run(items, i + 1, cursor);
+      if (it.negated) return false;
+      const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(re->match.get());
+      if (run(items, i + 1, start + static_cast<int64_t>(ov[1]))) return true;
+      if (!next_relative || budget < 0) return false;
+      from = ov[0] + 1;
+    }
+    return false;
+  }
 
   bool run(const std::vector<Item>& items, std::size_t i, int64_t cursor) {
     if (i == items.size()) return true;
@@ -136,13 +186,15 @@ struct Inspector {
       case ItemType::content: {
         const auto plen = static_cast<int64_t>(it.pattern.size());
         int64_t lo = 0, hi = len;
+        const int32_t distance = val(it.distance_var, it.distance), within = val(it.within_var, it.within);
+        const int32_t offset = val(it.offset_var, it.offset), depth = val(it.depth_var, it.depth);
         if (it.relative) {
-          lo = cursor + (it.has_distance ? it.distance : 0);
-          if (it.has_within) hi = std::min(hi, cursor + (it.has_distance ? it.distance : 0) + it.within);
+          lo = cursor + (it.has_distance ? distance : 0);
+          if (it.has_within) hi = std::min(hi, cursor + (it.has_distance ? distance : 0) + within);
           lo = std::max<int64_t>(lo, 0);
         } else {
-          if (it.has_offset) lo = it.offset - base;
-          if (it.has_depth) hi = std::min(hi, (it.has_offset ? it.offset : 0) + it.depth - base);
+          if (it.has_offset) lo = offset - base;
+          if (it.has_depth) hi = std::min(hi, (it.has_offset ? offset : 0) + depth - base);
           if (it.startswith) {
             lo = -base;
             hi = std::min(hi, plen - base);
@@ -173,9 +225,12 @@ struct Inspector {
       case ItemType::pcre: {
         const int64_t start = it.relative ? cursor : 0;
         if (start > len) return it.negated && run(items, i + 1, cursor);
-        const auto& db = engine.pcre_dbs_[it.pcre_index];
+        const PcreProgram& prog = engine.pcres_[it.pcre_index];
+        const auto* subject = reinterpret_cast<const char*>(d + start);
+        const auto n = static_cast<unsigned>(len - start);
+        if (prog.pcre2 && re) return run_pcre2(prog, it, items, i, start, cursor, next_relative);
         PcreEnds ends;
-        if (db) hs_scan(db.get(), reinterpret_cast<const char*>(d + start), static_cast<unsigned>(len - start), 0, scratch, on_pcre, &ends);
+        if (prog.hs) hs_scan(prog.hs.get(), subject, n, 0, scratch, on_pcre, &ends);
         if (it.negated) return ends.n == 0 && run(items, i + 1, cursor);
         for (int k = 0; k < ends.n; ++k) {
           if (run(items, i + 1, start + static_cast<int64_t>(ends.ends[k]))) return true;
@@ -184,29 +239,41 @@ struct Inspector {
         return false;
       }
       case ItemType::isdataat: {
-        const bool ok = it.relative ? cursor + it.offset <= len : it.offset - base < len;
+        const int32_t at = val(it.offset_var, it.offset);
+        const bool ok = it.relative ? cursor + at <= len : at - base < len;
         return ok != it.negated && run(items, i + 1, cursor);
       }
       case ItemType::bsize:
         return it.range.test(static_cast<uint64_t>(len)) && run(items, i + 1, cursor);
       case ItemType::byte_test: {
-        const int64_t pos = (it.relative ? cursor : -base) + it.offset;
+        const int64_t pos = (it.relative ? cursor : -base) + val(it.offset_var, it.offset);
         uint64_t v;
         if (!read_number(d, len, pos, it, v)) return false;
+        const uint64_t value = it.value_var < 0 ? it.value : vars[it.value_var];
         bool ok = false;
         switch (it.op) {
-          case '<': ok = v < it.value; break;
-          case '>': ok = v > it.value; break;
-          case '=': ok = v == it.value; break;
-          case '&': ok = (v & it.value) != 0; break;
-          case '^': ok = (v ^ it.value) != 0; break;
-          case 'l': ok = v <= it.value; break;
-          case 'g': ok = v >= it.value; break;
+          case '<': ok = v < value; break;
+          case '>': ok = v > value; break;
+          case '=': ok = v == value; break;
+          case '&': ok = (v & value) != 0; break;
+          case '^': ok = (v ^ value) != 0; break;
+          case 'l': ok = v <= value; break;
+          case 'g': ok = v >= value; break;
         }
         return ok != it.negated && run(items, i + 1, cursor);
       }
-      case ItemType::byte_jump: {
+      case ItemType::byte_extract: {
         const int64_t pos = (it.relative ? cursor : -base) + it.offset;
+        uint64_t v;
+        if (!read_number(d, len, pos, it, v)) return false;
+        v *= static_cast<uint64_t>(it.multiplier);
+        if (it.post_offset > 1) v = (v + static_cast<uint64_t>(it.post_offset) - 1) / static_cast<uint64_t>(it.post_offset) *
+                                     static_cast<uint64_t>(it.post_offset);  // align
+        vars[it.var] = v;
+        return run(items, i + 1, pos + it.nbytes);
+      }
+      case ItemType::byte_jump: {
+        const int64_t pos = (it.relative ? cursor : -base) + val(it.offset_var, it.offset);
         uint64_t v = 0;
         if (it.nbytes && !read_number(d, len, pos, it, v)) return false;
         int64_t to = it.from_beginning ? 0 : it.from_end ? len : pos + it.nbytes;
@@ -243,6 +310,10 @@ PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfi
     hs_scratch_t* s = nullptr;
     if (hs_clone_scratch(engine.proto_scratch_.get(), &s) == HS_SUCCESS) scratch_.reset(s);
   }
+  if (std::any_of(engine.pcres_.begin(), engine.pcres_.end(), [](const PcreProgram& p) { return p.pcre2 != nullptr; }))
+    pcre2_ = std::make_unique<Pcre2Scratch>();
+  if (engine.has_transforms_)
+    for (auto& t : transformed_) t = std::make_unique_for_overwrite<uint8_t[]>(kTransformRoom);
   candidate_bits_.assign((engine.rules_.size() + 63) / 64 + 1, 0);
   candidates_.reserve(engine.rules_.size());
   if (engine.needs_stream_ && config_.stream_slots > 0 && config_.stream_window > 0) {
@@ -257,8 +328,10 @@ PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfi
       }
       free_slots_.push_back(i - 1);
     }
-    windows_ = std::make_unique<uint8_t[]>(static_cast<std::size_t>(config_.stream_slots) * config_.stream_window);
-    linear_ = std::make_unique<uint8_t[]>(config_.stream_window + kMaxSegment);
+    // Not zeroed: a window is read only where it was written, and untouched pages of the
+    // 16 MB cost no memory until a flow needs them (a reload builds one per core).
+    windows_ = std::make_unique_for_overwrite<uint8_t[]>(static_cast<std::size_t>(config_.stream_slots) * config_.stream_window);
+    linear_ = std::make_unique_for_overwrite<uint8_t[]>(config_.stream_window + kMaxSegment);
   }
   uint32_t n = 1;
   while (n < config_.threshold_slots) n <<= 1;
@@ -316,10 +389,33 @@ void PerCoreScanner::update_tcp_state(const DecodedPacket& pkt, bool to_server, 
     return;
   }
   const uint8_t f = pkt.tcp_flags;
+  // Sequence space used per side (stream_size), as Suricata's next_seq - isn: a side
+  // picked up without its SYN starts one before its first byte.
+  const int dir = to_server ? 0 : 1;
+  const auto seen = static_cast<uint8_t>(1u << dir);
+  if (!(ctx.seq_known & seen)) {
+    ctx.seq_known |= seen;
+    ctx.isn[dir] = (f & 0x02) ? pkt.tcp_seq : pkt.tcp_seq - 1;
+    ctx.next_seq[dir] = ctx.isn[dir] + 1;
+  }
+  const uint32_t end = pkt.tcp_seq + static_cast<uint32_t>(pkt.payload.size()) + ((f & 0x02) ? 1 : 0) + ((f & 0x01) ? 1 : 0);
+  if (static_cast<int32_t>(end - ctx.next_seq[dir]) > 0) ctx.next_seq[dir] = end;
   if ((f & 0x02) && !(f & 0x10) && to_server) ctx.state |= FlowContext::kSyn;
   else if ((f & 0x12) == 0x12 && !to_server) ctx.state |= FlowContext::kSynAck;
   else if (first && !(f & 0x02) && config_.midstream) ctx.state |= FlowContext::kEstablished;
   else if ((f & 0x10) && !(f & 0x02) && (ctx.state & FlowContext::kSynAck)) ctx.state |= FlowContext::kEstablished;
+}
+
+bool PerCoreScanner::stream_size_ok(const Rule::StreamSize& s, const FlowContext& ctx) noexcept {
+  if (ctx.l4_proto != 6) return false;
+  const uint64_t client = ctx.next_seq[0] - ctx.isn[0], server = ctx.next_seq[1] - ctx.isn[1];
+  switch (s.side) {
+    case Rule::StreamSide::client: return s.range.test(client);
+    case Rule::StreamSide::server: return s.range.test(server);
+    case Rule::StreamSide::both: return s.range.test(client) && s.range.test(server);
+    case Rule::StreamSide::either: return s.range.test(client) || s.range.test(server);
+  }
+  return false;
 }
 
 bool PerCoreScanner::gate_ok(const RuleGate& g, const PacketMeta& m, const FlowContext& ctx) noexcept {
@@ -352,6 +448,10 @@ bool PerCoreScanner::header_ok(const Rule& r, const PacketMeta& m, const FlowCon
   if (r.has_flags && (m.proto != 6 || app_scan || !r.flags_pass(m.tcp_flags))) return false;
   if (r.itype && (app_scan || (m.proto != 1 && m.proto != 58) || !r.itype->test(m.icmp_type))) return false;
   if (r.icode && (app_scan || (m.proto != 1 && m.proto != 58) || !r.icode->test(m.icmp_code))) return false;
+  if (r.ip_proto && !r.ip_proto->test(m.proto)) return false;
+  if (r.ip_id && (app_scan || m.ip_version != 4 || !r.ip_id->test(m.ip_id))) return false;
+  if (r.icmp_id && (app_scan || !m.has_icmp_id || !r.icmp_id->test(m.icmp_id))) return false;
+  if (r.stream_size && !stream_size_ok(*r.stream_size, ctx)) return false;
   // Ports before addresses: cheaper, and what most candidates fail ($HOME_NET and
   // $EXTERNAL_NET pass nearly everything; a rule for port 3306 fails on port 443).
   const bool ports = m.proto == 6 || m.proto == 17 || m.proto == 132;  // others have none to compare
@@ -483,6 +583,90 @@ void PerCoreScanner::emit(uint32_t rule_index, const Rule& r, const PacketMeta& 
   sink.push(a);
 }
 
+// Suricata's transforms, in order, each from one room to the other; a result longer than
+// the room is cut (counted).
+std::span<const uint8_t> PerCoreScanner::apply_transforms(const std::vector<Transform>& chain,
+                                                          std::span<const uint8_t> in) noexcept {
+  const auto space = [](uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  const auto hex = [](uint8_t c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  int room = 0;
+  for (const Transform& t : chain) {
+    uint8_t* out = transformed_[room].get();
+    std::size_t n = 0;
+    const auto put = [&](uint8_t c) {
+      if (n < kTransformRoom) out[n++] = c;
+      else ++counters_.transform_truncated;
+    };
+    const auto digest = [&](const auto& d) {
+      for (uint8_t c : d) put(c);
+    };
+    switch (t.kind) {
+      case TransformKind::dotprefix:
+        put('.');
+        for (uint8_t c : in) put(c);
+        break;
+      case TransformKind::to_lowercase:
+        for (uint8_t c : in) put(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        break;
+      case TransformKind::to_uppercase:
+        for (uint8_t c : in) put(c >= 'a' && c <= 'z' ? c - 32 : c);
+        break;
+      case TransformKind::strip_whitespace:
+        for (uint8_t c : in)
+          if (!space(c)) put(c);
+        break;
+      case TransformKind::compress_whitespace:  // a run of white space keeps its first byte
+        for (std::size_t i = 0; i < in.size(); ++i)
+          if (!space(in[i]) || i == 0 || !space(in[i - 1])) put(in[i]);
+        break;
+      case TransformKind::url_decode:
+        for (std::size_t i = 0; i < in.size(); ++i) {
+          if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
+            put(static_cast<uint8_t>(hex(in[i + 1]) << 4 | hex(in[i + 2])));
+            i += 2;
+          } else {
+            put(in[i] == '+' ? ' ' : in[i]);
+          }
+        }
+        break;
+      case TransformKind::xor_key:
+        for (std::size_t i = 0; i < in.size(); ++i) put(in[i] ^ static_cast<uint8_t>(t.key[i % t.key.size()]));
+        break;
+      case TransformKind::header_lowercase: {  // header names only, up to each line's ':'
+        bool name = true;
+        for (uint8_t c : in) {
+          put(name && c >= 'A' && c <= 'Z' ? c + 32 : c);
+          if (c == ':') name = false;
+          if (c == '\n') name = true;
+        }
+        break;
+      }
+      case TransformKind::strip_pseudo_headers: {  // HTTP/2's ":method: GET" lines go
+        for (std::size_t line = 0; line < in.size();) {
+          std::size_t end = line;
+          while (end < in.size() && in[end] != '\n') ++end;
+          end = std::min(end + 1, in.size());  // the line with its '\n'
+          if (in[line] != ':')
+            for (std::size_t k = line; k < end; ++k) put(in[k]);
+          line = end;
+        }
+        break;
+      }
+      case TransformKind::to_md5: { Md5 h; h.update(in); digest(h.finish()); break; }
+      case TransformKind::to_sha1: { Sha1 h; h.update(in); digest(h.finish()); break; }
+      case TransformKind::to_sha256: { Sha256 h; h.update(in); digest(h.finish()); break; }
+    }
+    in = {out, n};
+    room ^= 1;
+  }
+  return in;
+}
+
 void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, AlertBuffer& sink, const uint8_t* payload,
                                     uint32_t payload_len, const uint8_t* window, uint32_t window_len,
                                     uint64_t window_base, bool stream_active, const AppBuffers* app) noexcept {
@@ -500,24 +684,24 @@ void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, Alert
     bool matched = true;
     for (const auto& b : r.buffers) {
       if (app && b.kind == BufferKind::payload) {
-        Inspector in{engine_, scratch_.get(), window, window_len, static_cast<int64_t>(window_base)};
+        Inspector in{engine_, scratch_.get(), pcre2_.get(), window, window_len, static_cast<int64_t>(window_base)};
         if (!window || !in.run(b.items, 0, 0)) { matched = false; break; }
         continue;
       }
       if (app) {
         if (!app->has(b.kind)) { matched = false; break; }
-        const auto data = app->get(b.kind);
-        Inspector in{engine_, scratch_.get(), data.data(), static_cast<int64_t>(data.size()), 0};
+        const auto data = b.transforms.empty() ? app->get(b.kind) : apply_transforms(b.transforms, app->get(b.kind));
+        Inspector in{engine_, scratch_.get(), pcre2_.get(), data.data(), static_cast<int64_t>(data.size()), 0};
         if (!in.run(b.items, 0, 0)) { matched = false; break; }
         continue;
       }
       bool ok = false;
       if (r.stream != StreamUse::stream_only || !stream_active) {
-        Inspector in{engine_, scratch_.get(), payload, payload_len, 0};
+        Inspector in{engine_, scratch_.get(), pcre2_.get(), payload, payload_len, 0};
         ok = payload != nullptr && r.stream != StreamUse::stream_only && in.run(b.items, 0, 0);
       }
       if (!ok && stream_active && window && r.stream != StreamUse::packet_only) {
-        Inspector in{engine_, scratch_.get(), window, window_len, static_cast<int64_t>(window_base)};
+        Inspector in{engine_, scratch_.get(), pcre2_.get(), window, window_len, static_cast<int64_t>(window_base)};
         ok = in.run(b.items, 0, 0);
       }
       if (!ok) { matched = false; break; }
@@ -554,6 +738,16 @@ void PerCoreScanner::scan_packet(const DecodedPacket& pkt, uint64_t ts_ns, FlowC
   m.tcp_flags = pkt.tcp_flags;
   m.icmp_type = pkt.icmp_type;
   m.icmp_code = pkt.icmp_code;
+  if (pkt.ip_version == 4 && pkt.l3.size() >= 6) m.ip_id = static_cast<uint16_t>(pkt.l3[4] << 8 | pkt.l3[5]);
+  // The identifier of the ICMP messages that have one (echo, timestamp, information,
+  // address mask; ICMPv6 echo): the 2 bytes after type, code and checksum.
+  const uint8_t t = pkt.icmp_type;
+  if (((pkt.l4_proto == 1 && (t == 0 || t == 8 || (t >= 13 && t <= 18))) ||
+       (pkt.l4_proto == 58 && (t == 128 || t == 129))) &&
+      pkt.payload.data() != nullptr) {
+    m.has_icmp_id = true;
+    m.icmp_id = static_cast<uint16_t>(pkt.payload.data()[-4] << 8 | pkt.payload.data()[-3]);
+  }
   m.dsize = static_cast<uint32_t>(pkt.payload.size());
   m.ts_ns = ts_ns;
 

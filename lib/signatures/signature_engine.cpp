@@ -146,6 +146,28 @@ uint32_t pattern_strength(std::string_view p) {
 // arrive is the one that can complete the rule.
 // A rule with app-layer buffers is only checked when a dissector hands them over, so its
 // literal must come from one of them, never from the payload.
+// The literal a transformed buffer's content implies in the raw buffer, when one does:
+// dotprefix only adds a leading '.', the case transforms only change letters. False for
+// the others (a hash, removed white space…): such a content cannot prefilter.
+bool raw_literal(const BufferSpec& b, const Item& it, std::string& pattern, bool& nocase) {
+  pattern = it.pattern;
+  nocase = it.nocase;
+  for (const Transform& t : b.transforms) {
+    switch (t.kind) {
+      case TransformKind::dotprefix:
+        if (!pattern.empty() && pattern.front() == '.') pattern.erase(0, 1);
+        break;
+      case TransformKind::to_lowercase: case TransformKind::to_uppercase: case TransformKind::header_lowercase:
+        nocase = true;
+        break;
+      default: return false;
+    }
+  }
+  if (nocase)
+    for (auto& c : pattern) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return !pattern.empty();
+}
+
 void choose_prefilter(Rule& r) {
   int best_b = -1, best_i = -1;
   std::size_t best_len = 0;
@@ -157,6 +179,9 @@ void choose_prefilter(Rule& r) {
     for (std::size_t i = 0; i < r.buffers[b].items.size(); ++i) {
       const Item& it = r.buffers[b].items[i];
       if (it.type != ItemType::content || it.negated) continue;
+      std::string raw;
+      bool raw_nocase;
+      if (!r.buffers[b].transforms.empty() && !raw_literal(r.buffers[b], it, raw, raw_nocase)) continue;
       const uint32_t strength = pattern_strength(it.pattern);
       bool better;
       if (it.fast_pattern != best_fp) better = it.fast_pattern;
@@ -173,6 +198,10 @@ void choose_prefilter(Rule& r) {
   }
   r.prefilter_buffer = best_b;
   r.prefilter_item = best_i;
+  if (best_b >= 0) {
+    const BufferSpec& b = r.buffers[static_cast<std::size_t>(best_b)];
+    raw_literal(b, b.items[static_cast<std::size_t>(best_i)], r.prefilter_pattern, r.prefilter_nocase);
+  }
 }
 
 // The payload sizes a rule's dsize accepts, when they are few (an exact size or a narrow
@@ -207,11 +236,11 @@ struct LiteralSet {
   std::vector<unsigned> flags, ids;
   std::map<std::pair<std::string, unsigned>, unsigned> index;  // (pattern, flags) -> literal id
   // `lit_rules`: the rules of each literal id, shared by every set of the engine.
-  void add(const Item& it, uint32_t rule, std::vector<std::vector<uint32_t>>& lit_rules) {
-    const unsigned f = it.nocase ? HS_FLAG_CASELESS : 0u;
-    const auto [pos, fresh] = index.try_emplace({it.pattern, f}, static_cast<unsigned>(lit_rules.size()));
+  void add(const Rule& r, uint32_t rule, std::vector<std::vector<uint32_t>>& lit_rules) {
+    const unsigned f = r.prefilter_nocase ? HS_FLAG_CASELESS : 0u;
+    const auto [pos, fresh] = index.try_emplace({r.prefilter_pattern, f}, static_cast<unsigned>(lit_rules.size()));
     if (fresh) {
-      patterns.push_back(it.pattern);
+      patterns.push_back(r.prefilter_pattern);
       flags.push_back(f);
       ids.push_back(pos->second);
       lit_rules.emplace_back();
@@ -390,7 +419,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
 
   std::vector<Rule> parsed;
   parsed.reserve(sources.size());
-  std::set<std::pair<uint32_t, uint32_t>> seen_sids;
+  std::map<std::pair<uint32_t, uint32_t>, std::size_t> by_sid;  // (gid, sid) -> index into parsed
   for (const auto& s : sources) {
     Rule r;
     RuleError e;
@@ -401,12 +430,21 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
       reject(s.file, s.line, sid, e.reason, e.detail);
       continue;
     }
-    if (!seen_sids.insert({r.gid, r.sid}).second) {
-      reject(s.file, s.line, r.sid, "duplicate sid", std::to_string(r.gid) + ":" + std::to_string(r.sid));
-      continue;
-    }
     r.file = s.file;
     r.line = s.line;
+    // A sid seen before: as Suricata, the later rule replaces the earlier unless the
+    // earlier has the higher rev (a set updated by appending a new revision just works).
+    if (const auto [it, fresh] = by_sid.try_emplace({r.gid, r.sid}, parsed.size()); !fresh) {
+      Rule& earlier = parsed[it->second];
+      const bool later_wins = r.rev >= earlier.rev;
+      const Rule& lost = later_wins ? earlier : r;
+      const Rule& kept = later_wins ? r : earlier;
+      rep.duplicates.push_back({lost.file, lost.line, lost.sid, "duplicate sid",
+                                "rev " + std::to_string(lost.rev) + " dropped for rev " + std::to_string(kept.rev) +
+                                    " at " + kept.file + ":" + std::to_string(kept.line)});
+      if (later_wins) earlier = std::move(r);
+      continue;
+    }
     parsed.push_back(std::move(r));
   }
   const auto t1 = std::chrono::steady_clock::now();
@@ -416,22 +454,33 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   engine->classes_ = ctx.classes();
   engine->flowbit_names_ = ctx.flowbit_names();
 
-  // ---- pcre: one block database each, compiled in parallel (they are independent)
+  // ---- pcre: Hyperscan where it answers as PCRE would, PCRE2 where the match end
+  // places a relative keyword after it, where Hyperscan refuses the expression or cannot
+  // honour a flag (pcre_program.hpp); compiled in parallel (they are independent).
   const auto& pcres = ctx.pcres();
+  std::vector<uint8_t> needs_pcre2(pcres.size(), 0);
+  for (const auto& r : parsed)
+    for (const auto& b : r.buffers)
+      for (std::size_t i = 0; i < b.items.size(); ++i)
+        if (b.items[i].type == ItemType::pcre && i + 1 < b.items.size() && b.items[i + 1].relative)
+          needs_pcre2[b.items[i].pcre_index] = 1;
   std::vector<std::string> pcre_errors(pcres.size());
-  engine->pcre_dbs_.resize(pcres.size());
+  engine->pcres_.resize(pcres.size());
   if (options.compile && !pcres.empty()) {
     std::atomic<std::size_t> next{0};
     auto worker = [&]() {
       for (std::size_t i = next++; i < pcres.size(); i = next++) {
+        PcreProgram& prog = engine->pcres_[i];
+        prog.no_limit = pcres[i].no_limit;
         hs_database_t* db = nullptr;
         hs_compile_error_t* err = nullptr;
         if (hs_compile(pcres[i].expression.c_str(), pcres[i].hs_flags, HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
           HsCompileError guard(err);
-          pcre_errors[i] = err && err->message ? err->message : "compile failed";
         } else {
-          engine->pcre_dbs_[i].reset(db);
+          prog.hs.reset(db);  // with PCRE2 too, a prefilter: $ without /E matches a superset
         }
+        if (!prog.hs || needs_pcre2[i] || (pcres[i].pcre2_options & PCRE2_DOLLAR_ENDONLY))
+          prog.pcre2 = compile_pcre2(pcres[i].pattern, pcres[i].pcre2_options, pcre_errors[i]);
       }
     };
     const unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 16u);
@@ -441,8 +490,10 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     for (auto& t : threads) t.join();
   }
   rep.pcre_count = static_cast<uint32_t>(pcres.size());
+  rep.pcre2_count = static_cast<uint32_t>(
+      std::count_if(engine->pcres_.begin(), engine->pcres_.end(), [](const PcreProgram& p) { return p.pcre2 != nullptr; }));
 
-  // ---- drop rules whose pcre Hyperscan cannot run; order the rest
+  // ---- drop rules whose pcre PCRE2 cannot compile (Suricata would not load them either); order the rest
   std::vector<Rule> rules;
   rules.reserve(parsed.size());
   for (auto& r : parsed) {
@@ -452,7 +503,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
         if (it.type == ItemType::pcre && !pcre_errors[it.pcre_index].empty() && bad.empty())
           bad = pcre_errors[it.pcre_index];
     if (!bad.empty()) {
-      reject(r.file, r.line, r.sid, "pcre not supported by Hyperscan", bad);
+      reject(r.file, r.line, r.sid, "pcre that PCRE2 cannot compile", bad);
       continue;
     }
     rules.push_back(std::move(r));
@@ -490,7 +541,6 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     if (tcp_capable(r) && std::any_of(r.buffers.begin(), r.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; }))
       engine->needs_stream_ = true;
     const auto& pb = r.buffers[static_cast<std::size_t>(r.prefilter_buffer)];
-    const Item& lit = pb.items[static_cast<std::size_t>(r.prefilter_item)];
     if (uint64_t lo, hi; payload && dsize_bounds(r, lo, hi)) {
       if (engine->dsize_tcp_.empty()) {
         engine->dsize_tcp_.resize(SignatureEngine::kDsizeIndexMax + 1);
@@ -503,10 +553,10 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
       continue;
     }
     if (pb.kind == BufferKind::payload) {
-      if (tcp_capable(r)) tcp_lits.add(lit, idx, lit_rules);
-      if (other_capable(r)) other_lits.add(lit, idx, lit_rules);
+      if (tcp_capable(r)) tcp_lits.add(r, idx, lit_rules);
+      if (other_capable(r)) other_lits.add(r, idx, lit_rules);
     } else {
-      app_lits[static_cast<std::size_t>(pb.kind)].add(lit, idx, lit_rules);
+      app_lits[static_cast<std::size_t>(pb.kind)].add(r, idx, lit_rules);
     }
   }
   for (uint32_t idx : header_only) {
@@ -560,17 +610,19 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     bool ok = grow(engine->tcp_stream_db_) && grow(engine->tcp_block_db_) && grow(engine->other_block_db_);
     for (const auto& db : engine->other_dbs_) ok = ok && grow(db);
     for (const auto& db : engine->app_dbs_) ok = ok && grow(db);
-    for (const auto& db : engine->pcre_dbs_) ok = ok && grow(db);
+    for (const auto& p : engine->pcres_) ok = ok && grow(p.hs);
     engine->proto_scratch_.reset(scratch);
     if (!ok) return nullptr;
 
     std::size_t bytes = db_size(engine->tcp_stream_db_) + db_size(engine->tcp_block_db_) + db_size(engine->other_block_db_);
     for (const auto& db : engine->app_dbs_) bytes += db_size(db);
-    for (const auto& db : engine->pcre_dbs_) bytes += db_size(db);
+    for (const auto& p : engine->pcres_) bytes += db_size(p.hs);
     for (const auto& db : engine->other_dbs_) bytes += db_size(db);
     rep.database_bytes = bytes;
     if (engine->tcp_stream_db_) hs_stream_size(engine->tcp_stream_db_.get(), &rep.stream_state_bytes);
   }
+  for (const Rule& r : rules)
+    for (const auto& b : r.buffers) engine->has_transforms_ = engine->has_transforms_ || !b.transforms.empty();
   engine->rules_ = std::move(rules);
   engine->gates_.reserve(engine->rules_.size());
   for (const Rule& r : engine->rules_) engine->gates_.push_back(RuleGate::of(r));
@@ -676,14 +728,22 @@ int SignatureEngine::find_sid(uint32_t sid) const noexcept {
   return -1;
 }
 
-std::string LoadReport::summary(int examples) const {
+std::string LoadReport::summary(int examples, int max_reasons) const {
   std::ostringstream out;
-  out << "rules: " << accepted << " accepted, " << rejected << " rejected\n";
+  out << "rules: " << accepted << " accepted, " << rejected << " rejected";
+  if (!duplicates.empty()) out << ", " << duplicates.size() << " duplicate sids (the later rule kept)";
+  out << "\n";
   std::map<std::string, std::vector<const Rejection*>> by_reason;
   for (const auto& r : rejections) by_reason[r.reason].push_back(&r);
   std::vector<std::pair<std::string, std::vector<const Rejection*>>> sorted(by_reason.begin(), by_reason.end());
   std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return a.second.size() > b.second.size(); });
+  int shown = 0;
   for (const auto& [reason, list] : sorted) {
+    if (max_reasons >= 0 && shown++ == max_reasons) {
+      out << "  (" << sorted.size() - static_cast<std::size_t>(max_reasons)
+          << " more reasons: 'flowprobe check --rules' lists them all)\n";
+      break;
+    }
     out << "  " << list.size() << "  " << reason << "\n";
     for (int i = 0; i < examples && i < static_cast<int>(list.size()); ++i) {
       const auto* r = list[static_cast<std::size_t>(i)];
@@ -692,6 +752,10 @@ std::string LoadReport::summary(int examples) const {
       if (!r->detail.empty()) out << ": " << r->detail;
       out << "\n";
     }
+  }
+  for (int i = 0; i < examples && i < static_cast<int>(duplicates.size()); ++i) {
+    const auto& d = duplicates[static_cast<std::size_t>(i)];
+    out << "  duplicate sid " << d.sid << " " << d.file << ":" << d.line << ": " << d.detail << "\n";
   }
   for (const auto& w : warnings) out << "warning: " << w << "\n";
   return out.str();
@@ -707,9 +771,10 @@ int run_rules_check(const std::vector<std::string>& rule_paths, std::FILE* out) 
   }
   const std::string s = report.summary();
   std::fputs(s.c_str(), out);
-  std::fprintf(out, "hyperscan: %zu bytes of databases (%u pcre), %zu bytes of stream state per direction, "
+  std::fprintf(out, "hyperscan: %zu bytes of databases (%u pcre, %u of them on PCRE2), %zu bytes of stream state per direction, "
                     "compiled in %.2f s\n",
-               report.database_bytes, report.pcre_count, report.stream_state_bytes, report.compile_seconds);
+               report.database_bytes, report.pcre_count, report.pcre2_count, report.stream_state_bytes,
+               report.compile_seconds);
   return 0;
 }
 

@@ -14,7 +14,7 @@
 //   // threshold table; allocates nothing after construction)
 //   sig::PerCoreScanner scanner(*engine, sig::ScannerConfig{});
 //
-//   // per flow: a FlowContext lives next to the flow entry (plain data, ~100 bytes)
+//   // per flow: a FlowContext lives next to the flow entry (plain data, 128 bytes)
 //   ctx.init(first_decoded_packet, flow_id);     // client = initiator
 //   ctx.app_proto = sig::AppProto::http;         // when nDPI / a dissector knows it
 //
@@ -51,6 +51,7 @@
 #include "decode/decoder.hpp"
 #include "signatures/alert.hpp"
 #include "signatures/hs_handles.hpp"
+#include "signatures/pcre_program.hpp"
 #include "signatures/rule.hpp"
 #include "signatures/rule_parser.hpp"
 
@@ -70,16 +71,20 @@ struct LoadReport {
   uint32_t accepted = 0;
   uint32_t rejected = 0;
   std::vector<Rejection> rejections;
-  std::vector<std::string> warnings;  // duplicate sids, ignored files
+  // Rules dropped for a (gid, sid) loaded again: counted apart from the rejections (not
+  // in `rejected`, nor in `accepted`). The later rule wins unless the earlier has a higher rev.
+  std::vector<Rejection> duplicates;
+  std::vector<std::string> warnings;
   double parse_seconds = 0;
   double compile_seconds = 0;
   std::size_t database_bytes = 0;     // all Hyperscan databases together
   std::size_t stream_state_bytes = 0; // one Hyperscan stream (per TCP flow direction)
   uint32_t pcre_count = 0;
+  uint32_t pcre2_count = 0;           // of those, run on PCRE2 (pcre_program.hpp)
 
-  // "rules: N accepted, M rejected" then one line per reason, most frequent first,
-  // with up to `examples` file:line samples each.
-  std::string summary(int examples = 3) const;
+  // "rules: N accepted, M rejected[, D duplicate sids]" then one line per reason, most
+  // frequent first (the first `max_reasons` when >= 0), with up to `examples` file:line samples each.
+  std::string summary(int examples = 3, int max_reasons = -1) const;
 };
 
 struct LoadOptions {
@@ -132,6 +137,9 @@ struct FlowContext {
   uint16_t alerts = 0;                    // alerts raised on this flow (saturates)
   std::array<uint16_t, kMaxFlowbits> bits{};
   std::array<uint32_t, kFirstSids> first_sids{};  // sids of the first alerts, 0 = none
+  // TCP sequence space per direction (client, server) for stream_size: first and next.
+  uint32_t isn[2] = {0, 0}, next_seq[2] = {0, 0};
+  uint8_t seq_known = 0;  // bit per direction
 
   static constexpr uint8_t kSyn = 1, kSynAck = 2, kEstablished = 4, kSeenToServer = 8, kSeenToClient = 16,
                            kStreamDone0 = 32, kStreamDone1 = 64,
@@ -141,6 +149,10 @@ struct FlowContext {
   void init(const DecodedPacket& first, uint64_t id) noexcept;
   bool established() const noexcept { return state & kEstablished; }
 };
+// The rule state every flow carries with --rules: two cache lines, whatever the rule set.
+// The rest is per core and bounded: stream slots (Hyperscan stream state + window) for TCP
+// directions in stream mode, threshold trackers (ScannerConfig).
+static_assert(sizeof(FlowContext) == 128);
 
 // ---- the compiled rule set ------------------------------------------------------------
 
@@ -197,7 +209,7 @@ class SignatureEngine {
   std::vector<RuleGate> gates_;  // gates_[i] is rules_[i]'s header in brief
   std::vector<Classification> classes_;
   std::vector<std::string> flowbit_names_;
-  std::vector<HsDatabase> pcre_dbs_;
+  std::vector<PcreProgram> pcres_;  // by Item::pcre_index
   HsDatabase tcp_stream_db_, tcp_block_db_, other_block_db_;
   // Port groups of the non-TCP block database, as Suricata's per-port signature groups:
   // most UDP rules name one port (ET Open: 1,346 of 1,561 are for port 53), so a packet
@@ -209,6 +221,7 @@ class SignatureEngine {
   std::array<HsDatabase, kBufferKindCount> app_dbs_;
   HsScratch proto_scratch_;  // sized for every database; scanners clone it
   bool needs_stream_ = false; // some rule reads TCP payload: scanners keep stream windows
+  bool has_transforms_ = false;  // some buffer is transformed: scanners keep room for the result
   // Rules without a literal to prefilter on, checked on every scan of their kind.
   std::vector<uint32_t> unfiltered_tcp_, unfiltered_other_, unfiltered_app_, ip_only_;
   // Rules without a buffer (and not IP-only), by what a packet's L4 allows: TCP by its flags byte (a flags:S
@@ -252,6 +265,7 @@ struct ScannerCounters {
   uint64_t stream_gaps = 0;
   uint64_t flowbits_overflow = 0;
   uint64_t scan_errors = 0;
+  uint64_t transform_truncated = 0;  // transformed buffers cut at kTransformRoom bytes
 };
 inline constexpr CounterDef kScannerCounterDefs[] = {
     {"signatures.packets", "packets matched against the rules", CounterKind::counter, CounterShow::never},
@@ -269,6 +283,8 @@ inline constexpr CounterDef kScannerCounterDefs[] = {
     {"signatures.flowbits_overflow", "flowbit sets that did not fit a flow's flowbits", CounterKind::counter,
      CounterShow::nonzero},
     {"signatures.scan_errors", "Hyperscan scan errors", CounterKind::counter, CounterShow::nonzero},
+    {"signatures.transform_truncated", "transformed buffers cut at the transform room", CounterKind::counter,
+     CounterShow::nonzero},
 };
 static_assert(sizeof(ScannerCounters) == sizeof(kScannerCounterDefs) / sizeof(CounterDef) * sizeof(uint64_t));
 
@@ -315,6 +331,7 @@ class PerCoreScanner {
                       bool stream_active, const AppBuffers* app) noexcept;
   // RuleGate: the checks of header_ok that need no cold read of the rule (conservative).
   static bool gate_ok(const RuleGate& g, const PacketMeta& m, const FlowContext& ctx) noexcept;
+  static bool stream_size_ok(const Rule::StreamSize& s, const FlowContext& ctx) noexcept;
   bool header_ok(const Rule& r, const PacketMeta& m, const FlowContext& ctx, bool app_scan) const noexcept;
   bool flowbits_ok(const Rule& r, const FlowContext& ctx) const noexcept;
   void apply_flowbits(const Rule& r, FlowContext& ctx) noexcept;
@@ -328,6 +345,11 @@ class PerCoreScanner {
   const SignatureEngine& engine_;
   ScannerConfig config_;
   HsScratch scratch_;
+  std::unique_ptr<Pcre2Scratch> pcre2_;  // when some pcre runs on PCRE2
+  // Two buffers a transform chain alternates between (when the engine has transforms).
+  static constexpr std::size_t kTransformRoom = 65536 + 64;
+  std::unique_ptr<uint8_t[]> transformed_[2];
+  std::span<const uint8_t> apply_transforms(const std::vector<Transform>& chain, std::span<const uint8_t> in) noexcept;
   std::vector<uint64_t> candidate_bits_;
   std::vector<uint32_t> candidates_;
   TxPart scan_part_ = TxPart::request;  // of the scan_buffers call in progress

@@ -915,6 +915,34 @@ TEST(SuricataVerify, ProbeTlsRecordsMatchTestYaml) {
   EXPECT_EQ(c.filters_passed, c.filters);
 }
 
+// tls.cert_serial and tls.cert_fingerprint, in the spellings Suricata's eve gives for
+// bug-2646-01's certificate (its test.yaml: tls.serial, tls.fingerprint), each match once
+// through the binary; a wrong serial none. Also Suricata 4's tls_cert_serial spelling.
+TEST(SuricataVerify, ProbeTlsCertSerialAndFingerprintAsSuricataSpellsThem) {
+  FLOWPROBE_REQUIRE_SHARED("corpus/suricata-verify/tests/bug-2646-01");
+  const fs::path scratch = flowprobe::test::scratch_dir("tls_cert_buffers");
+  const fs::path pcap = flowprobe::test::shared_dir() / "corpus/suricata-verify/tests/bug-2646-01/input.pcap";
+  std::ofstream(scratch / "cert.rules")
+      << "alert tls any any -> any any (msg:\"serial\"; tls.cert_serial; content:\"08:3A:84:59:2F:77:F2:E7:95:1B:F8:87:CE:DE:C9:66\"; sid:1;)\n"
+      << "alert tls any any -> any any (msg:\"fingerprint\"; tls.cert_fingerprint; content:\"cc:aa:48:48:66:46:0e:91:53:2c:9c:7c:23:2a:b1:74:4d:29:9d:33\"; sid:2;)\n"
+      << "alert tls any any -> any any (msg:\"serial, Suricata 4\"; tls_cert_serial; content:\"08:3A:84\"; startswith; sid:3;)\n"
+      << "alert tls any any -> any any (msg:\"other serial\"; tls.cert_serial; content:\"08:3A:85\"; sid:4;)\n";
+  const fs::path out = scratch / "alerts.json";
+  const auto r = flowprobe::test::run_program({flowprobe::test::flowprobe_binary().string(), "-i", pcap.string(),
+                                               "--rules", (scratch / "cert.rules").string(), "--alerts-output",
+                                               out.string(), "-o", "/dev/null"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<uint64_t, int> by_sid;
+  simdjson::dom::parser parser;
+  std::ifstream in(out);
+  for (std::string l; std::getline(in, l);) {
+    simdjson::dom::element d;
+    ASSERT_EQ(parser.parse(l).get(d), simdjson::SUCCESS) << l;
+    ++by_sid[uint64_t(d["alert"]["signature_id"])];
+  }
+  EXPECT_EQ(by_sid, (std::map<uint64_t, int>{{1, 1}, {2, 1}, {3, 1}})) << r.err;
+}
+
 // Wrong rule options stop the run before capture with one line and exit 2.
 TEST(SuricataVerify, ProbeRefusesRuleOptionsItCannotHonour) {
   using flowprobe::test::run_program;

@@ -53,25 +53,6 @@ std::multiset<std::string> identities(const std::vector<std::string>& messages, 
   return out;
 }
 
-struct Broker {
-  Background proc;
-  std::string bootstrap;
-  int port = 0;
-};
-
-// Starts the mock broker on `port` (0: a free one) and waits for it to listen.
-void start_broker(Broker& b, const fs::path& dir, const std::string& tag, int port,
-                  const std::vector<std::string>& extra = {}) {
-  b.port = port ? port : free_port();
-  std::vector<std::string> argv{mock_broker_binary().string(), "--port", std::to_string(b.port), "--topic", "flows:16"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  const fs::path out = dir / ("broker-" + tag + ".out");
-  b.proc.start(argv, out, dir / ("broker-" + tag + ".err"));
-  ASSERT_TRUE(wait_until([&] { return read_file(out).find("bootstrap ") != std::string::npos; }, 10s))
-      << read_file(dir / ("broker-" + tag + ".err"));
-  b.bootstrap = "127.0.0.1:" + std::to_string(b.port);
-}
-
 std::vector<std::string> consume_all(const std::string& bootstrap, const std::string& topic = "flows") {
   const ProgramResult r =
       run_program({"/usr/bin/env", "kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q"});
@@ -303,4 +284,65 @@ TEST(ExportKafka, BadConfigurationExits2NamingTheOption) {
     EXPECT_NE(r.err.find(c.needle), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), c.needle == "--kafka-key" ? 2 : 1) << r.err;
   }
+}
+
+// The default configuration loses nothing: with the broker down and no --spool-dir, the
+// records wait in the state directory's spool (said at start) and the next run sends
+// them. Where that directory cannot be written, the spool goes beside the output; with
+// --spool-dir none the loss is counted, the summary's last line says how much, and the
+// exit status is 1.
+TEST(ExportKafka, BrokerDownWithoutSpoolDirLosesNothingByDefault) {
+  if (!have_kcat()) GTEST_SKIP() << "kcat is not installed";
+  const fs::path dir = scratch_dir("export_kafka_default_spool");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto expected = identities(reference_records(demo_capture(), dir));
+  const long long n = static_cast<long long>(expected.size());
+  const int port = free_port();
+  const std::string spec = "127.0.0.1:" + std::to_string(port) + ";flows";
+  const std::string state = (dir / "state").string();
+  const auto last_line = [](const std::string& text) {
+    const auto end = text.find_last_not_of('\n');
+    return text.substr(text.rfind('\n', end) + 1, end - text.rfind('\n', end));
+  };
+
+  ::setenv("STATE_DIRECTORY", state.c_str(), 1);
+  const ProgramResult down = run_flowprobe({"-i", demo_capture().string(), "--kafka", spec, "--drain-timeout", "1"});
+  EXPECT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_NE(down.err.find("spool: records a Kafka broker or syslog receiver cannot take now wait in " + state + "/spool"),
+            std::string::npos) << down.err;
+  EXPECT_EQ(summary_value(down.err, "sink.failed"), 0) << down.err;
+  EXPECT_EQ(summary_value(down.err, "sink.spool.kept"), n) << down.err;
+  EXPECT_EQ(last_line(down.err).find("  lost"), 0u) << down.err;
+  EXPECT_EQ(summary_value(down.err, "lost"), 0) << down.err;
+
+  // The state directory cannot be written (it is a file): the spool goes beside -o.
+  ::setenv("STATE_DIRECTORY", (dir / "reference.json").c_str(), 1);
+  const ProgramResult beside = run_flowprobe({"-i", demo_capture().string(), "--kafka", spec, "--drain-timeout", "1",
+                                              "-o", (dir / "out" / "flows.json").string()});
+  EXPECT_EQ(beside.exit_code, 0) << beside.err;
+  EXPECT_NE(beside.err.find("wait in " + (dir / "out" / "flowprobe-spool").string()), std::string::npos) << beside.err;
+  EXPECT_EQ(summary_value(beside.err, "sink.sink1.spool.kept"), n) << beside.err;  // sink0 is the -o file
+
+  // No spool by request: the loss is counted, said last, and fails the run.
+  const ProgramResult none = run_flowprobe({"-i", demo_capture().string(), "--kafka", spec, "--drain-timeout", "1",
+                                            "--spool-dir", "none"});
+  EXPECT_EQ(none.exit_code, 1) << none.err;
+  EXPECT_EQ(summary_value(none.err, "sink.failed"), n) << none.err;
+  EXPECT_EQ(summary_value(none.err, "lost"), n) << none.err;
+  EXPECT_NE(last_line(none.err).find("flows: " + std::to_string(n) + " not delivered"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("accounting                           ok"), std::string::npos) << none.err;
+
+  // The broker is back: the next run with the default sends what the first one kept.
+  ::setenv("STATE_DIRECTORY", state.c_str(), 1);
+  Broker broker;
+  start_broker(broker, dir, "1", port);
+  const ProgramResult up = run_flowprobe({"-i", demo_capture().string(), "--kafka", spec});
+  ::setenv("STATE_DIRECTORY", (build_root() / "test-state").c_str(), 1);
+  EXPECT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(summary_value(up.err, "sink.spool.carried_in"), n) << up.err;
+  EXPECT_EQ(summary_value(up.err, "sink.delivered"), 2 * n) << up.err;
+  const auto got = identities(consume_all(broker.bootstrap));
+  EXPECT_EQ(static_cast<long long>(got.size()), 2 * n);
+  for (const std::string& id : expected) EXPECT_EQ(got.count(id), 2u);
 }

@@ -14,8 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kRsyslogd = "/usr/sbin/rsyslogd";
-
 fs::path demo_capture() {
   static const fs::path p = [] {
     const fs::path f = scratch_dir("export_syslog_captures") / "demo.pcap";
@@ -31,81 +29,10 @@ ProgramResult run_flowprobe(std::vector<std::string> args) {
   return run_program(args);
 }
 
-bool tcp_listening(int port) {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  ::close(s);
-  return ok;
-}
-
-// rsyslogd with its own configuration, pid file and work directory; writes the message
-// part of everything it receives, one per line, to `received`.
-struct Rsyslog {
-  Background proc;
-  int udp_port = 0, tcp_port = 0;
-  fs::path dir, received;
-
-  // With `tls_cert`: the TCP input speaks TLS (rsyslog's ossl driver) with that
-  // certificate and key (PEM, key in `tls_cert` + ".key").
-  void start(const fs::path& d, int udp = 0, int tcp = 0, const fs::path& tls_cert = {}) {
-    dir = d;
-    received = dir / "received.log";
-    udp_port = udp ? udp : free_port();
-    tcp_port = tcp ? tcp : free_port();
-    fs::create_directories(dir / "work");
-    const std::string tls_global =
-        tls_cert.empty() ? "" : " defaultNetstreamDriver=\"ossl\" defaultNetstreamDriverCAFile=\"" + tls_cert.string() +
-                                    "\" defaultNetstreamDriverCertFile=\"" + tls_cert.string() +
-                                    "\" defaultNetstreamDriverKeyFile=\"" + tls_cert.string() + ".key\"";
-    const std::string tcp_module = tls_cert.empty()
-                                       ? "module(load=\"imtcp\")\n"
-                                       : "module(load=\"imtcp\" streamDriver.name=\"ossl\" streamDriver.mode=\"1\" "
-                                         "streamDriver.authMode=\"anon\")\n";
-    std::ofstream(dir / "rsyslog.conf") << "global(workDirectory=\"" << (dir / "work").string()
-                                        << "\" maxMessageSize=\"64k\"" << tls_global << ")\n"
-                                           "module(load=\"imudp\")\n" << tcp_module <<
-                                           "template(name=\"msgonly\" type=\"string\" string=\"%msg%\\n\")\n"
-                                           "ruleset(name=\"in\") {\n  action(type=\"omfile\" file=\""
-                                        << received.string()
-                                        << "\" template=\"msgonly\" flushOnTXEnd=\"on\" asyncWriting=\"off\")\n}\n"
-                                           "input(type=\"imudp\" address=\"127.0.0.1\" port=\""
-                                        << udp_port << "\" ruleset=\"in\")\n"
-                                        << "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" << tcp_port
-                                        << "\" ruleset=\"in\")\n";
-    fs::remove(dir / "rsyslogd.pid");
-    proc.start({kRsyslogd, "-n", "-f", (dir / "rsyslog.conf").string(), "-i", (dir / "rsyslogd.pid").string()},
-               dir / "rsyslogd.out", dir / "rsyslogd.err");
-    ASSERT_TRUE(wait_until([&] { return tcp_listening(tcp_port); }, 10s)) << read_file(dir / "rsyslogd.err");
-  }
-  std::vector<std::string> messages(size_t expected) {
-    wait_until([&] { return read_lines(received).size() >= expected; }, 10s);
-    return read_lines(received);
-  }
-};
-
-
-std::multiset<std::string> identities(const std::vector<std::string>& lines) {
-  simdjson::dom::parser parser;
-  std::multiset<std::string> out;
-  for (std::string line : lines) {
-    // rsyslog keeps the space that follows the RFC 3164 tag in the message.
-    line.erase(0, line.find_first_not_of(' '));
-    simdjson::dom::object obj;
-    const auto err = parser.parse(line).get(obj);
-    EXPECT_FALSE(err) << "not a JSON object: " << line.substr(0, 200);
-    if (!err) out.insert(identity(obj));
-  }
-  return out;
-}
-
 std::multiset<std::string> reference(const fs::path& dir) {
   const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "-o", (dir / "reference.json").string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  return identities(read_lines(dir / "reference.json"));
+  return record_identities(read_lines(dir / "reference.json"));
 }
 
 }  // namespace
@@ -128,17 +55,7 @@ TEST_F(ExportSyslog, UdpRfc5424DeliversEveryRecord) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size()));
   EXPECT_EQ(summary_value(r.err, "sink.syslog.oversize"), 0);
-  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
-}
-
-// A self-signed certificate for 127.0.0.1 made with the openssl command line.
-fs::path make_certificate(const fs::path& dir, const std::string& name) {
-  const fs::path cert = dir / (name + ".pem");
-  const ProgramResult r = run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                                       cert.string() + ".key", "-out", cert.string(), "-days", "2", "-subj",
-                                       "/CN=flowprobe-test", "-addext", "subjectAltName=IP:127.0.0.1"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return cert;
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
 }
 
 // RFC 5425: octet-counted frames over TLS, the receiver's certificate checked against the
@@ -157,7 +74,7 @@ TEST_F(ExportSyslog, TlsDeliversEveryRecordAndRefusesAnUntrustedReceiver) {
   const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "--syslog", url, "--syslog-tls-ca", cert.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size())) << r.err;
-  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
 
   const ProgramResult bad = run_flowprobe({"-i", demo_capture().string(), "--syslog", url, "--syslog-tls-ca",
                                            other.string(), "--drain-timeout", "1"});
@@ -178,7 +95,7 @@ TEST_F(ExportSyslog, TcpRfc3164OctetCountedDeliversEveryRecord) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size()));
   EXPECT_NE(r.err.find("accounting                           ok"), std::string::npos) << r.err;
-  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
 }
 
 TEST_F(ExportSyslog, OversizeUdpMessagesAreCountedNotTruncated) {
@@ -231,7 +148,7 @@ TEST_F(ExportSyslog, TcpReceiverDownAtStartIsReconnectedAndNothingIsLost) {
   EXPECT_GE(summary_value(summary, "sink.syslog.connects"), 1);
   EXPECT_EQ(summary_value(summary, "sink.spool.kept"), 0);
   EXPECT_NE(summary.find("accounting                           ok"), std::string::npos) << summary;
-  EXPECT_TRUE(identities(rs.messages(expected.size())) == expected);
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
 }
 
 TEST_F(ExportSyslog, BadUrlExits2NamingTheOption) {
@@ -250,11 +167,42 @@ TEST_F(ExportSyslog, BadUrlExits2NamingTheOption) {
   EXPECT_NE(ca.err.find("--syslog-tls-ca"), std::string::npos) << ca.err;
 }
 
-TEST_F(ExportSyslog, LocalSyslogRunsAndCountsEveryRecord) {
-  // syslog(3) reports nothing back; this checks the option end to end and its accounting.
-  const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "--json-to-syslog", "--syslog-facility", "local3"});
+// --json-to-syslog speaks to the local daemon's socket: a daemon that is there gets
+// every record (rsyslog's imuxsock, as on a host's /dev/log); one that is absent is said
+// at start, every record is counted as failed, and the run's exit status says so.
+TEST_F(ExportSyslog, LocalSyslogDeliversToTheDaemonAndCountsEveryRecordWhenItIsAbsent) {
+  const fs::path dir = scratch_dir("export_syslog_local");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto expected = reference(scratch_dir("export_syslog_ref"));
+  Rsyslog rs;
+  rs.unix_socket = dir / "log.sock";
+  rs.start(dir / "rsyslog");
+  const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "--json-to-syslog", "--syslog-facility", "local3",
+                                         "--syslog-socket", rs.unix_socket.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_GT(summary_value(r.err, "sink.delivered"), 10);
+  EXPECT_EQ(summary_value(r.err, "sink.delivered"), static_cast<long long>(expected.size())) << r.err;
+  EXPECT_EQ(summary_value(r.err, "sink.failed"), 0);
+  EXPECT_TRUE(record_identities(rs.messages(expected.size())) == expected);
+  rs.proc.stop();
+
+  // No daemon at the socket's path: nothing is delivered, and nothing is said to be.
+  std::vector<std::vector<std::string>> absent = {{"--syslog-socket", (dir / "no-daemon.sock").string()}};
+  if (!fs::exists("/dev/log")) absent.push_back({});  // this machine has none: the default path, as a user meets it
+  for (const auto& where : absent) {
+    std::vector<std::string> args{"-i", demo_capture().string(), "--json-to-syslog"};
+    args.insert(args.end(), where.begin(), where.end());
+    const ProgramResult down = run_flowprobe(args);
+    EXPECT_EQ(down.exit_code, 1) << down.err;
+    EXPECT_EQ(summary_value(down.err, "sink.delivered"), 0) << down.err;
+    EXPECT_EQ(summary_value(down.err, "sink.failed"), static_cast<long long>(expected.size())) << down.err;
+    EXPECT_EQ(summary_value(down.err, "lost"), static_cast<long long>(expected.size())) << down.err;
+    EXPECT_NE(down.err.find("accounting                           ok"), std::string::npos) << down.err;
+    // Said at start, before any record: the first lines of stderr.
+    EXPECT_EQ(down.err.find("flowprobe: warning: --json-to-syslog: "), down.err.find("flowprobe: ")) << down.err;
+    EXPECT_NE(down.err.find("No such file or directory"), std::string::npos) << down.err;
+  }
+
   const ProgramResult bad = run_flowprobe({"-i", demo_capture().string(), "--json-to-syslog", "--syslog-facility", "local9"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--syslog-facility 'local9'"), std::string::npos) << bad.err;

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "export_support.hpp"
+#include "support/netns.hpp"
 #include "support/run_program.hpp"
 
 namespace fs = std::filesystem;
@@ -21,39 +22,7 @@ namespace {
 constexpr const char* kTemplate =
     "%IPV4_SRC_ADDR %IPV4_DST_ADDR %L4_SRC_PORT %L4_DST_PORT %PROTOCOL %IN_PKTS %OUT_PKTS %IN_BYTES %OUT_BYTES";
 
-ProgramResult sh(const std::string& command) { return run_program({"/bin/sh", "-c", command}); }
-
-// A namespace with a veth pair, both ends up, IPv6 off so that the kernel's own neighbour
-// and multicast chatter does not become flows. Removed (with its links) on destruction.
-class Namespace {
- public:
-  explicit Namespace(std::string name) : name_(std::move(name)) {
-    sh("ip netns del " + name_ + " 2>/dev/null");
-    const ProgramResult r = sh("ip netns add " + name_);
-    if (r.exit_code != 0) {
-      why_ = "ip netns add: " + r.err;
-      return;
-    }
-    created_ = true;
-    const std::string in = "ip -n " + name_ + " ";
-    const ProgramResult setup =
-        sh("ip netns exec " + name_ + " sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 && " +
-           in + "link add fp-tx type veth peer name fp-rx && " + in + "link set lo up && " + in + "link set fp-tx up && " +
-           in + "link set fp-rx up");
-    if (setup.exit_code != 0) why_ = "veth set-up: " + setup.err;
-  }
-  ~Namespace() {
-    if (created_) sh("ip netns del " + name_);
-  }
-  bool ok() const { return created_ && why_.empty(); }
-  const std::string& why() const { return why_; }
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
-  std::string why_;
-  bool created_ = false;
-};
+ProgramResult sh(const std::string& command) { return Namespace::sh(command); }
 
 std::vector<std::string> sorted_lines(const fs::path& f) {
   std::vector<std::string> v = read_lines(f);
@@ -80,17 +49,15 @@ TEST(LiveCapture, VethReplayGivesTheFlowsOfTheCapture) {
   const auto expected = sorted_lines(d / "offline.json");
   ASSERT_EQ(expected.size(), 24u);
 
-  Background probe({"/usr/bin/env", "ip", "netns", "exec", ns.name(), flowprobe_binary().string(), "-i", "fp-rx",
-                    "--json-labels", "-T", kTemplate, "-o", (d / "live.json").string(), "--stats-file",
-                    (d / "stats.json").string()},
+  Background probe(ns.exec({flowprobe_binary().string(), "-i", "fp-rx", "--json-labels", "-T", kTemplate, "-o",
+                            (d / "live.json").string(), "--stats-file", (d / "stats.json").string()}),
                    d / "probe.out", d / "probe.err");
   // The port is up once the exporter publishes it (every 250 ms, then to the file each second).
   ASSERT_TRUE(wait_until([&] { return read_file(d / "stats.json").find("net_af_packet") != std::string::npos; }, 60s))
       << read_file(d / "probe.err");
 
   const ProgramResult replay =
-      run_program({"/usr/bin/env", "ip", "netns", "exec", ns.name(), "tcpreplay", "-q", "-i", "fp-tx", "--pps", "2000",
-                   pcap.string()});
+      run_program(ns.exec({"tcpreplay", "-q", "-i", "fp-tx", "--pps", "2000", pcap.string()}));
   ASSERT_EQ(replay.exit_code, 0) << replay.out << replay.err;
   // Every packet has reached the RX core before the stop (the stats file counts them).
   const auto rx_packets = [&] {

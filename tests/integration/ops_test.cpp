@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "export_support.hpp"
+#include "support/netns.hpp"
 #include "support/run_program.hpp"
 
 namespace fs = std::filesystem;
@@ -284,6 +285,44 @@ TEST(Check, FailsForMissingInputsAndBadTemplates) {
   const ProgramResult ro = run_probe({"check", "-o", "/proc/flowprobe-check.json"});
   EXPECT_EQ(ro.exit_code, 1);
   EXPECT_NE(line_of(ro.out, "output: FAIL"), "") << ro.out;
+}
+
+// Defect 10 of issue 14: check -i IFACE said "link unknown". It reports what the kernel
+// says of the link (administrative state, carrier, operstate, speed) and fails without a
+// carrier. A veth pair in a namespace of the test's own: both ends up, then the peer
+// down (no carrier), then the interface itself down.
+TEST(Check, InterfaceLinkComesFromTheKernel) {
+  Namespace ns("flowprobe-link-" + std::to_string(::getpid()));
+  if (!ns.ok()) GTEST_SKIP() << "network namespaces are not permitted here: " << ns.why().substr(0, ns.why().find('\n'));
+  const auto check = [&](const std::string& iface) {
+    return run_program(ns.exec({flowprobe_binary().string(), "check", "-i", iface}));
+  };
+  const ProgramResult up = check("fp-rx");
+  EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+  const std::string ok = line_of(up.out, "input: ok");
+  EXPECT_NE(ok.find("carrier on"), std::string::npos) << up.out;
+  EXPECT_NE(ok.find("operstate up"), std::string::npos) << up.out;
+  EXPECT_NE(ok.find("10000 Mb/s"), std::string::npos) << "veth reports 10000 Mb/s: " << up.out;
+  EXPECT_EQ(ok.find("unknown"), std::string::npos) << up.out;
+
+  ASSERT_EQ(Namespace::sh(ns.ip("link set fp-tx down")).exit_code, 0);
+  const ProgramResult no_carrier = check("fp-rx");
+  EXPECT_EQ(no_carrier.exit_code, 1) << no_carrier.out;
+  const std::string fail = line_of(no_carrier.out, "input: FAIL");
+  EXPECT_NE(fail.find("no carrier"), std::string::npos) << no_carrier.out;
+  EXPECT_NE(fail.find("lowerlayerdown"), std::string::npos) << no_carrier.out;
+
+  ASSERT_EQ(Namespace::sh(ns.ip("link set fp-rx down")).exit_code, 0);
+  const ProgramResult down = check("fp-rx");
+  EXPECT_EQ(down.exit_code, 1) << down.out;
+  EXPECT_NE(line_of(down.out, "input: FAIL").find("administratively down"), std::string::npos) << down.out;
+
+  // The vdev form names the same interface.
+  ASSERT_EQ(Namespace::sh(ns.ip("link set fp-rx up") + " && " + ns.ip("link set fp-tx up")).exit_code, 0);
+  const ProgramResult vdev = check("net_af_packet0,iface=fp-rx");
+  EXPECT_NE(line_of(vdev.out, "input: ok").find("carrier on"), std::string::npos) << vdev.out;
+  const ProgramResult missing = check("net_af_packet0,iface=fp-none");
+  EXPECT_NE(line_of(missing.out, "input: FAIL").find("does not exist"), std::string::npos) << missing.out;
 }
 
 // ---------------------------------------------------------------- live statistics

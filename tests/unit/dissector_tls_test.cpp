@@ -206,6 +206,9 @@ TEST(TlsDissector, FullHandshakeSplitAtEveryByte) {
     EXPECT_TRUE(m.has_certificate);
     EXPECT_EQ(m.cert_subject.view(), "CN=www.example.com");
     EXPECT_EQ(m.cert_issuer.view(), "C=US, O=Test CA");
+    ASSERT_EQ(m.cert_serial_len, 2u);  // tls.cert_serial "01:02"
+    EXPECT_EQ(m.cert_serial[0], 1);
+    EXPECT_EQ(m.cert_serial[1], 2);
     EXPECT_EQ(m.cert_not_before, 1704067200);
     EXPECT_EQ(m.cert_not_after, 2051222399);
     Sha1 s;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <vector>
 
 #include "export/spool.hpp"
 #include "support/run_program.hpp"
@@ -43,7 +44,7 @@ TEST(Spool, KeepsOrderAndGivesTheDiskBackWhenEmpty) {
       ASSERT_TRUE(s->front(k, v, n));  // front twice without pop: same frame
     }
     EXPECT_EQ(k, text("k", i));
-    s->pop();
+    s->ack(s->pop());
   }
   EXPECT_TRUE(s->empty());
   EXPECT_FALSE(s->front(k, v, n));
@@ -80,7 +81,7 @@ TEST(Spool, SurvivesARestartAndSkipsADamagedTail) {
     uint32_t n;
     for (int i = 0; i < 3; ++i) {
       ASSERT_TRUE(s->front(k, v, n));
-      s->pop();
+      s->ack(s->pop());
     }
   }
   // A crash in the middle of a write leaves half a frame.
@@ -100,7 +101,7 @@ TEST(Spool, SurvivesARestartAndSkipsADamagedTail) {
   for (int i = 3; i < 10; ++i) {
     ASSERT_TRUE(s->front(k, v, n));
     EXPECT_EQ(v, text("r", i));
-    s->pop();
+    s->ack(s->pop());
   }
   ASSERT_TRUE(s->front(k, v, n));
   EXPECT_EQ(v, "new");
@@ -121,9 +122,63 @@ TEST(Spool, SpansSegments) {
   for (int i = 0; i < 300; ++i) {
     ASSERT_TRUE(s->front(k, v, n));
     ASSERT_EQ(k, std::to_string(i));
-    s->pop();
+    s->ack(s->pop());
   }
   EXPECT_TRUE(s->empty());
+}
+
+// A frame handed to a receiver leaves the disk only when it is acknowledged: a process
+// killed before that sends it again (at least once), however the acknowledgements are
+// ordered, and nothing acknowledged is sent twice once the head has been saved.
+TEST(Spool, UnacknowledgedFramesSurviveTheProcess) {
+  const fs::path dir = fresh("ack");
+  std::string error;
+  {
+    auto s = Spool::open(dir, 1 << 20, error);
+    ASSERT_TRUE(s) << error;
+    for (int i = 0; i < 6; ++i) s->append({}, text("r", i));
+    std::string k, v;
+    uint32_t n;
+    std::vector<uint64_t> tickets;
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(s->front(k, v, n));
+      EXPECT_EQ(s->next_ticket(), s->next_ticket());
+      tickets.push_back(s->pop());
+    }
+    EXPECT_EQ(s->pending_records(), 2u);
+    EXPECT_EQ(s->unacknowledged(), 4u);
+    s->ack(tickets[1]);  // out of order: r0 still holds the head
+    s->ack(tickets[0]);  // now r0 and r1 are done
+    s->ack(tickets[3]);  // r2 is not: r3 waits behind it
+    EXPECT_EQ(s->unacknowledged(), 2u);
+  }  // the process ends here (a destructor or a kill alike leave the head where it was saved)
+  auto s = Spool::open(dir, 1 << 20, error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_EQ(s->counters().carried_in, 4u) << "r2 (never acknowledged), r3 (behind it), r4 and r5";
+  std::string k, v;
+  uint32_t n;
+  for (const char* want : {"r2", "r3", "r4", "r5"}) {
+    ASSERT_TRUE(s->front(k, v, n));
+    EXPECT_EQ(v, want);
+    s->ack(s->pop());
+  }
+  EXPECT_FALSE(s->front(k, v, n));
+}
+
+// Two probes on one spool directory would interleave their frames: the second is refused,
+// saying why, until the first has let go.
+TEST(Spool, OneProcessPerDirectory) {
+  const fs::path dir = fresh("lock");
+  std::string error;
+  auto first = Spool::open(dir, 1 << 20, error);
+  ASSERT_TRUE(first) << error;
+  first->append({}, "kept");
+  EXPECT_FALSE(Spool::open(dir, 1 << 20, error));
+  EXPECT_NE(error.find("in use by another process"), std::string::npos) << error;
+  first.reset();
+  auto again = Spool::open(dir, 1 << 20, error);
+  ASSERT_TRUE(again) << error;
+  EXPECT_EQ(again->counters().carried_in, 1u) << "the refused open must not have touched the spool";
 }
 
 TEST(Spool, UnwritableDirectoryIsAnError) {

@@ -1,5 +1,5 @@
 // Loads the real Emerging Threats Open set (../shared/rules/etopen-2019): the share of
-// active rules accepted, and the two malformed rules rejected with their lines.
+// active rules accepted (at least 99.5 %), and the two malformed rules rejected with their lines.
 #include <gtest/gtest.h>
 
 #include "signatures/signature_engine.hpp"
@@ -19,7 +19,7 @@ TEST(SignatureEtopen, LoadsMostRulesAndRejectsTheMalformedOnes) {
   constexpr uint32_t kActive = 18'850;  // lines starting with "alert" (rules/README.md of ../shared)
   EXPECT_EQ(report.accepted + report.rejected, kActive);
   const double share = static_cast<double>(report.accepted) / kActive;
-  EXPECT_GT(share, 0.90) << report.summary();
+  EXPECT_GE(share, 0.995) << report.summary();  // issue #19: the 2019 set at 99.5 % or more
   RecordProperty("accepted", static_cast<int>(report.accepted));
   RecordProperty("rejected", static_cast<int>(report.rejected));
   std::printf("%s", report.summary(1).c_str());

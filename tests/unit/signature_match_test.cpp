@@ -111,6 +111,29 @@ TEST(SignatureMatch, PcreWithFlagsAndRelative) {
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"foo"; pcre:"/foo\d+/"; content:"bar"; distance:0; within:3; sid:1;))", "foo123bar"), 1);
 }
 
+// PCRE2 where Hyperscan cannot answer as Suricata does: back-references, look-around,
+// /E, and the match end a relative keyword after the pcre reads (greedy, or /G).
+TEST(SignatureMatch, PcreOnPcre2WithSuricataFlags) {
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/x(a)\1/"; sid:1;))", "xaa"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/x(a)\1/"; sid:1;))", "xab"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/xa(?=b)/"; sid:1;))", "xab"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/xa(?!b)/"; sid:1;))", "xab"), 0);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/(?<=q)x/"; sid:1;))", "qx"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:!"/x(a)\1/"; sid:1;))", "xab"), 1);
+  // /E: $ only at the very end, not before a final newline.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"abc"; pcre:"/abc$/"; sid:1;))", "abc\n"), 1);
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"abc"; pcre:"/abc$/E"; sid:1;))", "abc\n"), 0);
+  // Greedy \d+ ends after "12", where "Y" is; ungreedy (/G) ends after "1": no "Y" there.
+  const char* greedy = R"(alert tcp any any -> any any (content:"X"; pcre:"/X\d+/"; content:"Y"; distance:0; within:1; sid:1;))";
+  const char* lazy = R"(alert tcp any any -> any any (content:"X"; pcre:"/X\d+/G"; content:"Y"; distance:0; within:1; sid:1;))";
+  EXPECT_EQ(alerts_for(greedy, "X12Y"), 1);
+  EXPECT_EQ(alerts_for(lazy, "X12Y"), 0);
+  // A failed relative keyword retries the pcre one past its match start.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"k="; pcre:"/k=\d/"; content:"!"; distance:0; within:1; sid:1;))", "k=1?k=2!"), 1);
+  // /O lifts the match limit; the rule loads and matches as without it.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"x"; pcre:"/x(a)\1/O"; sid:1;))", "xaa"), 1);
+}
+
 TEST(SignatureMatch, ByteTestAndByteJump) {
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"|ff|"; byte_test:2,>,0x100,0,relative; sid:1;))", std::string("\xff\x01\x01", 3)), 1);
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"|ff|"; byte_test:2,>,0x100,0,relative,little; sid:1;))", std::string("\xff\x01\x01", 3)), 1);
@@ -119,6 +142,160 @@ TEST(SignatureMatch, ByteTestAndByteJump) {
   // Jump over a length-prefixed field, then find "Z" right after it.
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"L"; byte_jump:1,0,relative; content:"Z"; within:1; sid:1;))", std::string("L\x03" "abcZ", 6)), 1);
   EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"L"; byte_jump:1,0,relative; content:"Z"; within:1; sid:1;))", std::string("L\x02" "abcZ", 6)), 0);
+}
+
+// Issue #14 defect 8: ET's `byte_test:0,<=,30000,0,string,dec` (11 rules of the 2019 set)
+// loads, and as in Suricata a byte count of 0 reads the whole decimal number at the offset.
+TEST(SignatureMatch, ByteTestOfZeroBytesReadsTheWholeStringNumber) {
+  const std::string rules =
+      "alert http any any -> any any (msg:\"jar under 30K\"; flow:established,to_client; http_content_len; "
+      "byte_test:0,<=,30000,0,string,dec; sid:1;)\n"
+      "alert http any any -> any any (msg:\"big\"; flow:established,to_client; http_content_len; "
+      "byte_test:0,>,99,0,string,dec; sid:2;)\n";
+  auto e = load(rules);
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "GET / HTTP/1.1\r\n\r\n");
+  f.send(s, sink, false, "HTTP/1.1 200 OK\r\n\r\n");
+  const auto len = [&](std::string_view v) {
+    AppBuffers tx;
+    tx.set(BufferKind::http_content_len, v);
+    s.scan_buffers(tx, false, 2, f.ctx, sink);
+  };
+  len("29999");  // both: <= 30000 and > 99
+  EXPECT_EQ(sink.count(1), 1);
+  EXPECT_EQ(sink.count(2), 1);
+  len("300000");  // six digits, all read: > 30000
+  EXPECT_EQ(sink.count(1), 1);
+  EXPECT_EQ(sink.count(2), 2);
+  len("42");
+  EXPECT_EQ(sink.count(1), 2);
+  EXPECT_EQ(sink.count(2), 2);
+  len("x1");  // no number at the offset: no match either way
+  len("99999999999999999999999");  // overflows 64 bits: no match
+  EXPECT_EQ(sink.count(1), 2);
+  EXPECT_EQ(sink.count(2), 2);
+  // Without `string`, 0 bytes reads the value 0; a base without `string` is refused, as Suricata does.
+  EXPECT_EQ(alerts_for(R"(alert tcp any any -> any any (content:"A"; byte_test:0,=,0,0; sid:1;))", "A"), 1);
+  std::string error;
+  LoadReport report;
+  SignatureEngine::load_text(R"(alert tcp any any -> any any (content:"A"; byte_test:2,=,0,0,dec; sid:1;))",
+                             default_rule_vars(), error, &report);
+  EXPECT_EQ(report.rejected, 1u);
+}
+
+// ET's stream_size, ip_proto, id and icmp_id, with Suricata's meanings.
+TEST(SignatureMatch, StreamSizeIpProtoIdIcmpId) {
+  // stream_size: the sequence space a side used, SYN included (next_seq - isn).
+  auto e = load("alert tcp any any -> any any (msg:\"tiny client\"; flow:to_server; stream_size:client,<,6; sid:1;)\n"
+                "alert tcp any any -> any any (msg:\"server said 5\"; stream_size:server,=,6; sid:2;)\n"
+                "alert tcp any any -> any any (msg:\"both over 3\"; stream_size:both,>,3; sid:3;)\n");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  auto syn = f.packet(true, "", tcpflag::syn);
+  f.conv.seq[0] += 1;
+  f.ctx.init(syn, 7);
+  s.scan_packet(syn, 1, f.ctx, sink);       // client: 1 (the SYN)
+  EXPECT_EQ(sink.count(1), 1);
+  f.send(s, sink, true, "abcd");            // client: 5
+  EXPECT_EQ(sink.count(1), 2);
+  f.send(s, sink, true, "e");               // client: 6, no longer < 6
+  EXPECT_EQ(sink.count(1), 2);
+  f.send(s, sink, false, "12345");          // server picked up midstream: 1 + 5
+  EXPECT_EQ(sink.count(2), 1);
+  EXPECT_EQ(sink.count(3), 1);              // client 6, server 6
+  // ip_proto (names or numbers, negated), IPv4 id, ICMP echo id.
+  EXPECT_EQ(alerts_for(R"(alert ip any any -> any any (ip_proto:udp; sid:1;))", "x", 17), 1);
+  EXPECT_EQ(alerts_for(R"(alert ip any any -> any any (ip_proto:!17; sid:1;))", "x", 17), 0);
+  EXPECT_EQ(alerts_for(R"(alert ip any any -> any any (ip_proto:6; sid:1;))", "x", 6), 1);
+  const uint8_t ipv4[20] = {0x45, 0, 0, 28, 0x34, 0x12, 0, 0, 64, 1};
+  const uint8_t icmp[9] = {8, 0, 0, 0, 0x02, 0x00, 0, 1, 'x'};  // echo request, id 512
+  const auto icmp_alerts = [&](const std::string& rule) {
+    auto eng = load(rule);
+    PerCoreScanner sc(*eng);
+    Collect out;
+    Flow fl(1);
+    DecodedPacket p = fl.packet(true, "x");
+    p.l3 = {ipv4, sizeof(ipv4)};
+    p.icmp_type = 8;
+    p.payload = {icmp + 8, 1};
+    fl.ctx.init(p, 9);
+    sc.scan_packet(p, 1, fl.ctx, out);
+    return out.alerts().size();
+  };
+  EXPECT_EQ(icmp_alerts(R"(alert icmp any any -> any any (icmp_id:512; sid:1;))"), 1u);
+  EXPECT_EQ(icmp_alerts(R"(alert icmp any any -> any any (icmp_id:513; sid:1;))"), 0u);
+  EXPECT_EQ(icmp_alerts(R"(alert ip any any -> any any (id:13330; sid:1;))"), 1u);  // 0x3412
+  EXPECT_EQ(icmp_alerts(R"(alert ip any any -> any any (id:4660; sid:1;))"), 0u);
+}
+
+// Suricata's transforms, with its documentation's examples: a transformed buffer is
+// matched after the transforms, and dotprefix/case rules still prefilter on the raw bytes.
+TEST(SignatureMatch, TransformsAsSuricataDocumentsThem) {
+  auto e = load(
+      "alert dns any any -> any any (msg:\"dotprefix\"; dns.query; dotprefix; content:\".microsoft.com\"; endswith; sid:1;)\n"
+      "alert http any any -> any any (msg:\"lower\"; http.uri; to_lowercase; content:\"/admin\"; sid:2;)\n"
+      "alert http any any -> any any (msg:\"upper\"; http.method; to_uppercase; content:\"GET\"; startswith; sid:3;)\n"
+      "alert http any any -> any any (msg:\"strip\"; http.user_agent; strip_whitespace; content:\"Mozilla/5.0(Windows)\"; sid:4;)\n"
+      "alert http any any -> any any (msg:\"compress\"; http.user_agent; compress_whitespace; content:\"Mozilla/5.0 (Windows)\"; sid:5;)\n"
+      "alert http any any -> any any (msg:\"url_decode\"; http.uri; url_decode; content:\"/a b<\"; sid:6;)\n"
+      "alert http any any -> any any (msg:\"xor\"; http.cookie; xor:\"0d0ac8ff\"; content:\"password=\"; sid:7;)\n"
+      "alert http any any -> any any (msg:\"md5\"; http.host; to_md5; content:\"|5d 41 40 2a bc 4b 2a 76 b9 71 9d 91 10 17 c5 92|\"; sid:8;)\n"
+      "alert http any any -> any any (msg:\"sha256\"; http.host; to_sha256; bsize:32; sid:9;)\n"
+      "alert http any any -> any any (msg:\"header_lowercase\"; http.header; header_lowercase; content:\"x-probe: One\"; sid:10;)\n"
+      "alert http any any -> any any (msg:\"raw and transformed\"; http.uri; content:\"/ADMIN\"; http.uri; to_lowercase; content:\"/admin\"; sid:11;)\n");
+  ASSERT_TRUE(e);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "x");
+  s.scan_buffer(BufferKind::dns_query, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("microsoft.com"), 13), true, 1, f.ctx, sink);
+  s.scan_buffer(BufferKind::dns_query, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("update.microsoft.com"), 20), true, 1, f.ctx, sink);
+  s.scan_buffer(BufferKind::dns_query, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("notmicrosoft.com"), 16), true, 1, f.ctx, sink);
+  EXPECT_EQ(sink.count(1), 2);  // the domain and its subdomain, not a name that merely ends alike
+  std::string cookie = "password=";
+  const std::string key = "\x0d\x0a\xc8\xff";
+  for (std::size_t i = 0; i < cookie.size(); ++i) cookie[i] = static_cast<char>(cookie[i] ^ key[i % 4]);
+  AppBuffers tx;
+  tx.set(BufferKind::http_uri, "/ADMIN/a%20b%3c");
+  tx.set(BufferKind::http_method, "get");
+  tx.set(BufferKind::http_user_agent, "Mozilla/5.0  \t(Windows)");
+  tx.set(BufferKind::http_cookie, cookie);
+  tx.set(BufferKind::http_host, "hello");
+  tx.set(BufferKind::http_header, "X-Probe: One\r\n");
+  s.scan_buffers(tx, true, 1, f.ctx, sink);
+  for (uint32_t sid = 2; sid <= 11; ++sid) EXPECT_EQ(sink.count(sid), 1) << "sid " << sid;
+  std::string error;
+  LoadReport report;
+  SignatureEngine::load_text("alert http any any -> any any (http.uri; content:\"x\"; to_lowercase; sid:1;)\n"
+                             "alert tcp any any -> any any (to_lowercase; content:\"x\"; sid:2;)\n",
+                             default_rule_vars(), error, &report);
+  EXPECT_EQ(report.rejected, 2u);  // a transform after the content, or without a sticky buffer
+}
+
+// byte_extract, as Suricata's documentation and ET use it: a length read from the data
+// bounds a later content (within:len) or is compared by byte_test.
+TEST(SignatureMatch, ByteExtractVariables) {
+  const std::string within = R"(alert tcp any any -> any any (content:"|05|"; byte_extract:1,0,len,relative; content:"abc"; distance:0; within:len; sid:1;))";
+  EXPECT_EQ(alerts_for(within, std::string("\x05\x03" "abc", 5)), 1);
+  EXPECT_EQ(alerts_for(within, std::string("\x05\x02" "abc", 5)), 0);
+  const std::string test = R"(alert tcp any any -> any any (content:"|05|"; byte_extract:1,0,n,relative; byte_test:1,=,n,0,relative; sid:1;))";
+  EXPECT_EQ(alerts_for(test, std::string("\x05\x07\x07", 3)), 1);
+  EXPECT_EQ(alerts_for(test, std::string("\x05\x07\x08", 3)), 0);
+  // A little-endian size with a multiplier, then isdataat at that distance.
+  const std::string size = R"(alert tcp any any -> any any (content:"SZ"; byte_extract:2,0,sz,relative,little,multiplier 2; isdataat:sz,relative; sid:1;))";
+  EXPECT_EQ(alerts_for(size, std::string("SZ\x02\x00" "abcd", 8)), 1);
+  EXPECT_EQ(alerts_for(size, std::string("SZ\x03\x00" "abcd", 8)), 0);
+  std::string error;
+  LoadReport report;
+  SignatureEngine::load_text(R"(alert tcp any any -> any any (content:"x"; byte_test:1,=,nosuch,0; sid:1;))", default_rule_vars(),
+                             error, &report);
+  ASSERT_EQ(report.rejected, 1u);
+  EXPECT_EQ(report.rejections[0].reason, "unknown byte_extract variable");
 }
 
 TEST(SignatureMatch, HeaderAddressesPortsAndDirection) {

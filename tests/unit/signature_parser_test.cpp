@@ -133,10 +133,13 @@ TEST(SignatureParser, PcreFlagsAndBuffers) {
   EXPECT_TRUE(r.buffers[1].items[0].relative);
   EXPECT_NE(ctx.pcres()[0].hs_flags & HS_FLAG_CASELESS, 0u);
   EXPECT_NE(ctx.pcres()[1].hs_flags & HS_FLAG_MULTILINE, 0u);
-  EXPECT_FALSE(parse_rule(R"(alert tcp any any -> any any (pcre:"/x/E"; sid:1;))", ctx, r, e));
+  EXPECT_TRUE(parse_rule(R"(alert tcp any any -> any any (pcre:"/x$/EGO"; sid:1;))", ctx, r, e)) << e.reason;
+  EXPECT_EQ(ctx.pcres()[2].pcre2_options, uint32_t{PCRE2_DOLLAR_ENDONLY | PCRE2_UNGREEDY});
+  EXPECT_TRUE(ctx.pcres()[2].no_limit);
+  EXPECT_FALSE(parse_rule(R"(alert tcp any any -> any any (pcre:"/x/q"; sid:1;))", ctx, r, e));
   EXPECT_EQ(e.reason, "unsupported pcre flag");
   EXPECT_FALSE(parse_rule(R"(alert tcp any any -> any any (pcre:/x/; sid:1;))", ctx, r, e));
-  EXPECT_EQ(ctx.pcres().size(), 2u);  // a rejected rule leaves no pcre behind
+  EXPECT_EQ(ctx.pcres().size(), 3u);  // a rejected rule leaves no pcre behind
 }
 
 TEST(SignatureParser, FlowDsizeFlagsFlowbitsThreshold) {
@@ -192,9 +195,10 @@ TEST(SignatureParser, BadRulesAreRejectedWithAReason) {
       {R"(alert tcp any any -> any any (content:"abc"; depth:2; sid:1;))", "depth shorter than content"},
       {R"(alert tcp any any -> any any (content:"a"; offset:1; distance:2; sid:1;))", "content mixes absolute and relative modifiers"},
       {R"(alert tcp any any -> any any (nocase; sid:1;))", "modifier without a content"},
-      {R"(alert tcp any any -> any any (stream_size:server,>,1; sid:1;))", "unsupported keyword: stream_size"},
+      {R"(alert tcp any any -> any any (ftpbounce; sid:1;))", "unsupported keyword: ftpbounce"},
+      {R"(alert udp any any -> any any (stream_size:server,>,1; sid:1;))", "stream_size on a protocol without a stream"},
       // A buffer no dissector fills would never match: rejected, not accepted silently.
-      {R"(alert tls any any -> any any (tls.cert_serial; content:"01"; sid:1;))", "unsupported keyword: tls.cert_serial"},
+      {R"(alert tls any any -> any any (tls.certs; content:"01"; sid:1;))", "unsupported keyword: tls.certs"},
       {R"(alert smtp any any -> any any (file_data; content:"MZ"; sid:1;))", "file_data outside HTTP (only HTTP bodies are kept)"},
       {R"(alert tcp any any -> any any (content:"a"; sid:1))", "malformed rule"},
       {R"(alert tcp any any -> any any (content:"a";))", "missing sid"},
@@ -229,34 +233,63 @@ TEST(SignatureParser, LoadReportsFileLineAndGroupsReasons) {
   auto engine = SignatureEngine::load_text(text, default_rule_vars(), error, &report, {}, "t.rules");
   ASSERT_TRUE(engine) << error;
   EXPECT_EQ(report.accepted, 2u);
-  EXPECT_EQ(report.rejected, 4u);
-  ASSERT_EQ(report.rejections.size(), 4u);
+  EXPECT_EQ(report.rejected, 3u);
+  ASSERT_EQ(report.rejections.size(), 3u);
   EXPECT_EQ(report.rejections[0].line, 4u);
   EXPECT_EQ(report.rejections[0].sid, 2u);
   EXPECT_EQ(report.rejections[1].line, 5u);
   EXPECT_EQ(report.rejections[1].reason, "unterminated quote");
   EXPECT_EQ(report.rejections[2].line, 9u);
-  EXPECT_EQ(report.rejections[3].reason, "duplicate sid");
+  ASSERT_EQ(report.duplicates.size(), 1u);  // counted apart: sid 1 again, the later kept
+  EXPECT_EQ(report.duplicates[0].line, 2u);
   const std::string s = report.summary();
-  EXPECT_EQ(s.rfind("rules: 2 accepted, 4 rejected\n", 0), 0u) << s;
+  EXPECT_EQ(s.rfind("rules: 2 accepted, 3 rejected, 1 duplicate sids (the later rule kept)\n", 0), 0u) << s;
   EXPECT_NE(s.find("  2  malformed content\n"), std::string::npos) << s;
   EXPECT_NE(s.find("t.rules:4 sid 2"), std::string::npos) << s;
   EXPECT_GE(engine->find_sid(4), 0);  // the continued rule loaded
 }
 
-TEST(SignatureParser, PcreHyperscanCannotRunIsRejectedNotHalfApplied) {
+// Suricata's rule for a sid loaded twice: the later replaces the earlier unless the
+// earlier has the higher rev; neither counts as rejected.
+TEST(SignatureParser, DuplicateSidLaterRuleWinsUnlessOlderRevIsHigher) {
+  std::string error;
+  LoadReport report;
+  auto engine = SignatureEngine::load_text(
+      "alert tcp any any -> any any (msg:\"old\"; content:\"a\"; sid:7; rev:1;)\n"
+      "alert tcp any any -> any any (msg:\"new\"; content:\"b\"; sid:7; rev:2;)\n"
+      "alert tcp any any -> any any (msg:\"kept\"; content:\"c\"; sid:8; rev:5;)\n"
+      "alert tcp any any -> any any (msg:\"stale\"; content:\"d\"; sid:8; rev:4;)\n"
+      "alert tcp any any -> any any (msg:\"other gid\"; content:\"e\"; sid:8; gid:3;)\n",
+      default_rule_vars(), error, &report, {}, "d.rules");
+  ASSERT_TRUE(engine) << error;
+  EXPECT_EQ(report.accepted, 3u);
+  EXPECT_EQ(report.rejected, 0u);
+  ASSERT_EQ(report.duplicates.size(), 2u);
+  EXPECT_EQ(report.duplicates[0].line, 1u);
+  EXPECT_EQ(report.duplicates[1].line, 4u);
+  EXPECT_EQ(engine->rule(static_cast<uint32_t>(engine->find_sid(7))).msg, "new");
+  EXPECT_EQ(engine->rule(static_cast<uint32_t>(engine->find_sid(8))).msg, "kept");
+  EXPECT_NE(report.summary().find("2 duplicate sids"), std::string::npos) << report.summary();
+}
+
+// Hyperscan refuses back-references and look-around; PCRE2 runs them, as Suricata does.
+// Only what PCRE2 itself cannot compile is rejected (Suricata would not load it either).
+TEST(SignatureParser, PcreHyperscanCannotRunGoesToPcre2) {
   std::string error;
   LoadReport report;
   auto engine = SignatureEngine::load_text(
       "alert tcp any any -> any any (content:\"a\"; pcre:\"/(a)\\1/\"; sid:1;)\n"
       "alert tcp any any -> any any (content:\"a\"; pcre:\"/a(?=b)/\"; sid:2;)\n"
-      "alert tcp any any -> any any (content:\"a\"; pcre:\"/a[bc]+d/\"; sid:3;)\n",
+      "alert tcp any any -> any any (content:\"a\"; pcre:\"/a[bc]+d/\"; sid:3;)\n"
+      "alert tcp any any -> any any (content:\"a\"; pcre:\"/a(b/\"; sid:4;)\n",
       default_rule_vars(), error, &report);
   ASSERT_TRUE(engine) << error;
-  EXPECT_EQ(report.accepted, 1u);
-  EXPECT_EQ(report.rejected, 2u);
-  for (const auto& r : report.rejections) EXPECT_EQ(r.reason, "pcre not supported by Hyperscan");
-  EXPECT_EQ(engine->find_sid(1), -1);
+  EXPECT_EQ(report.accepted, 3u);
+  ASSERT_EQ(report.rejected, 1u);
+  EXPECT_EQ(report.rejections[0].reason, "pcre that PCRE2 cannot compile");
+  EXPECT_EQ(report.rejections[0].sid, 4u);
+  EXPECT_EQ(report.pcre2_count, 2u);  // the two Hyperscan refuses and PCRE2 runs
+  EXPECT_GE(engine->find_sid(1), 0);
   EXPECT_GE(engine->find_sid(3), 0);
 }
 

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "dpi/protocol_names.hpp"
 #include "export/flow_template.hpp"
@@ -31,13 +35,100 @@ TEST(Template, AcceptsAliasesAndIpfixNames) {
   EXPECT_EQ(labels(t), (std::vector<std::string>{"IN_BYTES", "OUT_PKTS", "IPV4_SRC_ADDR", "IPV4_DST_ADDR"}));
 }
 
-TEST(Template, UnknownFieldNamesItAndListsTheKnownOnes) {
+TEST(Template, UnknownFieldNamesItAndTheClosestKnownOnes) {
   FlowTemplate t;
   std::string e;
-  EXPECT_FALSE(parse_template("%IPV4_SRC_ADDR %NO_SUCH_FIELD", t, e));
+  EXPECT_FALSE(parse_template("%IPV4_SRC_ADDR %IN_BYTS", t, e));
   EXPECT_NE(e.find("-T"), std::string::npos);
-  EXPECT_NE(e.find("%NO_SUCH_FIELD"), std::string::npos);
-  EXPECT_NE(e.find("%IN_BYTES"), std::string::npos) << "lists the known fields";
+  EXPECT_NE(e.find("%IN_BYTS"), std::string::npos) << e;
+  EXPECT_NE(e.find("%IN_BYTES"), std::string::npos) << "the closest field by edit distance: " << e;
+  // A handful of suggestions, not the whole registry (more than 150 fields).
+  EXPECT_EQ(e.find("%TOTAL_FLOWS_EXP"), std::string::npos) << e;
+  EXPECT_LT(e.size(), 300u) << e;
+  // Case and a typo together still find it.
+  EXPECT_FALSE(parse_template("%tls_server_nam", t, e));
+  EXPECT_NE(e.find("%TLS_SERVER_NAME"), std::string::npos) << e;
+  // Nothing near: no suggestion, a pointer to --list-fields.
+  EXPECT_FALSE(parse_template("%QQQQQQQQQQQQQQQQQQQQ", t, e));
+  EXPECT_NE(e.find("--list-fields"), std::string::npos) << e;
+  EXPECT_LT(e.size(), 300u) << e;
+}
+
+// Defect 7 of issue 14: an element nProbe knows and flowprobe does not provide is
+// dropped with a warning, as nProbe does ("Unable to locate template ... Discarded"),
+// whether it comes from @NTOPNG@ or is named on its own.
+TEST(Template, NprobeElementWeLackIsDiscardedNotAnError) {
+  FlowTemplate t;
+  std::string e;
+  ASSERT_TRUE(parse_template("%IN_BYTES %EXPORTER_IPV4_ADDRESS %L7_INFO %OUT_BYTES", t, e)) << e;
+  EXPECT_EQ(labels(t), (std::vector<std::string>{"IN_BYTES", "OUT_BYTES"}));
+  EXPECT_EQ(t.discarded, (std::vector<std::string>{"EXPORTER_IPV4_ADDRESS", "L7_INFO"}));
+  const std::string warning = discarded_warning(t);
+  EXPECT_NE(warning.find("%EXPORTER_IPV4_ADDRESS"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("discarded"), std::string::npos) << warning;
+  // Only discarded elements: nothing left to export is still an error.
+  EXPECT_FALSE(parse_template("%EXPORTER_IPV4_ADDRESS", t, e));
+  EXPECT_NE(e.find("empty"), std::string::npos) << e;
+}
+
+// Every element label the nProbe reference lists (its element tables, section 3, and the
+// @NTOPNG@ lists, section 4) is either exported or discarded with a warning: none makes
+// -T fail. The labels are read from ../shared/spec/nprobe-json.md in place.
+TEST(Template, EveryNprobeElementOfTheSpecIsKnown) {
+  const char* shared = std::getenv("FLOWPROBE_SHARED");
+  const std::string path = std::string(shared ? shared : "../shared") + "/spec/nprobe-json.md";
+  std::ifstream in(path);
+  if (!in) GTEST_SKIP() << path << " is absent (only CI and developers have it)";
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string spec = buf.str();
+  const auto section = [&](const char* from, const char* to) {
+    const auto a = spec.find(from), b = spec.find(to);
+    return a == std::string::npos || b == std::string::npos ? std::string() : spec.substr(a, b - a);
+  };
+  std::set<std::string> names;
+  // Section 3: the label columns of the tables. A label is an upper-case word with an
+  // underscore; shorthand such as "_IPV4_SRC_ADDR", "MAX/MIN/AVG_THROUGHPUT", "NUM_PKTS_TTL_*"
+  // or "IAT_{MIN,...}" names no element by itself and is skipped.
+  std::istringstream tables(section("## 3.", "## 4."));
+  for (std::string line; std::getline(tables, line);) {
+    if (line.rfind("| ", 0) != 0) continue;
+    std::vector<std::string> cells;
+    for (std::size_t p = 1, q; (q = line.find('|', p)) != std::string::npos; p = q + 1) cells.push_back(line.substr(p, q - p));
+    for (std::size_t c = 1; c < std::min<std::size_t>(cells.size(), 3); ++c) {
+      const std::string& cell = cells[c];
+      for (std::size_t i = 0; i < cell.size();) {
+        const auto word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; };
+        if (!word(cell[i])) { ++i; continue; }
+        std::size_t j = i;
+        while (j < cell.size() && word(cell[j])) ++j;
+        const std::string w = cell.substr(i, j - i);
+        const char before = i > 0 ? cell[i - 1] : ' ', after = j < cell.size() ? cell[j] : ' ';
+        const bool upper = std::all_of(w.begin(), w.end(), [](char ch) { return !std::islower(static_cast<unsigned char>(ch)); });
+        if (upper && std::isupper(static_cast<unsigned char>(w.front())) && w.back() != '_' && w.find('_') != std::string::npos &&
+            before != '/' && after != '/' && after != '*' && after != '{')
+          names.insert(w);
+        i = j;
+      }
+    }
+  }
+  // Section 4: every %TOKEN of the @NTOPNG@ lists.
+  const std::string lists = section("## 4.", "## 5.");
+  for (std::size_t p = 0; (p = lists.find('%', p)) != std::string::npos; ++p) {
+    std::size_t q = p + 1;
+    while (q < lists.size() && (std::isupper(static_cast<unsigned char>(lists[q])) || std::isdigit(static_cast<unsigned char>(lists[q])) || lists[q] == '_')) ++q;
+    if (q > p + 2) names.insert(lists.substr(p + 1, q - p - 1));
+  }
+  names.erase("FIELDS");  // "Extra `%FIELDS` after the macro": prose, not an element
+  ASSERT_GT(names.size(), 200u) << "the spec's tables were not found";
+  std::size_t discarded = 0;
+  for (const std::string& n : names) {
+    FlowTemplate t;
+    std::string e;
+    EXPECT_TRUE(parse_template("%IN_BYTES %" + n, t, e)) << n << ": " << e;
+    discarded += t.discarded.size();
+  }
+  EXPECT_GT(discarded, 100u) << "elements flowprobe lacks must be discarded, not exported";
 }
 
 TEST(Template, RejectsTokensWithoutPercentAndEmptyTemplates) {

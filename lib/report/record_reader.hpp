@@ -1,0 +1,74 @@
+#pragma once
+// Reads one line of the probe's output with simdjson On-Demand into a FlowRec, AlertRec
+// or HttpTxRec, in one pass over the object's keys. Keys come from the field registry's
+// vocabulary (labels, aliases, numeric "8" / "35632.57590" keys, bare NFv9 ids), so
+// records written with or without --json-labels, by any template, read the same. A line
+// that is not a record is classified, never thrown away unnamed.
+#include <simdjson.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "report/record.hpp"
+
+namespace flowprobe::report {
+
+enum class LineKind : uint8_t {
+  flow,
+  alert,
+  http_tx,
+  eve_other,      // an eve record of another type (dns, tls, arp, dhcp...): read, not used
+  blank,
+  // skipped, named in the footer:
+  not_json,       // does not start like JSON
+  truncated,      // starts like an object but ends early or breaks mid-way
+  not_object,     // valid JSON that is not an object
+  other_tool,     // an object with neither flow keys nor eve keys
+  bad_value,      // a known key with a value of the wrong type
+  count_
+};
+inline constexpr int kLineKinds = static_cast<int>(LineKind::count_);
+bool is_skip(LineKind k);
+// Footer wording: "not JSON", "truncated JSON"...
+std::string_view line_kind_text(LineKind k);
+
+class RecordReader {
+ public:
+  RecordReader();
+  // Receives each record of a line (a JSON array, nProbe 8's legacy Kafka batching, holds
+  // several), or the line's one skip reason.
+  class Visitor {
+   public:
+    virtual ~Visitor() = default;
+    virtual void on_record(LineKind kind, const RecordReader& reader) = 0;
+  };
+  // `line` excludes the newline; `capacity` bytes from line.data() are readable (at least
+  // line.size() + simdjson::SIMDJSON_PADDING), as simdjson requires.
+  void read(std::string_view line, std::size_t capacity, Visitor& visitor);
+  const FlowRec& flow() const { return flow_; }
+  const AlertRec& alert() const { return alert_; }
+  const HttpTxRec& http_tx() const { return tx_; }
+  std::string_view eve_type() const { return eve_type_; }
+
+ private:
+  LineKind parse_object(simdjson::ondemand::object obj);
+  simdjson::ondemand::parser parser_;
+  // The previous record's keys by position: records of one template repeat them in the
+  // same order, so most keys are recognised by one compare instead of a table lookup.
+  struct ShapeSlot {
+    uint64_t w[3] = {0, 0, 0};
+    uint32_t len = UINT32_MAX;
+    uint8_t slot = 255;
+  };
+  std::array<ShapeSlot, 128> shape_{};
+  FlowRec flow_;
+  AlertRec alert_;
+  HttpTxRec tx_;
+  std::string_view eve_type_;
+};
+
+// "2019-08-27T12:00:00.123456+0000" (eve) or "2019-08-27T12:00:00Z" → epoch seconds; false if not.
+bool parse_eve_time(std::string_view s, int64_t& out);
+
+}  // namespace flowprobe::report

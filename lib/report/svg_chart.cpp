@@ -1,0 +1,309 @@
+#include "report/svg_chart.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "report/format.hpp"
+
+namespace flowprobe::report {
+
+namespace {
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f", v);
+  std::string s = buf;
+  if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
+  return s;
+}
+
+std::string default_format(double v) {
+  if (v < 0) return "-" + thousands(static_cast<uint64_t>(-v + 0.5));
+  if (v != std::floor(v)) return fixed(v, 1);
+  return thousands(static_cast<uint64_t>(v + 0.5));
+}
+
+// 1, 2 or 5 × 10^k steps, about 5 of them up to `max`.
+double nice_step(double max) {
+  if (max <= 0) return 1;
+  const double raw = max / 5;
+  const double mag = std::pow(10, std::floor(std::log10(raw)));
+  const double f = raw / mag;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+}
+
+std::string open_svg(const ChartStyle& s, int w, int h) {
+  return "<svg class=\"chart\" data-chart=\"" + html_escape(s.id) + "\" role=\"img\" aria-label=\"" +
+         html_escape(s.title) + "\" viewBox=\"0 0 " + std::to_string(w) + " " + std::to_string(h) +
+         "\" width=\"" + std::to_string(w) + "\" preserveAspectRatio=\"xMinYMin meet\"><title>" +
+         html_escape(s.title) + "</title>";
+}
+
+std::string text(double x, double y, std::string_view t, const char* anchor = "start", const char* cls = "") {
+  return "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" text-anchor=\"" + anchor + "\"" +
+         (*cls ? std::string(" class=\"") + cls + "\"" : std::string()) + ">" + html_escape(t) + "</text>";
+}
+
+std::string rect(double x, double y, double w, double h, const std::string& color, const std::string& tip) {
+  return "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(std::max(w, 0.0)) + "\" height=\"" +
+         num(std::max(h, 0.0)) + "\" fill=\"" + color + "\"><title>" + html_escape(tip) + "</title></rect>";
+}
+
+std::string shorten(const std::string& s, std::size_t n) {
+  if (s.size() <= n) return s;
+  return s.substr(0, n - 1) + "\xe2\x80\xa6";
+}
+
+// Legend row for several series; returns its height.
+int legend(std::string& out, const std::vector<Series>& series, double x, double y, int width) {
+  if (series.size() < 2) return 0;
+  double cx = x;
+  double cy = y;
+  for (const Series& s : series) {
+    const double w = 22 + 6.5 * static_cast<double>(s.name.size());
+    if (cx + w > width) {
+      cx = x;
+      cy += 16;
+    }
+    out += "<rect x=\"" + num(cx) + "\" y=\"" + num(cy - 9) + "\" width=\"10\" height=\"10\" fill=\"" + s.color + "\"/>";
+    out += text(cx + 14, cy, s.name, "start", "lg");
+    cx += w + 8;
+  }
+  return static_cast<int>(cy - y) + 20;
+}
+
+// Horizontal grid lines and their values, for the charts whose values go up the page.
+void value_axis(std::string& out, double left, double right, double base, double axis_max, double step, double scale,
+                const std::function<std::string(double)>& fmt) {
+  for (double v = 0; v <= axis_max + step / 2; v += step) {
+    const double y = base - v * scale;
+    out += "<line class=\"grid\" x1=\"" + num(left) + "\" y1=\"" + num(y) + "\" x2=\"" + num(right) + "\" y2=\"" +
+           num(y) + "\"/>";
+    out += text(left - 6, y + 4, fmt(v), "end", "ax");
+  }
+}
+
+double stack_total(const std::vector<Series>& series, std::size_t i) {
+  double t = 0;
+  for (const Series& s : series) t += i < s.values.size() ? s.values[i] : 0;
+  return t;
+}
+
+}  // namespace
+
+std::string palette(std::size_t i) {
+  static const char* colors[] = {"#2f6db5", "#e8833a", "#3a9e5c", "#c9453b", "#8a63b8",
+                                 "#8c6d4f", "#d774b4", "#7f7f7f", "#b5b534", "#2fb0c4"};
+  return colors[i % 10];
+}
+
+std::string bar_chart(const std::vector<std::string>& labels, const std::vector<Series>& series, const ChartStyle& s) {
+  const auto fmt = s.format ? s.format : default_format;
+  const int w = s.width;
+  const double label_w = 230, right_pad = 90;
+  const double plot_w = w - label_w - right_pad;
+  const bool grouped = s.mode == BarMode::grouped && series.size() > 1;
+  const double row_h = grouped ? 10.0 * static_cast<double>(series.size()) + 8 : 20;
+  std::string body;
+  int top = 8 + legend(body, series, label_w, 14, w);
+  double max = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (s.mode == BarMode::stacked) max = std::max(max, stack_total(series, i));
+    else
+      for (const Series& se : series) max = std::max(max, i < se.values.size() ? se.values[i] : 0);
+  }
+  const double step = nice_step(max);
+  const double axis_max = max <= 0 ? 1 : std::ceil(max / step) * step;
+  const double scale = plot_w / axis_max;
+  const double plot_h = row_h * static_cast<double>(labels.size());
+  const int h = static_cast<int>(top + plot_h + 28);
+  std::string out = open_svg(s, w, h);
+  out += body;
+  for (double v = 0; v <= axis_max + step / 2; v += step) {
+    const double x = label_w + v * scale;
+    out += "<line class=\"grid\" x1=\"" + num(x) + "\" y1=\"" + std::to_string(top) + "\" x2=\"" + num(x) + "\" y2=\"" +
+           num(top + plot_h) + "\"/>";
+    out += text(x, top + plot_h + 14, fmt(v), "middle", "ax");
+  }
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const double y = top + row_h * static_cast<double>(i);
+    out += "<g><title>" + html_escape(labels[i]) + "</title>" +
+           text(label_w - 6, y + row_h / 2 + 4, shorten(labels[i], 34), "end") + "</g>";
+    double x = label_w;
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      const Series& se = series[k];
+      const double v = i < se.values.size() ? se.values[i] : 0;
+      const std::string tip = labels[i] + (series.size() > 1 ? " \xc2\xb7 " + se.name : "") + ": " + fmt(v);
+      if (s.mode == BarMode::stacked) {
+        out += rect(x, y + 3, v * scale, row_h - 6, se.color, tip);
+        x += v * scale;
+      } else if (grouped) {
+        out += rect(label_w, y + 4 + 10 * static_cast<double>(k), v * scale, 9, se.color, tip);
+        out += text(label_w + v * scale + 4, y + 12 + 10 * static_cast<double>(k), fmt(v), "start", "vl");
+      } else {
+        out += rect(label_w, y + 3, v * scale, row_h - 6, se.color, tip);
+        x = label_w + v * scale;
+      }
+    }
+    if (!grouped) {
+      const double total = s.mode == BarMode::stacked ? stack_total(series, i) : (series.empty() ? 0 : series[0].values[i]);
+      out += text(x + 4, y + row_h / 2 + 4, fmt(total), "start", "vl");
+    }
+  }
+  out += "<line class=\"axis\" x1=\"" + num(label_w) + "\" y1=\"" + std::to_string(top) + "\" x2=\"" + num(label_w) +
+         "\" y2=\"" + num(top + plot_h) + "\"/>";
+  return out + "</svg>";
+}
+
+std::string column_chart(const std::vector<std::string>& labels, const std::vector<Series>& series,
+                         const ChartStyle& s) {
+  const auto fmt = s.format ? s.format : default_format;
+  const int w = s.width;
+  const double left = 64, right = 12;
+  std::string body;
+  const int top = 8 + legend(body, series, left, 14, w);
+  const double plot_h = 190;
+  const double plot_w = w - left - right;
+  double max = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (s.mode == BarMode::stacked) max = std::max(max, stack_total(series, i));
+    else
+      for (const Series& se : series) max = std::max(max, i < se.values.size() ? se.values[i] : 0);
+  }
+  const double step = nice_step(max);
+  const double axis_max = max <= 0 ? 1 : std::ceil(max / step) * step;
+  const double scale = plot_h / axis_max;
+  const double slot = labels.empty() ? plot_w : plot_w / static_cast<double>(labels.size());
+  const bool many = labels.size() > 16;
+  const int h = static_cast<int>(top + plot_h + (many ? 52 : 30));
+  std::string out = open_svg(s, w, h);
+  out += body;
+  const double base = top + plot_h;
+  value_axis(out, left, w - right, base, axis_max, step, scale, fmt);
+  const bool grouped = s.mode == BarMode::grouped && series.size() > 1;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const double x0 = left + slot * static_cast<double>(i);
+    const double bw = std::max(slot * 0.72, 1.0);
+    double y = base;
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      const Series& se = series[k];
+      const double v = i < se.values.size() ? se.values[i] : 0;
+      const std::string tip = labels[i] + (series.size() > 1 ? " \xc2\xb7 " + se.name : "") + ": " + fmt(v);
+      if (grouped) {
+        const double gw = bw / static_cast<double>(series.size());
+        out += rect(x0 + slot * 0.14 + gw * static_cast<double>(k), base - v * scale, gw - 1, v * scale, se.color, tip);
+        if (labels.size() <= 8)
+          out += text(x0 + slot * 0.14 + gw * (static_cast<double>(k) + 0.5), base - v * scale - 3, fmt(v), "middle", "vl");
+      } else {
+        y -= v * scale;
+        out += rect(x0 + slot * 0.14, y, bw, v * scale, se.color, tip);
+      }
+    }
+    if (many) {
+      out += "<text class=\"ax\" transform=\"translate(" + num(x0 + slot / 2 + 3) + "," + num(base + 8) +
+             ") rotate(-60)\" text-anchor=\"end\">" + html_escape(labels[i]) + "</text>";
+    } else {
+      out += text(x0 + slot / 2, base + 14, labels[i], "middle", "ax");
+    }
+  }
+  out += "<line class=\"axis\" x1=\"" + num(left) + "\" y1=\"" + num(base) + "\" x2=\"" + num(w - right) + "\" y2=\"" +
+         num(base) + "\"/>";
+  return out + "</svg>";
+}
+
+std::string donut_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
+                        const std::vector<std::string>& colors, const ChartStyle& s) {
+  const auto fmt = s.format ? s.format : default_format;
+  double total = 0;
+  for (double v : values) total += v;
+  const int rows = static_cast<int>(labels.size());
+  const int h = std::max(220, 24 + rows * 18);
+  std::string out = open_svg(s, s.width, h);
+  const double cx = 110, cy = 110, r = 90, inner = 52;
+  if (total <= 0) {
+    out += "<circle cx=\"110\" cy=\"110\" r=\"90\" fill=\"#e6e6e6\"/>" + text(cx, cy + 4, "no data", "middle");
+  } else {
+    double a = -M_PI / 2;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i] <= 0) continue;
+      const double frac = values[i] / total;
+      const std::string tip = labels[i] + ": " + fmt(values[i]) + " (" + fixed(frac * 100, 2) + "%)";
+      if (frac >= 0.9999) {
+        out += "<circle cx=\"110\" cy=\"110\" r=\"" + num((r + inner) / 2) + "\" fill=\"none\" stroke=\"" + colors[i] +
+               "\" stroke-width=\"" + num(r - inner) + "\"><title>" + html_escape(tip) + "</title></circle>";
+        continue;
+      }
+      const double b = a + frac * 2 * M_PI;
+      const int large = frac > 0.5 ? 1 : 0;
+      char path[512];
+      std::snprintf(path, sizeof(path),
+                    "M%.2f %.2f A%.0f %.0f 0 %d 1 %.2f %.2f L%.2f %.2f A%.0f %.0f 0 %d 0 %.2f %.2f Z",
+                    cx + r * std::cos(a), cy + r * std::sin(a), r, r, large, cx + r * std::cos(b), cy + r * std::sin(b),
+                    cx + inner * std::cos(b), cy + inner * std::sin(b), inner, inner, large, cx + inner * std::cos(a),
+                    cy + inner * std::sin(a));
+      out += "<path d=\"" + std::string(path) + "\" fill=\"" + colors[i] + "\" stroke=\"#fff\" stroke-width=\"1\"><title>" +
+             html_escape(tip) + "</title></path>";
+      a = b;
+    }
+    out += text(cx, cy + 5, fmt(total), "middle", "dt");
+  }
+  for (int i = 0; i < rows; ++i) {
+    const double y = 24 + i * 18;
+    const double frac = total > 0 ? values[static_cast<std::size_t>(i)] / total : 0;
+    out += "<rect x=\"240\" y=\"" + num(y - 10) + "\" width=\"11\" height=\"11\" fill=\"" +
+           colors[static_cast<std::size_t>(i)] + "\"/>";
+    out += text(258, y, shorten(labels[static_cast<std::size_t>(i)], 40), "start");
+    out += text(s.width - 110, y, fmt(values[static_cast<std::size_t>(i)]), "end", "vl");
+    out += text(s.width - 10, y, fixed(frac * 100, 2) + "%", "end", "vl");
+  }
+  return out + "</svg>";
+}
+
+std::string line_chart(const std::vector<std::string>& labels, const std::vector<Series>& series, const ChartStyle& s) {
+  const auto fmt = s.format ? s.format : default_format;
+  const int w = s.width;
+  const double left = 70, right = 12;
+  std::string body;
+  const int top = 8 + legend(body, series, left, 14, w);
+  const double plot_h = 180, plot_w = w - left - right;
+  double max = 0;
+  for (const Series& se : series)
+    for (double v : se.values) max = std::max(max, v);
+  const double step = nice_step(max);
+  const double axis_max = max <= 0 ? 1 : std::ceil(max / step) * step;
+  const double scale = plot_h / axis_max;
+  const bool many = labels.size() > 16;
+  const int h = static_cast<int>(top + plot_h + (many ? 52 : 30));
+  std::string out = open_svg(s, w, h);
+  out += body;
+  const double base = top + plot_h;
+  value_axis(out, left, w - right, base, axis_max, step, scale, fmt);
+  const double dx = labels.size() > 1 ? plot_w / static_cast<double>(labels.size() - 1) : 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const double x = left + dx * static_cast<double>(i) + (labels.size() == 1 ? plot_w / 2 : 0);
+    if (many) {
+      out += "<text class=\"ax\" transform=\"translate(" + num(x + 3) + "," + num(base + 8) +
+             ") rotate(-60)\" text-anchor=\"end\">" + html_escape(labels[i]) + "</text>";
+    } else {
+      out += text(x, base + 14, labels[i], "middle", "ax");
+    }
+  }
+  for (const Series& se : series) {
+    std::string pts;
+    std::string dots;
+    for (std::size_t i = 0; i < se.values.size() && i < labels.size(); ++i) {
+      const double x = left + dx * static_cast<double>(i) + (labels.size() == 1 ? plot_w / 2 : 0);
+      const double y = base - se.values[i] * scale;
+      pts += num(x) + "," + num(y) + " ";
+      dots += "<circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"2.5\" fill=\"" + se.color + "\"><title>" +
+              html_escape(labels[i] + " \xc2\xb7 " + se.name + ": " + fmt(se.values[i])) + "</title></circle>";
+    }
+    out += "<polyline fill=\"none\" stroke=\"" + se.color + "\" stroke-width=\"2\" points=\"" + pts + "\"/>" + dots;
+  }
+  out += "<line class=\"axis\" x1=\"" + num(left) + "\" y1=\"" + num(base) + "\" x2=\"" + num(w - right) + "\" y2=\"" +
+         num(base) + "\"/>";
+  return out + "</svg>";
+}
+
+}  // namespace flowprobe::report

@@ -1,0 +1,40 @@
+#pragma once
+// Charts as inline SVG, drawn here so that a report needs no script library and no
+// network: horizontal bars (plain, stacked or grouped), vertical columns per day
+// (stacked or grouped), a donut and a line. Every chart is an <svg class="chart"> with a
+// <title>, sized by its viewBox so that it scales to the page and prints.
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace flowprobe::report {
+
+struct Series {
+  std::string name;
+  std::string color;
+  std::vector<double> values;  // one per label
+};
+
+enum class BarMode { single, stacked, grouped };
+
+struct ChartStyle {
+  std::string id;     // data-chart
+  std::string title;  // <title> and aria-label
+  BarMode mode = BarMode::single;
+  int width = 760;
+  std::function<std::string(double)> format;  // value labels and axis; default thousands
+};
+
+// Horizontal bars: one row per label (top N lists, countries, cipher suites).
+std::string bar_chart(const std::vector<std::string>& labels, const std::vector<Series>& series, const ChartStyle& s);
+// Vertical columns: one per label (days, levels).
+std::string column_chart(const std::vector<std::string>& labels, const std::vector<Series>& series,
+                         const ChartStyle& s);
+std::string donut_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
+                        const std::vector<std::string>& colors, const ChartStyle& s);
+std::string line_chart(const std::vector<std::string>& labels, const std::vector<Series>& series, const ChartStyle& s);
+
+// A categorical colour for the i-th item.
+std::string palette(std::size_t i);
+
+}  // namespace flowprobe::report

@@ -1,0 +1,397 @@
+// The TLS report (spec §1.1, §2.2, §3.1): one row per client, server and service with
+// its trust score, and the charts by country, version, cipher suite and score band.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "report/reports.hpp"
+#include "report/svg_chart.hpp"
+#include "report/tls_trust.hpp"
+
+namespace flowprobe::report {
+
+namespace {
+
+struct RowKey {
+  IpKey client, server;
+  uint16_t port = 0;  // the server port (the service is derived from it)
+  bool operator==(const RowKey&) const = default;
+};
+struct RowKeyHash {
+  std::size_t operator()(const RowKey& k) const noexcept {
+    IpKeyHash h;
+    return h(k.client) * 31 + h(k.server) * 7 + k.port;
+  }
+};
+
+struct Row {
+  uint64_t count = 0;
+  int64_t first = INT64_MAX, last = 0;
+  int64_t version_at = INT64_MIN;  // LAST_SWITCHED of the record whose version we keep
+  uint32_t version = 0, cipher = 0;
+  bool unsafe = false;
+  uint16_t versions_seen = 0;  // bit (version & 0xf) for 0x03xx; bit 15 SSL 2.0
+  std::string sni, l7, risks;
+  std::array<char, 2> client_country{}, server_country{};
+};
+
+class TlsReport final : public Aggregator {
+ public:
+  explicit TlsReport(std::size_t cap) : cap_(cap) {}
+
+  void on_flow(const FlowRec& f, int period, int) override {
+    if (period != 0 || f.protocol != 6 || f.tls_version == 0) return;
+    ++records_;
+    RowKey k{f.src, f.dst, f.dst_port};
+    bool swapped = false;
+    // Mid-stream records (OTH): the side on the lower port is the server.
+    if (f.conn_state == "OTH" && f.src_port < f.dst_port) {
+      k = RowKey{f.dst, f.src, f.src_port};
+      swapped = true;
+    }
+    auto it = rows_.find(k);
+    if (it == rows_.end()) {
+      if (rows_.size() >= cap_) {
+        ++not_listed_;
+        return;
+      }
+      it = rows_.emplace(k, Row{}).first;
+    }
+    Row& r = it->second;
+    ++r.count;
+    r.first = std::min(r.first, f.first);
+    r.last = std::max(r.last, f.last);
+    if (f.last >= r.version_at) {  // the most recent record's version and cipher, as upstream
+      r.version_at = f.last;
+      r.version = f.tls_version;
+      r.cipher = f.tls_cipher;
+      r.unsafe = f.tls_unsafe;
+      if (!f.tls_sni.empty()) r.sni = f.tls_sni;
+      if (!f.l7_name.empty()) r.l7 = f.l7_name;
+      if (!f.l7_risk_name.empty()) r.risks = f.l7_risk_name;
+    }
+    r.versions_seen |= static_cast<uint16_t>(f.tls_version >> 8 == 3 ? 1u << (f.tls_version & 0xf) : 1u << 15);
+    const std::string_view cc = swapped ? f.dst_country : f.src_country;
+    const std::string_view sc = swapped ? f.src_country : f.dst_country;
+    if (cc.size() == 2) std::copy(cc.begin(), cc.end(), r.client_country.begin());
+    if (sc.size() == 2) std::copy(sc.begin(), sc.end(), r.server_country.begin());
+  }
+
+  Document build(const Context& ctx) override;
+
+ private:
+  std::size_t cap_;
+  std::unordered_map<RowKey, Row, RowKeyHash> rows_;
+  uint64_t records_ = 0, not_listed_ = 0;
+};
+
+struct Scored {
+  const RowKey* key;
+  const Row* row;
+  PenaltyParts parts;
+  std::string version, client_country, server_country, cipher;
+  CipherClass strength = CipherClass::unknown;
+  double score = 50;
+  int band = 3;
+};
+
+std::string country_of(const Context& ctx, const IpKey& ip, const std::array<char, 2>& from_record) {
+  if (is_private(ip)) return "LOCAL";
+  if (from_record[0]) return std::string(from_record.data(), 2);
+  return ctx.place(ip).country;
+}
+
+bool forbidden(const Context& ctx, const std::string& country) {
+  if (country.empty() || country == "LOCAL") return false;  // unknown and private are never penalised
+  if (!ctx.opt.home_country.empty()) return country != ctx.opt.home_country;
+  return std::find(ctx.opt.forbidden_countries.begin(), ctx.opt.forbidden_countries.end(), country) !=
+         ctx.opt.forbidden_countries.end();
+}
+
+std::string who(const Context& ctx, const IpKey& ip) {
+  const std::string& n = ctx.name_of(ip);
+  return n.empty() ? ip_text(ip) : n + " (" + ip_text(ip) + ")";
+}
+
+std::string versions_text(uint16_t seen) {
+  std::string out;
+  if (seen & 0x8000) out += "SSL 2.0";
+  for (uint32_t v = 0; v < 15; ++v)
+    if (seen & (1u << v)) out += (out.empty() ? "" : ", ") + tls_version_name(0x0300 | v);
+  return out;
+}
+
+// Rows by a label, stacked by score band, largest total first.
+void band_chart(Section& s, const std::string& id, const std::string& title, const std::string& table_name,
+                const std::string& key_label, const std::map<std::string, std::array<uint64_t, 6>>& counts,
+                std::size_t limit) {
+  std::vector<std::pair<std::string, std::array<uint64_t, 6>>> v(counts.begin(), counts.end());
+  const auto total = [](const std::array<uint64_t, 6>& a) { return a[1] + a[2] + a[3] + a[4] + a[5]; };
+  std::stable_sort(v.begin(), v.end(), [&](const auto& a, const auto& b) { return total(a.second) > total(b.second); });
+  Table t;
+  t.name = table_name;
+  t.title = title;
+  t.cols = {{"key", key_label}, {"rows", "Rows", ColType::count}};
+  for (int b = 5; b >= 1; --b)
+    t.cols.push_back({"band_" + std::to_string(b), "Band " + std::string(band_label(b)), ColType::count});
+  for (const auto& [k, a] : v) {
+    std::vector<Cell> r{{k}, {thousands(total(a)), std::to_string(total(a))}};
+    for (int b = 5; b >= 1; --b) r.push_back({thousands(a[static_cast<std::size_t>(b)]), std::to_string(a[static_cast<std::size_t>(b)])});
+    t.rows.push_back(std::move(r));
+  }
+  if (t.rows.empty()) t.note = "No row: every address on this side is private (LOCAL) or the list is empty.";
+  if (v.size() > limit) v.resize(limit);
+  std::vector<std::string> labels;
+  std::vector<Series> series;
+  for (int b = 5; b >= 1; --b)
+    series.push_back({std::string(band_label(b)), std::string(band_color(b)), {}});
+  for (const auto& [k, a] : v) {
+    labels.push_back(k);
+    for (int b = 5; b >= 1; --b) series[static_cast<std::size_t>(5 - b)].values.push_back(static_cast<double>(a[static_cast<std::size_t>(b)]));
+  }
+  ChartStyle st;
+  st.id = id;
+  st.title = title;
+  st.mode = BarMode::stacked;
+  if (!labels.empty()) s.chart({id, title + (counts.size() > limit ? " (top " + std::to_string(limit) + ")" : ""),
+                                bar_chart(labels, series, st)});
+  s.table(std::move(t));
+}
+
+Document TlsReport::build(const Context& ctx) {
+  Document d;
+  d.name = "tls";
+  d.title = "TLS communication report";
+  d.subtitle = "TLS sessions between clients and servers, scored by trust (after TWSNMP FC's TLS report)";
+  std::vector<std::string> lacking;
+  for (Field f : {Field::tls_version, Field::tls_cipher, Field::dst_port, Field::protocol})
+    if (!ctx.has_field(f)) lacking.push_back("%" + std::string(field_label(f)));
+
+  // Score every row, before any display filter.
+  std::vector<Scored> rows;
+  rows.reserve(rows_.size());
+  for (const auto& [k, r] : rows_) {
+    Scored s{&k, &r, {}, tls_version_name(r.version), country_of(ctx, k.client, r.client_country),
+             country_of(ctx, k.server, r.server_country), cipher_name(r.cipher)};
+    s.parts.server_forbidden = forbidden(ctx, s.server_country);
+    s.parts.client_forbidden = forbidden(ctx, s.client_country);
+    s.parts.version = version_penalty(s.version);
+    s.parts.server_unresolved = ctx.name_of(k.server).empty();
+    s.parts.client_unresolved = ctx.name_of(k.client).empty();
+    s.strength = cipher_class(s.cipher, r.unsafe);
+    rows.push_back(std::move(s));
+  }
+  std::vector<int> penalties;
+  for (const Scored& s : rows) penalties.push_back(s.parts.total());
+  const std::vector<double> scores = trust_scores(penalties);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].score = scores[i];
+    rows[i].band = score_band(scores[i]);
+  }
+  // Worst first; ties in a fixed order so that a rerun prints the same list.
+  std::sort(rows.begin(), rows.end(), [](const Scored& a, const Scored& b) {
+    if (a.score != b.score) return a.score < b.score;
+    if (a.row->count != b.row->count) return a.row->count > b.row->count;
+    if (a.key->client != b.key->client) return a.key->client < b.key->client;
+    if (a.key->server != b.key->server) return a.key->server < b.key->server;
+    return a.key->port < b.key->port;
+  });
+
+  std::array<uint64_t, 6> bands{};
+  std::set<IpKey> clients, servers;
+  for (const Scored& s : rows) {
+    ++bands[static_cast<std::size_t>(s.band)];
+    clients.insert(s.key->client);
+    servers.insert(s.key->server);
+  }
+
+  Section sum{"summary", "Summary"};
+  sum.pairs({{"TLS rows (client, server, service)", thousands(rows.size())},
+             {"TLS flow records", thousands(records_)},
+             {"Clients", thousands(clients.size())},
+             {"Servers", thousands(servers.size())},
+             {"Forbidden countries", !ctx.opt.home_country.empty() ? "every country but " + ctx.opt.home_country
+                                     : ctx.opt.forbidden_countries.empty() ? "none configured"
+                                                                          : [&] {
+                                                                              std::string s;
+                                                                              for (const auto& c : ctx.opt.forbidden_countries)
+                                                                                s += (s.empty() ? "" : ", ") + c;
+                                                                              return s;
+                                                                            }()}});
+  if (!lacking.empty()) {
+    std::string l;
+    for (const auto& x : lacking) l += (l.empty() ? "" : " ") + x;
+    sum.note("The input lacks " + l + ": " +
+             (ctx.has_field(Field::tls_version) ? "those columns print \"-\"."
+                                                : "without %TLS_VERSION no TLS session can be found, so the list is empty. "
+                                                  "Run the probe with -T \"@NTOPNG@ %TLS_VERSION %TLS_CIPHER ...\" (see the README)."));
+  }
+  sum.paragraph("The trust score is a deviation value over all rows of the window: each row's penalty (+1 per "
+                "forbidden country at either end, +1 for TLS 1.2 up to +4 for SSL, +1 per end whose name is not "
+                "known from the hosts file or DNS answers in the data) gives x = 100 - penalty; the score is 50 + "
+                "10(x - mean)/sd. Scores are relative: 50 is this window's average, and adding rows changes them.");
+  if (not_listed_)
+    sum.note(thousands(not_listed_) + " TLS records of rows beyond the first " + thousands(cap_) +
+             " were not listed (raise --max-keys).");
+  {
+    std::vector<std::string> labels;
+    std::vector<double> values;
+    std::vector<std::string> colors;
+    Table t;
+    t.name = "tls_by_band";
+    t.title = "Rows by score band";
+    t.cols = {{"band", "Band"}, {"score", "Score"}, {"rows", "Rows", ColType::count}};
+    for (int b = 5; b >= 1; --b) {
+      labels.push_back(std::string(band_label(b)));
+      values.push_back(static_cast<double>(bands[static_cast<std::size_t>(b)]));
+      colors.push_back(std::string(band_color(b)));
+      t.rows.push_back({{std::to_string(b)}, {std::string(band_label(b))},
+                        {thousands(bands[static_cast<std::size_t>(b)]), std::to_string(bands[static_cast<std::size_t>(b)])}});
+    }
+    ChartStyle st;
+    st.id = "tls_by_band";
+    st.title = "Rows by score band";
+    // One bar per band, in the band's colour.
+    std::vector<Series> per_band;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      Series x{labels[i], colors[i], std::vector<double>(labels.size(), 0)};
+      x.values[i] = values[i];
+      per_band.push_back(std::move(x));
+    }
+    st.mode = BarMode::stacked;
+    sum.chart({"tls_by_band", "Rows by score band", bar_chart(labels, per_band, st)});
+    sum.table(std::move(t));
+  }
+  d.sections.push_back(std::move(sum));
+
+  Section list{"tls-list", "TLS list"};
+  list.paragraph("One row per client, server and service, worst score first. The display filter keeps rows that "
+                 "contain the text typed; the boxes under the headings filter one column each. Scores are computed "
+                 "over all rows before any filter.");
+  Table t;
+  t.name = "tls_sessions";
+  t.title = "TLS sessions";
+  t.filter = true;
+  t.column_filters = true;
+  t.html_limit = ctx.opt.html_rows;
+  t.cols = {{"trust_score", "Score", ColType::number},
+            {"client", "Client"},
+            {"client_name", "Client name", ColType::text, true},
+            {"client_ip", "Client IP", ColType::text, true},
+            {"client_country", "Client country"},
+            {"server", "Server"},
+            {"server_name", "Server name", ColType::text, true},
+            {"server_ip", "Server IP", ColType::text, true},
+            {"server_country", "Country"},
+            {"service", "Service"},
+            {"tls_version", "TLS version"},
+            {"cipher_suite", "Cipher suite"},
+            {"cipher_strength", "Strength"},
+            {"count", "Count", ColType::count},
+            {"first_seen", "First seen", ColType::time},
+            {"last_seen", "Last seen", ColType::time},
+            {"penalty", "Penalty", ColType::count},
+            {"penalty_reasons", "Penalty reasons", ColType::text, true},
+            {"score_band", "Band", ColType::count, true},
+            {"versions_seen", "Versions seen", ColType::text, true},
+            {"server_name_indication", "SNI", ColType::text, true},
+            {"l7_proto_name", "L7 protocol", ColType::text, true},
+            {"risks", "nDPI risks", ColType::text, true},
+            {"unsafe_cipher", "Unsafe cipher flag", ColType::count, true}};
+  std::map<std::string, std::array<uint64_t, 6>> by_server_country, by_client_country, by_cipher;
+  std::map<std::string, uint64_t> by_version;
+  for (const Scored& s : rows) {
+    const Row& r = *s.row;
+    std::string reasons;
+    const auto add = [&](bool on, const std::string& why) {
+      if (on) reasons += (reasons.empty() ? "" : "; ") + why;
+    };
+    add(s.parts.server_forbidden, "server country " + s.server_country + " forbidden");
+    add(s.parts.client_forbidden, "client country " + s.client_country + " forbidden");
+    add(s.parts.version > 0, s.version + " (+" + std::to_string(s.parts.version) + ")");
+    add(s.parts.server_unresolved, "server name unknown");
+    add(s.parts.client_unresolved, "client name unknown");
+    const std::string cls = "b" + std::to_string(s.band);
+    const std::string strength = s.cipher.empty() ? "-" : std::string(cipher_class_name(s.strength));
+    t.rows.push_back({{fixed(s.score, 1), fixed(s.score, 2), cls},
+                      {who(ctx, s.key->client)},
+                      {ctx.name_of(s.key->client)},
+                      {ip_text(s.key->client)},
+                      {s.client_country.empty() ? "-" : s.client_country},
+                      {who(ctx, s.key->server)},
+                      {ctx.name_of(s.key->server)},
+                      {ip_text(s.key->server)},
+                      {s.server_country.empty() ? "-" : s.server_country},
+                      {std::string(tls_service(s.key->port))},
+                      {s.version},
+                      {s.cipher.empty() ? "-" : s.cipher},
+                      {strength, "", strength},
+                      {thousands(r.count), std::to_string(r.count)},
+                      {format_local(r.first, "%Y/%m/%d %H:%M"), format_local(r.first)},
+                      {format_local(r.last, "%Y/%m/%d %H:%M"), format_local(r.last)},
+                      {std::to_string(s.parts.total())},
+                      {reasons},
+                      {std::to_string(s.band)},
+                      {versions_text(r.versions_seen)},
+                      {r.sni},
+                      {r.l7},
+                      {r.risks},
+                      {r.unsafe ? "1" : "0"}});
+    const std::string sc = s.server_country.empty() ? "Unknown" : s.server_country;
+    const std::string cc = s.client_country.empty() ? "Unknown" : s.client_country;
+    if (sc != "LOCAL") ++by_server_country[sc][static_cast<std::size_t>(s.band)];
+    if (cc != "LOCAL") ++by_client_country[cc][static_cast<std::size_t>(s.band)];
+    ++by_cipher[s.cipher.empty() ? "Unknown" : s.cipher][static_cast<std::size_t>(s.band)];
+    ++by_version[s.version];
+  }
+  if (rows.empty()) t.note = "No TLS session in this window.";
+  list.table(std::move(t));
+  d.sections.push_back(std::move(list));
+
+  Section charts{"tls-charts", "Graphs and aggregation"};
+  charts.paragraph("All counts are list rows (client, server and service combinations), not connections or bytes. "
+                   "Private (LOCAL) addresses are left out of the country charts; an address with no country is "
+                   "\"Unknown\".");
+  band_chart(charts, "tls_by_server_country", "Rows by server country", "tls_by_server_country", "Server country",
+             by_server_country, 50);
+  band_chart(charts, "tls_by_client_country", "Rows by client country", "tls_by_client_country", "Client country",
+             by_client_country, 50);
+  {
+    std::vector<std::pair<std::string, uint64_t>> v(by_version.begin(), by_version.end());
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+    if (v.size() > 21) v.resize(21);
+    std::vector<std::string> labels, colors;
+    std::vector<double> values;
+    Table vt;
+    vt.name = "tls_by_version";
+    vt.title = "Rows by TLS version";
+    vt.cols = {{"tls_version", "TLS version"}, {"rows", "Rows", ColType::count}, {"share", "Share", ColType::percent}};
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      labels.push_back(v[i].first);
+      values.push_back(static_cast<double>(v[i].second));
+      const int pen = version_penalty(v[i].first);
+      colors.push_back(pen == 0 ? "#2f6db5" : pen == 1 ? "#79b8e8" : pen == 2 ? "#f0c431" : pen == 3 ? "#f09ab4" : "#d23b3b");
+      const std::string share = percent(v[i].second, rows.size(), ctx.opt.rounding);
+      vt.rows.push_back({{v[i].first}, {thousands(v[i].second), std::to_string(v[i].second)},
+                         {share, share.substr(0, share.size() - 1)}});
+    }
+    ChartStyle st;
+    st.id = "tls_by_version";
+    st.title = "Rows by TLS version";
+    if (!labels.empty()) charts.chart({"tls_by_version", "Rows by TLS version", donut_chart(labels, values, colors, st)});
+    charts.table(std::move(vt));
+  }
+  band_chart(charts, "tls_by_cipher", "Rows by cipher suite", "tls_by_cipher", "Cipher suite", by_cipher, 50);
+  charts.note("Strength classes: insecure = NULL, EXPORT, anon, RC4, single DES or MD5 suites; weak = 3DES, or a suite "
+              "the probe flagged %TLS_UNSAFE_CIPHER; medium = other CBC suites (legacy); strong = AEAD (GCM, CCM, "
+              "CHACHA20_POLY1305) and TLS 1.3 suites. Names are IANA's (nDPI's table of the registry).");
+  d.sections.push_back(std::move(charts));
+  return d;
+}
+
+}  // namespace
+
+std::unique_ptr<Aggregator> make_tls_report(std::size_t cap) { return std::make_unique<TlsReport>(cap); }
+
+}  // namespace flowprobe::report

@@ -1,0 +1,325 @@
+// The report's rules against the spec (../shared/spec/reports.md): the trust score and
+// its bands, month-over-month wording with the SOC sample's own numbers, the reader
+// (numeric keys and labels, damaged lines), the bounded counters, windows and days.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+#include <string>
+
+#include "report/format.hpp"
+#include "report/record_reader.hpp"
+#include "report/sketch.hpp"
+#include "report/soc_rules.hpp"
+#include "report/time_window.hpp"
+#include "report/tls_trust.hpp"
+
+using namespace flowprobe::report;
+
+namespace {
+
+// Spec §1.1.5: x = 100 − penalty, score = 50 + 10 (x − m)/sd, population sd.
+TEST(TrustScore, DeviationValueOverAllRows) {
+  // Two rows, penalties 0 and 2: x = 100, 98; m = 99; sd = 1 → 60 and 40.
+  auto s = trust_scores({0, 2});
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_DOUBLE_EQ(s[0], 60.0);
+  EXPECT_DOUBLE_EQ(s[1], 40.0);
+  // Four rows: TLS 1.3 named (0), TLS 1.2 named (1), TLS 1.2 unresolved server (2), SSL 3.0 in a
+  // forbidden country, both names unknown (4 + 1 + 1 + 1 = 7). x = 100 99 98 93, m = 97.5,
+  // population sd = sqrt((6.25 + 2.25 + 0.25 + 20.25) / 4) = sqrt(7.25).
+  s = trust_scores({0, 1, 2, 7});
+  const double sd = std::sqrt(7.25);
+  EXPECT_NEAR(s[0], 50 + 10 * 2.5 / sd, 1e-9);
+  EXPECT_NEAR(s[3], 50 - 10 * 4.5 / sd, 1e-9);
+  EXPECT_NEAR(s[0], 59.28, 0.01);
+  EXPECT_NEAR(s[3], 33.29, 0.01);
+  // "A list where every row has the same penalty scores 50 everywhere."
+  for (double v : trust_scores({3, 3, 3})) EXPECT_EQ(v, 50.0);
+  // The penalty is capped at 100.
+  EXPECT_EQ(trust_scores({150, 100}), trust_scores({100, 100}));
+}
+
+TEST(TrustScore, PenaltiesFromTheSpecTable) {
+  EXPECT_EQ(version_penalty("TLS 1.3"), 0);
+  EXPECT_EQ(version_penalty("TLS 1.2"), 1);
+  EXPECT_EQ(version_penalty("TLS 1.1"), 2);
+  EXPECT_EQ(version_penalty("TLS 1.0"), 3);
+  EXPECT_EQ(version_penalty("SSL 3.0"), 4);
+  EXPECT_EQ(version_penalty("SSL 2.0"), 4);
+  EXPECT_EQ(version_penalty("Unknown (0x7f1c)"), 0);
+  PenaltyParts p;
+  p.server_forbidden = p.client_forbidden = true;
+  p.version = 4;
+  p.server_unresolved = p.client_unresolved = true;
+  EXPECT_EQ(p.total(), 8);
+}
+
+TEST(TrustScore, Bands) {
+  EXPECT_EQ(score_band(66.01), 5);
+  EXPECT_EQ(score_band(66.0), 4);
+  EXPECT_EQ(score_band(50.01), 4);
+  EXPECT_EQ(score_band(50.0), 3);  // the band rule, not upstream's colour function
+  EXPECT_EQ(score_band(42.01), 3);
+  EXPECT_EQ(score_band(42.0), 2);
+  EXPECT_EQ(score_band(33.01), 2);
+  EXPECT_EQ(score_band(33.0), 1);
+  EXPECT_EQ(band_label(5), "67 and above");
+  EXPECT_EQ(band_label(1), "32 and below");
+}
+
+TEST(TlsRules, ServicesAndCipherClasses) {
+  EXPECT_EQ(tls_service(443), "HTTPS");
+  EXPECT_EQ(tls_service(587), "SMTP");
+  EXPECT_EQ(tls_service(993), "IMAP4S");
+  EXPECT_EQ(tls_service(22), "FTP-DATA");  // twpcap's odd entry, kept
+  EXPECT_EQ(tls_service(8443), "OTHER");
+  EXPECT_EQ(cipher_name(0x1301), "TLS_AES_128_GCM_SHA256");
+  EXPECT_EQ(cipher_name(0xc02f), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+  EXPECT_EQ(cipher_class(cipher_name(0x1301), false), CipherClass::strong);
+  EXPECT_EQ(cipher_class(cipher_name(0xc02f), false), CipherClass::strong);
+  EXPECT_EQ(cipher_class(cipher_name(0xc014), false), CipherClass::medium);  // ECDHE_RSA_WITH_AES_256_CBC_SHA
+  EXPECT_EQ(cipher_class(cipher_name(0x000a), false), CipherClass::weak);    // RSA_WITH_3DES_EDE_CBC_SHA
+  EXPECT_EQ(cipher_class(cipher_name(0x0005), false), CipherClass::insecure);  // RSA_WITH_RC4_128_SHA
+  EXPECT_EQ(cipher_class(cipher_name(0xc014), true), CipherClass::weak);     // flagged unsafe by the probe
+  EXPECT_EQ(cipher_class(cipher_name(0xfefe), false), CipherClass::unknown);
+}
+
+// Spec §1.3: the sample's month-over-month values.
+TEST(MonthOverMonth, SampleValues) {
+  // Table A is truncated in the sample.
+  EXPECT_EQ(mom_ratio(38467358, 41946836, Rounding::truncate), "109.04%");
+  EXPECT_EQ(mom_ratio(12736899, 14377645, Rounding::truncate), "112.88%");
+  EXPECT_EQ(percent(14377645, 41946836, Rounding::truncate), "34.27%");
+  EXPECT_EQ(percent(12736899, 38467358, Rounding::truncate), "33.11%");
+  EXPECT_EQ(mom_points(12736899, 38467358, 14377645, 41946836, Rounding::truncate), "1.16pt");
+  // Round half up (the default) gives the destination top 10's values.
+  EXPECT_EQ(mom_ratio(278572, 852346), "305.97%");
+  EXPECT_EQ(mom_ratio(278321, 698132), "250.84%");
+  EXPECT_EQ(mom_ratio(987256, 567625), "57.50%");
+  // Table B.
+  EXPECT_EQ(mom_ratio(5, 8), "160.00%");
+  EXPECT_EQ(mom_ratio(30, 19), "63.33%");
+  EXPECT_EQ(mom_ratio(35, 27), "77.14%");
+  EXPECT_EQ(mom_ratio(0, 0), "-");
+  EXPECT_EQ(mom_ratio(0, 2), "-");  // Critical 0 → 2 prints "-"
+  EXPECT_EQ(mom_ratio(3, 6), "200.00%");
+  EXPECT_EQ(mom_ratio(3, 1), "33.33%");
+  // A falling share: negative points, no "+".
+  EXPECT_EQ(mom_points(3311, 10000, 3259, 10000), "-0.52pt");
+  EXPECT_EQ(mom_points(0, 0, 5, 10), "-");
+  // Narratives use integer ratios: "about 120 thousand (74% of the previous month)".
+  EXPECT_EQ(mom_integer(162000, 120000), "74%");
+  EXPECT_EQ(mom_integer(0, 5), "-");
+  EXPECT_EQ(thousands(38467358), "38,467,358");
+  EXPECT_EQ(thousands(0), "0");
+  EXPECT_EQ(thousands(999), "999");
+  EXPECT_EQ(thousands(1000), "1,000");
+  EXPECT_EQ(defang("EXAMPLE1.JP/path"), "EXAMPLE1[.]JP/path");
+}
+
+// The reader: a record with numeric keys and the same with labels read the same.
+struct Collect final : RecordReader::Visitor {
+  std::vector<LineKind> kinds;
+  std::vector<FlowRec> flows;
+  std::vector<std::string> texts;
+  std::vector<AlertRec> alerts;
+  std::vector<std::string> alert_cids;  // views die with the next line: keep copies
+  void on_record(LineKind k, const RecordReader& r) override {
+    kinds.push_back(k);
+    if (k == LineKind::flow) {
+      flows.push_back(r.flow());
+      texts.push_back(std::string(r.flow().src_text) + "|" + std::string(r.flow().l7_name) + "|" +
+                      std::string(r.flow().conn_state) + "|" + std::string(r.flow().tls_sni));
+    }
+    if (k == LineKind::alert) {
+      alerts.push_back(r.alert());
+      alert_cids.emplace_back(r.alert().community_id);
+    }
+  }
+};
+
+void read_line(RecordReader& r, const std::string& line, Collect& c) {
+  std::string padded = line;
+  padded.append(simdjson::SIMDJSON_PADDING, ' ');
+  r.read(std::string_view(padded.data(), line.size()), padded.size(), c);
+}
+
+TEST(Reader, NumericKeysAndLabelsReadTheSame) {
+  const std::string numeric =
+      R"({"8":"192.168.1.10","12":"93.184.216.34","7":51000,"11":443,"4":6,"1":500,"23":4000,"22":1764547200,)"
+      R"("21":1764547260,"35632.57590":"91.126","35632.57591":"TLS.Google","35632.57967":771,"35632.57965":49199,)"
+      R"("35632.57660":"www.example.com","CONN_STATE":"SF","COMMUNITY_ID":"1:abc=","35632.57680":"0"})";
+  const std::string labels =
+      R"({"IPV4_SRC_ADDR":"192.168.1.10","IPV4_DST_ADDR":"93.184.216.34","L4_SRC_PORT":51000,"L4_DST_PORT":443,)"
+      R"("PROTOCOL":6,"IN_BYTES":500,"OUT_BYTES":4000,"FIRST_SWITCHED":1764547200,"LAST_SWITCHED":1764547260,)"
+      R"("L7_PROTO":"91.126","L7_PROTO_NAME":"TLS.Google","TLS_VERSION":771,"TLS_CIPHER":49199,)"
+      R"("TLS_SERVER_NAME":"www.example.com","CONN_STATE":"SF","COMMUNITY_ID":"1:abc=","DNS_RET_CODE":"0"})";
+  // nProbe's aliases and old bare NFv9 ids.
+  const std::string aliases =
+      R"({"IPV4_SRC_ADDR":"192.168.1.10","IPV4_DST_ADDR":"93.184.216.34","L4_SRC_PORT":51000,"L4_DST_PORT":443,)"
+      R"("PROTOCOL":6,"IN_BYTES":"500","OUT_BYTES":4000,"FIRST_SWITCHED":1764547200,"LAST_SWITCHED":1764547260,)"
+      R"("57590":"91.126","L7_PROTO_NAME":"TLS.Google","SSL_VERSION":771,"SSL_CIPHER":49199,)"
+      R"("SSL_SERVER_NAME":"www.example.com","CONN_STATE":"SF","COMMUNITY_ID":"1:abc=","DNS_RET_CODE":"0"})";
+  RecordReader r;
+  Collect c;
+  read_line(r, numeric, c);
+  read_line(r, labels, c);
+  read_line(r, aliases, c);
+  ASSERT_EQ(c.flows.size(), 3u);
+  for (const FlowRec& f : c.flows) {
+    EXPECT_EQ(f.src, parse_ip("192.168.1.10"));
+    EXPECT_EQ(f.dst_port, 443);
+    EXPECT_EQ(f.in_bytes, 500u);
+    EXPECT_EQ(f.out_bytes, 4000u);
+    EXPECT_EQ(f.first, 1764547200);
+    EXPECT_EQ(f.tls_version, 771u);
+    EXPECT_EQ(f.tls_cipher, 49199u);
+    EXPECT_EQ(f.dns_ret_code, 0);
+    EXPECT_EQ(f.present, c.flows[0].present);
+  }
+  EXPECT_EQ(c.texts[0], "192.168.1.10|TLS.Google|SF|www.example.com");
+  EXPECT_EQ(c.texts[0], c.texts[1]);
+  EXPECT_EQ(c.texts[0], c.texts[2]);
+}
+
+TEST(Reader, Ipv6FlowsAndAlertsAndArrays) {
+  RecordReader r;
+  Collect c;
+  read_line(r, R"({"8":"0.0.0.0","12":"0.0.0.0","27":"2001:db8::1","28":"2606:2800:220::1","22":1764547200,"4":17})", c);
+  read_line(r,
+            R"({"timestamp":"2026-12-01T09:00:00.123456+0900","flow_id":1,"event_type":"alert","src_ip":"10.0.0.5",)"
+            R"("src_port":5555,"dest_ip":"198.51.100.7","dest_port":80,"proto":"TCP","community_id":"1:x",)"
+            R"("alert":{"action":"allowed","gid":1,"signature_id":2019401,"rev":2,"signature":"ET X",)"
+            R"("category":"A Network Trojan was Detected","severity":1}})",
+            c);
+  read_line(r, R"([{"8":"10.0.0.1","12":"10.0.0.2","22":1},{"8":"10.0.0.3","12":"10.0.0.4","22":2}])", c);
+  ASSERT_EQ(c.flows.size(), 3u);
+  EXPECT_EQ(c.flows[0].src.v, 6);
+  EXPECT_EQ(c.flows[0].src, parse_ip("2001:db8::1"));
+  ASSERT_EQ(c.alerts.size(), 1u);
+  EXPECT_EQ(c.alerts[0].sid, 2019401u);
+  EXPECT_EQ(c.alerts[0].severity, 1);
+  EXPECT_EQ(c.alerts[0].ts, 1796083200);  // 2026-12-01 09:00 +0900 = 00:00 UTC
+  EXPECT_EQ(c.alert_cids[0], "1:x");
+}
+
+TEST(Reader, DamagedLinesAreNamedNeverDropped) {
+  RecordReader r;
+  Collect c;
+  const std::string good = R"({"8":"10.0.0.1","12":"10.0.0.2","22":1764547200,"1":10})";
+  read_line(r, "not json at all", c);
+  read_line(r, good.substr(0, good.size() / 2), c);
+  read_line(r, good + "}", c);
+  read_line(r, "", c);
+  read_line(r, R"({"ts":"2026-01-01","host":"x","msg":"syslog from another tool"})", c);
+  read_line(r, R"("just a string")", c);
+  read_line(r, R"({"8":"10.0.0.1","12":"10.0.0.2","22":1764547200,"1":{"nested":1}})", c);
+  read_line(r, R"({"timestamp":"2026-01-01T00:00:00Z","event_type":"arp","arp":{}})", c);
+  read_line(r, good, c);
+  const std::vector<LineKind> want = {LineKind::not_json,   LineKind::truncated, LineKind::truncated,
+                                      LineKind::blank,      LineKind::other_tool, LineKind::not_object,
+                                      LineKind::bad_value,  LineKind::eve_other, LineKind::flow};
+  EXPECT_EQ(c.kinds, want);
+  EXPECT_EQ(line_kind_text(LineKind::not_json), "not JSON");
+}
+
+TEST(Sketch, ExactUnderTheCapSpaceSavingAbove) {
+  TopCounter<uint32_t> exact(1000);
+  for (uint32_t i = 0; i < 500; ++i) exact.add(i % 50, 1 + (i % 50 == 7));
+  EXPECT_FALSE(exact.approximate());
+  EXPECT_EQ(exact.top(1)[0].key, 7u);
+  EXPECT_EQ(exact.top(1)[0].v[0], 20u);
+  // Zipf-like stream over 100k keys into 1000 counters: the heavy hitters are found, and no
+  // count is below the truth nor above it by more than its error.
+  TopCounter<uint32_t> ss(1000);
+  std::map<uint32_t, uint64_t> truth;
+  std::mt19937 rng(42);
+  for (int i = 0; i < 300000; ++i) {
+    const uint32_t k = (i % 3 == 0) ? static_cast<uint32_t>(i % 10) : static_cast<uint32_t>(10 + rng() % 100000);
+    ss.add(k, 1);
+    ++truth[k];
+  }
+  EXPECT_TRUE(ss.approximate());
+  const auto top = ss.top(10);
+  std::set<uint32_t> keys;
+  for (const auto& e : top) {
+    keys.insert(e.key);
+    EXPECT_GE(e.v[0], truth[e.key]);
+    EXPECT_LE(e.v[0] - e.error, truth[e.key]);
+  }
+  for (uint32_t k = 0; k < 10; ++k) EXPECT_TRUE(keys.count(k)) << k;
+}
+
+TEST(Sketch, DistinctExactThenHyperLogLog) {
+  DistinctCounter d;
+  for (uint64_t i = 0; i < 1000; ++i) d.add(mix64(i % 700));
+  EXPECT_FALSE(d.estimated());
+  EXPECT_EQ(d.count(), 700u);
+  DistinctCounter big;
+  for (uint64_t i = 0; i < 200000; ++i) big.add(mix64(i));
+  EXPECT_TRUE(big.estimated());
+  EXPECT_NEAR(static_cast<double>(big.count()), 200000.0, 200000.0 * 0.05);
+}
+
+TEST(Window, MonthsDaysAndThePreviousPeriod) {
+  std::string err;
+  ASSERT_TRUE(set_time_zone("Asia/Tokyo", err)) << err;
+  ReportTime t;
+  ASSERT_TRUE(make_report_time("2021-12", "", Period::month, 0, t, err)) << err;
+  EXPECT_EQ(t.current.days(), 31u);
+  EXPECT_EQ(t.previous.days(), 30u);
+  EXPECT_EQ(format_local(t.current.begin), "2021-12-01 00:00:00");
+  EXPECT_EQ(format_local(t.current.end), "2022-01-01 00:00:00");
+  EXPECT_EQ(format_local(t.previous.begin), "2021-11-01 00:00:00");
+  EXPECT_EQ(t.current.begin, 1638284400);  // 2021-11-30T15:00:00Z
+  EXPECT_EQ(t.current.day_of(t.current.begin + 86400 * 5 + 10), 5);
+  EXPECT_EQ(t.current.day_of(t.current.end), -1);
+  ASSERT_TRUE(make_report_time("2021-12-06", "2021-12-12", Period::week, 0, t, err));
+  EXPECT_EQ(t.current.days(), 7u);
+  EXPECT_EQ(format_day(t.previous.begin), "2021-11-29");
+  ASSERT_TRUE(make_report_time("2021-12-06T10:00Z", "", Period::day, 0, t, err));
+  EXPECT_EQ(format_local(t.current.begin), "2021-12-06 19:00:00");
+  EXPECT_FALSE(make_report_time("2021-13", "", Period::month, 0, t, err));
+  EXPECT_FALSE(set_time_zone("Mars/Olympus", err));
+  ASSERT_TRUE(set_time_zone("UTC", err));
+}
+
+TEST(SocRules, FunctionsLevelsAndConnState) {
+  EXPECT_EQ(function_of_category("A Network Trojan was Detected"), Function::spyware);
+  EXPECT_EQ(function_of_category("Misc Attack"), Function::firewall);
+  EXPECT_EQ(function_of_category("Possible Social Engineering Attempted"), Function::url);
+  EXPECT_EQ(function_of_category("Web Application Attack"), Function::vulnerability);
+  EXPECT_EQ(function_of_category("A Suspicious Filename was Detected"), Function::antivirus);
+  EXPECT_EQ(function_of_category("Misc activity"), Function::none);
+  EXPECT_EQ(level_of(1, false), Level::critical);
+  EXPECT_EQ(level_of(3, false), Level::warning);
+  EXPECT_EQ(level_of(4, false), Level::none);
+  EXPECT_EQ(level_of(1, true), Level::fatal);
+  EXPECT_EQ(level_of(4, true), Level::warning);
+  FlowRec f;
+  f.protocol = 6;
+  f.conn_state = "S0";
+  EXPECT_EQ(conn_class(f, false), ConnClass::not_established);
+  f.conn_state = "RSTO";  // set up, then aborted by the originator: established
+  EXPECT_EQ(conn_class(f, false), ConnClass::established);
+  f.conn_state = "REJ";
+  EXPECT_EQ(conn_class(f, false), ConnClass::not_established);
+  f.protocol = 17;
+  f.conn_state = "S0";  // one-way UDP (syslog, NetFlow) is normal
+  EXPECT_EQ(conn_class(f, false), ConnClass::established);
+  EXPECT_EQ(conn_class(f, true), ConnClass::not_established);
+  // Without CONN_STATE: client SYN, no server SYN.
+  FlowRec g;
+  g.protocol = 6;
+  g.present = uint64_t{1} << static_cast<int>(Field::client_tcp_flags);
+  g.client_flags = 0x02;
+  g.server_flags = 0x14;
+  EXPECT_EQ(conn_class(g, false), ConnClass::not_established);
+  g.server_flags = 0x12;
+  EXPECT_EQ(conn_class(g, false), ConnClass::established);
+}
+
+}  // namespace
