@@ -118,6 +118,11 @@ SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunRe
     line(out, "rules.reload_failed", r.rule_reload_failed);
     line(out, "rules.sets_retired", r.rule_sets_retired);
     if (r.rx.sig_scan_errors) line(out, "signatures.scan_errors", r.rx.sig_scan_errors);
+    // Rule state that did not fit its bounds: printed when it happened.
+    if (r.rx.sig_flowbits_overflow) line(out, "signatures.flowbits_overflow", r.rx.sig_flowbits_overflow);
+    if (r.rx.sig_flowint_dropped) line(out, "signatures.flowint_dropped", r.rx.sig_flowint_dropped);
+    if (r.rx.sig_xbits_evicted) line(out, "signatures.xbits_evicted", r.rx.sig_xbits_evicted);
+    if (r.rx.sig_dataset_full) line(out, "signatures.dataset_full", r.rx.sig_dataset_full);
   }
   if (event_sink) {
     line(out, "assets.packets_seen", r.rx.asset_packets);

@@ -43,6 +43,10 @@ namespace flowprobe {
   X(sig_stream_pool_exhausted, "TCP segments matched alone: no free stream slot")      \
   X(sig_encrypted_skipped, "payloads of encrypted flows left to header-only rules")      \
   X(sig_scan_errors, "Hyperscan scan errors")                                          \
+  X(sig_flowbits_overflow, "flowbits not set: the flow held 16 already")                \
+  X(sig_flowint_dropped, "flowint writes lost: no free block, or a 9th on a flow")      \
+  X(sig_xbits_evicted, "live xbits replaced for lack of room")                          \
+  X(sig_dataset_full, "dataset:set values that found no room")                          \
   X(alerts_enqueued, "alerts handed to the exporter ring")                             \
   X(alerts_ring_full, "alerts dropped because the exporter ring was full")             \
   X(asset_packets, "packets shown to the asset dissectors (ARP frames, tracked IP)")   \

@@ -94,6 +94,10 @@ void RxWorker::add_scanner_counters(const sig::ScannerCounters& sc) noexcept {
   counters_.sig_stream_pool_exhausted += sc.stream_pool_exhausted;
   counters_.sig_encrypted_skipped += sc.encrypted_skipped;
   counters_.sig_scan_errors += sc.scan_errors;
+  counters_.sig_flowbits_overflow += sc.flowbits_overflow;
+  counters_.sig_flowint_dropped += sc.flowint_dropped;
+  counters_.sig_xbits_evicted += sc.xbits_evicted;
+  counters_.sig_dataset_full += sc.dataset_full;
 }
 
 void RxWorker::swap_scanner_if_offered() noexcept {

@@ -665,6 +665,33 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     }
     engine->datasets_.push_back(std::move(ds));
   }
+  // As Suricata's flowbit analysis: a bit that rules check but none sets is a rule set
+  // missing its setter (a disabled rule, a file not loaded); the checks then never pass.
+  {
+    std::vector<uint32_t> checked_by(ctx.flowbit_names().size(), 0), xchecked_by(ctx.xbit_names().size(), 0);
+    std::vector<uint8_t> set(checked_by.size(), 0), xset(xchecked_by.size(), 0);
+    for (const Rule& r : rules) {
+      for (const auto& a : r.flowbit_actions)
+        if (a.cmd != FlowbitOp::Cmd::unset)
+          for (uint16_t b : a.bits) set[b] = 1;
+      for (const auto& c : r.flowbit_conds)
+        for (uint16_t b : c.bits) checked_by[b] = checked_by[b] ? checked_by[b] : r.sid;
+      for (const auto& a : r.xbit_actions)
+        if (a.cmd != XbitOp::Cmd::unset) xset[a.bit] = 1;
+      for (const auto& c : r.xbit_conds) xchecked_by[c.bit] = xchecked_by[c.bit] ? xchecked_by[c.bit] : r.sid;
+    }
+    const auto warn = [&](const char* what, const std::vector<std::string>& names, const std::vector<uint32_t>& by,
+                          const std::vector<uint8_t>& is_set) {
+      std::string list;
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < names.size(); ++i)
+        if (by[i] && !is_set[i] && n++ < 5) list += (list.empty() ? "" : ", ") + names[i] + " (sid " + std::to_string(by[i]) + ")";
+      if (n)
+        rep_warning(rep, std::to_string(n) + " " + what + " checked but never set: " + list + (n > 5 ? ", …" : ""));
+    };
+    warn("flowbits", ctx.flowbit_names(), checked_by, set);
+    warn("xbits", ctx.xbit_names(), xchecked_by, xset);
+  }
   if (std::any_of(rules.begin(), rules.end(), [](const Rule& r) { return !r.xbit_conds.empty() || !r.xbit_actions.empty(); }))
     engine->xbits_ = std::make_unique<XbitTable>(kXbitSlots);
   engine->rules_ = std::move(rules);
