@@ -144,7 +144,7 @@ struct Item {
   // byte_extract: the variable it sets; elsewhere the variable a value is read from
   // instead of the number (-1: none), as byte_extract's names in Suricata.
   int8_t var = -1;
-  int8_t value_var = -1, offset_var = -1, depth_var = -1, distance_var = -1, within_var = -1;
+  int8_t value_var = -1, offset_var = -1, depth_var = -1, distance_var = -1, within_var = -1, nbytes_var = -1;
   // base64_decode: `value` bytes at most (0: the rest) from `offset`; `sub` are the
   // base64_data keywords, checked on the decoded bytes.
   std::vector<Item> sub;

@@ -568,7 +568,12 @@ bool RuleBuilder::byte_test(std::string_view value) {
   it.type = ItemType::byte_test;
   // 0 bytes is Suricata's "as many as there are": with `string`, the number that starts
   // at the offset, however long (its util-byte ByteExtractString with len 0).
-  if (!parse_num(parts[0], 0, 23, it.nbytes)) return fail(err_, "malformed byte_test", value);
+  const bool relative = std::find(parts.begin() + 4, parts.end(), std::string_view("relative")) != parts.end();
+  const BufferKind kind = relative ? relative_kind() : current_kind();
+  // Suricata 7: the byte count may be a variable too.
+  if (const int var = variable(parts[0], kind); var == -2) return false;
+  else if (var >= 0) it.nbytes_var = static_cast<int8_t>(var), it.nbytes = 1;
+  else if (!parse_num(parts[0], 0, 23, it.nbytes)) return fail(err_, "malformed byte_test", value);
   auto op = parts[1];
   if (!op.empty() && op.front() == '!') { it.negated = true; op = trim(op.substr(1)); }
   if (op.empty()) op = "=";  // "!" alone means "not equal"
@@ -580,8 +585,6 @@ bool RuleBuilder::byte_test(std::string_view value) {
   else if (op == "<=") it.op = 'l';
   else if (op == ">=") it.op = 'g';
   else return fail(err_, "malformed byte_test", value);
-  const bool relative = std::find(parts.begin() + 4, parts.end(), std::string_view("relative")) != parts.end();
-  const BufferKind kind = relative ? relative_kind() : current_kind();
   int64_t v = 0;
   if (const int var = variable(parts[2], kind); var == -2) return false;
   else if (var >= 0) it.value_var = static_cast<int8_t>(var);
@@ -936,9 +939,11 @@ bool RuleBuilder::byte_jump(std::string_view value) {
   if (parts.size() < 2) return fail(err_, "malformed byte_jump", value);
   Item it;
   it.type = ItemType::byte_jump;
-  if (!parse_num(parts[0], 0, 10, it.nbytes)) return fail(err_, "malformed byte_jump", value);
   {
     const bool relative = std::find(parts.begin() + 2, parts.end(), std::string_view("relative")) != parts.end();
+    if (const int var = variable(parts[0], relative ? relative_kind() : current_kind()); var == -2) return false;
+    else if (var >= 0) it.nbytes_var = static_cast<int8_t>(var), it.nbytes = 1;
+    else if (!parse_num(parts[0], 0, 10, it.nbytes)) return fail(err_, "malformed byte_jump", value);
     if (const int var = variable(parts[1], relative ? relative_kind() : current_kind()); var == -2) return false;
     else if (var >= 0) it.offset_var = static_cast<int8_t>(var);
     else if (!parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset))

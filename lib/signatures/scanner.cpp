@@ -105,11 +105,12 @@ int on_pcre(unsigned, unsigned long long, unsigned long long to, unsigned, void*
 // Suricata reads a string number with strtoull over the `nbytes` bytes (over the rest of
 // the buffer when nbytes is 0): leading white space and a '+' are skipped, the digits
 // stop at the first byte that is not one, none or an overflow is no match.
-bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, uint64_t& v, bool mask = true) {
-  if (pos < 0 || pos + it.nbytes > len || pos >= len) return false;
+// `nbytes` is the item's, or the value of the variable it names.
+bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, int nbytes, uint64_t& v, bool mask = true) {
+  if (pos < 0 || pos + nbytes > len || pos >= len) return false;
   v = 0;
   if (it.string) {
-    const int64_t end = it.nbytes ? pos + it.nbytes : len;
+    const int64_t end = nbytes ? pos + nbytes : len;
     int64_t i = pos;
     while (i < end && (d[i] == ' ' || (d[i] >= '\t' && d[i] <= '\r'))) ++i;
     if (i < end && d[i] == '+') ++i;
@@ -128,9 +129,9 @@ bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, uin
     }
     if (digits == 0) return false;
   } else if (it.little_endian) {
-    for (int i = it.nbytes - 1; i >= 0; --i) v = v << 8 | d[pos + i];
+    for (int i = nbytes - 1; i >= 0; --i) v = v << 8 | d[pos + i];
   } else {
-    for (int i = 0; i < it.nbytes; ++i) v = v << 8 | d[pos + i];
+    for (int i = 0; i < nbytes; ++i) v = v << 8 | d[pos + i];
   }
   if (mask && it.bitmask) {
     v &= it.bitmask;
@@ -258,6 +259,12 @@ struct Inspector {
   int32_t val(int8_t var, int32_t number) const {
     return var < 0 ? number : static_cast<int32_t>(std::min<uint64_t>(vars[var], 1u << 30));
   }
+  // byte_test / byte_jump's byte count: a variable's must be 1 to 8 (23 with `string`), else -1 (no match).
+  int nbytes_of(const Item& it) const {
+    if (it.nbytes_var < 0) return it.nbytes;
+    const uint64_t n = vars[it.nbytes_var];
+    return n >= 1 && n <= (it.string ? 23u : 8u) ? static_cast<int>(n) : -1;
+  }
 
   // Suricata's pcre on PCRE2: the leftmost match from the cursor (relative) or the buffer's
   // start; a relative keyword after it that fails retries from one past the match start.
@@ -357,7 +364,8 @@ struct Inspector {
       case ItemType::byte_test: {
         const int64_t pos = (it.relative ? cursor : -base) + val(it.offset_var, it.offset);
         uint64_t v;
-        if (!read_number(d, len, pos, it, v)) return false;
+        const int nbytes = nbytes_of(it);
+        if (nbytes < 0 || !read_number(d, len, pos, it, nbytes, v)) return false;
         const uint64_t value = it.value_var < 0 ? it.value : vars[it.value_var];
         bool ok = false;
         switch (it.op) {
@@ -374,7 +382,7 @@ struct Inspector {
       case ItemType::byte_extract: {
         const int64_t pos = (it.relative ? cursor : -base) + it.offset;
         uint64_t v;
-        if (!read_number(d, len, pos, it, v)) return false;
+        if (!read_number(d, len, pos, it, it.nbytes, v)) return false;
         v *= static_cast<uint64_t>(it.multiplier);
         if (it.post_offset > 1) v = (v + static_cast<uint64_t>(it.post_offset) - 1) / static_cast<uint64_t>(it.post_offset) *
                                      static_cast<uint64_t>(it.post_offset);  // align
@@ -384,7 +392,7 @@ struct Inspector {
       case ItemType::byte_math: {
         const int64_t pos = (it.relative ? cursor : -base) + it.offset;
         uint64_t v;
-        if (!read_number(d, len, pos, it, v, false)) return false;
+        if (!read_number(d, len, pos, it, it.nbytes, v, false)) return false;
         const uint64_t r = it.value_var < 0 ? it.value : vars[it.value_var];
         switch (it.op) {
           case '+': v += r; break;
@@ -456,8 +464,9 @@ struct Inspector {
       case ItemType::byte_jump: {
         const int64_t pos = (it.relative ? cursor : -base) + val(it.offset_var, it.offset);
         uint64_t v = 0;
-        if (it.nbytes && !read_number(d, len, pos, it, v)) return false;
-        int64_t to = it.from_beginning ? 0 : it.from_end ? len : pos + it.nbytes;
+        const int nbytes = nbytes_of(it);
+        if (nbytes < 0 || (nbytes && !read_number(d, len, pos, it, nbytes, v))) return false;
+        int64_t to = it.from_beginning ? 0 : it.from_end ? len : pos + nbytes;
         to += static_cast<int64_t>(std::min<uint64_t>(v, 1ull << 32)) * it.multiplier;
         if (it.align) to = (to + 3) & ~int64_t{3};
         to += it.post_offset;

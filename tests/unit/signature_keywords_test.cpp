@@ -240,6 +240,19 @@ TEST(SignatureKeywords, ByteMathOperatorsAndResultVariable) {
                        "\xab\x02" "abcX"s), 1);
 }
 
+// Suricata 7: byte_test's and byte_jump's byte count may be a variable (1 to 8 bytes).
+TEST(SignatureKeywords, ByteTestAndByteJumpTakeTheByteCountFromAVariable) {
+  using namespace std::string_literals;
+  const std::string test = R"(alert tcp any any -> any any (content:"N"; byte_extract:1,0,n,relative; byte_test:n,=,0x0102,0,relative; sid:1;))";
+  EXPECT_EQ(alerts_for(test, "N\x02\x01\x02"s), 1);
+  EXPECT_EQ(alerts_for(test, "N\x01\x01\x02"s), 0);  // one byte: 0x01
+  EXPECT_EQ(alerts_for(test, "N\x09\x01\x02\x00\x00\x00\x00\x00\x00\x00"s), 0);  // 9 bytes: no match
+  const std::string jump = R"(alert tcp any any -> any any (content:"J"; byte_extract:1,0,n,relative; byte_jump:n,0,relative; content:"Z"; within:1; sid:1;))";
+  EXPECT_EQ(alerts_for(jump, "J\x01\x02..Z"s), 1);  // one byte (2) read, two skipped
+  EXPECT_EQ(alerts_for(jump, "J\x02\x00\x01.Z"s), 1);
+  EXPECT_EQ(alerts_for(jump, "J\x01\x03..Z"s), 0);
+}
+
 TEST(SignatureKeywords, ByteMathRejectsWhatSuricataRejects) {
   EXPECT_EQ(reject(R"(alert tcp any any -> any any (content:"a"; byte_math:bytes 5, offset 0, oper <<, rvalue 1, result r; sid:1;))").reason, "malformed byte_math");
   EXPECT_EQ(reject(R"(alert tcp any any -> any any (content:"a"; byte_math:bytes 1, offset 0, oper %, rvalue 1, result r; sid:1;))").reason, "malformed byte_math");
