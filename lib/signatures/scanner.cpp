@@ -443,7 +443,7 @@ struct Inspector {
           case Item::SetCmd::isnotset: ok = !key || !set.set.find(key, rep); break;
           case Item::SetCmd::set: {  // matches when the value is new, as Suricata's DatasetAdd
             if (!key) break;
-            const auto r = const_cast<AtomicKeySet&>(set.set).insert(key, 0);
+            const auto r = set.set.insert(key, 0);
             if (r == AtomicKeySet::Insert::full && counters) ++counters->dataset_full;
             ok = r == AtomicKeySet::Insert::added;
             break;
@@ -496,6 +496,7 @@ void FlowContext::init(const DecodedPacket& p, uint64_t id) noexcept {
 
 PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfig& config)
     : engine_(engine), config_(config) {
+  static_assert(sizeof(FlowVarBlock) == 52, "rules/README.md states the flowint block's size");
   if (engine.proto_scratch_) {
     hs_scratch_t* s = nullptr;
     if (hs_clone_scratch(engine.proto_scratch_.get(), &s) == HS_SUCCESS) scratch_.reset(s);

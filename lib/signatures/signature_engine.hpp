@@ -202,7 +202,7 @@ struct Dataset {
   DatasetType type = DatasetType::string;
   bool rep = false;
   std::size_t loaded = 0;  // values read from the file
-  AtomicKeySet set;
+  mutable AtomicKeySet set;  // dataset:set adds to it on the packet path (atomics)
 };
 // The key a buffer's value has in a set of this type (0 when the bytes are no value of
 // the type: an md5 set sees a buffer of another length, an address set no address).
