@@ -371,6 +371,7 @@ class RuleBuilder {
     seq_.push_back({k, std::move(it), transforms_for(k), b64_data_ ? b64_decode_ : -1});
   }
   bool byte_extract(std::string_view value);
+  bool define_var(std::string_view name, Item it, const std::string& malformed);
   bool byte_math(std::string_view value);
   bool base64_decode(std::string_view value, bool has_value);
   bool asn1(std::string_view value);
@@ -637,13 +638,25 @@ bool RuleBuilder::byte_extract(std::string_view value) {
     else return fail(err_, "malformed byte_extract", value);
   }
   if (!it.string && (it.nbytes > 8 || has_base)) return fail(err_, "malformed byte_extract", value);
+  return define_var(name, std::move(it), "malformed byte_extract");
+}
+
+// The variable a byte_extract or byte_math item sets, then the item itself.
+bool RuleBuilder::define_var(std::string_view name, Item it, const std::string& malformed) {
   for (const auto& v : vars_)
-    if (v.first == name) return fail(err_, "malformed byte_extract", "variable named twice");
-  if (vars_.size() >= static_cast<std::size_t>(kMaxByteVars)) return fail(err_, "malformed byte_extract", "too many variables");
+    if (v.first == name) return fail(err_, malformed, "variable named twice");
+  if (vars_.size() >= static_cast<std::size_t>(kMaxByteVars)) return fail(err_, malformed, "too many variables");
   it.var = static_cast<int8_t>(vars_.size());
   vars_.emplace_back(std::string(name), seq_.size());
   push(std::move(it));
   return true;
+}
+
+// "key value" of an option list entry; the value is empty for a bare word.
+std::pair<std::string_view, std::string_view> key_value(std::string_view p) {
+  const auto sp = p.find_first_of(" \t");
+  if (sp == std::string_view::npos) return {p, {}};
+  return {p.substr(0, sp), trim(p.substr(sp))};
 }
 
 bool valid_flowbit_name(std::string_view n);
@@ -659,9 +672,7 @@ bool RuleBuilder::byte_math(std::string_view value) {
   bool has_bytes = false, has_offset = false, has_rvalue = false, has_base = false;
   std::string_view rvalue, result;
   for (auto p : split_plain(value, ',')) {
-    const auto sp = p.find_first_of(" \t");
-    const auto k = p.substr(0, sp);
-    const auto v = sp == std::string_view::npos ? std::string_view{} : trim(p.substr(sp));
+    const auto [k, v] = key_value(p);
     if (k == "bytes") {
       has_bytes = parse_num(v, 1, 10, it.nbytes);
       if (!has_bytes) return fail(err_, "malformed byte_math", value);
@@ -711,13 +722,7 @@ bool RuleBuilder::byte_math(std::string_view value) {
   else return fail(err_, "value out of range", "byte_math rvalue " + std::string(rvalue));
   if (!(std::isalpha(static_cast<unsigned char>(result[0])) || result[0] == '_'))
     return fail(err_, "malformed byte_math", "result must be a variable name");
-  for (const auto& v : vars_)
-    if (v.first == result) return fail(err_, "malformed byte_math", "variable named twice");
-  if (vars_.size() >= static_cast<std::size_t>(kMaxByteVars)) return fail(err_, "malformed byte_math", "too many variables");
-  it.var = static_cast<int8_t>(vars_.size());
-  vars_.emplace_back(std::string(result), seq_.size());
-  push(std::move(it));
-  return true;
+  return define_var(result, std::move(it), "malformed byte_math");
 }
 
 // base64_decode[:bytes N][, offset O][, relative]: decodes from the offset (after the
@@ -728,9 +733,7 @@ bool RuleBuilder::base64_decode(std::string_view value, bool has_value) {
   if (b64_data_) return fail(err_, "malformed base64_decode", "inside base64_data");
   if (has_value && !trim(value).empty()) {
     for (auto p : split_plain(value, ',')) {
-      const auto sp = p.find_first_of(" \t");
-      const auto k = p.substr(0, sp);
-      const auto v = sp == std::string_view::npos ? std::string_view{} : trim(p.substr(sp));
+      const auto [k, v] = key_value(p);
       if (k == "bytes") {
         int64_t n;
         if (!parse_i64(v, 1, 0xffffffffll, n)) return fail(err_, "malformed base64_decode", value);
@@ -898,11 +901,8 @@ bool RuleBuilder::dataset(std::string_view value, bool rep) {
   bool has_type = false;
   std::string_view load;
   for (std::size_t i = first_opt; i < parts.size(); ++i) {
-    const auto p = parts[i];
-    const auto sp = p.find_first_of(" \t");
-    if (sp == std::string_view::npos) return fail(err_, "malformed " + kw, value);
-    const auto k = p.substr(0, sp);
-    const auto v = trim(p.substr(sp));
+    const auto [k, v] = key_value(parts[i]);
+    if (v.empty()) return fail(err_, "malformed " + kw, value);
     if (k == "type") {
       has_type = true;
       if (v == "string") type = DatasetType::string;

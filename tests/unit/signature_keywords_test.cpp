@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "signatures/signature_engine.hpp"
+#include "tests/support/alert_collector.hpp"
 #include "tests/support/conversation.hpp"
 
 using namespace flowprobe;
@@ -19,15 +20,7 @@ using namespace flowprobe::sig;
 
 namespace {
 
-struct Collect : AlertSink {
-  std::vector<Alert> alerts;
-  void on_alert(const Alert& a) noexcept override { alerts.push_back(a); }
-  int count(uint32_t sid) const {
-    int n = 0;
-    for (const auto& a : alerts) n += a.sid == sid;
-    return n;
-  }
-};
+using Collect = test::AlertCollector;
 
 std::unique_ptr<SignatureEngine> load(const std::string& rules, const std::string& name = "<text>") {
   std::string error;
