@@ -669,7 +669,7 @@ bool RuleBuilder::byte_math(std::string_view value) {
   Item it;
   it.type = ItemType::byte_math;
   it.op = 0;
-  bool has_bytes = false, has_offset = false, has_rvalue = false, has_base = false;
+  bool has_bytes = false, has_offset = false, has_rvalue = false;
   std::string_view rvalue, result;
   for (auto p : split_plain(value, ',')) {
     const auto [k, v] = key_value(p);
@@ -697,7 +697,6 @@ bool RuleBuilder::byte_math(std::string_view value) {
     } else if (k == "string") {
       it.string = true;
       if (!parse_base(v, it.base)) return fail(err_, "malformed byte_math", value);
-      has_base = true;
     } else if (k == "bitmask") {
       int64_t m;
       if (!parse_i64(v, 1, 0xffffffffll, m)) return fail(err_, "malformed byte_math", value);
@@ -714,7 +713,6 @@ bool RuleBuilder::byte_math(std::string_view value) {
     return fail(err_, "malformed byte_math", "needs bytes, offset, oper, rvalue and result");
   if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_math", "more than 8 bytes without 'string'");
   if ((it.op == 'l' || it.op == 'r') && it.nbytes > 4) return fail(err_, "malformed byte_math", "<< and >> read 1 to 4 bytes");
-  (void)has_base;
   const BufferKind kind = it.relative ? relative_kind() : current_kind();
   if (const int var = variable(rvalue, kind); var == -2) return false;
   else if (var >= 0) it.value_var = static_cast<int8_t>(var);

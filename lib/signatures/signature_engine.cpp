@@ -654,10 +654,24 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     }
   // Shared tables: each dataset sized for its file and what rules may add, the xbits
   // table when a rule uses xbits (kXbitSlots * 16 bytes).
-  for (const DatasetSpec& d : ctx.datasets()) {
-    constexpr std::size_t kMinSlots = 65536;  // room for dataset:set (1.5 MiB)
-    auto ds = std::make_unique<Dataset>(Dataset{d.name, d.type, d.rep, d.values.size(),
-                                                AtomicKeySet(std::max(kMinSlots, d.values.size() * 2))});
+  std::vector<uint8_t> dataset_used(ctx.datasets().size(), 0);
+  for (const Rule& r : rules)
+    for (const auto& b : r.buffers)
+      for_each_list(b.items, [&](const std::vector<Item>& items) {
+        for (const auto& it : items)
+          if (it.type == ItemType::dataset) dataset_used[it.dataset] = 1;
+      });
+  for (std::size_t i = 0; i < ctx.datasets().size(); ++i) {
+    const DatasetSpec& d = ctx.datasets()[i];
+    // Room for dataset:set: 65,536 slots of 12 bytes (768 KiB), or twice the file's values;
+    // a set only rejected rules named gets none.
+    constexpr std::size_t kMinSlots = 65536;
+    const std::size_t slots = dataset_used[i] ? std::max(kMinSlots, d.values.size() * 2) : 0;
+    auto ds = std::make_unique<Dataset>(Dataset{d.name, d.type, d.rep, d.values.size(), AtomicKeySet(slots)});
+    if (!dataset_used[i]) {
+      engine->datasets_.push_back(std::move(ds));
+      continue;
+    }
     for (const auto& [value, reputation] : d.values) {
       const uint64_t key = dataset_key(d.type, {reinterpret_cast<const uint8_t*>(value.data()), value.size()});
       if (key && ds->set.insert(key, reputation) == AtomicKeySet::Insert::full)
