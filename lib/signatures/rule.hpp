@@ -101,8 +101,15 @@ struct NumRange {
   bool test(uint64_t v) const noexcept;
 };
 
-enum class ItemType : uint8_t { content, pcre, byte_test, byte_jump, isdataat, bsize, byte_extract };
-inline constexpr int kMaxByteVars = 8;  // byte_extract variables per rule
+enum class ItemType : uint8_t {
+  content, pcre, byte_test, byte_jump, isdataat, bsize, byte_extract, byte_math, base64_decode, asn1, dataset
+};
+inline constexpr int kMaxByteVars = 8;  // byte_extract / byte_math variables per rule
+
+// asn1's checks (Suricata's detect-asn1): bits of Item::asn1_checks.
+namespace asn1_check {
+inline constexpr uint8_t bitstring_overflow = 1, double_overflow = 2, oversize_length = 4;
+}
 
 // One inspection step on a buffer, evaluated in rule order with a cursor (the end of
 // the previous match) so that distance/within/relative work as in Suricata.
@@ -124,7 +131,7 @@ struct Item {
   bool little_endian = false;
   bool string = false;
   uint8_t base = 10;
-  char op = '=';             // byte_test: < > = & ^ (<= >= as l g)
+  char op = '=';             // byte_test: < > = & ^ (<= >= as l g); byte_math: + - * / and << >> as l r
   uint64_t value = 0;
   uint64_t bitmask = 0;
   int32_t multiplier = 1;
@@ -137,7 +144,17 @@ struct Item {
   // byte_extract: the variable it sets; elsewhere the variable a value is read from
   // instead of the number (-1: none), as byte_extract's names in Suricata.
   int8_t var = -1;
-  int8_t value_var = -1, offset_var = -1, depth_var = -1, distance_var = -1, within_var = -1;
+  int8_t value_var = -1, offset_var = -1, depth_var = -1, distance_var = -1, within_var = -1, nbytes_var = -1;
+  // base64_decode: `value` bytes at most (0: the rest) from `offset`; `sub` are the
+  // base64_data keywords, checked on the decoded bytes.
+  std::vector<Item> sub;
+  // asn1: asn1_check bits, oversize_length's bound in `value`, absolute_offset /
+  // relative_offset (`relative`) in `offset` (has_offset: an offset was given).
+  uint8_t asn1_checks = 0;
+  // dataset / datarep: the set (SignatureEngine::datasets()), its command, and for
+  // datarep the comparison with the value's reputation (`op`, `value`).
+  uint16_t dataset = 0;
+  enum class SetCmd : uint8_t { isset, isnotset, set, rep } set_cmd = SetCmd::isset;
 };
 
 // Suricata's transforms: applied in order to a sticky buffer before its items are checked.
@@ -161,6 +178,25 @@ struct FlowbitOp {
   enum class Cmd : uint8_t { set, unset, toggle, isset, isnotset } cmd = Cmd::set;
   std::vector<uint16_t> bits;  // ids into SignatureEngine's flowbit names
   bool any_of = false;         // "a|b": isset if any is set / isnotset if any is not set
+};
+
+// flowint: a per-flow unsigned 32-bit counter. Compares and isset/notset are conditions;
+// `=`, `+`, `-` happen once the whole rule matched (Suricata's post-match list).
+struct FlowintOp {
+  enum class Op : uint8_t { set, add, sub, eq, ne, lt, le, gt, ge, isset, notset } op = Op::isset;
+  uint16_t var = 0;          // id into SignatureEngine's flowint names
+  uint32_t value = 0;
+  int32_t value_var = -1;    // another flowint as the operand (unset reads as 0)
+  bool is_condition() const { return op >= Op::eq; }
+};
+
+// xbits: bits kept per host (ip_src, ip_dst) or host pair, with an expiry in packet time.
+struct XbitOp {
+  enum class Cmd : uint8_t { set, unset, toggle, isset, isnotset } cmd = Cmd::set;
+  enum class Track : uint8_t { ip_src, ip_dst, ip_pair } track = Track::ip_src;
+  uint16_t bit = 0;          // id into SignatureEngine's xbit names
+  uint32_t expire_s = 30;    // Suricata's default
+  bool is_condition() const { return cmd == Cmd::isset || cmd == Cmd::isnotset; }
 };
 
 struct Threshold {
@@ -231,6 +267,8 @@ struct Rule {
 
   std::vector<BufferSpec> buffers;  // in order of first use
   std::vector<FlowbitOp> flowbit_conds, flowbit_actions;
+  std::vector<FlowintOp> flowint_conds, flowint_actions;
+  std::vector<XbitOp> xbit_conds, xbit_actions;
   bool noalert = false;
   std::optional<Threshold> threshold;
   bool ip_only = false;  // nothing but header: Suricata alerts once per flow direction

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -324,6 +325,7 @@ struct Pending {
   BufferKind kind;
   Item item;
   std::vector<Transform> transforms;
+  int b64_parent = -1;  // base64_data keywords: index into seq_ of their base64_decode
 };
 
 class RuleBuilder {
@@ -362,9 +364,22 @@ class RuleBuilder {
   // Adds a keyword that reads the buffer of the pattern before it when relative, else the sticky one.
   void push(Item it) {
     const BufferKind k = it.relative ? relative_kind() : current_kind();
-    seq_.push_back({k, std::move(it), transforms_for(k)});
+    add(k, std::move(it));
+  }
+  // Every keyword lands here: after base64_data, on the decoded bytes of the last base64_decode.
+  void add(BufferKind k, Item it) {
+    seq_.push_back({k, std::move(it), transforms_for(k), b64_data_ ? b64_decode_ : -1});
   }
   bool byte_extract(std::string_view value);
+  bool define_var(std::string_view name, Item it, const std::string& malformed);
+  bool byte_math(std::string_view value);
+  bool base64_decode(std::string_view value, bool has_value);
+  bool asn1(std::string_view value);
+  bool flowint(std::string_view value);
+  bool xbits(std::string_view value);
+  bool dataset(std::string_view value, bool rep);
+  int b64_decode_ = -1;    // seq_ index of the last base64_decode
+  bool b64_data_ = false;  // base64_data named: keywords read the decoded bytes
   // A byte_extract variable named by `v` (usable on buffer `kind`): its slot, -1 when `v`
   // is not a name, -2 (error set) when it names no variable of that buffer.
   int variable(std::string_view v, BufferKind kind) {
@@ -372,7 +387,7 @@ class RuleBuilder {
     if (v.empty() || !(std::isalpha(static_cast<unsigned char>(v[0])) || v[0] == '_')) return -1;
     for (std::size_t i = 0; i < vars_.size(); ++i)
       if (vars_[i].first == v) {
-        if (seq_[vars_[i].second].kind != kind) {
+        if (seq_[vars_[i].second].kind != kind || (seq_[vars_[i].second].b64_parent >= 0) != b64_data_) {
           fail(err_, "byte_extract variable of another buffer", v);
           return -2;
         }
@@ -415,7 +430,7 @@ bool RuleBuilder::content(std::string_view value, BufferKind kind) {
   if (!decode_content(inner, it.pattern, why)) return fail(err_, "malformed content", why);
   if (it.pattern.empty()) return fail(err_, "malformed content", "empty content");
   if (it.pattern.size() > static_cast<std::size_t>(kMaxOffset)) return fail(err_, "malformed content", "content too long");
-  seq_.push_back({kind, std::move(it), transforms_for(kind)});
+  add(kind, std::move(it));
   last_content_ = last_pattern_ = static_cast<int>(seq_.size() - 1);
   return true;
 }
@@ -554,7 +569,12 @@ bool RuleBuilder::byte_test(std::string_view value) {
   it.type = ItemType::byte_test;
   // 0 bytes is Suricata's "as many as there are": with `string`, the number that starts
   // at the offset, however long (its util-byte ByteExtractString with len 0).
-  if (!parse_num(parts[0], 0, 23, it.nbytes)) return fail(err_, "malformed byte_test", value);
+  const bool relative = std::find(parts.begin() + 4, parts.end(), std::string_view("relative")) != parts.end();
+  const BufferKind kind = relative ? relative_kind() : current_kind();
+  // Suricata 7: the byte count may be a variable too.
+  if (const int var = variable(parts[0], kind); var == -2) return false;
+  else if (var >= 0) it.nbytes_var = static_cast<int8_t>(var), it.nbytes = 1;
+  else if (!parse_num(parts[0], 0, 23, it.nbytes)) return fail(err_, "malformed byte_test", value);
   auto op = parts[1];
   if (!op.empty() && op.front() == '!') { it.negated = true; op = trim(op.substr(1)); }
   if (op.empty()) op = "=";  // "!" alone means "not equal"
@@ -566,8 +586,6 @@ bool RuleBuilder::byte_test(std::string_view value) {
   else if (op == "<=") it.op = 'l';
   else if (op == ">=") it.op = 'g';
   else return fail(err_, "malformed byte_test", value);
-  const bool relative = std::find(parts.begin() + 4, parts.end(), std::string_view("relative")) != parts.end();
-  const BufferKind kind = relative ? relative_kind() : current_kind();
   int64_t v = 0;
   if (const int var = variable(parts[2], kind); var == -2) return false;
   else if (var >= 0) it.value_var = static_cast<int8_t>(var);
@@ -620,12 +638,297 @@ bool RuleBuilder::byte_extract(std::string_view value) {
     else return fail(err_, "malformed byte_extract", value);
   }
   if (!it.string && (it.nbytes > 8 || has_base)) return fail(err_, "malformed byte_extract", value);
+  return define_var(name, std::move(it), "malformed byte_extract");
+}
+
+// The variable a byte_extract or byte_math item sets, then the item itself.
+bool RuleBuilder::define_var(std::string_view name, Item it, const std::string& malformed) {
   for (const auto& v : vars_)
-    if (v.first == name) return fail(err_, "malformed byte_extract", "variable named twice");
-  if (vars_.size() >= static_cast<std::size_t>(kMaxByteVars)) return fail(err_, "malformed byte_extract", "too many variables");
+    if (v.first == name) return fail(err_, malformed, "variable named twice");
+  if (vars_.size() >= static_cast<std::size_t>(kMaxByteVars)) return fail(err_, malformed, "too many variables");
   it.var = static_cast<int8_t>(vars_.size());
   vars_.emplace_back(std::string(name), seq_.size());
   push(std::move(it));
+  return true;
+}
+
+// "key value" of an option list entry; the value is empty for a bare word.
+std::pair<std::string_view, std::string_view> key_value(std::string_view p) {
+  const auto sp = p.find_first_of(" \t");
+  if (sp == std::string_view::npos) return {p, {}};
+  return {p.substr(0, sp), trim(p.substr(sp))};
+}
+
+bool valid_flowbit_name(std::string_view n);
+
+// byte_math:bytes N, offset O, oper +|-|*|/|<<|>>, rvalue V|var, result name[, relative]
+// [, endian big|little][, string hex|dec|oct][, bitmask M] (Suricata 7, options in any
+// order): reads a number, applies the operator and stores the result in a variable that
+// later keywords of the buffer use as byte_extract's; the cursor moves past the bytes read.
+bool RuleBuilder::byte_math(std::string_view value) {
+  Item it;
+  it.type = ItemType::byte_math;
+  it.op = 0;
+  bool has_bytes = false, has_offset = false, has_rvalue = false;
+  std::string_view rvalue, result;
+  for (auto p : split_plain(value, ',')) {
+    const auto [k, v] = key_value(p);
+    if (k == "bytes") {
+      has_bytes = parse_num(v, 1, 10, it.nbytes);
+      if (!has_bytes) return fail(err_, "malformed byte_math", value);
+    } else if (k == "offset") {
+      has_offset = parse_num(v, -kMaxOffset, kMaxOffset, it.offset);
+      if (!has_offset) return fail(err_, "malformed byte_math", value);
+    } else if (k == "oper") {
+      if (v == "+" || v == "-" || v == "*" || v == "/") it.op = v[0];
+      else if (v == "<<") it.op = 'l';
+      else if (v == ">>") it.op = 'r';
+      else return fail(err_, "malformed byte_math", value);
+    } else if (k == "rvalue") {
+      has_rvalue = true;
+      rvalue = v;
+    } else if (k == "result") {
+      result = v;
+    } else if (k == "endian") {
+      if (v == "big") it.little_endian = false;
+      else if (v == "little") it.little_endian = true;
+      else if (v == "dce") return fail(err_, "unsupported keyword: byte_math dce");
+      else return fail(err_, "malformed byte_math", value);
+    } else if (k == "string") {
+      it.string = true;
+      if (!parse_base(v, it.base)) return fail(err_, "malformed byte_math", value);
+    } else if (k == "bitmask") {
+      int64_t m;
+      if (!parse_i64(v, 1, 0xffffffffll, m)) return fail(err_, "malformed byte_math", value);
+      it.bitmask = static_cast<uint64_t>(m);
+    } else if (p == "relative") {
+      it.relative = true;
+    } else if (p == "dce") {
+      return fail(err_, "unsupported keyword: byte_math dce");
+    } else {
+      return fail(err_, "malformed byte_math", value);
+    }
+  }
+  if (!has_bytes || !has_offset || !it.op || !has_rvalue || result.empty())
+    return fail(err_, "malformed byte_math", "needs bytes, offset, oper, rvalue and result");
+  if (!it.string && it.nbytes > 8) return fail(err_, "malformed byte_math", "more than 8 bytes without 'string'");
+  if ((it.op == 'l' || it.op == 'r') && it.nbytes > 4) return fail(err_, "malformed byte_math", "<< and >> read 1 to 4 bytes");
+  const BufferKind kind = it.relative ? relative_kind() : current_kind();
+  if (const int var = variable(rvalue, kind); var == -2) return false;
+  else if (var >= 0) it.value_var = static_cast<int8_t>(var);
+  else if (int64_t rv; parse_i64(rvalue, 0, 0xffffffffll, rv)) it.value = static_cast<uint64_t>(rv);
+  else return fail(err_, "value out of range", "byte_math rvalue " + std::string(rvalue));
+  if (!(std::isalpha(static_cast<unsigned char>(result[0])) || result[0] == '_'))
+    return fail(err_, "malformed byte_math", "result must be a variable name");
+  return define_var(result, std::move(it), "malformed byte_math");
+}
+
+// base64_decode[:bytes N][, offset O][, relative]: decodes from the offset (after the
+// cursor when relative); the keywords after base64_data read the decoded bytes.
+bool RuleBuilder::base64_decode(std::string_view value, bool has_value) {
+  Item it;
+  it.type = ItemType::base64_decode;
+  if (b64_data_) return fail(err_, "malformed base64_decode", "inside base64_data");
+  if (has_value && !trim(value).empty()) {
+    for (auto p : split_plain(value, ',')) {
+      const auto [k, v] = key_value(p);
+      if (k == "bytes") {
+        int64_t n;
+        if (!parse_i64(v, 1, 0xffffffffll, n)) return fail(err_, "malformed base64_decode", value);
+        it.value = static_cast<uint64_t>(n);
+      } else if (k == "offset") {
+        if (!parse_num(v, 0, kMaxOffset, it.offset)) return fail(err_, "malformed base64_decode", value);
+      } else if (p == "relative") {
+        it.relative = true;
+      } else {
+        return fail(err_, "malformed base64_decode", value);
+      }
+    }
+  }
+  push(std::move(it));
+  b64_decode_ = static_cast<int>(seq_.size() - 1);
+  return true;
+}
+
+// asn1: bitstring_overflow, double_overflow, oversize_length N, absolute_offset N,
+// relative_offset N (Suricata's detect-asn1): decodes the BER element at the offset
+// (the buffer's start by default) and its children; matches when one breaks a check.
+bool RuleBuilder::asn1(std::string_view value) {
+  Item it;
+  it.type = ItemType::asn1;
+  bool has_off = false;
+  // Options are separated by commas, spaces or both ("oversize_length 132 absolute_offset 0").
+  std::vector<std::string_view> tokens;
+  for (auto p : split_plain(value, ','))
+    for (auto t : split_plain(p, ' '))
+      if (!t.empty()) tokens.push_back(t);
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const auto k = tokens[i];
+    const bool takes_value = k == "oversize_length" || k == "absolute_offset" || k == "relative_offset";
+    if (takes_value && i + 1 >= tokens.size()) return fail(err_, "malformed asn1", value);
+    const auto v = takes_value ? tokens[++i] : std::string_view{};
+    if (k == "bitstring_overflow") it.asn1_checks |= asn1_check::bitstring_overflow;
+    else if (k == "double_overflow") it.asn1_checks |= asn1_check::double_overflow;
+    else if (k == "oversize_length") {
+      int64_t n;
+      if (!parse_i64(v, 0, 0xffffffffll, n)) return fail(err_, "malformed asn1", value);
+      it.asn1_checks |= asn1_check::oversize_length;
+      it.value = static_cast<uint64_t>(n);
+    } else if (k == "absolute_offset" || k == "relative_offset") {
+      if (has_off) return fail(err_, "malformed asn1", "two offsets");
+      has_off = true;
+      if (!parse_num(v, k == "absolute_offset" ? 0 : -kMaxOffset, kMaxOffset, it.offset))
+        return fail(err_, "malformed asn1", value);
+      it.relative = k == "relative_offset";
+      it.has_offset = true;
+    } else {
+      return fail(err_, "malformed asn1", value);
+    }
+  }
+  if (!it.asn1_checks) return fail(err_, "malformed asn1", "no check named");
+  push(std::move(it));
+  return true;
+}
+
+bool valid_var_name(std::string_view n) {
+  if (n.empty() || n.size() > 64 || !std::isalpha(static_cast<unsigned char>(n[0]))) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' || c == '/';
+  });
+}
+
+// flowint:name, op[, value|name] (Suricata's flow keywords).
+bool RuleBuilder::flowint(std::string_view value) {
+  auto parts = split_plain(value, ',');
+  if (parts.size() < 2 || parts.size() > 3 || !valid_var_name(parts[0])) return fail(err_, "malformed flowint", value);
+  FlowintOp op;
+  static constexpr std::pair<std::string_view, FlowintOp::Op> kOps[] = {
+      {"=", FlowintOp::Op::set}, {"+", FlowintOp::Op::add}, {"-", FlowintOp::Op::sub},
+      {"==", FlowintOp::Op::eq}, {"!=", FlowintOp::Op::ne}, {"<", FlowintOp::Op::lt},
+      {"<=", FlowintOp::Op::le}, {">", FlowintOp::Op::gt}, {">=", FlowintOp::Op::ge},
+      {"isset", FlowintOp::Op::isset}, {"notset", FlowintOp::Op::notset}, {"isnotset", FlowintOp::Op::notset}};
+  bool known = false;
+  for (const auto& [n, o] : kOps)
+    if (parts[1] == n) { op.op = o; known = true; }
+  if (!known) return fail(err_, "malformed flowint", value);
+  const bool unary = op.op == FlowintOp::Op::isset || op.op == FlowintOp::Op::notset;
+  if (unary != (parts.size() == 2)) return fail(err_, "malformed flowint", value);
+  op.var = ctx_.flowint_id(parts[0]);
+  if (!unary) {
+    const auto v = parts[2];
+    if (!v.empty() && std::isdigit(static_cast<unsigned char>(v[0]))) {
+      if (!parse_num(v, 0, 0xffffffffll, op.value)) return fail(err_, "value out of range", "flowint " + std::string(value));
+    } else if (valid_var_name(v)) {
+      op.value_var = ctx_.flowint_id(v);
+    } else {
+      return fail(err_, "malformed flowint", value);
+    }
+  }
+  (op.is_condition() ? r_.flowint_conds : r_.flowint_actions).push_back(op);
+  return true;
+}
+
+// xbits:set|unset|toggle|isset|isnotset,name,track ip_src|ip_dst|ip_pair[,expire N]; xbits:noalert.
+bool RuleBuilder::xbits(std::string_view value) {
+  auto parts = split_plain(value, ',');
+  if (parts.size() == 1 && parts[0] == "noalert") {
+    r_.noalert = true;
+    return true;
+  }
+  if (parts.size() < 3 || parts.size() > 4) return fail(err_, "malformed xbits", value);
+  XbitOp op;
+  if (parts[0] == "set") op.cmd = XbitOp::Cmd::set;
+  else if (parts[0] == "unset") op.cmd = XbitOp::Cmd::unset;
+  else if (parts[0] == "toggle") op.cmd = XbitOp::Cmd::toggle;
+  else if (parts[0] == "isset") op.cmd = XbitOp::Cmd::isset;
+  else if (parts[0] == "isnotset") op.cmd = XbitOp::Cmd::isnotset;
+  else return fail(err_, "malformed xbits", value);
+  if (!valid_flowbit_name(parts[1])) return fail(err_, "malformed xbits", value);
+  op.bit = ctx_.xbit_id(parts[1]);
+  const auto track = trim(parts[2]);
+  if (track == "track ip_src") op.track = XbitOp::Track::ip_src;
+  else if (track == "track ip_dst") op.track = XbitOp::Track::ip_dst;
+  else if (track == "track ip_pair") op.track = XbitOp::Track::ip_pair;
+  else if (track.starts_with("track")) return fail(err_, "unsupported xbits track", track);
+  else return fail(err_, "malformed xbits", value);
+  if (parts.size() == 4) {
+    if (!parts[3].starts_with("expire") || !parse_num(parts[3].substr(6), 1, 86'400 * 365, op.expire_s))
+      return fail(err_, "malformed xbits", value);
+  }
+  (op.is_condition() ? r_.xbit_conds : r_.xbit_actions).push_back(op);
+  return true;
+}
+
+// dataset:set|isset|isnotset,name[, type T][, load file][, state file][, save file]
+// [, memcap N][, hashsize N]; datarep:name, op, value[, type T], load file[, …].
+bool RuleBuilder::dataset(std::string_view value, bool rep) {
+  if (sticky_ < 0 && !b64_data_) return fail(err_, rep ? "datarep without a sticky buffer" : "dataset without a sticky buffer");
+  auto parts = split_plain(value, ',');
+  Item it;
+  it.type = ItemType::dataset;
+  std::size_t first_opt;
+  std::string_view name;
+  if (rep) {
+    if (parts.size() < 3) return fail(err_, "malformed datarep", value);
+    name = parts[0];
+    const auto o = parts[1];
+    if (o == ">") it.op = '>';
+    else if (o == "<") it.op = '<';
+    else if (o == ">=") it.op = 'g';
+    else if (o == "<=") it.op = 'l';
+    else if (o == "==") it.op = '=';
+    else return fail(err_, "malformed datarep", value);
+    int64_t v;
+    if (!parse_i64(parts[2], 0, 0xffffffffll, v)) return fail(err_, "malformed datarep", value);
+    it.value = static_cast<uint64_t>(v);
+    it.set_cmd = Item::SetCmd::rep;
+    first_opt = 3;
+  } else {
+    if (parts.size() < 2) return fail(err_, "malformed dataset", value);
+    if (parts[0] == "set") it.set_cmd = Item::SetCmd::set;
+    else if (parts[0] == "isset") it.set_cmd = Item::SetCmd::isset;
+    else if (parts[0] == "isnotset") it.set_cmd = Item::SetCmd::isnotset;
+    else if (parts[0] == "unset") return fail(err_, "unsupported keyword: dataset unset");
+    else return fail(err_, "malformed dataset", value);
+    name = parts[1];
+    first_opt = 2;
+  }
+  const std::string kw = rep ? "datarep" : "dataset";
+  if (!valid_flowbit_name(name)) return fail(err_, "malformed " + kw, value);
+  DatasetType type = DatasetType::string;
+  bool has_type = false;
+  std::string_view load;
+  for (std::size_t i = first_opt; i < parts.size(); ++i) {
+    const auto [k, v] = key_value(parts[i]);
+    if (v.empty()) return fail(err_, "malformed " + kw, value);
+    if (k == "type") {
+      has_type = true;
+      if (v == "string") type = DatasetType::string;
+      else if (v == "md5") type = DatasetType::md5;
+      else if (v == "sha256") type = DatasetType::sha256;
+      else if (v == "ipv4") type = DatasetType::ipv4;
+      else if (v == "ipv6" || v == "ip") type = DatasetType::ipv6;
+      else return fail(err_, "unsupported " + kw + " type", v);
+    } else if (k == "load" || k == "state") {
+      load = v;  // state: read at start; flowprobe does not write it back
+    } else if (k == "save" || k == "memcap" || k == "hashsize") {
+      // save: written by Suricata at exit, not here; the table is sized from the file
+    } else {
+      return fail(err_, "malformed " + kw, value);
+    }
+  }
+  const auto& sets = ctx_.datasets();
+  const auto known = std::find_if(sets.begin(), sets.end(), [&](const DatasetSpec& d) { return d.name == name; });
+  if (known == sets.end() && !has_type) return fail(err_, "malformed " + kw, "a set's first use needs its type");
+  if (known != sets.end()) {  // a set named before keeps the type it was declared with
+    if ((has_type && known->type != type) || known->rep != rep)
+      return fail(err_, "dataset declared with another type", name);
+    type = known->type;
+  }
+  if (rep && load.empty()) return fail(err_, "malformed datarep", "needs a load file");
+  std::string why;
+  if (!ctx_.dataset(name, type, rep, load, it.dataset, why)) return fail(err_, kw + " file unusable", why);
+  add(b64_data_ ? current_kind() : static_cast<BufferKind>(sticky_), std::move(it));
   return true;
 }
 
@@ -634,9 +937,11 @@ bool RuleBuilder::byte_jump(std::string_view value) {
   if (parts.size() < 2) return fail(err_, "malformed byte_jump", value);
   Item it;
   it.type = ItemType::byte_jump;
-  if (!parse_num(parts[0], 0, 10, it.nbytes)) return fail(err_, "malformed byte_jump", value);
   {
     const bool relative = std::find(parts.begin() + 2, parts.end(), std::string_view("relative")) != parts.end();
+    if (const int var = variable(parts[0], relative ? relative_kind() : current_kind()); var == -2) return false;
+    else if (var >= 0) it.nbytes_var = static_cast<int8_t>(var), it.nbytes = 1;
+    else if (!parse_num(parts[0], 0, 10, it.nbytes)) return fail(err_, "malformed byte_jump", value);
     if (const int var = variable(parts[1], relative ? relative_kind() : current_kind()); var == -2) return false;
     else if (var >= 0) it.offset_var = static_cast<int8_t>(var);
     else if (!parse_num(parts[1], -kMaxOffset, kMaxOffset, it.offset))
@@ -712,7 +1017,7 @@ bool RuleBuilder::pcre(std::string_view value) {
   it.pcre_index = ctx_.add_pcre({std::move(expr), hs_flags, std::string(pattern), options, no_limit});
   BufferKind k = kind >= 0 ? static_cast<BufferKind>(kind) : current_kind();
   if (kind >= 0 && sticky_ >= 0 && kind != sticky_) return fail(err_, "malformed pcre", "buffer flag differs from the sticky buffer");
-  seq_.push_back({k, std::move(it), transforms_for(k)});
+  add(k, std::move(it));
   last_pattern_ = static_cast<int>(seq_.size() - 1);
   return true;
 }
@@ -994,10 +1299,25 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
       kind = static_cast<BufferKind>(sticky_);
     }
     if (!parse_range(v, it.range, name == "bsize", kMaxOffset)) return fail(err_, "value out of range", std::string(name) + ":" + std::string(value));
-    seq_.push_back({kind, std::move(it), transforms_for(kind)});
+    add(kind, std::move(it));
     return true;
   }
+  if (name == "base64_decode") return base64_decode(value, has_value);
+  if (name == "base64_data") {
+    if (has_value) return fail(err_, "malformed base64_data", "takes no value");
+    if (b64_decode_ < 0) return fail(err_, "base64_data without base64_decode");
+    b64_data_ = true;
+    last_content_ = last_pattern_ = -1;  // relative keywords start at the decoded bytes' start
+    return true;
+  }
+  if (name == "byte_math") return need_value() && byte_math(value);
+  if (name == "asn1") return need_value() && asn1(value);
+  if (name == "flowint") return need_value() && flowint(value);
+  if (name == "xbits") return need_value() && xbits(value);
+  if (name == "dataset") return need_value() && dataset(value, false);
+  if (name == "datarep") return need_value() && dataset(value, true);
   if (const BufferInfo* b = find_buffer_keyword(name, true); b && !has_value) {
+    b64_data_ = false;
     sticky_ = static_cast<int>(b->kind);
     sticky_transforms_.clear();
     sticky_start_ = seq_.size();
@@ -1017,8 +1337,12 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
 bool RuleBuilder::finish() {
   if (!has_sid_) return fail(err_, "missing sid");
   if (!has_msg_) r_.msg.clear();
+  // base64_data keywords go under their base64_decode (they read its decoded bytes).
+  for (auto& p : seq_)
+    if (p.b64_parent >= 0) seq_[static_cast<std::size_t>(p.b64_parent)].item.sub.push_back(std::move(p.item));
   // Group items by buffer, keeping their order inside each buffer.
   for (const auto& p : seq_) {
+    if (p.b64_parent >= 0) continue;
     auto it = std::find_if(r_.buffers.begin(), r_.buffers.end(),
                            [&](const BufferSpec& b) { return b.kind == p.kind && b.transforms == p.transforms; });
     if (it == r_.buffers.end()) {
@@ -1027,8 +1351,9 @@ bool RuleBuilder::finish() {
     }
     it->items.push_back(p.item);
   }
-  for (auto& b : r_.buffers) {
-    for (auto& it : b.items) {
+  const auto check_contents = [&](std::vector<Item>& items, const auto& self) -> bool {
+    for (auto& it : items) {
+      if (!it.sub.empty() && !self(it.sub, self)) return false;
       if (it.type != ItemType::content) continue;
       const bool absolute = it.has_offset || it.has_depth;
       it.relative = it.has_distance || it.has_within;
@@ -1038,6 +1363,10 @@ bool RuleBuilder::finish() {
       if (it.has_depth && it.depth_var < 0 && it.depth < len) return fail(err_, "depth shorter than content");
       if (it.has_within && it.within_var < 0 && it.within < len) return fail(err_, "within shorter than content");
     }
+    return true;
+  };
+  for (auto& b : r_.buffers) {
+    if (!check_contents(b.items, check_contents)) return false;
     if (b.kind != BufferKind::payload) {
       const AppProto need = kBuffers[static_cast<std::size_t>(b.kind)].proto;
       if (need != AppProto::unknown && r_.app != AppProto::unknown && r_.app != need)
@@ -1061,7 +1390,8 @@ bool RuleBuilder::finish() {
   if (explicit_priority_ > 0) r_.priority = static_cast<uint8_t>(explicit_priority_);
   r_.ip_only = r_.buffers.empty() && r_.flow_dir == 0 && r_.established < 0 && !r_.dsize && !r_.has_flags &&
                !r_.itype && !r_.icode && !r_.ip_proto && !r_.ip_id && !r_.icmp_id && !r_.stream_size &&
-               r_.flowbit_conds.empty() && r_.flowbit_actions.empty() &&
+               r_.flowbit_conds.empty() && r_.flowbit_actions.empty() && r_.flowint_conds.empty() &&
+               r_.flowint_actions.empty() && r_.xbit_conds.empty() && r_.xbit_actions.empty() &&
                r_.stream == StreamUse::both;
   return true;
 }
@@ -1131,6 +1461,136 @@ uint16_t ParseContext::flowbit_id(std::string_view name) {
   flowbit_names_.emplace_back(name);
   flowbit_index_.emplace(std::string(name), id);
   return id;
+}
+
+uint16_t ParseContext::name_id(std::vector<std::string>& names, std::map<std::string, uint16_t, std::less<>>& index,
+                               std::string_view name) {
+  if (auto it = index.find(name); it != index.end()) return it->second;
+  const auto id = static_cast<uint16_t>(names.size());
+  names.emplace_back(name);
+  index.emplace(std::string(name), id);
+  return id;
+}
+
+std::size_t base64_decode(const uint8_t* in, std::size_t n, uint8_t* out, std::size_t room, bool relaxed) {
+  uint32_t acc = 0;
+  int bits = 0;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n && k < room; ++i) {
+    const uint8_t c = in[i];
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else if (c == '=') break;
+    else if (relaxed) continue;
+    else break;
+    acc = acc << 6 | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[k++] = static_cast<uint8_t>(acc >> bits);
+    }
+  }
+  return k;
+}
+
+bool parse_dataset_line(std::string_view line, DatasetType type, bool rep, std::string& value, uint32_t& reputation) {
+  line = trim(line);
+  reputation = 0;
+  if (rep) {
+    const auto comma = line.rfind(',');
+    if (comma == std::string_view::npos || !parse_num(line.substr(comma + 1), 0, 0xffffffffll, reputation)) return false;
+    line = trim(line.substr(0, comma));
+  } else if (type == DatasetType::string) {
+    line = line.substr(0, line.find(','));  // Suricata 7 allows ",extra data" after a string
+  }
+  value.clear();
+  switch (type) {
+    case DatasetType::string: {
+      value.resize(line.size());
+      const auto n = base64_decode(reinterpret_cast<const uint8_t*>(line.data()), line.size(),
+                                   reinterpret_cast<uint8_t*>(value.data()), value.size(), false);
+      value.resize(n);
+      return !line.empty();
+    }
+    case DatasetType::md5: case DatasetType::sha256: {
+      const std::size_t want = type == DatasetType::md5 ? 32 : 64;
+      std::string why;
+      return line.size() == want && decode_content("|" + std::string(line) + "|", value, why);
+    }
+    case DatasetType::ipv4: case DatasetType::ipv6: {
+      const std::string text(line);
+      uint8_t a[16];
+      if (inet_pton(AF_INET, text.c_str(), a) == 1) {
+        if (type == DatasetType::ipv6) {  // Suricata's ip type keeps IPv4 as mapped IPv6
+          uint8_t m[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a[0], a[1], a[2], a[3]};
+          value.assign(reinterpret_cast<const char*>(m), 16);
+        } else {
+          value.assign(reinterpret_cast<const char*>(a), 4);
+        }
+        return true;
+      }
+      if (type == DatasetType::ipv6 && inet_pton(AF_INET6, text.c_str(), a) == 1) {
+        value.assign(reinterpret_cast<const char*>(a), 16);
+        return true;
+      }
+      return false;
+    }
+  }
+  return false;
+}
+
+bool ParseContext::dataset(std::string_view name, DatasetType type, bool rep, std::string_view load, uint16_t& id,
+                           std::string& error) {
+  for (std::size_t i = 0; i < datasets_.size(); ++i) {
+    const DatasetSpec& d = datasets_[i];
+    if (d.name != name) continue;
+    if (d.type != type || d.rep != rep) {
+      error = std::string(name) + ": declared before with another type";
+      return false;
+    }
+    if (!load.empty() && d.file.empty()) {
+      error = std::string(name) + ": its file is named after its first use";
+      return false;
+    }
+    id = static_cast<uint16_t>(i);
+    return true;
+  }
+  DatasetSpec d;
+  d.name = std::string(name);
+  d.type = type;
+  d.rep = rep;
+  if (!load.empty()) {
+    std::string path(load);
+    if (path.front() != '/' && !rule_dir_.empty()) path = rule_dir_ + "/" + path;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) {
+      error = "cannot read " + path;
+      return false;
+    }
+    d.file = path;
+    char buf[4096];
+    int lineno = 0;
+    while (std::fgets(buf, sizeof buf, f)) {
+      ++lineno;
+      const std::string_view line = trim(buf);
+      if (line.empty() || line.front() == '#') continue;
+      std::pair<std::string, uint32_t> v;
+      if (!parse_dataset_line(line, type, rep, v.first, v.second)) {
+        error = path + ":" + std::to_string(lineno) + ": not a value of the set's type";
+        std::fclose(f);
+        return false;
+      }
+      d.values.push_back(std::move(v));
+    }
+    std::fclose(f);
+  }
+  id = static_cast<uint16_t>(datasets_.size());
+  datasets_.push_back(std::move(d));
+  return true;
 }
 
 std::string PcreSpec::key() const {

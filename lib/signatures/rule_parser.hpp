@@ -34,6 +34,25 @@ struct PcreSpec {
   std::string key() const;      // what makes two specs the same program
 };
 
+// A dataset / datarep set as the rules declare it, with the values its file holds, each
+// in the form a buffer is compared in: string (the file's base64 decoded), md5 / sha256
+// (the raw digest, the file's hex decoded), ipv4 / ipv6 (the 4 or 16 address bytes).
+enum class DatasetType : uint8_t { string, md5, sha256, ipv4, ipv6 };
+struct DatasetSpec {
+  std::string name;
+  DatasetType type = DatasetType::string;
+  bool rep = false;  // datarep: every value carries a reputation
+  std::string file;
+  std::vector<std::pair<std::string, uint32_t>> values;  // value, reputation (0 for a dataset)
+};
+// One line of a dataset file as Suricata writes it, into the compared form; false when
+// the line is malformed. `rep` reads the ",reputation" that follows the value.
+bool parse_dataset_line(std::string_view line, DatasetType type, bool rep, std::string& value, uint32_t& reputation);
+// Standard base64 as Suricata's datasets and base64_decode read it (RFC 4648 alphabet;
+// `relaxed`: other bytes are skipped, as BASE64_MODE_RELAX). Stops at '='; returns the
+// number of bytes written (at most `room`).
+std::size_t base64_decode(const uint8_t* in, std::size_t n, uint8_t* out, std::size_t room, bool relaxed);
+
 // State shared by the rules of one load: variables, classifications, flowbit names and
 // the pcre patterns collected so far (deduplicated).
 class ParseContext {
@@ -49,13 +68,32 @@ class ParseContext {
   uint16_t flowbit_id(std::string_view name);
   const std::vector<std::string>& flowbit_names() const noexcept { return flowbit_names_; }
 
+  uint16_t flowint_id(std::string_view name) { return name_id(flowint_names_, flowint_index_, name); }
+  const std::vector<std::string>& flowint_names() const noexcept { return flowint_names_; }
+  uint16_t xbit_id(std::string_view name) { return name_id(xbit_names_, xbit_index_, name); }
+  const std::vector<std::string>& xbit_names() const noexcept { return xbit_names_; }
+
+  // The directory of the rule file being read: dataset files are found relative to it.
+  void set_rule_dir(std::string dir) { rule_dir_ = std::move(dir); }
+  // The set `name` (loaded from `load` the first time it is named); false with `error`
+  // when the file cannot be read or parsed, or the name was used with another type.
+  bool dataset(std::string_view name, DatasetType type, bool rep, std::string_view load, uint16_t& id,
+               std::string& error);
+  const std::vector<DatasetSpec>& datasets() const noexcept { return datasets_; }
+
   uint32_t add_pcre(PcreSpec spec);
   const std::vector<PcreSpec>& pcres() const noexcept { return pcres_; }
   // Drops the pcre entries added after `size` (a rejected rule's leftovers).
   void truncate_pcres(std::size_t size);
 
  private:
+  static uint16_t name_id(std::vector<std::string>& names, std::map<std::string, uint16_t, std::less<>>& index,
+                          std::string_view name);
   RuleVars vars_;
+  std::string rule_dir_;
+  std::vector<std::string> flowint_names_, xbit_names_;
+  std::map<std::string, uint16_t, std::less<>> flowint_index_, xbit_index_;
+  std::vector<DatasetSpec> datasets_;
   std::vector<Classification> classes_;
   std::map<std::string, int, std::less<>> class_index_;
   std::vector<std::string> flowbit_names_;

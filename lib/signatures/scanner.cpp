@@ -30,6 +30,13 @@ struct PerCoreScanner::PacketMeta {
   uint64_t ts_ns = 0;
 };
 
+// One flow's flowint variables (ids into the engine's flowint names), from a per-core pool.
+struct PerCoreScanner::FlowVarBlock {
+  uint16_t ids[kMaxFlowints];
+  uint32_t values[kMaxFlowints];
+  uint8_t count = 0;
+};
+
 struct PerCoreScanner::ThresholdEntry {
   uint32_t rule_plus1 = 0;
   uint32_t count = 0;
@@ -42,6 +49,7 @@ namespace {
 constexpr std::size_t kMaxSegment = 256 * 1024;  // larger payloads are checked per packet only
 constexpr int kBacktrackBudget = 2048;           // content/pcre attempts per rule check
 constexpr int kMaxPcreEnds = 16;
+constexpr std::size_t kBase64Room = 65535;  // Suricata's BASE64_DECODE_MAX
 
 struct LowerTable {
   std::array<uint8_t, 256> t{};
@@ -97,11 +105,12 @@ int on_pcre(unsigned, unsigned long long, unsigned long long to, unsigned, void*
 // Suricata reads a string number with strtoull over the `nbytes` bytes (over the rest of
 // the buffer when nbytes is 0): leading white space and a '+' are skipped, the digits
 // stop at the first byte that is not one, none or an overflow is no match.
-bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, uint64_t& v) {
-  if (pos < 0 || pos + it.nbytes > len || pos >= len) return false;
+// `nbytes` is the item's, or the value of the variable it names.
+bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, int nbytes, uint64_t& v, bool mask = true) {
+  if (pos < 0 || pos + nbytes > len || pos >= len) return false;
   v = 0;
   if (it.string) {
-    const int64_t end = it.nbytes ? pos + it.nbytes : len;
+    const int64_t end = nbytes ? pos + nbytes : len;
     int64_t i = pos;
     while (i < end && (d[i] == ' ' || (d[i] >= '\t' && d[i] <= '\r'))) ++i;
     if (i < end && d[i] == '+') ++i;
@@ -120,16 +129,115 @@ bool read_number(const uint8_t* d, int64_t len, int64_t pos, const Item& it, uin
     }
     if (digits == 0) return false;
   } else if (it.little_endian) {
-    for (int i = it.nbytes - 1; i >= 0; --i) v = v << 8 | d[pos + i];
+    for (int i = nbytes - 1; i >= 0; --i) v = v << 8 | d[pos + i];
   } else {
-    for (int i = 0; i < it.nbytes; ++i) v = v << 8 | d[pos + i];
+    for (int i = 0; i < nbytes; ++i) v = v << 8 | d[pos + i];
   }
-  if (it.bitmask) {
+  if (mask && it.bitmask) {
     v &= it.bitmask;
     v >>= __builtin_ctzll(it.bitmask);
   }
   return true;
 }
+
+// asn1 (Suricata's detect-asn1 over der-parser): BER elements from `p`, each checked with
+// its children; a malformed or truncated element ends the decoding (those before count).
+struct Asn1Walk {
+  const Item& it;
+  int frames = 0;
+  static constexpr int kMaxFrames = 30;  // Suricata's max_frames default
+
+  // One element at p[0..n): its size in `used`; false when it does not decode.
+  bool element(const uint8_t* p, std::size_t n, int depth, std::size_t& used, bool& hit) {
+    if (depth > kMaxFrames || n < 2) return false;
+    std::size_t i = 0;
+    const uint8_t id = p[i++];
+    uint32_t tag = id & 0x1f;
+    if (tag == 0x1f) {  // high tag number: base-128 digits
+      tag = 0;
+      for (int k = 0;; ++k) {
+        if (i >= n || k == 4) return false;
+        tag = tag << 7 | (p[i] & 0x7f);
+        if (!(p[i++] & 0x80)) break;
+      }
+    }
+    if (i >= n) return false;
+    const bool universal = (id & 0xc0) == 0, constructed = id & 0x20;
+    uint64_t len = 0;
+    bool indefinite = false;
+    const uint8_t l0 = p[i++];
+    if (l0 < 0x80) {
+      len = l0;
+    } else if (l0 == 0x80) {
+      if (!constructed) return false;
+      indefinite = true;
+    } else {
+      const int nb = l0 & 0x7f;
+      if (nb > 8 || i + static_cast<std::size_t>(nb) > n) return false;
+      for (int k = 0; k < nb; ++k) len = len << 8 | p[i++];
+    }
+    const uint8_t* content = p + i;
+    std::size_t avail = n - i, content_len = 0;
+    if (!indefinite) {
+      if (len > avail) return false;  // truncated: der-parser gives up on it
+      content_len = static_cast<std::size_t>(len);
+    }
+    if (check(universal, constructed, tag, len, content, indefinite ? 0 : content_len)) hit = true;
+    if (constructed) {
+      // Universal SEQUENCE/SET content must decode; an application or context element
+      // whose content does not is kept whole (der-parser's unknown content), its children unchecked.
+      std::size_t off = 0;
+      const std::size_t limit = indefinite ? avail : content_len;
+      bool child_hit = false, ok = true;
+      while (off < limit) {
+        if (indefinite && off + 2 <= limit && content[off] == 0 && content[off + 1] == 0) {
+          off += 2;
+          content_len = off;
+          indefinite = false;
+          break;
+        }
+        std::size_t u = 0;
+        if (!element(content + off, limit - off, depth + 1, u, child_hit)) {
+          ok = false;
+          break;
+        }
+        off += u;
+      }
+      if (indefinite) return false;  // no end-of-contents
+      if (!ok && universal) return false;
+      if (ok && child_hit) hit = true;
+    } else if (universal && tag == 3 && content_len == 0) {
+      return false;  // a BIT STRING has at least its unused-bits octet
+    }
+    used = i + content_len;
+    return true;
+  }
+
+  bool check(bool universal, bool constructed, uint32_t tag, uint64_t len, const uint8_t* c, std::size_t n) const {
+    if ((it.asn1_checks & asn1_check::oversize_length) && (len > it.value || n > it.value)) return true;
+    // bitstring_overflow: more unused bits than the string has
+    if ((it.asn1_checks & asn1_check::bitstring_overflow) && universal && !constructed && tag == 3 && len > 0 &&
+        c[0] > len * 8)
+      return true;
+    // double_overflow: a decimal REAL over 256 bytes (the MSASN1 overflow)
+    if ((it.asn1_checks & asn1_check::double_overflow) && universal && !constructed && tag == 9 && len > 0 && n > 0 &&
+        (c[0] & 0xc0) == 0 && (len > 256 || n > 256))
+      return true;
+    return false;
+  }
+
+  bool run(const uint8_t* p, std::size_t n) {
+    while (n > 0 && frames++ < kMaxFrames) {
+      std::size_t used = 0;
+      bool hit = false;
+      if (!element(p, n, 1, used, hit)) return false;
+      if (hit) return true;
+      p += used;
+      n -= used;
+    }
+    return false;
+  }
+};
 
 }  // namespace
 
@@ -144,10 +252,18 @@ struct Inspector {
   int64_t base;  // stream offset of d[0]; absolute keywords are stream offsets
   int budget = kBacktrackBudget;
   uint64_t vars[kMaxByteVars] = {};  // byte_extract's values on the path being checked
+  uint8_t* b64_room = nullptr;       // kBase64Room bytes for base64_decode (null: no rule decodes)
+  ScannerCounters* counters = nullptr;
 
   // A keyword's number, or the byte_extract variable it names (clamped as Suricata's 32-bit use).
   int32_t val(int8_t var, int32_t number) const {
     return var < 0 ? number : static_cast<int32_t>(std::min<uint64_t>(vars[var], 1u << 30));
+  }
+  // byte_test / byte_jump's byte count: a variable's must be 1 to 8 (23 with `string`), else -1 (no match).
+  int nbytes_of(const Item& it) const {
+    if (it.nbytes_var < 0) return it.nbytes;
+    const uint64_t n = vars[it.nbytes_var];
+    return n >= 1 && n <= (it.string ? 23u : 8u) ? static_cast<int>(n) : -1;
   }
 
   // Suricata's pcre on PCRE2: the leftmost match from the cursor (relative) or the buffer's
@@ -248,7 +364,8 @@ struct Inspector {
       case ItemType::byte_test: {
         const int64_t pos = (it.relative ? cursor : -base) + val(it.offset_var, it.offset);
         uint64_t v;
-        if (!read_number(d, len, pos, it, v)) return false;
+        const int nbytes = nbytes_of(it);
+        if (nbytes < 0 || !read_number(d, len, pos, it, nbytes, v)) return false;
         const uint64_t value = it.value_var < 0 ? it.value : vars[it.value_var];
         bool ok = false;
         switch (it.op) {
@@ -265,18 +382,91 @@ struct Inspector {
       case ItemType::byte_extract: {
         const int64_t pos = (it.relative ? cursor : -base) + it.offset;
         uint64_t v;
-        if (!read_number(d, len, pos, it, v)) return false;
+        if (!read_number(d, len, pos, it, it.nbytes, v)) return false;
         v *= static_cast<uint64_t>(it.multiplier);
         if (it.post_offset > 1) v = (v + static_cast<uint64_t>(it.post_offset) - 1) / static_cast<uint64_t>(it.post_offset) *
                                      static_cast<uint64_t>(it.post_offset);  // align
         vars[it.var] = v;
         return run(items, i + 1, pos + it.nbytes);
       }
+      case ItemType::byte_math: {
+        const int64_t pos = (it.relative ? cursor : -base) + it.offset;
+        uint64_t v;
+        if (!read_number(d, len, pos, it, it.nbytes, v, false)) return false;
+        const uint64_t r = it.value_var < 0 ? it.value : vars[it.value_var];
+        switch (it.op) {
+          case '+': v += r; break;
+          case '-': v -= r; break;
+          case '*': v *= r; break;
+          case '/': if (r == 0) return false; v /= r; break;
+          case 'l': v = r < 64 ? v << r : 0; break;
+          case 'r': v = r < 64 ? v >> r : 0; break;
+        }
+        if (it.bitmask) {  // after the operation, as Suricata's byte_math
+          v &= it.bitmask;
+          if (v) v >>= __builtin_ctzll(it.bitmask);
+        }
+        vars[it.var] = v;
+        return run(items, i + 1, pos + it.nbytes);
+      }
+      case ItemType::base64_decode: {
+        if (!b64_room) return false;
+        int64_t pos = (it.relative ? cursor : 0) + it.offset;
+        if (pos < 0 || pos >= len) return false;
+        int64_t n = len - pos;
+        if (it.value) n = std::min<int64_t>(n, static_cast<int64_t>(it.value));
+        const std::size_t got = base64_decode(d + pos, static_cast<std::size_t>(n), b64_room, kBase64Room, true);
+        if (got == 0) return false;  // Suricata: nothing decoded is no match
+        if (!it.sub.empty()) {
+          Inspector decoded{engine, scratch, re, b64_room, static_cast<int64_t>(got), 0};
+          decoded.counters = counters;
+          decoded.budget = budget;
+          const bool ok = decoded.run(it.sub, 0, 0);
+          budget = decoded.budget;
+          if (!ok) return false;
+        }
+        return run(items, i + 1, cursor);
+      }
+      case ItemType::asn1: {
+        const int64_t pos = it.relative ? cursor + it.offset : (it.has_offset ? it.offset : 0) - base;
+        if (pos < 0 || pos >= len) return false;
+        Asn1Walk walk{it};
+        return walk.run(d + pos, static_cast<std::size_t>(len - pos)) && run(items, i + 1, cursor);
+      }
+      case ItemType::dataset: {
+        const Dataset& set = *engine.datasets_[it.dataset];
+        const uint64_t key = dataset_key(set.type, {d, static_cast<std::size_t>(len)});
+        uint32_t rep = 0;
+        bool ok = false;
+        switch (it.set_cmd) {
+          case Item::SetCmd::isset: ok = key && set.set.find(key, rep); break;
+          case Item::SetCmd::isnotset: ok = !key || !set.set.find(key, rep); break;
+          case Item::SetCmd::set: {  // matches when the value is new, as Suricata's DatasetAdd
+            if (!key) break;
+            const auto r = set.set.insert(key, 0);
+            if (r == AtomicKeySet::Insert::full && counters) ++counters->dataset_full;
+            ok = r == AtomicKeySet::Insert::added;
+            break;
+          }
+          case Item::SetCmd::rep:
+            if (!key || !set.set.find(key, rep)) break;
+            switch (it.op) {
+              case '>': ok = rep > it.value; break;
+              case '<': ok = rep < it.value; break;
+              case 'g': ok = rep >= it.value; break;
+              case 'l': ok = rep <= it.value; break;
+              case '=': ok = rep == it.value; break;
+            }
+            break;
+        }
+        return ok && run(items, i + 1, cursor);
+      }
       case ItemType::byte_jump: {
         const int64_t pos = (it.relative ? cursor : -base) + val(it.offset_var, it.offset);
         uint64_t v = 0;
-        if (it.nbytes && !read_number(d, len, pos, it, v)) return false;
-        int64_t to = it.from_beginning ? 0 : it.from_end ? len : pos + it.nbytes;
+        const int nbytes = nbytes_of(it);
+        if (nbytes < 0 || (nbytes && !read_number(d, len, pos, it, nbytes, v))) return false;
+        int64_t to = it.from_beginning ? 0 : it.from_end ? len : pos + nbytes;
         to += static_cast<int64_t>(std::min<uint64_t>(v, 1ull << 32)) * it.multiplier;
         if (it.align) to = (to + 3) & ~int64_t{3};
         to += it.post_offset;
@@ -306,6 +496,7 @@ void FlowContext::init(const DecodedPacket& p, uint64_t id) noexcept {
 
 PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfig& config)
     : engine_(engine), config_(config) {
+  static_assert(sizeof(FlowVarBlock) == 52, "rules/README.md states the flowint block's size");
   if (engine.proto_scratch_) {
     hs_scratch_t* s = nullptr;
     if (hs_clone_scratch(engine.proto_scratch_.get(), &s) == HS_SUCCESS) scratch_.reset(s);
@@ -333,6 +524,13 @@ PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfi
     windows_ = std::make_unique_for_overwrite<uint8_t[]>(static_cast<std::size_t>(config_.stream_slots) * config_.stream_window);
     linear_ = std::make_unique_for_overwrite<uint8_t[]>(config_.stream_window + kMaxSegment);
   }
+  if (!engine.flowint_names_.empty()) {
+    const uint32_t blocks = std::min<uint32_t>(config_.flowint_blocks, 65535);
+    var_blocks_ = std::make_unique<FlowVarBlock[]>(blocks);
+    free_var_blocks_.reserve(blocks);
+    for (uint32_t i = blocks; i > 0; --i) free_var_blocks_.push_back(static_cast<uint16_t>(i - 1));
+  }
+  if (engine.has_base64_) base64_room_ = std::make_unique_for_overwrite<uint8_t[]>(kBase64Room);
   uint32_t n = 1;
   while (n < config_.threshold_slots) n <<= 1;
   config_.threshold_slots = n;
@@ -377,6 +575,95 @@ void PerCoreScanner::on_flow_end(FlowContext& ctx) noexcept {
     if (slot) release_slot(slot);
     slot = 0;
   }
+  if (ctx.var_block && var_blocks_) {
+    var_blocks_[ctx.var_block - 1].count = 0;
+    free_var_blocks_.push_back(static_cast<uint16_t>(ctx.var_block - 1));
+  }
+  ctx.var_block = 0;
+}
+
+PerCoreScanner::FlowVarBlock* PerCoreScanner::var_block(FlowContext& ctx, bool create) noexcept {
+  if (!var_blocks_) return nullptr;
+  if (!ctx.var_block) {
+    if (!create || free_var_blocks_.empty()) return nullptr;
+    ctx.var_block = static_cast<uint16_t>(free_var_blocks_.back() + 1);
+    free_var_blocks_.pop_back();
+    var_blocks_[ctx.var_block - 1].count = 0;
+  }
+  return &var_blocks_[ctx.var_block - 1];
+}
+
+const PerCoreScanner::FlowVarBlock* PerCoreScanner::var_block(const FlowContext& ctx) const noexcept {
+  return var_blocks_ && ctx.var_block ? &var_blocks_[ctx.var_block - 1] : nullptr;
+}
+
+namespace {
+// A flowint's value in a block: false when the flow never set it.
+bool flowint_get(const uint16_t* ids, const uint32_t* values, uint8_t count, uint16_t var, uint32_t& v) {
+  for (uint8_t i = 0; i < count; ++i)
+    if (ids[i] == var) {
+      v = values[i];
+      return true;
+    }
+  return false;
+}
+
+// The xbits key of a bit for a packet: the tracked host (or the unordered pair), the bit.
+uint64_t xbit_key(const XbitOp& op, const uint8_t* src, const uint8_t* dst) {
+  uint64_t a[2], b[2];
+  std::memcpy(a, src, 16);
+  std::memcpy(b, dst, 16);
+  auto h = [](const uint64_t* x) { return (x[0] * 0x9E3779B97F4A7C15ull) ^ (x[1] + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull; };
+  uint64_t k = 0;
+  switch (op.track) {
+    case XbitOp::Track::ip_src: k = h(a); break;
+    case XbitOp::Track::ip_dst: k = h(b); break;
+    case XbitOp::Track::ip_pair: k = h(a) + h(b); break;  // order-free: either direction is the pair
+  }
+  // ip_src and ip_dst name the same host table (a bit set on a destination is seen on it as a source)
+  k ^= (uint64_t{op.bit} + 1) * 0x94D049BB133111EBull + (op.track == XbitOp::Track::ip_pair ? 2 : 0);
+  k ^= k >> 31;
+  return k ? k : 1;
+}
+}  // namespace
+
+bool PerCoreScanner::flowints_ok(const Rule& r, const FlowContext& ctx) const noexcept {
+  if (r.flowint_conds.empty()) return true;
+  const FlowVarBlock* b = var_block(ctx);
+  static constexpr uint16_t kNone[1] = {0};
+  static constexpr uint32_t kZero[1] = {0};
+  const uint16_t* ids = b ? b->ids : kNone;
+  const uint32_t* values = b ? b->values : kZero;
+  const uint8_t count = b ? b->count : 0;
+  for (const FlowintOp& c : r.flowint_conds) {
+    uint32_t v = 0;
+    const bool set = flowint_get(ids, values, count, c.var, v);
+    if (c.op == FlowintOp::Op::isset) { if (!set) return false; continue; }
+    if (c.op == FlowintOp::Op::notset) { if (set) return false; continue; }
+    if (!set) return false;  // a compare on a variable never set does not match
+    uint32_t t = c.value;
+    if (c.value_var >= 0 && !flowint_get(ids, values, count, static_cast<uint16_t>(c.value_var), t)) t = 0;
+    bool ok = false;
+    switch (c.op) {
+      case FlowintOp::Op::eq: ok = v == t; break;
+      case FlowintOp::Op::ne: ok = v != t; break;
+      case FlowintOp::Op::lt: ok = v < t; break;
+      case FlowintOp::Op::le: ok = v <= t; break;
+      case FlowintOp::Op::gt: ok = v > t; break;
+      case FlowintOp::Op::ge: ok = v >= t; break;
+      default: break;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool PerCoreScanner::xbits_ok(const Rule& r, const PacketMeta& m) const noexcept {
+  for (const XbitOp& c : r.xbit_conds) {
+    const bool set = engine_.xbits_->isset(xbit_key(c, m.src_ip, m.dst_ip), m.ts_ns);
+    if (set != (c.cmd == XbitOp::Cmd::isset)) return false;
+  }
+  return true;
 }
 
 void PerCoreScanner::update_tcp_state(const DecodedPacket& pkt, bool to_server, FlowContext& ctx) const noexcept {
@@ -484,6 +771,49 @@ bool PerCoreScanner::flowbits_ok(const Rule& r, const FlowContext& ctx) const no
     if (!ok) return false;
   }
   return true;
+}
+
+void PerCoreScanner::apply_actions(const Rule& r, const PacketMeta& m, FlowContext& ctx) noexcept {
+  for (const FlowintOp& a : r.flowint_actions) {
+    FlowVarBlock* b = var_block(ctx, true);
+    if (!b) {
+      ++counters_.flowint_dropped;
+      continue;
+    }
+    uint32_t t = a.value;
+    if (a.value_var >= 0 && !flowint_get(b->ids, b->values, b->count, static_cast<uint16_t>(a.value_var), t)) t = 0;
+    int at = -1;
+    for (uint8_t i = 0; i < b->count; ++i)
+      if (b->ids[i] == a.var) at = i;
+    if (at < 0) {
+      if (a.op == FlowintOp::Op::sub) continue;  // Suricata: '-' on a variable never set does nothing
+      if (b->count == kMaxFlowints) {
+        ++counters_.flowint_dropped;
+        continue;
+      }
+      at = b->count++;
+      b->ids[at] = a.var;
+      b->values[at] = 0;
+    }
+    uint32_t& v = b->values[at];
+    switch (a.op) {
+      case FlowintOp::Op::set: v = t; break;
+      case FlowintOp::Op::add: v += t; break;  // 32-bit wrap, as Suricata's uint32_t
+      case FlowintOp::Op::sub: v -= t; break;
+      default: break;
+    }
+  }
+  for (const XbitOp& a : r.xbit_actions) {
+    const uint64_t key = xbit_key(a, m.src_ip, m.dst_ip);
+    XbitTable& t = *engine_.xbits_;
+    const bool set = a.cmd == XbitOp::Cmd::set || (a.cmd == XbitOp::Cmd::toggle && !t.isset(key, m.ts_ns));
+    if (set) {
+      if (t.set(key, m.ts_ns + uint64_t{a.expire_s} * 1'000'000'000ull, m.ts_ns)) ++counters_.xbits_evicted;
+    } else {
+      t.unset(key);
+    }
+  }
+  apply_flowbits(r, ctx);
 }
 
 void PerCoreScanner::apply_flowbits(const Rule& r, FlowContext& ctx) noexcept {
@@ -670,6 +1000,12 @@ std::span<const uint8_t> PerCoreScanner::apply_transforms(const std::vector<Tran
 void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, AlertBuffer& sink, const uint8_t* payload,
                                     uint32_t payload_len, const uint8_t* window, uint32_t window_len,
                                     uint64_t window_base, bool stream_active, const AppBuffers* app) noexcept {
+  const auto inspector = [&](const uint8_t* d, int64_t n, int64_t base) {
+    Inspector in{engine_, scratch_.get(), pcre2_.get(), d, n, base};
+    in.b64_room = base64_room_.get();
+    in.counters = &counters_;
+    return in;
+  };
   // Rule order is evaluation order (flowbit writers first), whatever order Hyperscan reported.
   std::sort(candidates_.begin(), candidates_.end());
   counters_.candidates += candidates_.size();
@@ -680,34 +1016,36 @@ void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, Alert
     if (!gate_ok(engine_.gates_[idx], m, ctx)) continue;
     const Rule& r = engine_.rules_[idx];
     if (app && !tx_needs::runs_at(r.tx_needs, scan_part_)) continue;
-    if (!header_ok(r, m, ctx, app != nullptr) || !flowbits_ok(r, ctx)) continue;
+    if (!header_ok(r, m, ctx, app != nullptr) || !flowbits_ok(r, ctx) || !flowints_ok(r, ctx) ||
+        (!r.xbit_conds.empty() && !xbits_ok(r, m)))
+      continue;
     bool matched = true;
     for (const auto& b : r.buffers) {
       if (app && b.kind == BufferKind::payload) {
-        Inspector in{engine_, scratch_.get(), pcre2_.get(), window, window_len, static_cast<int64_t>(window_base)};
+        Inspector in = inspector(window, window_len, static_cast<int64_t>(window_base));
         if (!window || !in.run(b.items, 0, 0)) { matched = false; break; }
         continue;
       }
       if (app) {
         if (!app->has(b.kind)) { matched = false; break; }
         const auto data = b.transforms.empty() ? app->get(b.kind) : apply_transforms(b.transforms, app->get(b.kind));
-        Inspector in{engine_, scratch_.get(), pcre2_.get(), data.data(), static_cast<int64_t>(data.size()), 0};
+        Inspector in = inspector(data.data(), static_cast<int64_t>(data.size()), 0);
         if (!in.run(b.items, 0, 0)) { matched = false; break; }
         continue;
       }
       bool ok = false;
       if (r.stream != StreamUse::stream_only || !stream_active) {
-        Inspector in{engine_, scratch_.get(), pcre2_.get(), payload, payload_len, 0};
+        Inspector in = inspector(payload, payload_len, 0);
         ok = payload != nullptr && r.stream != StreamUse::stream_only && in.run(b.items, 0, 0);
       }
       if (!ok && stream_active && window && r.stream != StreamUse::packet_only) {
-        Inspector in{engine_, scratch_.get(), pcre2_.get(), window, window_len, static_cast<int64_t>(window_base)};
+        Inspector in = inspector(window, window_len, static_cast<int64_t>(window_base));
         ok = in.run(b.items, 0, 0);
       }
       if (!ok) { matched = false; break; }
     }
     if (!matched) continue;
-    apply_flowbits(r, ctx);
+    apply_actions(r, m, ctx);
     if (r.action == Action::pass) break;  // a pass rule silences the rest for this packet
     if (r.noalert || !threshold_allows(idx, r, m)) {
       ++counters_.suppressed;

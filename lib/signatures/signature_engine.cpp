@@ -1,10 +1,13 @@
 // Loading and compiling: rule files -> parsed rules -> Hyperscan databases.
 #include "signatures/signature_engine.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -63,6 +66,20 @@ config classification: coin-mining,Crypto Currency Mining Activity Detected,2
 config classification: command-and-control,Malware Command and Control Activity Detected,1
 )";
 
+// Calls f on an item list and on every list nested in it (base64_data's keywords).
+template <typename F>
+void for_each_list(const std::vector<Item>& items, const F& f) {
+  f(items);
+  for (const auto& it : items)
+    if (!it.sub.empty()) for_each_list(it.sub, f);
+}
+
+constexpr std::size_t kXbitSlots = 1 << 16;  // 1 MiB, shared by every core
+
+void rep_warning(LoadReport& r, std::string w) {
+  if (std::find(r.warnings.begin(), r.warnings.end(), w) == r.warnings.end()) r.warnings.push_back(std::move(w));
+}
+
 struct SourceRule {
   std::string file;
   uint32_t line;
@@ -113,8 +130,10 @@ bool read_file(const std::filesystem::path& p, std::string& out, std::string& er
 
 // Suricata orders flowbit writers before readers so that a bit set by one rule is seen
 // by the next on the same packet: set-only, set-and-read, read-only, then the rest.
+// flowint and xbits are ordered the same way (Suricata's flowint and xbits sort keys).
 int flowbits_rank(const Rule& r) {
-  const bool sets = !r.flowbit_actions.empty(), reads = !r.flowbit_conds.empty();
+  const bool sets = !r.flowbit_actions.empty() || !r.flowint_actions.empty() || !r.xbit_actions.empty();
+  const bool reads = !r.flowbit_conds.empty() || !r.flowint_conds.empty() || !r.xbit_conds.empty();
   if (sets && !reads) return 0;
   if (sets && reads) return 1;
   if (reads) return 2;
@@ -423,6 +442,7 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   for (const auto& s : sources) {
     Rule r;
     RuleError e;
+    ctx.set_rule_dir(std::filesystem::path(s.file).parent_path().string());
     if (!parse_rule(s.text, ctx, r, e)) {
       // Best effort: name the sid even in a rejected rule so the operator can find it.
       uint32_t sid = 0;
@@ -453,6 +473,8 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   auto engine = std::unique_ptr<SignatureEngine>(new SignatureEngine());
   engine->classes_ = ctx.classes();
   engine->flowbit_names_ = ctx.flowbit_names();
+  engine->flowint_names_ = ctx.flowint_names();
+  engine->xbit_names_ = ctx.xbit_names();
 
   // ---- pcre: Hyperscan where it answers as PCRE would, PCRE2 where the match end
   // places a relative keyword after it, where Hyperscan refuses the expression or cannot
@@ -461,9 +483,11 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   std::vector<uint8_t> needs_pcre2(pcres.size(), 0);
   for (const auto& r : parsed)
     for (const auto& b : r.buffers)
-      for (std::size_t i = 0; i < b.items.size(); ++i)
-        if (b.items[i].type == ItemType::pcre && i + 1 < b.items.size() && b.items[i + 1].relative)
-          needs_pcre2[b.items[i].pcre_index] = 1;
+      for_each_list(b.items, [&](const std::vector<Item>& items) {
+        for (std::size_t i = 0; i < items.size(); ++i)
+          if (items[i].type == ItemType::pcre && i + 1 < items.size() && items[i + 1].relative)
+            needs_pcre2[items[i].pcre_index] = 1;
+      });
   std::vector<std::string> pcre_errors(pcres.size());
   engine->pcres_.resize(pcres.size());
   if (options.compile && !pcres.empty()) {
@@ -499,9 +523,11 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   for (auto& r : parsed) {
     std::string bad;
     for (const auto& b : r.buffers)
-      for (const auto& it : b.items)
-        if (it.type == ItemType::pcre && !pcre_errors[it.pcre_index].empty() && bad.empty())
-          bad = pcre_errors[it.pcre_index];
+      for_each_list(b.items, [&](const std::vector<Item>& items) {
+        for (const auto& it : items)
+          if (it.type == ItemType::pcre && !pcre_errors[it.pcre_index].empty() && bad.empty())
+            bad = pcre_errors[it.pcre_index];
+      });
     if (!bad.empty()) {
       reject(r.file, r.line, r.sid, "pcre that PCRE2 cannot compile", bad);
       continue;
@@ -622,7 +648,66 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
     if (engine->tcp_stream_db_) hs_stream_size(engine->tcp_stream_db_.get(), &rep.stream_state_bytes);
   }
   for (const Rule& r : rules)
-    for (const auto& b : r.buffers) engine->has_transforms_ = engine->has_transforms_ || !b.transforms.empty();
+    for (const auto& b : r.buffers) {
+      engine->has_transforms_ = engine->has_transforms_ || !b.transforms.empty();
+      for (const auto& it : b.items) engine->has_base64_ = engine->has_base64_ || it.type == ItemType::base64_decode;
+    }
+  // Shared tables: each dataset sized for its file and what rules may add, the xbits
+  // table when a rule uses xbits (kXbitSlots * 16 bytes).
+  std::vector<uint8_t> dataset_used(ctx.datasets().size(), 0);
+  for (const Rule& r : rules)
+    for (const auto& b : r.buffers)
+      for_each_list(b.items, [&](const std::vector<Item>& items) {
+        for (const auto& it : items)
+          if (it.type == ItemType::dataset) dataset_used[it.dataset] = 1;
+      });
+  for (std::size_t i = 0; i < ctx.datasets().size(); ++i) {
+    const DatasetSpec& d = ctx.datasets()[i];
+    // Room for dataset:set: 65,536 slots of 12 bytes (768 KiB), or twice the file's values;
+    // a set only rejected rules named gets none.
+    constexpr std::size_t kMinSlots = 65536;
+    const std::size_t slots = dataset_used[i] ? std::max(kMinSlots, d.values.size() * 2) : 0;
+    auto ds = std::make_unique<Dataset>(Dataset{d.name, d.type, d.rep, d.values.size(), AtomicKeySet(slots)});
+    if (!dataset_used[i]) {
+      engine->datasets_.push_back(std::move(ds));
+      continue;
+    }
+    for (const auto& [value, reputation] : d.values) {
+      const uint64_t key = dataset_key(d.type, {reinterpret_cast<const uint8_t*>(value.data()), value.size()});
+      if (key && ds->set.insert(key, reputation) == AtomicKeySet::Insert::full)
+        rep_warning(rep, "dataset " + d.name + ": a value found no room in its table");
+    }
+    engine->datasets_.push_back(std::move(ds));
+  }
+  // As Suricata's flowbit analysis: a bit that rules check but none sets is a rule set
+  // missing its setter (a disabled rule, a file not loaded); the checks then never pass.
+  {
+    std::vector<uint32_t> checked_by(ctx.flowbit_names().size(), 0), xchecked_by(ctx.xbit_names().size(), 0);
+    std::vector<uint8_t> set(checked_by.size(), 0), xset(xchecked_by.size(), 0);
+    for (const Rule& r : rules) {
+      for (const auto& a : r.flowbit_actions)
+        if (a.cmd != FlowbitOp::Cmd::unset)
+          for (uint16_t b : a.bits) set[b] = 1;
+      for (const auto& c : r.flowbit_conds)
+        for (uint16_t b : c.bits) checked_by[b] = checked_by[b] ? checked_by[b] : r.sid;
+      for (const auto& a : r.xbit_actions)
+        if (a.cmd != XbitOp::Cmd::unset) xset[a.bit] = 1;
+      for (const auto& c : r.xbit_conds) xchecked_by[c.bit] = xchecked_by[c.bit] ? xchecked_by[c.bit] : r.sid;
+    }
+    const auto warn = [&](const char* what, const std::vector<std::string>& names, const std::vector<uint32_t>& by,
+                          const std::vector<uint8_t>& is_set) {
+      std::string list;
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < names.size(); ++i)
+        if (by[i] && !is_set[i] && n++ < 5) list += (list.empty() ? "" : ", ") + names[i] + " (sid " + std::to_string(by[i]) + ")";
+      if (n)
+        rep_warning(rep, std::to_string(n) + " " + what + " checked but never set: " + list + (n > 5 ? ", …" : ""));
+    };
+    warn("flowbits", ctx.flowbit_names(), checked_by, set);
+    warn("xbits", ctx.xbit_names(), xchecked_by, xset);
+  }
+  if (std::any_of(rules.begin(), rules.end(), [](const Rule& r) { return !r.xbit_conds.empty() || !r.xbit_actions.empty(); }))
+    engine->xbits_ = std::make_unique<XbitTable>(kXbitSlots);
   engine->rules_ = std::move(rules);
   engine->gates_.reserve(engine->rules_.size());
   for (const Rule& r : engine->rules_) engine->gates_.push_back(RuleGate::of(r));
@@ -759,6 +844,136 @@ std::string LoadReport::summary(int examples, int max_reasons) const {
   }
   for (const auto& w : warnings) out << "warning: " << w << "\n";
   return out.str();
+}
+
+// ---- shared tables ---------------------------------------------------------------------
+
+namespace {
+std::size_t pow2_at_least(std::size_t n) {
+  std::size_t c = 1;
+  while (c < n) c <<= 1;
+  return c;
+}
+uint64_t mix64(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+}  // namespace
+
+AtomicKeySet::AtomicKeySet(std::size_t min_capacity) {
+  const std::size_t n = pow2_at_least(std::max<std::size_t>(min_capacity, kProbe));
+  keys_ = std::make_unique<std::atomic<uint64_t>[]>(n);
+  values_ = std::make_unique<std::atomic<uint32_t>[]>(n);
+  mask_ = n - 1;
+}
+
+AtomicKeySet::Insert AtomicKeySet::insert(uint64_t key, uint32_t value) noexcept {
+  for (unsigned p = 0; p < kProbe; ++p) {
+    auto& slot = keys_[(mix64(key) + p) & mask_];
+    uint64_t cur = slot.load(std::memory_order_acquire);
+    if (cur == 0 && slot.compare_exchange_strong(cur, key, std::memory_order_acq_rel)) {
+      values_[(mix64(key) + p) & mask_].store(value, std::memory_order_release);
+      return Insert::added;
+    }
+    if (cur == key) return Insert::present;  // (also when another core just claimed it)
+  }
+  return Insert::full;
+}
+
+bool AtomicKeySet::find(uint64_t key, uint32_t& value) const noexcept {
+  for (unsigned p = 0; p < kProbe; ++p) {
+    const std::size_t i = (mix64(key) + p) & mask_;
+    const uint64_t cur = keys_[i].load(std::memory_order_acquire);
+    if (cur == key) {
+      value = values_[i].load(std::memory_order_acquire);
+      return true;
+    }
+    if (cur == 0) return false;  // slots are never freed: the key would be here
+  }
+  return false;
+}
+
+XbitTable::XbitTable(std::size_t capacity) {
+  const std::size_t n = pow2_at_least(std::max<std::size_t>(capacity, kProbe));
+  keys_ = std::make_unique<std::atomic<uint64_t>[]>(n);
+  expires_ = std::make_unique<std::atomic<uint64_t>[]>(n);
+  mask_ = n - 1;
+}
+
+bool XbitTable::isset(uint64_t key, uint64_t now_ns) const noexcept {
+  for (unsigned p = 0; p < kProbe; ++p) {
+    const std::size_t i = (mix64(key) + p) & mask_;
+    if (keys_[i].load(std::memory_order_acquire) == key) return expires_[i].load(std::memory_order_acquire) > now_ns;
+  }
+  return false;
+}
+
+bool XbitTable::set(uint64_t key, uint64_t expire_ns, uint64_t now_ns) noexcept {
+  std::size_t victim = SIZE_MAX;
+  uint64_t victim_expiry = UINT64_MAX;
+  for (unsigned p = 0; p < kProbe; ++p) {
+    const std::size_t i = (mix64(key) + p) & mask_;
+    if (keys_[i].load(std::memory_order_acquire) == key) {
+      expires_[i].store(expire_ns, std::memory_order_release);
+      return false;
+    }
+    const uint64_t e = expires_[i].load(std::memory_order_acquire);
+    if (e <= now_ns) {  // empty (0) or expired: free to take
+      if (victim_expiry != 0) victim = i, victim_expiry = 0;
+    } else if (e < victim_expiry) {
+      victim = i, victim_expiry = e;
+    }
+  }
+  // Races between cores on one slot lose one of the bits, as an eviction would.
+  expires_[victim].store(0, std::memory_order_release);
+  keys_[victim].store(key, std::memory_order_release);
+  expires_[victim].store(expire_ns, std::memory_order_release);
+  return victim_expiry != 0;
+}
+
+void XbitTable::unset(uint64_t key) noexcept {
+  for (unsigned p = 0; p < kProbe; ++p) {
+    const std::size_t i = (mix64(key) + p) & mask_;
+    if (keys_[i].load(std::memory_order_acquire) == key) expires_[i].store(0, std::memory_order_release);
+  }
+}
+
+uint64_t dataset_key(DatasetType type, std::span<const uint8_t> v) noexcept {
+  uint8_t addr[16];
+  switch (type) {
+    case DatasetType::md5: if (v.size() != 16) return 0; break;
+    case DatasetType::sha256: if (v.size() != 32) return 0; break;
+    case DatasetType::ipv4: case DatasetType::ipv6: {
+      const std::size_t want = type == DatasetType::ipv4 ? 4 : 16;
+      if (v.size() == want) break;
+      // A text buffer ("192.0.2.1" in http.host): the address it spells.
+      char text[64];
+      if (v.size() >= sizeof text) return 0;
+      std::memcpy(text, v.data(), v.size());
+      text[v.size()] = 0;
+      uint8_t a4[4];
+      if (inet_pton(AF_INET, text, a4) == 1) {
+        if (type == DatasetType::ipv4) std::memcpy(addr, a4, 4);
+        else {
+          const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a4[0], a4[1], a4[2], a4[3]};
+          std::memcpy(addr, mapped, 16);
+        }
+      } else if (type != DatasetType::ipv6 || inet_pton(AF_INET6, text, addr) != 1) {
+        return 0;
+      }
+      v = {addr, want};
+      break;
+    }
+    case DatasetType::string: break;
+  }
+  uint64_t h = 0xcbf29ce484222325ull ^ static_cast<uint64_t>(type);
+  for (uint8_t c : v) h = (h ^ c) * 0x100000001b3ull;
+  h = mix64(h ^ v.size());
+  return h ? h : 1;
 }
 
 int run_rules_check(const std::vector<std::string>& rule_paths, std::FILE* out) {

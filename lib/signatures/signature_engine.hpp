@@ -39,6 +39,7 @@
 // for it at a burst boundary; flows keep their FlowContext but must call
 // PerCoreScanner::on_flow_end on the old scanner first (stream state belongs to it).
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -120,6 +121,7 @@ static_assert(kBufferKindCount <= 64);
 
 inline constexpr int kMaxFlowbits = 16;
 inline constexpr int kFirstSids = 4;
+inline constexpr int kMaxFlowints = 8;  // flowint variables one flow holds (a FlowVarBlock)
 
 struct FlowContext {
   uint64_t flow_id = 0;
@@ -140,6 +142,8 @@ struct FlowContext {
   // TCP sequence space per direction (client, server) for stream_size: first and next.
   uint32_t isn[2] = {0, 0}, next_seq[2] = {0, 0};
   uint8_t seq_known = 0;  // bit per direction
+  uint8_t reserved_ = 0;
+  uint16_t var_block = 0;  // the flow's flowint block in its scanner's pool + 1 (0: none yet)
 
   static constexpr uint8_t kSyn = 1, kSynAck = 2, kEstablished = 4, kSeenToServer = 8, kSeenToClient = 16,
                            kStreamDone0 = 32, kStreamDone1 = 64,
@@ -151,8 +155,59 @@ struct FlowContext {
 };
 // The rule state every flow carries with --rules: two cache lines, whatever the rule set.
 // The rest is per core and bounded: stream slots (Hyperscan stream state + window) for TCP
-// directions in stream mode, threshold trackers (ScannerConfig).
+// directions in stream mode, flowint blocks, threshold trackers (ScannerConfig).
 static_assert(sizeof(FlowContext) == 128);
+
+// ---- tables every RX core shares ------------------------------------------------------
+
+// A fixed-size open-addressing set of 64-bit keys (a value's hash, never 0) with a 32-bit
+// number each, shared by the RX cores without a lock: a slot is claimed by compare-and-
+// swap and never freed. Sized at load; a full neighbourhood refuses the insert (counted
+// by the caller). Datasets (their files' values and those `dataset:set` adds) live here.
+class AtomicKeySet {
+ public:
+  static constexpr unsigned kProbe = 16;
+  explicit AtomicKeySet(std::size_t min_capacity);
+  enum class Insert : uint8_t { added, present, full };
+  Insert insert(uint64_t key, uint32_t value) noexcept;
+  bool find(uint64_t key, uint32_t& value) const noexcept;
+  std::size_t capacity() const noexcept { return mask_ + 1; }
+
+ private:
+  std::unique_ptr<std::atomic<uint64_t>[]> keys_;
+  std::unique_ptr<std::atomic<uint32_t>[]> values_;
+  std::size_t mask_ = 0;
+};
+
+// xbits: a bit per (name, host or host pair), each with an expiry in packet time, in one
+// table for all RX cores (Suricata keeps them in its host and ippair tables). Fixed size;
+// a set that finds its neighbourhood full of live bits replaces the one expiring first
+// (counted in ScannerCounters::xbits_evicted).
+class XbitTable {
+ public:
+  explicit XbitTable(std::size_t capacity);
+  bool isset(uint64_t key, uint64_t now_ns) const noexcept;
+  // Returns true when a live bit was evicted to make room.
+  bool set(uint64_t key, uint64_t expire_ns, uint64_t now_ns) noexcept;
+  void unset(uint64_t key) noexcept;
+  std::size_t capacity() const noexcept { return mask_ + 1; }
+
+ private:
+  static constexpr unsigned kProbe = 8;
+  std::unique_ptr<std::atomic<uint64_t>[]> keys_, expires_;
+  std::size_t mask_ = 0;
+};
+
+struct Dataset {
+  std::string name;
+  DatasetType type = DatasetType::string;
+  bool rep = false;
+  std::size_t loaded = 0;  // values read from the file
+  mutable AtomicKeySet set;  // dataset:set adds to it on the packet path (atomics)
+};
+// The key a buffer's value has in a set of this type (0 when the bytes are no value of
+// the type: an md5 set sees a buffer of another length, an address set no address).
+uint64_t dataset_key(DatasetType type, std::span<const uint8_t> value) noexcept;
 
 // ---- the compiled rule set ------------------------------------------------------------
 
@@ -196,6 +251,9 @@ class SignatureEngine {
   const Rule& rule(uint32_t index) const noexcept { return rules_[index]; }
   const std::vector<Classification>& classifications() const noexcept { return classes_; }
   const std::vector<std::string>& flowbit_names() const noexcept { return flowbit_names_; }
+  const std::vector<std::string>& flowint_names() const noexcept { return flowint_names_; }
+  const std::vector<std::string>& xbit_names() const noexcept { return xbit_names_; }
+  const std::vector<std::unique_ptr<Dataset>>& datasets() const noexcept { return datasets_; }
   // Index of the rule with this sid (gid 1), or -1.
   int find_sid(uint32_t sid) const noexcept;
 
@@ -208,7 +266,12 @@ class SignatureEngine {
   std::vector<Rule> rules_;
   std::vector<RuleGate> gates_;  // gates_[i] is rules_[i]'s header in brief
   std::vector<Classification> classes_;
-  std::vector<std::string> flowbit_names_;
+  std::vector<std::string> flowbit_names_, flowint_names_, xbit_names_;
+  // Shared by every RX core, written on the packet path through atomics (the engine is
+  // otherwise read-only there): dataset values, xbits.
+  std::vector<std::unique_ptr<Dataset>> datasets_;
+  std::unique_ptr<XbitTable> xbits_;
+  bool has_base64_ = false;   // some rule decodes base64: scanners keep room for it
   std::vector<PcreProgram> pcres_;  // by Item::pcre_index
   HsDatabase tcp_stream_db_, tcp_block_db_, other_block_db_;
   // Port groups of the non-TCP block database, as Suricata's per-port signature groups:
@@ -245,6 +308,7 @@ struct ScannerConfig {
   uint32_t stream_window = 4096;       // stream bytes kept per direction to check constraints
   uint64_t stream_depth = 1 << 20;     // stream bytes per direction matched in stream mode
   uint32_t threshold_slots = 4096;     // threshold/detection_filter trackers
+  uint32_t flowint_blocks = 4096;      // flows holding flowint variables at once (at most 65535)
   bool midstream = true;               // a TCP flow picked up without its SYN counts as established
   // Suricata's tls encryption-handling "default": once a flow carries encrypted records
   // (TLS application data, QUIC short-header packets), content rules no longer look at
@@ -266,6 +330,9 @@ struct ScannerCounters {
   uint64_t flowbits_overflow = 0;
   uint64_t scan_errors = 0;
   uint64_t transform_truncated = 0;  // transformed buffers cut at kTransformRoom bytes
+  uint64_t flowint_dropped = 0;      // flowint writes lost: no free block, or a 9th variable on a flow
+  uint64_t xbits_evicted = 0;        // live xbits replaced for lack of room
+  uint64_t dataset_full = 0;         // dataset:set values that found no room
 };
 inline constexpr CounterDef kScannerCounterDefs[] = {
     {"signatures.packets", "packets matched against the rules", CounterKind::counter, CounterShow::never},
@@ -285,6 +352,10 @@ inline constexpr CounterDef kScannerCounterDefs[] = {
     {"signatures.scan_errors", "Hyperscan scan errors", CounterKind::counter, CounterShow::nonzero},
     {"signatures.transform_truncated", "transformed buffers cut at the transform room", CounterKind::counter,
      CounterShow::nonzero},
+    {"signatures.flowint_dropped", "flowint writes lost: no free block, or a 9th variable on a flow",
+     CounterKind::counter, CounterShow::nonzero},
+    {"signatures.xbits_evicted", "live xbits replaced for lack of room", CounterKind::counter, CounterShow::nonzero},
+    {"signatures.dataset_full", "dataset:set values that found no room", CounterKind::counter, CounterShow::nonzero},
 };
 static_assert(sizeof(ScannerCounters) == sizeof(kScannerCounterDefs) / sizeof(CounterDef) * sizeof(uint64_t));
 
@@ -334,7 +405,14 @@ class PerCoreScanner {
   static bool stream_size_ok(const Rule::StreamSize& s, const FlowContext& ctx) noexcept;
   bool header_ok(const Rule& r, const PacketMeta& m, const FlowContext& ctx, bool app_scan) const noexcept;
   bool flowbits_ok(const Rule& r, const FlowContext& ctx) const noexcept;
+  bool flowints_ok(const Rule& r, const FlowContext& ctx) const noexcept;
+  bool xbits_ok(const Rule& r, const PacketMeta& m) const noexcept;
+  // The writes of a rule that matched: flowbits, flowint (=, +, -), xbits.
+  void apply_actions(const Rule& r, const PacketMeta& m, FlowContext& ctx) noexcept;
   void apply_flowbits(const Rule& r, FlowContext& ctx) noexcept;
+  struct FlowVarBlock;
+  FlowVarBlock* var_block(FlowContext& ctx, bool create) noexcept;
+  const FlowVarBlock* var_block(const FlowContext& ctx) const noexcept;
   bool threshold_allows(uint32_t rule_index, const Rule& r, const PacketMeta& m) noexcept;
   void emit(uint32_t rule_index, const Rule& r, const PacketMeta& m, FlowContext& ctx, AlertBuffer& sink) noexcept;
   void update_tcp_state(const DecodedPacket& pkt, bool to_server, FlowContext& ctx) const noexcept;
@@ -358,6 +436,9 @@ class PerCoreScanner {
   std::unique_ptr<uint8_t[]> windows_;     // stream_slots * stream_window bytes
   std::unique_ptr<uint8_t[]> linear_;      // one window + one maximal segment, for checking
   std::unique_ptr<ThresholdEntry[]> thresholds_;
+  std::unique_ptr<FlowVarBlock[]> var_blocks_;
+  std::vector<uint16_t> free_var_blocks_;
+  std::unique_ptr<uint8_t[]> base64_room_;  // kBase64Room bytes, when some rule decodes base64
   ScannerCounters counters_;
 };
 

@@ -8,6 +8,7 @@
 #include "export/eve.hpp"
 #include "export/json_writer.hpp"
 #include "signatures/signature_engine.hpp"
+#include "tests/support/alert_collector.hpp"
 #include "tests/support/conversation.hpp"
 
 using namespace flowprobe;
@@ -15,18 +16,7 @@ using namespace flowprobe::sig;
 
 namespace {
 
-struct Collect : AlertBuffer {
-  std::map<uint32_t, int> by_sid() const {
-    std::map<uint32_t, int> m;
-    for (const auto& a : alerts()) ++m[a.sid];
-    return m;
-  }
-  int count(uint32_t sid) const {
-    auto m = by_sid();
-    auto it = m.find(sid);
-    return it == m.end() ? 0 : it->second;
-  }
-};
+using Collect = test::AlertCollector;
 
 std::unique_ptr<SignatureEngine> load(const std::string& rules, LoadReport* report = nullptr) {
   std::string error;
