@@ -32,7 +32,7 @@ lines=$(wc -l < "$file")
 
 # 1. Reader vs simdjson On-Demand.
 FLOWPROBE_REPORT_BENCH_FILE=$file "${FLOWPROBE_REPORT_BENCH_BIN:-$build/bench/flowprobe-report-bench}" --benchmark_format=json \
-  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null > "$data/reader.json"
+  --benchmark_min_time=2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null > "$data/reader.json"
 read -r ours peer peer_values <<< "$(python3 - "$data/reader.json" <<'PY'
 import json, sys
 b = {x["run_name"].split("/")[0]: x["bytes_per_second"] for x in json.load(open(sys.argv[1]))["benchmarks"] if x.get("aggregate_name") == "median"}
