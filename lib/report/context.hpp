@@ -29,6 +29,10 @@ struct ReportOptions {
   std::string home_country;                      // every other country is forbidden
   // Traffic
   bool master_only = false;  // group L7 by master protocol ("TLS" for "TLS.Google")
+  // Drill-down (spec §2.3): only records matching every --where KEY=VALUE, and a table of
+  // them grouped by --by.
+  std::vector<std::pair<std::string, std::string>> where;
+  std::string by;
   // SOC
   bool udp_s0_not_established = false;
   bool shifted_levels = false;  // 1 → Fatal … 4 → Warning instead of 1 → Critical

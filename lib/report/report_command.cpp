@@ -156,6 +156,13 @@ int report_main(int argc, char** argv, const std::string& version) {
       ->check(CLI::IsMember({"half-up", "truncate"}))
       ->capture_default_str();
   app.add_flag("--master-only", o.master_only, "group L7 protocols by master (TLS.Google counts as TLS)");
+  std::vector<std::string> where;
+  app.add_option("--where", where, "traffic report drill-down: only records with KEY=VALUE (l7, src, dst, port, method, "
+                                   "host); repeatable, all must hold")
+      ->type_name("KEY=VALUE");
+  app.add_option("--by", o.by, "traffic report drill-down: a table of the (filtered) records grouped by src, dst, "
+                               "port, l7, method or url")
+      ->check(CLI::IsMember({"src", "dst", "port", "l7", "method", "url"}));
   app.add_flag("--shifted-levels", o.shifted_levels, "severity 1 Fatal, 2 Critical, 3 Minor, 4 Warning");
   app.add_flag("--udp-s0-not-established", o.udp_s0_not_established, "count one-way UDP as not established");
   app.add_option("--watch-category", watched, "nDPI categories listed in the SOC URL section (default VPN)");
@@ -175,6 +182,21 @@ int report_main(int argc, char** argv, const std::string& version) {
   if (!home_net.empty()) o.home_net = split_list(home_net);
   if (!watched.empty()) o.watched_categories = split_list(watched);
   std::string error;
+  for (const std::string& w : where) {
+    const auto eq = w.find('=');
+    const std::string key = w.substr(0, eq);
+    if (eq == std::string::npos || eq + 1 >= w.size() ||
+        (key != "l7" && key != "src" && key != "dst" && key != "port" && key != "method" && key != "host"))
+      return fail(2, "--where '" + w + "': expected KEY=VALUE with KEY one of l7, src, dst, port, method, host");
+    const std::string value = w.substr(eq + 1);
+    if ((key == "src" || key == "dst") && !parse_ip(value).valid())
+      return fail(2, "--where '" + w + "': not an IP address");
+    if (key == "port" && (value.find_first_not_of("0123456789") != std::string::npos || std::stoul(value) > 65535))
+      return fail(2, "--where '" + w + "': not a port number");
+    o.where.emplace_back(key, value);
+  }
+  if ((!o.where.empty() || !o.by.empty()) && which != "traffic" && which != "all")
+    return fail(2, "--where and --by drill down the traffic report: use 'report traffic'");
   if (!ctx.parse_home_net(error)) return fail(2, error);
   if (!set_time_zone(tz, error)) return fail(2, error);
   Period period;

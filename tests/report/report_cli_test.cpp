@@ -248,6 +248,53 @@ TEST_F(ReportTest, DamagedLinesAreCountedAndNamed) {
   EXPECT_NE(json.find(std::to_string(not_json) + " lines skipped: not JSON."), std::string::npos);
 }
 
+// Drill-downs (spec §2.3): the traffic report of the records where l7=TLS, grouped by
+// source, against the same sums taken here straight from the generated file.
+TEST_F(ReportTest, DrillDownWhereL7BySourceMatchesTheRecords) {
+  const fs::path out = scratch_dir("report_drill_out");
+  const ProgramResult r = report({"traffic", data_->dir.string(), "--from", "2026-11", "--tz", "UTC", "--no-geo",
+                                  "--where", "l7=TLS", "--by", "src", "--format", "json", "-o", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> want;  // src → bytes, records
+  uint64_t tls_records = 0;
+  const int64_t from = 1793491200, to = 1796083200;  // 2026-11-01 and 2026-12-01 UTC
+  simdjson::dom::parser p;
+  for (const std::string& line : lines_of(data_->dir / "flows.json")) {
+    simdjson::dom::element rec;
+    if (p.parse(line).get(rec) || !rec.is_object()) continue;  // the planted bad lines
+    int64_t first = 0;
+    std::string_view name, src;
+    if (rec["22"].get(first) || first < from || first >= to) continue;
+    if (rec["35632.57591"].get(name) || name != "TLS" || rec["8"].get(src)) continue;
+    const uint64_t bytes = rec["1"].get_uint64().value() + rec["23"].get_uint64().value();
+    auto& w = want[std::string(src)];
+    w.first += bytes;
+    ++w.second;
+    ++tls_records;
+  }
+  ASSERT_GT(want.size(), 10u);
+  std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> order(want.begin(), want.end());
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.second.first != b.second.first ? a.second.first > b.second.first : a.first < b.first;
+  });
+  const Rows drill = table(out / "traffic.json", "drilldown");
+  ASSERT_EQ(drill.size(), std::min<std::size_t>(order.size(), 50));
+  for (std::size_t i = 0; i < drill.size(); ++i) {
+    EXPECT_EQ(drill[i].at("src_ip"), order[i].first) << i;
+    EXPECT_EQ(drill[i].at("bytes"), std::to_string(order[i].second.first)) << i;
+    EXPECT_EQ(drill[i].at("records"), std::to_string(order[i].second.second)) << i;
+  }
+  // Every other table counts the filtered records alone: L7 holds TLS only.
+  const Rows l7 = table(out / "traffic.json", "l7_share");
+  ASSERT_EQ(l7.size(), 1u);
+  EXPECT_EQ(l7[0].at("l7_proto_name"), "TLS");
+  EXPECT_EQ(l7[0].at("records"), std::to_string(tls_records));
+  // A condition the report cannot read is a clear error.
+  const ProgramResult bad = report({"traffic", data_->dir.string(), "--where", "colour=blue"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("expected KEY=VALUE"), std::string::npos) << bad.err;
+}
+
 // Labels instead of numeric keys, and the input as rotated + gzip files: the same report.
 TEST_F(ReportTest, LabelsRotatedAndGzipReadTheSame) {
   ASSERT_EQ(result_->exit_code, 0) << result_->err;
