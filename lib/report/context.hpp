@@ -27,6 +27,10 @@ struct ReportOptions {
   // TLS trust score
   std::vector<std::string> forbidden_countries;  // ISO codes
   std::string home_country;                      // every other country is forbidden
+  // The ignore list (the upstream row "Delete" as a rule): rows whose client, server or
+  // service matches a glob leave the list before scoring.
+  std::vector<std::pair<std::string, std::string>> tls_ignore;  // (client|server|service, glob)
+  std::size_t graph_max_edges = 2000;  // the client-server graph refuses more rows
   // Traffic
   bool master_only = false;  // group L7 by master protocol ("TLS" for "TLS.Google")
   // Drill-down (spec §2.3): only records matching every --where KEY=VALUE, and a table of

@@ -156,7 +156,12 @@ int report_main(int argc, char** argv, const std::string& version) {
       ->check(CLI::IsMember({"half-up", "truncate"}))
       ->capture_default_str();
   app.add_flag("--master-only", o.master_only, "group L7 protocols by master (TLS.Google counts as TLS)");
-  std::vector<std::string> where;
+  std::vector<std::string> where, tls_ignore;
+  app.add_option("--tls-ignore", tls_ignore, "TLS report: leave out rows whose client, server or service matches a "
+                                             "glob (client=10.0.0.*, server=*.example.com, service=SMTP); repeatable")
+      ->type_name("WHAT=GLOB");
+  app.add_option("--graph-max-edges", o.graph_max_edges, "TLS report: the client-server graph refuses more rows")
+      ->capture_default_str();
   app.add_option("--where", where, "traffic report drill-down: only records with KEY=VALUE (l7, src, dst, port, method, "
                                    "host); repeatable, all must hold")
       ->type_name("KEY=VALUE");
@@ -194,6 +199,13 @@ int report_main(int argc, char** argv, const std::string& version) {
     if (key == "port" && (value.find_first_not_of("0123456789") != std::string::npos || std::stoul(value) > 65535))
       return fail(2, "--where '" + w + "': not a port number");
     o.where.emplace_back(key, value);
+  }
+  for (const std::string& w : tls_ignore) {
+    const auto eq = w.find('=');
+    const std::string what = w.substr(0, eq);
+    if (eq == std::string::npos || eq + 1 >= w.size() || (what != "client" && what != "server" && what != "service"))
+      return fail(2, "--tls-ignore '" + w + "': expected client=GLOB, server=GLOB or service=GLOB");
+    o.tls_ignore.emplace_back(what, w.substr(eq + 1));
   }
   if ((!o.where.empty() || !o.by.empty()) && which != "traffic" && which != "all")
     return fail(2, "--where and --by drill down the traffic report: use 'report traffic'");
@@ -302,6 +314,13 @@ int report_main(int argc, char** argv, const std::string& version) {
         std::printf("%s\n", pdf.string().c_str());
       }
       if (!has("html")) fs::remove(html, ec);
+    }
+    for (const auto& [name, content] : doc.files) {
+      const fs::path p = dir / name;
+      std::ofstream f(p, std::ios::binary | std::ios::trunc);
+      f << content;
+      if (!f.flush()) return fail(1, "cannot write " + p.string());
+      std::printf("%s\n", p.string().c_str());
     }
     if (has("csv")) {
       for (const fs::path& p : write_csv(doc, dir, error)) std::printf("%s\n", p.string().c_str());

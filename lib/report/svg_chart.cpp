@@ -212,6 +212,39 @@ std::string column_chart(const std::vector<std::string>& labels, const std::vect
   return out + "</svg>";
 }
 
+std::string network_graph(const std::vector<GraphNode>& nodes, const std::vector<GraphEdge>& edges,
+                          const std::vector<LegendItem>& legend, const ChartStyle& s) {
+  const int w = s.width, h = std::max(420, w - 120);
+  const double cx = w / 2.0, cy = 28 + (h - 56) / 2.0, r = std::min(w / 2.0 - 150, (h - 56) / 2.0 - 10);
+  std::string out = open_svg(s, w, h);
+  std::vector<std::pair<double, double>> at(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const double a = -M_PI / 2 + 2 * M_PI * static_cast<double>(i) / static_cast<double>(std::max<std::size_t>(nodes.size(), 1));
+    at[i] = {cx + r * std::cos(a), cy + r * std::sin(a)};
+  }
+  out += "<g class=\"edges\" fill=\"none\" stroke-width=\"1.2\" stroke-opacity=\"0.8\">";
+  for (const GraphEdge& e : edges)
+    out += "<line x1=\"" + num(at[e.from].first) + "\" y1=\"" + num(at[e.from].second) + "\" x2=\"" + num(at[e.to].first) +
+           "\" y2=\"" + num(at[e.to].second) + "\" stroke=\"" + e.color + "\"><title>" + html_escape(e.tip) + "</title></line>";
+  out += "</g><g class=\"nodes\">";
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const double a = -M_PI / 2 + 2 * M_PI * static_cast<double>(i) / static_cast<double>(std::max<std::size_t>(nodes.size(), 1));
+    const bool right = std::cos(a) >= 0;
+    out += "<circle cx=\"" + num(at[i].first) + "\" cy=\"" + num(at[i].second) + "\" r=\"5\" fill=\"" + nodes[i].color +
+           "\" stroke=\"#333\" stroke-width=\"0.5\"><title>" + html_escape(nodes[i].label) + "</title></circle>";
+    if (nodes.size() <= 120)
+      out += text(at[i].first + (right ? 8 : -8) + 0, at[i].second + 3, nodes[i].label, right ? "start" : "end");
+  }
+  out += "</g>";
+  double x = 8;
+  for (const LegendItem& l : legend) {
+    out += "<rect x=\"" + num(x) + "\" y=\"" + num(h - 16.0) + "\" width=\"10\" height=\"10\" fill=\"" + l.color + "\"/>" +
+           text(x + 14, h - 7.0, l.label, "start");
+    x += 22 + 6.5 * static_cast<double>(l.label.size());
+  }
+  return out + "</svg>";
+}
+
 std::string donut_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
                         const std::vector<std::string>& colors, const ChartStyle& s) {
   const auto fmt = s.format ? s.format : default_format;

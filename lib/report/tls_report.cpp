@@ -1,5 +1,7 @@
 // The TLS report (spec §1.1, §2.2, §3.1): one row per client, server and service with
 // its trust score, and the charts by country, version, cipher suite and score band.
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -168,10 +170,27 @@ Document TlsReport::build(const Context& ctx) {
   for (Field f : {Field::tls_version, Field::tls_cipher, Field::dst_port, Field::protocol})
     if (!ctx.has_field(f)) lacking.push_back("%" + std::string(field_label(f)));
 
-  // Score every row, before any display filter.
+  // Score every row, before any display filter; the ignore list's rows are not rows.
   std::vector<Scored> rows;
   rows.reserve(rows_.size());
+  uint64_t ignored = 0;
+  const auto glob = [](const std::string& pattern, const std::string& s) {
+    return !s.empty() && fnmatch(pattern.c_str(), s.c_str(), FNM_CASEFOLD) == 0;
+  };
   for (const auto& [k, r] : rows_) {
+    bool skip = false;
+    for (const auto& [what, pattern] : ctx.opt.tls_ignore) {
+      if (what == "service") skip = glob(pattern, std::string(tls_service(k.port))) || glob(pattern, std::to_string(k.port));
+      else {
+        const IpKey& ip = what == "client" ? k.client : k.server;
+        skip = glob(pattern, ip_text(ip)) || glob(pattern, ctx.name_of(ip));
+      }
+      if (skip) break;
+    }
+    if (skip) {
+      ++ignored;
+      continue;
+    }
     Scored s{&k, &r, {}, tls_version_name(r.version), country_of(ctx, k.client, r.client_country),
              country_of(ctx, k.server, r.server_country), cipher_name(r.cipher)};
     s.parts.server_forbidden = forbidden(ctx, s.server_country);
@@ -231,6 +250,11 @@ Document TlsReport::build(const Context& ctx) {
                 "forbidden country at either end, +1 for TLS 1.2 up to +4 for SSL, +1 per end whose name is not "
                 "known from the hosts file or DNS answers in the data) gives x = 100 - penalty; the score is 50 + "
                 "10(x - mean)/sd. Scores are relative: 50 is this window's average, and adding rows changes them.");
+  if (!ctx.opt.tls_ignore.empty()) {
+    std::string l;
+    for (const auto& [what, pattern] : ctx.opt.tls_ignore) l += (l.empty() ? "" : ", ") + what + "=" + pattern;
+    sum.note(thousands(ignored) + " rows left out by the ignore list (" + l + "); the scores are over the rest.");
+  }
   if (not_listed_)
     sum.note(thousands(not_listed_) + " TLS records of rows beyond the first " + thousands(cap_) +
              " were not listed (raise --max-keys).");
@@ -348,6 +372,60 @@ Document TlsReport::build(const Context& ctx) {
   if (rows.empty()) t.note = "No TLS session in this window.";
   list.table(std::move(t));
   d.sections.push_back(std::move(list));
+
+  Section graph{"tls-graph", "Client-server graph"};
+  {
+    // Nodes "name(IP)" coloured by location category, one edge per row coloured by band.
+    const auto category = [](const std::string& country) -> std::pair<std::string, std::string> {
+      if (country == "LOCAL") return {"LOCAL", "#8a8f98"};
+      if (country == "RU") return {"RU", "#d23b3b"};
+      if (country == "CN") return {"CN", "#e8833a"};
+      if (country == "US") return {"US", "#2f6db5"};
+      if (country == "JP") return {"JP", "#3a9e5c"};
+      return {"Other", "#b98ad6"};
+    };
+    std::vector<GraphNode> nodes;
+    std::vector<GraphEdge> edges;
+    std::map<IpKey, std::size_t> index;
+    std::string dot = "digraph tls {\n  graph [layout=circo];\n  node [style=filled];\n";
+    const auto node = [&](const IpKey& ip, const std::string& country) {
+      auto it = index.find(ip);
+      if (it != index.end()) return it->second;
+      const std::string& name = ctx.name_of(ip);
+      const std::string label = (name.empty() ? ip_text(ip) : name) + "(" + ip_text(ip) + ")";
+      const auto [cat, color] = category(country);
+      nodes.push_back({label, color});
+      dot += "  \"" + ip_text(ip) + "\" [label=\"" + label + "\", fillcolor=\"" + color + "\", category=\"" + cat + "\"];\n";
+      return index.emplace(ip, nodes.size() - 1).first->second;
+    };
+    if (rows.size() > ctx.opt.graph_max_edges) {
+      graph.note("too many TLS flows, filter them: " + thousands(rows.size()) + " rows, the graph draws at most " +
+                 thousands(ctx.opt.graph_max_edges) + " (narrow the window, or leave rows out with --tls-ignore).");
+    } else {
+      for (const Scored& s : rows) {
+        const std::size_t a = node(s.key->client, s.client_country), b = node(s.key->server, s.server_country);
+        const std::string tip = std::string(tls_service(s.key->port)) + ":" + s.version + ":" +
+                                (s.cipher.empty() ? "-" : s.cipher) + ":" + fixed(s.score, 2);
+        edges.push_back({a, b, std::string(band_color(s.band)), tip});
+        dot += "  \"" + ip_text(s.key->client) + "\" -> \"" + ip_text(s.key->server) + "\" [color=\"" +
+               std::string(band_color(s.band)) + "\", tooltip=\"" + tip + "\", band=" + std::to_string(s.band) + "];\n";
+      }
+      dot += "}\n";
+      graph.paragraph("One node per address, labelled name(IP) and coloured by location (RU, CN, US, JP, LOCAL for "
+                      "private space, Other); one edge per list row, coloured by score band, with "
+                      "service:version:cipher:score as its tooltip. tls_graph.dot holds the same graph for Graphviz "
+                      "(circo -Tsvg tls_graph.dot).");
+      std::vector<LegendItem> legend = {{"RU", "#d23b3b"}, {"CN", "#e8833a"}, {"US", "#2f6db5"}, {"JP", "#3a9e5c"},
+                                        {"LOCAL", "#8a8f98"}, {"Other", "#b98ad6"}};
+      for (int b = 5; b >= 1; --b) legend.push_back({"band " + std::string(band_label(b)), std::string(band_color(b))});
+      ChartStyle st;
+      st.id = "tls_graph";
+      st.title = "Client-server graph (" + thousands(edges.size()) + " rows)";
+      if (!edges.empty()) graph.chart({"tls_graph", st.title, network_graph(nodes, edges, legend, st)});
+      d.files.emplace_back("tls_graph.dot", dot);
+    }
+  }
+  d.sections.push_back(std::move(graph));
 
   Section charts{"tls-charts", "Graphs and aggregation"};
   charts.paragraph("All counts are list rows (client, server and service combinations), not connections or bytes. "
