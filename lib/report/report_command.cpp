@@ -116,7 +116,10 @@ int report_main(int argc, char** argv, const std::string& version) {
   Context ctx;
   ReportOptions& o = ctx.opt;
   o.version = version;
-  app.add_option("report", which, "tls, traffic, soc or all")->required()->check(CLI::IsMember({"tls", "traffic", "soc", "all"}));
+  app.add_option("report", which, "tls, traffic, soc, all, or address (then the address comes first: report address "
+                                 "10.0.0.5 FILES...)")
+      ->required()
+      ->check(CLI::IsMember({"tls", "traffic", "soc", "all", "address"}));
   app.add_option("inputs", inputs,
                  "files or directories the probe wrote (-o, --alerts-output, --events-output; rotated and .gz files "
                  "included), numeric keys or --json-labels, any template")
@@ -178,6 +181,12 @@ int report_main(int argc, char** argv, const std::string& version) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  IpKey address;
+  if (which == "address") {
+    if (inputs.empty() || !(address = parse_ip(inputs.front())).valid())
+      return fail(2, "report address: give the IP address first (report address 10.0.0.5 FILES...)");
+    inputs.erase(inputs.begin());
   }
   if (inputs.empty() && kafka.empty())
     return fail(2, "no input: give the files or directories the probe wrote, or --kafka \"brokers;topic\"");
@@ -260,6 +269,7 @@ int report_main(int argc, char** argv, const std::string& version) {
   if (which == "tls" || which == "all") reports.push_back(make_tls_report(o.max_keys)), names.push_back("tls");
   if (which == "traffic" || which == "all") reports.push_back(make_traffic_report(ctx)), names.push_back("traffic");
   if (which == "soc" || which == "all") reports.push_back(make_soc_report(ctx)), names.push_back("soc");
+  if (which == "address") reports.push_back(make_address_report(ctx, address)), names.push_back("address");
 
   RecordReader reader;
   Dispatch dispatch(ctx, reports);

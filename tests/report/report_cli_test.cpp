@@ -353,6 +353,92 @@ TEST_F(ReportTest, TlsIgnoreListAndClientServerGraph) {
   EXPECT_FALSE(fs::exists(refused / "tls_graph.dot"));
 }
 
+// `report address IP` (the TLS report's address analysis): a client and a server of the
+// generated month, each against counts taken here from the files.
+TEST_F(ReportTest, AddressReportCountsItsRecordsTlsRowsAndAlerts) {
+  struct Want {
+    uint64_t client_records = 0, client_bytes = 0, server_records = 0, server_bytes = 0, alerts = 0;
+    std::set<std::string> tls_rows;
+    std::map<std::string, uint64_t> peer_bytes;  // as client
+  };
+  std::map<std::string, Want> want;
+  const int64_t from = 1793491200, to = 1796083200;  // November 2026, UTC
+  simdjson::dom::parser p;
+  for (const std::string& line : lines_of(data_->dir / "flows.json")) {
+    simdjson::dom::element rec;
+    int64_t first = 0;
+    if (p.parse(line).get(rec) || !rec.is_object() || rec["22"].get(first) || first < from || first >= to) continue;
+    const std::string src{std::string_view(rec["8"])}, dst{std::string_view(rec["12"])};
+    const uint64_t bytes = rec["1"].get_uint64().value() + rec["23"].get_uint64().value();
+    Want& c = want[src];
+    ++c.client_records;
+    c.client_bytes += bytes;
+    c.peer_bytes[dst] += bytes;
+    Want& s = want[dst];
+    ++s.server_records;
+    s.server_bytes += bytes;
+    uint64_t version = 0, proto = 0;
+    if (!rec["35632.57967"].get(version) && version != 0 && !rec["4"].get(proto) && proto == 6) {
+      const std::string row = src + ">" + dst + ":" + std::to_string(rec["11"].get_uint64().value());
+      c.tls_rows.insert(row);
+      s.tls_rows.insert(row);
+    }
+  }
+  for (const std::string& line : lines_of(data_->dir / "alerts.json")) {
+    simdjson::dom::element rec;
+    std::string_view ts, type;
+    if (p.parse(line).get(rec) || !rec.is_object() || rec["event_type"].get(type) || type != "alert") continue;
+    if (rec["timestamp"].get(ts) || ts.substr(0, 7) != "2026-11") continue;
+    const std::string src{std::string_view(rec["src_ip"])}, dst{std::string_view(rec["dest_ip"])};
+    ++want[src].alerts;
+    if (dst != src) ++want[dst].alerts;
+  }
+  const std::string client = "10.0.0.1";
+  std::string server;  // the busiest server
+  for (const auto& [ip, w] : want)
+    if (server.empty() || w.server_records > want[server].server_records) server = ip;
+  for (const std::string& ip : {client, server}) {
+    const Want& w = want[ip];
+    const fs::path out = scratch_dir("report_address_" + ip);
+    const ProgramResult r = report({"address", ip, data_->dir.string(), "--from", "2026-11", "--tz", "UTC", "--no-geo",
+                                    "--format", "json", "--format", "html", "-o", out.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const fs::path json = out / ("address-" + ip + ".json");
+    uint64_t records = 0, bytes = 0;
+    for (const auto& row : table(json, "address_client_ports")) {
+      records += std::stoull(row.at("records"));
+      bytes += std::stoull(row.at("bytes"));
+    }
+    EXPECT_EQ(records, w.client_records) << ip;
+    EXPECT_EQ(bytes, w.client_bytes) << ip;
+    records = bytes = 0;
+    for (const auto& row : table(json, "address_server_ports")) {
+      records += std::stoull(row.at("records"));
+      bytes += std::stoull(row.at("bytes"));
+    }
+    EXPECT_EQ(records, w.server_records) << ip;
+    EXPECT_EQ(bytes, w.server_bytes) << ip;
+    const Rows tls = table(json, "address_tls");
+    std::set<std::string> got;
+    for (const auto& row : tls) got.insert(row.at("client_ip") + ">" + row.at("server_ip") + ":" + row.at("server_port"));
+    EXPECT_EQ(got, w.tls_rows) << ip;
+    EXPECT_EQ(table(json, "address_alerts").size(), std::min<uint64_t>(w.alerts, 1000)) << ip;
+    if (ip == client && !w.peer_bytes.empty()) {
+      const auto top = std::max_element(w.peer_bytes.begin(), w.peer_bytes.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second < b.second : a.first > b.first;
+      });
+      const Rows peers = table(json, "address_client_peers");
+      ASSERT_FALSE(peers.empty());
+      EXPECT_EQ(peers[0].at("server_ip"), top->first);
+      EXPECT_EQ(peers[0].at("bytes"), std::to_string(top->second));
+    }
+    EXPECT_TRUE(fs::exists(out / ("address-" + ip + ".html")));
+  }
+  const ProgramResult bad = report({"address", "not-an-ip", data_->dir.string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("give the IP address first"), std::string::npos) << bad.err;
+}
+
 // Labels instead of numeric keys, and the input as rotated + gzip files: the same report.
 TEST_F(ReportTest, LabelsRotatedAndGzipReadTheSame) {
   ASSERT_EQ(result_->exit_code, 0) << result_->err;
