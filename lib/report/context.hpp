@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +32,7 @@ struct ReportOptions {
   // service matches a glob leave the list before scoring.
   std::vector<std::pair<std::string, std::string>> tls_ignore;  // (client|server|service, glob)
   std::size_t graph_max_edges = 2000;  // the client-server graph refuses more rows
+  std::optional<std::pair<double, double>> home_location;  // the map's place for private ends (lat, lon)
   // Traffic
   bool master_only = false;  // group L7 by master protocol ("TLS" for "TLS.Google")
   // Drill-down (spec §2.3): only records matching every --where KEY=VALUE, and a table of

@@ -165,6 +165,9 @@ int report_main(int argc, char** argv, const std::string& version) {
       ->type_name("WHAT=GLOB");
   app.add_option("--graph-max-edges", o.graph_max_edges, "TLS report: the client-server graph refuses more rows")
       ->capture_default_str();
+  std::string home_location;
+  app.add_option("--home-location", home_location, "TLS map: LAT,LON where private addresses and addresses without a "
+                                                   "country are drawn (default: the --tz zone's city in zone.tab)");
   app.add_option("--where", where, "traffic report drill-down: only records with KEY=VALUE (l7, src, dst, port, method, "
                                    "host); repeatable, all must hold")
       ->type_name("KEY=VALUE");
@@ -208,6 +211,13 @@ int report_main(int argc, char** argv, const std::string& version) {
     if (key == "port" && (value.find_first_not_of("0123456789") != std::string::npos || std::stoul(value) > 65535))
       return fail(2, "--where '" + w + "': not a port number");
     o.where.emplace_back(key, value);
+  }
+  if (!home_location.empty()) {
+    double lat = 0, lon = 0;
+    char extra = 0;
+    if (std::sscanf(home_location.c_str(), "%lf,%lf%c", &lat, &lon, &extra) != 2 || lat < -90 || lat > 90 || lon < -180 || lon > 180)
+      return fail(2, "--home-location '" + home_location + "': expected LAT,LON in degrees (35.68,139.69)");
+    o.home_location = std::make_pair(lat, lon);
   }
   for (const std::string& w : tls_ignore) {
     const auto eq = w.find('=');

@@ -245,6 +245,37 @@ std::string network_graph(const std::vector<GraphNode>& nodes, const std::vector
   return out + "</svg>";
 }
 
+std::string world_map(const std::vector<MapLine>& lines, const std::vector<MapPlace>& places,
+                      const std::vector<LegendItem>& legend, const ChartStyle& s) {
+  const double w = s.width, mh = w / 2;  // 360 x 180 degrees
+  const int h = static_cast<int>(mh) + 24;
+  const auto x = [&](double lon) { return (lon + 180) / 360 * w; };
+  const auto y = [&](double lat) { return (90 - lat) / 180 * mh; };
+  std::string out = open_svg(s, static_cast<int>(w), h);
+  out += "<rect x=\"0\" y=\"0\" width=\"" + num(w) + "\" height=\"" + num(mh) + "\" fill=\"#eef3f8\" stroke=\"#9aa5b1\"/>";
+  out += "<g class=\"graticule\" stroke=\"#c9d3de\" stroke-width=\"0.5\">";
+  for (int lon = -150; lon < 180; lon += 30)
+    out += "<line x1=\"" + num(x(lon)) + "\" y1=\"0\" x2=\"" + num(x(lon)) + "\" y2=\"" + num(mh) + "\"/>";
+  for (int lat = -60; lat <= 60; lat += 30)
+    out += "<line x1=\"0\" y1=\"" + num(y(lat)) + "\" x2=\"" + num(w) + "\" y2=\"" + num(y(lat)) + "\"/>";
+  out += "</g><g class=\"flows\" fill=\"none\" stroke-width=\"1\" stroke-opacity=\"0.7\">";
+  for (const MapLine& l : lines)
+    out += "<line class=\"" + l.cls + "\" x1=\"" + num(x(l.lon1)) + "\" y1=\"" + num(y(l.lat1)) + "\" x2=\"" + num(x(l.lon2)) +
+           "\" y2=\"" + num(y(l.lat2)) + "\" stroke=\"" + l.color + "\"><title>" + html_escape(l.tip) + "</title></line>";
+  out += "</g><g class=\"places\">";
+  for (const MapPlace& p : places)
+    out += "<circle cx=\"" + num(x(p.lon)) + "\" cy=\"" + num(y(p.lat)) + "\" r=\"2.5\" fill=\"#333\"><title>" +
+           html_escape(p.label) + "</title></circle>" + text(x(p.lon) + 4, y(p.lat) - 3, p.label, "start");
+  out += "</g>";
+  double lx = 8;
+  for (const LegendItem& l : legend) {
+    out += "<rect x=\"" + num(lx) + "\" y=\"" + num(h - 14.0) + "\" width=\"10\" height=\"10\" fill=\"" + l.color + "\"/>" +
+           text(lx + 14, h - 5.0, l.label, "start");
+    lx += 22 + 6.5 * static_cast<double>(l.label.size());
+  }
+  return out + "</svg>";
+}
+
 std::string donut_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
                         const std::vector<std::string>& colors, const ChartStyle& s) {
   const auto fmt = s.format ? s.format : default_format;

@@ -49,6 +49,19 @@ struct LegendItem {
 std::string network_graph(const std::vector<GraphNode>& nodes, const std::vector<GraphEdge>& edges,
                           const std::vector<LegendItem>& legend, const ChartStyle& s);
 
+// Flow lines on an equirectangular world map (longitude → x, latitude → y), a graticule
+// every 30 degrees and a labelled dot per located place; lines carry class "flow bN".
+struct MapLine {
+  double lat1, lon1, lat2, lon2;
+  std::string color, cls, tip;
+};
+struct MapPlace {
+  double lat, lon;
+  std::string label;
+};
+std::string world_map(const std::vector<MapLine>& lines, const std::vector<MapPlace>& places,
+                      const std::vector<LegendItem>& legend, const ChartStyle& s);
+
 // A categorical colour for the i-th item.
 std::string palette(std::size_t i);
 

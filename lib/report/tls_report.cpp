@@ -3,7 +3,10 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -122,6 +125,46 @@ std::string versions_text(uint16_t seen) {
   for (uint32_t v = 0; v < 15; ++v)
     if (seen & (1u << v)) out += (out.empty() ? "" : ", ") + tls_version_name(0x0300 | v);
   return out;
+}
+
+// A place per country and per time zone, from tzdata's zone.tab (every Debian system has
+// it): the coordinates of each zone's principal city. The free country database has no
+// coordinates, so a country is drawn at its first zone's city (US: New York, JP: Tokyo).
+struct Places {
+  std::map<std::string, std::pair<double, double>> country, zone;
+  bool loaded = false;
+};
+const Places& zone_places() {
+  static const Places p = [] {
+    Places out;
+    std::ifstream in("/usr/share/zoneinfo/zone.tab");
+    std::string line;
+    const auto coord = [](std::string_view s, int deg_digits, double& v) {
+      if (s.size() < static_cast<std::size_t>(1 + deg_digits + 2)) return false;
+      const double sign = s[0] == '-' ? -1 : 1;
+      const double d = std::stod(std::string(s.substr(1, static_cast<std::size_t>(deg_digits))));
+      const double m = std::stod(std::string(s.substr(1 + static_cast<std::size_t>(deg_digits), 2)));
+      const double sec = s.size() >= static_cast<std::size_t>(1 + deg_digits + 4)
+                             ? std::stod(std::string(s.substr(3 + static_cast<std::size_t>(deg_digits), 2))) : 0;
+      v = sign * (d + m / 60 + sec / 3600);
+      return true;
+    };
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream f(line);
+      std::string cc, co, tz;
+      if (!std::getline(f, cc, '\t') || !std::getline(f, co, '\t') || !std::getline(f, tz, '\t')) continue;
+      const std::size_t split = co.find_first_of("+-", 1);
+      if (split == std::string::npos) continue;
+      double lat, lon;
+      if (!coord(std::string_view(co).substr(0, split), 2, lat) || !coord(std::string_view(co).substr(split), 3, lon)) continue;
+      out.country.emplace(cc, std::make_pair(lat, lon));  // the first zone of a country
+      out.zone.emplace(tz, std::make_pair(lat, lon));
+      out.loaded = true;
+    }
+    return out;
+  }();
+  return p;
 }
 
 // Rows by a label, stacked by score band, largest total first.
@@ -426,6 +469,76 @@ Document TlsReport::build(const Context& ctx) {
     }
   }
   d.sections.push_back(std::move(graph));
+
+  Section map{"tls-map", "TLS flows by location"};
+  {
+    const Places& places = zone_places();
+    // Private ends and ends without a country sit at the home location: --home-location,
+    // else the report time zone's city in zone.tab.
+    std::optional<std::pair<double, double>> home = ctx.opt.home_location;
+    std::string home_from = "--home-location";
+    if (!home) {
+      const std::string tz = time_zone_name().substr(0, time_zone_name().find(' '));
+      if (auto it = places.zone.find(tz); it != places.zone.end()) home = it->second, home_from = "the time zone " + tz;
+    }
+    const auto locate = [&](const std::string& country) -> std::optional<std::pair<double, double>> {
+      if (auto it = places.country.find(country); it != places.country.end()) return it->second;
+      return home;
+    };
+    std::vector<MapLine> lines;
+    std::map<std::string, std::pair<double, double>> seen;
+    std::array<uint64_t, 6> per_band{};
+    uint64_t skipped = 0, dropped_good = 0;
+    for (const Scored& s : rows) {
+      if (lines.size() >= 20000) {
+        ++skipped;
+        continue;
+      }
+      if (lines.size() >= 1000 && s.band >= 4) {  // upstream keeps the worse rows once 1,000 are drawn
+        ++dropped_good;
+        continue;
+      }
+      const auto a = locate(s.client_country), b = locate(s.server_country);
+      const bool a_own = places.country.count(s.client_country), b_own = places.country.count(s.server_country);
+      if (!a || !b || (!a_own && !b_own)) {  // neither end located
+        ++skipped;
+        continue;
+      }
+      if (a_own) seen[s.client_country] = *a;
+      if (b_own) seen[s.server_country] = *b;
+      lines.push_back({a->first, a->second, b->first, b->second, std::string(band_color(s.band)),
+                       "flow b" + std::to_string(s.band),
+                       ip_text(s.key->client) + " (" + (s.client_country.empty() ? "-" : s.client_country) + ") -> " +
+                           ip_text(s.key->server) + " (" + (s.server_country.empty() ? "-" : s.server_country) + "): " +
+                           fixed(s.score, 2)});
+      ++per_band[static_cast<std::size_t>(s.band)];
+    }
+    std::vector<MapPlace> dots;
+    for (const auto& [cc, ll] : seen) dots.push_back({ll.first, ll.second, cc});
+    if (home) dots.push_back({home->first, home->second, "home"});
+    std::vector<LegendItem> legend;
+    for (int b = 5; b >= 1; --b)
+      legend.push_back({std::string(band_label(b)) + " (" + thousands(per_band[static_cast<std::size_t>(b)]) + ")",
+                        std::string(band_color(b))});
+    if (!places.loaded) {
+      map.note("No location table: /usr/share/zoneinfo/zone.tab (tzdata) is missing, so the map is left out.");
+    } else {
+      map.paragraph("One line per list row from the client's location to the server's, coloured by score band (one "
+                    "series per band). The country database has no coordinates: a country is drawn at the city of its "
+                    "first time zone in tzdata's zone.tab. Private addresses and addresses without a country sit at "
+                    "the home location" + std::string(home ? " (from " + home_from + ")" : " (none: give --home-location LAT,LON)") +
+                    "; a row with neither end located is not drawn. At most 20,000 lines; once 1,000 are drawn, rows "
+                    "in the two best bands are left out.");
+      if (skipped || dropped_good)
+        map.note(thousands(skipped) + " rows not drawn (no location, or past 20,000 lines); " + thousands(dropped_good) +
+                 " rows of the two best bands left out past 1,000 lines.");
+      ChartStyle st;
+      st.id = "tls_map";
+      st.title = "TLS flows by location (" + thousands(lines.size()) + " lines)";
+      map.chart({"tls_map", st.title, world_map(lines, dots, legend, st)});
+    }
+  }
+  d.sections.push_back(std::move(map));
 
   Section charts{"tls-charts", "Graphs and aggregation"};
   charts.paragraph("All counts are list rows (client, server and service combinations), not connections or bytes. "
