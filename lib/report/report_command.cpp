@@ -133,8 +133,8 @@ int report_main(int argc, char** argv, const std::string& version) {
       ->capture_default_str();
   app.add_option("--tz", tz, "time zone of days and times (e.g. Asia/Tokyo); default: the machine's");
   app.add_option("-o,--output", out_dir, "directory for the reports (created if missing)")->capture_default_str();
-  app.add_option("--format", formats, "html, pdf, csv or json; repeatable (default html)")
-      ->check(CLI::IsMember({"html", "pdf", "csv", "json"}));
+  app.add_option("--format", formats, "html, pdf, csv, json or xlsx (a workbook, a sheet per table); repeatable (default html)")
+      ->check(CLI::IsMember({"html", "pdf", "csv", "json", "xlsx"}));
   app.add_option("--kafka", kafka, "read \"brokers;topic\" (as the probe takes it) from the offsets of --from to --to on "
                                    "every partition; repeatable (flows and alerts topics)");
   app.add_option("--kafka-conf", kafka_conf, "librdkafka consumer property=value (security.protocol, sasl.*...)");
@@ -345,6 +345,11 @@ int report_main(int argc, char** argv, const std::string& version) {
     if (has("csv")) {
       for (const fs::path& p : write_csv(doc, dir, error)) std::printf("%s\n", p.string().c_str());
       if (!error.empty()) return fail(1, error);
+    }
+    if (has("xlsx")) {
+      const fs::path p = dir / (doc.name + ".xlsx");
+      if (!write_xlsx(doc, p, error)) return fail(1, error);
+      std::printf("%s\n", p.string().c_str());
     }
     if (has("json")) {
       const fs::path p = dir / (doc.name + ".json");

@@ -486,6 +486,33 @@ TEST_F(ReportTest, TlsMapDrawsEveryRowFromHomeToTheServersCountry) {
   EXPECT_GT(us, 0u);
 }
 
+// --format xlsx: a workbook with one sheet per exported table; the TLS list's sheet holds
+// the header and every row, scores and counts as numbers.
+TEST_F(ReportTest, XlsxHoldsTheTlsListWithNumbers) {
+  if (run_program({"/bin/sh", "-c", "command -v unzip"}).exit_code != 0) GTEST_SKIP() << "no unzip (./scripts/setup installs it)";
+  const fs::path out = scratch_dir("report_xlsx_out");
+  const ProgramResult r = report({"tls", data_->dir.string(), "--from", "2026-11", "--tz", "UTC", "--no-geo", "--format",
+                                  "xlsx", "--format", "json", "-o", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find((out / "tls.xlsx").string()), std::string::npos);
+  const Rows rows = table(out / "tls.json", "tls_sessions");
+  const ProgramResult book = run_program({"/usr/bin/unzip", "-p", (out / "tls.xlsx").string(), "xl/workbook.xml"});
+  const std::regex sheet_re(R"re(<sheet name="([^"]+)" sheetId="(\d+)")re");
+  std::string sheet_id;
+  for (std::sregex_iterator i(book.out.begin(), book.out.end(), sheet_re), e; i != e; ++i)
+    if ((*i)[1] == "tls_sessions") sheet_id = (*i)[2];
+  ASSERT_FALSE(sheet_id.empty()) << book.out;
+  const ProgramResult sheet =
+      run_program({"/usr/bin/unzip", "-p", (out / "tls.xlsx").string(), "xl/worksheets/sheet" + sheet_id + ".xml"});
+  std::size_t row_count = 0;
+  for (std::size_t at = sheet.out.find("<row "); at != std::string::npos; at = sheet.out.find("<row ", at + 1)) ++row_count;
+  EXPECT_EQ(row_count, rows.size() + 1);  // the header and every row
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(sheet.out, m, std::regex(R"re(<c r="A2"( t="[^"]*")?[^>]*><v>([^<]*)</v>)re")));
+  EXPECT_FALSE(m[1].matched) << "the trust score is not a number cell";
+  EXPECT_NEAR(std::stod(m[2]), std::stod(rows.at(0).at("trust_score")), 1e-9);
+}
+
 // Labels instead of numeric keys, and the input as rotated + gzip files: the same report.
 TEST_F(ReportTest, LabelsRotatedAndGzipReadTheSame) {
   ASSERT_EQ(result_->exit_code, 0) << result_->err;
