@@ -212,6 +212,18 @@ std::string column_chart(const std::vector<std::string>& labels, const std::vect
   return out + "</svg>";
 }
 
+// One row of colour keys along the bottom of a chart, its boxes' top at `y`.
+static std::string legend_row(const std::vector<LegendItem>& legend, double y) {
+  std::string out;
+  double x = 8;
+  for (const LegendItem& l : legend) {
+    out += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"10\" height=\"10\" fill=\"" + l.color + "\"/>" +
+           text(x + 14, y + 9, l.label, "start");
+    x += 22 + 6.5 * static_cast<double>(l.label.size());
+  }
+  return out;
+}
+
 std::string network_graph(const std::vector<GraphNode>& nodes, const std::vector<GraphEdge>& edges,
                           const std::vector<LegendItem>& legend, const ChartStyle& s) {
   const int w = s.width, h = std::max(420, w - 120);
@@ -233,16 +245,10 @@ std::string network_graph(const std::vector<GraphNode>& nodes, const std::vector
     out += "<circle cx=\"" + num(at[i].first) + "\" cy=\"" + num(at[i].second) + "\" r=\"5\" fill=\"" + nodes[i].color +
            "\" stroke=\"#333\" stroke-width=\"0.5\"><title>" + html_escape(nodes[i].label) + "</title></circle>";
     if (nodes.size() <= 120)
-      out += text(at[i].first + (right ? 8 : -8) + 0, at[i].second + 3, nodes[i].label, right ? "start" : "end");
+      out += text(at[i].first + (right ? 8 : -8), at[i].second + 3, nodes[i].label, right ? "start" : "end");
   }
   out += "</g>";
-  double x = 8;
-  for (const LegendItem& l : legend) {
-    out += "<rect x=\"" + num(x) + "\" y=\"" + num(h - 16.0) + "\" width=\"10\" height=\"10\" fill=\"" + l.color + "\"/>" +
-           text(x + 14, h - 7.0, l.label, "start");
-    x += 22 + 6.5 * static_cast<double>(l.label.size());
-  }
-  return out + "</svg>";
+  return out + legend_row(legend, h - 16.0) + "</svg>";
 }
 
 std::string world_map(const std::vector<MapLine>& lines, const std::vector<MapPlace>& places,
@@ -267,13 +273,7 @@ std::string world_map(const std::vector<MapLine>& lines, const std::vector<MapPl
     out += "<circle cx=\"" + num(x(p.lon)) + "\" cy=\"" + num(y(p.lat)) + "\" r=\"2.5\" fill=\"#333\"><title>" +
            html_escape(p.label) + "</title></circle>" + text(x(p.lon) + 4, y(p.lat) - 3, p.label, "start");
   out += "</g>";
-  double lx = 8;
-  for (const LegendItem& l : legend) {
-    out += "<rect x=\"" + num(lx) + "\" y=\"" + num(h - 14.0) + "\" width=\"10\" height=\"10\" fill=\"" + l.color + "\"/>" +
-           text(lx + 14, h - 5.0, l.label, "start");
-    lx += 22 + 6.5 * static_cast<double>(l.label.size());
-  }
-  return out + "</svg>";
+  return out + legend_row(legend, h - 14.0) + "</svg>";
 }
 
 std::string donut_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
