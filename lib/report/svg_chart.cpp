@@ -219,7 +219,7 @@ static std::string legend_row(const std::vector<LegendItem>& legend, double y) {
   for (const LegendItem& l : legend) {
     out += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"10\" height=\"10\" fill=\"" + l.color + "\"/>" +
            text(x + 14, y + 9, l.label, "start");
-    x += 22 + 6.5 * static_cast<double>(l.label.size());
+    x += 26 + 5.6 * static_cast<double>(l.label.size());
   }
   return out;
 }
@@ -227,7 +227,7 @@ static std::string legend_row(const std::vector<LegendItem>& legend, double y) {
 std::string network_graph(const std::vector<GraphNode>& nodes, const std::vector<GraphEdge>& edges,
                           const std::vector<LegendItem>& legend, const ChartStyle& s) {
   const int w = s.width, h = std::max(420, w - 120);
-  const double cx = w / 2.0, cy = 28 + (h - 56) / 2.0, r = std::min(w / 2.0 - 150, (h - 56) / 2.0 - 10);
+  const double cx = w / 2.0, cy = 28 + (h - 56) / 2.0, r = std::min(w / 2.0 - 190, (h - 56) / 2.0 - 10);
   std::string out = open_svg(s, w, h);
   std::vector<std::pair<double, double>> at(nodes.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) {

@@ -460,7 +460,7 @@ Document TlsReport::build(const Context& ctx) {
                       "(circo -Tsvg tls_graph.dot).");
       std::vector<LegendItem> legend = {{"RU", "#d23b3b"}, {"CN", "#e8833a"}, {"US", "#2f6db5"}, {"JP", "#3a9e5c"},
                                         {"LOCAL", "#8a8f98"}, {"Other", "#b98ad6"}};
-      for (int b = 5; b >= 1; --b) legend.push_back({"band " + std::string(band_label(b)), std::string(band_color(b))});
+      for (int b = 5; b >= 1; --b) legend.push_back({std::string(band_label(b)), std::string(band_color(b))});
       ChartStyle st;
       st.id = "tls_graph";
       st.title = "Client-server graph (" + thousands(edges.size()) + " rows)";
