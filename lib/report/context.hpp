@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,8 +28,17 @@ struct ReportOptions {
   // TLS trust score
   std::vector<std::string> forbidden_countries;  // ISO codes
   std::string home_country;                      // every other country is forbidden
+  // The ignore list (the upstream row "Delete" as a rule): rows whose client, server or
+  // service matches a glob leave the list before scoring.
+  std::vector<std::pair<std::string, std::string>> tls_ignore;  // (client|server|service, glob)
+  std::size_t graph_max_edges = 2000;  // the client-server graph refuses more rows
+  std::optional<std::pair<double, double>> home_location;  // the map's place for private ends (lat, lon)
   // Traffic
   bool master_only = false;  // group L7 by master protocol ("TLS" for "TLS.Google")
+  // Drill-down (spec §2.3): only records matching every --where KEY=VALUE, and a table of
+  // them grouped by --by.
+  std::vector<std::pair<std::string, std::string>> where;
+  std::string by;
   // SOC
   bool udp_s0_not_established = false;
   bool shifted_levels = false;  // 1 → Fatal … 4 → Warning instead of 1 → Critical

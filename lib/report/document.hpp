@@ -76,6 +76,7 @@ struct Document {
   std::vector<Section> sections;
   std::vector<std::string> footer;  // input accounting, estimates, data attributions
   bool cover_page = false;          // printed: the cover alone on the first page (the SOC sample's)
+  std::vector<std::pair<std::string, std::string>> files;  // extra outputs written beside it: (name, content)
 };
 
 }  // namespace flowprobe::report

@@ -1,6 +1,9 @@
 #include "report/record_reader.hpp"
 
 #include <arpa/inet.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <cstring>
 #include <string>
@@ -70,37 +73,55 @@ static_assert(std::size(kLabels) == kFieldCount);
 // A key as the table compares it: up to 24 bytes in three little-endian words, zero
 // past its length. Longer keys are not ours.
 struct KeyWords {
-  uint64_t w[3] = {0, 0, 0};
+  uint64_t w0 = 0, w1 = 0, w2 = 0;
   uint32_t len = 0;
   bool operator==(const KeyWords&) const = default;
 };
 
+// The bytes of `w` before its first '"' (SWAR zero-byte search on w ^ '"'*0x01..), and
+// that byte's index, 8 when there is none.
+inline uint64_t before_quote(uint64_t w, uint32_t& at) {
+  const uint64_t x = w ^ 0x2222222222222222ull;
+  const uint64_t found = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+  if (found == 0) {
+    at = 8;
+    return w;
+  }
+  at = static_cast<uint32_t>(__builtin_ctzll(found) / 8);
+  return w & ((uint64_t{1} << (at * 8)) - 1);
+}
+
 // Loads the key starting at `p` (just past its opening quote): its bytes up to the closing
 // quote, at most 24 of them. The input has simdjson's padding after every document, so
-// reading 24 bytes from a key inside one never leaves the buffer.
+// reading 24 bytes from a key inside one never leaves the buffer. Built in registers and
+// returned whole: storing the words one by one and reading the struct back stalled the
+// store-to-load forwarding and cost a third of the reader's time.
 inline bool load_key(const char* p, KeyWords& k) {
-  uint64_t raw[3];
-  std::memcpy(raw, p, 24);
-  uint32_t len = 0;
-  for (int i = 0; i < 3; ++i) {
-    // The first '"' byte in this word, if any (SWAR zero-byte search on x ^ '"'*0x01..).
-    const uint64_t x = raw[i] ^ 0x2222222222222222ull;
-    const uint64_t found = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
-    if (found) {
-      const uint32_t at = static_cast<uint32_t>(__builtin_ctzll(found) / 8);
-      k.w[i] = at ? raw[i] & ((uint64_t{1} << (at * 8)) - 1) : 0;
-      for (int j = i + 1; j < 3; ++j) k.w[j] = 0;
-      k.len = len + at;
-      return true;
-    }
-    k.w[i] = raw[i];
-    len += 8;
+  uint64_t r0, r1, r2;
+  std::memcpy(&r0, p, 8);
+  std::memcpy(&r1, p + 8, 8);
+  std::memcpy(&r2, p + 16, 8);
+  uint32_t at;
+  const uint64_t w0 = before_quote(r0, at);
+  if (at < 8) {
+    k = KeyWords{w0, 0, 0, at};
+    return true;
+  }
+  const uint64_t w1 = before_quote(r1, at);
+  if (at < 8) {
+    k = KeyWords{w0, w1, 0, 8 + at};
+    return true;
+  }
+  const uint64_t w2 = before_quote(r2, at);
+  if (at < 8) {
+    k = KeyWords{w0, w1, w2, 16 + at};
+    return true;
   }
   return false;  // longer than 24 bytes
 }
 
 inline std::size_t key_hash(const KeyWords& k) {
-  uint64_t h = k.w[0] * 0x9E3779B97F4A7C15ull ^ k.w[1] * 0xC2B2AE3D27D4EB4Full ^ k.w[2] * 0x165667B19E3779F9ull ^ k.len;
+  uint64_t h = k.w0 * 0x9E3779B97F4A7C15ull ^ k.w1 * 0xC2B2AE3D27D4EB4Full ^ k.w2 * 0x165667B19E3779F9ull ^ k.len;
   return static_cast<std::size_t>(h ^ (h >> 29) ^ (h >> 47));
 }
 
@@ -195,10 +216,70 @@ bool parse_digits(std::string_view s, uint64_t& out) {
   return true;
 }
 
+inline bool json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The fast paths below read the value's token as stage 1 delimited it (up to the next
+// structural character, trailing blanks included) and fall back to simdjson's own typed
+// reads for anything unusual. The token is already validated (UTF-8, no unescaped
+// control characters) by stage 1.
+
+// A plain unsigned integer token: "443". False for anything else (sign, fraction,
+// exponent, leading zero, more than 19 digits, a string).
+inline bool plain_uint(std::string_view t, uint64_t& out) {
+  std::size_t i = 0;
+  uint64_t x = 0;
+  for (; i < t.size() && i < 20; ++i) {
+    const unsigned d = static_cast<unsigned char>(t[i]) - '0';
+    if (d > 9) break;
+    x = x * 10 + d;
+  }
+  if (i == 0 || i > 19 || (t[0] == '0' && i > 1)) return false;
+  for (std::size_t j = i; j < t.size(); ++j)
+    if (!json_space(t[j])) return false;
+  out = x;
+  return true;
+}
+
+// Whether `t` holds a '\\'. Reading up to 15 bytes past the string stays inside the
+// line and its padding; the bytes past the end are masked off.
+inline bool has_backslash(std::string_view t) {
+#if defined(__SSE2__)
+  const __m128i bs = _mm_set1_epi8('\\');
+  for (std::size_t i = 0; i < t.size(); i += 16) {
+    unsigned m = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + i)), bs)));
+    if (t.size() - i < 16) m &= (1u << (t.size() - i)) - 1;
+    if (m) return true;
+  }
+  return false;
+#else
+  for (std::size_t i = 0; i < t.size(); i += 8) {  // SWAR zero-byte search on w ^ '\\'*0x01..
+    uint64_t w;
+    std::memcpy(&w, t.data() + i, 8);
+    if (t.size() - i < 8) w &= (uint64_t{1} << ((t.size() - i) * 8)) - 1;
+    const uint64_t x = w ^ 0x5c5c5c5c5c5c5c5cull;
+    if ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) return true;
+  }
+  return false;
+#endif
+}
+
+// A string token without escapes: its text as a view into the input, with no copy to
+// simdjson's string buffer (the reader's main cost was unescaping strings that have
+// nothing to unescape). The view lives as long as the line, as the reader's views do.
+inline bool plain_string(std::string_view t, std::string_view& out) {
+  while (!t.empty() && json_space(t.back())) t.remove_suffix(1);
+  if (t.size() < 2 || t.front() != '"' || t.back() != '"') return false;
+  t = t.substr(1, t.size() - 2);
+  if (has_backslash(t)) return false;
+  out = t;
+  return true;
+}
+
 // Numbers are JSON integers in flowprobe's output, but nProbe writes some as strings
 // ("35632.57680":"0"); both read. Anything else is a bad value.
-bool get_number(od::value v, uint64_t& out) {
-  if (!v.get_uint64().get(out)) return true;  // the common case, without a type peek
+[[gnu::noinline]] bool get_number_slow(od::value& v, uint64_t& out) {
+  if (!v.get_uint64().get(out)) return true;
   od::json_type t;
   if (v.type().get(t)) return false;
   if (t == od::json_type::number) {
@@ -223,7 +304,7 @@ bool get_number(od::value v, uint64_t& out) {
   return false;
 }
 
-bool get_text(od::value v, std::string_view& out) {
+bool get_text_slow(od::value& v, std::string_view& out) {
   if (!v.get_string().get(out)) return true;
   od::json_type t;
   if (v.type().get(t)) return false;
@@ -237,6 +318,16 @@ bool get_text(od::value v, std::string_view& out) {
     return true;
   }
   return false;
+}
+
+// The common cases inline, the rest out of line.
+inline bool get_number(od::value& v, uint64_t& out) {
+  return plain_uint(v.raw_json_token(), out) || get_number_slow(v, out);
+}
+// Out of line: inlined into the reader's loop, GCC copied simdjson's iterator structs
+// through memory and stalled on store forwarding at every key (half the reader's time).
+[[gnu::noinline]] bool get_text(od::value& v, std::string_view& out) {
+  return plain_string(v.raw_json_token(), out) || get_text_slow(v, out);
 }
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -442,11 +533,11 @@ LineKind RecordReader::parse_object(od::object obj) {
     uint8_t slot = k_none;
     if (load_key(field.key().raw(), kw)) {
       ShapeSlot* s = index < shape_.size() ? &shape_[index] : nullptr;
-      if (s && s->len == kw.len && s->w[0] == kw.w[0] && s->w[1] == kw.w[1] && s->w[2] == kw.w[2]) {
+      if (s && s->len == kw.len && s->w[0] == kw.w0 && s->w[1] == kw.w1 && s->w[2] == kw.w2) {
         slot = s->slot;
       } else {
         slot = table.find(kw);
-        if (s) *s = ShapeSlot{{kw.w[0], kw.w[1], kw.w[2]}, kw.len, slot};
+        if (s) *s = ShapeSlot{{kw.w0, kw.w1, kw.w2}, kw.len, slot};
       }
     }
     ++index;
@@ -456,7 +547,7 @@ LineKind RecordReader::parse_object(od::object obj) {
       tx_ = HttpTxRec{};
       eve_reset = true;
     }
-    od::value v = field.value();
+    od::value& v = field.value();  // a reference: copying the value read it back through a store-forwarding stall
     uint64_t n = 0;
     std::string_view s;
     if (slot < kFieldCount) {
@@ -527,7 +618,7 @@ LineKind RecordReader::parse_object(od::object obj) {
           if (af_result.error()) return LineKind::truncated;
           od::field& af = af_result.value_unsafe();
           const std::string_view k = raw_key(af);
-          od::value av = af.value();
+          od::value& av = af.value();
           if (k == "signature_id") bad |= !get_number(av, n), alert_.sid = static_cast<uint32_t>(n);
           else if (k == "severity") bad |= !get_number(av, n), alert_.severity = static_cast<int>(n);
           else if (k == "signature") bad |= !get_text(av, alert_.signature);
@@ -546,7 +637,7 @@ LineKind RecordReader::parse_object(od::object obj) {
           if (hf_result.error()) return LineKind::truncated;
           od::field& hf = hf_result.value_unsafe();
           const std::string_view k = raw_key(hf);
-          od::value hv = hf.value();
+          od::value& hv = hf.value();
           if (k == "http_method") bad |= !get_text(hv, tx_.method);
           else if (k == "hostname") bad |= !get_text(hv, tx_.hostname);
           else if (k == "url") bad |= !get_text(hv, tx_.url);

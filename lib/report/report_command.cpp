@@ -116,7 +116,10 @@ int report_main(int argc, char** argv, const std::string& version) {
   Context ctx;
   ReportOptions& o = ctx.opt;
   o.version = version;
-  app.add_option("report", which, "tls, traffic, soc or all")->required()->check(CLI::IsMember({"tls", "traffic", "soc", "all"}));
+  app.add_option("report", which, "tls, traffic, soc, all, or address (then the address comes first: report address "
+                                 "10.0.0.5 FILES...)")
+      ->required()
+      ->check(CLI::IsMember({"tls", "traffic", "soc", "all", "address"}));
   app.add_option("inputs", inputs,
                  "files or directories the probe wrote (-o, --alerts-output, --events-output; rotated and .gz files "
                  "included), numeric keys or --json-labels, any template")
@@ -130,8 +133,8 @@ int report_main(int argc, char** argv, const std::string& version) {
       ->capture_default_str();
   app.add_option("--tz", tz, "time zone of days and times (e.g. Asia/Tokyo); default: the machine's");
   app.add_option("-o,--output", out_dir, "directory for the reports (created if missing)")->capture_default_str();
-  app.add_option("--format", formats, "html, pdf, csv or json; repeatable (default html)")
-      ->check(CLI::IsMember({"html", "pdf", "csv", "json"}));
+  app.add_option("--format", formats, "html, pdf, csv, json or xlsx (a workbook, a sheet per table); repeatable (default html)")
+      ->check(CLI::IsMember({"html", "pdf", "csv", "json", "xlsx"}));
   app.add_option("--kafka", kafka, "read \"brokers;topic\" (as the probe takes it) from the offsets of --from to --to on "
                                    "every partition; repeatable (flows and alerts topics)");
   app.add_option("--kafka-conf", kafka_conf, "librdkafka consumer property=value (security.protocol, sasl.*...)");
@@ -156,6 +159,21 @@ int report_main(int argc, char** argv, const std::string& version) {
       ->check(CLI::IsMember({"half-up", "truncate"}))
       ->capture_default_str();
   app.add_flag("--master-only", o.master_only, "group L7 protocols by master (TLS.Google counts as TLS)");
+  std::vector<std::string> where, tls_ignore;
+  app.add_option("--tls-ignore", tls_ignore, "TLS report: leave out rows whose client, server or service matches a "
+                                             "glob (client=10.0.0.*, server=*.example.com, service=SMTP); repeatable")
+      ->type_name("WHAT=GLOB");
+  app.add_option("--graph-max-edges", o.graph_max_edges, "TLS report: the client-server graph refuses more rows")
+      ->capture_default_str();
+  std::string home_location;
+  app.add_option("--home-location", home_location, "TLS map: LAT,LON where private addresses and addresses without a "
+                                                   "country are drawn (default: the --tz zone's city in zone.tab)");
+  app.add_option("--where", where, "traffic report drill-down: only records with KEY=VALUE (l7, src, dst, port, method, "
+                                   "host); repeatable, all must hold")
+      ->type_name("KEY=VALUE");
+  app.add_option("--by", o.by, "traffic report drill-down: a table of the (filtered) records grouped by src, dst, "
+                               "port, l7, method or url")
+      ->check(CLI::IsMember({"src", "dst", "port", "l7", "method", "url"}));
   app.add_flag("--shifted-levels", o.shifted_levels, "severity 1 Fatal, 2 Critical, 3 Minor, 4 Warning");
   app.add_flag("--udp-s0-not-established", o.udp_s0_not_established, "count one-way UDP as not established");
   app.add_option("--watch-category", watched, "nDPI categories listed in the SOC URL section (default VPN)");
@@ -167,6 +185,12 @@ int report_main(int argc, char** argv, const std::string& version) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  IpKey address;
+  if (which == "address") {
+    if (inputs.empty() || !(address = parse_ip(inputs.front())).valid())
+      return fail(2, "report address: give the IP address first (report address 10.0.0.5 FILES...)");
+    inputs.erase(inputs.begin());
+  }
   if (inputs.empty() && kafka.empty())
     return fail(2, "no input: give the files or directories the probe wrote, or --kafka \"brokers;topic\"");
   if (formats.empty()) formats = {"html"};
@@ -175,6 +199,35 @@ int report_main(int argc, char** argv, const std::string& version) {
   if (!home_net.empty()) o.home_net = split_list(home_net);
   if (!watched.empty()) o.watched_categories = split_list(watched);
   std::string error;
+  for (const std::string& w : where) {
+    const auto eq = w.find('=');
+    const std::string key = w.substr(0, eq);
+    if (eq == std::string::npos || eq + 1 >= w.size() ||
+        (key != "l7" && key != "src" && key != "dst" && key != "port" && key != "method" && key != "host"))
+      return fail(2, "--where '" + w + "': expected KEY=VALUE with KEY one of l7, src, dst, port, method, host");
+    const std::string value = w.substr(eq + 1);
+    if ((key == "src" || key == "dst") && !parse_ip(value).valid())
+      return fail(2, "--where '" + w + "': not an IP address");
+    if (key == "port" && (value.find_first_not_of("0123456789") != std::string::npos || std::stoul(value) > 65535))
+      return fail(2, "--where '" + w + "': not a port number");
+    o.where.emplace_back(key, value);
+  }
+  if (!home_location.empty()) {
+    double lat = 0, lon = 0;
+    char extra = 0;
+    if (std::sscanf(home_location.c_str(), "%lf,%lf%c", &lat, &lon, &extra) != 2 || lat < -90 || lat > 90 || lon < -180 || lon > 180)
+      return fail(2, "--home-location '" + home_location + "': expected LAT,LON in degrees (35.68,139.69)");
+    o.home_location = std::make_pair(lat, lon);
+  }
+  for (const std::string& w : tls_ignore) {
+    const auto eq = w.find('=');
+    const std::string what = w.substr(0, eq);
+    if (eq == std::string::npos || eq + 1 >= w.size() || (what != "client" && what != "server" && what != "service"))
+      return fail(2, "--tls-ignore '" + w + "': expected client=GLOB, server=GLOB or service=GLOB");
+    o.tls_ignore.emplace_back(what, w.substr(eq + 1));
+  }
+  if ((!o.where.empty() || !o.by.empty()) && which != "traffic" && which != "all")
+    return fail(2, "--where and --by drill down the traffic report: use 'report traffic'");
   if (!ctx.parse_home_net(error)) return fail(2, error);
   if (!set_time_zone(tz, error)) return fail(2, error);
   Period period;
@@ -226,6 +279,7 @@ int report_main(int argc, char** argv, const std::string& version) {
   if (which == "tls" || which == "all") reports.push_back(make_tls_report(o.max_keys)), names.push_back("tls");
   if (which == "traffic" || which == "all") reports.push_back(make_traffic_report(ctx)), names.push_back("traffic");
   if (which == "soc" || which == "all") reports.push_back(make_soc_report(ctx)), names.push_back("soc");
+  if (which == "address") reports.push_back(make_address_report(ctx, address)), names.push_back("address");
 
   RecordReader reader;
   Dispatch dispatch(ctx, reports);
@@ -281,9 +335,21 @@ int report_main(int argc, char** argv, const std::string& version) {
       }
       if (!has("html")) fs::remove(html, ec);
     }
+    for (const auto& [name, content] : doc.files) {
+      const fs::path p = dir / name;
+      std::ofstream f(p, std::ios::binary | std::ios::trunc);
+      f << content;
+      if (!f.flush()) return fail(1, "cannot write " + p.string());
+      std::printf("%s\n", p.string().c_str());
+    }
     if (has("csv")) {
       for (const fs::path& p : write_csv(doc, dir, error)) std::printf("%s\n", p.string().c_str());
       if (!error.empty()) return fail(1, error);
+    }
+    if (has("xlsx")) {
+      const fs::path p = dir / (doc.name + ".xlsx");
+      if (!write_xlsx(doc, p, error)) return fail(1, error);
+      std::printf("%s\n", p.string().c_str());
     }
     if (has("json")) {
       const fs::path p = dir / (doc.name + ".json");

@@ -212,6 +212,70 @@ std::string column_chart(const std::vector<std::string>& labels, const std::vect
   return out + "</svg>";
 }
 
+// One row of colour keys along the bottom of a chart, its boxes' top at `y`.
+static std::string legend_row(const std::vector<LegendItem>& legend, double y) {
+  std::string out;
+  double x = 8;
+  for (const LegendItem& l : legend) {
+    out += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"10\" height=\"10\" fill=\"" + l.color + "\"/>" +
+           text(x + 14, y + 9, l.label, "start");
+    x += 26 + 5.6 * static_cast<double>(l.label.size());
+  }
+  return out;
+}
+
+std::string network_graph(const std::vector<GraphNode>& nodes, const std::vector<GraphEdge>& edges,
+                          const std::vector<LegendItem>& legend, const ChartStyle& s) {
+  const int w = s.width, h = std::max(420, w - 120);
+  const double cx = w / 2.0, cy = 28 + (h - 56) / 2.0, r = std::min(w / 2.0 - 190, (h - 56) / 2.0 - 10);
+  std::string out = open_svg(s, w, h);
+  std::vector<std::pair<double, double>> at(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const double a = -M_PI / 2 + 2 * M_PI * static_cast<double>(i) / static_cast<double>(std::max<std::size_t>(nodes.size(), 1));
+    at[i] = {cx + r * std::cos(a), cy + r * std::sin(a)};
+  }
+  out += "<g class=\"edges\" fill=\"none\" stroke-width=\"1.2\" stroke-opacity=\"0.8\">";
+  for (const GraphEdge& e : edges)
+    out += "<line x1=\"" + num(at[e.from].first) + "\" y1=\"" + num(at[e.from].second) + "\" x2=\"" + num(at[e.to].first) +
+           "\" y2=\"" + num(at[e.to].second) + "\" stroke=\"" + e.color + "\"><title>" + html_escape(e.tip) + "</title></line>";
+  out += "</g><g class=\"nodes\">";
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const double a = -M_PI / 2 + 2 * M_PI * static_cast<double>(i) / static_cast<double>(std::max<std::size_t>(nodes.size(), 1));
+    const bool right = std::cos(a) >= 0;
+    out += "<circle cx=\"" + num(at[i].first) + "\" cy=\"" + num(at[i].second) + "\" r=\"5\" fill=\"" + nodes[i].color +
+           "\" stroke=\"#333\" stroke-width=\"0.5\"><title>" + html_escape(nodes[i].label) + "</title></circle>";
+    if (nodes.size() <= 120)
+      out += text(at[i].first + (right ? 8 : -8), at[i].second + 3, nodes[i].label, right ? "start" : "end");
+  }
+  out += "</g>";
+  return out + legend_row(legend, h - 16.0) + "</svg>";
+}
+
+std::string world_map(const std::vector<MapLine>& lines, const std::vector<MapPlace>& places,
+                      const std::vector<LegendItem>& legend, const ChartStyle& s) {
+  const double w = s.width, mh = w / 2;  // 360 x 180 degrees
+  const int h = static_cast<int>(mh) + 24;
+  const auto x = [&](double lon) { return (lon + 180) / 360 * w; };
+  const auto y = [&](double lat) { return (90 - lat) / 180 * mh; };
+  std::string out = open_svg(s, static_cast<int>(w), h);
+  out += "<rect x=\"0\" y=\"0\" width=\"" + num(w) + "\" height=\"" + num(mh) + "\" fill=\"#eef3f8\" stroke=\"#9aa5b1\"/>";
+  out += "<g class=\"graticule\" stroke=\"#c9d3de\" stroke-width=\"0.5\">";
+  for (int lon = -150; lon < 180; lon += 30)
+    out += "<line x1=\"" + num(x(lon)) + "\" y1=\"0\" x2=\"" + num(x(lon)) + "\" y2=\"" + num(mh) + "\"/>";
+  for (int lat = -60; lat <= 60; lat += 30)
+    out += "<line x1=\"0\" y1=\"" + num(y(lat)) + "\" x2=\"" + num(w) + "\" y2=\"" + num(y(lat)) + "\"/>";
+  out += "</g><g class=\"flows\" fill=\"none\" stroke-width=\"1\" stroke-opacity=\"0.7\">";
+  for (const MapLine& l : lines)
+    out += "<line class=\"" + l.cls + "\" x1=\"" + num(x(l.lon1)) + "\" y1=\"" + num(y(l.lat1)) + "\" x2=\"" + num(x(l.lon2)) +
+           "\" y2=\"" + num(y(l.lat2)) + "\" stroke=\"" + l.color + "\"><title>" + html_escape(l.tip) + "</title></line>";
+  out += "</g><g class=\"places\">";
+  for (const MapPlace& p : places)
+    out += "<circle cx=\"" + num(x(p.lon)) + "\" cy=\"" + num(y(p.lat)) + "\" r=\"2.5\" fill=\"#333\"><title>" +
+           html_escape(p.label) + "</title></circle>" + text(x(p.lon) + 4, y(p.lat) - 3, p.label, "start");
+  out += "</g>";
+  return out + legend_row(legend, h - 14.0) + "</svg>";
+}
+
 std::string donut_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
                         const std::vector<std::string>& colors, const ChartStyle& s) {
   const auto fmt = s.format ? s.format : default_format;

@@ -34,6 +34,34 @@ std::string donut_chart(const std::vector<std::string>& labels, const std::vecto
                         const std::vector<std::string>& colors, const ChartStyle& s);
 std::string line_chart(const std::vector<std::string>& labels, const std::vector<Series>& series, const ChartStyle& s);
 
+// A network graph in a circular layout: nodes on a circle (labels outside), one straight
+// edge per item with its tooltip. The TLS report's client-server graph.
+struct GraphNode {
+  std::string label, color;
+};
+struct GraphEdge {
+  std::size_t from, to;
+  std::string color, tip;
+};
+struct LegendItem {
+  std::string label, color;
+};
+std::string network_graph(const std::vector<GraphNode>& nodes, const std::vector<GraphEdge>& edges,
+                          const std::vector<LegendItem>& legend, const ChartStyle& s);
+
+// Flow lines on an equirectangular world map (longitude → x, latitude → y), a graticule
+// every 30 degrees and a labelled dot per located place; lines carry class "flow bN".
+struct MapLine {
+  double lat1, lon1, lat2, lon2;
+  std::string color, cls, tip;
+};
+struct MapPlace {
+  double lat, lon;
+  std::string label;
+};
+std::string world_map(const std::vector<MapLine>& lines, const std::vector<MapPlace>& places,
+                      const std::vector<LegendItem>& legend, const ChartStyle& s);
+
 // A categorical colour for the i-th item.
 std::string palette(std::size_t i);
 

@@ -1,7 +1,12 @@
 // The TLS report (spec §1.1, §2.2, §3.1): one row per client, server and service with
 // its trust score, and the charts by country, version, cipher suite and score band.
+#include <fnmatch.h>
+
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -122,6 +127,46 @@ std::string versions_text(uint16_t seen) {
   return out;
 }
 
+// A place per country and per time zone, from tzdata's zone.tab (every Debian system has
+// it): the coordinates of each zone's principal city. The free country database has no
+// coordinates, so a country is drawn at its first zone's city (US: New York, JP: Tokyo).
+struct Places {
+  std::map<std::string, std::pair<double, double>> country, zone;
+  bool loaded = false;
+};
+const Places& zone_places() {
+  static const Places p = [] {
+    Places out;
+    std::ifstream in("/usr/share/zoneinfo/zone.tab");
+    std::string line;
+    const auto coord = [](std::string_view s, int deg_digits, double& v) {
+      if (s.size() < static_cast<std::size_t>(1 + deg_digits + 2)) return false;
+      const double sign = s[0] == '-' ? -1 : 1;
+      const double d = std::stod(std::string(s.substr(1, static_cast<std::size_t>(deg_digits))));
+      const double m = std::stod(std::string(s.substr(1 + static_cast<std::size_t>(deg_digits), 2)));
+      const double sec = s.size() >= static_cast<std::size_t>(1 + deg_digits + 4)
+                             ? std::stod(std::string(s.substr(3 + static_cast<std::size_t>(deg_digits), 2))) : 0;
+      v = sign * (d + m / 60 + sec / 3600);
+      return true;
+    };
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream f(line);
+      std::string cc, co, tz;
+      if (!std::getline(f, cc, '\t') || !std::getline(f, co, '\t') || !std::getline(f, tz, '\t')) continue;
+      const std::size_t split = co.find_first_of("+-", 1);
+      if (split == std::string::npos) continue;
+      double lat, lon;
+      if (!coord(std::string_view(co).substr(0, split), 2, lat) || !coord(std::string_view(co).substr(split), 3, lon)) continue;
+      out.country.emplace(cc, std::make_pair(lat, lon));  // the first zone of a country
+      out.zone.emplace(tz, std::make_pair(lat, lon));
+      out.loaded = true;
+    }
+    return out;
+  }();
+  return p;
+}
+
 // Rows by a label, stacked by score band, largest total first.
 void band_chart(Section& s, const std::string& id, const std::string& title, const std::string& table_name,
                 const std::string& key_label, const std::map<std::string, std::array<uint64_t, 6>>& counts,
@@ -168,10 +213,27 @@ Document TlsReport::build(const Context& ctx) {
   for (Field f : {Field::tls_version, Field::tls_cipher, Field::dst_port, Field::protocol})
     if (!ctx.has_field(f)) lacking.push_back("%" + std::string(field_label(f)));
 
-  // Score every row, before any display filter.
+  // Score every row, before any display filter; the ignore list's rows are not rows.
   std::vector<Scored> rows;
   rows.reserve(rows_.size());
+  uint64_t ignored = 0;
+  const auto glob = [](const std::string& pattern, const std::string& s) {
+    return !s.empty() && fnmatch(pattern.c_str(), s.c_str(), FNM_CASEFOLD) == 0;
+  };
   for (const auto& [k, r] : rows_) {
+    bool skip = false;
+    for (const auto& [what, pattern] : ctx.opt.tls_ignore) {
+      if (what == "service") skip = glob(pattern, std::string(tls_service(k.port))) || glob(pattern, std::to_string(k.port));
+      else {
+        const IpKey& ip = what == "client" ? k.client : k.server;
+        skip = glob(pattern, ip_text(ip)) || glob(pattern, ctx.name_of(ip));
+      }
+      if (skip) break;
+    }
+    if (skip) {
+      ++ignored;
+      continue;
+    }
     Scored s{&k, &r, {}, tls_version_name(r.version), country_of(ctx, k.client, r.client_country),
              country_of(ctx, k.server, r.server_country), cipher_name(r.cipher)};
     s.parts.server_forbidden = forbidden(ctx, s.server_country);
@@ -231,6 +293,11 @@ Document TlsReport::build(const Context& ctx) {
                 "forbidden country at either end, +1 for TLS 1.2 up to +4 for SSL, +1 per end whose name is not "
                 "known from the hosts file or DNS answers in the data) gives x = 100 - penalty; the score is 50 + "
                 "10(x - mean)/sd. Scores are relative: 50 is this window's average, and adding rows changes them.");
+  if (!ctx.opt.tls_ignore.empty()) {
+    std::string l;
+    for (const auto& [what, pattern] : ctx.opt.tls_ignore) l += (l.empty() ? "" : ", ") + what + "=" + pattern;
+    sum.note(thousands(ignored) + " rows left out by the ignore list (" + l + "); the scores are over the rest.");
+  }
   if (not_listed_)
     sum.note(thousands(not_listed_) + " TLS records of rows beyond the first " + thousands(cap_) +
              " were not listed (raise --max-keys).");
@@ -348,6 +415,130 @@ Document TlsReport::build(const Context& ctx) {
   if (rows.empty()) t.note = "No TLS session in this window.";
   list.table(std::move(t));
   d.sections.push_back(std::move(list));
+
+  Section graph{"tls-graph", "Client-server graph"};
+  {
+    // Nodes "name(IP)" coloured by location category, one edge per row coloured by band.
+    const auto category = [](const std::string& country) -> std::pair<std::string, std::string> {
+      if (country == "LOCAL") return {"LOCAL", "#8a8f98"};
+      if (country == "RU") return {"RU", "#d23b3b"};
+      if (country == "CN") return {"CN", "#e8833a"};
+      if (country == "US") return {"US", "#2f6db5"};
+      if (country == "JP") return {"JP", "#3a9e5c"};
+      return {"Other", "#b98ad6"};
+    };
+    std::vector<GraphNode> nodes;
+    std::vector<GraphEdge> edges;
+    std::map<IpKey, std::size_t> index;
+    std::string dot = "digraph tls {\n  graph [layout=circo];\n  node [style=filled];\n";
+    const auto node = [&](const IpKey& ip, const std::string& country) {
+      auto it = index.find(ip);
+      if (it != index.end()) return it->second;
+      const std::string& name = ctx.name_of(ip);
+      const std::string label = (name.empty() ? ip_text(ip) : name) + "(" + ip_text(ip) + ")";
+      const auto [cat, color] = category(country);
+      nodes.push_back({label, color});
+      dot += "  \"" + ip_text(ip) + "\" [label=\"" + label + "\", fillcolor=\"" + color + "\", category=\"" + cat + "\"];\n";
+      return index.emplace(ip, nodes.size() - 1).first->second;
+    };
+    if (rows.size() > ctx.opt.graph_max_edges) {
+      graph.note("too many TLS flows, filter them: " + thousands(rows.size()) + " rows, the graph draws at most " +
+                 thousands(ctx.opt.graph_max_edges) + " (narrow the window, or leave rows out with --tls-ignore).");
+    } else {
+      for (const Scored& s : rows) {
+        const std::size_t a = node(s.key->client, s.client_country), b = node(s.key->server, s.server_country);
+        const std::string tip = std::string(tls_service(s.key->port)) + ":" + s.version + ":" +
+                                (s.cipher.empty() ? "-" : s.cipher) + ":" + fixed(s.score, 2);
+        edges.push_back({a, b, std::string(band_color(s.band)), tip});
+        dot += "  \"" + ip_text(s.key->client) + "\" -> \"" + ip_text(s.key->server) + "\" [color=\"" +
+               std::string(band_color(s.band)) + "\", tooltip=\"" + tip + "\", band=" + std::to_string(s.band) + "];\n";
+      }
+      dot += "}\n";
+      graph.paragraph("One node per address, labelled name(IP) and coloured by location (RU, CN, US, JP, LOCAL for "
+                      "private space, Other); one edge per list row, coloured by score band, with "
+                      "service:version:cipher:score as its tooltip. tls_graph.dot holds the same graph for Graphviz "
+                      "(circo -Tsvg tls_graph.dot).");
+      std::vector<LegendItem> legend = {{"RU", "#d23b3b"}, {"CN", "#e8833a"}, {"US", "#2f6db5"}, {"JP", "#3a9e5c"},
+                                        {"LOCAL", "#8a8f98"}, {"Other", "#b98ad6"}};
+      for (int b = 5; b >= 1; --b) legend.push_back({std::string(band_label(b)), std::string(band_color(b))});
+      ChartStyle st;
+      st.id = "tls_graph";
+      st.title = "Client-server graph (" + thousands(edges.size()) + " rows)";
+      if (!edges.empty()) graph.chart({"tls_graph", st.title, network_graph(nodes, edges, legend, st)});
+      d.files.emplace_back("tls_graph.dot", dot);
+    }
+  }
+  d.sections.push_back(std::move(graph));
+
+  Section map{"tls-map", "TLS flows by location"};
+  {
+    const Places& places = zone_places();
+    // Private ends and ends without a country sit at the home location: --home-location,
+    // else the report time zone's city in zone.tab.
+    std::optional<std::pair<double, double>> home = ctx.opt.home_location;
+    std::string home_from = "--home-location";
+    if (!home) {
+      const std::string tz = time_zone_name().substr(0, time_zone_name().find(' '));
+      if (auto it = places.zone.find(tz); it != places.zone.end()) home = it->second, home_from = "the time zone " + tz;
+    }
+    const auto locate = [&](const std::string& country) -> std::optional<std::pair<double, double>> {
+      if (auto it = places.country.find(country); it != places.country.end()) return it->second;
+      return home;
+    };
+    std::vector<MapLine> lines;
+    std::map<std::string, std::pair<double, double>> seen;
+    std::array<uint64_t, 6> per_band{};
+    uint64_t skipped = 0, dropped_good = 0;
+    for (const Scored& s : rows) {
+      if (lines.size() >= 20000) {
+        ++skipped;
+        continue;
+      }
+      if (lines.size() >= 1000 && s.band >= 4) {  // upstream keeps the worse rows once 1,000 are drawn
+        ++dropped_good;
+        continue;
+      }
+      const auto a = locate(s.client_country), b = locate(s.server_country);
+      const bool a_own = places.country.count(s.client_country), b_own = places.country.count(s.server_country);
+      if (!a || !b || (!a_own && !b_own)) {  // neither end located
+        ++skipped;
+        continue;
+      }
+      if (a_own) seen[s.client_country] = *a;
+      if (b_own) seen[s.server_country] = *b;
+      lines.push_back({a->first, a->second, b->first, b->second, std::string(band_color(s.band)),
+                       "flow b" + std::to_string(s.band),
+                       ip_text(s.key->client) + " (" + (s.client_country.empty() ? "-" : s.client_country) + ") -> " +
+                           ip_text(s.key->server) + " (" + (s.server_country.empty() ? "-" : s.server_country) + "): " +
+                           fixed(s.score, 2)});
+      ++per_band[static_cast<std::size_t>(s.band)];
+    }
+    std::vector<MapPlace> dots;
+    for (const auto& [cc, ll] : seen) dots.push_back({ll.first, ll.second, cc});
+    if (home) dots.push_back({home->first, home->second, "home"});
+    std::vector<LegendItem> legend;
+    for (int b = 5; b >= 1; --b)
+      legend.push_back({std::string(band_label(b)) + " (" + thousands(per_band[static_cast<std::size_t>(b)]) + ")",
+                        std::string(band_color(b))});
+    if (!places.loaded) {
+      map.note("No location table: /usr/share/zoneinfo/zone.tab (tzdata) is missing, so the map is left out.");
+    } else {
+      map.paragraph("One line per list row from the client's location to the server's, coloured by score band (one "
+                    "series per band). The country database has no coordinates: a country is drawn at the city of its "
+                    "first time zone in tzdata's zone.tab. Private addresses and addresses without a country sit at "
+                    "the home location" + std::string(home ? " (from " + home_from + ")" : " (none: give --home-location LAT,LON)") +
+                    "; a row with neither end located is not drawn. At most 20,000 lines; once 1,000 are drawn, rows "
+                    "in the two best bands are left out.");
+      if (skipped || dropped_good)
+        map.note(thousands(skipped) + " rows not drawn (no location, or past 20,000 lines); " + thousands(dropped_good) +
+                 " rows of the two best bands left out past 1,000 lines.");
+      ChartStyle st;
+      st.id = "tls_map";
+      st.title = "TLS flows by location (" + thousands(lines.size()) + " lines)";
+      map.chart({"tls_map", st.title, world_map(lines, dots, legend, st)});
+    }
+  }
+  d.sections.push_back(std::move(map));
 
   Section charts{"tls-charts", "Graphs and aggregation"};
   charts.paragraph("All counts are list rows (client, server and service combinations), not connections or bytes. "

@@ -10,6 +10,7 @@
 #include "dpi/protocol_names.hpp"
 #include "report/reports.hpp"
 #include "report/sketch.hpp"
+#include "report/soc_rules.hpp"
 #include "report/svg_chart.hpp"
 
 namespace flowprobe::report {
@@ -90,15 +91,19 @@ class TrafficReport final : public Aggregator {
   void on_flow(const FlowRec& f, int period, int day) override {
     if (period != 0) return;
     const uint64_t bytes = f.in_bytes + f.out_bytes;
-    ++records_;
-    bytes_ += bytes;
-    days_bytes_[static_cast<std::size_t>(day)] += bytes;
-    ++days_records_[static_cast<std::size_t>(day)];
-
     std::string_view name = f.l7_name.empty() && f.l7_proto.empty()
                                 ? std::string_view("Unknown")
                                 : std::string_view(names_.name(f.l7_name.empty() ? f.l7_proto : f.l7_name, !f.l7_name.empty()));
     if (ctx_.opt.master_only) name = name.substr(0, name.find('.'));
+    if (!where_.empty()) {
+      ++seen_;
+      if (!matches(f, name)) return;
+    }
+    if (!ctx_.opt.by.empty()) drill_.add(drill_key(f, name), {bytes, 1});
+    ++records_;
+    bytes_ += bytes;
+    days_bytes_[static_cast<std::size_t>(day)] += bytes;
+    ++days_records_[static_cast<std::size_t>(day)];
     auto l7_it = l7_.find(name);
     if (l7_it == l7_.end()) l7_it = l7_.emplace(std::string(name), std::array<uint64_t, 2>{}).first;
     auto& l7 = l7_it->second;
@@ -158,8 +163,55 @@ class TrafficReport final : public Aggregator {
   Document build(const Context& ctx) override;
 
  private:
+  // --where: every condition holds. l7 compares the name as the report groups it.
+  bool matches(const FlowRec& f, std::string_view l7) const {
+    for (const Where& w : where_) {
+      switch (w.key) {
+        case WhereKey::l7: if (l7 != w.text) return false; break;
+        case WhereKey::src: if (f.src != w.ip) return false; break;
+        case WhereKey::dst: if (f.dst != w.ip) return false; break;
+        case WhereKey::port: if (f.dst_port != w.port) return false; break;
+        case WhereKey::method: if (f.http_method != w.text) return false; break;
+        case WhereKey::host: if (f.http_host != w.text) return false; break;
+      }
+    }
+    return true;
+  }
+  std::string drill_key(const FlowRec& f, std::string_view l7) const {
+    const std::string& by = ctx_.opt.by;
+    if (by == "src") return ip_text(f.src);
+    if (by == "dst") return ip_text(f.dst);
+    if (by == "port") {
+      const std::string_view p = proto_name(f.protocol);
+      return std::to_string(f.dst_port) + "/" + (p.empty() ? std::to_string(f.protocol) : std::string(p));
+    }
+    if (by == "l7") return std::string(l7);
+    if (by == "method") return f.http_method.empty() ? std::string("-") : std::string(f.http_method);
+    if (f.http_host.empty() && f.http_url.empty()) return "-";  // url
+    return std::string(f.http_host) + std::string(f.http_url);
+  }
+
   const Context& ctx_;
   L7Names names_;
+  enum class WhereKey : uint8_t { l7, src, dst, port, method, host };
+  struct Where {
+    WhereKey key;
+    std::string text;
+    IpKey ip;
+    uint16_t port = 0;
+  };
+  std::vector<Where> where_ = [this] {
+    std::vector<Where> out;
+    for (const auto& [k, v] : ctx_.opt.where) {
+      Where w{k == "l7" ? WhereKey::l7 : k == "src" ? WhereKey::src : k == "dst" ? WhereKey::dst
+              : k == "port" ? WhereKey::port : k == "method" ? WhereKey::method : WhereKey::host, v, parse_ip(v), 0};
+      if (w.key == WhereKey::port) w.port = static_cast<uint16_t>(std::strtoul(v.c_str(), nullptr, 10));
+      out.push_back(std::move(w));
+    }
+    return out;
+  }();
+  uint64_t seen_ = 0;  // records of the window before --where
+  TopCounter<std::string, std::hash<std::string>, 2> drill_{ctx_.opt.max_keys};  // bytes, records
   uint64_t records_ = 0, bytes_ = 0, peers_untracked_ = 0;
   std::vector<uint64_t> days_bytes_, days_records_;
   std::map<std::string, std::array<uint64_t, 2>, std::less<>> l7_;  // records, bytes
@@ -226,6 +278,52 @@ Document TrafficReport::build(const Context& ctx) {
     sum.table(std::move(t));
   }
   d.sections.push_back(std::move(sum));
+
+  if (!where_.empty() || !ctx.opt.by.empty()) {
+    std::string cond;
+    for (const auto& [k, v] : ctx.opt.where) cond += (cond.empty() ? "" : " and ") + k + "=" + v;
+    d.meta.emplace_back("Filter", cond.empty() ? "none" : cond);
+    if (!cond.empty())
+      d.sections.front().blocks.insert(d.sections.front().blocks.begin(),
+                                       Block{Block::note, "Drill-down: only the records where " + cond + " (" + thousands(records_) +
+                                                              " of the window's " + thousands(seen_) + " flow records); every table "
+                                                              "below counts those alone.", {}, {}, {}});
+  }
+  if (!ctx.opt.by.empty()) {
+    static const std::map<std::string, std::pair<std::string, std::string>> kBy = {
+        {"src", {"src_ip", "source"}},         {"dst", {"dst_ip", "destination"}},
+        {"port", {"dst_port", "destination port"}}, {"l7", {"l7_proto_name", "L7 protocol"}},
+        {"method", {"http_method", "HTTP method"}}, {"url", {"url", "URL (HTTP host + path)"}}};
+    const auto& [key, label] = kBy.at(ctx.opt.by);
+    std::string cond;
+    for (const auto& [k, v] : ctx.opt.where) cond += (cond.empty() ? "" : " and ") + k + "=" + v;
+    Section dd{"drilldown", "Drill-down by " + label};
+    Table t;
+    t.name = "drilldown";
+    t.title = (cond.empty() ? std::string("All records") : "Records where " + cond) + ", by " + label;
+    t.filter = true;
+    std::string head = label;
+    head[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(head[0])));
+    t.cols = {{key, head}, {"bytes", "Bytes", ColType::count}, {"records", "Records", ColType::count},
+              {"bytes_share", "Share of bytes", ColType::percent}};
+    std::vector<std::string> labels;
+    std::vector<double> values;
+    for (const auto& e : drill_.top(std::max<std::size_t>(n, 50))) {
+      t.rows.push_back({{e.key}, count_cell(e.v[0], e.error > 0), count_cell(e.v[1]), share_cell(e.v[0], bytes_, rd)});
+      if (labels.size() < n) {
+        labels.push_back(e.key);
+        values.push_back(static_cast<double>(e.v[0]));
+      }
+    }
+    t.note = approx_note("These volumes", drill_);
+    ChartStyle st;
+    st.id = "drilldown";
+    st.title = "Top " + std::to_string(n) + " by volume";
+    st.format = [](double x) { return bytes_text(static_cast<uint64_t>(x)); };
+    if (!labels.empty()) dd.chart({"drilldown", st.title, bar_chart(labels, {{"bytes", "#2f6db5", values}}, st)});
+    dd.table(std::move(t));
+    d.sections.push_back(std::move(dd));
+  }
 
   Section l7{"l7", "By L7 protocol"};
   if (!ctx.has_field(Field::l7_proto_name) && !ctx.has_field(Field::l7_proto))

@@ -1,5 +1,7 @@
 #include "report/writers.hpp"
 
+#include <xlsxwriter.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -255,6 +257,48 @@ std::vector<fs::path> write_csv(const Document& doc, const fs::path& dir, std::s
       out.push_back(p);
     }
   return out;
+}
+
+bool write_xlsx(const Document& doc, const fs::path& file, std::string& error) {
+  lxw_workbook* wb = workbook_new(file.c_str());
+  if (wb == nullptr) {
+    error = "cannot write " + file.string();
+    return false;
+  }
+  lxw_format* head = workbook_add_format(wb);
+  format_set_bold(head);
+  for (const Section& s : doc.sections)
+    for (const Block& b : s.blocks) {
+      if (b.kind != Block::table || b.tbl.name.empty()) continue;
+      const Table& t = b.tbl;
+      lxw_worksheet* ws = workbook_add_worksheet(wb, t.name.substr(0, 31).c_str());
+      if (ws == nullptr) continue;  // a name used twice: the first sheet stays
+      for (std::size_t c = 0; c < t.cols.size(); ++c)
+        worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), t.cols[c].key.c_str(), head);
+      lxw_row_t row = 1;
+      const auto put = [&](const std::vector<Cell>& r) {
+        for (std::size_t c = 0; c < t.cols.size() && c < r.size(); ++c) {
+          const std::string& v = r[c].value();
+          const ColType type = t.cols[c].type;
+          char* end = nullptr;
+          const double d = std::strtod(v.c_str(), &end);
+          if ((type == ColType::count || type == ColType::number || type == ColType::percent) && !v.empty() && *end == 0)
+            worksheet_write_number(ws, row, static_cast<lxw_col_t>(c), d, nullptr);
+          else
+            worksheet_write_string(ws, row, static_cast<lxw_col_t>(c), v.c_str(), nullptr);
+        }
+        ++row;
+      };
+      for (const auto& r : t.rows) put(r);
+      if (!t.total.empty()) put(t.total);
+      worksheet_freeze_panes(ws, 1, 0);
+    }
+  const lxw_error e = workbook_close(wb);
+  if (e != LXW_NO_ERROR) {
+    error = "cannot write " + file.string() + ": " + lxw_strerror(e);
+    return false;
+  }
+  return true;
 }
 
 std::string render_json(const Document& doc) {

@@ -14,6 +14,10 @@ std::string render_html(const Document& doc);
 // Writes <dir>/<table name>.csv for every exported table; returns the paths.
 std::vector<std::filesystem::path> write_csv(const Document& doc, const std::filesystem::path& dir, std::string& error);
 std::string render_json(const Document& doc);
+// Writes <file> as an Excel workbook (libxlsxwriter): one worksheet per exported table,
+// named after it, a header row of the column keys, counts and scores as numbers. False
+// with `error` set when it cannot.
+bool write_xlsx(const Document& doc, const std::filesystem::path& file, std::string& error);
 
 // Chromium or chromium-headless-shell: $FLOWPROBE_BROWSER, then PATH. Empty when none.
 std::string find_browser();

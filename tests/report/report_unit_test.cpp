@@ -185,6 +185,33 @@ TEST(Reader, NumericKeysAndLabelsReadTheSame) {
   EXPECT_EQ(c.texts[0], c.texts[2]);
 }
 
+// Strings and numbers are read from their tokens without simdjson's copy when they need
+// no unescaping; escapes, blanks around values, long and unusual numbers take simdjson's
+// own path and read the same.
+TEST(Reader, EscapesBlanksAndOddNumbersReadAsSimdjsonDoes) {
+  const std::string line =
+      "{ \"8\" : \"10.0.0.1\" , \"12\":\"10.0.0.2\",\"22\": 1764547200 ,\"1\":18446744073709551615,\"23\":7.9,"
+      "\"35632.57591\":\"TLS\\u002eGoogle\",\"CONN_STATE\":\"S\\\\F\",\"35632.57660\":\"a\\\"b.example\","
+      "\"35632.57659\":\"0123456789abcdef0123\\/x\",\"11\":\"443\",\"35632.57967\":0 }";
+  RecordReader r;
+  Collect c;
+  read_line(r, line, c);
+  ASSERT_EQ(c.flows.size(), 1u) << static_cast<int>(c.kinds.at(0));
+  const FlowRec& f = c.flows[0];
+  EXPECT_EQ(f.first, 1764547200);
+  EXPECT_EQ(f.in_bytes, 18446744073709551615ull);  // 20 digits: simdjson's path
+  EXPECT_EQ(f.out_bytes, 7u);                      // a fraction keeps its integer part
+  EXPECT_EQ(f.dst_port, 443);                      // a number written as a string
+  EXPECT_EQ(f.tls_version, 0u);
+  EXPECT_EQ(c.texts[0], "10.0.0.1|TLS.Google|S\\F|a\"b.example");
+  EXPECT_EQ(std::string(f.http_host), "0123456789abcdef0123/x");  // the escape past the first 16 bytes
+  // A leading zero is not JSON: the record is named, not misread.
+  Collect bad;
+  read_line(r, R"({"8":"10.0.0.1","12":"10.0.0.2","22":01764547200})", bad);
+  ASSERT_EQ(bad.kinds.size(), 1u);
+  EXPECT_TRUE(is_skip(bad.kinds[0]));
+}
+
 TEST(Reader, Ipv6FlowsAndAlertsAndArrays) {
   RecordReader r;
   Collect c;
