@@ -269,9 +269,13 @@ std::string world_map(const std::vector<MapLine>& lines, const std::vector<MapPl
     out += "<line class=\"" + l.cls + "\" x1=\"" + num(x(l.lon1)) + "\" y1=\"" + num(y(l.lat1)) + "\" x2=\"" + num(x(l.lon2)) +
            "\" y2=\"" + num(y(l.lat2)) + "\" stroke=\"" + l.color + "\"><title>" + html_escape(l.tip) + "</title></line>";
   out += "</g><g class=\"places\">";
-  for (const MapPlace& p : places)
+  for (const MapPlace& p : places) {
+    // A place near the right edge is labelled to its left, so the label stays on the map.
+    const bool right_edge = x(p.lon) > w * 0.85;
     out += "<circle cx=\"" + num(x(p.lon)) + "\" cy=\"" + num(y(p.lat)) + "\" r=\"2.5\" fill=\"#333\"><title>" +
-           html_escape(p.label) + "</title></circle>" + text(x(p.lon) + 4, y(p.lat) - 3, p.label, "start");
+           html_escape(p.label) + "</title></circle>" +
+           text(x(p.lon) + (right_edge ? -4 : 4), y(p.lat) - 3, p.label, right_edge ? "end" : "start");
+  }
   out += "</g>";
   return out + legend_row(legend, h - 14.0) + "</svg>";
 }
