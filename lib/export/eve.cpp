@@ -118,46 +118,81 @@ void write_event_json(const AssetEvent& e, JsonWriter& w) {
   w.end_object();
 }
 
-void write_alert_json(const sig::Alert& a, const sig::SignatureEngine& engine, JsonWriter& w,
-                      const AlertJsonOptions& options) {
+namespace {
+
+// The envelope every eve record of a flow starts with, as Suricata writes it: timestamp,
+// flow_id, vlan, event_type, the endpoints in the record's direction, proto and the
+// flow's community_id (direction-free). The caller writes its own object after it.
+struct Envelope {
+  uint64_t ts_ns = 0;
+  uint64_t flow_id = 0;
+  uint16_t vlan = 0;
+  std::string_view event_type;
+  const std::array<uint8_t, 16>* src_ip = nullptr;
+  const std::array<uint8_t, 16>* dst_ip = nullptr;
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  uint8_t ip_version = 4;
+  uint8_t proto = 0;
+};
+
+void write_envelope(const Envelope& e, JsonWriter& w, const AlertJsonOptions& options) {
   std::array<char, 46> buf;
   std::array<char, 8> pbuf;
-  w.begin_object();
-  {
-    std::array<char, 64> ts;
-    w.key("timestamp");
-    w.value_raw_string(format_eve_timestamp(a.ts_ns, ts));
-  }
+  std::array<char, 64> ts;
+  w.key("timestamp");
+  w.value_raw_string(format_eve_timestamp(e.ts_ns, ts));
   w.key("flow_id");
-  w.value_uint(a.flow_id);
+  w.value_uint(e.flow_id);
+  if (e.vlan) {
+    w.key("vlan");  // Suricata's: a list, outer tag first (we keep the flow's inner one)
+    w.value_json("[" + std::to_string(e.vlan) + "]");
+  }
   w.key("event_type");
-  w.value_raw_string("alert");
-  const bool ports = a.proto == 6 || a.proto == 17 || a.proto == 132;
+  w.value_raw_string(e.event_type);
+  const bool ports = e.proto == 6 || e.proto == 17 || e.proto == 132;
   w.key("src_ip");
-  w.value_raw_string(eve::addr(a.src_ip, a.ip_version, buf));
+  w.value_raw_string(eve::addr(*e.src_ip, e.ip_version, buf));
   if (ports) {
     w.key("src_port");
-    w.value_uint(a.src_port);
+    w.value_uint(e.src_port);
   }
   w.key("dest_ip");
-  w.value_raw_string(eve::addr(a.dst_ip, a.ip_version, buf));
+  w.value_raw_string(eve::addr(*e.dst_ip, e.ip_version, buf));
   if (ports) {
     w.key("dest_port");
-    w.value_uint(a.dst_port);
+    w.value_uint(e.dst_port);
   }
-  if (a.proto == 1 || a.proto == 58) {
+  if (e.proto == 1 || e.proto == 58) {
     w.key("icmp_type");
-    w.value_uint(a.src_port);
+    w.value_uint(e.src_port);
     w.key("icmp_code");
-    w.value_uint(a.dst_port);
+    w.value_uint(e.dst_port);
   }
   w.key("proto");
-  w.value_raw_string(eve::proto_name(a.proto, pbuf));
+  w.value_raw_string(eve::proto_name(e.proto, pbuf));
   if (options.community_id) {
     w.key("community_id");
-    w.value_string(sig::community_id_v1(a.src_ip.data(), a.dst_ip.data(), a.ip_version, a.proto, a.src_port,
-                                        a.dst_port, options.community_id_seed));
+    w.value_string(sig::community_id_v1(e.src_ip->data(), e.dst_ip->data(), e.ip_version, e.proto, e.src_port,
+                                        e.dst_port, options.community_id_seed));
   }
+}
+
+}  // namespace
+
+void write_alert_json(const sig::Alert& a, const sig::SignatureEngine& engine, JsonWriter& w,
+                      const AlertJsonOptions& options) {
+  w.begin_object();
+  write_envelope({.ts_ns = a.ts_ns,
+                  .flow_id = a.flow_id,
+                  .event_type = "alert",
+                  .src_ip = &a.src_ip,
+                  .dst_ip = &a.dst_ip,
+                  .src_port = a.src_port,
+                  .dst_port = a.dst_port,
+                  .ip_version = a.ip_version,
+                  .proto = a.proto},
+                 w, options);
   if (a.app_proto != sig::AppProto::unknown) {
     w.key("app_proto");
     w.value_raw_string(sig::app_proto_name(a.app_proto));
@@ -198,42 +233,20 @@ unsigned transaction_eve_parts(const dpi::TxRecord& tx) { return parts_of(tx, di
 void write_transaction_json(const dpi::TxRecord& tx, unsigned part, JsonWriter& w, const AlertJsonOptions& options) {
   const dissect::Protocol* p = dissect::protocol_of(tx.app.kind);
   const dissect::EveParts parts = parts_of(tx, p);
-  const bool from_server = part < 2 && parts.from_server[part];
-  std::array<char, 46> buf;
-  std::array<char, 8> pbuf;
-  w.begin_object();
-  {
-    std::array<char, 64> ts;
-    w.key("timestamp");
-    w.value_raw_string(format_eve_timestamp(tx.ts_ns, ts));
-  }
-  w.key("flow_id");
-  w.value_uint(tx.flow_id);
-  if (tx.vlan) {
-    w.key("vlan");  // Suricata's: a list, outer tag first (we keep the flow's inner one)
-    w.value_json("[" + std::to_string(tx.vlan) + "]");
-  }
-  w.key("event_type");
-  w.value_raw_string(p != nullptr && !p->eve_type.empty() ? p->eve_type : std::string_view("unknown"));
   // The record's direction: a response is written from the server's side.
-  const auto& src_ip = from_server ? tx.dst_ip : tx.src_ip;
-  const auto& dst_ip = from_server ? tx.src_ip : tx.dst_ip;
-  w.key("src_ip");
-  w.value_raw_string(eve::addr(src_ip, tx.ip_version, buf));
-  w.key("src_port");
-  w.value_uint(from_server ? tx.dst_port : tx.src_port);
-  w.key("dest_ip");
-  w.value_raw_string(eve::addr(dst_ip, tx.ip_version, buf));
-  w.key("dest_port");
-  w.value_uint(from_server ? tx.src_port : tx.dst_port);
-  w.key("proto");
-  w.value_raw_string(eve::proto_name(tx.protocol, pbuf));
-  if (options.community_id) {
-    // The flow's (client to server), whatever the record's direction: the same as the flow record's.
-    w.key("community_id");
-    w.value_string(sig::community_id_v1(tx.src_ip.data(), tx.dst_ip.data(), tx.ip_version, tx.protocol, tx.src_port,
-                                        tx.dst_port, options.community_id_seed));
-  }
+  const bool from_server = part < 2 && parts.from_server[part];
+  w.begin_object();
+  write_envelope({.ts_ns = tx.ts_ns,
+                  .flow_id = tx.flow_id,
+                  .vlan = tx.vlan,
+                  .event_type = p != nullptr && !p->eve_type.empty() ? p->eve_type : std::string_view("unknown"),
+                  .src_ip = from_server ? &tx.dst_ip : &tx.src_ip,
+                  .dst_ip = from_server ? &tx.src_ip : &tx.dst_ip,
+                  .src_port = from_server ? tx.dst_port : tx.src_port,
+                  .dst_port = from_server ? tx.src_port : tx.dst_port,
+                  .ip_version = tx.ip_version,
+                  .proto = tx.protocol},
+                 w, options);
   w.key("tx_id");
   w.value_uint(tx.depth ? tx.depth - 1 : 0);
   if (p != nullptr && p->write_eve != nullptr) p->write_eve(tx.app, tx.depth ? tx.depth - 1 : 0, static_cast<uint8_t>(part), w);
