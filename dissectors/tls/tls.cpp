@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <chrono>
 #include <cstring>
 
 #include "dissectors/bytes.hpp"
@@ -326,15 +327,6 @@ void der_name(Reader name, BoundedString<N>& out) {
   }
 }
 
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
 // UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) to epoch seconds.
 int64_t der_time(uint8_t tag, std::span<const uint8_t> v) {
   auto num = [&](std::size_t at, std::size_t n) {
@@ -356,8 +348,10 @@ int64_t der_time(uint8_t tag, std::span<const uint8_t> v) {
   }
   const int64_t mon = num(o, 2), day = num(o + 2, 2);
   if (mon < 1 || mon > 12 || day < 1 || day > 31) return 0;
-  return days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 + num(o + 4, 2) * 3600 +
-         num(o + 6, 2) * 60 + num(o + 8, 2);
+  namespace chr = std::chrono;
+  const chr::sys_days date{chr::year{static_cast<int>(year)} / chr::month{static_cast<unsigned>(mon)} /
+                           chr::day{static_cast<unsigned>(day)}};
+  return date.time_since_epoch().count() * 86400 + num(o + 4, 2) * 3600 + num(o + 6, 2) * 60 + num(o + 8, 2);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <emmintrin.h>
 #endif
 
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -330,15 +331,6 @@ inline bool get_number(od::value& v, uint64_t& out) {
   return plain_string(v.raw_json_token(), out) || get_text_slow(v, out);
 }
 
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
 }  // namespace
 
 std::size_t IpKeyHash::operator()(const IpKey& k) const noexcept {
@@ -438,8 +430,10 @@ bool parse_eve_time(std::string_view s, int64_t& out) {
     if (i + (colon ? 6 : 5) <= s.size() && !num(i + (colon ? 4 : 3), 2, om)) return false;
     offset = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
   }
-  out = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + se -
-        offset;
+  namespace chr = std::chrono;
+  const chr::sys_days date{chr::year{static_cast<int>(y)} / chr::month{static_cast<unsigned>(mo)} /
+                           chr::day{static_cast<unsigned>(d)}};
+  out = date.time_since_epoch().count() * 86400 + h * 3600 + mi * 60 + se - offset;
   return true;
 }
 
