@@ -159,6 +159,8 @@ void set_message_buffers(sig::AppBuffers& b, const HttpMeta& h, const TxPartView
     else if (request && iequals(name, "accept")) keep(K::http_accept);
     else if (request && iequals(name, "accept-encoding")) keep(K::http_accept_enc);
     else if (request && iequals(name, "accept-language")) keep(K::http_accept_lang);
+    else if (!request && iequals(name, "server")) keep(K::http_server);
+    else if (!request && iequals(name, "location")) keep(K::http_location);
   });
   names.add("\r\n");
   raw.add(block);
@@ -243,8 +245,11 @@ void http_rule_buffers(const TxPartView& v, void* shared, sig::AppBuffers& b) no
         return;
       }
       set_message_buffers(b, h, v, false, sh);
-      if (v.part == TxPart::response_body)
-        b.set(sig::BufferKind::http_file_data, content_encoded(v.header_block) ? inflate_body(v.body, sh) : v.body);
+      if (v.part == TxPart::response_body) {
+        const std::string_view body = content_encoded(v.header_block) ? inflate_body(v.body, sh) : v.body;
+        b.set(sig::BufferKind::http_file_data, body);
+        b.set(sig::BufferKind::http_response_body, body);
+      }
       return;
   }
 }

@@ -26,6 +26,7 @@ enum class BufferKind : uint8_t {
   http_header_names, http_content_type, http_content_len, http_referer, http_accept,
   http_accept_enc, http_accept_lang, http_connection, http_protocol, http_start,
   http_request_line, http_response_line,
+  http_server, http_location, http_response_body,  // Suricata 7's response-side buffers
   dns_query,
   tls_sni, tls_cert_subject, tls_cert_issuer,
   tls_cert_serial, tls_cert_fingerprint,  // "5C:19:…" (DER bytes, upper case) / SHA-1 "4a:a3:…" (lower case)

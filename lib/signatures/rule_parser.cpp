@@ -46,6 +46,11 @@ constexpr std::array<BufferInfo, kBufferKindCount> kBuffers{{
     {BufferKind::http_start, "http.start", "", "http_start", AppProto::http, 0},
     {BufferKind::http_request_line, "http.request_line", "", "http_request_line", AppProto::http, 0},
     {BufferKind::http_response_line, "http.response_line", "", "http_response_line", AppProto::http, 0},
+    {BufferKind::http_server, "http.server", "", "", AppProto::http, 0},
+    {BufferKind::http_location, "http.location", "", "", AppProto::http, 0},
+    // The response's body only (file.data on a to_server rule is the request's);
+    // http_server_body stays file.data's legacy spelling.
+    {BufferKind::http_response_body, "http.response_body", "", "", AppProto::http, 0},
     {BufferKind::dns_query, "dns.query", "", "dns_query", AppProto::dns, 0},
     {BufferKind::tls_sni, "tls.sni", "", "tls_sni", AppProto::tls, 0},
     {BufferKind::tls_cert_subject, "tls.cert_subject", "", "tls_cert_subject", AppProto::tls, 0},

@@ -366,7 +366,11 @@ uint8_t tx_needs_of(const Rule& r) {
         needs |= tx_needs::request_only | tx_needs::request_body;
         break;
       case BufferKind::http_stat_code: case BufferKind::http_stat_msg: case BufferKind::http_response_line:
+      case BufferKind::http_server: case BufferKind::http_location:
         needs |= tx_needs::response_only;
+        break;
+      case BufferKind::http_response_body:
+        needs |= tx_needs::response_only | tx_needs::response_body;
         break;
       case BufferKind::http_file_data:  // the request's body on a to_server rule (Suricata 5+)
         needs |= r.flow_dir == 1 ? tx_needs::request_only | tx_needs::request_body

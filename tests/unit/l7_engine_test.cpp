@@ -90,3 +90,33 @@ alert http any any -> any any (msg:"names"; http.header_names; content:"|0d 0a|X
   // The compressed bytes themselves do not hold the marker: only inflation finds it.
   EXPECT_EQ(body.find("secret-marker"), std::string::npos);
 }
+
+// Suricata 7's response-side buffers: http.server and http.location are the response's
+// header values, http.response_body is the response's body only (file.data on a
+// to_server rule is the request's), and none of them is filled by a request.
+TEST(L7Engine, ResponseServerLocationAndBodyBuffers) {
+  std::string error;
+  sig::LoadReport report;
+  auto rules = sig::SignatureEngine::load_text(
+      R"(alert http any any -> any any (msg:"server"; http.server; content:"nginx/0.8"; startswith; sid:1;)
+alert http any any -> any any (msg:"location"; http.location; content:"http://evil.example/next"; bsize:24; sid:2;)
+alert http any any -> any any (msg:"response body"; http.response_body; content:"moved-marker"; sid:3;)
+alert http any any -> any any (msg:"request body is not the response's"; http.response_body; content:"posted-marker"; sid:5;)
+alert http any any -> any any (msg:"server and uri"; http.uri; content:"/go"; http.server; content:"nginx"; sid:6;))",
+      sig::default_rule_vars(), error, &report);
+  ASSERT_TRUE(rules) << error;
+  ASSERT_EQ(report.rejected, 0u) << report.summary();
+  dpi::L7Config cfg;
+  cfg.use_ndpi = false;
+  cfg.max_flows = 16;
+  cfg.rules = rules.get();
+  Collect sink;
+  dpi::L7Engine l7(cfg);
+  Conn c{l7, sink};
+  c.send(true, "POST /go HTTP/1.1\r\nHost: h\r\nServer: nginx/0.8 (a request header)\r\nContent-Length: 13\r\n\r\nposted-marker");
+  EXPECT_TRUE(sink.by_sid.empty());
+  c.send(false,
+         "HTTP/1.1 302 Found\r\nServer: nginx/0.8.54\r\nLocation: http://evil.example/next\r\nContent-Length: "
+         "12\r\n\r\nmoved-marker");
+  EXPECT_EQ(sink.by_sid, (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 1}, {6, 1}}));
+}
