@@ -132,6 +132,43 @@ TEST(ExportKafka, AlertsGoToTheirOwnTopic) {
     EXPECT_EQ(m.find("\"event_type\""), std::string::npos) << "an alert among the flows: " << m;
 }
 
+// Transactions on a topic of their own: the eve records a run writes with
+// --transactions-output arrive on the topic, each once, and none among the flows.
+TEST(ExportKafka, TransactionsGoToTheirOwnTopic) {
+  if (!have_kcat()) GTEST_SKIP() << "kcat is not installed";
+  const fs::path dir = scratch_dir("export_kafka_transactions");
+  const fs::path ref = dir / "tx.json";
+  const ProgramResult rr = run_flowprobe({"-i", demo_capture().string(), "-o", (dir / "flows.json").string(),
+                                          "--transactions-output", ref.string()});
+  ASSERT_EQ(rr.exit_code, 0) << rr.err;
+  const std::vector<std::string> expected_lines = read_lines(ref);
+  ASSERT_GT(expected_lines.size(), 5u) << "the demo capture has HTTP and DNS transactions";
+
+  Broker broker;
+  start_broker(broker, dir, "1", 0, {"--topic", "tx:1"});
+  const ProgramResult r = run_flowprobe({"-i", demo_capture().string(), "--kafka", broker.bootstrap + ";flows",
+                                         "--transactions-kafka-topic", "tx", "--spool-dir", (dir / "spool").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("accounting                           ok"), std::string::npos) << r.err;
+  EXPECT_EQ(summary_value(r.err, "transactions.delivered"), static_cast<long long>(expected_lines.size())) << r.err;
+
+  const std::vector<std::string> got_lines = consume_all(broker.bootstrap, "tx");
+  const std::multiset<std::string> expected(expected_lines.begin(), expected_lines.end());
+  const std::multiset<std::string> got(got_lines.begin(), got_lines.end());
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected) << "the topic's transactions differ from --transactions-output's";
+  std::set<std::string> types;
+  simdjson::dom::parser parser;
+  for (const std::string& m : got_lines) {
+    simdjson::dom::element d;
+    ASSERT_EQ(parser.parse(m).get(d), simdjson::SUCCESS) << m;
+    types.insert(std::string(std::string_view(d["event_type"])));
+  }
+  EXPECT_TRUE(types.count("http") && types.count("dns")) << "event types seen: " << types.size();
+  for (const std::string& m : consume_all(broker.bootstrap, "flows"))
+    EXPECT_EQ(m.find("\"event_type\""), std::string::npos) << "a transaction among the flows: " << m;
+}
+
 TEST(ExportKafka, FlowKeyKeepsAFlowOnOnePartition) {
   if (!have_kcat()) GTEST_SKIP() << "kcat is not installed";
   const fs::path dir = scratch_dir("export_kafka_key");
