@@ -15,10 +15,7 @@ void write_event(const AssetEvent& e, JsonWriter& w) {
   std::array<char, 46> ip;
   std::array<char, 17> mac;
   const auto addr = [&](const std::array<uint8_t, 16>& a, uint8_t v) { return eve::addr(a, v, ip); };
-  if (e.vlan) {
-    w.key("vlan");
-    w.value_uint(e.vlan);
-  }
+  eve::vlan(e.vlan, w);
   w.key("arp");
   w.begin_object();
   w.key("hw_type");

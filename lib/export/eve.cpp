@@ -69,13 +69,18 @@ std::string_view proto_name(uint8_t p, std::array<char, 8>& buf) {
   return {buf.data(), static_cast<std::size_t>(n)};
 }
 
+void vlan(uint16_t id, JsonWriter& w) {
+  if (id == 0) return;
+  std::array<char, 8> buf;
+  const int n = std::snprintf(buf.data(), buf.size(), "[%u]", id);
+  w.key("vlan");
+  w.value_json({buf.data(), static_cast<std::size_t>(n)});
+}
+
 void sighting_head(const AssetEvent& e, JsonWriter& w) {
   std::array<char, 46> ip;
   std::array<char, 17> mac;
-  if (e.vlan) {
-    w.key("vlan");
-    w.value_uint(e.vlan);
-  }
+  vlan(e.vlan, w);
   w.key("src_ip");
   w.value_raw_string(addr(e.src_ip, e.ip_version, ip));
   w.key("src_port");
@@ -144,10 +149,7 @@ void write_envelope(const Envelope& e, JsonWriter& w, const AlertJsonOptions& op
   w.value_raw_string(format_eve_timestamp(e.ts_ns, ts));
   w.key("flow_id");
   w.value_uint(e.flow_id);
-  if (e.vlan) {
-    w.key("vlan");  // Suricata's: a list, outer tag first (we keep the flow's inner one)
-    w.value_json("[" + std::to_string(e.vlan) + "]");
-  }
+  eve::vlan(e.vlan, w);
   w.key("event_type");
   w.value_raw_string(e.event_type);
   const bool ports = e.proto == 6 || e.proto == 17 || e.proto == 132;

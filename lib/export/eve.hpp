@@ -34,6 +34,8 @@ std::string quoted(std::string_view v);
 // An address as text: IPv4 (the first four bytes) or IPv6.
 std::string_view addr(const std::array<uint8_t, 16>& a, uint8_t version, std::array<char, 46>& buf);
 std::string_view ipv4(const std::array<uint8_t, 4>& a, std::array<char, 46>& buf);
+// "vlan":[id] as Suricata writes it (a list, outer tag first; we keep one), nothing for 0.
+void vlan(uint16_t id, JsonWriter& w);
 // eve's "proto": "TCP", "UDP", "ICMP", "IPv6-ICMP", … or the number.
 std::string_view proto_name(uint8_t p, std::array<char, 8>& buf);
 

@@ -139,3 +139,17 @@ TEST(AssetTracker, SsdpNotifyGivesMethodAndServer) {
 }
 
 }  // namespace
+
+// A sighting's VLAN is written as Suricata writes it and as transactions and alerts write
+// it: a list ("vlan":[42]), so one parser reads every eve record.
+TEST(AssetTracker, VlanIsAListAsInEveryEveRecord) {
+  AssetTracker t(AssetConfig{});
+  DecodedPacket frame;
+  const auto a = arp_request();
+  frame.payload = a;
+  AssetEvent e;
+  ASSERT_TRUE(t.on_packet(frame, true, kSec, 0, e));
+  e.vlan = 42;
+  const std::string j = json(e);
+  EXPECT_NE(j.find("\"event_type\":\"arp\",\"vlan\":[42],\"arp\":{"), std::string::npos) << j;
+}
