@@ -20,6 +20,7 @@ Pcre2Code compile_pcre2(const std::string& pattern, uint32_t options, std::strin
 
 Pcre2Scratch::Pcre2Scratch()
     : match(pcre2_match_data_create(1, nullptr)),  // the whole match is all a rule reads
+      capture(pcre2_match_data_create(2, nullptr)),
       limited(pcre2_match_context_create(nullptr)),
       unlimited(pcre2_match_context_create(nullptr)),
       jit_stack(pcre2_jit_stack_create(32 * 1024, 512 * 1024, nullptr)) {

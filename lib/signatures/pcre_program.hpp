@@ -50,6 +50,7 @@ Pcre2Code compile_pcre2(const std::string& pattern, uint32_t options, std::strin
 // What one RX core needs to run PCRE2, allocated once when its scanner is built.
 struct Pcre2Scratch {
   Pcre2MatchData match;
+  Pcre2MatchData capture;  // pcrexform: the whole match and its first group
   Pcre2MatchContext limited, unlimited;
   Pcre2JitStack jit_stack;
   Pcre2Scratch();

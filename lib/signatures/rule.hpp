@@ -4,6 +4,7 @@
 // is touched on the packet path except through const references.
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -161,12 +162,14 @@ struct Item {
 // Suricata's transforms: applied in order to a sticky buffer before its items are checked.
 enum class TransformKind : uint8_t {
   dotprefix, to_lowercase, to_uppercase, strip_whitespace, compress_whitespace, url_decode, xor_key,
-  header_lowercase, strip_pseudo_headers, to_md5, to_sha1, to_sha256
+  header_lowercase, strip_pseudo_headers, to_md5, to_sha1, to_sha256, pcrexform
 };
 struct Transform {
   TransformKind kind = TransformKind::dotprefix;
-  std::string key;  // xor: the key's bytes
-  bool operator==(const Transform&) const = default;
+  std::string key;  // xor: the key's bytes; pcrexform: the expression
+  // pcrexform: the expression compiled by PCRE2 at load (pcre2_code), shared by copies.
+  std::shared_ptr<const void> regex;
+  bool operator==(const Transform& o) const { return kind == o.kind && key == o.key; }
 };
 
 struct BufferSpec {

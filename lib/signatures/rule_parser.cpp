@@ -452,7 +452,8 @@ bool RuleBuilder::transform(std::string_view name, std::string_view value, bool 
       {"compress_whitespace", TransformKind::compress_whitespace}, {"url_decode", TransformKind::url_decode},
       {"xor", TransformKind::xor_key}, {"header_lowercase", TransformKind::header_lowercase},
       {"strip_pseudo_headers", TransformKind::strip_pseudo_headers}, {"to_md5", TransformKind::to_md5},
-      {"to_sha1", TransformKind::to_sha1}, {"to_sha256", TransformKind::to_sha256}};
+      {"to_sha1", TransformKind::to_sha1}, {"to_sha256", TransformKind::to_sha256},
+      {"pcrexform", TransformKind::pcrexform}};
   for (const auto& [n, k] : kNames)
     if (n == name) t.kind = k;
   if (t.kind == TransformKind::xor_key) {
@@ -462,6 +463,23 @@ bool RuleBuilder::transform(std::string_view name, std::string_view value, bool 
     if (!has_value || !unquote(value, neg, inner) || neg || inner.empty() || inner.size() % 2 ||
         !decode_content("|" + std::string(inner) + "|", t.key, why))
       return fail(err_, "malformed xor", value);
+  } else if (t.kind == TransformKind::pcrexform) {
+    // Suricata: a quoted PCRE (no /…/ flags) with a capture group; the buffer becomes
+    // what the first group captured.
+    bool neg;
+    std::string_view inner;
+    if (!has_value || !unquote(value, neg, inner) || neg || inner.empty())
+      return fail(err_, "malformed pcrexform", "needs a quoted expression");
+    std::string why;
+    Pcre2Code re = compile_pcre2(std::string(inner), 0, why);
+    if (!re) return fail(err_, "malformed pcrexform", why);
+    uint32_t groups = 0;
+    if (pcre2_pattern_info(re.get(), PCRE2_INFO_CAPTURECOUNT, &groups) != 0 || groups == 0)
+      return fail(err_, "malformed pcrexform", "the expression has no capture group");
+    t.key = std::string(inner);
+    t.regex = std::shared_ptr<const void>(re.release(), [](const void* c) {
+      pcre2_code_free(static_cast<pcre2_code*>(const_cast<void*>(c)));
+    });
   } else if (has_value) {
     return fail(err_, "malformed transform", std::string(name) + " takes no value");
   }
@@ -1331,7 +1349,7 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
   }
   if (name == "dotprefix" || name == "to_lowercase" || name == "to_uppercase" || name == "strip_whitespace" ||
       name == "compress_whitespace" || name == "url_decode" || name == "xor" || name == "header_lowercase" ||
-      name == "strip_pseudo_headers" || name == "to_md5" || name == "to_sha1" || name == "to_sha256")
+      name == "strip_pseudo_headers" || name == "to_md5" || name == "to_sha1" || name == "to_sha256" || name == "pcrexform")
     return transform(name, value, has_value);
   if (const BufferInfo* b = find_buffer_keyword(name, false); b && !has_value) return move_last_content(b->kind, name);
   if (name == "tag") return true;  // extra packet logging only; alerts are unchanged

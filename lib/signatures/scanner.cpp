@@ -501,7 +501,8 @@ PerCoreScanner::PerCoreScanner(const SignatureEngine& engine, const ScannerConfi
     hs_scratch_t* s = nullptr;
     if (hs_clone_scratch(engine.proto_scratch_.get(), &s) == HS_SUCCESS) scratch_.reset(s);
   }
-  if (std::any_of(engine.pcres_.begin(), engine.pcres_.end(), [](const PcreProgram& p) { return p.pcre2 != nullptr; }))
+  if (std::any_of(engine.pcres_.begin(), engine.pcres_.end(), [](const PcreProgram& p) { return p.pcre2 != nullptr; }) ||
+      engine.has_pcrexform_)
     pcre2_ = std::make_unique<Pcre2Scratch>();
   if (engine.has_transforms_)
     for (auto& t : transformed_) t = std::make_unique_for_overwrite<uint8_t[]>(kTransformRoom);
@@ -990,6 +991,20 @@ std::span<const uint8_t> PerCoreScanner::apply_transforms(const std::vector<Tran
       case TransformKind::to_md5: { Md5 h; h.update(in); digest(h.finish()); break; }
       case TransformKind::to_sha1: { Sha1 h; h.update(in); digest(h.finish()); break; }
       case TransformKind::to_sha256: { Sha256 h; h.update(in); digest(h.finish()); break; }
+      case TransformKind::pcrexform: {
+        // The first group of the leftmost match (Suricata 7); no match (or PCRE2's match
+        // limit) leaves the buffer as it was.
+        const auto* code = static_cast<const pcre2_code*>(t.regex.get());
+        std::span<const uint8_t> result = in;
+        if (code != nullptr && pcre2_ != nullptr &&
+            pcre2_match(code, in.data(), in.size(), 0, 0, pcre2_->capture.get(), pcre2_->limited.get()) > 0) {
+          const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(pcre2_->capture.get());
+          const bool group = pcre2_get_ovector_count(pcre2_->capture.get()) > 1 && ov[2] != PCRE2_UNSET;
+          result = group ? in.subspan(ov[2], ov[3] - ov[2]) : in.subspan(ov[0], ov[1] - ov[0]);
+        }
+        for (uint8_t c : result) put(c);
+        break;
+      }
     }
     in = {out, n};
     room ^= 1;

@@ -654,6 +654,8 @@ std::unique_ptr<SignatureEngine> EngineBuilder::build(const std::vector<SourceRu
   for (const Rule& r : rules)
     for (const auto& b : r.buffers) {
       engine->has_transforms_ = engine->has_transforms_ || !b.transforms.empty();
+      for (const Transform& t : b.transforms)
+        engine->has_pcrexform_ = engine->has_pcrexform_ || t.kind == TransformKind::pcrexform;
       for (const auto& it : b.items) engine->has_base64_ = engine->has_base64_ || it.type == ItemType::base64_decode;
     }
   // Shared tables: each dataset sized for its file and what rules may add, the xbits

@@ -285,6 +285,7 @@ class SignatureEngine {
   HsScratch proto_scratch_;  // sized for every database; scanners clone it
   bool needs_stream_ = false; // some rule reads TCP payload: scanners keep stream windows
   bool has_transforms_ = false;  // some buffer is transformed: scanners keep room for the result
+  bool has_pcrexform_ = false;   // and some by pcrexform: scanners keep PCRE2 match data
   // Rules without a literal to prefilter on, checked on every scan of their kind.
   std::vector<uint32_t> unfiltered_tcp_, unfiltered_other_, unfiltered_app_, ip_only_;
   // Rules without a buffer (and not IP-only), by what a packet's L4 allows: TCP by its flags byte (a flags:S

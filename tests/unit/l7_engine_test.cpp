@@ -120,3 +120,34 @@ alert http any any -> any any (msg:"server and uri"; http.uri; content:"/go"; ht
          "12\r\n\r\nmoved-marker");
   EXPECT_EQ(sink.by_sid, (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 1}, {6, 1}}));
 }
+
+// pcrexform, with the example of Suricata's documentation: the request line's URI taken
+// out by the expression's group is what the content sees; the method is not in it.
+TEST(L7Engine, PcrexformMatchesOnTheCapturedGroup) {
+  std::string error;
+  sig::LoadReport report;
+  auto rules = sig::SignatureEngine::load_text(
+      R"R(alert http any any -> any any (msg:"uri by pcrexform"; http.request_line; pcrexform:"[a-zA-Z]+\s+(.*)\s+HTTP"; content:"/dropper.php"; startswith; sid:1;)
+alert http any any -> any any (msg:"method is cut away"; http.request_line; pcrexform:"[a-zA-Z]+\s+(.*)\s+HTTP"; content:"GET"; sid:2;)
+alert http any any -> any any (msg:"no match keeps the buffer"; http.request_line; pcrexform:"^POST (.*)"; content:"GET /dropper"; startswith; sid:3;))R",
+      sig::default_rule_vars(), error, &report);
+  ASSERT_TRUE(rules) << error;
+  ASSERT_EQ(report.rejected, 0u) << report.summary();
+  dpi::L7Config cfg;
+  cfg.use_ndpi = false;
+  cfg.max_flows = 16;
+  cfg.rules = rules.get();
+  Collect sink;
+  dpi::L7Engine l7(cfg);
+  Conn c{l7, sink};
+  c.send(true, "GET /dropper.php?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(sink.by_sid, (std::map<uint32_t, int>{{1, 1}, {3, 1}}));
+
+  // Suricata rejects an expression without a group, and one PCRE2 cannot compile.
+  for (const char* bad : {R"R(alert http any any -> any any (http.uri; pcrexform:"abc"; content:"a"; sid:9;))R",
+                          R"R(alert http any any -> any any (http.uri; pcrexform:"(abc"; content:"a"; sid:9;))R"}) {
+    sig::LoadReport r2;
+    auto e = sig::SignatureEngine::load_text(bad, sig::default_rule_vars(), error, &r2);
+    EXPECT_EQ(r2.rejected, 1u) << bad;
+  }
+}
