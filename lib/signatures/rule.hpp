@@ -156,7 +156,7 @@ struct Item {
   // dataset / datarep: the set (SignatureEngine::datasets()), its command, and for
   // datarep the comparison with the value's reputation (`op`, `value`).
   uint16_t dataset = 0;
-  enum class SetCmd : uint8_t { isset, isnotset, set, rep } set_cmd = SetCmd::isset;
+  enum class SetCmd : uint8_t { isset, isnotset, set, unset, rep } set_cmd = SetCmd::isset;
 };
 
 // Suricata's transforms: applied in order to a sticky buffer before its items are checked.

@@ -911,7 +911,7 @@ bool RuleBuilder::dataset(std::string_view value, bool rep) {
     if (parts[0] == "set") it.set_cmd = Item::SetCmd::set;
     else if (parts[0] == "isset") it.set_cmd = Item::SetCmd::isset;
     else if (parts[0] == "isnotset") it.set_cmd = Item::SetCmd::isnotset;
-    else if (parts[0] == "unset") return fail(err_, "unsupported keyword: dataset unset");
+    else if (parts[0] == "unset") it.set_cmd = Item::SetCmd::unset;
     else return fail(err_, "malformed dataset", value);
     name = parts[1];
     first_opt = 2;
@@ -1525,7 +1525,8 @@ bool parse_dataset_line(std::string_view line, DatasetType type, bool rep, std::
   reputation = 0;
   if (rep) {
     const auto comma = line.rfind(',');
-    if (comma == std::string_view::npos || !parse_num(line.substr(comma + 1), 0, 0xffffffffll, reputation)) return false;
+    // The largest number marks a removed value (AtomicKeySet::kRemoved).
+    if (comma == std::string_view::npos || !parse_num(line.substr(comma + 1), 0, 0xfffffffell, reputation)) return false;
     line = trim(line.substr(0, comma));
   } else if (type == DatasetType::string) {
     line = line.substr(0, line.find(','));  // Suricata 7 allows ",extra data" after a string

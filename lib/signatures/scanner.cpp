@@ -448,6 +448,9 @@ struct Inspector {
             ok = r == AtomicKeySet::Insert::added;
             break;
           }
+          case Item::SetCmd::unset:  // matches when the value was there, as Suricata's DatasetRemove
+            ok = key && set.set.remove(key);
+            break;
           case Item::SetCmd::rep:
             if (!key || !set.set.find(key, rep)) break;
             switch (it.op) {

@@ -885,7 +885,12 @@ AtomicKeySet::Insert AtomicKeySet::insert(uint64_t key, uint32_t value) noexcept
       values_[(mix64(key) + p) & mask_].store(value, std::memory_order_release);
       return Insert::added;
     }
-    if (cur == key) return Insert::present;  // (also when another core just claimed it)
+    if (cur == key) {  // (also when another core just claimed it)
+      uint32_t removed = kRemoved;
+      return values_[(mix64(key) + p) & mask_].compare_exchange_strong(removed, value, std::memory_order_acq_rel)
+                 ? Insert::added
+                 : Insert::present;
+    }
   }
   return Insert::full;
 }
@@ -896,9 +901,24 @@ bool AtomicKeySet::find(uint64_t key, uint32_t& value) const noexcept {
     const uint64_t cur = keys_[i].load(std::memory_order_acquire);
     if (cur == key) {
       value = values_[i].load(std::memory_order_acquire);
-      return true;
+      return value != kRemoved;
     }
     if (cur == 0) return false;  // slots are never freed: the key would be here
+  }
+  return false;
+}
+
+bool AtomicKeySet::remove(uint64_t key) noexcept {
+  for (unsigned p = 0; p < kProbe; ++p) {
+    const std::size_t i = (mix64(key) + p) & mask_;
+    const uint64_t cur = keys_[i].load(std::memory_order_acquire);
+    if (cur == key) {
+      uint32_t v = values_[i].load(std::memory_order_acquire);
+      while (v != kRemoved)
+        if (values_[i].compare_exchange_weak(v, kRemoved, std::memory_order_acq_rel)) return true;
+      return false;
+    }
+    if (cur == 0) return false;
   }
   return false;
 }

@@ -162,15 +162,20 @@ static_assert(sizeof(FlowContext) == 128);
 
 // A fixed-size open-addressing set of 64-bit keys (a value's hash, never 0) with a 32-bit
 // number each, shared by the RX cores without a lock: a slot is claimed by compare-and-
-// swap and never freed. Sized at load; a full neighbourhood refuses the insert (counted
-// by the caller). Datasets (their files' values and those `dataset:set` adds) live here.
+// swap and never freed; a removed key keeps its slot with the number kRemoved, and comes
+// back there when added again. Sized at load; a full neighbourhood refuses the insert
+// (counted by the caller). Datasets (their files' values, those `dataset:set` adds and
+// `dataset:unset` removes) live here.
 class AtomicKeySet {
  public:
   static constexpr unsigned kProbe = 16;
+  static constexpr uint32_t kRemoved = 0xffffffff;  // so a reputation is at most kRemoved - 1
   explicit AtomicKeySet(std::size_t min_capacity);
   enum class Insert : uint8_t { added, present, full };
   Insert insert(uint64_t key, uint32_t value) noexcept;
   bool find(uint64_t key, uint32_t& value) const noexcept;
+  // True when the key was present and this call removed it.
+  bool remove(uint64_t key) noexcept;
   std::size_t capacity() const noexcept { return mask_ + 1; }
 
  private:
@@ -203,7 +208,7 @@ struct Dataset {
   DatasetType type = DatasetType::string;
   bool rep = false;
   std::size_t loaded = 0;  // values read from the file
-  mutable AtomicKeySet set;  // dataset:set adds to it on the packet path (atomics)
+  mutable AtomicKeySet set;  // dataset:set and unset change it on the packet path (atomics)
 };
 // The key a buffer's value has in a set of this type (0 when the bytes are no value of
 // the type: an md5 set sees a buffer of another length, an address set no address).

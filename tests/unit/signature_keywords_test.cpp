@@ -378,6 +378,48 @@ alert http any any -> any any (http.user_agent; dataset:set,agents,type string,m
   EXPECT_EQ(sink.count(4), 2);
 }
 
+// dataset:unset (Suricata 7): matches when the value was in the set and removes it; isset
+// no longer sees it, and set adds it back (matching again, as a new value).
+TEST(SignatureKeywords, DatasetUnsetRemovesAValue) {
+  TempDir dir;
+  dir.write("hosts.lst", "ZXZpbC5leGFtcGxl\n");  // evil.example
+  const std::string rules =
+      R"(alert http any any -> any any (http.host; dataset:isset,hosts,type string,load hosts.lst; sid:1;)
+alert http any any -> any any (http.uri; content:"/logout"; http.host; dataset:unset,hosts; sid:2;)
+alert http any any -> any any (http.uri; content:"/login"; http.host; dataset:set,hosts; sid:3;)
+)";
+  const std::string file = (dir.path / "local.rules").string();
+  std::string error;
+  LoadReport report;
+  auto e = SignatureEngine::load_text(rules, default_rule_vars(), error, &report, {}, file);
+  ASSERT_TRUE(e) << error;
+  ASSERT_EQ(report.rejected, 0u) << report.summary();
+  PerCoreScanner s(*e);
+  Collect sink;
+  test::Conversation conv;
+  FlowContext ctx;
+  ctx.init(conv.packet(true, ""), 1);
+  ctx.app_proto = AppProto::http;
+  const auto tx = [&](std::string_view host, std::string_view uri) {
+    AppBuffers b;
+    b.set(BufferKind::http_host, host);
+    b.set(BufferKind::http_uri, uri);
+    s.scan_buffers(b, true, 1'000'000'000, ctx, sink);
+  };
+  tx("evil.example", "/");
+  EXPECT_EQ(sink.count(1), 1);
+  tx("evil.example", "/logout");  // isset runs before unset in rule order
+  EXPECT_EQ(sink.count(2), 1);
+  tx("evil.example", "/logout");
+  EXPECT_EQ(sink.count(2), 1) << "already removed: unset does not match";
+  tx("evil.example", "/");
+  EXPECT_EQ(sink.count(1), 2) << "only the first two transactions saw it in the set";
+  tx("evil.example", "/login");
+  EXPECT_EQ(sink.count(3), 1) << "set adds the removed value back as a new one";
+  tx("evil.example", "/");
+  EXPECT_EQ(sink.count(1), 3);
+}
+
 TEST(SignatureKeywords, DatasetFileErrorsRejectTheRule) {
   TempDir dir;
   dir.write("bad.lst", "not-hex\n");
