@@ -20,6 +20,7 @@
 #include "export/file_sink.hpp"
 #include "export/geo.hpp"
 #include "export/json_encoder.hpp"
+#include "export/log_delivery.hpp"
 #include "export/retention.hpp"
 #include "export/zeek_logs.hpp"
 #include "io/input.hpp"
@@ -158,6 +159,59 @@ struct PidFile {
   }
 };
 
+// --log-set-dir, --log-upload, --log-postprocess: what a closed set of --zeek-logs
+// becomes. False with `error` on a bad combination or an upload that cannot start.
+bool start_log_delivery(Options& opt, ZeekLogWriter* zeek_logs, Retention* retention,
+                        std::unique_ptr<LogDelivery>& delivery, std::string& error) {
+  ExportOptions& x = opt.exports;
+  const bool upload = !x.log_upload.empty();
+  if (!upload) {
+    for (const auto& [value, name] : {std::pair{&x.log_upload_cert, "--log-upload-cert"},
+                                      {&x.log_upload_key, "--log-upload-key"}, {&x.log_upload_ca, "--log-upload-ca"},
+                                      {&x.log_upload_label, "--log-upload-label"},
+                                      {&x.log_upload_queue, "--log-upload-queue"}})
+      if (!value->empty()) {
+        error = std::string(name) + " needs --log-upload URL";
+        return false;
+      }
+  }
+  if (!upload && x.log_postprocess.empty() && !x.log_set_dir) return true;
+  const char* what = upload ? "--log-upload" : !x.log_postprocess.empty() ? "--log-postprocess" : "--log-set-dir";
+  if (zeek_logs == nullptr || opt.zeek_logs_rotate_s == 0) {
+    error = std::string(what) + " needs --zeek-logs DIR and --zeek-logs-rotate SECONDS: it works on the sets of logs "
+            "each rotation closes";
+    return false;
+  }
+  if (!upload && x.log_postprocess.empty()) return true;
+  if (!settle_log_upload_queue(x, opt.zeek_logs, error)) return false;
+  LogDeliveryConfig dc;
+  dc.upload.url = x.log_upload;
+  dc.upload.label = x.log_upload_label;
+  dc.upload.cert_file = x.log_upload_cert;
+  dc.upload.key_file = x.log_upload_key;
+  dc.upload.ca_file = x.log_upload_ca;
+  dc.upload.timeout = std::chrono::seconds(x.log_upload_timeout_s);
+  dc.queue_dir = x.log_upload_queue;
+  dc.postprocess = x.log_postprocess;
+  dc.drain = std::chrono::milliseconds(static_cast<int64_t>(x.drain_timeout_s * 1000));
+  delivery = LogDelivery::start(dc, error);
+  if (!delivery) return false;
+  delivery->set_retention(retention);
+  zeek_logs->on_set_closed([d = delivery.get()](ClosedLogSet&& set) { d->submit(std::move(set)); });
+  if (upload) {
+    // Said at start, as the spool is: where archives wait, and what an earlier run left.
+    log(x.log_upload_queue_default ? LogLevel::warning : LogLevel::info,
+        "--log-upload: each closed set is packed into %s and sent to %s; an archive the server does not take (HTTP "
+        "200) waits there and is tried again%s",
+        x.log_upload_queue.c_str(), x.log_upload.c_str(),
+        x.log_upload_queue_default ? " (the default queue; --log-upload-queue DIR to choose one)" : "");
+    if (const uint64_t n = delivery->counters().carried_in)
+      log(LogLevel::warning, "--log-upload: %llu archives an earlier run could not deliver wait in %s: sent first",
+          static_cast<unsigned long long>(n), x.log_upload_queue.c_str());
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -293,7 +347,12 @@ int main(int argc, char** argv) {
     if (!zeek_logs) return fail(2, "--zeek-logs: " + error);
     config.zeek_logs = zeek_logs.get();
     zeek_logs->set_retention(retention.get());
+    zeek_logs->set_cycle_dirs(opt.exports.log_set_dir);
+    zeek_logs->set_wall_clock(config.input.capture.empty());  // live: an interval closes on time without records
   }
+  // Closed log sets: postprocessed and/or uploaded off the packet path, on a thread of their own.
+  std::unique_ptr<LogDelivery> delivery;
+  if (!start_log_delivery(opt, zeek_logs.get(), retention.get(), delivery, error)) return fail(2, error);
 
   config.eal_extra = opt.eal_args;
   config.decode.decapsulate = opt.tunnel_mode == "inner";
@@ -424,6 +483,11 @@ int main(int argc, char** argv) {
       log(LogLevel::error, "--zeek-logs: %llu rows could not be written: %s",
           static_cast<unsigned long long>(zc.write_errors), zeek_logs->last_error().c_str());
   }
+  bool delivery_ok = true;
+  if (delivery) {
+    delivery_ok = delivery->finish();  // every closed set postprocessed, packed, and tried within --drain-timeout
+    if (!delivery_ok) log(LogLevel::error, "closed log sets not all delivered: %s", delivery->last_error().c_str());
+  }
   bool capture_ok = true;
   if (capture && !capture->finish(error)) {
     log(LogLevel::error, "%s", error.c_str());
@@ -440,8 +504,8 @@ int main(int argc, char** argv) {
       log(LogLevel::error, "some records could not be delivered: %s", s->last_error().c_str());
   const SummaryVerdict verdict = print_summary(stderr, config.input, report, *sink, alert_sink.get(), event_sink.get(),
                                                retention.get(), zeek_logs ? zeek_logs->counters().write_errors : 0,
-                                               tx_sink.get());
-  if (!(verdict.balanced && verdict.lost == 0 && capture_ok && zeek_ok)) return 1;
+                                               tx_sink.get(), delivery.get());
+  if (!(verdict.balanced && verdict.lost == 0 && capture_ok && zeek_ok && delivery_ok)) return 1;
   // Everything readable was replayed and accounted, but the file is damaged past it.
   return input_verdict(config.input, report).state == InputVerdict::State::damaged ? 3 : 0;
 }

@@ -405,3 +405,42 @@ TEST(ZeekLogs, RotationOnPacketTimeWithZeeksNames) {
   EXPECT_EQ(live[5], "#open\t2023-11-14-22-17-20");
   EXPECT_EQ(live.back(), "#close\t2023-11-14-22-17-20");
 }
+
+TEST(ZeekLogs, CycleDirectoriesHoldEachClosedSetAndTheLastOneAtFinish) {
+  const fs::path dir = test::scratch_dir("zeek_logs_unit") / "sets";
+  fs::remove_all(dir);
+  std::string error;
+  auto w = ZeekLogWriter::open(dir.string(), error, 60);
+  ASSERT_TRUE(w) << error;
+  w->set_cycle_dirs(true);
+  std::vector<ClosedLogSet> sets;
+  w->on_set_closed([&](ClosedLogSet&& s) { sets.push_back(std::move(s)); });
+  constexpr uint64_t kS = 1'000'000'000ull;
+  const uint64_t base = 1'700'000'040ull * kS;  // 2023-11-14 22:14:00, a multiple of 60 s
+  for (const uint64_t end_s : {5, 30, 61, 200}) {
+    FlowRecord r = v4_flow("10.0.0.1", 1000, "10.0.0.2", 53, 17);
+    r.first_ns = base + end_s * kS - kS;
+    r.last_ns = base + end_s * kS;
+    w->write(r, nullptr);
+  }
+  ASSERT_TRUE(w->finish()) << w->last_error();
+  // +5 and +30 in the first minute, +61 in the second, +200 in the fourth (no third: no rows).
+  ASSERT_EQ(sets.size(), 3u);
+  const uint64_t starts[] = {base, base + 60 * kS, base + 180 * kS};
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    const time_t secs = static_cast<time_t>(starts[i] / kS);
+    tm t;
+    localtime_r(&secs, &t);
+    char name[64];
+    std::strftime(name, sizeof name, "realtime-%Y-%m-%d-%H:%M:%S", &t);
+    EXPECT_EQ(sets[i].name, name);
+    EXPECT_TRUE(sets[i].own_dir);
+    EXPECT_EQ(sets[i].dir, dir / name);
+    EXPECT_EQ(sets[i].start_ns, starts[i]);
+    ASSERT_EQ(sets[i].files.size(), 1u);
+    EXPECT_EQ(sets[i].files[0], dir / name / "conn.log");
+    EXPECT_EQ(lines_of(sets[i].files[0]).size(), i == 0 ? 11u : 10u);
+  }
+  EXPECT_EQ(lines_of(sets[2].files[0]).back(), "#close\t2023-11-14-22-17-20");  // finish(): the last row's time
+  EXPECT_FALSE(fs::exists(dir / "conn.log")) << "no live file is left behind";
+}
