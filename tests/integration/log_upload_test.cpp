@@ -203,9 +203,10 @@ TEST(LogUpload, AServerThatComesBackReceivesEveryPendingArchiveInOrder) {
   ASSERT_EQ(left.size(), 3u) << r1.err;
 
   // Run 2 starts with the server still down; the server comes up while it drains.
-  std::vector<std::string> second = probe_args(dir / "run2", url, (pki() / "client.pem").string());
+  // This time the certificate and its key in two files.
+  std::vector<std::string> second = probe_args(dir / "run2", url, (pki() / "client.crt").string());
   second[std::find(second.begin(), second.end(), "--log-upload-queue") - second.begin() + 1] = (dir / "queue").string();
-  second.insert(second.end(), {"--drain-timeout", "30"});
+  second.insert(second.end(), {"--log-upload-key", (pki() / "client.key").string(), "--drain-timeout", "30"});
   Background probe(second, dir / "run2.out", dir / "run2.err");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   UploadServer server(dir, port);
@@ -230,4 +231,87 @@ TEST(LogUpload, AServerThatComesBackReceivesEveryPendingArchiveInOrder) {
     // namesake was still queued is queued beside it as <set>-1.
     else EXPECT_TRUE(name == expected[i] + ".tar.zst" || name == expected[i] + "-1.tar.zst") << name;
   }
+}
+
+TEST(LogUpload, APostprocessThatFailsIsCountedAndFailsTheRun) {
+  const fs::path dir = scratch_dir("log_upload_post_fail");
+  const ProgramResult r = run_program({flowprobe_binary().string(), "-i", demo_capture().string(), "-o",
+                                       (dir / "flows.json").string(), "--zeek-logs", (dir / "logs").string(),
+                                       "--zeek-logs-rotate", "60", "--log-postprocess", "false"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(summary_value(r.err, "log_sets.closed"), 3);
+  EXPECT_EQ(summary_value(r.err, "log_sets.postprocess_failed"), 3);
+  EXPECT_NE(r.err.find("exit status 1"), std::string::npos) << r.err;
+  // Without --log-set-dir the sets keep Zeek's rotated names in DIR, and no live file stays.
+  EXPECT_FALSE(fs::exists(dir / "logs" / "conn.log"));
+  EXPECT_TRUE(fs::exists(dir / "logs" / "conn.2024-01-01-00-00-00.log"));
+}
+
+TEST(LogUpload, OptionsThatCannotWorkStopTheRunAtStart) {
+  const fs::path dir = scratch_dir("log_upload_options");
+  const std::string pcap = demo_capture().string();
+  const auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {flowprobe_binary().string(), "-i", pcap, "-o", (dir / "f.json").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_program(argv);
+  };
+  const std::string logs = (dir / "logs").string();
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {{"--zeek-logs", logs, "--log-upload", "https://127.0.0.1:1/x"}, "--log-upload needs --zeek-logs DIR and --zeek-logs-rotate"},
+      {{"--log-set-dir"}, "--log-set-dir needs --zeek-logs DIR"},
+      {{"--zeek-logs", logs, "--zeek-logs-rotate", "60", "--log-upload", "http://127.0.0.1:1/x"}, "expected https://"},
+      {{"--zeek-logs", logs, "--zeek-logs-rotate", "60", "--log-upload-cert", (pki() / "client.pem").string()},
+       "--log-upload-cert needs --log-upload URL"},
+      {{"--zeek-logs", logs, "--zeek-logs-rotate", "60", "--log-upload", "https://127.0.0.1:1/x", "--log-upload-cert",
+        (dir / "missing.pem").string()}, "--log-upload-cert"},
+  };
+  for (const Case& c : cases) {
+    const ProgramResult r = run(c.args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+}
+
+// The support log as the sensor's spec asks (sosreport's system inventory) and sent the
+// way the log sets are.
+TEST(LogUpload, SupportBundleCarriesTheSystemInventoryAndIsUploaded) {
+  const fs::path dir = scratch_dir("log_upload_bundle");
+  UploadServer server(dir);
+  ASSERT_GT(server.port, 0) << read_file(dir / "server.err");
+  const fs::path bundle = dir / "support.tar.gz";
+  const ProgramResult r = run_program({flowprobe_binary().string(), "support-bundle", bundle.string(), "-i",
+                                       demo_capture().string(), "--timeout", "0.5", "--upload", server.url(),
+                                       "--log-upload-cert", (pki() / "client.pem").string(), "--log-upload-ca",
+                                       (pki() / "ca.crt").string(), "--log-upload-label", "switch-7"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::vector<std::string> got = server.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], "support.tar.gz\tswitch-7\t/paper/api/v1/createlogdata/post\tsensor-1");
+  EXPECT_EQ(read_file(server.store / "0001-support.tar.gz"), read_file(bundle)) << "the bundle arrives as written";
+  const auto member = [&](const std::string& name) {
+    return run_program({"/bin/tar", "-xzOf", bundle.string(), "flowprobe-support/" + name}).out;
+  };
+  EXPECT_NE(member("system.txt").find("# uname -a (exit 0)"), std::string::npos) << member("system.txt");
+  EXPECT_NE(member("system.txt").find("PRETTY_NAME="), std::string::npos) << "os-release";
+  EXPECT_NE(member("system.txt").find("MemTotal:"), std::string::npos) << "meminfo";
+  EXPECT_NE(member("packages.txt").find("libcurl4 "), std::string::npos) << member("packages.txt");
+  EXPECT_NE(member("packages.txt").find("dpdk "), std::string::npos) << member("packages.txt");
+  EXPECT_NE(member("interfaces.txt").find("# ip -s -s link (exit 0)"), std::string::npos) << member("interfaces.txt");
+  EXPECT_NE(member("interfaces.txt").find("RX:"), std::string::npos) << "interface counters";
+  EXPECT_NE(member("disk.txt").find("# df -h (exit 0)"), std::string::npos) << member("disk.txt");
+  EXPECT_NE(member("host-log.txt").find("# journalctl"), std::string::npos);
+
+  // A server that refuses: exit 1, the bundle stays.
+  const ProgramResult refused = run_program({flowprobe_binary().string(), "support-bundle", bundle.string(), "-i",
+                                             demo_capture().string(), "--timeout", "0.5", "--upload", server.url(),
+                                             "--log-upload-cert", (pki() / "rogue.pem").string(), "--log-upload-ca",
+                                             (pki() / "ca.crt").string()});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("not delivered"), std::string::npos) << refused.err;
+  EXPECT_TRUE(fs::exists(bundle));
+  EXPECT_EQ(server.received().size(), 1u);
 }

@@ -4,8 +4,11 @@
 
 #include <arpa/inet.h>
 
+#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "export/zeek_logs.hpp"
 #include "support/run_program.hpp"
@@ -443,4 +446,33 @@ TEST(ZeekLogs, CycleDirectoriesHoldEachClosedSetAndTheLastOneAtFinish) {
   }
   EXPECT_EQ(lines_of(sets[2].files[0]).back(), "#close\t2023-11-14-22-17-20");  // finish(): the last row's time
   EXPECT_FALSE(fs::exists(dir / "conn.log")) << "no live file is left behind";
+}
+
+// A live port: an interval with no record after it still closes on the wall clock, at
+// the exporter's idle flush.
+TEST(ZeekLogs, LiveIntervalsCloseOnTheWallClockWithoutRecords) {
+  const fs::path dir = test::scratch_dir("zeek_logs_unit") / "wall";
+  fs::remove_all(dir);
+  std::string error;
+  auto w = ZeekLogWriter::open(dir.string(), error, 1);
+  ASSERT_TRUE(w) << error;
+  w->set_wall_clock(true);
+  std::vector<ClosedLogSet> sets;
+  w->on_set_closed([&](ClosedLogSet&& s) { sets.push_back(std::move(s)); });
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  FlowRecord r = v4_flow("10.0.0.1", 1000, "10.0.0.2", 53, 17);
+  r.last_ns = uint64_t(now.tv_sec) * 1'000'000'000ull + uint64_t(now.tv_nsec);
+  r.first_ns = r.last_ns - 1000;
+  w->write(r, nullptr);
+  w->flush();
+  EXPECT_TRUE(sets.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the next second's boundary
+  w->flush();
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets[0].start_ns, uint64_t(now.tv_sec) * 1'000'000'000ull);
+  ASSERT_EQ(sets[0].files.size(), 1u);
+  EXPECT_EQ(lines_of(sets[0].files[0]).size(), 10u);
+  ASSERT_TRUE(w->finish());
+  EXPECT_EQ(sets.size(), 1u) << "nothing was written after: no second set";
 }
