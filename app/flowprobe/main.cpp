@@ -21,6 +21,9 @@
 #include "export/geo.hpp"
 #include "export/json_encoder.hpp"
 #include "export/log_delivery.hpp"
+#include "export/log_set_member.hpp"
+#include "export/rotating_file_sink.hpp"
+#include "export/tee_sink.hpp"
 #include "export/retention.hpp"
 #include "export/zeek_logs.hpp"
 #include "io/input.hpp"
@@ -159,6 +162,30 @@ struct PidFile {
   }
 };
 
+// --alerts-output inside --zeek-logs DIR with --zeek-logs-rotate: the alerts are a file of
+// each closed set (eve.json beside conn.log), closed with the logs, not on their own.
+bool alerts_in_log_sets(const Options& opt) {
+  if (opt.alerts_output.empty() || opt.alerts_output == "-" || opt.zeek_logs.empty() || opt.zeek_logs_rotate_s == 0)
+    return false;
+  const std::filesystem::path file = std::filesystem::absolute(opt.alerts_output).lexically_normal();
+  return std::filesystem::absolute(opt.zeek_logs).lexically_normal() / "" == file.parent_path() / "";
+}
+
+std::unique_ptr<Sink> make_set_alert_sink(const Options& opt, ZeekLogWriter& zeek_logs, Retention* retention,
+                                          std::string& error) {
+  auto file = RotatingFileSink::open(opt.alerts_output, RotationConfig{}, retention, error, "--alerts-output");
+  if (!file) return nullptr;
+  std::vector<std::unique_ptr<Sink>> sinks;
+  sinks.push_back(std::make_unique<LogSetMemberSink>(std::move(file), zeek_logs));
+  if (!opt.exports.alerts_kafka_topic.empty()) {
+    auto topic = make_alert_sink(opt.exports, "", retention, error);
+    if (!topic) return nullptr;
+    sinks.push_back(std::move(topic));
+  }
+  if (sinks.size() == 1) return std::move(sinks.front());
+  return std::make_unique<TeeSink>(std::move(sinks));
+}
+
 // --log-set-dir, --log-upload, --log-postprocess: what a closed set of --zeek-logs
 // becomes. False with `error` on a bad combination or an upload that cannot start.
 bool start_log_delivery(Options& opt, ZeekLogWriter* zeek_logs, Retention* retention,
@@ -280,8 +307,11 @@ int main(int argc, char** argv) {
         log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp or smb cannot match (nDPI names those protocols)",
             need_ndpi);
     }
-    alert_sink = make_alert_sink(opt.exports, opt.alerts_output, retention.get(), error);
-    if (!alert_sink) return fail(2, error);
+    // An alerts file among the rotated Zeek logs is one of their sets: made with them, below.
+    if (!alerts_in_log_sets(opt)) {
+      alert_sink = make_alert_sink(opt.exports, opt.alerts_output, retention.get(), error);
+      if (!alert_sink) return fail(2, error);
+    }
   } else if (!opt.alerts_output.empty() || !opt.exports.alerts_kafka_topic.empty()) {
     return fail(2, !opt.alerts_output.empty() ? "--alerts-output needs --rules" : "--alerts-kafka-topic needs --rules");
   }
@@ -349,6 +379,10 @@ int main(int argc, char** argv) {
     zeek_logs->set_retention(retention.get());
     zeek_logs->set_cycle_dirs(opt.exports.log_set_dir);
     zeek_logs->set_wall_clock(config.input.capture.empty());  // live: an interval closes on time without records
+  }
+  if (!rule_sets.empty() && alerts_in_log_sets(opt)) {
+    alert_sink = make_set_alert_sink(opt, *zeek_logs, retention.get(), error);
+    if (!alert_sink) return fail(2, error);
   }
   // Closed log sets: postprocessed and/or uploaded off the packet path, on a thread of their own.
   std::unique_ptr<LogDelivery> delivery;

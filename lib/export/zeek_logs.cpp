@@ -734,7 +734,10 @@ void ZeekLogWriter::close_set(uint64_t start_ns, uint64_t close_ns) {
   for (const Member& m : members_) {
     std::filesystem::path target = set.dir / m.file_name;
     if (!set.own_dir) {
-      zeek_date(start_ns, stamp);
+      // A rotated file's name as RotatingFileSink gives it (its retention knows it).
+      tm t;
+      gmtime_r(&secs, &t);
+      std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &t);
       target = set.dir / (m.file_name + "." + stamp);
     }
     if (m.close_to(target)) set.files.push_back(target);

@@ -95,6 +95,14 @@ class ZeekLogWriter {
   // write open a fresh one; false (with nothing moved) when it had nothing to close.
   void add_member(std::string file_name, std::function<bool(const std::filesystem::path& target)> close_to);
 
+  // The packet time at which the next set closes (UINT64_MAX: none known yet), and the
+  // clock moved on by another writer of the set (the alerts), so that what it writes
+  // past a boundary goes to the next set.
+  uint64_t next_rotation_ns() const { return rotate_ns_ != 0 && next_rotation_ != 0 ? next_rotation_ : UINT64_MAX; }
+  void advance_clock(uint64_t ts_ns) {
+    if (!finished_) advance(ts_ns);
+  }
+
   // Hands the rotated logs in dir() (and the live ones, which count toward its size cap)
   // to `retention`, applied after each rotation and from flush().
   void set_retention(Retention* retention);

@@ -8,7 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -105,6 +108,8 @@ std::vector<std::string> queued(const fs::path& queue) {
   return out;
 }
 
+void write_text(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
 // Every regular file under `root`, by relative path, with its bytes.
 std::map<std::string, std::string> tree(const fs::path& root) {
   std::map<std::string, std::string> out;
@@ -122,9 +127,18 @@ TEST(LogUpload, EachSetArrivesAsOneArchiveThatUnpacksToItsFiles) {
   std::vector<std::string> args = probe_args(dir, server.url(), (pki() / "client.pem").string());
   // Zeek's postprocessors get a file; ours get the set: once a set, its directory as argument.
   const fs::path post_log = dir / "postprocess.log";
+  fs::remove(post_log);
   args.insert(args.end(), {"--log-postprocess", "printf '%s %s\\n' \"$FLOWPROBE_LOG_SET\" >> " + post_log.string()});
+  // Alerts written among the logs are a file of each set too (eve.json beside conn.log).
+  write_text(dir / "demo.rules",
+             "alert dns any any -> any any (msg:\"demo dns\"; dns.query; content:\"example\"; sid:1; rev:1;)\n"
+             "alert http any any -> any any (msg:\"demo http\"; http.method; content:\"GET\"; sid:2; rev:1;)\n");
+  args.insert(args.end(), {"--rules", (dir / "demo.rules").string(), "--alerts-output", (dir / "logs" / "eve.json").string()});
+  ::setenv("TZ", "UTC", 1);  // the set names' local time, here UTC, to compare with the alerts' times
   const ProgramResult r = run_program(args);
+  ::unsetenv("TZ");
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "logs" / "eve.json")) << "the alerts closed with the last set";
 
   // demo.pcap spans 178 s of packet time: three one-minute sets.
   const std::vector<std::string> sets = set_dirs(dir / "logs");
@@ -136,7 +150,7 @@ TEST(LogUpload, EachSetArrivesAsOneArchiveThatUnpacksToItsFiles) {
 
   const std::vector<std::string> got = server.received();
   ASSERT_EQ(got.size(), 3u);
-  uint64_t conn_rows = 0;
+  uint64_t conn_rows = 0, alerts = 0;
   for (std::size_t i = 0; i < sets.size(); ++i) {
     // In time order, labelled, to the path given, from the client certificate's subject.
     EXPECT_EQ(got[i], sets[i] + ".tar.zst\tswitch-7\t/paper/api/v1/createlogdata/post\tsensor-1");
@@ -156,9 +170,25 @@ TEST(LogUpload, EachSetArrivesAsOneArchiveThatUnpacksToItsFiles) {
     EXPECT_EQ(tree(unpacked / sets[i]), original) << sets[i];
     EXPECT_EQ(std::distance(fs::directory_iterator(unpacked), fs::directory_iterator()), 1) << "one top directory";
     for (const std::string& line : read_lines(dir / "logs" / sets[i] / "conn.log")) conn_rows += line[0] != '#';
+    // An alert goes to the set open when the exporter writes it, as a Zeek row goes to the
+    // log open when it is written: never one that closed before the alert happened (in a
+    // replay, alerts travel their own ring and may reach a later set than their minute).
+    tm t{};
+    strptime(sets[i].c_str(), "realtime-%Y-%m-%d-%H:%M:%S", &t);
+    const time_t end = timegm(&t) + 60;
+    char end_iso[32];
+    std::strftime(end_iso, sizeof end_iso, "%Y-%m-%dT%H:%M:%S", gmtime_r(&end, &t));
+    for (const std::string& line : read_lines(dir / "logs" / sets[i] / "eve.json")) {
+      ++alerts;
+      const std::size_t at = line.find("\"timestamp\":\"");
+      ASSERT_NE(at, std::string::npos) << line;
+      EXPECT_LT(line.substr(at + 13, 19), std::string(end_iso)) << sets[i] << ": " << line;
+    }
   }
   // Nothing was left behind in a live file: every flow record is a row of some set.
   EXPECT_EQ(static_cast<long long>(conn_rows), summary_value(r.err, "records.encoded"));
+  EXPECT_GE(alerts, 2u);
+  EXPECT_EQ(static_cast<long long>(alerts), summary_value(r.err, "alerts.delivered"));
 
   const std::vector<std::string> post = read_lines(post_log);
   ASSERT_EQ(post.size(), 3u);
