@@ -59,6 +59,44 @@ bool check_upload_config(const UploadConfig& c, const std::string& option, std::
   return true;
 }
 
+namespace {
+// The TLS settings both calls share: https only, the server checked, our certificate shown.
+void set_tls(CURL* h, const UploadConfig& c) {
+  curl_easy_setopt(h, CURLOPT_URL, c.url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // off the main thread: no SIGALRM for timeouts
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!c.cert_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_SSLCERT, c.cert_file.c_str());
+    curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    // Without a key file the key is read from the certificate's file (client.pem).
+    curl_easy_setopt(h, CURLOPT_SSLKEY, (c.key_file.empty() ? c.cert_file : c.key_file).c_str());
+    curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+  if (!c.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, c.ca_file.c_str());
+}
+}  // namespace
+
+UploadResult probe_upload_server(const UploadConfig& c, std::chrono::milliseconds timeout) {
+  global_init();
+  UploadResult r;
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) {
+    r.error = "libcurl: cannot create a handle";
+    return r;
+  }
+  char errbuf[CURL_ERROR_SIZE] = {};
+  set_tls(curl.get(), c);
+  curl_easy_setopt(curl.get(), CURLOPT_CONNECT_ONLY, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, timeout.count())));
+  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, errbuf);
+  const CURLcode rc = curl_easy_perform(curl.get());
+  r.ok = rc == CURLE_OK;
+  if (!r.ok) r.error = std::string(curl_easy_strerror(rc)) + (errbuf[0] ? std::string(": ") + errbuf : "");
+  return r;
+}
+
 UploadResult upload_file(const UploadConfig& c, const std::filesystem::path& file, std::chrono::seconds timeout) {
   global_init();
   UploadResult r;
@@ -83,26 +121,18 @@ UploadResult upload_file(const UploadConfig& c, const std::filesystem::path& fil
   char errbuf[CURL_ERROR_SIZE] = {};
   std::string body;
   const long secs = static_cast<long>(std::max<int64_t>(1, std::min(c.timeout, timeout).count()));
-  curl_easy_setopt(h, CURLOPT_URL, c.url.c_str());
+  set_tls(h, c);
   curl_easy_setopt(h, CURLOPT_MIMEPOST, mime.get());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // off the main thread: no SIGALRM for timeouts
   curl_easy_setopt(h, CURLOPT_TIMEOUT, secs);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, std::min(secs, 30L));
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_head);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!c.cert_file.empty()) {
-    curl_easy_setopt(h, CURLOPT_SSLCERT, c.cert_file.c_str());
-    curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-    // Without a key file the key is read from the certificate's file (client.pem).
-    curl_easy_setopt(h, CURLOPT_SSLKEY, (c.key_file.empty() ? c.cert_file : c.key_file).c_str());
-    curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-  }
-  if (!c.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, c.ca_file.c_str());
+  // As python-requests (the sensor's client) sends it: no "Expect: 100-continue" wait.
+  curl_slist* headers = curl_slist_append(nullptr, "Expect:");
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   const CURLcode rc = curl_easy_perform(h);
+  curl_slist_free_all(headers);
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.http_status);
   if (rc != CURLE_OK) {
     r.http_status = 0;

@@ -32,6 +32,10 @@ struct UploadResult {
 // `option` prefixes the message ("--log-upload"). False with `error` set otherwise.
 bool check_upload_config(const UploadConfig& config, const std::string& option, std::string& error);
 
+// Connects and completes the TLS handshake (the server's certificate checked, ours
+// shown) without sending a request: what `flowprobe check` says of --log-upload.
+UploadResult probe_upload_server(const UploadConfig& config, std::chrono::milliseconds timeout);
+
 // POSTs `file` (its name as the part's filename). `timeout` caps config.timeout when
 // shorter (a drain at exit). Thread-safe: each call has its own handle.
 UploadResult upload_file(const UploadConfig& config, const std::filesystem::path& file,

@@ -345,3 +345,24 @@ TEST(LogUpload, SupportBundleCarriesTheSystemInventoryAndIsUploaded) {
   EXPECT_TRUE(fs::exists(bundle));
   EXPECT_EQ(server.received().size(), 1u);
 }
+
+TEST(LogUpload, CheckSaysWhetherTheServerCanBeReached) {
+  const fs::path dir = scratch_dir("log_upload_check");
+  UploadServer server(dir);
+  ASSERT_GT(server.port, 0) << read_file(dir / "server.err");
+  const auto check = [&](const std::string& ca) {
+    return run_program({flowprobe_binary().string(), "check", "-i", demo_capture().string(), "--zeek-logs",
+                        (dir / "logs").string(), "--zeek-logs-rotate", "60", "--log-upload", server.url(),
+                        "--log-upload-cert", (pki() / "client.pem").string(), "--log-upload-ca", ca,
+                        "--log-upload-queue", (dir / "queue").string()});
+  };
+  const ProgramResult good = check((pki() / "ca.crt").string());
+  EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
+  EXPECT_NE(good.out.find("log-upload: ok"), std::string::npos) << good.out;
+  EXPECT_NE(good.out.find("log-upload-queue: ok"), std::string::npos) << good.out;
+  // A CA that did not sign the server's certificate: the server is not the one we want.
+  const ProgramResult wrong = check((pki() / "rogue-ca.crt").string());
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.out;
+  EXPECT_NE(wrong.out.find("log-upload: FAIL"), std::string::npos) << wrong.out;
+  EXPECT_TRUE(server.received().empty()) << "check sends nothing";
+}
