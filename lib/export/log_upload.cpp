@@ -76,16 +76,20 @@ void set_tls(CURL* h, const UploadConfig& c) {
   }
   if (!c.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, c.ca_file.c_str());
 }
+
+// A handle, or null with r.error set.
+std::unique_ptr<CURL, CurlDeleter> new_handle(UploadResult& r) {
+  global_init();
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) r.error = "libcurl: cannot create a handle";
+  return curl;
+}
 }  // namespace
 
 UploadResult probe_upload_server(const UploadConfig& c, std::chrono::milliseconds timeout) {
-  global_init();
   UploadResult r;
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) {
-    r.error = "libcurl: cannot create a handle";
-    return r;
-  }
+  const auto curl = new_handle(r);
+  if (!curl) return r;
   char errbuf[CURL_ERROR_SIZE] = {};
   set_tls(curl.get(), c);
   curl_easy_setopt(curl.get(), CURLOPT_CONNECT_ONLY, 1L);
@@ -98,13 +102,9 @@ UploadResult probe_upload_server(const UploadConfig& c, std::chrono::millisecond
 }
 
 UploadResult upload_file(const UploadConfig& c, const std::filesystem::path& file, std::chrono::seconds timeout) {
-  global_init();
   UploadResult r;
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) {
-    r.error = "libcurl: cannot create a handle";
-    return r;
-  }
+  const auto curl = new_handle(r);
+  if (!curl) return r;
   CURL* h = curl.get();
   std::unique_ptr<curl_mime, MimeDeleter> mime(curl_mime_init(h));
   curl_mimepart* part = curl_mime_addpart(mime.get());

@@ -42,6 +42,18 @@ std::vector<std::string> lines_of(const fs::path& p) {
   return out;
 }
 
+// Four one-second flows ending 5, 30, 61 and 200 s past a minute boundary.
+constexpr uint64_t kRotationBase = 1'700'000'040ull * 1'000'000'000ull;  // 2023-11-14 22:14:00
+void write_four_flows(ZeekLogWriter& w) {
+  constexpr uint64_t kS = 1'000'000'000ull;
+  for (const uint64_t end_s : {5, 30, 61, 200}) {
+    FlowRecord r = v4_flow("10.0.0.1", 1000, "10.0.0.2", 53, 17);
+    r.first_ns = kRotationBase + end_s * kS - kS;
+    r.last_ns = kRotationBase + end_s * kS;
+    w.write(r, nullptr);
+  }
+}
+
 std::string escaped(std::string_view s, bool in_set = false) {
   std::string o;
   zeek_escape(s, o, in_set);
@@ -385,14 +397,7 @@ TEST(ZeekLogs, RotationOnPacketTimeWithZeeksNames) {
   std::string error;
   auto w = ZeekLogWriter::open(dir.string(), error, 60);
   ASSERT_TRUE(w) << error;
-  constexpr uint64_t kS = 1'000'000'000ull;
-  const uint64_t base = 1'700'000'040ull * kS;  // 2023-11-14 22:14:00, a multiple of 60 s
-  for (const uint64_t end_s : {5, 30, 61, 200}) {
-    FlowRecord r = v4_flow("10.0.0.1", 1000, "10.0.0.2", 53, 17);
-    r.first_ns = base + end_s * kS - kS;
-    r.last_ns = base + end_s * kS;
-    w->write(r, nullptr);
-  }
+  write_four_flows(*w);
   ASSERT_TRUE(w->finish()) << w->last_error();
   EXPECT_EQ(w->counters().rotations, 2u);
   // Opened by the record ending at +5 s, closed at the +60 s boundary.
@@ -418,15 +423,10 @@ TEST(ZeekLogs, CycleDirectoriesHoldEachClosedSetAndTheLastOneAtFinish) {
   w->set_cycle_dirs(true);
   std::vector<ClosedLogSet> sets;
   w->on_set_closed([&](ClosedLogSet&& s) { sets.push_back(std::move(s)); });
-  constexpr uint64_t kS = 1'000'000'000ull;
-  const uint64_t base = 1'700'000'040ull * kS;  // 2023-11-14 22:14:00, a multiple of 60 s
-  for (const uint64_t end_s : {5, 30, 61, 200}) {
-    FlowRecord r = v4_flow("10.0.0.1", 1000, "10.0.0.2", 53, 17);
-    r.first_ns = base + end_s * kS - kS;
-    r.last_ns = base + end_s * kS;
-    w->write(r, nullptr);
-  }
+  write_four_flows(*w);
   ASSERT_TRUE(w->finish()) << w->last_error();
+  constexpr uint64_t kS = 1'000'000'000ull;
+  const uint64_t base = kRotationBase;
   // +5 and +30 in the first minute, +61 in the second, +200 in the fourth (no third: no rows).
   ASSERT_EQ(sets.size(), 3u);
   const uint64_t starts[] = {base, base + 60 * kS, base + 180 * kS};
