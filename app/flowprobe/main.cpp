@@ -370,6 +370,8 @@ int main(int argc, char** argv) {
         opt.exports.spool_dir.c_str());
   else if (opt.exports.spool_dir == "none" && opt.exports.remote_can_be_down())
     log(LogLevel::warning, "--spool-dir none: records a receiver cannot take while it is down are lost (and counted)");
+  // Declared first, destroyed last: the writer's destructor may still hand it the last set.
+  std::unique_ptr<LogDelivery> delivery;
   std::unique_ptr<ZeekLogWriter> zeek_logs;
   if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
   if (!opt.zeek_logs.empty()) {
@@ -384,8 +386,7 @@ int main(int argc, char** argv) {
     alert_sink = make_set_alert_sink(opt, *zeek_logs, retention.get(), error);
     if (!alert_sink) return fail(2, error);
   }
-  // Closed log sets: postprocessed and/or uploaded off the packet path, on a thread of their own.
-  std::unique_ptr<LogDelivery> delivery;
+  // Closed log sets: postprocessed and/or uploaded off the packet path, on threads of their own.
   if (!start_log_delivery(opt, zeek_logs.get(), retention.get(), delivery, error)) return fail(2, error);
 
   config.eal_extra = opt.eal_args;
