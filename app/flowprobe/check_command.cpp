@@ -1,5 +1,4 @@
 #include "check_command.hpp"
-
 #include "export/geo.hpp"
 
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include "export/flow_template.hpp"
 #include "export/geo.hpp"
 #include "export/kafka_sink.hpp"
+#include "export/log_upload.hpp"
 #include "export/syslog_sink.hpp"
 #include "io/input.hpp"
 #include "ops/reachability.hpp"
@@ -201,6 +201,26 @@ void check_outputs(const Options& o, Report& r) {
     r.fail("alerts-output", "--rules needs --alerts-output FILE (or -) or --alerts-kafka-topic TOPIC");
   if (!o.alerts_output.empty() && o.alerts_output != "-")
     r.verdict("alerts-output", ops::check_writable_file(o.alerts_output));
+  if (!o.exports.log_upload.empty()) {
+    // What a run would use: the files, the queue, and a TLS handshake with our certificate.
+    UploadConfig up;
+    up.url = o.exports.log_upload;
+    up.cert_file = o.exports.log_upload_cert;
+    up.key_file = o.exports.log_upload_key;
+    up.ca_file = o.exports.log_upload_ca;
+    std::string error;
+    if (!check_upload_config(up, "--log-upload", error)) {
+      r.fail("log-upload", error);
+    } else {
+      const UploadResult hs = probe_upload_server(
+          up, std::chrono::milliseconds(static_cast<int64_t>(o.check_timeout_s * 1000)));
+      if (hs.ok) r.ok("log-upload", up.url + ": TLS handshake done (server certificate verified)");
+      else r.fail("log-upload", up.url + ": " + hs.error);
+    }
+    ExportOptions queue = o.exports;
+    if (!settle_log_upload_queue(queue, o.zeek_logs, error)) r.fail("log-upload-queue", error);
+    else r.verdict("log-upload-queue", ops::check_writable_dir(queue.log_upload_queue, true));
+  }
   if (!o.stats_listen.empty()) {
     // Binding it is the test: start() fails exactly as a run would (bad address, port in use).
     ops::StatsHub hub;

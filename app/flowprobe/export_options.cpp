@@ -148,6 +148,52 @@ void add_export_options(CLI::App& app, ExportOptions& out) {
                  "deleted first, whichever output wrote them")
       ->type_name("SIZE")
       ->group(files);
+
+  const std::string sets = "Log sets (--zeek-logs with --zeek-logs-rotate)";
+  app.add_flag("--log-set-dir", out.log_set_dir,
+               "put each closed set of logs in a directory of its own, DIR/realtime-YYYY-MM-DD-HH:MM:SS (the "
+               "interval's start, local time), the files keeping their names (conn.log, …), as the OsecT sensor "
+               "lays out a cycle")
+      ->group(sets);
+  app.add_option("--log-upload", out.log_upload,
+                 "POST each closed set as one archive (tar + zstd level 10, <set>.tar.zst) to this URL, "
+                 "multipart/form-data with the part file_uploaded and the field label_id, over TLS with the client "
+                 "certificate of --log-upload-cert; an archive stays queued on disk until the server answers 200")
+      ->type_name("https://HOST/PATH")
+      ->group(sets);
+  app.add_option("--log-upload-label", out.log_upload_label, "the label_id field sent with each archive (default: empty)")
+      ->type_name("TEXT")
+      ->group(sets);
+  app.add_option("--log-upload-cert", out.log_upload_cert,
+                 "the probe's client certificate (PEM, with its chain); may hold the private key too")
+      ->type_name("FILE")
+      ->group(sets);
+  app.add_option("--log-upload-key", out.log_upload_key,
+                 "the private key of --log-upload-cert (PEM, unencrypted) when it is not in that file; its path and "
+                 "contents never appear in logs, statistics or support bundles")
+      ->type_name("FILE")
+      ->group(sets);
+  app.add_option("--log-upload-ca", out.log_upload_ca,
+                 "the CA certificates (PEM) the server's certificate must chain to (default: the system's)")
+      ->type_name("FILE")
+      ->group(sets);
+  app.add_option("--log-upload-timeout", out.log_upload_timeout_s, "seconds one upload may take")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1u, 3600u))
+      ->capture_default_str()
+      ->group(sets);
+  app.add_option("--log-upload-queue", out.log_upload_queue,
+                 "where archives wait for the server (default: $STATE_DIRECTORY/log-upload or "
+                 "/var/lib/flowprobe/log-upload, else flowprobe-log-upload beside --zeek-logs); what a run leaves "
+                 "there is sent first by the next")
+      ->type_name("DIR")
+      ->group(sets);
+  app.add_option("--log-postprocess", out.log_postprocess,
+                 "run this shell command for each closed set, with the set's directory (--log-set-dir) or its files "
+                 "as arguments, as Zeek runs its log postprocessors; FLOWPROBE_LOG_SET names the set. Its exit status "
+                 "is counted")
+      ->type_name("CMD")
+      ->group(sets);
 }
 
 namespace {
@@ -235,27 +281,61 @@ bool writable_dir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-bool settle_spool_dir(ExportOptions& o, const std::string& output, std::string& error) {
-  if (!o.spool_dir.empty() || !o.remote_can_be_down()) return true;
-  std::vector<std::filesystem::path> candidates;
+namespace {
+// A directory of the probe's state ($STATE_DIRECTORY/<sub>, systemd's StateDirectory=, or
+// /var/lib/flowprobe/<sub>), else `fallback`: the first that can be written, or empty.
+std::filesystem::path state_dir(const std::string& sub, const std::filesystem::path& fallback,
+                                std::vector<std::filesystem::path>& tried) {
   if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0') {
     const std::string first(state, std::strcspn(state, ":"));  // systemd lists several with ':'
-    candidates.push_back(std::filesystem::path(first) / "spool");
+    tried.push_back(std::filesystem::path(first) / sub);
   } else {
-    candidates.push_back("/var/lib/flowprobe/spool");
+    tried.push_back(std::filesystem::path("/var/lib/flowprobe") / sub);
   }
+  tried.push_back(fallback);
+  for (const std::filesystem::path& dir : tried)
+    if (writable_dir(dir)) return dir;
+  return {};
+}
+}  // namespace
+
+bool settle_spool_dir(ExportOptions& o, const std::string& output, std::string& error) {
+  if (!o.spool_dir.empty() || !o.remote_can_be_down()) return true;
   const std::filesystem::path out(output);
-  candidates.push_back((output != "-" && out.has_parent_path() ? out.parent_path() : std::filesystem::current_path()) /
-                       "flowprobe-spool");
-  for (const std::filesystem::path& dir : candidates) {
-    if (!writable_dir(dir)) continue;
-    o.spool_dir = dir.string();
-    o.spool_dir_default = true;
-    return true;
+  std::vector<std::filesystem::path> tried;
+  const std::filesystem::path dir = state_dir(
+      "spool",
+      (output != "-" && out.has_parent_path() ? out.parent_path() : std::filesystem::current_path()) / "flowprobe-spool",
+      tried);
+  if (dir.empty()) {
+    error = "--spool-dir: no default spool directory can be written (" + tried.front().string() + ", " +
+            tried.back().string() + "): give --spool-dir DIR, or --spool-dir none to run without one";
+    return false;
   }
-  error = "--spool-dir: no default spool directory can be written (" + candidates.front().string() + ", " +
-          candidates.back().string() + "): give --spool-dir DIR, or --spool-dir none to run without one";
-  return false;
+  o.spool_dir = dir.string();
+  o.spool_dir_default = true;
+  return true;
+}
+
+bool settle_log_upload_queue(ExportOptions& o, const std::string& zeek_logs, std::string& error) {
+  if (!o.log_upload_queue.empty() || o.log_upload.empty()) return true;
+  std::vector<std::filesystem::path> tried;
+  std::filesystem::path logs = std::filesystem::absolute(zeek_logs.empty() ? "." : zeek_logs).lexically_normal();
+  if (!logs.has_filename()) logs = logs.parent_path();  // "DIR/"
+  const std::filesystem::path dir = state_dir("log-upload", logs.parent_path() / "flowprobe-log-upload", tried);
+  if (dir.empty()) {
+    error = "--log-upload-queue: no default queue directory can be written (" + tried.front().string() + ", " +
+            tried.back().string() + "): give --log-upload-queue DIR";
+    return false;
+  }
+  o.log_upload_queue = dir.string();
+  o.log_upload_queue_default = true;
+  return true;
+}
+
+void apply_osect_retention_defaults(ExportOptions& o) {
+  if (o.retention_s == 0) o.retention_s = 365ull * 86400;
+  if (o.retention_max_bytes.empty()) o.retention_max_bytes = "150G";
 }
 
 std::unique_ptr<Retention> make_retention(const ExportOptions& o, std::string& error) {

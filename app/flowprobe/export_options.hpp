@@ -48,6 +48,17 @@ struct ExportOptions {
   uint32_t retention_files = 0;          // --retention-files
   std::string retention_max_bytes;       // --retention-max-bytes
   bool output_given = false;             // -o was on the command line
+  // Closed log sets (--zeek-logs with --zeek-logs-rotate): their layout and delivery
+  bool log_set_dir = false;              // --log-set-dir: each set in DIR/realtime-<time>/
+  std::string log_upload;                // --log-upload https://HOST/PATH
+  std::string log_upload_label;          // --log-upload-label (the label_id field)
+  std::string log_upload_cert;           // --log-upload-cert (PEM; may hold the key too)
+  std::string log_upload_key;            // --log-upload-key (a secret)
+  std::string log_upload_ca;             // --log-upload-ca
+  uint32_t log_upload_timeout_s = 180;   // --log-upload-timeout
+  std::string log_upload_queue;          // --log-upload-queue (empty: settle_log_upload_queue())
+  bool log_upload_queue_default = false;
+  std::string log_postprocess;           // --log-postprocess CMD
 
   // A sink that keeps records in the spool while its receiver is down: Kafka, TCP/TLS syslog.
   bool remote_can_be_down() const {
@@ -67,6 +78,17 @@ void add_export_options(CLI::App& app, ExportOptions& out);
 // spool_dir_default; the caller says where at start); "none" turns the spool off. False
 // with `error` when no place works.
 bool settle_spool_dir(ExportOptions& options, const std::string& output, std::string& error);
+
+// Where --log-upload's archives wait for the server: beside the spool, in the state
+// directory ($STATE_DIRECTORY/log-upload or /var/lib/flowprobe/log-upload), or
+// "flowprobe-log-upload" beside --zeek-logs DIR where that cannot be written. Sets
+// options.log_upload_queue; false with `error` when no place works.
+bool settle_log_upload_queue(ExportOptions& options, const std::string& zeek_logs, std::string& error);
+
+// The OsecT sensor's deletion rule (../shared/spec/osect-logs.md §3.2) as the defaults of
+// a run that has none of its own: closed files older than 365 days go, and everything
+// the probe wrote stays within 150 GB. For --log-profile osect.
+void apply_osect_retention_defaults(ExportOptions& options);
 
 // The retention of every file the probe writes (--retention, --retention-files,
 // --retention-max-bytes); the writers register their files with it. nullptr when no

@@ -20,6 +20,10 @@
 #include "export/file_sink.hpp"
 #include "export/geo.hpp"
 #include "export/json_encoder.hpp"
+#include "export/log_delivery.hpp"
+#include "export/log_set_member.hpp"
+#include "export/rotating_file_sink.hpp"
+#include "export/tee_sink.hpp"
 #include "export/retention.hpp"
 #include "export/zeek_logs.hpp"
 #include "io/input.hpp"
@@ -158,6 +162,83 @@ struct PidFile {
   }
 };
 
+// --alerts-output inside --zeek-logs DIR with --zeek-logs-rotate: the alerts are a file of
+// each closed set (eve.json beside conn.log), closed with the logs, not on their own.
+bool alerts_in_log_sets(const Options& opt) {
+  if (opt.alerts_output.empty() || opt.alerts_output == "-" || opt.zeek_logs.empty() || opt.zeek_logs_rotate_s == 0)
+    return false;
+  const std::filesystem::path file = std::filesystem::absolute(opt.alerts_output).lexically_normal();
+  return std::filesystem::absolute(opt.zeek_logs).lexically_normal() / "" == file.parent_path() / "";
+}
+
+std::unique_ptr<Sink> make_set_alert_sink(const Options& opt, ZeekLogWriter& zeek_logs, Retention* retention,
+                                          std::string& error) {
+  auto file = RotatingFileSink::open(opt.alerts_output, RotationConfig{}, retention, error, "--alerts-output");
+  if (!file) return nullptr;
+  std::vector<std::unique_ptr<Sink>> sinks;
+  sinks.push_back(std::make_unique<LogSetMemberSink>(std::move(file), zeek_logs));
+  if (!opt.exports.alerts_kafka_topic.empty()) {
+    auto topic = make_alert_sink(opt.exports, "", retention, error);
+    if (!topic) return nullptr;
+    sinks.push_back(std::move(topic));
+  }
+  if (sinks.size() == 1) return std::move(sinks.front());
+  return std::make_unique<TeeSink>(std::move(sinks));
+}
+
+// --log-set-dir, --log-upload, --log-postprocess: what a closed set of --zeek-logs
+// becomes. False with `error` on a bad combination or an upload that cannot start.
+bool start_log_delivery(Options& opt, ZeekLogWriter* zeek_logs, Retention* retention,
+                        std::unique_ptr<LogDelivery>& delivery, std::string& error) {
+  ExportOptions& x = opt.exports;
+  const bool upload = !x.log_upload.empty();
+  if (!upload) {
+    for (const auto& [value, name] : {std::pair{&x.log_upload_cert, "--log-upload-cert"},
+                                      {&x.log_upload_key, "--log-upload-key"}, {&x.log_upload_ca, "--log-upload-ca"},
+                                      {&x.log_upload_label, "--log-upload-label"},
+                                      {&x.log_upload_queue, "--log-upload-queue"}})
+      if (!value->empty()) {
+        error = std::string(name) + " needs --log-upload URL";
+        return false;
+      }
+  }
+  if (!upload && x.log_postprocess.empty() && !x.log_set_dir) return true;
+  const char* what = upload ? "--log-upload" : !x.log_postprocess.empty() ? "--log-postprocess" : "--log-set-dir";
+  if (zeek_logs == nullptr || opt.zeek_logs_rotate_s == 0) {
+    error = std::string(what) + " needs --zeek-logs DIR and --zeek-logs-rotate SECONDS: it works on the sets of logs "
+            "each rotation closes";
+    return false;
+  }
+  if (!upload && x.log_postprocess.empty()) return true;
+  if (!settle_log_upload_queue(x, opt.zeek_logs, error)) return false;
+  LogDeliveryConfig dc;
+  dc.upload.url = x.log_upload;
+  dc.upload.label = x.log_upload_label;
+  dc.upload.cert_file = x.log_upload_cert;
+  dc.upload.key_file = x.log_upload_key;
+  dc.upload.ca_file = x.log_upload_ca;
+  dc.upload.timeout = std::chrono::seconds(x.log_upload_timeout_s);
+  dc.queue_dir = x.log_upload_queue;
+  dc.postprocess = x.log_postprocess;
+  dc.drain = std::chrono::milliseconds(static_cast<int64_t>(x.drain_timeout_s * 1000));
+  delivery = LogDelivery::start(dc, error);
+  if (!delivery) return false;
+  delivery->set_retention(retention);
+  zeek_logs->on_set_closed([d = delivery.get()](ClosedLogSet&& set) { d->submit(std::move(set)); });
+  if (upload) {
+    // Said at start, as the spool is: where archives wait, and what an earlier run left.
+    log(x.log_upload_queue_default ? LogLevel::warning : LogLevel::info,
+        "--log-upload: each closed set is packed into %s and sent to %s; an archive the server does not take (HTTP "
+        "200) waits there and is tried again%s",
+        x.log_upload_queue.c_str(), x.log_upload.c_str(),
+        x.log_upload_queue_default ? " (the default queue; --log-upload-queue DIR to choose one)" : "");
+    if (const uint64_t n = delivery->counters().carried_in)
+      log(LogLevel::warning, "--log-upload: %llu archives an earlier run could not deliver wait in %s: sent first",
+          static_cast<unsigned long long>(n), x.log_upload_queue.c_str());
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -226,8 +307,11 @@ int main(int argc, char** argv) {
         log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp or smb cannot match (nDPI names those protocols)",
             need_ndpi);
     }
-    alert_sink = make_alert_sink(opt.exports, opt.alerts_output, retention.get(), error);
-    if (!alert_sink) return fail(2, error);
+    // An alerts file among the rotated Zeek logs is one of their sets: made with them, below.
+    if (!alerts_in_log_sets(opt)) {
+      alert_sink = make_alert_sink(opt.exports, opt.alerts_output, retention.get(), error);
+      if (!alert_sink) return fail(2, error);
+    }
   } else if (!opt.alerts_output.empty() || !opt.exports.alerts_kafka_topic.empty()) {
     return fail(2, !opt.alerts_output.empty() ? "--alerts-output needs --rules" : "--alerts-kafka-topic needs --rules");
   }
@@ -286,6 +370,8 @@ int main(int argc, char** argv) {
         opt.exports.spool_dir.c_str());
   else if (opt.exports.spool_dir == "none" && opt.exports.remote_can_be_down())
     log(LogLevel::warning, "--spool-dir none: records a receiver cannot take while it is down are lost (and counted)");
+  // Declared first, destroyed last: the writer's destructor may still hand it the last set.
+  std::unique_ptr<LogDelivery> delivery;
   std::unique_ptr<ZeekLogWriter> zeek_logs;
   if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
   if (!opt.zeek_logs.empty()) {
@@ -293,7 +379,15 @@ int main(int argc, char** argv) {
     if (!zeek_logs) return fail(2, "--zeek-logs: " + error);
     config.zeek_logs = zeek_logs.get();
     zeek_logs->set_retention(retention.get());
+    zeek_logs->set_cycle_dirs(opt.exports.log_set_dir);
+    zeek_logs->set_wall_clock(config.input.capture.empty());  // live: an interval closes on time without records
   }
+  if (!rule_sets.empty() && alerts_in_log_sets(opt)) {
+    alert_sink = make_set_alert_sink(opt, *zeek_logs, retention.get(), error);
+    if (!alert_sink) return fail(2, error);
+  }
+  // Closed log sets: postprocessed and/or uploaded off the packet path, on threads of their own.
+  if (!start_log_delivery(opt, zeek_logs.get(), retention.get(), delivery, error)) return fail(2, error);
 
   config.eal_extra = opt.eal_args;
   config.decode.decapsulate = opt.tunnel_mode == "inner";
@@ -424,6 +518,11 @@ int main(int argc, char** argv) {
       log(LogLevel::error, "--zeek-logs: %llu rows could not be written: %s",
           static_cast<unsigned long long>(zc.write_errors), zeek_logs->last_error().c_str());
   }
+  bool delivery_ok = true;
+  if (delivery) {
+    delivery_ok = delivery->finish();  // every closed set postprocessed, packed, and tried within --drain-timeout
+    if (!delivery_ok) log(LogLevel::error, "closed log sets not all delivered: %s", delivery->last_error().c_str());
+  }
   bool capture_ok = true;
   if (capture && !capture->finish(error)) {
     log(LogLevel::error, "%s", error.c_str());
@@ -440,8 +539,8 @@ int main(int argc, char** argv) {
       log(LogLevel::error, "some records could not be delivered: %s", s->last_error().c_str());
   const SummaryVerdict verdict = print_summary(stderr, config.input, report, *sink, alert_sink.get(), event_sink.get(),
                                                retention.get(), zeek_logs ? zeek_logs->counters().write_errors : 0,
-                                               tx_sink.get());
-  if (!(verdict.balanced && verdict.lost == 0 && capture_ok && zeek_ok)) return 1;
+                                               tx_sink.get(), delivery.get());
+  if (!(verdict.balanced && verdict.lost == 0 && capture_ok && zeek_ok && delivery_ok)) return 1;
   // Everything readable was replayed and accounted, but the file is damaged past it.
   return input_verdict(config.input, report).state == InputVerdict::State::damaged ? 3 : 0;
 }

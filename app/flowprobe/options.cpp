@@ -44,7 +44,8 @@ const char* command_description(Command c) {
     case Command::support_bundle:
       return "flowprobe support-bundle: write a .tar.gz for whoever supports this probe: version and build options, "
              "the effective configuration (secrets masked), the last statistics, recent log lines and the DPDK "
-             "device list.\n"
+             "device list, and what sosreport would say of the machine: system, packages, interface counters, "
+             "disks, the host's log. --upload URL sends it as the closed log sets are sent.\n"
              "  flowprobe support-bundle /tmp/probe.tar.gz --config /etc/flowprobe/flowprobe.conf";
   }
   return "";
@@ -229,6 +230,12 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
         ->required()
         ->type_name("FILE.tar.gz")
         ->configurable(false);  // where to write the bundle is no part of the probe's configuration
+  if (command == Command::support_bundle)
+    app.add_option("--upload", out.bundle_upload,
+                   "then POST the bundle to this URL as the closed log sets are sent (multipart/form-data, part "
+                   "file_uploaded, field label_id), with --log-upload-cert, --log-upload-key and --log-upload-ca")
+        ->type_name("https://HOST/PATH")
+        ->configurable(false);
   // Every option above can come from the file, under its long name without the dashes
   // ("interface = \"eth1\"", "kafka-conf = [\"linger.ms=20\"]"); what the command line
   // gives wins. An unknown key is an error, not silence: a typo must not be ignored.
@@ -267,6 +274,7 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
   // Secrets are known from here on, so that nothing logged, checked or bundled shows them.
   for (const std::string& kv : out.exports.kafka_conf) remember_secret_setting(kv);
   if (!out.exports.syslog_tls_key.empty()) remember_secret(out.exports.syslog_tls_key);
+  if (!out.exports.log_upload_key.empty()) remember_secret(out.exports.log_upload_key);
   if (!out.no_geo && out.city_list.empty() && out.as_list.empty()) {
     const DefaultGeo g = default_geo_databases();
     out.city_list = g.country;

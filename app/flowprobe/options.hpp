@@ -55,6 +55,7 @@ struct Options {
   double check_timeout_s = 5;        // --timeout: per network check
   // flowprobe support-bundle only
   std::string bundle_path;           // the .tar.gz to write
+  std::string bundle_upload;         // --upload URL: POST it as the log sets are (--log-upload-cert …)
   // What the run was given, file and command line merged, as a config file would say it
   // (for the support bundle; secrets are masked there, not here).
   std::string effective_config;

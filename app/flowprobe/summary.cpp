@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dissectors/protocols.hpp"
+#include "export/log_delivery.hpp"
 
 namespace flowprobe {
 
@@ -67,7 +68,8 @@ InputVerdict input_verdict(const InputSpec& input, const RunReport& r) {
 
 SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunReport& r, const Sink& sink,
                              const Sink* alert_sink, const Sink* event_sink, const Retention* retention,
-                             uint64_t zeek_rows_lost, const Sink* tx_sink) {
+                             uint64_t zeek_rows_lost, const Sink* tx_sink,
+                             const LogDelivery* delivery) {
   std::fprintf(out, "flowprobe summary\n");
   std::fprintf(out, "  %-36s %s (%s, %s)\n", "input", input.text.c_str(), input_kind_name(input.kind),
                link_type_name(input.link));
@@ -130,6 +132,28 @@ SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunRe
     line(out, "retention.deleted_files", retention->counters().deleted_files);
     line(out, "retention.deleted_bytes", retention->counters().deleted_bytes);
     if (retention->counters().delete_errors) line(out, "retention.delete_errors", retention->counters().delete_errors);
+  }
+  if (delivery != nullptr) {
+    // Closed log sets: an archive still queued is kept for the next run (not lost), but
+    // the run did not deliver it: the exit status says so (1).
+    const LogDeliveryCounters d = delivery->counters();
+    line(out, "log_sets.closed", d.sets);
+    if (!delivery->config().postprocess.empty()) {
+      line(out, "log_sets.postprocess_ok", d.postprocess_ok);
+      line(out, "log_sets.postprocess_failed", d.postprocess_failed);
+    }
+    if (delivery->config().upload.active()) {
+      line(out, "log_sets.packed", d.packed);
+      line(out, "log_sets.pack_failed", d.pack_failed);
+      line(out, "log_sets.carried_in", d.carried_in);
+      line(out, "log_sets.uploaded", d.uploaded);
+      line(out, "log_sets.upload_failures", d.upload_failures);
+      line(out, "log_sets.deleted_before_upload", d.vanished);
+      std::fprintf(out, "  %-36s %" PRIu64 "%s\n", "log_sets.queued", d.pending,
+                   d.pending ? (" (in " + delivery->config().queue_dir.string() + ", sent by the next run)").c_str() : "");
+    }
+    if (!delivery->last_error().empty())
+      std::fprintf(out, "  %-36s %s\n", "log_sets.error", delivery->last_error().c_str());
   }
   for (const PortReport& p : r.ports) {
     std::fprintf(out, "  port %u (%s, %s)\n", p.port_id, p.name.c_str(), p.driver.c_str());
@@ -209,6 +233,15 @@ SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunRe
     where += where.empty() ? "" : ", ";
     where += std::string(l.what) + ": " + std::to_string(l.failed) + " not delivered, " + std::to_string(l.ring) +
              " dropped at a full ring";
+  }
+  if (delivery != nullptr) {
+    const LogDeliveryCounters d = delivery->counters();
+    if (const uint64_t sets = d.pack_failed + d.vanished) {
+      verdict_out.lost += sets;
+      where += (where.empty() ? "" : ", ") + std::to_string(sets) + " closed log sets not delivered (" +
+               std::to_string(d.pack_failed) + " not packed, " + std::to_string(d.vanished) +
+               " deleted before upload)";
+    }
   }
   if (zeek_rows_lost) where += (where.empty() ? "" : ", ") + std::to_string(zeek_rows_lost) + " zeek log rows not written";
   if (verdict_out.lost == 0) std::fprintf(out, "  %-36s 0\n", "lost");

@@ -9,6 +9,8 @@
 
 namespace flowprobe {
 
+class LogDelivery;
+
 // The one verdict on a capture-file input: read to its end, or why not.
 struct InputVerdict {
   enum class State {
@@ -34,6 +36,6 @@ struct SummaryVerdict {
 SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunReport& report, const Sink& sink,
                              const Sink* alert_sink = nullptr, const Sink* event_sink = nullptr,
                              const Retention* retention = nullptr, uint64_t zeek_rows_lost = 0,
-                             const Sink* tx_sink = nullptr);
+                             const Sink* tx_sink = nullptr, const LogDelivery* delivery = nullptr);
 
 }  // namespace flowprobe

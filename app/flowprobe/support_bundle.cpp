@@ -12,10 +12,12 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 #include <sstream>
 
 #include "check_command.hpp"
 #include "core/redact.hpp"
+#include "export/log_upload.hpp"
 #include "io/eal.hpp"
 
 #ifndef FLOWPROBE_VERSION
@@ -69,6 +71,28 @@ std::string tail_lines(const fs::path& file, std::size_t n) {
   }
   std::string out;
   for (const std::string& l : last) out += l + "\n";
+  return out;
+}
+
+// The packages flowprobe is built on and runs with (scripts/setup), for packages.txt;
+// dpkg-query patterns, so that a library's soname version is not written here.
+constexpr const char* kDependencyPackages[] = {
+    "dpdk", "librte-net-pcap[0-9]*", "libndpi[0-9]*", "libhyperscan[0-9]*", "libpcre2-8-0", "librdkafka1",
+    "libpcap0.8", "libmaxminddb0", "libssl3", "libcurl4", "libarchive13", "libzstd1", "zlib1g", "libxlsxwriter[0-9]*",
+    "chromium-headless-shell", "libc6", "libstdc++6", "linux-image-[0-9]*"};
+
+// Each command's output under a "# command (exit N)" heading, as sosreport keeps them.
+std::string commands_text(const std::vector<std::vector<std::string>>& commands) {
+  std::string out;
+  for (const std::vector<std::string>& argv : commands) {
+    int status = 0;
+    const std::string text = capture_command(argv, &status);
+    out += "#";
+    for (const std::string& a : argv) out += " " + a;
+    out += " (exit " + std::to_string(status) + ")\n" + text;
+    if (!text.empty() && text.back() != '\n') out += "\n";
+    out += "\n";
+  }
   return out;
 }
 
@@ -152,6 +176,33 @@ int write_support_bundle(const Options& o) {
   devices += "# ip -br link\n" + capture_command({"ip", "-br", "link"});
   ok = write_text(dir / "devices.txt", devices) && ok;
 
+  // What sosreport would tell about the machine (the OsecT sensor's support log, spec
+  // §3.1): the system, the packages flowprobe runs on, the interfaces' counters, the
+  // disks, and the host's own recent log.
+  ok = write_text(dir / "system.txt", commands_text({{"uname", "-a"},
+                                                     {"cat", "/etc/os-release"},
+                                                     {"uptime"},
+                                                     {"lscpu"},
+                                                     {"cat", "/proc/meminfo"},
+                                                     {"cat", "/proc/cmdline"},
+                                                     {"timedatectl", "status"},
+                                                     {"systemctl", "status", "--no-pager", "flowprobe"}})) && ok;
+  std::vector<std::string> query = {"dpkg-query", "-W", "-f=${Package} ${Version} ${db:Status-Abbrev}\n"};
+  for (const char* p : kDependencyPackages) query.emplace_back(p);
+  ok = write_text(dir / "packages.txt", commands_text({query})) && ok;
+  ok = write_text(dir / "interfaces.txt", commands_text({{"ip", "-s", "-s", "link"},
+                                                         {"ip", "addr"},
+                                                         {"cat", "/proc/net/dev"},
+                                                         {"ethtool", "-S", o.input}})) && ok;
+  std::vector<std::vector<std::string>> disk = {{"df", "-h"}, {"df", "-i"}};
+  for (const std::string& d : {o.zeek_logs, o.exports.spool_dir, o.exports.log_upload_queue})
+    if (!d.empty() && d != "none") disk.push_back({"du", "-sh", d});
+  ok = write_text(dir / "disk.txt", commands_text(disk)) && ok;
+  ok = write_text(dir / "host-log.txt", commands_text({{"journalctl", "--no-pager", "-n", std::to_string(kLogLines)},
+                                                       {"dmesg", "--ctime"},
+                                                       {"tail", "-n", std::to_string(kLogLines), "/var/log/syslog"}})) &&
+       ok;
+
   int tar_status = -1;
   const std::string tar_out =
       capture_command({"tar", "-czf", out.string(), "-C", work.string(), "flowprobe-support"}, &tar_status);
@@ -163,6 +214,27 @@ int write_support_bundle(const Options& o) {
     return 1;
   }
   std::printf("support bundle: %s\n", out.c_str());
+  if (o.bundle_upload.empty()) return 0;
+  // Sent as the log sets are: the same POST, the same client certificate (spec §1.1, 4).
+  UploadConfig up;
+  up.url = o.bundle_upload;
+  up.label = o.exports.log_upload_label;
+  up.cert_file = o.exports.log_upload_cert;
+  up.key_file = o.exports.log_upload_key;
+  up.ca_file = o.exports.log_upload_ca;
+  up.timeout = std::chrono::seconds(o.exports.log_upload_timeout_s);
+  std::string why;
+  if (!check_upload_config(up, "--log-upload", why)) {
+    std::fprintf(stderr, "flowprobe support-bundle: --upload: %s\n", redact(why).c_str());
+    return 1;
+  }
+  const UploadResult r = upload_file(up, out);
+  if (!r.ok) {
+    std::fprintf(stderr, "flowprobe support-bundle: --upload %s: not delivered (%s); the bundle stays in %s\n",
+                 up.url.c_str(), redact(r.error).c_str(), out.c_str());
+    return 1;
+  }
+  std::printf("support bundle: delivered to %s\n", up.url.c_str());
   return 0;
 }
 

@@ -43,7 +43,8 @@ bool is_secret_setting(std::string_view raw) {
   for (std::string_view w : kWords)
     if (name.find(w) != std::string::npos) return true;
   return name.starts_with("sasl.") || name.starts_with("ssl.key.") || name == "ssl_key" ||
-         name.starts_with("ssl.keystore.") || name.ends_with("key.pem") || name == "syslog-tls-key";
+         name.starts_with("ssl.keystore.") || name.ends_with("key.pem") || name == "syslog-tls-key" ||
+         name == "log-upload-key";
 }
 
 void remember_secret(std::string_view value) {

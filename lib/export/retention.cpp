@@ -44,17 +44,26 @@ uint64_t Retention::apply() {
     uint64_t size;
     std::size_t family;
     bool closed;
+    bool dir;
   };
   std::vector<File> files;
   std::error_code ec;
   for (std::size_t f = 0; f < families_.size(); ++f) {
     for (const auto& e : fs::directory_iterator(families_[f].dir, ec)) {
       std::error_code fec;
-      if (!e.is_regular_file(fec)) continue;
+      const bool dir = e.is_directory(fec);  // a closed set of logs in a directory of its own: one unit
+      if (!dir && !e.is_regular_file(fec)) continue;
       const FileRole role = families_[f].classify(e.path().filename().string());
       if (role == FileRole::other) continue;
-      const uint64_t size = e.file_size(fec);
-      files.push_back({e.path(), e.last_write_time(fec), fec ? 0 : size, f, role == FileRole::closed});
+      uint64_t size = 0;
+      if (dir) {
+        for (const auto& inner : fs::recursive_directory_iterator(e.path(), fec))
+          if (std::error_code iec; inner.is_regular_file(iec)) size += inner.file_size(iec);
+      } else {
+        size = e.file_size(fec);
+        if (fec) size = 0;
+      }
+      files.push_back({e.path(), e.last_write_time(fec), size, f, role == FileRole::closed, dir});
     }
   }
   // Two writers may watch one directory with overlapping names: count each file once.
@@ -70,7 +79,7 @@ uint64_t Retention::apply() {
   uint64_t deleted = 0;
   const auto remove = [&](std::size_t i, const char* why) {
     std::error_code rec;
-    if (!fs::remove(files[i].path, rec)) {
+    if (files[i].dir ? fs::remove_all(files[i].path, rec) == 0 || rec : !fs::remove(files[i].path, rec)) {
       if (rec) ++counters_.delete_errors;
       return;
     }

@@ -44,6 +44,8 @@ class Retention {
   explicit Retention(RetentionPolicy policy) : policy_(policy) {}
 
   // The files of one writer: those in `dir` whose name `classify` calls closed or live.
+  // A directory it calls closed (a closed set of logs) is one unit: its whole tree's size,
+  // deleted whole.
   // `what` names the writer in log lines ("-o", "zeek logs", ...).
   void watch(std::string what, std::filesystem::path dir, std::function<FileRole(std::string_view name)> classify);
   // Applies the policy now; returns the number of files deleted.

@@ -64,9 +64,6 @@ void RotatingFileSink::settle(bool ok) {
 
 bool RotatingFileSink::rotate() {
   if (!file_) return false;
-  settle(std::fflush(file_) == 0);
-  std::fclose(file_);
-  file_ = nullptr;
   // Named by the packet clock when it was opened (its first record; the wall clock when
   // none is known), as Zeek names a log by its open time: a replay names its files the
   // same every time, and in the order they were written.
@@ -77,6 +74,16 @@ bool RotatingFileSink::rotate() {
   std::strftime(stamp.data(), stamp.size(), "%Y%m%d-%H%M%S", &t);
   std::filesystem::path target = path_.string() + "." + stamp.data();
   for (int n = 1; std::filesystem::exists(target); ++n) target = path_.string() + "." + stamp.data() + "." + std::to_string(n);
+  const bool ok = rotate_to(target) && open_live();
+  if (retention_) retention_->apply();
+  return ok;
+}
+
+bool RotatingFileSink::rotate_to(const std::filesystem::path& target) {
+  if (!file_) return false;
+  settle(std::fflush(file_) == 0);
+  std::fclose(file_);
+  file_ = nullptr;
   std::error_code ec;
   std::filesystem::rename(path_, target, ec);
   if (ec) {
@@ -85,9 +92,7 @@ bool RotatingFileSink::rotate() {
     ++rotations_;
   }
   first_ns_ = 0;
-  const bool ok = open_live();
-  if (retention_) retention_->apply();
-  return ok && !ec;
+  return !ec;
 }
 
 uint64_t RotatingFileSink::clock_deadline_ns() const {

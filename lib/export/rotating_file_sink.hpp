@@ -44,10 +44,14 @@ class RotatingFileSink final : public Sink {
     return {{"file.rotations", rotations_}};
   }
   uint64_t clock_deadline_ns() const override;
+  const std::filesystem::path& path() const { return path_; }
   void advance_clock(uint64_t packet_ns) override;
 
   // Closes the live file under a rotated name now.
   bool rotate();
+  // Closes the live file as `target` now (a member of a closed log set, zeek_logs.hpp);
+  // the next record opens a fresh live file. False when none was open.
+  bool rotate_to(const std::filesystem::path& target);
 
  private:
   RotatingFileSink(std::filesystem::path path, RotationConfig config, Retention* retention)

@@ -468,7 +468,7 @@ void ZeekLogWriter::advance(uint64_t ts_ns) {
     const uint64_t boundary = ts_ns / rotate_ns_ * rotate_ns_;
     if (next_rotation_ == 0) next_rotation_ = boundary + rotate_ns_;
     if (ts_ns >= next_rotation_) {
-      rotate(next_rotation_);  // closed when its interval ended, as Zeek's timer would
+      rotate(next_rotation_);
       next_rotation_ = boundary + rotate_ns_;
     }
   }
@@ -625,8 +625,10 @@ void ZeekLogWriter::write_conn(const FlowRecord& r, const dissect::AppMetadata* 
 void ZeekLogWriter::set_retention(Retention* retention) {
   retention_ = retention;
   if (retention == nullptr) return;
-  // "<log>.log" is live; "<log>.YYYY-MM-DD-HH-MM-SS[-n].log" a closed one (close_log's names).
+  // "<log>.log" is live; "<log>.YYYY-MM-DD-HH-MM-SS[-n].log" a closed one (close_log's names),
+  // and so is a set's directory.
   retention->watch("zeek logs", dir_, [](std::string_view name) {
+    if (name.starts_with("realtime-")) return FileRole::closed;  // a closed set's directory (set_cycle_dirs)
     for (const ZeekLogInfo& info : zeek_logs()) {
       const std::string_view log = info.name;
       if (!name.starts_with(log) || !name.ends_with(".log") || name.size() < log.size() + 4 || name[log.size()] != '.')
@@ -647,6 +649,11 @@ void ZeekLogWriter::set_retention(Retention* retention) {
 }
 
 void ZeekLogWriter::flush() {
+  if (wall_clock_ && rotate_ns_ != 0 && !finished_) {
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    advance(uint64_t(now.tv_sec) * 1'000'000'000ull + uint64_t(now.tv_nsec));
+  }
   if (retention_) retention_->maybe_apply();
   for (std::size_t i = 0; i < logs_.size(); ++i) {
     write_out(i);
@@ -654,7 +661,11 @@ void ZeekLogWriter::flush() {
   }
 }
 
-void ZeekLogWriter::close_log(std::size_t i, uint64_t close_ns, bool rotated) {
+void ZeekLogWriter::add_member(std::string file_name, std::function<bool(const std::filesystem::path&)> close_to) {
+  members_.push_back({std::move(file_name), std::move(close_to)});
+}
+
+void ZeekLogWriter::close_log(std::size_t i, uint64_t close_ns, ClosedLogSet* set) {
   Log& l = logs_[i];
   if (l.file == nullptr) return;
   char when[32];
@@ -667,27 +678,89 @@ void ZeekLogWriter::close_log(std::size_t i, uint64_t close_ns, bool rotated) {
   const std::string live = dir_ + "/" + name + ".log";
   if (std::fclose(l.file) != 0) last_error_ = live + ": " + std::strerror(errno);
   l.file = nullptr;
-  if (!rotated) return;
-  char opened[32];
-  zeek_date(l.open_ns, opened);
-  std::string target = dir_ + "/" + name + "." + opened + ".log";
-  // Two files opened within one second (a short interval): keep both.
-  for (int n = 1; ::access(target.c_str(), F_OK) == 0; ++n)
-    target = dir_ + "/" + name + "." + opened + "-" + std::to_string(n) + ".log";
-  if (std::rename(live.c_str(), target.c_str()) != 0) last_error_ = live + ": cannot rotate: " + std::strerror(errno);
-  else ++counters_.rotations;
+  if (set == nullptr) return;
+  std::string target;
+  if (set->own_dir) {
+    target = (set->dir / (name + ".log")).string();
+  } else {
+    char opened[32];
+    zeek_date(l.open_ns, opened);
+    target = dir_ + "/" + name + "." + opened + ".log";
+    // Two files opened within one second (a short interval): keep both.
+    for (int n = 1; ::access(target.c_str(), F_OK) == 0; ++n)
+      target = dir_ + "/" + name + "." + opened + "-" + std::to_string(n) + ".log";
+  }
+  if (std::rename(live.c_str(), target.c_str()) != 0) {
+    last_error_ = live + ": cannot rotate: " + std::strerror(errno);
+  } else {
+    ++counters_.rotations;
+    set->files.push_back(target);
+  }
   l.tried = false;  // the next row opens a new file
 }
 
+// Closes every log (and member) into one set covering [start_ns, close_ns) and hands it on.
+void ZeekLogWriter::close_set(uint64_t start_ns, uint64_t close_ns) {
+  ClosedLogSet set;
+  set.start_ns = start_ns;
+  set.end_ns = close_ns;
+  const time_t secs = static_cast<time_t>(start_ns / 1'000'000'000ull);
+  char stamp[32];
+  if (cycle_dirs_) {
+    // The OsecT sensor's cycle directory: local time (TZ), colons in the time.
+    tm t;
+    localtime_r(&secs, &t);
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%d-%H:%M:%S", &t);
+    set.name = std::string("realtime-") + stamp;
+    set.own_dir = true;
+    set.dir = std::filesystem::path(dir_) / set.name;
+    // A second run over the same interval (a replay repeated) keeps the first one's set.
+    for (int n = 1; ::access(set.dir.c_str(), F_OK) == 0; ++n)
+      set.dir = std::filesystem::path(dir_) / (set.name + "-" + std::to_string(n));
+    set.name = set.dir.filename().string();
+    const bool any = std::any_of(logs_.begin(), logs_.end(), [](const Log& l) { return l.file != nullptr; });
+    std::error_code ec;
+    if ((any || !members_.empty()) && !std::filesystem::create_directory(set.dir, ec) && ec) {
+      last_error_ = set.dir.string() + ": cannot create the set's directory: " + ec.message();
+      set.own_dir = false;  // the set stays in dir() under Zeek's names rather than being lost
+      set.dir = dir_;
+    }
+  } else {
+    zeek_date(start_ns, stamp);
+    set.name = std::string("logs.") + stamp;
+    set.dir = dir_;
+  }
+  for (std::size_t i = 0; i < logs_.size(); ++i) close_log(i, close_ns, &set);
+  for (const Member& m : members_) {
+    std::filesystem::path target = set.dir / m.file_name;
+    if (!set.own_dir) {
+      // A rotated file's name as RotatingFileSink gives it (its retention knows it).
+      tm t;
+      gmtime_r(&secs, &t);
+      std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &t);
+      target = set.dir / (m.file_name + "." + stamp);
+    }
+    if (m.close_to(target)) set.files.push_back(target);
+  }
+  std::error_code ec;
+  if (set.own_dir && set.files.empty()) std::filesystem::remove(set.dir, ec);  // nothing was open
+  if (!set.files.empty() && on_set_closed_) on_set_closed_(std::move(set));
+}
+
 void ZeekLogWriter::rotate(uint64_t boundary_ns) {
-  for (std::size_t i = 0; i < logs_.size(); ++i) close_log(i, boundary_ns, true);
+  close_set(boundary_ns - rotate_ns_, boundary_ns);  // closed when its interval ended, as Zeek's timer would
   if (retention_) retention_->apply();
 }
 
 bool ZeekLogWriter::finish() {
   if (finished_) return counters_.write_errors == 0 && last_error_.empty();
   finished_ = true;
-  for (std::size_t i = 0; i < logs_.size(); ++i) close_log(i, clock_ns_, false);
+  if (rotate_ns_ != 0 && (cycle_dirs_ || on_set_closed_) && next_rotation_ != 0) {
+    // The last interval is a set too: delivered like the others, not left under live names.
+    close_set(next_rotation_ - rotate_ns_, clock_ns_);
+  } else {
+    for (std::size_t i = 0; i < logs_.size(); ++i) close_log(i, clock_ns_, nullptr);
+  }
   return counters_.write_errors == 0 && last_error_.empty();
 }
 

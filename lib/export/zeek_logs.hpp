@@ -14,6 +14,8 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -42,6 +44,17 @@ struct ZeekLogInfo {
 std::span<const ZeekLogInfo> zeek_logs();
 const ZeekLogInfo* zeek_log(std::string_view name);  // nullptr when none has that name
 
+// The logs one rotation closed: the unit that is delivered (export/log_delivery.hpp).
+struct ClosedLogSet {
+  // "realtime-YYYY-MM-DD-HH:MM:SS" (set directories: the OsecT sensor's names, local
+  // time) or "logs.YYYY-MM-DD-HH-MM-SS" (Zeek's flat names, UTC): the interval's start.
+  std::string name;
+  std::filesystem::path dir;                 // the set's own directory, or --zeek-logs DIR
+  std::vector<std::filesystem::path> files;  // what it holds, in log order
+  bool own_dir = false;                      // `files` lie flat in a directory of their own
+  uint64_t start_ns = 0, end_ns = 0;         // the interval it covers, packet time
+};
+
 // Zeek-looking connection uid ("C" + base62 of 96 bits) hashed from the flow's id: the
 // same flow gets the same uid in every log (conn.log and its transactions' logs) and
 // every replay. A record without an id gets one from its key and first packet time.
@@ -66,6 +79,30 @@ class ZeekLogWriter {
   ZeekLogWriter(const ZeekLogWriter&) = delete;
   ZeekLogWriter& operator=(const ZeekLogWriter&) = delete;
 
+  // With rotation: each closed set goes into a directory of its own,
+  // dir()/realtime-YYYY-MM-DD-HH:MM:SS (the interval's start, local time), its files with
+  // their live names (conn.log, …), as the OsecT sensor lays a cycle out; and the last set
+  // is closed the same way at finish().
+  void set_cycle_dirs(bool on) { cycle_dirs_ = on; }
+  // Called (on the writer's thread) with each set a rotation closed, and with the last
+  // one at finish(); a set that holds no file is not handed over.
+  void on_set_closed(std::function<void(ClosedLogSet&&)> f) { on_set_closed_ = std::move(f); }
+  // Live input: flush() also moves the log clock on with the wall clock, so an interval
+  // without a record still closes on time.
+  void set_wall_clock(bool on) { wall_clock_ = on; }
+  // Another file of the set that the caller writes into dir() (the eve alerts): closed
+  // with the logs. `close_to(target)` closes it, moves it to `target` and lets the next
+  // write open a fresh one; false (with nothing moved) when it had nothing to close.
+  void add_member(std::string file_name, std::function<bool(const std::filesystem::path& target)> close_to);
+
+  // The packet time at which the next set closes (UINT64_MAX: none known yet), and the
+  // clock moved on by another writer of the set (the alerts), so that what it writes
+  // past a boundary goes to the next set.
+  uint64_t next_rotation_ns() const { return rotate_ns_ != 0 && next_rotation_ != 0 ? next_rotation_ : UINT64_MAX; }
+  void advance_clock(uint64_t ts_ns) {
+    if (!finished_) advance(ts_ns);
+  }
+
   // Hands the rotated logs in dir() (and the live ones, which count toward its size cap)
   // to `retention`, applied after each rotation and from flush().
   void set_retention(Retention* retention);
@@ -88,8 +125,10 @@ class ZeekLogWriter {
 
  private:
   ZeekLogWriter(std::string dir, uint32_t rotate_s);
-  void close_log(std::size_t i, uint64_t close_ns, bool rotated);
+  // Writes #close and closes log i; `set` (null: the file keeps its live name) receives it.
+  void close_log(std::size_t i, uint64_t close_ns, ClosedLogSet* set);
   void rotate(uint64_t boundary_ns);
+  void close_set(uint64_t start_ns, uint64_t close_ns);
   void advance(uint64_t ts_ns);  // the log clock (#close) and rotation, on packet time
   struct Log {
     std::FILE* file = nullptr;
@@ -113,6 +152,14 @@ class ZeekLogWriter {
   uint64_t rotate_ns_ = 0;      // 0: never rotate
   uint64_t next_rotation_ = 0;  // packet time of the next rotation (0: not yet known)
   bool finished_ = false;
+  bool cycle_dirs_ = false;
+  bool wall_clock_ = false;
+  std::function<void(ClosedLogSet&&)> on_set_closed_;
+  struct Member {
+    std::string file_name;
+    std::function<bool(const std::filesystem::path&)> close_to;
+  };
+  std::vector<Member> members_;
   Retention* retention_ = nullptr;
 };
 

@@ -258,3 +258,41 @@ TEST(Retention, SizeCapDeletesTheOldestClosedFilesOfEveryWriter) {
   EXPECT_TRUE(fs::exists(files[5].path));
   EXPECT_EQ(retention.counters().deleted_bytes, 3000u);
 }
+
+// A closed set of logs in a directory of its own (--log-set-dir) is one unit: its whole
+// size counts, and it goes whole, oldest first, beside the upload queue's archives.
+TEST(Retention, ClosedSetDirectoriesAndQueuedArchivesGoWhole) {
+  const fs::path dir = test::scratch_dir("export_retention_sets");
+  fs::remove_all(dir);
+  const fs::path logs = dir / "logs", queue = dir / "queue";
+  const auto now = fs::file_time_type::clock::now();
+  const auto make = [&](const fs::path& p, int age_h) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << std::string(1000, 'x');
+    fs::last_write_time(p, now - std::chrono::hours(age_h));
+  };
+  make(logs / "realtime-2024-01-01-00:00:00" / "conn.log", 50);
+  make(logs / "realtime-2024-01-01-00:00:00" / "dns.log", 50);
+  fs::last_write_time(logs / "realtime-2024-01-01-00:00:00", now - std::chrono::hours(50));
+  make(logs / "realtime-2024-01-01-00:01:00" / "conn.log", 10);
+  fs::last_write_time(logs / "realtime-2024-01-01-00:01:00", now - std::chrono::hours(10));
+  make(logs / "conn.log", 1);  // live
+  make(queue / "realtime-2024-01-01-00:00:00.tar.zst", 40);
+  make(queue / "lock", 40);
+  RetentionPolicy rp;
+  rp.max_bytes = 2500;  // 5000 watched: the oldest set (2000) and the archive (1000) go
+  Retention retention(rp);
+  retention.watch("zeek logs", logs, [](std::string_view n) {
+    return n == "conn.log" ? FileRole::live : n.starts_with("realtime-") ? FileRole::closed : FileRole::other;
+  });
+  retention.watch("queue", queue, [](std::string_view n) {
+    return n.ends_with(".tar.zst") ? FileRole::closed : FileRole::other;
+  });
+  EXPECT_EQ(retention.apply(), 2u);
+  EXPECT_FALSE(fs::exists(logs / "realtime-2024-01-01-00:00:00"));
+  EXPECT_FALSE(fs::exists(queue / "realtime-2024-01-01-00:00:00.tar.zst"));
+  EXPECT_TRUE(fs::exists(logs / "realtime-2024-01-01-00:01:00" / "conn.log"));
+  EXPECT_TRUE(fs::exists(logs / "conn.log"));
+  EXPECT_TRUE(fs::exists(queue / "lock"));
+  EXPECT_EQ(retention.counters().deleted_bytes, 3000u);
+}

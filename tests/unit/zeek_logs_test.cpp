@@ -4,8 +4,11 @@
 
 #include <arpa/inet.h>
 
+#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "export/zeek_logs.hpp"
 #include "support/run_program.hpp"
@@ -37,6 +40,18 @@ std::vector<std::string> lines_of(const fs::path& p) {
   std::vector<std::string> out;
   for (std::string l; std::getline(in, l);) out.push_back(l);
   return out;
+}
+
+// Four one-second flows ending 5, 30, 61 and 200 s past a minute boundary.
+constexpr uint64_t kRotationBase = 1'700'000'040ull * 1'000'000'000ull;  // 2023-11-14 22:14:00
+void write_four_flows(ZeekLogWriter& w) {
+  constexpr uint64_t kS = 1'000'000'000ull;
+  for (const uint64_t end_s : {5, 30, 61, 200}) {
+    FlowRecord r = v4_flow("10.0.0.1", 1000, "10.0.0.2", 53, 17);
+    r.first_ns = kRotationBase + end_s * kS - kS;
+    r.last_ns = kRotationBase + end_s * kS;
+    w.write(r, nullptr);
+  }
 }
 
 std::string escaped(std::string_view s, bool in_set = false) {
@@ -382,14 +397,7 @@ TEST(ZeekLogs, RotationOnPacketTimeWithZeeksNames) {
   std::string error;
   auto w = ZeekLogWriter::open(dir.string(), error, 60);
   ASSERT_TRUE(w) << error;
-  constexpr uint64_t kS = 1'000'000'000ull;
-  const uint64_t base = 1'700'000'040ull * kS;  // 2023-11-14 22:14:00, a multiple of 60 s
-  for (const uint64_t end_s : {5, 30, 61, 200}) {
-    FlowRecord r = v4_flow("10.0.0.1", 1000, "10.0.0.2", 53, 17);
-    r.first_ns = base + end_s * kS - kS;
-    r.last_ns = base + end_s * kS;
-    w->write(r, nullptr);
-  }
+  write_four_flows(*w);
   ASSERT_TRUE(w->finish()) << w->last_error();
   EXPECT_EQ(w->counters().rotations, 2u);
   // Opened by the record ending at +5 s, closed at the +60 s boundary.
@@ -404,4 +412,67 @@ TEST(ZeekLogs, RotationOnPacketTimeWithZeeksNames) {
   ASSERT_EQ(live.size(), 10u);
   EXPECT_EQ(live[5], "#open\t2023-11-14-22-17-20");
   EXPECT_EQ(live.back(), "#close\t2023-11-14-22-17-20");
+}
+
+TEST(ZeekLogs, CycleDirectoriesHoldEachClosedSetAndTheLastOneAtFinish) {
+  const fs::path dir = test::scratch_dir("zeek_logs_unit") / "sets";
+  fs::remove_all(dir);
+  std::string error;
+  auto w = ZeekLogWriter::open(dir.string(), error, 60);
+  ASSERT_TRUE(w) << error;
+  w->set_cycle_dirs(true);
+  std::vector<ClosedLogSet> sets;
+  w->on_set_closed([&](ClosedLogSet&& s) { sets.push_back(std::move(s)); });
+  write_four_flows(*w);
+  ASSERT_TRUE(w->finish()) << w->last_error();
+  constexpr uint64_t kS = 1'000'000'000ull;
+  const uint64_t base = kRotationBase;
+  // +5 and +30 in the first minute, +61 in the second, +200 in the fourth (no third: no rows).
+  ASSERT_EQ(sets.size(), 3u);
+  const uint64_t starts[] = {base, base + 60 * kS, base + 180 * kS};
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    const time_t secs = static_cast<time_t>(starts[i] / kS);
+    tm t;
+    localtime_r(&secs, &t);
+    char name[64];
+    std::strftime(name, sizeof name, "realtime-%Y-%m-%d-%H:%M:%S", &t);
+    EXPECT_EQ(sets[i].name, name);
+    EXPECT_TRUE(sets[i].own_dir);
+    EXPECT_EQ(sets[i].dir, dir / name);
+    EXPECT_EQ(sets[i].start_ns, starts[i]);
+    ASSERT_EQ(sets[i].files.size(), 1u);
+    EXPECT_EQ(sets[i].files[0], dir / name / "conn.log");
+    EXPECT_EQ(lines_of(sets[i].files[0]).size(), i == 0 ? 11u : 10u);
+  }
+  EXPECT_EQ(lines_of(sets[2].files[0]).back(), "#close\t2023-11-14-22-17-20");  // finish(): the last row's time
+  EXPECT_FALSE(fs::exists(dir / "conn.log")) << "no live file is left behind";
+}
+
+// A live port: an interval with no record after it still closes on the wall clock, at
+// the exporter's idle flush.
+TEST(ZeekLogs, LiveIntervalsCloseOnTheWallClockWithoutRecords) {
+  const fs::path dir = test::scratch_dir("zeek_logs_unit") / "wall";
+  fs::remove_all(dir);
+  std::string error;
+  auto w = ZeekLogWriter::open(dir.string(), error, 1);
+  ASSERT_TRUE(w) << error;
+  w->set_wall_clock(true);
+  std::vector<ClosedLogSet> sets;
+  w->on_set_closed([&](ClosedLogSet&& s) { sets.push_back(std::move(s)); });
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  FlowRecord r = v4_flow("10.0.0.1", 1000, "10.0.0.2", 53, 17);
+  r.last_ns = uint64_t(now.tv_sec) * 1'000'000'000ull + uint64_t(now.tv_nsec);
+  r.first_ns = r.last_ns - 1000;
+  w->write(r, nullptr);
+  w->flush();
+  EXPECT_TRUE(sets.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the next second's boundary
+  w->flush();
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets[0].start_ns, uint64_t(now.tv_sec) * 1'000'000'000ull);
+  ASSERT_EQ(sets[0].files.size(), 1u);
+  EXPECT_EQ(lines_of(sets[0].files[0]).size(), 10u);
+  ASSERT_TRUE(w->finish());
+  EXPECT_EQ(sets.size(), 1u) << "nothing was written after: no second set";
 }
