@@ -21,6 +21,8 @@
 #include "export/geo.hpp"
 #include "export/json_encoder.hpp"
 #include "export/retention.hpp"
+#include "dissectors/tcp_fingerprint/p0f_db.hpp"
+#include "export/asset_logs.hpp"
 #include "export/zeek_logs.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
@@ -286,13 +288,28 @@ int main(int argc, char** argv) {
         opt.exports.spool_dir.c_str());
   else if (opt.exports.spool_dir == "none" && opt.exports.remote_can_be_down())
     log(LogLevel::warning, "--spool-dir none: records a receiver cannot take while it is down are lost (and counted)");
+  // p0f's database, read once before the RX cores start; they only read it.
+  std::unique_ptr<dissect::P0fDb> p0f;
+  {
+    constexpr const char* kDefaultP0f = "/etc/p0f/p0f.fp";
+    const std::string path = opt.p0f_fp.empty() ? kDefaultP0f : opt.p0f_fp;
+    if (!opt.p0f_fp.empty() || ::access(kDefaultP0f, R_OK) == 0) {
+      p0f = dissect::P0fDb::load(path, error);
+      if (!p0f) return fail(2, "--p0f-fp: " + error);
+      dissect::set_p0f_db(p0f.get());
+    }
+  }
   std::unique_ptr<ZeekLogWriter> zeek_logs;
+  std::unique_ptr<AssetLogWriter> asset_logs;  // arp.log, ns.log, …: with the Zeek logs
   if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
   if (!opt.zeek_logs.empty()) {
     zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s);
     if (!zeek_logs) return fail(2, "--zeek-logs: " + error);
     config.zeek_logs = zeek_logs.get();
     zeek_logs->set_retention(retention.get());
+    asset_logs = std::make_unique<AssetLogWriter>(*zeek_logs);
+    config.asset_logs = asset_logs.get();
+    config.assets.send_repeats = true;  // the asset logs count every sighting
   }
 
   config.eal_extra = opt.eal_args;
@@ -412,6 +429,7 @@ int main(int argc, char** argv) {
   if (tx_sink) tx_sink->finish();
   bool zeek_ok = true;
   if (zeek_logs) {
+    asset_logs->finish();  // rows still in their window, before the files close
     zeek_ok = zeek_logs->finish();
     const auto& zc = zeek_logs->counters();
     std::string rows;
