@@ -5,10 +5,15 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "assets/asset_tracker.hpp"
+#include "dissectors/cclink_ie/cclink_ie.hpp"
+#include "dissectors/tcp_fingerprint/p0f_db.hpp"
 #include "dissectors/protocols.hpp"
 #include "export/eve.hpp"
 #include "export/json_writer.hpp"
@@ -360,8 +365,83 @@ TEST(AssetDissectors, EveryPacketIsCountedOnce) {
     ++parsers;
     EXPECT_EQ(p->asset->kind, p->kind) << p->name;
     EXPECT_NE(p->write_event, nullptr) << p->name;
+    EXPECT_NE(p->asset_log, nullptr) << p->name;  // each has its OsecT log
   }
-  EXPECT_EQ(parsers, 9);
+  EXPECT_EQ(parsers, 10);
+}
+
+// p0f.fp: a malformed signature names its file and line; a good one matches as p0f does
+// (exact, then fuzzy on a quirk that went missing), and the label reads as p0f's os=.
+TEST(AssetDissectors, P0fDatabaseLoadsMatchesAndRejects) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  const std::string bad = (dir / "flowprobe-p0f-bad.fp").string(), good = (dir / "flowprobe-p0f-good.fp").string();
+  std::ofstream(bad) << "[tcp:request]\nlabel = s:unix:Linux:3.11 and newer\nsig = *:64:0:*:mss*20,7:mss:df,zz:0\n";
+  std::string error;
+  EXPECT_EQ(dissect::P0fDb::load(bad, error), nullptr);
+  EXPECT_NE(error.find("flowprobe-p0f-bad.fp:3: unknown quirk"), std::string::npos) << error;
+  EXPECT_EQ(dissect::P0fDb::load((dir / "flowprobe-no-such.fp").string(), error), nullptr);
+  std::ofstream(good) << "; comment\n[mtu]\nlabel = Ethernet\nsig = 1500\n[tcp:request]\n"
+                         "label = s:unix:Linux:3.11 and newer\nsig = *:64:0:*:mss*20,7:mss,sok,ts,nop,ws:df,id+:0\n"
+                         "label = s:!:NMap:SYN scan\nsig = *:64-:0:1460:1024,0:mss::0\n";
+  const auto db = dissect::P0fDb::load(good, error);
+  ASSERT_NE(db, nullptr) << error;
+  EXPECT_EQ(db->signatures(), 2u);
+  AssetEvent e{};
+  e.op = 1;
+  e.ip_version = 4;
+  e.ttl = 60;
+  e.tcp_window = 29200;
+  e.tcp_mss = 1460;
+  e.tcp_wscale = 7;
+  std::strcpy(e.class_id, "mss,sok,ts,nop,ws");
+  std::strcpy(e.param_list, "df,id+");
+  db->match(e);
+  EXPECT_EQ(db->os(e.u.tcp.label), "Linux 3.11 and newer");
+  EXPECT_EQ(e.u.tcp.fuzzy, 0);
+  std::strcpy(e.param_list, "id+");  // df gone: fuzzy
+  db->match(e);
+  EXPECT_EQ(db->os(e.u.tcp.label), "Linux 3.11 and newer");
+  EXPECT_EQ(e.u.tcp.fuzzy, 1);
+  e.tcp_wscale = 8;  // no signature has it
+  db->match(e);
+  EXPECT_EQ(db->os(e.u.tcp.label), "???");
+  e.op = 2;  // a SYN/ACK: only [tcp:response] signatures
+  e.tcp_wscale = 7;
+  std::strcpy(e.param_list, "df,id+");
+  db->match(e);
+  EXPECT_EQ(e.u.tcp.label, 0);
+  // A userland tool matches but names no OS, as p0f writes app= rather than os=.
+  e = AssetEvent{};
+  e.op = 1, e.ip_version = 4, e.ttl = 50, e.tcp_window = 1024, e.tcp_mss = 1460, e.tcp_wscale = 0xFF;
+  std::strcpy(e.class_id, "mss");
+  db->match(e);
+  EXPECT_NE(e.u.tcp.label, 0);
+  EXPECT_EQ(db->os(e.u.tcp.label), "???");
+}
+
+// CC-Link IE (EtherType 0x890F): the header's fields by frame type; a cut header is
+// malformed; IP and ARP packets are not its.
+TEST(AssetDissectors, CclinkIeHeaderFields) {
+  AssetTracker t(AssetConfig{});
+  AssetEvent e;
+  const Bytes my_status = {0x20, 0x01, 0x00, 0x03, 0x13, '4', 0x00, 0x02, 0x01, 0x00, 1, 2, 3, 4};
+  DecodedPacket p;
+  p.payload = my_status;
+  ASSERT_TRUE(t.on_packet(p, false, kSec, 0, e, dissect::kCclinkIeEtherType));
+  EXPECT_EQ(e.kind, AssetKind::cclink_ie);
+  EXPECT_EQ(e.u.cclink_ie.frame_type, 0x20);
+  EXPECT_EQ(e.u.cclink_ie.node_id, 3);
+  EXPECT_EQ(e.u.cclink_ie.node_type, '4');
+  EXPECT_EQ(e.u.cclink_ie.protocol_ver, 1);
+  const std::string j = json(e);
+  EXPECT_EQ(at(j, "cclink_ie.frame_type"), "myStatus") << j;
+  EXPECT_EQ(at(j, "cclink_ie.src_node_number"), "0x0002") << j;
+  const Bytes cut(my_status.begin(), my_status.begin() + 13);
+  p.payload = cut;
+  EXPECT_FALSE(t.on_packet(p, false, 2 * kSec, 0, e, dissect::kCclinkIeEtherType));
+  EXPECT_EQ(t.counters().malformed, 1u);
+  p.payload = my_status;
+  EXPECT_FALSE(t.on_packet(p, true, 3 * kSec, 0, e));  // as an ARP frame: ARP's, malformed
 }
 
 }  // namespace
