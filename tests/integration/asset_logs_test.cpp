@@ -14,14 +14,15 @@
 #include <map>
 #include <regex>
 
+#include "support/asset_frames.hpp"
 #include "support/run_program.hpp"
 
 namespace fs = std::filesystem;
 using namespace flowprobe::test;
+using namespace flowprobe::test::frames;
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
 using Mac = std::array<uint8_t, 6>;
 
 constexpr uint32_t kT0 = 1700000000;  // 2023-11-14 22:13:20 UTC
@@ -124,17 +125,6 @@ Bytes dhcp(uint8_t op, const Mac& chaddr, const Bytes& options) {
   return m;
 }
 
-void nb_name(Bytes& out, std::string name, uint8_t suffix) {
-  name.resize(15, ' ');
-  name.push_back(static_cast<char>(suffix));
-  out.push_back(0x20);
-  for (char c : name) {
-    out.push_back(static_cast<uint8_t>('A' + (static_cast<uint8_t>(c) >> 4)));
-    out.push_back(static_cast<uint8_t>('A' + (c & 15)));
-  }
-  out.push_back(0);
-}
-
 // A name registration (opcode 5) or query (0): the question, and for a registration the
 // additional record pointing at it with TTL, NB flags (0x8000: a group name) and address.
 Bytes nbns(uint8_t opcode, const std::string& name, uint8_t suffix, uint16_t nb_flags = 0) {
@@ -147,70 +137,6 @@ Bytes nbns(uint8_t opcode, const std::string& name, uint8_t suffix, uint16_t nb_
     be16(m, 0xC00C), be16(m, 0x20), be16(m, 1), be32(m, 300000), be16(m, 6), be16(m, nb_flags);
     m.insert(m.end(), {192, 168, 1, 10});
   }
-  return m;
-}
-
-// A browser announcement ([MS-BRWS]) in an SMB mailslot transaction in a NetBIOS datagram.
-Bytes browser(uint8_t command) {
-  Bytes d = {command, 3, 0x60, 0xea, 0, 0};
-  const std::string server = "FILESRV";
-  for (int i = 0; i < 16; ++i) d.push_back(i < static_cast<int>(server.size()) ? static_cast<uint8_t>(server[i]) : 0);
-  d.insert(d.end(), {10, 0, 0x03, 0x10, 0x01, 0x00, 15, 1, 0x55, 0xaa});  // OS 10.0, type 0x00011003, browser 15.1
-  text(d, "file server");
-  d.push_back(0);
-  Bytes smb = {0xff, 'S', 'M', 'B', 0x25};
-  smb.resize(32, 0);
-  const std::string slot = "\\MAILSLOT\\BROWSE";
-  const uint16_t data_offset = static_cast<uint16_t>(32 + 1 + 34 + 2 + slot.size() + 1);
-  smb.push_back(17);
-  const uint16_t words[17] = {0, static_cast<uint16_t>(d.size()), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                              static_cast<uint16_t>(d.size()), data_offset, 3, 1, 1, 2};
-  for (uint16_t w : words) smb.insert(smb.end(), {static_cast<uint8_t>(w), static_cast<uint8_t>(w >> 8)});
-  const uint16_t bc = static_cast<uint16_t>(slot.size() + 1 + d.size());
-  smb.insert(smb.end(), {static_cast<uint8_t>(bc), static_cast<uint8_t>(bc >> 8)});
-  text(smb, slot);
-  smb.push_back(0);
-  smb.insert(smb.end(), d.begin(), d.end());
-  Bytes m = {0x11, 0x0a, 0x12, 0x34, 192, 168, 1, 10, 0, 138, 0, 0, 0, 0};
-  nb_name(m, "FILESRV", 0x00);
-  nb_name(m, "WORKGROUP", 0x1d);
-  m.insert(m.end(), smb.begin(), smb.end());
-  return m;
-}
-
-Bytes dhcpv6_solicit() {
-  return {1, 0x12, 0x34, 0x56,
-          0, 1, 0, 14, 0, 1, 0, 1, 0x2a, 0x3b, 0x4c, 0x5d, 0x00, 0x0c, 0x29, 0xaa, 0xbb, 0xcc,  // DUID-LLT
-          0, 6, 0, 6, 0, 23, 0, 24, 0, 39,                                                       // ORO
-          0, 39, 0, 15, 0, 4, 'h', 'o', 's', 't', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,         // FQDN
-          0, 16, 0, 14, 0, 0, 0x01, 0x37, 0, 8, 'M', 'S', 'F', 'T', ' ', '5', '.', '0'};         // vendor class 311
-}
-
-// CLPA's layout: SLMP request header (15 bytes), cyclic header (20), master notification
-// (12), cyclic data header (20), then the slave ids; the response: header (11), cyclic
-// header (20), slave notification (20), cyclic data header (8).
-Bytes cyclic_request(uint16_t seq, uint16_t command = 0x0e70) {
-  Bytes m = {0x50, 0x00, 0x00, 0xff, 0xff, 0x03, 0x00, 0, 0, 0, 0, static_cast<uint8_t>(command),
-             static_cast<uint8_t>(command >> 8), 0x00, 0x00};
-  Bytes body(56, 0);
-  body[0] = 2, body[20] = 1;
-  body[32] = 10, body[33] = 1, body[34] = 168, body[35] = 192;
-  body[36] = 1, body[38] = static_cast<uint8_t>(seq), body[39] = static_cast<uint8_t>(seq >> 8);
-  body[46] = 1, body[48] = 1;
-  body[52] = 20, body[53] = 1, body[54] = 168, body[55] = 192;
-  m.insert(m.end(), body.begin(), body.end());
-  m[7] = static_cast<uint8_t>(m.size() - 9);
-  return m;
-}
-Bytes cyclic_response(uint16_t seq) {
-  Bytes m = {0xd0, 0x00, 0x00, 0xff, 0xff, 0x03, 0x00, 0, 0, 0, 0};
-  Bytes body(48, 0);
-  body[0] = 2, body[20] = 0x34, body[21] = 0x12;
-  body[24] = 0x78, body[25] = 0x56, body[26] = 0x34, body[27] = 0x12, body[28] = 3, body[32] = 1;
-  body[40] = 20, body[41] = 1, body[42] = 168, body[43] = 192, body[44] = 1;
-  body[46] = static_cast<uint8_t>(seq), body[47] = static_cast<uint8_t>(seq >> 8);
-  m.insert(m.end(), body.begin(), body.end());
-  m[7] = static_cast<uint8_t>(m.size() - 9);
   return m;
 }
 
@@ -320,8 +246,8 @@ TEST(AssetLogs, EveryLogRowFromPlannedFrames) {
   f.push_back({5.2, eth(kBcast, kHostA, 0x0800, ipv4(a4, nb_bc, 17, udp(137, 137, nbns(5, "WORKGROUP", 0x00, 0x8000))))});
   f.push_back({5.3, eth(kBcast, kHostA, 0x0800, ipv4(a4, nb_bc, 17, udp(137, 137, nbns(0, "FILESRV", 0x20))))});
   // CIFS browser: a host announcement (row) and a domain announcement (no row).
-  f.push_back({6.0, eth(kBcast, kHostA, 0x0800, ipv4(a4, nb_bc, 17, udp(138, 138, browser(1))))});
-  f.push_back({6.1, eth(kBcast, kHostA, 0x0800, ipv4(a4, nb_bc, 17, udp(138, 138, browser(12))))});
+  f.push_back({6.0, eth(kBcast, kHostA, 0x0800, ipv4(a4, nb_bc, 17, udp(138, 138, browser_datagram(1))))});
+  f.push_back({6.1, eth(kBcast, kHostA, 0x0800, ipv4(a4, nb_bc, 17, udp(138, 138, browser_datagram(12))))});
   // DHCPv6: a solicit to the servers' group (row); an advertise back (no row).
   f.push_back({7.0, eth(dhcp6_mac, kHostA, 0x86dd, ipv6(a6, dhcp6, 17, udp(546, 547, dhcpv6_solicit())))});
   f.push_back({7.1, eth(kHostA, kHostB, 0x86dd, ipv6(b6, a6, 17, udp(547, 546, {2, 0x12, 0x34, 0x56})))});

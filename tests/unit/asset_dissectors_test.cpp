@@ -17,6 +17,7 @@
 #include "dissectors/protocols.hpp"
 #include "export/eve.hpp"
 #include "export/json_writer.hpp"
+#include "tests/support/asset_frames.hpp"
 #include "tests/support/json_path.hpp"
 
 using namespace flowprobe;
@@ -24,7 +25,10 @@ using namespace flowprobe;
 namespace {
 
 constexpr uint64_t kSec = 1'000'000'000ull;
-using Bytes = std::vector<uint8_t>;
+using test::frames::Bytes;
+using test::frames::browser_datagram;
+using test::frames::dhcpv6_solicit;
+using test::frames::nb_name;
 
 std::string json(const AssetEvent& e) {
   std::string s;
@@ -163,13 +167,6 @@ TEST(AssetDissectors, DhcpOptionOverloadReadsTheSnameField) {
 
 // ---- DHCPv6 --------------------------------------------------------------------------
 
-Bytes dhcpv6_solicit() {
-  return {1, 0x12, 0x34, 0x56,
-          0, 1, 0, 14, 0, 1, 0, 1, 0x2a, 0x3b, 0x4c, 0x5d, 0x00, 0x0c, 0x29, 0xaa, 0xbb, 0xcc,  // DUID-LLT
-          0, 6, 0, 6, 0, 23, 0, 24, 0, 39,                                                       // ORO
-          0, 39, 0, 15, 0, 4, 'h', 'o', 's', 't', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,         // FQDN
-          0, 16, 0, 14, 0, 0, 0x01, 0x37, 0, 8, 'M', 'S', 'F', 'T', ' ', '5', '.', '0'};         // vendor class 311
-}
 
 TEST(AssetDissectors, Dhcpv6SolicitGivesDuidMacFqdnOptionsAndVendorClass) {
   const Bytes m = dhcpv6_solicit();
@@ -204,43 +201,6 @@ TEST(AssetDissectors, Dhcpv6SolicitGivesDuidMacFqdnOptionsAndVendorClass) {
 
 // ---- CIFS browser --------------------------------------------------------------------
 
-void nb_name(Bytes& out, std::string name, uint8_t type) {
-  name.resize(15, ' ');
-  name.push_back(static_cast<char>(type));
-  out.push_back(0x20);
-  for (char c : name) {
-    out.push_back(static_cast<uint8_t>('A' + (static_cast<uint8_t>(c) >> 4)));
-    out.push_back(static_cast<uint8_t>('A' + (c & 15)));
-  }
-  out.push_back(0);
-}
-
-Bytes browser_datagram(uint8_t command, const char* mailslot = "\\MAILSLOT\\BROWSE") {
-  Bytes d = {command, 3, 0x60, 0xea, 0, 0};  // update count 3, every 60000 ms
-  const std::string server = "FILESRV";
-  for (int i = 0; i < 16; ++i) d.push_back(i < static_cast<int>(server.size()) ? static_cast<uint8_t>(server[i]) : 0);
-  d.insert(d.end(), {10, 0, 0x03, 0x10, 0x01, 0x00, 15, 1, 0x55, 0xaa});  // OS 10.0, type 0x00011003, browser 15.1
-  for (char c : std::string("file server")) d.push_back(static_cast<uint8_t>(c));
-  d.push_back(0);
-  Bytes smb = {0xff, 'S', 'M', 'B', 0x25};
-  smb.resize(32, 0);
-  const std::string slot = mailslot;
-  const uint16_t data_offset = static_cast<uint16_t>(32 + 1 + 34 + 2 + slot.size() + 1);
-  smb.push_back(17);
-  const uint16_t words[17] = {0, static_cast<uint16_t>(d.size()), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                              static_cast<uint16_t>(d.size()), data_offset, 3, 1, 1, 2};
-  for (uint16_t w : words) smb.insert(smb.end(), {static_cast<uint8_t>(w), static_cast<uint8_t>(w >> 8)});
-  const uint16_t bc = static_cast<uint16_t>(slot.size() + 1 + d.size());
-  smb.insert(smb.end(), {static_cast<uint8_t>(bc), static_cast<uint8_t>(bc >> 8)});
-  for (char c : slot) smb.push_back(static_cast<uint8_t>(c));
-  smb.push_back(0);
-  smb.insert(smb.end(), d.begin(), d.end());
-  Bytes m = {0x11, 0x0a, 0x12, 0x34, 10, 0, 0, 9, 0, 138, 0, 0, 0, 0};
-  nb_name(m, "WS-9", 0x00);
-  nb_name(m, "WORKGROUP", 0x1d);
-  m.insert(m.end(), smb.begin(), smb.end());
-  return m;
-}
 
 TEST(AssetDissectors, CifsHostAnnouncementGivesServerOsTypeBrowserAndComment) {
   const Bytes m = browser_datagram(1);
