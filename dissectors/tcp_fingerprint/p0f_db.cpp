@@ -63,6 +63,10 @@ std::unique_ptr<P0fDb> P0fDb::load(const std::string& path, std::string& error) 
     error = path + ": cannot be read";
     return nullptr;
   }
+  return parse(in, path, error);
+}
+
+std::unique_ptr<P0fDb> P0fDb::parse(std::istream& in, const std::string& path, std::string& error) {
   auto db = std::unique_ptr<P0fDb>(new P0fDb);
   enum { other, request, response } section = other;
   bool have_label = false;

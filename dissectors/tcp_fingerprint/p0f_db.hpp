@@ -9,6 +9,7 @@
 // mtu*N), scale; an exact specific label wins, then the first generic one, then the
 // first fuzzy one (never a userland tool's).
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ class P0fDb {
   // signature is malformed; at most kMaxSigs signatures and lines of kMaxLine bytes.
   static constexpr std::size_t kMaxSigs = 8192, kMaxLine = 1024;
   static std::unique_ptr<P0fDb> load(const std::string& path, std::string& error);
+  // The same from text already read (`name` for the messages).
+  static std::unique_ptr<P0fDb> parse(std::istream& in, const std::string& name, std::string& error);
 
   // Fills e.u.tcp (label 0: nothing matched). `syn`: a SYN (p0f's [tcp:request]), else
   // a SYN/ACK ([tcp:response]).
