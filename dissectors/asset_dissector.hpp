@@ -25,13 +25,16 @@ namespace flowprobe::dissect {
 struct AssetPacket {
   const DecodedPacket& pkt;
   bool arp = false;  // an ARP frame: pkt.payload is the ARP header and body, no IP fields
+  // Another non-IP frame the decoder hands over (CC-Link IE, 0x890F): its EtherType, and
+  // pkt.payload is what follows it; 0 for IP and ARP.
+  uint16_t ethertype = 0;
 };
 
 enum class AssetParse : uint8_t { event, malformed, not_mine };
 
 // What a dissector can want, as data, so that the dispatcher skips it without a call.
 namespace asset_on {
-inline constexpr uint8_t arp = 1, udp = 2, tcp = 4, icmpv6 = 8;
+inline constexpr uint8_t arp = 1, udp = 2, tcp = 4, icmpv6 = 8, l2 = 16;
 }
 
 struct AssetDissector {
@@ -46,6 +49,7 @@ struct AssetDissector {
   bool may_want(const AssetPacket& a) const {
     const DecodedPacket& p = a.pkt;
     const uint8_t what = a.arp ? asset_on::arp
+                         : a.ethertype != 0 ? asset_on::l2
                          : p.l4_proto == 17 ? asset_on::udp
                          : p.l4_proto == 6  ? asset_on::tcp
                          : p.l4_proto == 58 ? asset_on::icmpv6

@@ -5,7 +5,7 @@
 //   inspect (lib/dpi):      flow (probe/parse and state), rule_proto, rule_buffers, encrypted
 //   assets (lib/assets):    asset (the per-packet sighting parser)
 //   export (lib/export):    fields (-T rows), zeek_log and zeek_service, eve_type/write_eve
-//                           (transactions), write_event (sightings), server_name
+//                           (transactions), write_event and asset_log (sightings), server_name
 // A protocol leaves what it does not have null or empty.
 #include <cstdint>
 #include <span>
@@ -39,6 +39,27 @@ struct ZeekLog {
   // Rows come from flow records (DHCP: one per flow, its messages summed up) rather than
   // one per transaction record.
   bool per_flow = false;
+};
+
+// A protocol's asset log (arp.log, ns.log, …: the OsecT sensor's logs, spec §2.3–2.14),
+// written from its sightings into the --zeek-logs directory by lib/export/asset_logs, which
+// keeps the files' header lines and rotation (through ZeekLogWriter) and the aggregation:
+// sightings whose columns other than ts (and the counts) are the same within 60 s of
+// packet time make one row, written when the window ends, ts = the first.
+struct AssetLog {
+  enum class Tail : uint8_t {
+    none,          // the key columns end the row
+    number_ts_end  // then the count of sightings and the last one's time (CC-Link)
+  };
+  std::string_view name;    // "arp": the file is arp.log
+  std::string_view fields;  // the columns, tab separated, ts first
+  std::string_view types;
+  // Appends the columns after ts (up to the tail), tab separated: the aggregation key.
+  // False (and nothing appended that counts) when the log does not record this sighting
+  // (a reply where the log keeps requests).
+  bool (*write_key)(const AssetEvent& e, std::string& out);
+  Tail tail = Tail::none;
+  bool aggregate = true;  // false: a row per sighting (p0f-k.log)
 };
 
 // How many eve records one of its transactions makes, and from which side each is written
@@ -77,6 +98,8 @@ struct Protocol {
   std::string_view eve_type;
   EveParts (*eve_parts)(const AppMetadata& tx) = nullptr;
   void (*write_eve)(const AppMetadata& tx, uint32_t tx_id, uint8_t part, JsonWriter& w) = nullptr;
+  // Its sightings' asset log (null: none).
+  const AssetLog* asset_log = nullptr;
 };
 
 }  // namespace flowprobe::dissect

@@ -43,4 +43,5 @@ struct NoMeta {};  // a protocol with per-packet sightings only (asset parsers)
   X(cifs_browser, CifsBrowser, NoMeta)                          \
   X(cclink_ief_basic, CclinkIefBasic, NoMeta)                   \
   X(tcp_fingerprint, TcpFingerprint, NoMeta)                    \
-  X(ssdp, Ssdp, NoMeta)
+  X(ssdp, Ssdp, NoMeta)                                         \
+  X(cclink_ie, CclinkIe, NoMeta)

@@ -25,6 +25,8 @@
 #include "export/rotating_file_sink.hpp"
 #include "export/tee_sink.hpp"
 #include "export/retention.hpp"
+#include "dissectors/tcp_fingerprint/p0f_db.hpp"
+#include "export/asset_logs.hpp"
 #include "export/zeek_logs.hpp"
 #include "io/input.hpp"
 #include "io/probe.hpp"
@@ -370,9 +372,22 @@ int main(int argc, char** argv) {
         opt.exports.spool_dir.c_str());
   else if (opt.exports.spool_dir == "none" && opt.exports.remote_can_be_down())
     log(LogLevel::warning, "--spool-dir none: records a receiver cannot take while it is down are lost (and counted)");
-  // Declared first, destroyed last: the writer's destructor may still hand it the last set.
+  // p0f's database, read once before the RX cores start; they only read it.
+  std::unique_ptr<dissect::P0fDb> p0f;
+  {
+    constexpr const char* kDefaultP0f = "/etc/p0f/p0f.fp";
+    const std::string path = opt.p0f_fp.empty() ? kDefaultP0f : opt.p0f_fp;
+    if (!opt.p0f_fp.empty() || ::access(kDefaultP0f, R_OK) == 0) {
+      p0f = dissect::P0fDb::load(path, error);
+      if (!p0f) return fail(2, "--p0f-fp: " + error);
+      dissect::set_p0f_db(p0f.get());
+    }
+  }
+  // Declared before the log writers, destroyed after them: the Zeek writer's destructor may
+  // still hand it the last set.
   std::unique_ptr<LogDelivery> delivery;
   std::unique_ptr<ZeekLogWriter> zeek_logs;
+  std::unique_ptr<AssetLogWriter> asset_logs;  // arp.log, ns.log, …: with the Zeek logs
   if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
   if (!opt.zeek_logs.empty()) {
     zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s);
@@ -381,6 +396,9 @@ int main(int argc, char** argv) {
     zeek_logs->set_retention(retention.get());
     zeek_logs->set_cycle_dirs(opt.exports.log_set_dir);
     zeek_logs->set_wall_clock(config.input.capture.empty());  // live: an interval closes on time without records
+    asset_logs = std::make_unique<AssetLogWriter>(*zeek_logs);
+    config.asset_logs = asset_logs.get();
+    config.assets.send_repeats = true;  // the asset logs count every sighting
   }
   if (!rule_sets.empty() && alerts_in_log_sets(opt)) {
     alert_sink = make_set_alert_sink(opt, *zeek_logs, retention.get(), error);
@@ -506,6 +524,7 @@ int main(int argc, char** argv) {
   if (tx_sink) tx_sink->finish();
   bool zeek_ok = true;
   if (zeek_logs) {
+    asset_logs->finish();  // rows still in their window, before the files close
     zeek_ok = zeek_logs->finish();
     const auto& zc = zeek_logs->counters();
     std::string rows;

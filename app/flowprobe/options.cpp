@@ -172,8 +172,14 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
   app.add_option("--zeek-logs", out.zeek_logs,
                  "also write Zeek-style TSV logs into DIR (created if missing): conn.log for every flow, dns.log, "
                  "http.log, ssl.log, dhcp.log and ssh.log for flows our dissectors read; Zeek's header lines and default "
-                 "columns, '-' where we do not know a value")
+                 "columns, '-' where we do not know a value; and the OsecT sensor's asset logs (arp.log, ns.log, "
+                 "p0f-k.log, dhcp2.log, netbios-ns.log, mswin-browser.log, dhcpv6.log, ssdp.log, cclink-ief-basic.log, "
+                 "cclink-ie.log), a row per distinct sighting per 60 s of packet time")
       ->type_name("DIR");
+  app.add_option("--p0f-fp", out.p0f_fp,
+                 "p0f's fingerprint database for the OS guess of TCP SYNs and SYN/ACKs (p0f-k.log's os, the "
+                 "tcp_fingerprint event's os); the default is the p0f package's, when it is installed")
+      ->type_name("FILE");
   app.add_option("--zeek-logs-rotate", out.zeek_logs_rotate_s,
                  "rotate the --zeek-logs files every SECONDS of packet time, at multiples of it, as Zeek names "
                  "them: conn.2026-11-23-17-00-00.log (the time the file was opened, UTC); 0 = never")

@@ -194,12 +194,16 @@ SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunRe
       (alert_sink == nullptr ||
        (v("alerts.raised") == v("alerts.enqueued") + v("alerts.dropped_ring_full") + v("alerts.dropped_output_full") &&
         e.alerts_encoded == v("alerts.enqueued") && alert_sink->accounts_for(e.alerts_encoded))) &&
-      (event_sink == nullptr ||
+      // Asset sightings: each one was sent, suppressed as a repeat, or dropped; each sent one
+      // was taken, and written as JSON unless it was a repeat sent only for the asset logs.
+      (r.rx_schema.find("assets.events_enqueued") == CounterSchema::npos ||
        (v("assets.packets_seen") == v("assets.not_asset_protocol") + v("assets.malformed") + v("assets.sightings") &&
         v("assets.sightings") == kinds &&
         v("assets.sightings") ==
             v("assets.suppressed_repeats") + v("assets.events_enqueued") + v("assets.dropped_ring_full") &&
-        e.events_encoded == v("assets.events_enqueued") && event_sink->accounts_for(e.events_encoded))) &&
+        e.events_dequeued == v("assets.events_enqueued") &&
+        (event_sink == nullptr ||
+         (e.events_encoded + e.events_repeats == e.events_dequeued && event_sink->accounts_for(e.events_encoded))))) &&
       // Transactions: each completed one became a record (or was counted as dropped), and
       // each record was encoded (a DNS one as two eve records) and delivered or counted.
       (r.rx_schema.find("transactions.enqueued") == CounterSchema::npos ||

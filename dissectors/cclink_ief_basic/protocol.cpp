@@ -1,5 +1,6 @@
 // CC-Link IE Field Basic: the protocol's descriptor and its sightings' eve object ("event_type":"cclink_ief_basic").
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -7,6 +8,8 @@
 #include "dissectors/cclink_ief_basic/cclink_ief_basic.hpp"
 #include "dissectors/protocols.hpp"
 #include "export/eve.hpp"
+#include "export/zeek_format.hpp"
+#include "export/zeek_logs.hpp"
 
 namespace flowprobe::dissect {
 namespace {
@@ -66,6 +69,51 @@ void write_event(const AssetEvent& e, JsonWriter& w) {
   w.end_object();
 }
 
+// cclink-ief-basic.log (spec §2.13): the cyclic exchange (UDP 61450), one row per
+// direction and PDU kind per window, with how many frames and the last one's time. The
+// uid is the station pair's (both directions share it); the asset path does not see the
+// flow table's ids, so it is not conn.log's uid for the same flow.
+bool write_log_key(const AssetEvent& e, std::string& o) {
+  using namespace zeek;
+  const CclinkFields& c = e.u.cclink;
+  if (e.src_port != 61450 && e.dst_port != 61450) return false;  // SLMP (61451) is not this log's
+  uint64_t a = 0, b = 0;
+  std::memcpy(&a, e.src_ip.data(), 4);
+  std::memcpy(&b, e.dst_ip.data(), 4);
+  a = a << 16 | e.src_port;
+  b = b << 16 | e.dst_port;
+  ZeekUid uid;
+  put(o, zeek_uid(std::min(a, b) * 0x9E3779B97F4A7C15ull ^ std::max(a, b) ^ 0xCC11'4EF0ull, uid));
+  tab(o);
+  put_addr(o, 4, e.src_ip);
+  tab(o);
+  put_count(o, e.src_port);
+  tab(o);
+  put_addr(o, 4, e.dst_ip);
+  tab(o);
+  put_count(o, e.dst_port);
+  tab(o);
+  if (c.response) {
+    put(o, "cyclicDataRes\t-");
+  } else if (c.command == 0x0E70) {
+    put(o, "cyclicDataReq\tcyclic");
+  } else {
+    char buf[40];
+    // The command as it is on the wire (little-endian).
+    put(o, std::string_view(buf, static_cast<std::size_t>(std::snprintf(buf, sizeof buf, "cyclicDataReq\tunknown_ct_%02x%02x",
+                                                                         c.command & 0xFF, c.command >> 8))));
+  }
+  return true;
+}
+
+const AssetLog kCclinkIefBasicLog{
+    .name = "cclink-ief-basic",
+    .fields = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tpdu\tcmd\tnumber\tts_end",
+    .types = "time\tstring\taddr\tport\taddr\tport\tstring\tstring\tint\ttime",
+    .write_key = write_log_key,
+    .tail = AssetLog::Tail::number_ts_end,
+};
+
 }  // namespace
 
 const Protocol kCclinkIefBasicProtocol{
@@ -73,6 +121,7 @@ const Protocol kCclinkIefBasicProtocol{
     .kind = AppKind::cclink_ief_basic,
     .asset = &kCclinkIefBasicAsset,
     .write_event = write_event,
+    .asset_log = &kCclinkIefBasicLog,
 };
 
 }  // namespace flowprobe::dissect

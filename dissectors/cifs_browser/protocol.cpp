@@ -7,6 +7,7 @@
 #include "dissectors/cifs_browser/cifs_browser.hpp"
 #include "dissectors/protocols.hpp"
 #include "export/eve.hpp"
+#include "export/zeek_format.hpp"
 
 namespace flowprobe::dissect {
 namespace {
@@ -55,6 +56,39 @@ void write_event(const AssetEvent& e, JsonWriter& w) {
   w.end_object();
 }
 
+// mswin-browser.log (spec §2.10): host (1) and local master (15) announcements, the
+// sender's name, versions, server type bits and signature as the OsecT sensor writes them
+// (server type in hex without leading zeros, the signature as a little-endian word).
+bool write_log_key(const AssetEvent& e, std::string& o) {
+  using namespace zeek;
+  const CifsBrowserFields& c = e.u.cifs;
+  if (c.command != 1 && c.command != 15) return false;
+  char buf[16];
+  put_addr(o, e.ip_version, e.src_ip);
+  tab(o);
+  put_mac(o, e.src_mac);
+  tab(o);
+  put_printable(o, e.host_name);
+  tab(o);
+  put(o, std::string_view(buf, static_cast<std::size_t>(std::snprintf(buf, sizeof buf, "%u.%u", c.os_major, c.os_minor))));
+  tab(o);
+  put(o, std::string_view(buf, static_cast<std::size_t>(std::snprintf(buf, sizeof buf, "0x%x", c.server_type))));
+  tab(o);
+  put(o, std::string_view(buf, static_cast<std::size_t>(std::snprintf(buf, sizeof buf, "%u.%u", c.browser_major, c.browser_minor))));
+  tab(o);
+  put(o, std::string_view(buf, static_cast<std::size_t>(std::snprintf(buf, sizeof buf, "0x%04x", c.signature))));
+  tab(o);
+  put_printable(o, e.class_id);
+  return true;
+}
+
+const AssetLog kMswinBrowserLog{
+    .name = "mswin-browser",
+    .fields = "ts\tsrc_iP\tsrc_mac\tserver_name\tos_version\tserver_type\tbrowser_version\tsignature\thost_comment",
+    .types = "time\taddr\tstring\tstring\tstring\tstring\tstring\tstring\tstring",
+    .write_key = write_log_key,
+};
+
 }  // namespace
 
 const Protocol kCifsBrowserProtocol{
@@ -62,6 +96,7 @@ const Protocol kCifsBrowserProtocol{
     .kind = AppKind::cifs_browser,
     .asset = &kCifsBrowserAsset,
     .write_event = write_event,
+    .asset_log = &kMswinBrowserLog,
 };
 
 }  // namespace flowprobe::dissect

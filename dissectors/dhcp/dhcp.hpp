@@ -33,6 +33,7 @@ extern const std::span<const FieldDef> kDhcpFields;  // fields.cpp: its -T rows
 extern const ZeekLog kDhcpLog;                        // zeek.cpp: dhcp.log
 extern const AssetDissector kDhcpAsset;  // dhcp.cpp: every message as a sighting
 void dhcp_write_event(const AssetEvent& e, JsonWriter& w);  // eve.cpp: a sighting
+extern const AssetLog kDhcp2Log;                      // dhcp2.cpp: the OsecT sensor's dhcp2.log
 void dhcp_write_eve(const AppMetadata& tx, uint32_t tx_id, uint8_t part, JsonWriter& w);  // eve.cpp: a transaction
 
 }  // namespace flowprobe::dissect

@@ -17,6 +17,7 @@ const Protocol kDhcpProtocol{
     .write_event = dhcp_write_event,
     .eve_type = "dhcp",
     .write_eve = dhcp_write_eve,
+    .asset_log = &kDhcp2Log,
 };
 
 }  // namespace flowprobe::dissect

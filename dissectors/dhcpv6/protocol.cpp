@@ -7,6 +7,7 @@
 #include "dissectors/dhcpv6/dhcpv6.hpp"
 #include "dissectors/protocols.hpp"
 #include "export/eve.hpp"
+#include "export/zeek_format.hpp"
 
 namespace flowprobe::dissect {
 namespace {
@@ -62,6 +63,45 @@ void write_event(const AssetEvent& e, JsonWriter& w) {
   w.end_object();
 }
 
+// dhcpv6.log (spec §2.11): client messages to the server port (solicit, request,
+// confirm, renew, rebind, release, decline, information-request; a relay's forward is
+// the relay's, not a client's), with option 39's name, option 6's codes and option 16.
+bool write_log_key(const AssetEvent& e, std::string& o) {
+  using namespace zeek;
+  const Dhcpv6Fields& d = e.u.dhcpv6;
+  const unsigned t = d.msg_type;
+  if (e.dst_port != 547 || d.hop_count != 0 || !(t == 1 || (t >= 3 && t <= 6) || t == 8 || t == 9 || t == 11))
+    return false;
+  put_addr(o, 6, e.src_ip);
+  tab(o);
+  put_mac(o, e.src_mac);
+  tab(o);
+  if (d.has_fqdn) put_printable(o, e.host_name);
+  else unset(o);
+  tab(o);
+  if (d.n_oro == 0) unset(o);
+  for (unsigned i = 0; i < d.n_oro; ++i) {
+    if (i) o.push_back(',');
+    put_count(o, d.oro[i]);
+  }
+  tab(o);
+  if (d.has_vendor_class) {
+    put_count(o, d.enterprise);
+    tab(o);
+    put_str_or_unset(o, e.class_id);
+  } else {
+    put(o, "-\t-");
+  }
+  return true;
+}
+
+const AssetLog kDhcpv6Log{
+    .name = "dhcpv6",
+    .fields = "ts\tsrc_iP\tsrc_mac\thostname\tfinger_print\tenterprise_number\tvendor_class",
+    .types = "time\taddr\tstring\tstring\tvector[count]\tcount\tstring",
+    .write_key = write_log_key,
+};
+
 }  // namespace
 
 const Protocol kDhcpv6Protocol{
@@ -69,6 +109,7 @@ const Protocol kDhcpv6Protocol{
     .kind = AppKind::dhcpv6,
     .asset = &kDhcpv6Asset,
     .write_event = write_event,
+    .asset_log = &kDhcpv6Log,
 };
 
 }  // namespace flowprobe::dissect

@@ -20,6 +20,9 @@ AssetParse ndp_parse(const AssetPacket& in, AssetEvent& out) noexcept {
   const std::size_t fixed = p.icmp_type == 133 ? 4 : p.icmp_type == 134 ? 12 : 20;
   if (m.size() < fixed) return AssetParse::malformed;
   out.op = p.icmp_type;
+  // The frame's destination: an advertisement answers the host that asked (ns.log).
+  out.u.ndp.dst_ip = p.dst_ip;
+  out.u.ndp.dst_mac = p.dst_mac;
   out.dst_ip = {};
   if (p.icmp_type >= 135) std::memcpy(out.dst_ip.data(), m.data() + 4, 16);  // target address
   // Options: type 1 source / 2 target link-layer address, length in units of 8 bytes.

@@ -7,6 +7,7 @@
 #include "dissectors/ndp/ndp.hpp"
 #include "dissectors/protocols.hpp"
 #include "export/eve.hpp"
+#include "export/zeek_format.hpp"
 
 namespace flowprobe::dissect {
 namespace {
@@ -44,6 +45,43 @@ void write_event(const AssetEvent& e, JsonWriter& w) {
   w.end_object();
 }
 
+// ns.log (spec §2.4), in the spec's column order. A solicitation: its sender asks for
+// the target; an advertisement: the host it answers (the frame's destination) hears
+// that the target is at the sender's MAC. An advertisement to a multicast group
+// (unsolicited, answering nobody) and router messages are not recorded.
+bool write_log_key(const AssetEvent& e, std::string& o) {
+  using namespace zeek;
+  if (e.op == 135) {
+    put_mac(o, e.src_mac);
+    tab(o);
+    put_addr(o, 6, e.src_ip);
+    put(o, "\t-\t");
+    put_addr(o, 6, e.dst_ip);
+    tab(o);
+    put_addr(o, 6, e.dst_ip);
+    return true;
+  }
+  if (e.op == 136 && e.u.ndp.dst_ip[0] != 0xff) {
+    put_mac(o, e.u.ndp.dst_mac);
+    tab(o);
+    put_addr(o, 6, e.u.ndp.dst_ip);
+    tab(o);
+    put_mac(o, e.src_mac);
+    tab(o);
+    put_addr(o, 6, e.dst_ip);
+    put(o, "\t-");
+    return true;
+  }
+  return false;
+}
+
+const AssetLog kNsLog{
+    .name = "ns",
+    .fields = "ts\torig_mac\torig_ip\tresp_mac\tresp_ip\twho_has",
+    .types = "time\tstring\taddr\tstring\taddr\taddr",
+    .write_key = write_log_key,
+};
+
 }  // namespace
 
 const Protocol kNdpProtocol{
@@ -51,6 +89,7 @@ const Protocol kNdpProtocol{
     .kind = AppKind::ndp,
     .asset = &kNdpAsset,
     .write_event = write_event,
+    .asset_log = &kNsLog,
 };
 
 }  // namespace flowprobe::dissect

@@ -40,7 +40,14 @@ AssetParse netbios_ns_parse(const AssetPacket& in, AssetEvent& out) noexcept {
   } else if (qd > 0 && ar > 0 && off + 4 + 12 <= m.size()) {
     // The additional record repeats the name by a 2-byte pointer: type, class, TTL follow.
     const std::size_t rr = off + 4;
-    if ((m[rr] & 0xC0) == 0xC0) out.ttl = be32(m.data() + rr + 6);
+    if ((m[rr] & 0xC0) == 0xC0) {
+      out.ttl = be32(m.data() + rr + 6);
+      // RDLENGTH, then NB_FLAGS (G bit: a group name) and the address.
+      if (rr + 14 <= m.size()) {
+        out.u.netbios.nb_flags = be16(m.data() + rr + 12);
+        out.u.netbios.has_nb_flags = 1;
+      }
+    }
   }
   return AssetParse::event;
 }

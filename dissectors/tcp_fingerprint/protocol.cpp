@@ -6,54 +6,48 @@
 
 #include "dissectors/tcp_fingerprint/tcp_fingerprint.hpp"
 #include "dissectors/protocols.hpp"
+#include "dissectors/tcp_fingerprint/p0f_db.hpp"
 #include "export/eve.hpp"
+#include "export/zeek_format.hpp"
 
 namespace flowprobe::dissect {
 namespace {
 
-// p0f's detect_win_multi: the window as a multiple of the MSS (less 12 with
-// timestamps), of a 1500-byte MTU's MSS, or of the MTU; {0, ""} when none divides it.
-// (p0f also tries a SYN/ACK's peer MSS, which needs the SYN: not done here.)
-std::pair<unsigned, const char*> window_multiple(const AssetEvent& e) {
-  const unsigned win = e.tcp_window, mss = e.tcp_mss;
-  if (win == 0 || mss < 100) return {0, ""};
-  const auto div = [&](unsigned d) { return d != 0 && win % d == 0; };
-  if (div(mss)) return {win / mss, "mss"};
-  if (e.ts1_nonzero && div(mss - 12)) return {win / (mss - 12), "mss"};
-  if (div(1460)) return {win / 1460, "mss"};
-  if (div(1448)) return {win / 1448, "mss"};
-  if (e.ip_version == 6 && div(1440)) return {win / 1440, "mss"};
-  if (e.ip_version == 6 && div(1428)) return {win / 1428, "mss"};
-  if (div(mss + 40)) return {win / (mss + 40), "mtu"};
-  if (div(mss + e.tot_hdr)) return {win / (mss + e.tot_hdr), "mtu"};
-  if (e.ip_version == 6 && div(mss + 60)) return {win / (mss + 60), "mtu"};
-  if (div(1500)) return {win / 1500, "mtu"};
-  return {0, ""};
+// p0f's raw_sig: ver:ttl+distance:olen:mss:wsize,scale:olayout:quirks:pclass, the
+// distance counted from the next of 32/64/128/255 at or above the TTL seen.
+std::string_view raw_sig(const AssetEvent& e, char (&sig)[320]) {
+  const unsigned ttl = e.ttl, ittl = ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+  char mss[8], win[24], dist[8] = "?";
+  std::snprintf(mss, sizeof mss, "%u", e.tcp_mss);
+  if (ittl - ttl <= 35) std::snprintf(dist, sizeof dist, "%u", ittl - ttl);  // p0f: farther is implausible
+  const WindowMultiple multiple = window_multiple(e);
+  if (multiple.n > 0) std::snprintf(win, sizeof win, "%s*%u", multiple.mtu ? "mtu" : "mss", multiple.n);
+  else std::snprintf(win, sizeof win, "%u", e.tcp_window);
+  const int n = std::snprintf(sig, sizeof sig, "%u:%u+%s:%u:%s:%s,%u:%s:%s:0", e.ip_version, ttl, dist,
+                              e.ip_olen, mss, win, e.tcp_wscale == 0xFF ? 0u : e.tcp_wscale, e.class_id,
+                              e.param_list);
+  return {sig, std::min<std::size_t>(static_cast<std::size_t>(std::max(n, 0)), sizeof sig - 1)};
+}
+
+std::string_view os_of(const AssetEvent& e) {
+  const P0fDb* db = p0f_db();
+  return db != nullptr ? db->os(e.u.tcp.label) : std::string_view("???");
 }
 
 void write_event(const AssetEvent& e, JsonWriter& w) {
   std::array<char, 46> ip;
   std::array<char, 17> mac;
   const auto addr = [&](const std::array<uint8_t, 16>& a, uint8_t v) { return eve::addr(a, v, ip); };
-  // p0f's raw_sig: ver:ttl+distance:olen:mss:wsize,scale:olayout:quirks:pclass, the
-  // distance counted from the next of 32/64/128/255 at or above the TTL seen.
-  const unsigned ttl = e.ttl, ittl = ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
-  char sig[320];
-  char mss[8], win[24], dist[8] = "?";
-  std::snprintf(mss, sizeof mss, "%u", e.tcp_mss);
-  if (ittl - ttl <= 35) std::snprintf(dist, sizeof dist, "%u", ittl - ttl);  // p0f: farther is implausible
-  const auto [multiple, unit] = window_multiple(e);
-  if (multiple > 0) std::snprintf(win, sizeof win, "%s*%u", unit, multiple);
-  else std::snprintf(win, sizeof win, "%u", e.tcp_window);
-  const int n = std::snprintf(sig, sizeof sig, "%u:%u+%s:%u:%s:%s,%u:%s:%s:0", e.ip_version, ttl, dist,
-                              e.ip_olen, mss, win, e.tcp_wscale == 0xFF ? 0u : e.tcp_wscale, e.class_id,
-                              e.param_list);
+  char buf[320];
+  const std::string_view sig = raw_sig(e, buf);
   w.key("tcp_fingerprint");
   w.begin_object();
   w.key("packet");
   w.value_raw_string(e.op == 2 ? "syn+ack" : "syn");
+  w.key("os");
+  w.value_string(os_of(e));
   w.key("raw_sig");
-  w.value_string(std::string_view(sig, static_cast<std::size_t>(std::max(n, 0))));
+  w.value_string(sig);
   w.key("ttl");
   w.value_uint(e.ttl);
   w.key("window");
@@ -77,6 +71,31 @@ void write_event(const AssetEvent& e, JsonWriter& w) {
   w.end_object();
 }
 
+// p0f-k.log (spec §2.6): a row per SYN and SYN/ACK, describing its sender, with p0f's
+// OS guess from its database (p0f_db.hpp) and the raw signature it was made from.
+bool write_log_key(const AssetEvent& e, std::string& o) {
+  using namespace zeek;
+  put(o, e.op == 2 ? "syn+ack" : "syn");
+  tab(o);
+  put_addr(o, e.ip_version, e.src_ip);
+  tab(o);
+  put_mac(o, e.src_mac);
+  tab(o);
+  zeek_escape(os_of(e), o);
+  tab(o);
+  char buf[320];
+  zeek_escape(raw_sig(e, buf), o);
+  return true;
+}
+
+const AssetLog kP0fLog{
+    .name = "p0f-k",
+    .fields = "ts\tmod\tsrc_ip\tsrc_mac\tos\traw_sig",
+    .types = "time\tstring\taddr\tstring\tstring\tstring",
+    .write_key = write_log_key,
+    .aggregate = false,
+};
+
 }  // namespace
 
 const Protocol kTcpFingerprintProtocol{
@@ -84,6 +103,7 @@ const Protocol kTcpFingerprintProtocol{
     .kind = AppKind::tcp_fingerprint,
     .asset = &kTcpFingerprintAsset,
     .write_event = write_event,
+    .asset_log = &kP0fLog,
 };
 
 }  // namespace flowprobe::dissect

@@ -3,6 +3,7 @@
 // p0f's names; the exporter assembles the signature (lib/assets).
 #include <cstdio>
 
+#include "dissectors/tcp_fingerprint/p0f_db.hpp"
 #include "dissectors/tcp_fingerprint/tcp_fingerprint.hpp"
 
 namespace flowprobe::dissect {
@@ -106,10 +107,29 @@ AssetParse tcp_fingerprint_parse(const AssetPacket& in, AssetEvent& out) noexcep
   if (ts1_zero) quirk("ts1-");
   if (out.tcp_wscale != 0xFF && out.tcp_wscale > 14) quirk("exws");
   if (bad) quirk("bad");
+  // The OS guess, from p0f's database when one was loaded (read only here).
+  if (const P0fDb* db = p0f_db()) db->match(out);
   return AssetParse::event;
 }
 
 }  // namespace
+
+WindowMultiple window_multiple(const AssetEvent& e) noexcept {
+  const unsigned win = e.tcp_window, mss = e.tcp_mss;
+  if (win == 0 || mss < 100) return {};
+  const auto div = [&](unsigned d) { return d != 0 && win % d == 0; };
+  if (div(mss)) return {win / mss, false};
+  if (e.ts1_nonzero && div(mss - 12)) return {win / (mss - 12), false};
+  if (div(1460)) return {win / 1460, false};
+  if (div(1448)) return {win / 1448, false};
+  if (e.ip_version == 6 && div(1440)) return {win / 1440, false};
+  if (e.ip_version == 6 && div(1428)) return {win / 1428, false};
+  if (div(mss + 40)) return {win / (mss + 40), true};
+  if (div(mss + e.tot_hdr)) return {win / (mss + e.tot_hdr), true};
+  if (e.ip_version == 6 && div(mss + 60)) return {win / (mss + 60), true};
+  if (div(1500)) return {win / 1500, true};
+  return {};
+}
 
 const AssetDissector kTcpFingerprintAsset{"tcp_fingerprint", AssetKind::tcp_fingerprint, asset_on::tcp, {}, tcp_fingerprint_probe,
                                           tcp_fingerprint_parse};

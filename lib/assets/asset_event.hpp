@@ -64,6 +64,34 @@ struct CclinkFields {
   std::array<uint8_t, 4> node_id{};       // master id (requests) or slave id (responses): an IPv4 address
 };
 
+// NDP: the frame's destination, which an advertisement's row names as the host that asked
+// (ns.log's orig_mac/orig_ip).
+struct NdpFields {
+  std::array<uint8_t, 16> dst_ip{};
+  std::array<uint8_t, 6> dst_mac{};
+  uint8_t reserved[2] = {};
+};
+
+// TCP fingerprint: the p0f.fp label the signature matched (dissectors/tcp_fingerprint/p0f_db.hpp).
+struct TcpFingerprintFields {
+  uint16_t label = 0;  // 1 + its index in the loaded database; 0: no match ("???")
+  uint8_t fuzzy = 0, generic = 0;
+};
+
+// NetBIOS-NS: the NB flags of a registration's additional record (its group bit).
+struct NetbiosFields {
+  uint16_t nb_flags = 0;
+  uint8_t has_nb_flags = 0, reserved = 0;
+};
+
+// CC-Link IE Field/Control (EtherType 0x890F): the frame header's fields.
+struct CclinkIeFields {
+  uint16_t node_id = 0;
+  uint8_t frame_type = 0, data_type = 0, protocol_ver = 0, node_type = 0, connection = 0;
+  uint8_t known_type = 0, control_only = 0, has_node_id = 0, has_node_type = 0, has_connection = 0;
+  std::array<uint8_t, 2> src_node{};  // the sender's node number, as on the wire
+};
+
 struct AssetEvent {
   uint64_t ts_ns = 0;
   AssetKind kind = AssetKind::arp;
@@ -89,7 +117,10 @@ struct AssetEvent {
   uint8_t tcp_wscale = 0xFF, ip_olen = 0;
   uint16_t tot_hdr = 0;         // IP + TCP header bytes (p0f's window-as-MTU test)
   uint8_t ts1_nonzero = 0;      // the timestamp option's own value is set
-  uint8_t reserved2[3] = {};
+  // Set after the de-duplication (so never part of its hash): a sighting the window had
+  // seen, sent only for the asset logs (lib/export/asset_logs), not written as JSON.
+  uint8_t repeat = 0;
+  uint8_t reserved2[2] = {};
   // NUL-terminated texts. DHCP: option 12 (see DhcpFields::host_name_len), option 60.
   // NetBIOS-NS: the name in host_name. SSDP: SERVER, method, USER-AGENT. TCP fingerprint:
   // class_id the option layout, param_list the quirks (p0f's names). DHCPv6: host_name
@@ -103,6 +134,10 @@ struct AssetEvent {
     Dhcpv6Fields dhcpv6;
     CifsBrowserFields cifs;
     CclinkFields cclink;
+    NdpFields ndp;
+    NetbiosFields netbios;
+    CclinkIeFields cclink_ie;
+    TcpFingerprintFields tcp;
     Fields() : dhcp{} {}
   } u;
 };

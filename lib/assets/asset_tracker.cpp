@@ -73,15 +73,16 @@ AssetTracker::AssetTracker(const AssetConfig& cfg) : cfg_(cfg) {
   seen_ns_ = std::make_unique<uint64_t[]>(cfg_.dedup_slots);
 }
 
-bool AssetTracker::on_packet(const DecodedPacket& p, bool arp, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept {
+bool AssetTracker::on_packet(const DecodedPacket& p, bool arp, uint64_t ts_ns, uint16_t port, AssetEvent& out,
+                             uint16_t ethertype) noexcept {
   ++counters_.packets;
   // Every asset dissector wants an ARP frame, UDP, ICMPv6 or a TCP SYN: the rest of the
   // traffic (TCP segments above all) leaves after one compare, not nine probes.
-  if (!arp && p.l4_proto != 17 && p.l4_proto != 58 && !(p.l4_proto == 6 && (p.tcp_flags & 0x02))) {
+  if (!arp && ethertype == 0 && p.l4_proto != 17 && p.l4_proto != 58 && !(p.l4_proto == 6 && (p.tcp_flags & 0x02))) {
     ++counters_.not_mine;
     return false;
   }
-  const dissect::AssetPacket in{p, arp};
+  const dissect::AssetPacket in{p, arp, ethertype};
   for (const dissect::Protocol* proto : dissect::kProtocols) {
     const dissect::AssetDissector* d = proto->asset;
     if (d == nullptr || !d->may_want(in) || !d->probe(in)) continue;
@@ -98,7 +99,7 @@ bool AssetTracker::on_packet(const DecodedPacket& p, bool arp, uint64_t ts_ns, u
   return false;
 }
 
-bool AssetTracker::fresh(const AssetEvent& e) noexcept {
+bool AssetTracker::fresh(AssetEvent& e) noexcept {
   ++counters_.sightings;
   if (cfg_.dedup_window_ns == 0) return true;
   // Everything but the time identifies the sighting, except what changes from one
@@ -121,6 +122,10 @@ bool AssetTracker::fresh(const AssetEvent& e) noexcept {
   h |= 1;  // 0 marks an empty slot
   const std::size_t slot = (h >> 17) & (cfg_.dedup_slots - 1);
   if (keys_[slot] == h && e.ts_ns >= seen_ns_[slot] && e.ts_ns - seen_ns_[slot] < cfg_.dedup_window_ns) {
+    if (cfg_.send_repeats) {
+      e.repeat = 1;
+      return true;
+    }
     ++counters_.suppressed;
     return false;
   }

@@ -18,6 +18,9 @@ namespace flowprobe {
 struct AssetConfig {
   uint64_t dedup_window_ns = 300'000'000'000ull;  // 0: every sighting is an event
   uint32_t dedup_slots = 65536;                   // power of two
+  // The asset logs (--zeek-logs) count every sighting: repeats are sent too, marked
+  // AssetEvent::repeat, for the exporter to leave out of the JSON events.
+  bool send_repeats = false;
 };
 
 // Every packet shown is exactly one of: a sighting (then sent or suppressed), not a
@@ -28,7 +31,7 @@ struct AssetCounters {
   uint64_t not_mine = 0;
   uint64_t malformed = 0;
   uint64_t sightings = 0;
-  uint64_t suppressed = 0;  // sightings repeated within the window
+  uint64_t suppressed = 0;  // sightings repeated within the window and not sent
   std::array<uint64_t, dissect::kProtocolCount + 1> by_kind{};  // sightings per AssetKind (its AppKind)
 };
 CounterSource asset_counter_source(const AssetCounters& c);
@@ -38,11 +41,14 @@ class AssetTracker {
   explicit AssetTracker(const AssetConfig& cfg);
   // A decoded packet of a tracked flow, or (`arp`) an ARP frame whose payload is the ARP
   // header and body. True when `out` holds an event to send.
-  bool on_packet(const DecodedPacket& pkt, bool arp, uint64_t ts_ns, uint16_t port, AssetEvent& out) noexcept;
+  // `ethertype`: another non-IP frame the decoder handed over (CC-Link IE), its payload
+  // what follows the EtherType.
+  bool on_packet(const DecodedPacket& pkt, bool arp, uint64_t ts_ns, uint16_t port, AssetEvent& out,
+                 uint16_t ethertype = 0) noexcept;
   const AssetCounters& counters() const { return counters_; }
 
  private:
-  bool fresh(const AssetEvent& e) noexcept;
+  bool fresh(AssetEvent& e) noexcept;
   AssetConfig cfg_;
   std::unique_ptr<uint64_t[]> keys_;
   std::unique_ptr<uint64_t[]> seen_ns_;

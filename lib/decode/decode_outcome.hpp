@@ -18,6 +18,7 @@ namespace flowprobe {
   X(ipv6_fragment, "non-first IPv6 fragments (no L4 header)")                        \
   X(arp, "ARP frames")                                                               \
   X(lldp, "LLDP frames")                                                             \
+  X(cclink_ie, "CC-Link IE Field/Control frames (EtherType 0x890F)")                 \
   X(llc, "IEEE 802.3 length-field frames (LLC/STP/CDP)")                             \
   X(mpls, "MPLS frames carrying neither IPv4 nor IPv6")                             \
   X(pppoe, "PPPoE discovery and PPP control frames")                                 \

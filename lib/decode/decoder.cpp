@@ -22,7 +22,7 @@ namespace ethertype {
 constexpr uint16_t min_type = 0x0600;  // below: an IEEE 802.3 length field
 constexpr uint16_t ipv4 = 0x0800, arp = 0x0806, vlan = 0x8100, ipv6 = 0x86dd, mpls_uc = 0x8847,
                    mpls_mc = 0x8848, pppoe_disc = 0x8863, pppoe_sess = 0x8864, qinq = 0x88a8,
-                   lldp = 0x88cc, qinq_old = 0x9100;
+                   lldp = 0x88cc, qinq_old = 0x9100, cclink_ie = 0x890f;
 }  // namespace ethertype
 
 constexpr size_t kEthHeader = 14;
@@ -268,6 +268,9 @@ inline O decode_ethertype(const uint8_t* p, size_t n, size_t off, uint16_t type,
       return O::arp;
     case ethertype::lldp:
       return O::lldp;
+    case ethertype::cclink_ie:
+      out.payload = {p + off, n - off};  // for asset sightings (dissectors/cclink_ie)
+      return O::cclink_ie;
     case ethertype::mpls_uc:
     case ethertype::mpls_mc:
       return decode_mpls(p + off, n - off, out);

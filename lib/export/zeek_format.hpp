@@ -43,6 +43,11 @@ void put_count(std::string& o, uint64_t v);
 void put_secs(std::string& o, uint64_t ns);
 inline void put_bool(std::string& o, bool b) { o.push_back(b ? 'T' : 'F'); }
 void put_addr(std::string& o, int version, const std::array<uint8_t, 16>& ip);
+// A MAC address, lower case with colons (Zeek's mac_addr logs as string).
+void put_mac(std::string& o, const std::array<uint8_t, 6>& mac);
+// `s` with its control bytes (0x00-0x1f, 0x7f: a name's NUL padding) removed, as the
+// OsecT sensor's scripts write names; "-" when nothing is left.
+void put_printable(std::string& o, std::string_view s);
 // A string, or "-" when it is empty.
 void put_str_or_unset(std::string& o, std::string_view s);
 // "tcp", "udp", "icmp" as Zeek's transport_proto enum.

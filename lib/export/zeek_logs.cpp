@@ -307,6 +307,9 @@ std::span<const ZeekLogInfo> zeek_logs() {
       if (z != nullptr && std::none_of(v.begin(), v.end(), [&](const ZeekLogInfo& l) { return l.name == z->name; }))
         v.push_back({z->name, z->fields, z->types, z});
     }
+    for (const dissect::Protocol* p : dissect::kProtocols)
+      if (const dissect::AssetLog* a = p->asset_log)
+        v.push_back({a->name, a->fields, a->types, nullptr, a});
     return v;
   }();
   return logs;
@@ -517,6 +520,13 @@ void ZeekLogWriter::write(const dpi::TxRecord& tx) {
   const std::size_t log = log_of_[dissect::protocol_index(tx.app.kind)];
   std::string& o = begin_row(log, tx.ts_ns);
   p->zeek_log->write_row(src, o);
+  end_row(log);
+}
+
+void ZeekLogWriter::write_row(std::size_t log, uint64_t at_ns, std::string_view row) {
+  if (finished_) return;
+  advance(at_ns);
+  put(begin_row(log, at_ns), row);
   end_row(log);
 }
 

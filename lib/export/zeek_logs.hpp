@@ -31,6 +31,7 @@ namespace flowprobe {
 
 namespace dissect {
 struct ZeekLog;
+struct AssetLog;
 }
 class Retention;
 
@@ -40,6 +41,7 @@ struct ZeekLogInfo {
   std::string_view fields;  // its #fields columns, tab separated (Zeek's defaults)
   std::string_view types;   // its #types columns
   const dissect::ZeekLog* protocol_log;  // null for conn.log
+  const dissect::AssetLog* asset_log = nullptr;  // the asset logs' (lib/export/asset_logs)
 };
 std::span<const ZeekLogInfo> zeek_logs();
 const ZeekLogInfo* zeek_log(std::string_view name);  // nullptr when none has that name
@@ -112,6 +114,10 @@ class ZeekLogWriter {
   void write(const FlowRecord& r, const dissect::AppMetadata* app);
   // One transaction: a row of its protocol's log.
   void write(const dpi::TxRecord& tx);
+  // One row of log `log` (an index in zeek_logs()), without its newline, written at
+  // packet time `at_ns`: the asset logs' (lib/export/asset_logs), which keep their rows
+  // until an aggregation window ends.
+  void write_row(std::size_t log, uint64_t at_ns, std::string_view row);
   // Hands buffered rows to the files (the exporter's idle flush).
   void flush();
   // Writes #close and closes every log; later calls do nothing. False when a row or

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "export/asset_logs.hpp"
 #include "export/eve.hpp"
 #include "export/json_writer.hpp"
 #include "export/message_key.hpp"
@@ -29,9 +30,10 @@ Exporter::Exporter(std::vector<rte_ring*> rings, const JsonEncoder& encoder, Sin
 
 namespace {
 // Drains fixed-size events (alerts, asset events) from one ring per RX core into `sink`,
-// one JSON line each, adding to `drained[ring]` when given. Returns how many.
-template <typename Event, typename Write>
-unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::string& batch, Write write,
+// one JSON line each for those `take` keeps, adding to `drained[ring]` when given. Returns
+// how many were dequeued.
+template <typename Event, typename Write, typename Take>
+unsigned drain_events(const std::vector<rte_ring*>& rings, Sink* sink, std::string& batch, Write write, Take take,
                       uint64_t* drained = nullptr) {
   Event events[64];
   unsigned total = 0;
@@ -40,18 +42,19 @@ unsigned drain_events(const std::vector<rte_ring*>& rings, Sink& sink, std::stri
     if (drained != nullptr) drained[r] += got;
     unsigned pending = 0;
     for (unsigned i = 0; i < got; ++i) {
-      if (events[i].ts_ns >= sink.clock_deadline_ns()) {  // it opens the next file
-        if (pending) sink.write(batch, pending);
+      if (!take(events[i]) || sink == nullptr) continue;
+      if (events[i].ts_ns >= sink->clock_deadline_ns()) {  // it opens the next file
+        if (pending) sink->write(batch, pending);
         batch.clear();
         pending = 0;
-        sink.advance_clock(events[i].ts_ns);
+        sink->advance_clock(events[i].ts_ns);
       }
       JsonWriter w(batch);
       write(events[i], w);
       batch.push_back('\n');
       ++pending;
     }
-    if (pending) sink.write(batch, pending);
+    if (pending) sink->write(batch, pending);
     batch.clear();
     total += got;
   }
@@ -66,18 +69,25 @@ unsigned Exporter::drain_side_rings() {
     opts.community_id_seed = ctx_.community_id_seed;
     const auto& sets = *rule_sets_;
     n = drain_events<sig::Alert>(
-        alert_rings_, *alert_sink_, alert_batch_,
+        alert_rings_, alert_sink_, alert_batch_,
         [&](const sig::Alert& a, JsonWriter& w) {
           // Never null: a set is retired only after the alerts it raised were drained.
           const sig::SignatureEngine* e = sets.get(a.generation);
           write_alert_json(a, e != nullptr ? *e : sets.front(), w, opts);
         },
-        alerts_drained_.data());
+        [](const sig::Alert&) { return true; }, alerts_drained_.data());
     counters_.alerts_encoded += n;
   }
-  if (event_sink_ != nullptr) {
-    const unsigned e = drain_events<AssetEvent>(event_rings_, *event_sink_, alert_batch_, write_event_json);
-    counters_.events_encoded += e;
+  if (!event_rings_.empty()) {
+    // Every sighting feeds the asset logs; JSON has only those the de-duplication let through.
+    const unsigned e = drain_events<AssetEvent>(event_rings_, event_sink_, alert_batch_, write_event_json,
+                                                [&](const AssetEvent& ev) {
+                                                  if (asset_logs_ != nullptr) asset_logs_->add(ev);
+                                                  if (ev.repeat) ++counters_.events_repeats;
+                                                  else if (event_sink_ != nullptr) ++counters_.events_encoded;
+                                                  return !ev.repeat;
+                                                });
+    counters_.events_dequeued += e;
     n += e;
   }
   return n;
@@ -177,6 +187,7 @@ void Exporter::run() {
         encoder_->encode(item.flow, ctx_, batch_);
         if (key_kind != MessageKey::none) append_message_key(item.flow, key_kind, keys_);
         if (zeek_ != nullptr) zeek_->write(item.flow, ctx_.app);
+        if (asset_logs_ != nullptr) asset_logs_->advance(item.flow.last_ns);
         ++in_batch;
       }
       ctx_.app = nullptr;

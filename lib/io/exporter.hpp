@@ -17,6 +17,7 @@
 namespace flowprobe {
 
 class ZeekLogWriter;
+class AssetLogWriter;
 
 class Exporter {
  public:
@@ -33,10 +34,13 @@ class Exporter {
   // Alerts taken from RX core `ring`'s ring so far: a rule set is retired once every
   // core's count passes what that core had queued when it stopped using the set.
   uint64_t alerts_drained(std::size_t ring) const { return alerts_drained_[ring]; }
-  // Asset events (ARP, NDP, DHCP, … sightings): one ring per RX core, JSON lines to `sink`.
-  void set_events(std::vector<rte_ring*> rings, Sink* sink) {
+  // Asset events (ARP, NDP, DHCP, … sightings): one ring per RX core, JSON lines to `sink`
+  // (null: none) but for repeats (AssetEvent::repeat), and every one to `logs` (the asset
+  // logs under --zeek-logs; null: none).
+  void set_events(std::vector<rte_ring*> rings, Sink* sink, AssetLogWriter* logs = nullptr) {
     event_rings_ = std::move(rings);
     event_sink_ = sink;
+    asset_logs_ = logs;
   }
   // Transactions (each HTTP request, DNS query, handshake, …): one ring of 8-byte words per
   // RX core; eve JSON to `sink` (null: none) and rows of their Zeek logs (set_zeek_logs).
@@ -81,6 +85,7 @@ class Exporter {
   std::function<void()> rules_request_, rules_poll_;
   std::vector<rte_ring*> event_rings_;
   Sink* event_sink_ = nullptr;
+  AssetLogWriter* asset_logs_ = nullptr;
   ZeekLogWriter* zeek_ = nullptr;
   std::vector<rte_ring*> tx_rings_;
   Sink* tx_sink_ = nullptr;

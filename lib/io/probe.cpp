@@ -284,7 +284,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         };
         rte_ring* alert_ring = side_ring(config.l7.rules != nullptr && config.alert_sink != nullptr, "alerts_rx",
                                          sizeof(sig::Alert), alert_rings);
-        rte_ring* event_ring = side_ring(config.event_sink != nullptr, "events_rx", sizeof(AssetEvent), event_rings);
+        rte_ring* event_ring = side_ring(config.event_sink != nullptr || config.asset_logs != nullptr, "events_rx", sizeof(AssetEvent), event_rings);
         // Transactions vary in size (their protocol's part): a ring of 8-byte words, as
         // the flow records' (record_ring.hpp).
         rte_ring* tx_ring = nullptr;
@@ -344,7 +344,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
       if (config.stats != nullptr)
         exporter.set_tick([&](const ExportCounters& ec) { config.stats->publish_main(main_live(ec, res.started_ports, sink)); },
                           rte_get_tsc_hz() / 4);
-      if (!event_rings.empty()) exporter.set_events(event_rings, config.event_sink);
+      if (!event_rings.empty()) exporter.set_events(event_rings, config.event_sink, config.asset_logs);
       if (!tx_rings.empty()) exporter.set_transactions(tx_rings, config.tx_sink);
       std::unique_ptr<RuleReloader> reloader;
       if (!alert_rings.empty() && config.rule_sets != nullptr) {

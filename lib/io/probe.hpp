@@ -17,6 +17,7 @@
 #include "export/json_encoder.hpp"
 #include "export/sink.hpp"
 #include "export/zeek_logs.hpp"
+#include "export/asset_logs.hpp"
 #include "flow/flow_table.hpp"
 #include "io/input.hpp"
 #include "assets/asset_tracker.hpp"
@@ -51,6 +52,9 @@ struct ProbeConfig {
   ops::StatsHub* stats = nullptr;      // live statistics (--stats-*); null: none
   ops::PacketCapture* capture = nullptr;  // --capture; null: none
   ZeekLogWriter* zeek_logs = nullptr;     // --zeek-logs; null: none (finished by the caller)
+  // The asset logs written with the Zeek logs (every sighting, repeats too: assets.send_repeats);
+  // null: none (finished by the caller, before zeek_logs).
+  AssetLogWriter* asset_logs = nullptr;
   std::function<const JsonEncoder*()> reload;  // SIGHUP: a new encoder, or null to keep the old
   // Called once the port is started, before any RX core runs (--user drops root here);
   // false (with the error) stops the run.

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "dissectors/cclink_ie/cclink_ie.hpp"
 #include "core/log.hpp"
 #include "core/tsc.hpp"
 #include "io/dispatcher.hpp"
@@ -273,6 +274,9 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
       const bool found = fragments_.recall(dp, pv.ts_ns) && table_.on_fragment(dp, pv.ts_ns);
       ++(found ? counters_.fragments_attributed : counters_.fragments_unattributed);
     } else if (o == DecodeOutcome::arp && assets_ && assets_->on_packet(dp, true, pv.ts_ns, config_.port, event_)) {
+      send_event();
+    } else if (o == DecodeOutcome::cclink_ie && assets_ &&
+               assets_->on_packet(dp, false, pv.ts_ns, config_.port, event_, dissect::kCclinkIeEtherType)) {
       send_event();
     }
   }

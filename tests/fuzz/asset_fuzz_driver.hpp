@@ -33,8 +33,8 @@ inline int fuzz_asset(const AssetDissector& d, const uint8_t* data, size_t size)
   p.payload = rest.subspan(o);
   p.l3 = rest;  // the IP header's place: whatever bytes there are
   AssetEvent e;
-  for (bool arp : {false, true}) {
-    const AssetPacket in{p, arp};
+  for (int kind : {0, 1, 2}) {  // IP, ARP, another EtherType's frame
+    const AssetPacket in{p, kind == 1, static_cast<uint16_t>(kind == 2 ? 0x890F : 0)};
     if (!d.probe(in)) continue;
     std::memset(static_cast<void*>(&e), 0, sizeof e);
     const AssetParse r = d.parse(in, e);

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/asset_frames.hpp"
 #include "support/run_program.hpp"
 
 namespace fs = std::filesystem;
@@ -196,7 +197,9 @@ TEST(AssetEvents, DhcpMessagesAgreeWithZeek) {
 
 // A master (192.168.1.10) polling one slave (192.168.1.20) five times, the slave
 // answering each: ten frames through decode, the asset path, the ring and the exporter.
-using Bytes = std::vector<uint8_t>;
+using frames::Bytes;
+using frames::cyclic_request;
+using frames::cyclic_response;
 
 Bytes udp_frame(const uint8_t (&src)[4], const uint8_t (&dst)[4], uint16_t port, const Bytes& payload) {
   Bytes f = {0x02, 0, 0, 0, 0, dst[3], 0x02, 0, 0, 0, 0, src[3], 0x08, 0x00};
@@ -213,34 +216,6 @@ Bytes udp_frame(const uint8_t (&src)[4], const uint8_t (&dst)[4], uint16_t port,
                      static_cast<uint8_t>(port), static_cast<uint8_t>(udp_len >> 8), static_cast<uint8_t>(udp_len), 0, 0});
   f.insert(f.end(), payload.begin(), payload.end());
   return f;
-}
-
-// CLPA's layout (rt-labs c-link, cl_types.h): SLMP request header (15 bytes), cyclic
-// header (20), master notification (12), cyclic data header (20), then the slave ids.
-Bytes cyclic_request(uint16_t seq) {
-  Bytes m = {0x50, 0x00, 0x00, 0xff, 0xff, 0x03, 0x00, 0, 0, 0, 0, 0x70, 0x0e, 0x00, 0x00};
-  Bytes body(56, 0);
-  body[0] = 2, body[20] = 1;
-  body[32] = 10, body[33] = 1, body[34] = 168, body[35] = 192;
-  body[36] = 1, body[38] = static_cast<uint8_t>(seq), body[39] = static_cast<uint8_t>(seq >> 8);
-  body[46] = 1, body[48] = 1;
-  body[52] = 20, body[53] = 1, body[54] = 168, body[55] = 192;
-  m.insert(m.end(), body.begin(), body.end());
-  m[7] = static_cast<uint8_t>(m.size() - 9);
-  return m;
-}
-
-// Response header (11), cyclic header (20), slave notification (20), cyclic data header (8).
-Bytes cyclic_response(uint16_t seq) {
-  Bytes m = {0xd0, 0x00, 0x00, 0xff, 0xff, 0x03, 0x00, 0, 0, 0, 0};
-  Bytes body(48, 0);
-  body[0] = 2, body[20] = 0x34, body[21] = 0x12;
-  body[24] = 0x78, body[25] = 0x56, body[26] = 0x34, body[27] = 0x12, body[28] = 3, body[32] = 1;
-  body[40] = 20, body[41] = 1, body[42] = 168, body[43] = 192, body[44] = 1;
-  body[46] = static_cast<uint8_t>(seq), body[47] = static_cast<uint8_t>(seq >> 8);
-  m.insert(m.end(), body.begin(), body.end());
-  m[7] = static_cast<uint8_t>(m.size() - 9);
-  return m;
 }
 
 TEST(AssetEvents, CclinkCyclicExchangeThroughTheProbe) {

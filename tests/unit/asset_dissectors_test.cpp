@@ -5,13 +5,19 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "assets/asset_tracker.hpp"
+#include "dissectors/cclink_ie/cclink_ie.hpp"
+#include "dissectors/tcp_fingerprint/p0f_db.hpp"
 #include "dissectors/protocols.hpp"
 #include "export/eve.hpp"
 #include "export/json_writer.hpp"
+#include "tests/support/asset_frames.hpp"
 #include "tests/support/json_path.hpp"
 
 using namespace flowprobe;
@@ -19,7 +25,10 @@ using namespace flowprobe;
 namespace {
 
 constexpr uint64_t kSec = 1'000'000'000ull;
-using Bytes = std::vector<uint8_t>;
+using test::frames::Bytes;
+using test::frames::browser_datagram;
+using test::frames::dhcpv6_solicit;
+using test::frames::nb_name;
 
 std::string json(const AssetEvent& e) {
   std::string s;
@@ -158,13 +167,6 @@ TEST(AssetDissectors, DhcpOptionOverloadReadsTheSnameField) {
 
 // ---- DHCPv6 --------------------------------------------------------------------------
 
-Bytes dhcpv6_solicit() {
-  return {1, 0x12, 0x34, 0x56,
-          0, 1, 0, 14, 0, 1, 0, 1, 0x2a, 0x3b, 0x4c, 0x5d, 0x00, 0x0c, 0x29, 0xaa, 0xbb, 0xcc,  // DUID-LLT
-          0, 6, 0, 6, 0, 23, 0, 24, 0, 39,                                                       // ORO
-          0, 39, 0, 15, 0, 4, 'h', 'o', 's', 't', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,         // FQDN
-          0, 16, 0, 14, 0, 0, 0x01, 0x37, 0, 8, 'M', 'S', 'F', 'T', ' ', '5', '.', '0'};         // vendor class 311
-}
 
 TEST(AssetDissectors, Dhcpv6SolicitGivesDuidMacFqdnOptionsAndVendorClass) {
   const Bytes m = dhcpv6_solicit();
@@ -199,43 +201,6 @@ TEST(AssetDissectors, Dhcpv6SolicitGivesDuidMacFqdnOptionsAndVendorClass) {
 
 // ---- CIFS browser --------------------------------------------------------------------
 
-void nb_name(Bytes& out, std::string name, uint8_t type) {
-  name.resize(15, ' ');
-  name.push_back(static_cast<char>(type));
-  out.push_back(0x20);
-  for (char c : name) {
-    out.push_back(static_cast<uint8_t>('A' + (static_cast<uint8_t>(c) >> 4)));
-    out.push_back(static_cast<uint8_t>('A' + (c & 15)));
-  }
-  out.push_back(0);
-}
-
-Bytes browser_datagram(uint8_t command, const char* mailslot = "\\MAILSLOT\\BROWSE") {
-  Bytes d = {command, 3, 0x60, 0xea, 0, 0};  // update count 3, every 60000 ms
-  const std::string server = "FILESRV";
-  for (int i = 0; i < 16; ++i) d.push_back(i < static_cast<int>(server.size()) ? static_cast<uint8_t>(server[i]) : 0);
-  d.insert(d.end(), {10, 0, 0x03, 0x10, 0x01, 0x00, 15, 1, 0x55, 0xaa});  // OS 10.0, type 0x00011003, browser 15.1
-  for (char c : std::string("file server")) d.push_back(static_cast<uint8_t>(c));
-  d.push_back(0);
-  Bytes smb = {0xff, 'S', 'M', 'B', 0x25};
-  smb.resize(32, 0);
-  const std::string slot = mailslot;
-  const uint16_t data_offset = static_cast<uint16_t>(32 + 1 + 34 + 2 + slot.size() + 1);
-  smb.push_back(17);
-  const uint16_t words[17] = {0, static_cast<uint16_t>(d.size()), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                              static_cast<uint16_t>(d.size()), data_offset, 3, 1, 1, 2};
-  for (uint16_t w : words) smb.insert(smb.end(), {static_cast<uint8_t>(w), static_cast<uint8_t>(w >> 8)});
-  const uint16_t bc = static_cast<uint16_t>(slot.size() + 1 + d.size());
-  smb.insert(smb.end(), {static_cast<uint8_t>(bc), static_cast<uint8_t>(bc >> 8)});
-  for (char c : slot) smb.push_back(static_cast<uint8_t>(c));
-  smb.push_back(0);
-  smb.insert(smb.end(), d.begin(), d.end());
-  Bytes m = {0x11, 0x0a, 0x12, 0x34, 10, 0, 0, 9, 0, 138, 0, 0, 0, 0};
-  nb_name(m, "WS-9", 0x00);
-  nb_name(m, "WORKGROUP", 0x1d);
-  m.insert(m.end(), smb.begin(), smb.end());
-  return m;
-}
 
 TEST(AssetDissectors, CifsHostAnnouncementGivesServerOsTypeBrowserAndComment) {
   const Bytes m = browser_datagram(1);
@@ -360,8 +325,83 @@ TEST(AssetDissectors, EveryPacketIsCountedOnce) {
     ++parsers;
     EXPECT_EQ(p->asset->kind, p->kind) << p->name;
     EXPECT_NE(p->write_event, nullptr) << p->name;
+    EXPECT_NE(p->asset_log, nullptr) << p->name;  // each has its OsecT log
   }
-  EXPECT_EQ(parsers, 9);
+  EXPECT_EQ(parsers, 10);
+}
+
+// p0f.fp: a malformed signature names its file and line; a good one matches as p0f does
+// (exact, then fuzzy on a quirk that went missing), and the label reads as p0f's os=.
+TEST(AssetDissectors, P0fDatabaseLoadsMatchesAndRejects) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  const std::string bad = (dir / "flowprobe-p0f-bad.fp").string(), good = (dir / "flowprobe-p0f-good.fp").string();
+  std::ofstream(bad) << "[tcp:request]\nlabel = s:unix:Linux:3.11 and newer\nsig = *:64:0:*:mss*20,7:mss:df,zz:0\n";
+  std::string error;
+  EXPECT_EQ(dissect::P0fDb::load(bad, error), nullptr);
+  EXPECT_NE(error.find("flowprobe-p0f-bad.fp:3: unknown quirk"), std::string::npos) << error;
+  EXPECT_EQ(dissect::P0fDb::load((dir / "flowprobe-no-such.fp").string(), error), nullptr);
+  std::ofstream(good) << "; comment\n[mtu]\nlabel = Ethernet\nsig = 1500\n[tcp:request]\n"
+                         "label = s:unix:Linux:3.11 and newer\nsig = *:64:0:*:mss*20,7:mss,sok,ts,nop,ws:df,id+:0\n"
+                         "label = s:!:NMap:SYN scan\nsig = *:64-:0:1460:1024,0:mss::0\n";
+  const auto db = dissect::P0fDb::load(good, error);
+  ASSERT_NE(db, nullptr) << error;
+  EXPECT_EQ(db->signatures(), 2u);
+  AssetEvent e{};
+  e.op = 1;
+  e.ip_version = 4;
+  e.ttl = 60;
+  e.tcp_window = 29200;
+  e.tcp_mss = 1460;
+  e.tcp_wscale = 7;
+  std::strcpy(e.class_id, "mss,sok,ts,nop,ws");
+  std::strcpy(e.param_list, "df,id+");
+  db->match(e);
+  EXPECT_EQ(db->os(e.u.tcp.label), "Linux 3.11 and newer");
+  EXPECT_EQ(e.u.tcp.fuzzy, 0);
+  std::strcpy(e.param_list, "id+");  // df gone: fuzzy
+  db->match(e);
+  EXPECT_EQ(db->os(e.u.tcp.label), "Linux 3.11 and newer");
+  EXPECT_EQ(e.u.tcp.fuzzy, 1);
+  e.tcp_wscale = 8;  // no signature has it
+  db->match(e);
+  EXPECT_EQ(db->os(e.u.tcp.label), "???");
+  e.op = 2;  // a SYN/ACK: only [tcp:response] signatures
+  e.tcp_wscale = 7;
+  std::strcpy(e.param_list, "df,id+");
+  db->match(e);
+  EXPECT_EQ(e.u.tcp.label, 0);
+  // A userland tool matches but names no OS, as p0f writes app= rather than os=.
+  e = AssetEvent{};
+  e.op = 1, e.ip_version = 4, e.ttl = 50, e.tcp_window = 1024, e.tcp_mss = 1460, e.tcp_wscale = 0xFF;
+  std::strcpy(e.class_id, "mss");
+  db->match(e);
+  EXPECT_NE(e.u.tcp.label, 0);
+  EXPECT_EQ(db->os(e.u.tcp.label), "???");
+}
+
+// CC-Link IE (EtherType 0x890F): the header's fields by frame type; a cut header is
+// malformed; IP and ARP packets are not its.
+TEST(AssetDissectors, CclinkIeHeaderFields) {
+  AssetTracker t(AssetConfig{});
+  AssetEvent e;
+  const Bytes my_status = {0x20, 0x01, 0x00, 0x03, 0x13, '4', 0x00, 0x02, 0x01, 0x00, 1, 2, 3, 4};
+  DecodedPacket p;
+  p.payload = my_status;
+  ASSERT_TRUE(t.on_packet(p, false, kSec, 0, e, dissect::kCclinkIeEtherType));
+  EXPECT_EQ(e.kind, AssetKind::cclink_ie);
+  EXPECT_EQ(e.u.cclink_ie.frame_type, 0x20);
+  EXPECT_EQ(e.u.cclink_ie.node_id, 3);
+  EXPECT_EQ(e.u.cclink_ie.node_type, '4');
+  EXPECT_EQ(e.u.cclink_ie.protocol_ver, 1);
+  const std::string j = json(e);
+  EXPECT_EQ(at(j, "cclink_ie.frame_type"), "myStatus") << j;
+  EXPECT_EQ(at(j, "cclink_ie.src_node_number"), "0x0002") << j;
+  const Bytes cut(my_status.begin(), my_status.begin() + 13);
+  p.payload = cut;
+  EXPECT_FALSE(t.on_packet(p, false, 2 * kSec, 0, e, dissect::kCclinkIeEtherType));
+  EXPECT_EQ(t.counters().malformed, 1u);
+  p.payload = my_status;
+  EXPECT_FALSE(t.on_packet(p, true, 3 * kSec, 0, e));  // as an ARP frame: ARP's, malformed
 }
 
 }  // namespace
