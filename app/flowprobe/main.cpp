@@ -289,7 +289,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<ZeekLogWriter> zeek_logs;
   if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
   if (!opt.zeek_logs.empty()) {
-    zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s);
+    zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s,
+                                    opt.log_profile == "osect" ? LogProfile::osect : LogProfile::zeek);
     if (!zeek_logs) return fail(2, "--zeek-logs: " + error);
     config.zeek_logs = zeek_logs.get();
     zeek_logs->set_retention(retention.get());

@@ -40,6 +40,7 @@ struct Options {
   bool no_geo = false;               // --no-geo: not even the databases scripts/setup installed
   std::string zeek_logs;             // --zeek-logs DIR: Zeek-style TSV logs beside the JSON
   uint32_t zeek_logs_rotate_s = 0;   // --zeek-logs-rotate SECONDS (0: never)
+  std::string log_profile = "zeek";  // --log-profile zeek|osect: whose log set --zeek-logs writes
   unsigned rx_cores = 1;             // --rx-cores
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --

@@ -32,15 +32,29 @@ struct ZeekLog;
 }
 class Retention;
 
-// One log the writer keeps: conn.log, then each protocol's (in table order).
+// One log the writer keeps: conn.log, yaf_flow.log (OsecT profile only), then each
+// protocol's (in table order).
 struct ZeekLogInfo {
   std::string_view name;    // "conn", "dns", …: the file is <name>.log
   std::string_view fields;  // its #fields columns, tab separated (Zeek's defaults)
   std::string_view types;   // its #types columns
-  const dissect::ZeekLog* protocol_log;  // null for conn.log
+  const dissect::ZeekLog* protocol_log;  // null for conn.log and yaf_flow.log
+  std::string_view osect_fields;  // its columns in the OsecT profile (empty: not in its set)
 };
 std::span<const ZeekLogInfo> zeek_logs();
 const ZeekLogInfo* zeek_log(std::string_view name);  // nullptr when none has that name
+
+// The one switch every log file's layout goes through (these logs and the asset logs):
+// Zeek's profile writes Zeek's header lines (#separator … #types) and "#close\t<date>";
+// the OsecT profile writes what the sensor delivers (spec §2.0.1): 8 lines "#" and a last
+// "#close" (conn, arp, ns, dns, http, cclink-ief-basic, cclink-ie), one "#" line
+// (dhcp2, netbios-ns, mswin-browser, dhcpv6, ssdp), yaf_flow.log's "#ts …" line, or
+// nothing (p0f-k). `log` is the file's name without ".log".
+// Whether the profile writes that log at all (OsecT: only the spec's 15 files).
+bool profile_writes(LogProfile profile, std::string_view log);
+void put_log_header(std::string& o, LogProfile profile, std::string_view log, std::string_view fields,
+                    std::string_view types, uint64_t open_ns);
+void put_log_footer(std::string& o, LogProfile profile, std::string_view log, uint64_t close_ns);
 
 // Zeek-looking connection uid ("C" + base62 of 96 bits) hashed from the flow's id: the
 // same flow gets the same uid in every log (conn.log and its transactions' logs) and
@@ -61,7 +75,9 @@ class ZeekLogWriter {
   // `rotate_s` > 0: every log is closed and renamed "<log>.<open time>.log" (Zeek's
   // naming, UTC) when a record ends past the next multiple of rotate_s seconds of
   // packet time; the next row opens a fresh file.
-  static std::unique_ptr<ZeekLogWriter> open(const std::string& dir, std::string& error, uint32_t rotate_s = 0);
+  // `profile`: whose files (Zeek's, or the OsecT sensor's set, columns and layout).
+  static std::unique_ptr<ZeekLogWriter> open(const std::string& dir, std::string& error, uint32_t rotate_s = 0,
+                                             LogProfile profile = LogProfile::zeek);
   ~ZeekLogWriter();
   ZeekLogWriter(const ZeekLogWriter&) = delete;
   ZeekLogWriter& operator=(const ZeekLogWriter&) = delete;
@@ -87,7 +103,7 @@ class ZeekLogWriter {
   const std::string& dir() const { return dir_; }
 
  private:
-  ZeekLogWriter(std::string dir, uint32_t rotate_s);
+  ZeekLogWriter(std::string dir, uint32_t rotate_s, LogProfile profile);
   void close_log(std::size_t i, uint64_t close_ns, bool rotated);
   void rotate(uint64_t boundary_ns);
   void advance(uint64_t ts_ns);  // the log clock (#close) and rotation, on packet time
@@ -103,8 +119,10 @@ class ZeekLogWriter {
   void end_row(std::size_t log);
   void write_out(std::size_t log);
   void write_conn(const FlowRecord& r, const dissect::AppMetadata* app, std::string_view uid);
+  void write_yaf(const FlowRecord& r);
 
   std::string dir_;
+  LogProfile profile_;
   std::vector<Log> logs_;  // as zeek_logs()
   std::array<std::size_t, dissect::kProtocolCount> log_of_{};  // protocol index -> its log
   Counters counters_;
