@@ -226,6 +226,12 @@ int main(int argc, char** argv) {
         log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp or smb cannot match (nDPI names those protocols)",
             need_ndpi);
     }
+    // The OsecT profile's eve.json lies in the --zeek-logs directory, which the Zeek log
+    // writer only creates further down (and checks then).
+    if (opt.log_profile == "osect" && !opt.zeek_logs.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(opt.zeek_logs, ec);
+    }
     alert_sink = make_alert_sink(opt.exports, opt.alerts_output, retention.get(), error);
     if (!alert_sink) return fail(2, error);
   } else if (!opt.alerts_output.empty() || !opt.exports.alerts_kafka_topic.empty()) {
