@@ -377,8 +377,8 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
         }
         slot[1] = answered(c, meta);
         HttpMeta& tx = pending[slot[1]];
-        if (status.ret_code >= 100 && status.ret_code < 200 && status.ret_code != 101) {
-          // An interim reply: Zeek keeps its code and message apart (info_code/info_msg).
+        if (status.ret_code >= 100 && status.ret_code < 200) {
+          // A 1xx reply (101 too): Zeek keeps its code and message as info_code/info_msg.
           tx.info_code = status.ret_code;
           tx.info_msg.assign(status.status_msg.view());
         }

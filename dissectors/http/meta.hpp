@@ -22,7 +22,7 @@ struct HttpMeta {
   BoundedString<128> location;   // response Location (eve's "redirect")
   BoundedString<64> server;      // response Server
   BoundedString<56> origin;      // request Origin
-  BoundedString<28> info_msg;    // the last interim (1xx but 101) response's reason phrase
+  BoundedString<28> info_msg;    // the last 1xx response's reason phrase
   uint16_t info_code = 0;        // its code (Zeek's info_code); 0: none
   uint16_t ret_code = 0;         // HTTP_RET_CODE
   bool has_request = false;

@@ -83,12 +83,11 @@ void write_row(const ZeekRowSource& s, std::string& o) {
   tab(o);
   put_count(o, h.response_body_len);
   tab(o);
-  // A transaction whose only reply was interim (1xx) has no final status, as in Zeek.
-  const bool final_reply = h.has_response && !(h.info_code != 0 && h.ret_code == h.info_code);
-  if (final_reply) put_count(o, h.ret_code);
+  // status_code/status_msg: the last reply's, a 1xx too (Zeek's http_reply).
+  if (h.has_response) put_count(o, h.ret_code);
   else unset(o);
   tab(o);
-  if (final_reply) put_str_or_unset(o, h.status_msg.view());
+  if (h.has_response) put_str_or_unset(o, h.status_msg.view());
   else unset(o);
   tab(o);
   if (h.info_code != 0) {
