@@ -1,5 +1,6 @@
 #pragma once
-// Zeek-style TSV logs (--zeek-logs DIR) for tooling that reads Zeek's logs: one conn.log
+// Zeek-style TSV logs (--zeek-logs DIR) for tooling that reads Zeek's logs, or with
+// --log-profile osect the OsecT sensor's files and layout (LogProfile): one conn.log
 // line per finished flow, and a line in its protocol's log (dns.log, http.log, ssl.log, …:
 // the protocol's descriptor names it and writes its values, dissectors/<name>/zeek.cpp)
 // per transaction (a log whose rows are per flow, dhcp.log, per flow record). Zeek's header lines, default columns,
@@ -50,7 +51,9 @@ const ZeekLogInfo* zeek_log(std::string_view name);  // nullptr when none has th
 // "#close" (conn, arp, ns, dns, http, cclink-ief-basic, cclink-ie), one "#" line
 // (dhcp2, netbios-ns, mswin-browser, dhcpv6, ssdp), yaf_flow.log's "#ts …" line, or
 // nothing (p0f-k). `log` is the file's name without ".log".
-// Whether the profile writes that log at all (OsecT: only the spec's 15 files).
+//
+// Whether the profile writes that log at all (OsecT: only the spec's 15 files; Zeek's:
+// all but yaf_flow, whose flows stay in conn.log).
 bool profile_writes(LogProfile profile, std::string_view log);
 void put_log_header(std::string& o, LogProfile profile, std::string_view log, std::string_view fields,
                     std::string_view types, uint64_t open_ns);

@@ -57,7 +57,8 @@ const std::map<std::string, int> kFloor = {
     {"conn conn_state", 266},  // of 277
     {"conn duration", 181},  // of 277
     {"conn history", 258},  // of 277
-    {"conn matched", 277},  // of 354
+    {"conn matched", 277},  // of 320 (Zeek's unknown_transport rows are yaf_flow.log's)
+    {"conn unknown_transport in yaf_flow.log", 32},  // of 34 (core.pbb: 802.1ah not decoded)
     {"conn missed_bytes", 275},  // of 277
     {"conn orig_bytes", 137},  // of 155
     {"conn orig_ip_bytes", 239},  // of 277
