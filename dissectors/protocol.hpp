@@ -39,6 +39,9 @@ struct ZeekLog {
   // Rows come from flow records (DHCP: one per flow, its messages summed up) rather than
   // one per transaction record.
   bool per_flow = false;
+  // Its columns in the OsecT sensor's file (--log-profile osect), which write_row writes
+  // when src.profile says so; empty: the log is not in that set.
+  std::string_view osect_fields = {};
 };
 
 // A protocol's asset log (arp.log, ns.log, …: the OsecT sensor's logs, spec §2.3–2.14),

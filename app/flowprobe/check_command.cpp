@@ -199,8 +199,12 @@ void check_outputs(const Options& o, Report& r) {
   // `check --rules` alone just compiles them.
   if (!o.input.empty() && !o.rules.empty() && o.alerts_output.empty() && o.exports.alerts_kafka_topic.empty())
     r.fail("alerts-output", "--rules needs --alerts-output FILE (or -) or --alerts-kafka-topic TOPIC");
-  if (!o.alerts_output.empty() && o.alerts_output != "-")
-    r.verdict("alerts-output", ops::check_writable_file(o.alerts_output));
+  if (!o.alerts_output.empty() && o.alerts_output != "-") {
+    // --log-profile osect's eve.json lies in the --zeek-logs directory, made at start.
+    const bool in_log_dir = o.log_profile == "osect" && o.alerts_output == o.zeek_logs + "/eve.json";
+    r.verdict("alerts-output", in_log_dir ? ops::check_writable_dir(o.zeek_logs, true)
+                                          : ops::check_writable_file(o.alerts_output));
+  }
   if (!o.exports.log_upload.empty()) {
     // What a run would use: the files, the queue, and a TLS handshake with our certificate.
     UploadConfig up;

@@ -311,6 +311,12 @@ int main(int argc, char** argv) {
     }
     // An alerts file among the rotated Zeek logs is one of their sets: made with them, below.
     if (!alerts_in_log_sets(opt)) {
+      // The OsecT profile's eve.json lies in the --zeek-logs directory, which the Zeek log
+      // writer only creates further down (and checks then).
+      if (opt.log_profile == "osect" && !opt.zeek_logs.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(opt.zeek_logs, ec);
+      }
       alert_sink = make_alert_sink(opt.exports, opt.alerts_output, retention.get(), error);
       if (!alert_sink) return fail(2, error);
     }
@@ -390,7 +396,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<AssetLogWriter> asset_logs;  // arp.log, ns.log, …: with the Zeek logs
   if (opt.zeek_logs_rotate_s && opt.zeek_logs.empty()) return fail(2, "--zeek-logs-rotate needs --zeek-logs DIR");
   if (!opt.zeek_logs.empty()) {
-    zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s);
+    zeek_logs = ZeekLogWriter::open(opt.zeek_logs, error, opt.zeek_logs_rotate_s,
+                                    opt.log_profile == "osect" ? LogProfile::osect : LogProfile::zeek);
     if (!zeek_logs) return fail(2, "--zeek-logs: " + error);
     config.zeek_logs = zeek_logs.get();
     zeek_logs->set_retention(retention.get());

@@ -186,6 +186,15 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
       ->type_name("SECONDS")
       ->check(CLI::Range(0u, 31'536'000u))
       ->capture_default_str();
+  app.add_option("--log-profile", out.log_profile,
+                 "whose log set --zeek-logs writes: zeek (Zeek's files, header lines and default columns) or osect "
+                 "(the OsecT sensor's files and columns, headers reduced as the sensor delivers them; flows of other "
+                 "IP protocols in yaf_flow.log; -t defaults to 60 for its per-minute conn.log rows, --rules "
+                 "alerts go to DIR/eve.json unless --alerts-output says otherwise, and, unless given, "
+                 "--zeek-logs-rotate 60, --log-set-dir, --retention 365 days and --retention-max-bytes 150G)")
+      ->check(CLI::IsMember({"zeek", "osect"}))
+      ->type_name("zeek|osect")
+      ->capture_default_str();
   app.add_flag("--list-fields", out.list_fields, "list every template field with its JSON key and type, then exit");
   app.add_flag("-v,--verbose", out.verbosity, "more log output on stderr (repeat for debug)");
   app.add_option("--log-file", out.log_file,
@@ -285,6 +294,22 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
     const DefaultGeo g = default_geo_databases();
     out.city_list = g.country;
     out.as_list = g.asn;
+  }
+  if (out.log_profile == "osect") {
+    if (out.zeek_logs.empty()) {
+      std::fprintf(stderr, "%s: --log-profile osect needs --zeek-logs DIR\n%s\n", me.c_str(), help_hint.c_str());
+      return 2;
+    }
+    // The sensor's long connections write a conn.log row a minute (zeek-long-connections):
+    // a record per minute, each with the counts of its own minute, under the flow's uid.
+    if (app.get_option("--lifetime-timeout")->count() == 0) out.lifetime_timeout_s = 60;
+    // The sensor's cycle: the whole set closes each minute into realtime-… directories,
+    // deleted after 365 days or beyond 150 GB (spec §1.2, §3.2), unless given otherwise.
+    if (app.get_option("--zeek-logs-rotate")->count() == 0) out.zeek_logs_rotate_s = 60;
+    out.exports.log_set_dir = true;
+    apply_osect_retention_defaults(out.exports);
+    if (!out.rules.empty() && out.alerts_output.empty() && out.exports.alerts_kafka_topic.empty())
+      out.alerts_output = out.zeek_logs + "/eve.json";
   }
   if (const CLI::Option* c = app.get_config_ptr(); c != nullptr && c->count() > 0) out.config_file = c->as<std::string>();
   out.effective_config = app.config_to_str(false, false);

@@ -41,6 +41,7 @@ struct Options {
   std::string zeek_logs;             // --zeek-logs DIR: Zeek-style TSV logs beside the JSON
   uint32_t zeek_logs_rotate_s = 0;   // --zeek-logs-rotate SECONDS (0: never)
   std::string p0f_fp;                // --p0f-fp FILE (empty: /etc/p0f/p0f.fp when present)
+  std::string log_profile = "zeek";  // --log-profile zeek|osect: whose log set --zeek-logs writes
   unsigned rx_cores = 1;             // --rx-cores
   int verbosity = 0;                 // -v (repeatable)
   std::vector<std::string> eal_args; // --eal "..." and everything after --

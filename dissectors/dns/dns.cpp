@@ -275,6 +275,15 @@ void DnsState::on_message(std::span<const uint8_t> msg, uint8_t flavour, const P
     q.num_answers = one.num_answers;
     q.answers = one.answers;
     q.ttl_answer = one.ttl_answer;
+    // The answers one by one (eve's answers, dns.log's TTLs) come with the response too.
+    q.answers_kept = one.answers_kept;
+    std::copy_n(one.answer_type, DnsMeta::kAnswers, q.answer_type);
+    std::copy_n(one.answer_ttl, DnsMeta::kAnswers, q.answer_ttl);
+    std::copy_n(one.answer_off, DnsMeta::kAnswers, q.answer_off);
+    std::copy_n(one.answer_len, DnsMeta::kAnswers, q.answer_len);
+    std::copy_n(one.name_off, DnsMeta::kAnswers, q.name_off);
+    std::copy_n(one.name_len, DnsMeta::kAnswers, q.name_len);
+    q.answer_names = one.answer_names;
     if (c.ts_ns > q.query_ns) q.rtt_us = static_cast<uint32_t>(std::min<uint64_t>((c.ts_ns - q.query_ns) / 1000, UINT32_MAX));
     // Answered in order as a rule; one answered out of order waits for those before it, so
     // transactions leave in the order of their queries.

@@ -69,6 +69,10 @@ using namespace flowprobe::zeek;
 constexpr std::string_view kColumns =
     "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\t"
     "qtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\topcode\topcode_name";
+// The OsecT sensor's dns.log (spec §2.5): Zeek's default columns without opcode/opcode_name.
+constexpr std::string_view kOsectColumns =
+    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\t"
+    "qtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected";
 constexpr std::string_view kTypes =
     "time\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\t"
     "string\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\tcount\tstring";
@@ -171,11 +175,21 @@ void write_row(const ZeekRowSource& s, std::string& o) {
   if (d.answers.empty()) unset(o);
   else zeek_escape(d.answers.view(), o);
   tab(o);
-  // TTLs: only the first answer's TTL is kept, so only a single answer has its list.
-  if (d.num_answers == 1 && !d.answers.empty()) put_secs(o, uint64_t{d.ttl_answer} * 1'000'000'000ull);
-  else unset(o);
+  // TTLs: one per answer in `answers`, when every answer was kept (the first
+  // DnsMeta::kAnswers have theirs); otherwise unset rather than a list that does not
+  // line up with the answers.
+  if (!d.answers.empty() && !d.answers.truncated && d.num_answers <= DnsMeta::kAnswers &&
+      d.answers_kept == d.num_answers) {
+    for (int i = 0; i < d.answers_kept; ++i) {
+      if (i) o.push_back(',');
+      put_secs(o, uint64_t{d.answer_ttl[i]} * 1'000'000'000ull);
+    }
+  } else {
+    unset(o);
+  }
   tab(o);
   put_bool(o, d.rejected);
+  if (s.profile == LogProfile::osect) return;
   tab(o);
   if (d.has_query || d.has_response) {
     put_count(o, opcode);
@@ -188,6 +202,6 @@ void write_row(const ZeekRowSource& s, std::string& o) {
 
 }  // namespace
 
-const ZeekLog kDnsLog{"dns", kColumns, kTypes, write_row};
+const ZeekLog kDnsLog{"dns", kColumns, kTypes, write_row, false, kOsectColumns};
 
 }  // namespace flowprobe::dissect

@@ -56,6 +56,7 @@ void on_request_header(std::string_view name, std::string_view value, HttpMeta& 
   if (iequals(name, "host")) set_header(m.host, value, overflow);
   else if (iequals(name, "user-agent")) set_header(m.user_agent, value, overflow);
   else if (iequals(name, "referer")) set_header(m.referer, value, overflow);
+  else if (iequals(name, "origin")) set_header(m.origin, value, overflow);
 }
 
 // Returns false when the line is not a status line.
@@ -376,6 +377,11 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
         }
         slot[1] = answered(c, meta);
         HttpMeta& tx = pending[slot[1]];
+        if (status.ret_code >= 100 && status.ret_code < 200) {
+          // A 1xx reply (101 too): Zeek keeps its code and message as info_code/info_msg.
+          tx.info_code = status.ret_code;
+          tx.info_msg.assign(status.status_msg.view());
+        }
         tx.ret_code = status.ret_code;
         tx.has_response = true;
         tx.version = status.version;

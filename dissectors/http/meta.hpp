@@ -2,7 +2,8 @@
 // What the HTTP dissector learns of one transaction (a request and its response): the
 // transaction record's part, and a flow record carries its first one. Bounds: method 16,
 // url 384, host 128, user agent 256, referer 256, mime 64, status message 64, location
-// 128, server 64.
+// 128, server 64, origin 56, interim (1xx) status message 28: AppMetadata's 1536 bytes
+// leave no more.
 #include <array>
 #include <cstdint>
 
@@ -20,6 +21,9 @@ struct HttpMeta {
   BoundedString<64> status_msg;  // the reason phrase after the status code
   BoundedString<128> location;   // response Location (eve's "redirect")
   BoundedString<64> server;      // response Server
+  BoundedString<56> origin;      // request Origin
+  BoundedString<28> info_msg;    // the last 1xx response's reason phrase
+  uint16_t info_code = 0;        // its code (Zeek's info_code); 0: none
   uint16_t ret_code = 0;         // HTTP_RET_CODE
   bool has_request = false;
   bool has_response = false;

@@ -17,6 +17,12 @@ constexpr std::string_view kColumns =
     "user_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\t"
     "tags\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\t"
     "resp_filenames\tresp_mime_types";
+// The OsecT sensor's http.log (spec §2.7): HTTP scripts loaded without files/entities
+// (no file columns), the mac-logging policy's two columns last.
+constexpr std::string_view kOsectColumns =
+    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\t"
+    "user_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\t"
+    "tags\tusername\tpassword\tproxied\torig_l2_addr\tresp_l2_addr";
 constexpr std::string_view kTypes =
     "time\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tstring\t"
     "count\tcount\tcount\tstring\tcount\tstring\tset[enum]\tstring\tstring\tset[string]\tvector[string]\t"
@@ -58,34 +64,53 @@ void write_row(const ZeekRowSource& s, std::string& o) {
   tab(o);
   put_str_or_unset(o, h.referer.view());
   tab(o);
-  // version: of the response's status line, as Zeek's http_reply sets it.
-  if (h.version != 0) {
-    o.push_back(static_cast<char>('0' + h.version / 10));
+  // version: the request line's (Zeek's http_request), replaced by the response's
+  // status line when one came (http_reply).
+  if (const uint8_t v = h.version != 0 ? h.version : h.request_version; v != 0) {
+    o.push_back(static_cast<char>('0' + v / 10));
     o.push_back('.');
-    o.push_back(static_cast<char>('0' + h.version % 10));
+    o.push_back(static_cast<char>('0' + v % 10));
   } else {
     unset(o);
   }
   tab(o);
   put_str_or_unset(o, h.user_agent.view());
-  // origin: not kept. Body lengths: dechunked, before any Content-Encoding is undone.
-  put(o, "\t-\t");
+  tab(o);
+  put_str_or_unset(o, h.origin.view());
+  // Body lengths: dechunked, before any Content-Encoding is undone.
+  tab(o);
   put_count(o, h.request_body_len);
   tab(o);
   put_count(o, h.response_body_len);
   tab(o);
+  // status_code/status_msg: the last reply's, a 1xx too (Zeek's http_reply).
   if (h.has_response) put_count(o, h.ret_code);
   else unset(o);
   tab(o);
   if (h.has_response) put_str_or_unset(o, h.status_msg.view());
   else unset(o);
-  // info_code info_msg; tags (empty set); username password proxied; orig/resp fuids,
-  // filenames, mime_types: Zeek's file analysis, which we do not do.
-  put(o, "\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-");
+  tab(o);
+  if (h.info_code != 0) {
+    put_count(o, h.info_code);
+    tab(o);
+    put_str_or_unset(o, h.info_msg.view());
+  } else {
+    put(o, "-\t-");
+  }
+  // tags: Zeek's base scripts add none; username, password, proxied: not kept.
+  put(o, "\t(empty)\t-\t-\t-\t");
+  if (s.profile == LogProfile::osect) {
+    put_mac_or_unset(o, s.orig_l2);
+    tab(o);
+    put_mac_or_unset(o, s.resp_l2);
+    return;
+  }
+  // orig/resp fuids, filenames, mime_types: Zeek's file analysis, which we do not do.
+  put(o, "-\t-\t-\t-\t-\t-");
 }
 
 }  // namespace
 
-const ZeekLog kHttpLog{"http", kColumns, kTypes, write_row};
+const ZeekLog kHttpLog{"http", kColumns, kTypes, write_row, false, kOsectColumns};
 
 }  // namespace flowprobe::dissect

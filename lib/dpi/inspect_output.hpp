@@ -40,6 +40,8 @@ struct alignas(8) TxRecord {
   uint32_t depth = 0;                // its place in the flow, from 1 (Zeek's trans_depth)
   uint16_t rx_core = 0;
   uint16_t words = 0;                // 8-byte words of this record on the ring
+  std::array<uint8_t, 6> src_mac{};  // the client's MAC (all zero: no Ethernet header)
+  std::array<uint8_t, 6> dst_mac{};  // the server's
   dissect::AppMetadata app;          // its kind and part (app.transactions is 0)
 };
 static_assert(std::is_trivially_copyable_v<TxRecord> && sizeof(TxRecord) % 8 == 0);

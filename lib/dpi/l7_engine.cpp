@@ -23,6 +23,7 @@ struct L7Engine::Slot {
   DpiResult result;
   sig::FlowContext sig;   // signature state: flowbits, TCP stream slots, alert count
   uint16_t vlan;          // the flow's (the inner tag in QinQ), for its transaction records
+  std::array<uint8_t, 6> client_mac, server_mac;  // likewise (http.log's orig/resp_l2_addr)
   dissect::AppMetadata app;
 };
 
@@ -152,6 +153,8 @@ void L7Engine::emit(dissect::AppKind kind, const void* tx, std::size_t size, uin
   r->src_port = f.client_port;
   r->dst_port = f.server_port;
   r->vlan = cur_->vlan;
+  r->src_mac = cur_->client_mac;
+  r->dst_mac = cur_->server_mac;
   r->ip_version = f.ip_version;
   r->protocol = f.l4_proto;
   r->depth = cur_->app.transactions;
@@ -198,6 +201,10 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
     s->vlan = pkt.vlan_inner ? pkt.vlan_inner : pkt.vlan_outer;
     s->sig = sig::FlowContext{};
     s->sig.init(pkt, hit.flow_id);  // the flow's id (and client) for alerts and the record
+    // The client as sig.init chose it: the receiver of a SYN-ACK seen first.
+    const bool synack = pkt.l4_proto == 6 && (pkt.tcp_flags & 0x12) == 0x12;
+    s->client_mac = synack ? pkt.dst_mac : pkt.src_mac;
+    s->server_mac = synack ? pkt.src_mac : pkt.dst_mac;
   }
   Slot* s = slot(ext);
   // Rules on the dissectors' buffers run as each transaction part completes (part()).

@@ -12,6 +12,11 @@
 
 namespace flowprobe {
 
+// Which sensor's log set --zeek-logs writes: Zeek's own (its header lines and default
+// columns), or the OsecT sensor's (--log-profile osect, ../shared/spec/osect-logs.md: its
+// 15 files, its columns in its order, its header layout, §2.0.1).
+enum class LogProfile : uint8_t { zeek, osect };
+
 // What a protocol's log row is written from: a transaction record's part (or, for a log
 // whose rows are per flow, the flow record's metadata), the connection it belongs to as
 // Zeek's id.* columns show it, and the uid the flow has in every log.
@@ -26,6 +31,8 @@ struct ZeekRowSource {
   uint16_t orig_p = 0, resp_p = 0;
   uint32_t depth = 0;                // a transaction's place in its flow, from 1 (trans_depth)
   const FlowRecord* flow = nullptr;  // per-flow rows: the record (its times, addresses, ports)
+  LogProfile profile = LogProfile::zeek;  // the columns to write (osect: the spec's)
+  std::array<uint8_t, 6> orig_l2{}, resp_l2{};  // the client's and server's MAC (all zero: none seen)
 };
 
 // Appends `s` as Zeek's ASCII writer would write a string value: "(empty)" when empty,
@@ -48,6 +55,9 @@ void put_mac(std::string& o, const std::array<uint8_t, 6>& mac);
 // `s` with its control bytes (0x00-0x1f, 0x7f: a name's NUL padding) removed, as the
 // OsecT sensor's scripts write names; "-" when nothing is left.
 void put_printable(std::string& o, std::string_view s);
+// A MAC as Zeek's mac-logging policy writes it (lower case, ':'), "-" when all zero
+// (no Ethernet header: a raw-IP or loopback capture).
+void put_mac_or_unset(std::string& o, const std::array<uint8_t, 6>& mac);
 // A string, or "-" when it is empty.
 void put_str_or_unset(std::string& o, std::string_view s);
 // "tcp", "udp", "icmp" as Zeek's transport_proto enum.

@@ -15,8 +15,10 @@ extern "C" {
 }
 
 #include "dissectors/protocols.hpp"
+#include "export/eve.hpp"
 #include "export/json_writer.hpp"
 #include "export/retention.hpp"
+#include "export/yaf_flow.hpp"
 #include "flow/tcp_state.hpp"
 
 namespace flowprobe {
@@ -32,6 +34,40 @@ constexpr std::string_view kConnFields =
 constexpr std::string_view kConnTypes =
     "time\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\t"
     "string\tcount\tcount\tcount\tcount\tset[string]\tcount";
+// The OsecT profile's conn.log (spec §2.1): Zeek's columns with the mac-logging policy's
+// two at the end, and no ip_proto (only TCP/UDP/ICMP rows remain). The files carry no
+// #fields line; tests read them by these names.
+constexpr std::string_view kOsectConnFields =
+    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\t"
+    "conn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\t"
+    "resp_ip_bytes\ttunnel_parents\torig_l2_addr\tresp_l2_addr";
+constexpr std::string_view kYafFields =
+    "ts\tstart-time\tend-time\tduration\trtt\tproto\tsip\tsp\tdip\tdp\tsrcMacAddress\tdestMacAddress\tiflags\t"
+    "uflags\triflags\truflags\tisn\trisn\ttag\trtag\tpkt\toct\trpkt\troct\tend-reason";
+
+// How each file of the OsecT set begins and ends (spec §2.0.1, the sensor's bro.sh and
+// yaf.sh): Zeek logs lose their header lines to 8 lines "#" and end with "#close"; the
+// NTT Com request logs keep one "#"; yaf_flow.log has its "#ts" line; p0f-k.log and
+// eve.json are rows only.
+enum class OsectLayout : uint8_t { hashes_close, one_hash, yaf, rows_only };
+struct OsectFile {
+  std::string_view log;
+  OsectLayout layout;
+};
+constexpr OsectFile kOsectFiles[] = {
+    {"conn", OsectLayout::hashes_close},       {"yaf_flow", OsectLayout::yaf},
+    {"arp", OsectLayout::hashes_close},        {"ns", OsectLayout::hashes_close},
+    {"dns", OsectLayout::hashes_close},        {"p0f-k", OsectLayout::rows_only},
+    {"http", OsectLayout::hashes_close},       {"dhcp2", OsectLayout::one_hash},
+    {"netbios-ns", OsectLayout::one_hash},     {"mswin-browser", OsectLayout::one_hash},
+    {"dhcpv6", OsectLayout::one_hash},         {"ssdp", OsectLayout::one_hash},
+    {"cclink-ief-basic", OsectLayout::hashes_close}, {"cclink-ie", OsectLayout::hashes_close},
+};
+const OsectFile* osect_file(std::string_view log) {
+  for (const OsectFile& f : kOsectFiles)
+    if (f.log == log) return &f;
+  return nullptr;
+}
 
 
 constexpr std::size_t kFlushBytes = 64 * 1024;
@@ -60,6 +96,11 @@ void put_addr(std::string& o, int version, const std::array<uint8_t, 16>& ip) {
 void put_str_or_unset(std::string& o, std::string_view s) {
   if (s.empty()) unset(o);
   else zeek_escape(s, o);
+}
+void put_mac_or_unset(std::string& o, const std::array<uint8_t, 6>& mac) {
+  if (mac == std::array<uint8_t, 6>{}) return unset(o);
+  std::array<char, 17> buf;
+  o.append(eve::mac_lower(mac, buf));
 }
 std::string_view proto_name(uint8_t p) {
   switch (p) {
@@ -299,17 +340,19 @@ char* base62(uint64_t v, char* p) {
 }  // namespace
 
 std::span<const ZeekLogInfo> zeek_logs() {
-  // conn.log, then each protocol log in table order (TLS and QUIC share ssl.log).
+  // conn.log, yaf_flow.log, then each protocol log in table order (TLS and QUIC share
+  // ssl.log), then the asset logs in table order.
   static const std::vector<ZeekLogInfo> logs = [] {
-    std::vector<ZeekLogInfo> v{{"conn", kConnFields, kConnTypes, nullptr}};
+    std::vector<ZeekLogInfo> v{{"conn", kConnFields, kConnTypes, nullptr, nullptr, kOsectConnFields},
+                               {"yaf_flow", {}, {}, nullptr, nullptr, kYafFields}};
     for (const dissect::Protocol* p : dissect::kProtocols) {
       const dissect::ZeekLog* z = p->zeek_log;
       if (z != nullptr && std::none_of(v.begin(), v.end(), [&](const ZeekLogInfo& l) { return l.name == z->name; }))
-        v.push_back({z->name, z->fields, z->types, z});
+        v.push_back({z->name, z->fields, z->types, z, nullptr, z->osect_fields});
     }
     for (const dissect::Protocol* p : dissect::kProtocols)
       if (const dissect::AssetLog* a = p->asset_log)
-        v.push_back({a->name, a->fields, a->types, nullptr, a});
+        v.push_back({a->name, a->fields, a->types, nullptr, a, a->fields});  // the spec's columns already
     return v;
   }();
   return logs;
@@ -381,7 +424,54 @@ void zeek_escape(std::string_view s, std::string& o, bool in_set) {
   }
 }
 
-std::unique_ptr<ZeekLogWriter> ZeekLogWriter::open(const std::string& dir, std::string& error, uint32_t rotate_s) {
+bool profile_writes(LogProfile profile, std::string_view log) {
+  if (profile == LogProfile::osect) return osect_file(log) != nullptr;
+  return log != "yaf_flow";  // Zeek's profile keeps every IP protocol in conn.log
+}
+
+void put_log_header(std::string& o, LogProfile profile, std::string_view log, std::string_view fields,
+                    std::string_view types, uint64_t open_ns) {
+  if (profile == LogProfile::osect) {
+    const OsectFile* f = osect_file(log);
+    switch (f != nullptr ? f->layout : OsectLayout::rows_only) {
+      case OsectLayout::hashes_close: put(o, "#\n#\n#\n#\n#\n#\n#\n#\n"); break;
+      case OsectLayout::one_hash: put(o, "#\n"); break;
+      case OsectLayout::yaf:
+        put(o, kYafFlowHeader);
+        o.push_back('\n');
+        break;
+      case OsectLayout::rows_only: break;
+    }
+    return;
+  }
+  char when[32];
+  zeek_date(open_ns, when);
+  put(o, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t");
+  put(o, log);
+  put(o, "\n#open\t");
+  put(o, when);
+  put(o, "\n#fields\t");
+  put(o, fields);
+  put(o, "\n#types\t");
+  put(o, types);
+  o.push_back('\n');
+}
+
+void put_log_footer(std::string& o, LogProfile profile, std::string_view log, uint64_t close_ns) {
+  if (profile == LogProfile::osect) {
+    const OsectFile* f = osect_file(log);
+    if (f != nullptr && f->layout == OsectLayout::hashes_close) put(o, "#close\n");
+    return;
+  }
+  char when[32];
+  zeek_date(close_ns, when);
+  put(o, "#close\t");
+  put(o, when);
+  o.push_back('\n');
+}
+
+std::unique_ptr<ZeekLogWriter> ZeekLogWriter::open(const std::string& dir, std::string& error, uint32_t rotate_s,
+                                                   LogProfile profile) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (dir.empty()) {
@@ -400,11 +490,14 @@ std::unique_ptr<ZeekLogWriter> ZeekLogWriter::open(const std::string& dir, std::
     error = "cannot create files in '" + dir + "': " + std::strerror(errno);
     return nullptr;
   }
-  return std::unique_ptr<ZeekLogWriter>(new ZeekLogWriter(dir, rotate_s));
+  return std::unique_ptr<ZeekLogWriter>(new ZeekLogWriter(dir, rotate_s, profile));
 }
 
-ZeekLogWriter::ZeekLogWriter(std::string dir, uint32_t rotate_s)
-    : dir_(std::move(dir)), logs_(zeek_logs().size()), rotate_ns_(uint64_t{rotate_s} * 1'000'000'000ull) {
+ZeekLogWriter::ZeekLogWriter(std::string dir, uint32_t rotate_s, LogProfile profile)
+    : dir_(std::move(dir)),
+      profile_(profile),
+      logs_(zeek_logs().size()),
+      rotate_ns_(uint64_t{rotate_s} * 1'000'000'000ull) {
   for (std::size_t i = 0; i < dissect::kProtocolCount; ++i) {
     const dissect::ZeekLog* z = dissect::kProtocols[i]->zeek_log;
     for (std::size_t l = 0; z != nullptr && l < zeek_logs().size(); ++l)
@@ -430,19 +523,8 @@ std::string& ZeekLogWriter::begin_row(std::size_t log, uint64_t ts_ns) {
     const std::string path = dir_ + "/" + std::string(info.name) + ".log";
     l.file = std::fopen(path.c_str(), "w");
     if (l.file == nullptr) last_error_ = path + ": " + std::strerror(errno);
-    char when[32];
-    zeek_date(ts_ns, when);
     l.open_ns = ts_ns;
-    std::string& o = l.buf;
-    put(o, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t");
-    put(o, info.name);
-    put(o, "\n#open\t");
-    put(o, when);
-    put(o, "\n#fields\t");
-    put(o, info.fields);
-    put(o, "\n#types\t");
-    put(o, info.types);
-    o.push_back('\n');
+    put_log_header(l.buf, profile_, info.name, info.fields, info.types, ts_ns);
   }
   return l.buf;
 }
@@ -481,12 +563,14 @@ void ZeekLogWriter::advance(uint64_t ts_ns) {
 void ZeekLogWriter::write(const FlowRecord& r, const dissect::AppMetadata* app) {
   if (finished_) return;
   advance(r.last_ns);
+  if (profile_ == LogProfile::osect && !conn_log_transport(r.protocol)) return write_yaf(r);
   ZeekUid uid_buf;
   const std::string_view uid = zeek_uid(r, uid_buf);
   write_conn(r, app, uid);
   if (app == nullptr) return;
   const dissect::Protocol* p = dissect::protocol_of(app->kind);
   if (p == nullptr || p->zeek_log == nullptr || !p->zeek_log->per_flow) return;
+  if (!profile_writes(profile_, p->zeek_log->name)) return;
   ZeekRowSource src{*app, uid};
   src.ts_ns = r.first_ns;
   src.ip_version = r.ip_version;
@@ -496,6 +580,9 @@ void ZeekLogWriter::write(const FlowRecord& r, const dissect::AppMetadata* app) 
   src.orig_p = r.src_port;
   src.resp_p = r.dst_port;
   src.flow = &r;
+  src.profile = profile_;
+  src.orig_l2 = r.src_mac;
+  src.resp_l2 = r.dst_mac;
   const std::size_t log = log_of_[dissect::protocol_index(app->kind)];
   std::string& o = begin_row(log, r.last_ns);
   p->zeek_log->write_row(src, o);
@@ -506,6 +593,7 @@ void ZeekLogWriter::write(const dpi::TxRecord& tx) {
   if (finished_) return;
   const dissect::Protocol* p = dissect::protocol_of(tx.app.kind);
   if (p == nullptr || p->zeek_log == nullptr || p->zeek_log->per_flow) return;
+  if (!profile_writes(profile_, p->zeek_log->name)) return;
   advance(tx.ts_ns);
   ZeekUid uid_buf;
   ZeekRowSource src{tx.app, zeek_uid(tx.flow_id, uid_buf)};
@@ -517,6 +605,9 @@ void ZeekLogWriter::write(const dpi::TxRecord& tx) {
   src.orig_p = tx.src_port;
   src.resp_p = tx.dst_port;
   src.depth = tx.depth;
+  src.profile = profile_;
+  src.orig_l2 = tx.src_mac;
+  src.resp_l2 = tx.dst_mac;
   const std::size_t log = log_of_[dissect::protocol_index(tx.app.kind)];
   std::string& o = begin_row(log, tx.ts_ns);
   p->zeek_log->write_row(src, o);
@@ -600,9 +691,14 @@ void ZeekLogWriter::write_conn(const FlowRecord& r, const dissect::AppMetadata* 
   const std::string_view state = conn_state_name(static_cast<ConnState>(r.conn_state));
   put_str_or_unset(o, state);
   tab(o);
-  put_bool(o, zeek_local(r.ip_version, r.src_ip));
-  tab(o);
-  put_bool(o, zeek_local(r.ip_version, r.dst_ip));
+  if (profile_ == LogProfile::osect) {
+    // The sensor sets no Site::local_nets: Zeek leaves both unset (spec §2.1).
+    put(o, "-\t-");
+  } else {
+    put_bool(o, zeek_local(r.ip_version, r.src_ip));
+    tab(o);
+    put_bool(o, zeek_local(r.ip_version, r.dst_ip));
+  }
   tab(o);
   // missed_bytes: we do not reassemble, so no gap is measured; 0 as Zeek writes for a
   // connection without content gaps.
@@ -622,8 +718,21 @@ void ZeekLogWriter::write_conn(const FlowRecord& r, const dissect::AppMetadata* 
   // is no carrier row to point at.
   unset(o);
   tab(o);
-  put_count(o, r.protocol);
+  if (profile_ == LogProfile::osect) {
+    put_mac_or_unset(o, r.src_mac);  // orig_l2_addr, resp_l2_addr (mac-logging policy)
+    tab(o);
+    put_mac_or_unset(o, r.dst_mac);
+  } else {
+    put_count(o, r.protocol);
+  }
   end_row(0);
+}
+
+void ZeekLogWriter::write_yaf(const FlowRecord& r) {
+  const std::size_t log = 1;  // zeek_logs()[1]
+  std::string& o = begin_row(log, r.last_ns);
+  put_yaf_row(o, r);
+  end_row(log);
 }
 
 
@@ -678,11 +787,7 @@ void ZeekLogWriter::add_member(std::string file_name, std::function<bool(const s
 void ZeekLogWriter::close_log(std::size_t i, uint64_t close_ns, ClosedLogSet* set) {
   Log& l = logs_[i];
   if (l.file == nullptr) return;
-  char when[32];
-  zeek_date(close_ns, when);
-  l.buf.append("#close\t");
-  l.buf.append(when);
-  l.buf.push_back('\n');
+  put_log_footer(l.buf, profile_, zeek_logs()[i].name, close_ns);
   write_out(i);
   const std::string name(zeek_logs()[i].name);
   const std::string live = dir_ + "/" + name + ".log";

@@ -1,5 +1,6 @@
 #pragma once
-// Zeek-style TSV logs (--zeek-logs DIR) for tooling that reads Zeek's logs: one conn.log
+// Zeek-style TSV logs (--zeek-logs DIR) for tooling that reads Zeek's logs, or with
+// --log-profile osect the OsecT sensor's files and layout (LogProfile): one conn.log
 // line per finished flow, and a line in its protocol's log (dns.log, http.log, ssl.log, …:
 // the protocol's descriptor names it and writes its values, dissectors/<name>/zeek.cpp)
 // per transaction (a log whose rows are per flow, dhcp.log, per flow record). Zeek's header lines, default columns,
@@ -35,13 +36,15 @@ struct AssetLog;
 }
 class Retention;
 
-// One log the writer keeps: conn.log, then each protocol's (in table order).
+// One log the writer keeps: conn.log, yaf_flow.log (OsecT profile only), then each
+// protocol's (in table order).
 struct ZeekLogInfo {
   std::string_view name;    // "conn", "dns", …: the file is <name>.log
   std::string_view fields;  // its #fields columns, tab separated (Zeek's defaults)
   std::string_view types;   // its #types columns
-  const dissect::ZeekLog* protocol_log;  // null for conn.log
+  const dissect::ZeekLog* protocol_log;  // null for conn.log, yaf_flow.log and the asset logs
   const dissect::AssetLog* asset_log = nullptr;  // the asset logs' (lib/export/asset_logs)
+  std::string_view osect_fields;  // its columns in the OsecT profile (empty: not in its set)
 };
 std::span<const ZeekLogInfo> zeek_logs();
 const ZeekLogInfo* zeek_log(std::string_view name);  // nullptr when none has that name
@@ -56,6 +59,20 @@ struct ClosedLogSet {
   bool own_dir = false;                      // `files` lie flat in a directory of their own
   uint64_t start_ns = 0, end_ns = 0;         // the interval it covers, packet time
 };
+
+// The one switch every log file's layout goes through (these logs and the asset logs):
+// Zeek's profile writes Zeek's header lines (#separator … #types) and "#close\t<date>";
+// the OsecT profile writes what the sensor delivers (spec §2.0.1): 8 lines "#" and a last
+// "#close" (conn, arp, ns, dns, http, cclink-ief-basic, cclink-ie), one "#" line
+// (dhcp2, netbios-ns, mswin-browser, dhcpv6, ssdp), yaf_flow.log's "#ts …" line, or
+// nothing (p0f-k). `log` is the file's name without ".log".
+//
+// Whether the profile writes that log at all (OsecT: only the spec's 15 files; Zeek's:
+// all but yaf_flow, whose flows stay in conn.log).
+bool profile_writes(LogProfile profile, std::string_view log);
+void put_log_header(std::string& o, LogProfile profile, std::string_view log, std::string_view fields,
+                    std::string_view types, uint64_t open_ns);
+void put_log_footer(std::string& o, LogProfile profile, std::string_view log, uint64_t close_ns);
 
 // Zeek-looking connection uid ("C" + base62 of 96 bits) hashed from the flow's id: the
 // same flow gets the same uid in every log (conn.log and its transactions' logs) and
@@ -76,7 +93,9 @@ class ZeekLogWriter {
   // `rotate_s` > 0: every log is closed and renamed "<log>.<open time>.log" (Zeek's
   // naming, UTC) when a record ends past the next multiple of rotate_s seconds of
   // packet time; the next row opens a fresh file.
-  static std::unique_ptr<ZeekLogWriter> open(const std::string& dir, std::string& error, uint32_t rotate_s = 0);
+  // `profile`: whose files (Zeek's, or the OsecT sensor's set, columns and layout).
+  static std::unique_ptr<ZeekLogWriter> open(const std::string& dir, std::string& error, uint32_t rotate_s = 0,
+                                             LogProfile profile = LogProfile::zeek);
   ~ZeekLogWriter();
   ZeekLogWriter(const ZeekLogWriter&) = delete;
   ZeekLogWriter& operator=(const ZeekLogWriter&) = delete;
@@ -130,7 +149,7 @@ class ZeekLogWriter {
   const std::string& dir() const { return dir_; }
 
  private:
-  ZeekLogWriter(std::string dir, uint32_t rotate_s);
+  ZeekLogWriter(std::string dir, uint32_t rotate_s, LogProfile profile);
   // Writes #close and closes log i; `set` (null: the file keeps its live name) receives it.
   void close_log(std::size_t i, uint64_t close_ns, ClosedLogSet* set);
   void rotate(uint64_t boundary_ns);
@@ -148,8 +167,10 @@ class ZeekLogWriter {
   void end_row(std::size_t log);
   void write_out(std::size_t log);
   void write_conn(const FlowRecord& r, const dissect::AppMetadata* app, std::string_view uid);
+  void write_yaf(const FlowRecord& r);
 
   std::string dir_;
+  LogProfile profile_;
   std::vector<Log> logs_;  // as zeek_logs()
   std::array<std::size_t, dissect::kProtocolCount> log_of_{};  // protocol index -> its log
   Counters counters_;

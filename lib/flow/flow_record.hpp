@@ -107,6 +107,11 @@ struct FlowRecord {
   uint16_t src_fragments = 0;
   uint16_t dst_fragments = 0;
   uint8_t reserved4[2] = {};
+  // Non-TCP flows: the first server->client packet's offset from first_ns in µs, plus 1
+  // (0: the server sent nothing in this record). YAF's rtt ("reverse delta time"); TCP
+  // flows have their handshake in the latencies above and leave it 0.
+  uint32_t reverse_delay_us = 0;
+  uint32_t reserved5 = 0;
   uint64_t flow_id = 0;              // FLOW_ID: the same in every record, alert and transaction of the flow
 };
 

@@ -336,6 +336,7 @@ void FlowTable::emit_record(const Entry& e, FlowEndCause cause) noexcept {
   } else {
     r.conn_state = static_cast<uint8_t>(ConnState::OTH);
   }
+  if (e.key.proto != ipproto::tcp) r.reverse_delay_us = e.timing.server_us;
 }
 
 uint32_t FlowTable::eviction_victim() const noexcept {
@@ -428,6 +429,7 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint6
       e.min_len = UINT16_MAX;
       e.max_len = 0;
       tcp_restart_counters(e.tcp);
+      if (!is_tcp) e.timing.server_us = 0;  // the next record measures its own first reply
     }
   }
   const bool created = idx == kNil;
@@ -438,7 +440,15 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint6
   account(e, idx, s, pkt, ts_ns);
   const uint64_t id = created ? flow_id_of(key, ts_ns) : 0;
 
-  if (!is_tcp) return FlowHit{&e.ext, id, s == e.client, created};
+  if (!is_tcp) {
+    // The server's first packet of this record: its offset is YAF's rtt. TCP's timing
+    // words are free in a non-TCP flow, so the entry keeps its size.
+    if (s != e.client && e.pkts[s] == 1 && e.timing.server_us == 0) {
+      const uint64_t since_us = ts_ns > e.first_ns ? (ts_ns - e.first_ns) / 1000 : 0;
+      e.timing.server_us = static_cast<uint32_t>(std::min<uint64_t>(since_us + 1, UINT32_MAX));
+    }
+    return FlowHit{&e.ext, id, s == e.client, created};
+  }
   e.tcp_flags[s] |= pkt.tcp_flags;
   if (pure_syn && !(e.state & kSynSeen)) {
     e.state |= kSynSeen;

@@ -55,6 +55,15 @@ TEST(Cli, ZeekLogsDirectoryThatCannotBeMadeExits2NamingTheOption) {
   EXPECT_NE(good.out.find("zeek-logs: ok"), std::string::npos) << good.out;
 }
 
+TEST(Cli, LogProfileNeedsZeekLogsAndAKnownName) {
+  const ProgramResult alone = flowprobe({"-i", demo_capture().string(), "--log-profile", "osect"});
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_NE(alone.err.find("--log-profile osect needs --zeek-logs DIR"), std::string::npos) << alone.err;
+  const ProgramResult bad = flowprobe({"-i", demo_capture().string(), "--zeek-logs", "/tmp", "--log-profile", "yaf"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--log-profile"), std::string::npos) << bad.err;
+}
+
 namespace {
 std::vector<std::string> file_lines(const fs::path& p, bool rows_only) {
   std::ifstream in(p);

@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace flowprobe::test {
@@ -52,6 +53,33 @@ inline ZeekLog read_zeek_log(const std::filesystem::path& path) {
     if (line.empty() || line[0] == '#' || log.fields.empty()) continue;
     ZeekRow r;
     for (std::size_t i = 0; i < log.fields.size() && i < cols.size(); ++i) r.f[log.fields[i]] = cols[i];
+    log.rows.push_back(std::move(r));
+  }
+  return log;
+}
+
+// A log of the OsecT profile: no #fields line (its header lines are bare "#"), so the
+// columns are named by `fields` (tab separated, ZeekLogInfo::osect_fields); every '#'
+// line is kept in header, every other line is a row.
+inline ZeekLog read_headerless_log(const std::filesystem::path& path, std::string_view fields) {
+  ZeekLog log;
+  std::stringstream fs{std::string(fields)};
+  for (std::string c; std::getline(fs, c, '\t');) log.fields.push_back(c);
+  std::ifstream in(path);
+  if (!in) return log;
+  log.readable = true;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] == '#') {
+      log.header.push_back(line);
+      continue;
+    }
+    std::vector<std::string> cols;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
+    if (!line.empty() && line.back() == '\t') cols.emplace_back();  // a last empty column
+    ZeekRow r;
+    for (std::size_t i = 0; i < log.fields.size() && i < cols.size(); ++i) r.f[log.fields[i]] = cols[i];
+    r.f["#columns"] = std::to_string(cols.size());
     log.rows.push_back(std::move(r));
   }
   return log;

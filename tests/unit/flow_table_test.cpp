@@ -140,6 +140,30 @@ TEST(FlowTable, IdleTimeout) {
   EXPECT_EQ(table.counters().created, 2u);
 }
 
+// YAF's rtt for yaf_flow.log: a non-TCP record's first reply, offset from its first packet
+// (+1, so 0 says "no reply"), measured again in each record a lifetime timeout starts.
+TEST(FlowTable, ReverseDelayOfNonTcpRecords) {
+  Collect out;
+  FlowTableConfig cfg = config();
+  cfg.active_timeout_ns = 60 * kSec;
+  CollectingTable table(cfg, out);
+  const DecodedPacket g = pkt(1, 0, 2, 0, 0, 47, 100);  // GRE
+  table.on_packet(g, kT0, 0);
+  table.on_packet(g, kT0 + 1'000'000, 0);
+  table.on_packet(reply(g, 0), kT0 + 2'500'000, 0);      // the first reply, 2.5 ms in
+  table.on_packet(reply(g, 0), kT0 + 3'000'000, 0);
+  table.on_packet(g, kT0 + 61 * kSec, 0);                 // a new record: no reply in it
+  const DecodedPacket o = pkt(3, 0, 4, 0, 0, 89);         // OSPF, one way
+  table.on_packet(o, kT0, 0);
+  table.flush(FlowEndCause::end_of_capture);
+  ASSERT_EQ(out.records.size(), 3u);
+  std::map<std::pair<uint8_t, uint64_t>, uint32_t> delay;
+  for (const FlowRecord& r : out.records) delay[{r.protocol, r.first_ns}] = r.reverse_delay_us;
+  EXPECT_EQ((delay[{47, kT0}]), 2501u);
+  EXPECT_EQ((delay[{47, kT0 + 61 * kSec}]), 0u);
+  EXPECT_EQ((delay[{89, kT0}]), 0u);
+}
+
 TEST(FlowTable, LifetimeTimeoutContinuesAsANewRecord) {
   Collect out;
   FlowTableConfig cfg = config();

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "export/yaf_flow.hpp"
 #include "export/zeek_logs.hpp"
 #include "support/run_program.hpp"
 #include "support/zeek_log.hpp"
@@ -161,6 +162,92 @@ TEST(ZeekLogs, HeaderLinesAndCloseAndConnRow) {
   EXPECT_EQ(u["local_resp"], "F");
 }
 
+// --log-profile osect: the sensor's layout (8 '#' lines, rows, "#close"), conn.log's
+// columns (MACs last, local_* unset, no ip_proto), and the other IP protocols in
+// yaf_flow.log with YAF's wording.
+TEST(ZeekLogs, OsectProfileConnAndYafFlow) {
+  const fs::path dir = test::scratch_dir("zeek_logs_unit") / "osect";
+  fs::remove_all(dir);
+  std::string error;
+  auto w = ZeekLogWriter::open(dir.string(), error, 0, LogProfile::osect);
+  ASSERT_TRUE(w) << error;
+  FlowRecord t = v4_flow("192.168.1.10", 51000, "93.184.216.34", 80, 6);
+  t.in_pkts = 3;
+  t.in_bytes = 120;
+  t.out_pkts = 2;
+  t.out_bytes = 80;
+  t.conn_state = 3;  // SF
+  std::memcpy(t.history.data(), "ShAFf", 5);
+  t.src_mac = {0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc};
+  t.dst_mac = {0x3c, 0xFD, 0xFE, 0x01, 0x02, 0x03};
+  w->write(t, nullptr);
+  FlowRecord g = v4_flow("10.0.0.1", 0, "10.0.0.2", 0, 47);  // GRE, answered after 2 ms, VLAN 36
+  g.src_mac = {0x02, 0, 0, 0, 0, 0x01};
+  g.dst_mac = {0x02, 0, 0, 0, 0, 0x02};
+  g.vlan = 36;
+  g.in_pkts = 4;
+  g.in_bytes = 400;
+  g.out_pkts = 3;
+  g.out_bytes = 300;
+  g.reverse_delay_us = 2000 + 1;
+  g.end_cause = FlowEndCause::idle_timeout;
+  w->write(g, nullptr);
+  FlowRecord x = v4_flow("10.0.0.3", 0, "224.0.0.18", 0, 200);  // unassigned, one way, at EOF
+  x.last_ns = x.first_ns;
+  x.in_pkts = 1;
+  x.in_bytes = 60;
+  x.vlan = 0xabc;
+  x.end_cause = FlowEndCause::end_of_capture;
+  w->write(x, nullptr);
+  ASSERT_TRUE(w->finish()) << w->last_error();
+
+  const auto conn = lines_of(dir / "conn.log");
+  ASSERT_EQ(conn.size(), 10u);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(conn[i], "#");
+  EXPECT_EQ(conn[9], "#close");
+  const auto c = test::read_headerless_log(dir / "conn.log", zeek_log("conn")->osect_fields);
+  ASSERT_EQ(c.rows.size(), 1u);
+  EXPECT_EQ(c.rows[0]["#columns"], "23");
+  EXPECT_EQ(c.rows[0]["proto"], "tcp");
+  EXPECT_EQ(c.rows[0]["local_orig"], "-");
+  EXPECT_EQ(c.rows[0]["local_resp"], "-");
+  EXPECT_EQ(c.rows[0]["tunnel_parents"], "-");
+  EXPECT_EQ(c.rows[0]["orig_l2_addr"], "00:1b:21:aa:bb:cc");
+  EXPECT_EQ(c.rows[0]["resp_l2_addr"], "3c:fd:fe:01:02:03");
+
+  const auto yaf = lines_of(dir / "yaf_flow.log");
+  ASSERT_EQ(yaf.size(), 3u);
+  EXPECT_EQ(yaf[0],
+            "#ts     start-time      end-time        duration        rtt     proto   sip     sp      dip     dp "
+            "srcMacAddress    destMacAddress  iflags  uflags  riflags ruflags isn     risn    tag     rtag    pktoct      "
+            "rpkt    roct    end-reason");
+  EXPECT_EQ(yaf[1],
+            "1700000000.123\t2023-11-14 22:13:20.123\t2023-11-14 22:13:21.623\t1.500\t0.002\tgre\t10.0.0.1\t0\t"
+            "10.0.0.2\t0\t02:00:00:00:00:01\t02:00:00:00:00:02\t\t\t\t\t00000000\t00000000\t024\t024\t4\t400\t3\t300\t"
+            "idle");
+  EXPECT_EQ(yaf[2],
+            "1700000000.123\t2023-11-14 22:13:20.123\t2023-11-14 22:13:20.123\t0.000\t0.000\tUnassigned Protocol(200)\t"
+            "10.0.0.3\t0\t224.0.0.18\t0\t00:00:00:00:00:00\t00:00:00:00:00:00\t\t\t\t\t00000000\t00000000\tabc\t000\t1\t"
+            "60\t0\t0\teof");
+  char tmp[32];
+  EXPECT_EQ(yaf_proto_name(89, tmp), "ospfigp");
+  EXPECT_EQ(yaf_proto_name(112, tmp), "vrrp");
+  EXPECT_EQ(yaf_proto_name(132, tmp), "sctp");
+  EXPECT_EQ(yaf_proto_name(84, tmp), "iptm");
+  EXPECT_EQ(yaf_proto_name(61, tmp), "Unassigned Protocol(61)");
+  EXPECT_EQ(yaf_proto_name(255, tmp), "reserved");
+
+  // Zeek's profile keeps them in conn.log and writes no yaf_flow.log.
+  const fs::path zdir = test::scratch_dir("zeek_logs_unit") / "zeek_profile";
+  fs::remove_all(zdir);
+  auto z = ZeekLogWriter::open(zdir.string(), error);
+  ASSERT_TRUE(z) << error;
+  z->write(g, nullptr);
+  ASSERT_TRUE(z->finish());
+  EXPECT_FALSE(fs::exists(zdir / "yaf_flow.log"));
+  EXPECT_EQ(read_zeek_log(zdir / "conn.log").rows.at(0)["proto"], "unknown_transport");
+}
+
 TEST(ZeekLogs, IcmpPortsAreTypeAndCounterpart) {
   const fs::path dir = test::scratch_dir("zeek_logs_unit") / "icmp";
   fs::remove_all(dir);
@@ -222,6 +309,8 @@ TEST(ZeekLogs, ProtocolLogsFromDissectorMetadata) {
   dns.u.dns.query_id = 4242;
   dns.u.dns.num_answers = 1;
   dns.u.dns.ttl_answer = 300;
+  dns.u.dns.answers_kept = 1;  // as the dissector keeps each answer's TTL
+  dns.u.dns.answer_ttl[0] = 300;
   dns.u.dns.has_query = dns.u.dns.has_response = true;
   dns.u.dns.qclass = 1;
   dns.u.dns.rtt_us = 2500;
