@@ -39,6 +39,9 @@ struct ZeekLog {
   // Rows come from flow records (DHCP: one per flow, its messages summed up) rather than
   // one per transaction record.
   bool per_flow = false;
+  // Whether a transaction makes a row (null: each does). FTP: Zeek logs only the commands
+  // of FTP::logged_commands; the others are still transactions (eve, Kafka).
+  bool (*logged)(const AppMetadata& tx) = nullptr;
 };
 
 // How many eve records one of its transactions makes, and from which side each is written
