@@ -3,7 +3,8 @@
 // into lines, in a bounded buffer: a line split across segments is gathered, a longer
 // one keeps its first N-1 bytes and is marked cut. A protocol may ask for raw bytes
 // between lines (SMTP's BDAT chunks): set `raw` from the line callback and they go to the
-// raw callback instead. No allocation; the TcpCursor in front of it drops retransmissions.
+// raw callback instead. No allocation; the TcpCursor in front of it drops retransmissions
+// and tells it of gaps.
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -16,13 +17,34 @@ struct LineReader {
   uint64_t raw = 0;  // bytes still to hand over raw before the next line
   uint16_t len = 0;
   bool cut = false;
+  bool resync = false;  // after a gap: bytes up to the next line end are dropped
   char buf[N];
+
+  // Bytes went missing (a TCP gap): the line being gathered and any raw bytes still due
+  // are abandoned, and reading goes on, as Zeek's analyzers go on after a content gap.
+  // When the gap fell inside a line (or raw bytes), what follows it up to the next line
+  // end is its tail and is dropped; after a whole line, the next segment is taken to begin
+  // one (clients and servers send whole lines). The protocol may have lost a command or a
+  // reply.
+  void gap() {
+    resync = len > 0 || cut || raw > 0;
+    len = 0;
+    cut = false;
+    raw = 0;
+  }
 
   // on_line(std::string_view line, bool cut): the line without its CR LF (or bare LF).
   // on_raw(std::span<const uint8_t>): raw bytes, while `raw` lasts.
   template <typename OnLine, typename OnRaw>
   void feed(std::span<const uint8_t> p, OnLine&& on_line, OnRaw&& on_raw) {
     while (!p.empty()) {
+      if (resync) {
+        const auto* nl = static_cast<const uint8_t*>(std::memchr(p.data(), '\n', p.size()));
+        if (!nl) return;
+        p = p.subspan(static_cast<std::size_t>(nl - p.data()) + 1);
+        resync = false;
+        continue;
+      }
       if (raw > 0) {
         const std::size_t n = raw < p.size() ? static_cast<std::size_t>(raw) : p.size();
         on_raw(p.first(n));

@@ -264,13 +264,9 @@ Parse FtpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
     push("<init>", c.ts_ns, c, meta);
   }
   Dir& d = dir[c.from_client ? 0 : 1];
-  if (d.stopped) return Parse::cont;
   bool gap = false;
   const auto fresh = d.cursor.advance(c.tcp_seq, c.payload, gap);
-  if (gap) {  // never stitch unrelated bytes together
-    d.stopped = true;
-    return dir[0].stopped && dir[1].stopped ? Parse::skip : Parse::cont;
-  }
+  if (gap) d.lines.gap();  // never stitch unrelated bytes together: go on at the next line
   d.lines.feed(fresh, [&](std::string_view line, bool) {
     if (upgraded) return;
     if (c.from_client) client_line(line, c, meta);

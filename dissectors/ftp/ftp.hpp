@@ -20,7 +20,6 @@ struct FtpState {
   static constexpr uint8_t kPending = 8;  // commands awaiting replies; beyond, the oldest is logged unanswered
   struct Dir {
     TcpCursor cursor;
-    bool stopped = false;
     LineReader<kLine> lines;
   };
   Dir dir[2];

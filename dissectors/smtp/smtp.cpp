@@ -8,8 +8,8 @@
 namespace flowprobe::dissect {
 namespace {
 
-// The headers a mail keeps, by their index in SmtpState::header (0: none).
-enum Header : uint8_t { none, date, from, to, subject, msg_id, user_agent };
+// The header a folded line continues (SmtpState::header); `past`: the header lines ended.
+enum Header : uint8_t { none, date, from, to, subject, msg_id, user_agent, past = 0xFF };
 
 template <std::size_t N>
 void set_once(BoundedString<N>& out, std::string_view v) {
@@ -60,10 +60,10 @@ void SmtpState::emit(const PacketContext& c, AppMetadata& m) noexcept {
 // A line of the message: its header lines, up to the first empty one, are read; the
 // body is not. `header` remembers the field a folded line continues.
 void SmtpState::message_line(std::string_view line) noexcept {
-  if (tx.has_data && header == 0xFF) return;  // past the headers
+  if (tx.has_data && header == Header::past) return;  // the body is not read
   tx.has_data = true;
   if (line.empty()) {
-    header = 0xFF;
+    header = Header::past;
     return;
   }
   if (line.front() == ' ' || line.front() == '\t') {  // folded: continues the last header
@@ -198,13 +198,9 @@ Parse SmtpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   meta.set_kind(AppKind::smtp);
   if (c.payload.empty()) return Parse::cont;
   Dir& d = dir[c.from_client ? 0 : 1];
-  if (d.stopped) return Parse::cont;
   bool gap = false;
   const auto fresh = d.cursor.advance(c.tcp_seq, c.payload, gap);
-  if (gap) {  // never stitch unrelated bytes together
-    d.stopped = true;
-    return dir[0].stopped && dir[1].stopped ? Parse::skip : Parse::cont;
-  }
+  if (gap) d.lines.gap();  // never stitch unrelated bytes together: go on at the next line
   if (c.from_client) {
     d.lines.feed(
         fresh, [&](std::string_view line, bool) { client_line(line, c, meta); },

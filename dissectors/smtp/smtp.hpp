@@ -23,7 +23,6 @@ struct SmtpState {
   enum class Mode : uint8_t { command, data };  // data: the lines of a DATA message, up to "."
   struct Dir {
     TcpCursor cursor;
-    bool stopped = false;  // a gap: this direction is no longer followed
     LineReader<kLine> lines;
   };
   Dir dir[2];
@@ -34,7 +33,7 @@ struct SmtpState {
   bool activity = false;  // the mail has something of its own (Zeek's has_client_activity)
   bool upgraded = false;  // STARTTLS accepted
   bool emitted = false;   // the flow record has its first mail
-  uint8_t header = 0;     // the header a folded (continuation) line belongs to (0: none kept)
+  uint8_t header = 0;     // the header a folded line continues (smtp.cpp: Header)
   uint64_t start_ns = 0;  // when the current mail began
   BoundedString<96> helo; // the session's, carried into each mail
   SmtpMeta tx;            // the mail being read

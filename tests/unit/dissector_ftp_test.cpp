@@ -143,3 +143,24 @@ TEST(FtpDissector, AuthTlsHandsTheFlowBack) {
   EXPECT_EQ(sink.txs[1].reply_code, 234);
   EXPECT_EQ(f.fd.status, FlowDissect::Status::probing) << "the TLS handshake that follows is probed for";
 }
+
+TEST(FtpDissector, AGapCostsTheLineItFallsIn) {
+  Commands sink;
+  Flow f(sink);
+  f.send(false, bytes("220 ready\r\n"));
+  f.send(true, bytes("USER anonymous\r\n"));
+  f.send(false, bytes("331 pw\r\n"));
+  f.send(true, bytes("PASS a@"));
+  f.seq[0] += 3;  // "b.o" never arrives: the rest of the PASS line is dropped with it
+  f.send(true, bytes("rg\r\nPASV\r\n"));
+  f.send(false, bytes("227 Entering Passive Mode (10,0,0,2,4,1)\r\n"));
+  f.seq[0] += 6;  // a whole "NOOP\r\n" lost: the next segment begins a line
+  f.send(true, bytes("SYST\r\n"));
+  f.send(false, bytes("215 UNIX Type: L8\r\n"));
+  f.engine.on_flow_end(f.fd, f.meta);
+  ASSERT_EQ(sink.txs.size(), 4u);
+  EXPECT_EQ(sink.txs[2].command.view(), "PASV") << "the commands after the gap are read";
+  EXPECT_EQ(sink.txs[2].reply_code, 227);
+  EXPECT_EQ(sink.txs[3].command.view(), "SYST");
+  EXPECT_EQ(sink.txs[3].reply_code, 215);
+}
