@@ -20,17 +20,17 @@ struct LineReader {
   bool resync = false;  // after a gap: bytes up to the next line end are dropped
   char buf[N];
 
-  // Bytes went missing (a TCP gap): the line being gathered and any raw bytes still due
-  // are abandoned, and reading goes on, as Zeek's analyzers go on after a content gap.
-  // When the gap fell inside a line (or raw bytes), what follows it up to the next line
-  // end is its tail and is dropped; after a whole line, the next segment is taken to begin
-  // one (clients and servers send whole lines). The protocol may have lost a command or a
-  // reply.
-  void gap() {
-    resync = len > 0 || cut || raw > 0;
+  // `lost` bytes went missing (a TCP gap) and reading goes on, as Zeek's analyzers go on
+  // after a content gap. Raw bytes still due count the lost ones first. When the gap fell
+  // inside a line, what follows it up to the next line end is its tail and is dropped;
+  // after a whole line (or raw chunk), the next segment is taken to begin one: clients and
+  // servers send whole lines. The protocol may have lost a command or a reply.
+  void gap(uint64_t lost) {
+    raw -= lost < raw ? lost : raw;
+    if (raw > 0) return;
+    resync = len > 0 || cut;
     len = 0;
     cut = false;
-    raw = 0;
   }
 
   // on_line(std::string_view line, bool cut): the line without its CR LF (or bare LF).

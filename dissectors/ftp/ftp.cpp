@@ -266,7 +266,7 @@ Parse FtpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   Dir& d = dir[c.from_client ? 0 : 1];
   bool gap = false;
   const auto fresh = d.cursor.advance(c.tcp_seq, c.payload, gap);
-  if (gap) d.lines.gap();  // never stitch unrelated bytes together: go on at the next line
+  if (gap) d.lines.gap(0);  // never stitch unrelated bytes together: go on at the next line
   d.lines.feed(fresh, [&](std::string_view line, bool) {
     if (upgraded) return;
     if (c.from_client) client_line(line, c, meta);

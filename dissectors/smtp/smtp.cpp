@@ -199,8 +199,13 @@ Parse SmtpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   if (c.payload.empty()) return Parse::cont;
   Dir& d = dir[c.from_client ? 0 : 1];
   bool gap = false;
+  const uint32_t expected = d.cursor.next;
   const auto fresh = d.cursor.advance(c.tcp_seq, c.payload, gap);
-  if (gap) d.lines.gap();  // never stitch unrelated bytes together: go on at the next line
+  if (gap) {  // never stitch unrelated bytes together: go on at the next line
+    const bool in_chunk = d.lines.raw > 0;
+    d.lines.gap(c.tcp_seq - expected);
+    if (in_chunk) bdat_lines.gap(0);  // the message's header lines lost some bytes
+  }
   if (c.from_client) {
     d.lines.feed(
         fresh, [&](std::string_view line, bool) { client_line(line, c, meta); },
