@@ -36,7 +36,7 @@ sig::AppProto app_proto_of(dissect::AppKind k) {
   return p != nullptr ? p->rule_proto : sig::AppProto::unknown;
 }
 
-// The rule protocols our dissectors do not parse (smb) come from nDPI's
+// The rule protocols no dissector of ours parses (smb, say) come from nDPI's
 // verdict, as do the others on flows our dissectors did not pick up (mid-stream starts).
 // Master first: "TLS.Google" is tls, "HTTP.Facebook" http.
 sig::AppProto app_proto_of(const DpiResult& r) {
