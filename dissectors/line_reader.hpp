@@ -10,6 +10,8 @@
 #include <span>
 #include <string_view>
 
+#include "dissectors/dissector.hpp"
+
 namespace flowprobe::dissect {
 
 template <std::size_t N>
@@ -95,6 +97,14 @@ inline bool reply_code(std::string_view line, uint16_t& code, bool& more, std::s
   more = line.size() > 3 && line[3] == '-';
   text = line.size() > 4 ? line.substr(4) : std::string_view();
   return true;
+}
+
+// A server's greeting, "220 name …" (SMTP, FTP): certain on the protocol's own port,
+// a guess elsewhere when its first line has `word` in it ("SMTP" in "ESMTP Postfix").
+inline Probe greeting_probe(std::string_view p, bool on_port, std::string_view word) {
+  if (!p.starts_with("220") || p.size() < 4 || (p[3] != ' ' && p[3] != '-')) return Probe::not_mine;
+  if (on_port) return Probe::certain;
+  return p.substr(0, p.find('\n')).find(word) != std::string_view::npos ? Probe::unsure : Probe::not_mine;
 }
 
 }  // namespace flowprobe::dissect

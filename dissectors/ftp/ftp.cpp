@@ -289,10 +289,7 @@ Probe ftp_probe(const PacketContext& c) noexcept {
     const bool login = p.starts_with("USER ") || p.starts_with("user ") || p.starts_with("AUTH ");
     return login && on_port ? Probe::certain : Probe::not_mine;
   }
-  if (!p.starts_with("220") || p.size() < 4 || (p[3] != ' ' && p[3] != '-')) return Probe::not_mine;
-  if (on_port) return Probe::certain;
-  const std::string_view first = p.substr(0, p.find('\n'));
-  return first.find("FTP") != std::string_view::npos ? Probe::unsure : Probe::not_mine;
+  return greeting_probe(p, on_port, "FTP");
 }
 
 const Dissector kFtpDissector{

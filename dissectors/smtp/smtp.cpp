@@ -235,10 +235,7 @@ Probe smtp_probe(const PacketContext& c) noexcept {
     return Probe::not_mine;
   }
   // The server speaks first: "220 mail.example.com ESMTP Postfix".
-  if (!p.starts_with("220") || p.size() < 4 || (p[3] != ' ' && p[3] != '-')) return Probe::not_mine;
-  if (on_port) return Probe::certain;
-  const std::string_view first = p.substr(0, p.find('\n'));
-  return first.find("SMTP") != std::string_view::npos ? Probe::unsure : Probe::not_mine;
+  return greeting_probe(p, on_port, "SMTP");
 }
 
 const Dissector kSmtpDissector{
