@@ -18,8 +18,10 @@ namespace flowprobe::dissect {
 
 enum class Probe : uint8_t { not_mine, unsure, certain };
 // cont: wants more packets; done: has what it came for (state is released);
-// skip: cannot follow this flow (gap, garbage); state is released, metadata kept.
-enum class Parse : uint8_t { cont, done, skip };
+// skip: cannot follow this flow (gap, garbage); state is released, metadata kept;
+// upgrade: the connection switched protocols in band (STARTTLS, AUTH TLS): state is
+// released, metadata kept, and the next payloads are probed afresh (its TLS handshake).
+enum class Parse : uint8_t { cont, done, skip, upgrade };
 
 // What a dissector hands the rules when part of a transaction completes (TxSink::part):
 // the transaction so far and views into the dissector's state, valid during the call only

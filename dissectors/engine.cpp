@@ -166,8 +166,12 @@ void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketC
   c.tx = tx_;
   const Parse r = d.parse(pools_[f.dissector].at(f.slot), c, meta);
   if (r == Parse::cont) return;
-  ++(r == Parse::done ? counters_.done : counters_.skipped)[f.dissector];
+  ++(r == Parse::skip ? counters_.skipped : counters_.done)[f.dissector];
   finish(f, meta);
+  if (r == Parse::upgrade) {
+    f.status = FlowDissect::Status::probing;
+    f.probes = 0;
+  }
 }
 
 }  // namespace flowprobe::dissect

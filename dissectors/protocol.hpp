@@ -42,6 +42,9 @@ struct ZeekLog {
   // Its columns in the OsecT sensor's file (--log-profile osect), which write_row writes
   // when src.profile says so; empty: the log is not in that set.
   std::string_view osect_fields = {};
+  // Whether a transaction makes a row (null: each does). FTP: Zeek logs only the commands
+  // of FTP::logged_commands; the others are still transactions (eve, Kafka).
+  bool (*logged)(const AppMetadata& tx) = nullptr;
 };
 
 // A protocol's asset log (arp.log, ns.log, …: the OsecT sensor's logs, spec §2.3–2.14),

@@ -20,7 +20,9 @@
 #include "dissectors/bittorrent/meta.hpp"
 #include "dissectors/dhcp/meta.hpp"
 #include "dissectors/dns/meta.hpp"
+#include "dissectors/ftp/meta.hpp"
 #include "dissectors/http/meta.hpp"
+#include "dissectors/smtp/meta.hpp"
 #include "dissectors/ssh/meta.hpp"
 #include "dissectors/tls/meta.hpp"
 
@@ -32,6 +34,8 @@ struct NoMeta {};  // a protocol with per-packet sightings only (asset parsers)
   X(tls, Tls, TlsMeta)                                          \
   X(http, Http, HttpMeta)                                       \
   X(ssh, Ssh, SshMeta)                                          \
+  X(smtp, Smtp, SmtpMeta)                                       \
+  X(ftp, Ftp, FtpMeta)                                          \
   X(quic, Quic, TlsMeta)                                        \
   X(dns, Dns, DnsMeta)                                          \
   X(dhcp, Dhcp, DhcpMeta)                                       \

@@ -304,10 +304,16 @@ int main(int argc, char** argv) {
     if (opt.no_dpi) {
       const sig::SignatureEngine& e = rule_sets.front();
       std::size_t need_ndpi = 0;
-      for (uint32_t i = 0; i < e.rule_count(); ++i) need_ndpi += dpi::app_proto_needs_ndpi(e.rule(i).app);
+      std::string names;  // the protocols they name, each once
+      for (uint32_t i = 0; i < e.rule_count(); ++i) {
+        if (!dpi::app_proto_needs_ndpi(e.rule(i).app)) continue;
+        ++need_ndpi;
+        const std::string name(sig::app_proto_name(e.rule(i).app));
+        if (("," + names + ",").find("," + name + ",") == std::string::npos) names += (names.empty() ? "" : ",") + name;
+      }
       if (need_ndpi > 0)
-        log(LogLevel::warning, "--no-dpi: %zu rules for ftp, smtp or smb cannot match (nDPI names those protocols)",
-            need_ndpi);
+        log(LogLevel::warning, "--no-dpi: %zu rules for %s cannot match (only nDPI names those protocols)", need_ndpi,
+            names.c_str());
     }
     // An alerts file among the rotated Zeek logs is one of their sets: made with them, below.
     if (!alerts_in_log_sets(opt)) {

@@ -37,7 +37,7 @@ sig::AppProto app_proto_of(dissect::AppKind k) {
   return p != nullptr ? p->rule_proto : sig::AppProto::unknown;
 }
 
-// The rule protocols our dissectors do not parse (ftp, smtp, smb) come from nDPI's
+// The rule protocols no dissector of ours parses (smb, say) come from nDPI's
 // verdict, as do the others on flows our dissectors did not pick up (mid-stream starts).
 // Master first: "TLS.Google" is tls, "HTTP.Facebook" http.
 sig::AppProto app_proto_of(const DpiResult& r) {
@@ -68,9 +68,13 @@ std::byte* map_slots(std::size_t bytes) {
 }
 }  // namespace
 
-// The protocols app_proto_of(DpiResult) gives that app_proto_of(AppKind) never does.
+// The protocols app_proto_of(DpiResult) gives that app_proto_of(AppKind) never does:
+// those no dissector of the table names.
 bool app_proto_needs_ndpi(sig::AppProto p) noexcept {
-  return p == sig::AppProto::ftp || p == sig::AppProto::smtp || p == sig::AppProto::smb;
+  if (p == sig::AppProto::unknown) return false;
+  for (const dissect::Protocol* d : dissect::kProtocols)
+    if (d->rule_proto == p) return false;
+  return true;
 }
 
 L7Engine::L7Engine(const L7Config& cfg, uint16_t core)

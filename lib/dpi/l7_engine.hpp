@@ -24,8 +24,8 @@
 
 namespace flowprobe::dpi {
 
-// Rule protocols (alert ftp, smtp, smb) that only nDPI's verdict gives a flow: no
-// dissector of ours names them, so without nDPI (--no-dpi) their rules cannot match.
+// Rule protocols (alert smb …) that only nDPI's verdict gives a flow: no dissector of the
+// table names them, so without nDPI (--no-dpi) their rules cannot match.
 bool app_proto_needs_ndpi(sig::AppProto p) noexcept;
 
 struct L7Config {

@@ -594,6 +594,7 @@ void ZeekLogWriter::write(const dpi::TxRecord& tx) {
   const dissect::Protocol* p = dissect::protocol_of(tx.app.kind);
   if (p == nullptr || p->zeek_log == nullptr || p->zeek_log->per_flow) return;
   if (!profile_writes(profile_, p->zeek_log->name)) return;
+  if (p->zeek_log->logged != nullptr && !p->zeek_log->logged(tx.app)) return;
   advance(tx.ts_ns);
   ZeekUid uid_buf;
   ZeekRowSource src{tx.app, zeek_uid(tx.flow_id, uid_buf)};
