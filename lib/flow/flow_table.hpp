@@ -1,17 +1,23 @@
 #pragma once
-// Per-core flow table: an open-addressing index over a preallocated pool of entries,
-// with two intrusive lists ordered by last activity (open flows, and TCP flows that
-// have closed and linger briefly to collect their final ACK/RST). Expiry walks the
-// list heads, so its cost is O(expired), never O(table). One RX core owns a table:
-// no locks, and no allocation after construction.
+// Per-core flow table, built for a burst of packets at a time (as DPDK's rte_hash bulk
+// lookup, VPP's bihash and l3fwd are): an index of 64-byte buckets, each holding ten
+// 16-bit key signatures and pool references, over a preallocated pool of entries split
+// into a hot part (128 bytes, two cache lines: key, times, counters, TCP state) that
+// every packet touches and a cold part (MACs, tunnel, latencies, list links) touched at
+// creation, at export and by closing flows. One RX core owns a table: no locks, and no
+// allocation after construction.
 //
-// The open list is kept in order of activity to a granularity G (a power of two of
-// nanoseconds, at most idle timeout / 16 and at most 2^30 ns = 1.07 s): a packet moves
-// its flow to the tail only when it is the flow's first in a new G-period. Moving on
-// every packet cost two cache misses (the list neighbours) per packet at a million
-// flows. The price: idle expiry may come up to G late (never early; the record is the
-// same, as a packet after the timeout always starts a new flow), and an end-of-capture
-// flush still reports a flow past its idle timeout as idle.
+// Expiry without work per packet: open flows sit in a timer wheel of slots G wide (a
+// power of two of nanoseconds, at most idle timeout / 16 and at most 2^30 ns = 1.07 s),
+// placed by the deadline they had when placed. A packet only moves its flow's last
+// time; when the wheel's hand reaches a slot, a flow found there past its deadline ends,
+// one active since is moved to the slot of its new deadline (at most once per idle
+// timeout of activity, never on the packet path). Within the hand's current slot flows
+// are taken in the order they were placed, so idle expiry may come up to G late (never
+// early; the record is the same, as a packet after the timeout always starts a new
+// flow), and an end-of-capture flush still reports a flow past its idle timeout as
+// idle. TCP flows that have closed linger briefly, in exact order, on their own list to
+// collect their final ACK/RST.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -118,10 +124,11 @@ class FlowTable {
   // (FragmentMap::recall) to that flow: packets, bytes and SRC/DST_FRAGMENTS, no TCP
   // state. False when the flow is not in the table (it ended, or never began here).
   bool on_fragment(const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
-  // Optional, for a burst of packets: start the loads on_packet will need, so that the
-  // cache misses of many packets overlap instead of following one another. Stage 1
-  // hashes the packet's key and prefetches its index slot; stage 2, called once that
-  // slot had time to arrive, prefetches the entry the slot points to.
+  // The burst pipeline (optional): stage 1 hashes the packet's key and prefetches its
+  // index bucket; stage 2, called once that bucket had time to arrive, compares the
+  // key's 16-bit signature with the bucket's ten and starts the loads of the matching
+  // entry's hot lines; then on_packet, in arrival order. The misses of a burst's packets
+  // overlap instead of following one another.
   // Stage 1 returns the key it made, for on_packet to reuse.
   Keyed prefetch_index(const DecodedPacket& pkt) const noexcept;
   void prefetch_entry(uint64_t hash) const noexcept;
@@ -142,32 +149,48 @@ class FlowTable {
   uint32_t active() const noexcept { return active_; }
   uint32_t capacity() const noexcept { return config_.max_flows; }
   const FlowTableCounters& counters() const noexcept { return counters_; }
-  // Bytes of memory the table holds per flow it can track (pool + index).
-  std::size_t bytes_per_flow() const noexcept;
+  // Bytes of memory the table holds per flow it can track (pool, index and wheel).
+  std::size_t bytes_per_flow() const noexcept { return bytes_per_flow_for(config_); }
+  // The same for a table of this configuration, without building it.
+  static std::size_t bytes_per_flow_for(const FlowTableConfig& config) noexcept;
 
  private:
-  struct Entry;
-  struct Slot {
-    uint32_t sig;   // low 32 bits of the key hash; also gives the home slot
-    uint32_t ref;   // pool index + 1; 0 = empty
-  };
-  struct List {
-    uint32_t head;
-    uint32_t tail;
+  struct Hot;
+  struct Cold;
+  struct Bucket;
+  struct Links {
+    uint32_t prev;
+    uint32_t next;
   };
 
   uint32_t find(const FlowKey& key, uint64_t hash) const noexcept;
+  void index_insert(uint64_t hash, uint32_t idx) noexcept;
+  void index_erase(uint64_t hash, uint32_t idx) noexcept;
+  uint64_t home_bucket(uint64_t hash) const noexcept;
+  uint64_t next_bucket(uint64_t b) const noexcept { return b + 1 == nbuckets_ ? 0 : b + 1; }
   uint32_t create(const FlowKey& key, uint64_t hash, KeySide sender, const DecodedPacket& pkt,
                   uint64_t ts_ns, uint16_t port) noexcept;
   void remove(uint32_t idx) noexcept;
   void end_flow(uint32_t idx, FlowEndCause cause) noexcept;  // emit + remove
-  uint32_t eviction_victim() const noexcept;
-  void emit_record(const Entry& e, FlowEndCause cause) noexcept;
-  // What every packet of a flow updates: activity order, times, counters, TOS, TTL, length.
-  void account(Entry& e, uint32_t idx, int side, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
-  void list_push_tail(List& l, uint32_t idx) noexcept;
-  void list_unlink(List& l, uint32_t idx) noexcept;
-  List& list_of(const Entry& e) noexcept;
+  uint32_t eviction_victim() noexcept;
+  void emit_record(uint32_t idx, FlowEndCause cause) noexcept;
+  // What every packet of a flow updates: times, counters, TOS, TTL, length.
+  void account(uint32_t idx, int side, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
+
+  // Circular doubly linked lists through the cold parts, one sentinel node per list
+  // (node ids at and above max_flows): the wheel's slots and the closing list.
+  Links& links(uint32_t node) noexcept;
+  void list_push_tail(uint32_t sentinel, uint32_t idx) noexcept;
+  void list_unlink(uint32_t idx) noexcept;
+  uint32_t list_first(uint32_t sentinel) noexcept;
+  uint32_t slot_sentinel(uint64_t slot) const noexcept {
+    return config_.max_flows + static_cast<uint32_t>(slot & wheel_mask_);
+  }
+  uint32_t closing_sentinel() const noexcept { return config_.max_flows + static_cast<uint32_t>(wheel_mask_ + 1); }
+  // Places an open flow in the wheel slot of its deadline (within the wheel's span).
+  void wheel_place(uint32_t idx, uint64_t last_ns) noexcept;
+  // Moves flows active since they were placed to their deadline's slot (flush's order).
+  void wheel_settle() noexcept;
 
   FlowTableConfig config_;
   uint16_t rx_core_;
@@ -183,17 +206,23 @@ class FlowTable {
     ~Mapping();
     void* map(std::size_t bytes);
   };
-  Mapping pool_map_;
-  Mapping slots_map_;
-  Entry* pool_ = nullptr;
-  Slot* slots_ = nullptr;
-  uint64_t slot_mask_ = 0;
+  Mapping hot_map_;
+  Mapping cold_map_;
+  Mapping bucket_map_;
+  Hot* hot_ = nullptr;
+  Cold* cold_ = nullptr;
+  Bucket* buckets_ = nullptr;
+  uint64_t nbuckets_ = 0;
+  std::unique_ptr<Links[]> sentinels_;  // wheel slots, then the closing list
+  uint64_t wheel_mask_ = 0;             // wheel slots - 1 (a power of two)
+  uint64_t hand_ = 0;                   // the wheel's earliest slot that may hold a flow (absolute)
+  uint64_t busy_from_ = UINT64_MAX;     // no flow in the slots from the hand to this one (absolute)
+  uint32_t wheel_n_ = 0;                // open flows in the wheel
   uint32_t free_head_;
   uint32_t active_ = 0;
-  List open_{};
-  List closing_{};
-  unsigned lru_shift_ = 30;  // log2 of G, the open list's granularity
-  uint64_t clock_ns_ = 0;    // latest packet or expiry time seen
+  unsigned slot_shift_ = 30;  // log2 of G, the wheel's slot width
+  bool flushing_ = false;     // a flush is under way (the wheel is settled)
+  uint64_t clock_ns_ = 0;     // latest packet or expiry time seen
   FlowTableCounters counters_;
 };
 

@@ -311,6 +311,68 @@ TEST(FlowTable, AtMost192BytesPerTrackedFlow) {
   }
 }
 
+// Issue #20's memory budget at 10 M flows (hot and cold parts, index buckets, wheel),
+// computed as the constructor allocates (checked against a built table).
+TEST(FlowTable, AtMost189BytesPerTrackedFlowAt10MFlows) {
+  Collect out;
+  CollectingTable table(config(100'000), out);
+  EXPECT_EQ(table.bytes_per_flow(), FlowTable::bytes_per_flow_for(config(100'000)));
+  EXPECT_LE(FlowTable::bytes_per_flow_for(config(10'000'000)), 189u);
+}
+
+// The timer wheel against a reference model: flows come and go at random over minutes
+// of packet time, expire() runs at random moments; no flow ends before its idle
+// timeout, none is still there G after it, and every packet is in some record.
+TEST(FlowTable, WheelExpiryIsNeverEarlyAndAtMostGLateUnderChurn) {
+  Collect out;
+  FlowTableConfig cfg = config(4096);
+  cfg.idle_timeout_ns = 2 * kSec;  // G = 2^26 ns (67 ms): many slots turn over
+  cfg.active_timeout_ns = 3600 * kSec;
+  const uint64_t g = 1ull << 26;
+  CollectingTable table(cfg, out);
+  std::mt19937 rng(11);
+  std::map<std::pair<int, int>, uint64_t> last;  // (host, port) -> last packet time, open flows
+  std::map<std::pair<int, int>, uint64_t> sent, seen;
+  uint64_t now = kT0;
+  size_t checked = 0;
+  for (int i = 0; i < 100000; ++i) {
+    now += rng() % 4'000'000;  // up to 4 ms
+    if (rng() % 5000 == 0) now += (rng() % 8) * kSec;  // a gap in the traffic
+    if (rng() % 16 == 0) {
+      table.expire(now);
+      for (; checked < out.records.size(); ++checked) {
+        const FlowRecord& r = out.records[checked];
+        ASSERT_EQ(r.end_cause, FlowEndCause::idle_timeout);
+        ASSERT_GT(now, r.last_ns + cfg.idle_timeout_ns) << "never early";
+        const std::pair<int, int> k{r.src_ip[3], r.src_port};
+        ASSERT_EQ(last.at(k), r.last_ns);
+        seen[k] += r.in_pkts;
+        last.erase(k);
+      }
+      for (const auto& [k, t] : last) ASSERT_LE(now, t + cfg.idle_timeout_ns + g) << "at most G late";
+    }
+    const int host = static_cast<int>(rng() % 40) + 1;
+    const int port = static_cast<int>(rng() % 40) + 1000;
+    const std::pair<int, int> k{host, port};
+    auto it = last.find(k);
+    if (it != last.end() && now > it->second + cfg.idle_timeout_ns) {
+      // The table ends it on this packet (before any expire() saw it): its record comes now.
+      table.on_packet(pkt(static_cast<uint8_t>(host), static_cast<uint16_t>(port), 2, 53, 0, ipproto::udp), now, 0);
+      ASSERT_EQ(out.records.size(), checked + 1);
+      seen[k] += out.records[checked++].in_pkts;
+    } else {
+      table.on_packet(pkt(static_cast<uint8_t>(host), static_cast<uint16_t>(port), 2, 53, 0, ipproto::udp), now, 0);
+    }
+    last[k] = now;
+    ++sent[k];
+  }
+  table.flush(FlowEndCause::end_of_capture);
+  for (; checked < out.records.size(); ++checked)
+    seen[{out.records[checked].src_ip[3], out.records[checked].src_port}] += out.records[checked].in_pkts;
+  EXPECT_EQ(seen, sent);
+  EXPECT_EQ(table.active(), 0u);
+}
+
 }  // namespace
 
 namespace {
