@@ -190,8 +190,8 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
                  "whose log set --zeek-logs writes: zeek (Zeek's files, header lines and default columns) or osect "
                  "(the OsecT sensor's files and columns, headers reduced as the sensor delivers them; flows of other "
                  "IP protocols in yaf_flow.log; -t defaults to 60 for its per-minute conn.log rows, --rules "
-                 "alerts go to DIR/eve.json unless --alerts-output says otherwise, and, unless given, "
-                 "--zeek-logs-rotate 60, --log-set-dir, --retention 365 days and --retention-max-bytes 150G)")
+                 "alerts go to DIR/eve.json unless --alerts-output says otherwise, --zeek-logs-rotate implies "
+                 "--log-set-dir, and --retention 365 days and --retention-max-bytes 150G unless given)")
       ->check(CLI::IsMember({"zeek", "osect"}))
       ->type_name("zeek|osect")
       ->capture_default_str();
@@ -303,10 +303,10 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
     // The sensor's long connections write a conn.log row a minute (zeek-long-connections):
     // a record per minute, each with the counts of its own minute, under the flow's uid.
     if (app.get_option("--lifetime-timeout")->count() == 0) out.lifetime_timeout_s = 60;
-    // The sensor's cycle: the whole set closes each minute into realtime-… directories,
-    // deleted after 365 days or beyond 150 GB (spec §1.2, §3.2), unless given otherwise.
-    if (app.get_option("--zeek-logs-rotate")->count() == 0) out.zeek_logs_rotate_s = 60;
-    out.exports.log_set_dir = true;
+    // With a cycle (--zeek-logs-rotate 60), each closed set goes into a realtime-…
+    // directory as the sensor lays it out; what it writes is deleted after 365 days or
+    // beyond 150 GB (spec §1.2, §3.2) unless --retention* say otherwise.
+    if (out.zeek_logs_rotate_s > 0) out.exports.log_set_dir = true;
     apply_osect_retention_defaults(out.exports);
     if (!out.rules.empty() && out.alerts_output.empty() && out.exports.alerts_kafka_topic.empty())
       out.alerts_output = out.zeek_logs + "/eve.json";
