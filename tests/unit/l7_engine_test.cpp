@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "dpi/l7_engine.hpp"
@@ -53,29 +54,39 @@ struct Conn {
   }
 };
 
+// Rules loaded (all must be accepted) and an L7 engine with them, nDPI off.
+struct RuleRig {
+  std::unique_ptr<sig::SignatureEngine> rules;
+  std::unique_ptr<dpi::L7Engine> l7;
+  explicit RuleRig(const std::string& text) {
+    std::string error;
+    sig::LoadReport report;
+    rules = sig::SignatureEngine::load_text(text, sig::default_rule_vars(), error, &report);
+    EXPECT_TRUE(rules) << error;
+    EXPECT_EQ(report.rejected, 0u) << report.summary();
+    if (!rules) return;
+    dpi::L7Config cfg;
+    cfg.use_ndpi = false;
+    cfg.max_flows = 16;
+    cfg.rules = rules.get();
+    l7 = std::make_unique<dpi::L7Engine>(cfg);
+  }
+};
+
 }  // namespace
 
 TEST(L7Engine, HttpHeaderStatusAndInflatedBodyBuffersReachTheRules) {
-  std::string error;
-  sig::LoadReport report;
-  auto rules = sig::SignatureEngine::load_text(
+  RuleRig rig(
       R"(alert http any any -> any any (msg:"uri"; content:"/dl"; http_uri; sid:1;)
 alert http any any -> any any (msg:"request header"; content:"X-Probe|3a| one"; http_header; sid:2;)
 alert http any any -> any any (msg:"cookie"; content:"session=abc"; http_cookie; sid:3;)
 alert http any any -> any any (msg:"status and uri"; content:"/dl"; http_uri; content:"200"; http_stat_code; sid:4;)
 alert http any any -> any any (msg:"server header"; flow:to_client; content:"Server|3a| evil"; http_header; sid:5;)
 alert http any any -> any any (msg:"inflated body"; flow:to_client; file_data; content:"secret-marker"; sid:6;)
-alert http any any -> any any (msg:"names"; http.header_names; content:"|0d 0a|X-Probe|0d 0a|"; sid:7;))",
-      sig::default_rule_vars(), error, &report);
-  ASSERT_TRUE(rules) << error;
-  ASSERT_EQ(report.rejected, 0u) << report.summary();
-  dpi::L7Config cfg;
-  cfg.use_ndpi = false;
-  cfg.max_flows = 16;
-  cfg.rules = rules.get();
+alert http any any -> any any (msg:"names"; http.header_names; content:"|0d 0a|X-Probe|0d 0a|"; sid:7;))");
+  ASSERT_TRUE(rig.l7);
   Collect sink;
-  dpi::L7Engine l7(cfg);
-  Conn c{l7, sink};
+  Conn c{*rig.l7, sink};
   c.send(true, "GET /dl HTTP/1.1\r\nHost: h\r\nX-Probe: one\r\nCookie: session=abc\r\n\r\n");
   EXPECT_EQ(sink.by_sid, (std::map<uint32_t, int>{{1, 1}, {2, 1}, {3, 1}, {7, 1}}));
   const std::string body = gzip("<html>" + std::string(3000, 'a') + "secret-marker</html>");
@@ -95,24 +106,15 @@ alert http any any -> any any (msg:"names"; http.header_names; content:"|0d 0a|X
 // header values, http.response_body is the response's body only (file.data on a
 // to_server rule is the request's), and none of them is filled by a request.
 TEST(L7Engine, ResponseServerLocationAndBodyBuffers) {
-  std::string error;
-  sig::LoadReport report;
-  auto rules = sig::SignatureEngine::load_text(
+  RuleRig rig(
       R"(alert http any any -> any any (msg:"server"; http.server; content:"nginx/0.8"; startswith; sid:1;)
 alert http any any -> any any (msg:"location"; http.location; content:"http://evil.example/next"; bsize:24; sid:2;)
 alert http any any -> any any (msg:"response body"; http.response_body; content:"moved-marker"; sid:3;)
 alert http any any -> any any (msg:"request body is not the response's"; http.response_body; content:"posted-marker"; sid:5;)
-alert http any any -> any any (msg:"server and uri"; http.uri; content:"/go"; http.server; content:"nginx"; sid:6;))",
-      sig::default_rule_vars(), error, &report);
-  ASSERT_TRUE(rules) << error;
-  ASSERT_EQ(report.rejected, 0u) << report.summary();
-  dpi::L7Config cfg;
-  cfg.use_ndpi = false;
-  cfg.max_flows = 16;
-  cfg.rules = rules.get();
+alert http any any -> any any (msg:"server and uri"; http.uri; content:"/go"; http.server; content:"nginx"; sid:6;))");
+  ASSERT_TRUE(rig.l7);
   Collect sink;
-  dpi::L7Engine l7(cfg);
-  Conn c{l7, sink};
+  Conn c{*rig.l7, sink};
   c.send(true, "POST /go HTTP/1.1\r\nHost: h\r\nServer: nginx/0.8 (a request header)\r\nContent-Length: 13\r\n\r\nposted-marker");
   EXPECT_TRUE(sink.by_sid.empty());
   c.send(false,
@@ -124,28 +126,20 @@ alert http any any -> any any (msg:"server and uri"; http.uri; content:"/go"; ht
 // pcrexform, with the example of Suricata's documentation: the request line's URI taken
 // out by the expression's group is what the content sees; the method is not in it.
 TEST(L7Engine, PcrexformMatchesOnTheCapturedGroup) {
-  std::string error;
-  sig::LoadReport report;
-  auto rules = sig::SignatureEngine::load_text(
+  RuleRig rig(
       R"R(alert http any any -> any any (msg:"uri by pcrexform"; http.request_line; pcrexform:"[a-zA-Z]+\s+(.*)\s+HTTP"; content:"/dropper.php"; startswith; sid:1;)
 alert http any any -> any any (msg:"method is cut away"; http.request_line; pcrexform:"[a-zA-Z]+\s+(.*)\s+HTTP"; content:"GET"; sid:2;)
-alert http any any -> any any (msg:"no match keeps the buffer"; http.request_line; pcrexform:"^POST (.*)"; content:"GET /dropper"; startswith; sid:3;))R",
-      sig::default_rule_vars(), error, &report);
-  ASSERT_TRUE(rules) << error;
-  ASSERT_EQ(report.rejected, 0u) << report.summary();
-  dpi::L7Config cfg;
-  cfg.use_ndpi = false;
-  cfg.max_flows = 16;
-  cfg.rules = rules.get();
+alert http any any -> any any (msg:"no match keeps the buffer"; http.request_line; pcrexform:"^POST (.*)"; content:"GET /dropper"; startswith; sid:3;))R");
+  ASSERT_TRUE(rig.l7);
   Collect sink;
-  dpi::L7Engine l7(cfg);
-  Conn c{l7, sink};
+  Conn c{*rig.l7, sink};
   c.send(true, "GET /dropper.php?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
   EXPECT_EQ(sink.by_sid, (std::map<uint32_t, int>{{1, 1}, {3, 1}}));
 
   // Suricata rejects an expression without a group, and one PCRE2 cannot compile.
   for (const char* bad : {R"R(alert http any any -> any any (http.uri; pcrexform:"abc"; content:"a"; sid:9;))R",
                           R"R(alert http any any -> any any (http.uri; pcrexform:"(abc"; content:"a"; sid:9;))R"}) {
+    std::string error;
     sig::LoadReport r2;
     auto e = sig::SignatureEngine::load_text(bad, sig::default_rule_vars(), error, &r2);
     EXPECT_EQ(r2.rejected, 1u) << bad;
