@@ -470,6 +470,11 @@ int main(int argc, char** argv) {
   // Live statistics run on their own thread, started before the EAL so that the endpoint
   // answers while ports come up.
   ops::StatsHub stats_hub;
+  if (delivery)  // an upload queue that stops draining is what an operator alerts on
+    stats_hub.add_table({kLogDeliveryCounterDefs, [d = delivery.get()](uint64_t* out) {
+                           const LogDeliveryCounters c = d->counters();
+                           std::memcpy(out, &c, sizeof c);
+                         }});
   std::unique_ptr<ops::StatsServer> stats_server;
   if (opt.stats_interval_s || !opt.stats_listen.empty() || !opt.stats_file.empty()) {
     ops::StatsServerConfig sc;

@@ -15,12 +15,14 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "export/log_upload.hpp"
+#include "core/counters.hpp"
 #include "export/zeek_logs.hpp"
 
 namespace flowprobe {
@@ -47,6 +49,20 @@ struct LogDeliveryCounters {
   uint64_t vanished = 0;            // queued archives deleted before delivery (retention): not delivered
   uint64_t pending = 0;             // archives in the queue now
 };
+// The same, as the stats endpoint shows them (ops/stats.hpp: flowprobe_log_sets_*).
+inline constexpr CounterDef kLogDeliveryCounterDefs[] = {
+    {"log_sets.closed", "closed log sets handed over for delivery"},
+    {"log_sets.postprocess_ok", "--log-postprocess runs that exited 0"},
+    {"log_sets.postprocess_failed", "--log-postprocess runs that failed or could not start"},
+    {"log_sets.packed", "log set archives made for upload"},
+    {"log_sets.pack_failed", "log sets that could not be packed (not delivered)"},
+    {"log_sets.uploaded", "log set archives the server took (HTTP 200)"},
+    {"log_sets.upload_failures", "log set uploads refused or failed (the archive stays queued)"},
+    {"log_sets.carried_in", "archives an earlier run left in the upload queue"},
+    {"log_sets.deleted_before_upload", "queued archives deleted by retention before delivery (lost)"},
+    {"log_sets.queued", "archives waiting in the upload queue", CounterKind::gauge},
+};
+static_assert(sizeof(LogDeliveryCounters) == std::size(kLogDeliveryCounterDefs) * sizeof(uint64_t));
 
 // "--log-upload"'s archive for a set: <set name>.tar.zst. Its entries are
 // "<set name>/<file>" for a set in a directory of its own, the files' names otherwise.

@@ -136,13 +136,7 @@ void put_yaf_row(std::string& o, const FlowRecord& r) {
   tab(o);
   put_tag(o, r.out_pkts ? r.vlan : 0);
   tab(o);
-  put_count(o, r.in_pkts);
-  tab(o);
-  put_count(o, r.in_bytes);
-  tab(o);
-  put_count(o, r.out_pkts);
-  tab(o);
-  put_count(o, r.out_bytes);
+  zeek::put_directional_counts(o, r);
   tab(o);
   o.append(end_reason(r.end_cause));
 }

@@ -46,6 +46,9 @@ inline void put(std::string& o, std::string_view s) { o.append(s); }
 inline void tab(std::string& o) { o.push_back('\t'); }
 inline void unset(std::string& o) { o.push_back('-'); }
 void put_count(std::string& o, uint64_t v);
+// The flow's packets and bytes each way, as conn.log's orig_pkts orig_ip_bytes resp_pkts
+// resp_ip_bytes and yaf_flow.log's pkt oct rpkt roct write them (tab separated).
+void put_directional_counts(std::string& o, const FlowRecord& r);
 // time and interval: seconds with 6 decimals, as Zeek writes them.
 void put_secs(std::string& o, uint64_t ns);
 inline void put_bool(std::string& o, bool b) { o.push_back(b ? 'T' : 'F'); }

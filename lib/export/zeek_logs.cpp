@@ -80,6 +80,15 @@ void put_count(std::string& o, uint64_t v) {
   char b[24];
   o.append(b, static_cast<std::size_t>(std::to_chars(b, b + sizeof b, v).ptr - b));
 }
+void put_directional_counts(std::string& o, const FlowRecord& r) {
+  put_count(o, r.in_pkts);
+  tab(o);
+  put_count(o, r.in_bytes);
+  tab(o);
+  put_count(o, r.out_pkts);
+  tab(o);
+  put_count(o, r.out_bytes);
+}
 void put_secs(std::string& o, uint64_t ns) {
   const uint64_t us = ns / 1000;
   put_count(o, us / 1'000'000);
@@ -707,13 +716,7 @@ void ZeekLogWriter::write_conn(const FlowRecord& r, const dissect::AppMetadata* 
   tab(o);
   put_str_or_unset(o, history);
   tab(o);
-  put_count(o, r.in_pkts);
-  tab(o);
-  put_count(o, r.in_bytes);
-  tab(o);
-  put_count(o, r.out_pkts);
-  tab(o);
-  put_count(o, r.out_bytes);
+  put_directional_counts(o, r);
   tab(o);
   // tunnel_parents names the carrier's uid in Zeek; we log the inner flow only, so there
   // is no carrier row to point at.

@@ -57,6 +57,10 @@ StatsSnapshot StatsHub::snapshot() const {
   const unsigned n = live_.cores();
   s.schema = &live_.schema();
   for (unsigned i = 0; i < n; ++i) s.cores.push_back(live_.load(i));
+  for (const ExtraTable& t : extra_) {
+    ExtraValues& v = s.extra.emplace_back(ExtraValues{t.defs, std::vector<uint64_t>(t.defs.size())});
+    t.read(v.values.data());
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   s.main = main_;
   return s;
@@ -221,6 +225,13 @@ std::string prometheus_text(const StatsSnapshot& s) {
     p.family(metric.c_str(), "counter", (std::string(kExportCounterDefs[d].help) + ".").c_str());
     p.sample(metric.c_str(), "", exported[d]);
   }
+  for (const ExtraValues& t : s.extra)
+    for (std::size_t d = 0; d < t.defs.size(); ++d) {
+      const bool gauge = t.defs[d].kind == CounterKind::gauge;
+      const std::string metric = metric_name(t.defs[d]) + (gauge ? "" : "_total");
+      p.family(metric.c_str(), gauge ? "gauge" : "counter", (std::string(t.defs[d].help) + ".").c_str());
+      p.sample(metric.c_str(), "", t.values[d]);
+    }
 
   struct PortField {
     const char* metric;
@@ -285,7 +296,11 @@ std::string stats_json(const StatsSnapshot& s, const StatsSnapshot& prev) {
         o += ",\"" + metric_name(s.schema->defs[d]) + "\":" + std::to_string(s.cores[i][d]);
     o += "}";
   }
-  o += "],\"records_encoded\":" + std::to_string(s.main.exporter.records_encoded) + ",\"ports\":[";
+  o += "],\"records_encoded\":" + std::to_string(s.main.exporter.records_encoded);
+  for (const ExtraValues& t : s.extra)
+    for (std::size_t d = 0; d < t.defs.size(); ++d)
+      o += ",\"" + metric_name(t.defs[d]) + "\":" + std::to_string(t.values[d]);
+  o += ",\"ports\":[";
   for (std::size_t i = 0; i < s.main.ports.size(); ++i) {
     const PortLive& p = s.main.ports[i];
     std::snprintf(buf, sizeof(buf),

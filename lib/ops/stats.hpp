@@ -4,6 +4,7 @@
 // text, a JSON file). No DPDK here: io/ publishes, ops/ reads.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -58,8 +59,20 @@ struct MainLive {
   std::vector<SinkLive> sinks;
 };
 
+// A counter table kept by another thread (the log-set delivery's): read when a snapshot
+// is taken, by a function that is safe to call from the statistics thread.
+struct ExtraTable {
+  std::span<const CounterDef> defs;
+  std::function<void(uint64_t* out)> read;  // defs.size() values, in order
+};
+struct ExtraValues {
+  std::span<const CounterDef> defs;
+  std::vector<uint64_t> values;
+};
+
 struct StatsSnapshot {
   double uptime_s = 0;
+  std::vector<ExtraValues> extra;  // each ExtraTable's values
   const CounterSchema* schema = nullptr;  // lays out each core's values
   std::vector<std::vector<uint64_t>> cores;
   MainLive main;
@@ -76,10 +89,13 @@ class StatsHub {
   void publish_main(MainLive live);
   // After the run, when the sinks have drained (their final counts).
   void publish_sinks(std::vector<SinkLive> sinks);
+  // Before the statistics thread starts: a table read at each snapshot.
+  void add_table(ExtraTable table) { extra_.push_back(std::move(table)); }
   StatsSnapshot snapshot() const;
 
  private:
   LiveCounters live_;
+  std::vector<ExtraTable> extra_;
   mutable std::mutex mutex_;
   MainLive main_;
   std::chrono::steady_clock::time_point start_;

@@ -18,6 +18,7 @@
 #include "decode/decoder.hpp"
 #include "dissectors/engine.hpp"
 #include "dpi/ndpi_module.hpp"
+#include "support/run_program.hpp"
 
 namespace flowprobe::test {
 
@@ -60,6 +61,28 @@ inline std::filesystem::path readable_trace(const std::filesystem::path& trace, 
     if (std::system(cmd.c_str()) != 0) return {};
   }
   return out;
+}
+
+// Replays a Zeek test's trace through the flowprobe binary into `--zeek-logs <out>` with
+// whole connections (-d 3600 -t 86400: the baselines' connections are never cut) and the
+// `extra` arguments. Empty when the case has no single trace, the trace cannot be read,
+// or the probe refused it (`refused` counts that: a link type or file format the pcap
+// input does not read).
+inline bool replay_zeek_case(const std::filesystem::path& zeek, const std::vector<std::string>& traces,
+                             const std::filesystem::path& scratch, const std::filesystem::path& out,
+                             const std::vector<std::string>& extra, int& refused) {
+  if (traces.size() != 1) return false;  // Zeek read several traces into one log
+  const std::filesystem::path trace = readable_trace(zeek / "Traces" / traces[0], scratch);
+  if (trace.empty()) return false;
+  std::filesystem::remove_all(out);
+  std::vector<std::string> argv = {flowprobe_binary().string(), "-i", trace.string(), "-o", "/dev/null",
+                                   "--zeek-logs", out.string(), "-d", "3600", "-t", "86400"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  if (run_program(argv).exit_code != 0) {
+    ++refused;
+    return false;
+  }
+  return true;
 }
 
 // Replays `pcap`; empty when it cannot be read or its link type is not decoded.

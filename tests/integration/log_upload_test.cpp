@@ -202,9 +202,14 @@ TEST(LogUpload, AClientCertificateOfAnotherCaIsRefusedAndTheArchivesStayQueued) 
   UploadServer server(dir);
   ASSERT_GT(server.port, 0) << read_file(dir / "server.err");
   std::vector<std::string> args = probe_args(dir, server.url(), (pki() / "rogue.pem").string());
-  args.insert(args.end(), {"--drain-timeout", "1"});
+  args.insert(args.end(), {"--drain-timeout", "1", "--stats-file", (dir / "stats.json").string()});
   const ProgramResult r = run_program(args);
   EXPECT_EQ(r.exit_code, 1) << "an archive not delivered at exit is a failed run\n" << r.err;
+  // What an operator's monitoring sees: the queue that does not drain, and why.
+  const std::string stats = read_file(dir / "stats.json");
+  EXPECT_NE(stats.find("\"log_sets_queued\":3"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("\"log_sets_uploaded\":0"), std::string::npos) << stats;
+  EXPECT_EQ(stats.find("\"log_sets_upload_failures\":0"), std::string::npos) << stats;
   EXPECT_EQ(summary_value(r.err, "log_sets.packed"), 3);
   EXPECT_EQ(summary_value(r.err, "log_sets.uploaded"), 0);
   EXPECT_EQ(summary_value(r.err, "log_sets.queued"), 3);

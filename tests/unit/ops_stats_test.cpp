@@ -4,6 +4,9 @@
 
 #include <regex>
 
+#include <cstring>
+
+#include "export/log_delivery.hpp"
 #include "flow/flow_table.hpp"
 #include "io/rx_counters.hpp"
 #include "ops/stats.hpp"
@@ -95,6 +98,33 @@ TEST(OpsStats, PrometheusTextIsWellFormed) {
     EXPECT_TRUE(std::regex_match(l, sample)) << l;
     EXPECT_EQ(l.rfind(family, 0), 0u) << l << " outside its family " << family;
   }
+}
+
+TEST(OpsStats, AnExtraTableIsReadAtEachSnapshotAndShownLikeTheOthers) {
+  // The log-set delivery's table (export/log_delivery.hpp), read through the hub.
+  StatsHub hub;
+  uint64_t queued = 2;
+  hub.add_table({kLogDeliveryCounterDefs, [&queued](uint64_t* out) {
+                   LogDeliveryCounters c;
+                   c.uploaded = 5;
+                   c.pending = queued;
+                   std::memcpy(out, &c, sizeof c);
+                 }});
+  const StatsSnapshot first = hub.snapshot();
+  queued = 3;
+  const StatsSnapshot s = hub.snapshot();
+  const std::string text = prometheus_text(s);
+  EXPECT_NE(text.find("# TYPE flowprobe_log_sets_queued gauge\nflowprobe_log_sets_queued 3\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE flowprobe_log_sets_uploaded_total counter\nflowprobe_log_sets_uploaded_total 5\n"),
+            std::string::npos)
+      << text;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string json = stats_json(s, first);
+  ASSERT_FALSE(parser.parse(json).get(doc)) << json;
+  EXPECT_EQ(int64_t(doc["log_sets_queued"]), 3);
+  EXPECT_EQ(int64_t(doc["log_sets_deleted_before_upload"]), 0);
 }
 
 TEST(OpsStats, JsonParsesAndAgreesWithTheLine) {
