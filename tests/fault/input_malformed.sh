@@ -9,21 +9,23 @@
 #
 #   tests/fault/input_malformed.sh            # every capture, one cut and one flipped copy each
 #   tests/fault/input_malformed.sh --quick    # 12 captures (what ./scripts/test runs)
+#   tests/fault/input_malformed.sh --originals --rounds 0   # every capture as it is (ASan over the corpus)
 #   options: --rounds N (copies of each kind per capture), --every K (every K-th capture
-#   only, for a shorter run), --seed N, --jobs N
+#   only, for a shorter run), --originals (each capture unchanged too), --seed N, --jobs N
 # Figures for RELIABILITY.md (its "Input faults" section): the last line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-quick=0 rounds=1 every=1 seed=1 jobs=${FLOWPROBE_FAULT_JOBS:-2}
+quick=0 rounds=1 every=1 originals=0 seed=1 jobs=${FLOWPROBE_FAULT_JOBS:-2}
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --rounds) rounds=$2; shift ;;
     --every) every=$2; shift ;;
+    --originals) originals=1 ;;
     --seed) seed=$2; shift ;;
     --jobs) jobs=$2; shift ;;
-    *) echo "input_malformed: unknown argument '$1' (--quick, --rounds N, --every K, --seed N, --jobs N)" >&2; exit 2 ;;
+    *) echo "input_malformed: unknown argument '$1' (--quick, --rounds N, --every K, --originals, --seed N, --jobs N)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -46,9 +48,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/flowprobe-malformed.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # Captures: every file of the corpus that starts as pcap or pcapng (gzip ones unpacked);
 # the quick run takes 12 spread over the corpus, Ethernet, cooked, raw IP and pcapng.
-python3 - "$shared/corpus" "$work/mutants" "$seed" "$rounds" "$quick" "$every" <<'EOF'
+python3 - "$shared/corpus" "$work/mutants" "$seed" "$rounds" "$quick" "$every" "$originals" <<'EOF'
 import gzip, os, random, sys
 corpus, out, seed, rounds, quick, every = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1", int(sys.argv[6])
+originals = sys.argv[7] == "1"
 magics = {b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a"}
 caps = []
 for d, _, files in sorted(os.walk(corpus)):
@@ -72,6 +75,10 @@ rng = random.Random(seed)
 n = 0
 for name, data in caps:
     stem = name.replace("/", "_")
+    if originals:
+        # As it is: the whole path over the real capture (some are cut short already).
+        open(os.path.join(out, f"{stem}.orig"), "wb").write(data)
+        n += 1
     for r in range(rounds):
         # Truncated: anywhere after the file header, often inside a record.
         cut = rng.randrange(24, len(data))

@@ -63,12 +63,24 @@ inline bool accounting_ok(const std::string& summary) {
   return summary.find("accounting                           ok") != std::string::npos;
 }
 
+// A count as the tables write it: 1,234,567.
+inline std::string grouped(long long v) {
+  std::string digits = std::to_string(v < 0 ? -v : v), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return v < 0 ? "-" + out : out;
+}
+
 // One row of RELIABILITY.md's table, on stdout, for scripts/fault-soak to collect:
-// "fault-row: case | load | faults | delivered | lost | sent twice".
+// "fault-row: case | load | faults | delivered | lost | sent twice"; `lost_note` says
+// whose loss it is, when there is one (the receiver's, or counted and expected).
 inline void fault_row(const std::string& name, const std::string& load, const std::string& faults, long long delivered,
-                      long long lost, long long twice) {
-  std::printf("fault-row: %s | %s | %s | %lld | %lld | %lld\n", name.c_str(), load.c_str(), faults.c_str(), delivered,
-              lost, twice);
+                      long long lost, long long twice, const std::string& lost_note = "") {
+  const std::string lost_text = grouped(lost) + (lost != 0 && !lost_note.empty() ? ", " + lost_note : "");
+  std::printf("fault-row: %s | %s | %s | %s | %s | %s\n", name.c_str(), load.c_str(), faults.c_str(),
+              grouped(delivered).c_str(), lost_text.c_str(), grouped(twice).c_str());
   std::fflush(stdout);
 }
 

@@ -91,7 +91,7 @@ TEST(FaultKafka, BrokerKilledAndRestartedTwiceDeliversEveryRecord) {
   RecordProperty("duplicates", static_cast<int>(dup));
   RecordProperty("spool_appended", static_cast<int>(summary_value(summary, "sink.spool.appended")));
   fault_row("Kafka broker killed (SIGTERM) and restarted, twice", "100,000 records, idempotent producer",
-            "2 broker restarts, " + std::to_string(summary_value(summary, "sink.spool.appended")) + " records via the spool",
+            "2 broker restarts, " + grouped(summary_value(summary, "sink.spool.appended")) + " records via the spool",
             static_cast<long long>(unique.size()), kFlows - static_cast<long long>(unique.size()), static_cast<long long>(dup));
   EXPECT_EQ(dup, 0u) << "the idempotent producer sends no record twice";
 }
@@ -158,7 +158,7 @@ TEST(FaultKafka, SigkillThenRestartSendsWhatTheSpoolHeld) {
   RecordProperty("carried", static_cast<int>(carried));
   RecordProperty("resent_after_sigkill", static_cast<int>(resent));
   fault_row("probe SIGKILLed twice (while spooling, while replaying the spool), restarted on its spool",
-            std::to_string(carried) + " records in the spool", "2 SIGKILLs of the probe",
+            grouped(carried) + " records in the spool", "2 SIGKILLs of the probe",
             static_cast<long long>(from_spool.size()), carried - static_cast<long long>(from_spool.size()),
             static_cast<long long>(resent));
   EXPECT_LE(resent, 4096u + 1000u) << "more sent twice than the at-least-once bound";

@@ -49,6 +49,6 @@ TEST(FaultShutdown, SigtermExportsEveryActiveFlowWithinTheDrainTimeout) {
   EXPECT_EQ(duplicates(record_identities(lines)), 0u);
   char faults[96];
   std::snprintf(faults, sizeof faults, "SIGTERM, drained in %.1f s (--drain-timeout 30)", took);
-  fault_row("SIGTERM with every flow active", std::to_string(flushed) + " active flows", faults,
+  fault_row("SIGTERM with every flow active", grouped(flushed) + " active flows", faults,
             static_cast<long long>(lines.size()), flushed - at_shutdown, static_cast<long long>(duplicates(record_identities(lines))));
 }

@@ -108,6 +108,7 @@ TEST(FaultSpool, ProbeCountsWhatAFullSpoolDiskDropsAndSendsTheRest) {
   EXPECT_EQ(duplicates(got), 0u);
   for (const std::string& id : got) EXPECT_EQ(expected.count(id), 1u) << "not a record of the capture: " << id;
   fault_row("spool disk full (4 MB tmpfs), Kafka broker down, then back", "100,000 records (about 40 MB)",
-            "ENOSPC on the spool", summary_value(summary, "sink.delivered"), failed, static_cast<long long>(duplicates(got)));
+            "ENOSPC on the spool", summary_value(summary, "sink.delivered"), failed, static_cast<long long>(duplicates(got)),
+            "all counted (`spool.dropped`, `lost`, exit 1): what the disk could not hold");
   // What a full disk drops is counted, not hidden: here it is the expected loss.
 }

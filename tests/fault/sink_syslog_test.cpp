@@ -74,9 +74,9 @@ void restart_twice_mid_run(const fs::path& dir, bool tls) {
   ::testing::Test::RecordProperty("missing", static_cast<int>(missing));
   ::testing::Test::RecordProperty("duplicates", static_cast<int>(dup));
   fault_row(std::string(tls ? "TLS" : "TCP") + " syslog receiver (rsyslogd) restarted twice",
-            std::to_string(sent) + " records (a steady stream)", "2 receiver restarts (SIGTERM)",
+            grouped(sent) + " records (a steady stream)", "2 receiver restarts (SIGTERM)",
             static_cast<long long>(expected.size() - missing), static_cast<long long>(missing),
-            static_cast<long long>(dup));
+            static_cast<long long>(dup), "by the receiver (read, not written, when it stopped)");
   // Syslog over TCP or TLS has no acknowledgement of its own: what the receiver had read
   // from its socket but not written when it stopped is lost to it, whatever the sender
   // does (rsyslog's RELP input would acknowledge each record). The probe resends all its
