@@ -3,9 +3,13 @@
 // asset table's probes; a DHCP message is parsed and de-duplicated.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "assets/asset_tracker.hpp"
+#include "dissectors/tcp_fingerprint/p0f_db.hpp"
 
 using namespace flowprobe;
 
@@ -43,6 +47,56 @@ void BM_AssetTcpSegment(benchmark::State& state) {
 BENCHMARK(BM_AssetTcpSegment);
 
 // A SYN with Linux's options: a p0f fingerprint, then de-duplicated against the last.
+DecodedPacket linux_syn() {
+  static const uint8_t ip[20] = {0x45, 0, 0, 60, 0x12, 0x34, 0x40, 0, 64, 6};
+  static const uint8_t opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
+  DecodedPacket p;
+  p.ip_version = 4;
+  p.l4_proto = 6;
+  p.tcp_flags = 0x02;
+  p.tcp_window = 64240;
+  p.tcp_seq = 1;
+  p.ttl = 64;
+  p.l3 = ip;
+  p.tcp_options = opts;
+  return p;
+}
+
+// p0f's own database (Debian's p0f package, /etc/p0f/p0f.fp), loaded as a run loads it.
+const dissect::P0fDb* debian_p0f() {
+  static const std::unique_ptr<dissect::P0fDb> db = [] {
+    std::string error;
+    auto d = dissect::P0fDb::load("/etc/p0f/p0f.fp", error);
+    if (!d) std::fprintf(stderr, "p0f benchmarks: %s\n", error.c_str());
+    return d;
+  }();
+  return db.get();
+}
+
+// The OS guess alone: one SYN's fingerprint against every [tcp:request] signature (the
+// cost p0f-k.log adds to each first SYN of a host), a Linux SYN that p0f labels.
+void BM_P0fMatchSyn(benchmark::State& state) {
+  const dissect::P0fDb* db = debian_p0f();
+  if (db == nullptr) return state.SkipWithError("/etc/p0f/p0f.fp not readable (Debian's p0f package)");
+  AssetTracker t(AssetConfig{});
+  AssetEvent e;
+  if (!t.on_packet(linux_syn(), false, 1, 0, e)) return state.SkipWithError("the SYN made no sighting");
+  for (auto _ : state) {
+    db->match(e);
+    benchmark::DoNotOptimize(e);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_P0fMatchSyn);
+
+void BM_AssetTcpSynWithP0f(benchmark::State& state) {
+  if (debian_p0f() == nullptr) return state.SkipWithError("/etc/p0f/p0f.fp not readable (Debian's p0f package)");
+  dissect::set_p0f_db(debian_p0f());
+  run(state, linux_syn());
+  dissect::set_p0f_db(nullptr);
+}
+BENCHMARK(BM_AssetTcpSynWithP0f);
+
 void BM_AssetTcpSyn(benchmark::State& state) {
   static const uint8_t ip[20] = {0x45, 0, 0, 60, 0x12, 0x34, 0x40, 0, 64, 6};
   static const uint8_t opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};

@@ -107,8 +107,7 @@ AssetParse tcp_fingerprint_parse(const AssetPacket& in, AssetEvent& out) noexcep
   if (ts1_zero) quirk("ts1-");
   if (out.tcp_wscale != 0xFF && out.tcp_wscale > 14) quirk("exws");
   if (bad) quirk("bad");
-  // The OS guess, from p0f's database when one was loaded (read only here).
-  if (const P0fDb* db = p0f_db()) db->match(out);
+  // The OS guess is made where it is written (protocol.cpp, os_of), not per SYN here.
   return AssetParse::event;
 }
 
