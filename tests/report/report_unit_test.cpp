@@ -253,6 +253,69 @@ TEST(Reader, DamagedLinesAreNamedNeverDropped) {
   EXPECT_EQ(line_kind_text(LineKind::not_json), "not JSON");
 }
 
+// read_lines (one simdjson document stream per window) must tell every line exactly as
+// read() on that line alone does, whatever the damage: the same kinds in the same order,
+// the same records. Lines drawn at random from good and damaged ones, enough of them to
+// span several windows and to use up a window's stream restarts.
+TEST(Reader, ReadLinesTellsEveryLineAsReadDoes) {
+  const std::string good = R"({"8":"10.0.0.1","12":"10.0.0.2","22":1764547200,"1":10,"35632.57591":"TLS"})";
+  const std::string other = R"({"8":"192.168.1.7","12":"8.8.8.8","22":1764547201,"23":5,"CONN_STATE":"S0"})";
+  const std::vector<std::string> pool = {
+      good, other, good, other, good, other, good, other,  // mostly good, as in real files
+      "  " + good + "\t",                                   // blanks around a record
+      good + "\r",                                          // CRLF line endings
+      "",                                                   // a blank line
+      "   ",                                                // a line of blanks
+      "not json at all",
+      good.substr(0, good.size() / 2),                      // truncated mid-string
+      good.substr(0, 30),                                   // truncated after a value
+      good + "}",                                           // one brace too many
+      good + " " + other,                                   // two records on one line
+      "{\"8\":\"10.0.0.1\",",                                 // an object over two lines...
+      "\"12\":\"10.0.0.2\",\"22\":1764547200}",                // ...read as two damaged lines
+      "[" + good + "," + other + "]",                       // nProbe's legacy batches
+      R"("just a string")", "42", "null",
+      R"({"8":"10.0.0.1","12":"10.0.0.2","22":1764547200,"1":{"nested":1}})",
+      R"({"timestamp":"2026-01-01T00:00:00Z","event_type":"arp","arp":{}})",
+      R"({"ts":"2026-01-01","host":"x","msg":"syslog from another tool"})",
+      R"({"8":"10.0.0.1","12":"10.0.0.\u0032","22":1764547200})",  // an escape: simdjson unescapes
+      "{\"8\":\"10.0.0.1\",\"x\":\"a\x01b\",\"22\":1}",           // a raw control character
+      "\xff\xfe{}",                                          // not UTF-8
+  };
+  std::mt19937 rng(16);
+  for (int round = 0; round < 6; ++round) {
+    // Round 0: no damage at all; round 1: one damaged line per window; then dense damage.
+    const std::size_t good_only = round == 0 ? 8 : pool.size();
+    std::string text;
+    std::vector<std::string> lines;
+    while (text.size() < (700u << 10)) {
+      std::string line = pool[rng() % (round == 1 && rng() % 3000 != 0 ? 8 : good_only)];
+      if (round == 5 && rng() % 500 == 0) line = good + std::string(300u << 10, ' ');  // longer than a window
+      lines.push_back(line);
+      text += line + "\n";
+    }
+    if (round % 2 == 1) {  // the last line without its newline, truncated
+      text += good.substr(0, 20);
+      lines.push_back(good.substr(0, 20));
+    }
+    Collect each, all;
+    RecordReader a, b;
+    for (const std::string& line : lines) read_line(a, line, each);
+    std::string padded = text;
+    padded.append(simdjson::SIMDJSON_PADDING, ' ');
+    b.read_lines(std::string_view(padded.data(), text.size()), padded.size(), all);
+    ASSERT_EQ(all.kinds.size(), each.kinds.size()) << "round " << round;
+    EXPECT_EQ(all.kinds, each.kinds) << "round " << round;
+    EXPECT_EQ(all.texts, each.texts) << "round " << round;
+    ASSERT_EQ(all.flows.size(), each.flows.size());
+    for (std::size_t i = 0; i < all.flows.size(); ++i) {
+      EXPECT_EQ(all.flows[i].src, each.flows[i].src);
+      EXPECT_EQ(all.flows[i].in_bytes + all.flows[i].out_bytes, each.flows[i].in_bytes + each.flows[i].out_bytes);
+      EXPECT_EQ(all.flows[i].present, each.flows[i].present);
+    }
+  }
+}
+
 TEST(Sketch, ExactUnderTheCapSpaceSavingAbove) {
   TopCounter<uint32_t> exact(1000);
   for (uint32_t i = 0; i < 500; ++i) exact.add(i % 50, 1 + (i % 50 == 7));
