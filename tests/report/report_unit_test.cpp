@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include "report/record_reader.hpp"
 #include "report/sketch.hpp"
 #include "report/soc_rules.hpp"
+#include "report/svg_chart.hpp"
 #include "report/time_window.hpp"
 #include "report/tls_trust.hpp"
 
@@ -314,6 +316,88 @@ TEST(Reader, ReadLinesTellsEveryLineAsReadDoes) {
       EXPECT_EQ(all.flows[i].present, each.flows[i].present);
     }
   }
+}
+
+// A chart's value axis reads true at every scale: from a few bytes to TiB, counts from 1
+// up, shares far below 1 %. Every tick label differs from the others, the top tick covers
+// the largest value, and each label's number times its unit is the tick's value.
+TEST(Charts, AxisTicksDistinctAndTrueFromBytesToTiB) {
+  const double kib = 1024, mib = kib * 1024, gib = mib * 1024, tib = gib * 1024;
+  const std::vector<double> sizes = {1,         3,          7,         100,        1000,       1023,     1024,
+                                     1500,      23245,      99 * kib,  1023 * kib, 1.3 * mib,  22.7 * kib,
+                                     512 * mib, 3 * gib,    7.5 * gib, 2.5 * tib,  900 * tib,  5000 * tib};
+  const std::map<std::string, double> unit_of = {{"B", 1}, {"KiB", kib}, {"MiB", mib}, {"GiB", gib}, {"TiB", tib},
+                                                 {"PiB", tib * 1024}};
+  for (double max : sizes) {
+    const ValueAxis a = value_axis(max, Quantity::bytes);
+    SCOPED_TRACE(std::to_string(max) + " bytes");
+    ASSERT_GE(a.ticks.size(), 2u);
+    EXPECT_GE(a.top, max);
+    EXPECT_LT(a.top, max * 2.6);  // a round top, not far above the data
+    EXPECT_EQ(std::set<std::string>(a.labels.begin(), a.labels.end()).size(), a.labels.size());
+    // The unit is the largest that keeps the top value at 1 or more of it.
+    ASSERT_TRUE(unit_of.count(a.unit));
+    EXPECT_GE(max / unit_of.at(a.unit), 1.0);
+    EXPECT_LT(max / unit_of.at(a.unit), 1024.0);
+    for (std::size_t i = 1; i < a.ticks.size(); ++i) {
+      const std::string& l = a.labels[i];
+      ASSERT_GT(l.size(), a.unit.size() + 1);
+      EXPECT_EQ(l.substr(l.size() - a.unit.size() - 1), " " + a.unit) << l;
+      const double shown = std::stod(l) * unit_of.at(a.unit);
+      EXPECT_NEAR(shown, a.ticks[i], a.ticks[i] * 1e-9) << l;
+      EXPECT_GT(a.ticks[i], a.ticks[i - 1]);
+    }
+    if (max < 1024) {  // whole bytes
+      for (double t : a.ticks) EXPECT_EQ(t, std::floor(t));
+    }
+  }
+  // The demo's capture: 22.7 KiB a day is KiB, ticks 0, 5 KiB... 25 KiB.
+  const ValueAxis demo = value_axis(22.7 * kib, Quantity::bytes);
+  EXPECT_EQ(demo.unit, "KiB");
+  EXPECT_EQ(demo.labels, (std::vector<std::string>{"0", "5 KiB", "10 KiB", "15 KiB", "20 KiB", "25 KiB"}));
+  // Counts step by whole numbers: 1 record is not drawn as 0.2, 0.4...
+  for (double max : {0.0, 1.0, 2.0, 3.0, 4.0, 7.0, 12.0, 999.0, 1e6, 3.7e9}) {
+    const ValueAxis a = value_axis(max, Quantity::count);
+    SCOPED_TRACE(std::to_string(max) + " records");
+    EXPECT_GE(a.top, max);
+    EXPECT_EQ(std::set<std::string>(a.labels.begin(), a.labels.end()).size(), a.labels.size());
+    for (double t : a.ticks) EXPECT_EQ(t, std::floor(t));
+  }
+  EXPECT_EQ(value_axis(1, Quantity::count).labels, (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(value_axis(1e6, Quantity::count).labels.back(), "1,000,000");
+  // Shares: 0.03 % a day still has distinct, non-zero ticks.
+  for (double max : {0.0003, 0.03, 0.4, 1.0, 7.5, 100.0}) {
+    const ValueAxis a = value_axis(max, Quantity::number);
+    SCOPED_TRACE(std::to_string(max) + " %");
+    EXPECT_GE(a.top, max);
+    EXPECT_EQ(std::set<std::string>(a.labels.begin(), a.labels.end()).size(), a.labels.size());
+    for (std::size_t i = 1; i < a.ticks.size(); ++i) EXPECT_NEAR(std::stod(a.labels[i]), a.ticks[i], 1e-12);
+  }
+}
+
+// Charts say what they draw: tooltips and value labels of small byte counts and tiny
+// shares do not round to 0.
+TEST(Charts, SmallValuesDoNotReadAsZero) {
+  ChartStyle st;
+  st.id = "t";
+  st.title = "t";
+  st.quantity = Quantity::bytes;
+  const std::string line = line_chart({"11-01", "11-02"}, {{"volume", "#000", {23245, 700}}}, st);
+  EXPECT_NE(line.find("11-01 \xc2\xb7 volume: 22.7 KiB"), std::string::npos) << line;
+  EXPECT_NE(line.find("11-02 \xc2\xb7 volume: 700 B"), std::string::npos) << line;
+  ChartStyle d;
+  d.id = "d";
+  d.title = "d";
+  const std::string donut = donut_chart({"big", "tiny"}, {1e6, 1}, {"#000", "#111"}, d);
+  EXPECT_NE(donut.find(">&lt;0.01%<"), std::string::npos) << donut;
+  EXPECT_NE(donut.find(">&gt;99.99%<"), std::string::npos) << donut;
+  EXPECT_EQ(donut.find("0.00%"), std::string::npos) << donut;
+  ChartStyle share;
+  share.id = "s";
+  share.title = "s";
+  share.quantity = Quantity::number;
+  const std::string s = line_chart({"11-01"}, {{"not established %", "#000", {0.0345}}}, share);
+  EXPECT_NE(s.find("not established %: 0.035"), std::string::npos) << s;
 }
 
 TEST(Sketch, ExactUnderTheCapSpaceSavingAbove) {
