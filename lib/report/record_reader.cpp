@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "export/field_registry.hpp"
@@ -344,25 +345,35 @@ std::size_t IpKeyHash::operator()(const IpKey& k) const noexcept {
 
 IpKey parse_ip(std::string_view s) {
   IpKey k;
-  // Dotted quad by hand: this runs twice per record.
-  unsigned part = 0, value = 0, digits = 0;
-  bool v4 = !s.empty() && s.size() <= 15;
-  for (char c : s) {
-    if (!v4) break;
-    if (c >= '0' && c <= '9') {
-      value = value * 10 + static_cast<unsigned>(c - '0');
-      if (++digits > 3 || value > 255) v4 = false;
-    } else if (c == '.' && digits > 0 && part < 3) {
-      k.b[part++] = static_cast<uint8_t>(value);
-      value = digits = 0;
-    } else {
-      v4 = false;
+  // Dotted quad by hand, a part at a time (this runs twice per record): 1 to 3 digits up
+  // to 255, then a dot or, after the fourth, the end.
+  if (s.size() >= 7 && s.size() <= 15) {
+    const char* p = s.data();
+    const char* const e = p + s.size();
+    for (int part = 0;; ++part) {
+      unsigned v = static_cast<unsigned char>(*p) - '0';
+      if (v > 9) break;
+      ++p;
+      unsigned d;
+      if (p != e && (d = static_cast<unsigned char>(*p) - '0') <= 9) {
+        v = v * 10 + d;
+        ++p;
+        if (p != e && (d = static_cast<unsigned char>(*p) - '0') <= 9) {
+          v = v * 10 + d;
+          ++p;
+        }
+      }
+      if (v > 255) break;
+      k.b[static_cast<std::size_t>(part)] = static_cast<uint8_t>(v);
+      if (part == 3) {
+        if (p == e) {
+          k.v = 4;
+          return k;
+        }
+        break;
+      }
+      if (p == e || *p != '.' || ++p == e) break;
     }
-  }
-  if (v4 && part == 3 && digits > 0) {
-    k.b[3] = static_cast<uint8_t>(value);
-    k.v = 4;
-    return k;
   }
   k = IpKey{};
   if (s.find(':') == std::string_view::npos || s.size() >= 46) return k;
@@ -617,7 +628,11 @@ std::size_t RecordReader::stream_window(std::string_view lines, Visitor& visitor
 
 LineKind RecordReader::parse_object(od::object obj) {
   const KeyTable& table = key_table();
-  flow_ = FlowRec{};
+  // Zeroed in place: `flow_ = FlowRec{}` built the record on the stack and copied it over
+  // (rep stos then rep movs, 8 % of the reader's samples in perf annotate).
+  static_assert(std::is_trivially_copyable_v<FlowRec>);
+  std::memset(static_cast<void*>(&flow_), 0, sizeof flow_);
+  flow_.dns_ret_code = FlowRec{}.dns_ret_code;
   eve_type_ = {};
   bool is_eve = false, bad = false, eve_reset = false;
   std::string_view src6, dst6, eve_ts;

@@ -400,6 +400,21 @@ TEST(Charts, SmallValuesDoNotReadAsZero) {
   EXPECT_NE(s.find("not established %: 0.035"), std::string::npos) << s;
 }
 
+TEST(Reader, AddressesParsedAsInetPtonDoes) {
+  for (const char* good : {"0.0.0.0", "10.0.0.1", "192.168.100.200", "255.255.255.255", "8.8.8.8", "1.22.133.4"}) {
+    const IpKey k = parse_ip(good);
+    EXPECT_EQ(k.v, 4) << good;
+    EXPECT_EQ(ip_text(k), good);
+  }
+  EXPECT_EQ(parse_ip("010.001.0.09").v, 4);  // leading zeros read as decimal, as before
+  EXPECT_EQ(ip_text(parse_ip("010.001.0.09")), "10.1.0.9");
+  for (const char* bad : {"", "1.2.3", "1.2.3.4.", "1.2.3.4.5", "256.1.1.1", "1.2.3.256", "1000.1.1.1", "1..2.3",
+                          ".1.2.3", "1.2.3.4 ", " 1.2.3.4", "1.2.3.a", "a.b.c.d", "1.2.3.4/24", "1.2.3.-4"})
+    EXPECT_EQ(parse_ip(bad).v, 0) << bad;
+  EXPECT_EQ(parse_ip("2001:db8::1").v, 6);
+  EXPECT_EQ(parse_ip("::ffff:1.2.3.4").v, 6);
+}
+
 TEST(Sketch, ExactUnderTheCapSpaceSavingAbove) {
   TopCounter<uint32_t> exact(1000);
   for (uint32_t i = 0; i < 500; ++i) exact.add(i % 50, 1 + (i % 50 == 7));
