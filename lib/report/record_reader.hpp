@@ -48,7 +48,7 @@ class RecordReader {
   void read(std::string_view line, std::size_t capacity, Visitor& visitor);
   // The same as read() on each line of `lines` in turn (whole lines, each ended by '\n'
   // but perhaps the last; `capacity` as for read()), faster: the lines are parsed as one
-  // simdjson document stream (iterate_many) per window of about a MiB, so stage 1 runs
+  // simdjson document stream (iterate_many) per window of 256 KiB, so stage 1 runs
   // once per window instead of once per line. A line the stream does not read as exactly
   // one whole object (a damaged line, an array, two records on one line, an object over
   // several lines) is read again by read(), and so are the window's lines after it once
