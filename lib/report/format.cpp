@@ -16,7 +16,6 @@ std::string thousands(uint64_t n) {
 }
 
 std::string bytes_text(uint64_t n) {
-  static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   double v = static_cast<double>(n);
   int u = 0;
   while (v >= 1024 && u < 5) {
@@ -25,7 +24,7 @@ std::string bytes_text(uint64_t n) {
   }
   char buf[32];
   if (u == 0) std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(n));
-  else std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
+  else std::snprintf(buf, sizeof(buf), "%.1f %s", v, kByteUnits[u]);
   return buf;
 }
 

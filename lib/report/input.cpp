@@ -155,20 +155,13 @@ bool read_file_lines(const fs::path& file, const LineFn& fn, InputNotes& notes, 
     bytes += static_cast<uint64_t>(n);
     const std::size_t end = have + static_cast<std::size_t>(n);
     std::memset(buf.get() + end, ' ', simdjson::SIMDJSON_PADDING);
-    std::size_t start = 0;
-    for (;;) {
-      const char* nl = static_cast<const char*>(std::memchr(buf.get() + start, '\n', end - start));
-      if (nl == nullptr) break;
-      const std::size_t len = static_cast<std::size_t>(nl - (buf.get() + start));
-      fn(std::string_view(buf.get() + start, len), cap + simdjson::SIMDJSON_PADDING - start);
-      start += len + 1;
-    }
-    if (n == 0) {
-      if (start < end) fn(std::string_view(buf.get() + start, end - start), cap + simdjson::SIMDJSON_PADDING - start);
-      break;
-    }
-    have = end - start;
-    std::memmove(buf.get(), buf.get() + start, have);
+    // The whole lines read so far go as one block; a partial last line waits for the rest.
+    const void* last_nl = n == 0 ? nullptr : memrchr(buf.get(), '\n', end);
+    const std::size_t whole = n == 0 ? end : last_nl ? static_cast<std::size_t>(static_cast<const char*>(last_nl) - buf.get()) + 1 : 0;
+    if (whole > 0) fn(std::string_view(buf.get(), whole), cap + simdjson::SIMDJSON_PADDING);
+    if (n == 0) break;
+    have = end - whole;
+    std::memmove(buf.get(), buf.get() + whole, have);
   }
   notes.bytes += bytes;
   notes.sources.push_back(file.string());

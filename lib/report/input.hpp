@@ -15,6 +15,9 @@ namespace flowprobe::report {
 
 // (line without its newline, bytes readable from line.data())
 using LineFn = std::function<void(std::string_view line, std::size_t capacity)>;
+// (whole lines, each with its newline but perhaps a file's last, bytes readable from
+// lines.data()): files come in blocks of lines, for RecordReader::read_lines.
+using LinesFn = std::function<void(std::string_view lines, std::size_t capacity)>;
 
 struct InputNotes {
   std::vector<std::string> sources;  // what was read, for the footer
@@ -26,8 +29,8 @@ struct InputNotes {
 // before the live one). An argument that does not exist is an error.
 bool expand_inputs(const std::vector<std::string>& args, std::vector<std::filesystem::path>& files, std::string& error);
 
-// Reads one file (gzip when it starts with 1f 8b) line by line.
-bool read_file_lines(const std::filesystem::path& file, const LineFn& fn, InputNotes& notes, std::string& error);
+// Reads one file (gzip when it starts with 1f 8b) in blocks of whole lines.
+bool read_file_lines(const std::filesystem::path& file, const LinesFn& fn, InputNotes& notes, std::string& error);
 
 struct KafkaSource {
   std::string brokers, topic;            // --kafka "brokers;topic"

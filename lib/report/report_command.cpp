@@ -285,8 +285,9 @@ int report_main(int argc, char** argv, const std::string& version) {
   Dispatch dispatch(ctx, reports);
   InputNotes notes;
   const LineFn on_line = [&](std::string_view line, std::size_t cap) { reader.read(line, cap, dispatch); };
+  const LinesFn on_lines = [&](std::string_view lines, std::size_t cap) { reader.read_lines(lines, cap, dispatch); };
   for (const fs::path& f : files)
-    if (!read_file_lines(f, on_line, notes, error)) return fail(1, error);
+    if (!read_file_lines(f, on_lines, notes, error)) return fail(1, error);
   for (const KafkaSource& k : topics)
     if (!read_kafka(k, on_line, notes, error)) return fail(1, error);
   ctx.sources = notes.sources;

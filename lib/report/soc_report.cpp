@@ -833,7 +833,7 @@ void SocReport::statistics(Document& d, const Context& ctx) {
       ChartStyle st;
       st.id = "not_established_share";
       st.title = "Share of records not established per day (%)";
-      st.format = [](double v) { return fixed(v, 1); };
+      st.quantity = Quantity::number;
       s.chart({st.id, st.title, line_chart(day_labels, {{"not established %", kBlockedColor, share}}, st)});
       s.table(std::move(c));
       // 2.1.4, 2.1.5 top addresses; 2.1.6 ports
@@ -1073,7 +1073,8 @@ Document SocReport::build(const Context& ctx) {
   Document d;
   d.name = "soc";
   d.cover_page = true;
-  d.title = "Security operation monitoring: " + std::string(period_name(ctx.time.period)) + "ly analysis report";
+  const std::string_view period = period_name(ctx.time.period);
+  d.title = "Security operation monitoring: " + std::string(period == "day" ? "dai" : period) + "ly analysis report";
   d.subtitle = ctx.ann.customer.empty() ? "" : ctx.ann.customer;
   const Window& w = ctx.time.current;
   d.meta = {{"Period", format_day(w.begin) + " \xe2\x80\x93 " + format_day(w.end - 1)},

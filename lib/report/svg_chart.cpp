@@ -24,9 +24,35 @@ std::string default_format(double v) {
   return thousands(static_cast<uint64_t>(v + 0.5));
 }
 
-// 1, 2 or 5 × 10^k steps, about 5 of them up to `max`.
+// A number with the decimals that keep it from reading as 0 (2 significant digits below 1).
+std::string number_text(double v) {
+  const double a = std::fabs(v);
+  if (a == 0) return "0";
+  if (a >= 100) return fixed(v, 0);
+  if (a >= 1) return fixed(v, a >= 10 ? 1 : 2);
+  return fixed(v, std::min(12, 1 - static_cast<int>(std::floor(std::log10(a)))));
+}
+
+std::function<std::string(double)> value_format(const ChartStyle& s) {
+  if (s.format) return s.format;
+  switch (s.quantity) {
+    case Quantity::bytes: return [](double v) { return bytes_text(static_cast<uint64_t>(std::max(v, 0.0) + 0.5)); };
+    case Quantity::number: return number_text;
+    case Quantity::count: break;
+  }
+  return default_format;
+}
+
+// A share of a whole as the donut's legend prints it: 2 decimals, but a slice that is there
+// never reads "0.00%" and one that is not all never reads "100.00%".
+std::string share_text(double frac) {
+  if (frac > 0 && frac < 0.00005) return "<0.01%";
+  if (frac < 1 && frac >= 0.99995) return ">99.99%";
+  return fixed(frac * 100, 2) + "%";
+}
+
+// 1, 2 or 5 × 10^k steps, about 5 of them up to `max` (> 0).
 double nice_step(double max) {
-  if (max <= 0) return 1;
   const double raw = max / 5;
   const double mag = std::pow(10, std::floor(std::log10(raw)));
   const double f = raw / mag;
@@ -74,13 +100,12 @@ int legend(std::string& out, const std::vector<Series>& series, double x, double
 }
 
 // Horizontal grid lines and their values, for the charts whose values go up the page.
-void value_axis(std::string& out, double left, double right, double base, double axis_max, double step, double scale,
-                const std::function<std::string(double)>& fmt) {
-  for (double v = 0; v <= axis_max + step / 2; v += step) {
-    const double y = base - v * scale;
+void draw_value_grid(std::string& out, double left, double right, double base, const ValueAxis& axis, double scale) {
+  for (std::size_t i = 0; i < axis.ticks.size(); ++i) {
+    const double y = base - axis.ticks[i] * scale;
     out += "<line class=\"grid\" x1=\"" + num(left) + "\" y1=\"" + num(y) + "\" x2=\"" + num(right) + "\" y2=\"" +
            num(y) + "\"/>";
-    out += text(left - 6, y + 4, fmt(v), "end", "ax");
+    out += text(left - 6, y + 4, axis.labels[i], "end", "ax");
   }
 }
 
@@ -92,6 +117,32 @@ double stack_total(const std::vector<Series>& series, std::size_t i) {
 
 }  // namespace
 
+ValueAxis value_axis(double max, Quantity q) {
+  ValueAxis a;
+  double unit = 1;
+  if (q == Quantity::bytes) {
+    int u = 0;
+    while (u < 5 && max >= unit * 1024) unit *= 1024, ++u;
+    a.unit = kByteUnits[u];
+  }
+  const double m = max > 0 && std::isfinite(max) ? max / unit : 0;
+  double step = m > 0 ? nice_step(m) : 1;
+  if (q != Quantity::number && unit == 1) step = std::max(step, 1.0);  // counts and bytes are whole
+  const double n = m > 0 ? std::max(1.0, std::ceil(m / step - 1e-9)) : 1;
+  // Decimals that tell the steps apart: a step of m × 10^e (m = 1, 2 or 5) needs -e.
+  const int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9)));
+  for (int i = 0; i <= static_cast<int>(n); ++i) {
+    const double v = i * step;
+    a.ticks.push_back(v * unit);
+    if (i == 0) a.labels.push_back("0");
+    else if (q == Quantity::count) a.labels.push_back(thousands(static_cast<uint64_t>(v + 0.5)));
+    else a.labels.push_back(fixed(v, decimals) + (a.unit.empty() ? "" : " " + a.unit));
+  }
+  a.top = n * step * unit;
+  a.step = step * unit;
+  return a;
+}
+
 std::string palette(std::size_t i) {
   static const char* colors[] = {"#2f6db5", "#e8833a", "#3a9e5c", "#c9453b", "#8a63b8",
                                  "#8c6d4f", "#d774b4", "#7f7f7f", "#b5b534", "#2fb0c4"};
@@ -99,7 +150,7 @@ std::string palette(std::size_t i) {
 }
 
 std::string bar_chart(const std::vector<std::string>& labels, const std::vector<Series>& series, const ChartStyle& s) {
-  const auto fmt = s.format ? s.format : default_format;
+  const auto fmt = value_format(s);
   const int w = s.width;
   const double label_w = 230, right_pad = 90;
   const double plot_w = w - label_w - right_pad;
@@ -113,18 +164,17 @@ std::string bar_chart(const std::vector<std::string>& labels, const std::vector<
     else
       for (const Series& se : series) max = std::max(max, i < se.values.size() ? se.values[i] : 0);
   }
-  const double step = nice_step(max);
-  const double axis_max = max <= 0 ? 1 : std::ceil(max / step) * step;
-  const double scale = plot_w / axis_max;
+  const ValueAxis axis = value_axis(max, s.quantity);
+  const double scale = plot_w / axis.top;
   const double plot_h = row_h * static_cast<double>(labels.size());
   const int h = static_cast<int>(top + plot_h + 28);
   std::string out = open_svg(s, w, h);
   out += body;
-  for (double v = 0; v <= axis_max + step / 2; v += step) {
-    const double x = label_w + v * scale;
+  for (std::size_t t = 0; t < axis.ticks.size(); ++t) {
+    const double x = label_w + axis.ticks[t] * scale;
     out += "<line class=\"grid\" x1=\"" + num(x) + "\" y1=\"" + std::to_string(top) + "\" x2=\"" + num(x) + "\" y2=\"" +
            num(top + plot_h) + "\"/>";
-    out += text(x, top + plot_h + 14, fmt(v), "middle", "ax");
+    out += text(x, top + plot_h + 14, axis.labels[t], "middle", "ax");
   }
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const double y = top + row_h * static_cast<double>(i);
@@ -158,7 +208,7 @@ std::string bar_chart(const std::vector<std::string>& labels, const std::vector<
 
 std::string column_chart(const std::vector<std::string>& labels, const std::vector<Series>& series,
                          const ChartStyle& s) {
-  const auto fmt = s.format ? s.format : default_format;
+  const auto fmt = value_format(s);
   const int w = s.width;
   const double left = 64, right = 12;
   std::string body;
@@ -171,16 +221,15 @@ std::string column_chart(const std::vector<std::string>& labels, const std::vect
     else
       for (const Series& se : series) max = std::max(max, i < se.values.size() ? se.values[i] : 0);
   }
-  const double step = nice_step(max);
-  const double axis_max = max <= 0 ? 1 : std::ceil(max / step) * step;
-  const double scale = plot_h / axis_max;
+  const ValueAxis axis = value_axis(max, s.quantity);
+  const double scale = plot_h / axis.top;
   const double slot = labels.empty() ? plot_w : plot_w / static_cast<double>(labels.size());
   const bool many = labels.size() > 16;
   const int h = static_cast<int>(top + plot_h + (many ? 52 : 30));
   std::string out = open_svg(s, w, h);
   out += body;
   const double base = top + plot_h;
-  value_axis(out, left, w - right, base, axis_max, step, scale, fmt);
+  draw_value_grid(out, left, w - right, base, axis, scale);
   const bool grouped = s.mode == BarMode::grouped && series.size() > 1;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const double x0 = left + slot * static_cast<double>(i);
@@ -282,7 +331,7 @@ std::string world_map(const std::vector<MapLine>& lines, const std::vector<MapPl
 
 std::string donut_chart(const std::vector<std::string>& labels, const std::vector<double>& values,
                         const std::vector<std::string>& colors, const ChartStyle& s) {
-  const auto fmt = s.format ? s.format : default_format;
+  const auto fmt = value_format(s);
   double total = 0;
   for (double v : values) total += v;
   const int rows = static_cast<int>(labels.size());
@@ -296,7 +345,7 @@ std::string donut_chart(const std::vector<std::string>& labels, const std::vecto
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (values[i] <= 0) continue;
       const double frac = values[i] / total;
-      const std::string tip = labels[i] + ": " + fmt(values[i]) + " (" + fixed(frac * 100, 2) + "%)";
+      const std::string tip = labels[i] + ": " + fmt(values[i]) + " (" + share_text(frac) + ")";
       if (frac >= 0.9999) {
         out += "<circle cx=\"110\" cy=\"110\" r=\"" + num((r + inner) / 2) + "\" fill=\"none\" stroke=\"" + colors[i] +
                "\" stroke-width=\"" + num(r - inner) + "\"><title>" + html_escape(tip) + "</title></circle>";
@@ -323,13 +372,13 @@ std::string donut_chart(const std::vector<std::string>& labels, const std::vecto
            colors[static_cast<std::size_t>(i)] + "\"/>";
     out += text(258, y, shorten(labels[static_cast<std::size_t>(i)], 40), "start");
     out += text(s.width - 110, y, fmt(values[static_cast<std::size_t>(i)]), "end", "vl");
-    out += text(s.width - 10, y, fixed(frac * 100, 2) + "%", "end", "vl");
+    out += text(s.width - 10, y, share_text(frac), "end", "vl");
   }
   return out + "</svg>";
 }
 
 std::string line_chart(const std::vector<std::string>& labels, const std::vector<Series>& series, const ChartStyle& s) {
-  const auto fmt = s.format ? s.format : default_format;
+  const auto fmt = value_format(s);
   const int w = s.width;
   const double left = 70, right = 12;
   std::string body;
@@ -338,15 +387,14 @@ std::string line_chart(const std::vector<std::string>& labels, const std::vector
   double max = 0;
   for (const Series& se : series)
     for (double v : se.values) max = std::max(max, v);
-  const double step = nice_step(max);
-  const double axis_max = max <= 0 ? 1 : std::ceil(max / step) * step;
-  const double scale = plot_h / axis_max;
+  const ValueAxis axis = value_axis(max, s.quantity);
+  const double scale = plot_h / axis.top;
   const bool many = labels.size() > 16;
   const int h = static_cast<int>(top + plot_h + (many ? 52 : 30));
   std::string out = open_svg(s, w, h);
   out += body;
   const double base = top + plot_h;
-  value_axis(out, left, w - right, base, axis_max, step, scale, fmt);
+  draw_value_grid(out, left, w - right, base, axis, scale);
   const double dx = labels.size() > 1 ? plot_w / static_cast<double>(labels.size() - 1) : 0;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const double x = left + dx * static_cast<double>(i) + (labels.size() == 1 ? plot_w / 2 : 0);

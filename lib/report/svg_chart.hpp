@@ -17,13 +17,34 @@ struct Series {
 
 enum class BarMode { single, stacked, grouped };
 
+// What a chart's values are: it decides the value axis's unit, steps and decimals.
+enum class Quantity {
+  count,  // whole numbers: steps of at least 1, thousands separators
+  bytes,  // B, KiB, MiB, GiB, TiB or PiB, whichever the largest value needs
+  number  // anything else (a share in %): as many decimals as the steps need
+};
+
 struct ChartStyle {
   std::string id;     // data-chart
   std::string title;  // <title> and aria-label
   BarMode mode = BarMode::single;
   int width = 760;
-  std::function<std::string(double)> format;  // value labels and axis; default thousands
+  Quantity quantity = Quantity::count;
+  // Value labels and tooltips (not the axis, which follows `quantity`); by default a
+  // count with thousands separators, bytes as bytes_text, a number with the decimals it needs.
+  std::function<std::string(double)> format;
 };
+
+// A value axis from 0 to a round top: 1, 2 or 5 × 10^k steps of the unit chosen for the
+// largest value, about 5 of them, each labelled differently and truly ("0 KiB", "5 KiB"...,
+// never "0.0" five times).
+struct ValueAxis {
+  double top = 1, step = 1;  // in the chart's values (bytes for Quantity::bytes)
+  std::string unit;          // "KiB"... for bytes, empty otherwise
+  std::vector<double> ticks;
+  std::vector<std::string> labels;
+};
+ValueAxis value_axis(double max, Quantity q);
 
 // Horizontal bars: one row per label (top N lists, countries, cipher suites).
 std::string bar_chart(const std::vector<std::string>& labels, const std::vector<Series>& series, const ChartStyle& s);

@@ -257,7 +257,7 @@ Document TrafficReport::build(const Context& ctx) {
                 "by default) is several records. Volume is IN_BYTES + OUT_BYTES.");
   {
     std::vector<std::string> labels;
-    std::vector<double> gib, recs;
+    std::vector<double> volume, recs;
     Table t;
     t.name = "traffic_daily";
     t.title = "Daily volume";
@@ -265,16 +265,18 @@ Document TrafficReport::build(const Context& ctx) {
     for (std::size_t i = 0; i < days_bytes_.size(); ++i) {
       const std::string day = format_day(ctx.time.current.day_starts[i]);
       labels.push_back(day.substr(5));
-      gib.push_back(static_cast<double>(days_bytes_[i]) / (1u << 20));
+      volume.push_back(static_cast<double>(days_bytes_[i]));
       recs.push_back(static_cast<double>(days_records_[i]));
       t.rows.push_back({{day}, count_cell(days_records_[i]), count_cell(days_bytes_[i])});
     }
     t.total = {{"Total"}, count_cell(records_), count_cell(bytes_)};
     ChartStyle st;
     st.id = "traffic_daily";
-    st.title = "Traffic volume per day (MiB)";
-    st.format = [](double v) { return fixed(v, v < 10 ? 1 : 0); };
-    sum.chart({"traffic_daily", "Traffic volume per day (MiB)", line_chart(labels, {{"MiB", "#2f6db5", gib}}, st)});
+    st.quantity = Quantity::bytes;
+    // The title names the unit the axis chose for this data (a small capture is KiB).
+    const double top = volume.empty() ? 0 : *std::max_element(volume.begin(), volume.end());
+    st.title = "Traffic volume per day (" + value_axis(top, st.quantity).unit + ")";
+    sum.chart({"traffic_daily", st.title, line_chart(labels, {{"volume", "#2f6db5", volume}}, st)});
     sum.table(std::move(t));
   }
   d.sections.push_back(std::move(sum));
@@ -319,7 +321,7 @@ Document TrafficReport::build(const Context& ctx) {
     ChartStyle st;
     st.id = "drilldown";
     st.title = "Top " + std::to_string(n) + " by volume";
-    st.format = [](double x) { return bytes_text(static_cast<uint64_t>(x)); };
+    st.quantity = Quantity::bytes;
     if (!labels.empty()) dd.chart({"drilldown", st.title, bar_chart(labels, {{"bytes", "#2f6db5", values}}, st)});
     dd.table(std::move(t));
     d.sections.push_back(std::move(dd));
@@ -364,7 +366,7 @@ Document TrafficReport::build(const Context& ctx) {
     ChartStyle st;
     st.id = "l7_bytes_share";
     st.title = "Share of bytes by L7 protocol";
-    st.format = [](double x) { return bytes_text(static_cast<uint64_t>(x)); };
+    st.quantity = Quantity::bytes;
     l7.chart({"l7_bytes_share", st.title, donut_chart(labels, values, colors, st)});
     std::vector<std::string> top_labels;
     std::vector<double> top_bytes, top_records;
@@ -453,7 +455,7 @@ Document TrafficReport::build(const Context& ctx) {
     ChartStyle ts;
     ts.id = "top_talkers";
     ts.title = "Top " + std::to_string(n) + " sources by volume";
-    ts.format = [](double x) { return bytes_text(static_cast<uint64_t>(x)); };
+    ts.quantity = Quantity::bytes;
     if (!tl.empty()) peers.chart({"top_talkers", ts.title, bar_chart(tl, {{"bytes", "#2f6db5", tv}}, ts)});
     peers.table(std::move(top));
   }
@@ -489,7 +491,7 @@ Document TrafficReport::build(const Context& ctx) {
       ChartStyle st;
       st.id = "http_methods";
       st.title = "Bytes by HTTP method";
-      st.format = [](double x) { return bytes_text(static_cast<uint64_t>(x)); };
+      st.quantity = Quantity::bytes;
       if (!labels.empty()) http.chart({"http_methods", st.title, column_chart(labels, {{"bytes", "#8a63b8", values}}, st)});
       http.paragraph("Counted per flow record (the input has no HTTP transaction records): a keep-alive flow counts "
                      "under its first request's method. TLS and QUIC flows are left out.");
@@ -557,7 +559,7 @@ Document TrafficReport::build(const Context& ctx) {
     ChartStyle st;
     st.id = t.name;
     st.title = t.title;
-    st.format = [](double x) { return bytes_text(static_cast<uint64_t>(x)); };
+    st.quantity = Quantity::bytes;
     if (!labels.empty())
       geo.chart({t.name, t.title, bar_chart(labels, {{"bytes", which == 0 ? "#c9453b" : "#8c6d4f", values}}, st)});
     geo.table(std::move(t));

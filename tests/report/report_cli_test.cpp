@@ -836,6 +836,51 @@ overall = "No security incident caused actual damage."
   EXPECT_NE(bad.err.find("line"), std::string::npos) << bad.err;
 }
 
+// Every chart's value axis reads true on a small month as on a big one: no two ticks of a
+// chart print the same ("0.0" five times was the daily volume of a 23 KiB capture drawn in
+// MiB), and the daily volume's title names the unit its ticks are in.
+TEST(ReportCli, ChartAxesHaveDistinctTicksInTheTitlesUnit) {
+  const Dataset d = make_data("axes", {"--flows", "300", "--prev-flows", "200", "--alerts-per-day", "1",
+                                       "--prev-alerts-per-day", "1", "--sources", "20", "--destinations", "30"});
+  const fs::path out = scratch_dir("report_axes_out");
+  const ProgramResult r = report({"all", d.dir.string(), "--from", "2026-11", "--tz", "UTC", "--no-geo", "-o", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::regex tick_re(R"rx(class="ax"[^>]*>([^<]*)<)rx");
+  const std::string open = "<svg class=\"chart\" data-chart=\"";
+  std::size_t checked = 0;
+  for (const char* name : {"tls", "traffic", "soc"}) {
+    const std::string html = slurp(out / (std::string(name) + ".html"));
+    for (std::size_t at = html.find(open); at != std::string::npos; at = html.find(open, at + 1)) {
+      const std::size_t id_at = at + open.size();
+      const std::string id = html.substr(id_at, html.find('"', id_at) - id_at);
+      const std::string svg = html.substr(at, html.find("</svg>", at) - at);
+      std::vector<std::string> ticks;
+      for (std::sregex_iterator t(svg.begin(), svg.end(), tick_re), end; t != end; ++t) ticks.push_back((*t)[1]);
+      EXPECT_EQ(std::set<std::string>(ticks.begin(), ticks.end()).size(), ticks.size())
+          << name << " " << id << ": " << ::testing::PrintToString(ticks);
+      ++checked;
+      if (id != "traffic_daily") continue;
+      const std::smatch unit = [&] {
+        std::smatch m;
+        std::regex_search(svg, m, std::regex(R"rx(<title>Traffic volume per day \((B|KiB|MiB|GiB|TiB)\)</title>)rx"));
+        return m;
+      }();
+      ASSERT_FALSE(unit.empty()) << svg.substr(0, 400);
+      EXPECT_EQ(unit[1], "KiB") << "300 records a month are some KiB a day";
+      std::string suffix = " ";
+      suffix += unit[1].str();
+      std::size_t value_ticks = 0;
+      for (const std::string& t : ticks)
+        if (t != "0" && !std::regex_match(t, std::regex(R"(\d\d-\d\d)"))) {
+          EXPECT_TRUE(t.ends_with(suffix)) << t;
+          ++value_ticks;
+        }
+      EXPECT_GE(value_ticks, 2u);
+    }
+  }
+  EXPECT_GE(checked, 20u);
+}
+
 TEST(ReportCli, ClearErrors) {
   ProgramResult r = report({"soc"});
   EXPECT_EQ(r.exit_code, 2);

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include "report/record_reader.hpp"
 #include "report/sketch.hpp"
 #include "report/soc_rules.hpp"
+#include "report/svg_chart.hpp"
 #include "report/time_window.hpp"
 #include "report/tls_trust.hpp"
 
@@ -251,6 +253,166 @@ TEST(Reader, DamagedLinesAreNamedNeverDropped) {
                                       LineKind::bad_value,  LineKind::eve_other, LineKind::flow};
   EXPECT_EQ(c.kinds, want);
   EXPECT_EQ(line_kind_text(LineKind::not_json), "not JSON");
+}
+
+// read_lines (one simdjson document stream per window) must tell every line exactly as
+// read() on that line alone does, whatever the damage: the same kinds in the same order,
+// the same records. Lines drawn at random from good and damaged ones, enough of them to
+// span several windows and to use up a window's stream restarts.
+TEST(Reader, ReadLinesTellsEveryLineAsReadDoes) {
+  const std::string good = R"({"8":"10.0.0.1","12":"10.0.0.2","22":1764547200,"1":10,"35632.57591":"TLS"})";
+  const std::string other = R"({"8":"192.168.1.7","12":"8.8.8.8","22":1764547201,"23":5,"CONN_STATE":"S0"})";
+  const std::vector<std::string> pool = {
+      good, other, good, other, good, other, good, other,  // mostly good, as in real files
+      "  " + good + "\t",                                   // blanks around a record
+      good + "\r",                                          // CRLF line endings
+      "",                                                   // a blank line
+      "   ",                                                // a line of blanks
+      "not json at all",
+      good.substr(0, good.size() / 2),                      // truncated mid-string
+      good.substr(0, 30),                                   // truncated after a value
+      good + "}",                                           // one brace too many
+      good + " " + other,                                   // two records on one line
+      "{\"8\":\"10.0.0.1\",",                                 // an object over two lines...
+      "\"12\":\"10.0.0.2\",\"22\":1764547200}",                // ...read as two damaged lines
+      "[" + good + "," + other + "]",                       // nProbe's legacy batches
+      R"("just a string")", "42", "null",
+      R"({"8":"10.0.0.1","12":"10.0.0.2","22":1764547200,"1":{"nested":1}})",
+      R"({"timestamp":"2026-01-01T00:00:00Z","event_type":"arp","arp":{}})",
+      R"({"ts":"2026-01-01","host":"x","msg":"syslog from another tool"})",
+      R"({"8":"10.0.0.1","12":"10.0.0.\u0032","22":1764547200})",  // an escape: simdjson unescapes
+      "{\"8\":\"10.0.0.1\",\"x\":\"a\x01b\",\"22\":1}",           // a raw control character
+      "\xff\xfe{}",                                          // not UTF-8
+  };
+  std::mt19937 rng(16);
+  for (int round = 0; round < 6; ++round) {
+    // Round 0: no damage at all; round 1: one damaged line per window; then dense damage.
+    const std::size_t good_only = round == 0 ? 8 : pool.size();
+    std::string text;
+    std::vector<std::string> lines;
+    while (text.size() < (700u << 10)) {
+      std::string line = pool[rng() % (round == 1 && rng() % 3000 != 0 ? 8 : good_only)];
+      if (round == 5 && rng() % 500 == 0) line = good + std::string(300u << 10, ' ');  // longer than a window
+      lines.push_back(line);
+      text += line + "\n";
+    }
+    if (round % 2 == 1) {  // the last line without its newline, truncated
+      text += good.substr(0, 20);
+      lines.push_back(good.substr(0, 20));
+    }
+    Collect each, all;
+    RecordReader a, b;
+    for (const std::string& line : lines) read_line(a, line, each);
+    std::string padded = text;
+    padded.append(simdjson::SIMDJSON_PADDING, ' ');
+    b.read_lines(std::string_view(padded.data(), text.size()), padded.size(), all);
+    ASSERT_EQ(all.kinds.size(), each.kinds.size()) << "round " << round;
+    EXPECT_EQ(all.kinds, each.kinds) << "round " << round;
+    EXPECT_EQ(all.texts, each.texts) << "round " << round;
+    ASSERT_EQ(all.flows.size(), each.flows.size());
+    for (std::size_t i = 0; i < all.flows.size(); ++i) {
+      EXPECT_EQ(all.flows[i].src, each.flows[i].src);
+      EXPECT_EQ(all.flows[i].in_bytes + all.flows[i].out_bytes, each.flows[i].in_bytes + each.flows[i].out_bytes);
+      EXPECT_EQ(all.flows[i].present, each.flows[i].present);
+    }
+  }
+}
+
+// A chart's value axis reads true at every scale: from a few bytes to TiB, counts from 1
+// up, shares far below 1 %. Every tick label differs from the others, the top tick covers
+// the largest value, and each label's number times its unit is the tick's value.
+TEST(Charts, AxisTicksDistinctAndTrueFromBytesToTiB) {
+  const double kib = 1024, mib = kib * 1024, gib = mib * 1024, tib = gib * 1024;
+  const std::vector<double> sizes = {1,         3,          7,         100,        1000,       1023,     1024,
+                                     1500,      23245,      99 * kib,  1023 * kib, 1.3 * mib,  22.7 * kib,
+                                     512 * mib, 3 * gib,    7.5 * gib, 2.5 * tib,  900 * tib,  5000 * tib};
+  const std::map<std::string, double> unit_of = {{"B", 1}, {"KiB", kib}, {"MiB", mib}, {"GiB", gib}, {"TiB", tib},
+                                                 {"PiB", tib * 1024}};
+  for (double max : sizes) {
+    const ValueAxis a = value_axis(max, Quantity::bytes);
+    SCOPED_TRACE(std::to_string(max) + " bytes");
+    ASSERT_GE(a.ticks.size(), 2u);
+    EXPECT_GE(a.top, max);
+    EXPECT_LT(a.top, max * 2.6);  // a round top, not far above the data
+    EXPECT_EQ(std::set<std::string>(a.labels.begin(), a.labels.end()).size(), a.labels.size());
+    // The unit is the largest that keeps the top value at 1 or more of it.
+    ASSERT_TRUE(unit_of.count(a.unit));
+    EXPECT_GE(max / unit_of.at(a.unit), 1.0);
+    EXPECT_LT(max / unit_of.at(a.unit), 1024.0);
+    for (std::size_t i = 1; i < a.ticks.size(); ++i) {
+      const std::string& l = a.labels[i];
+      ASSERT_GT(l.size(), a.unit.size() + 1);
+      EXPECT_EQ(l.substr(l.size() - a.unit.size() - 1), " " + a.unit) << l;
+      const double shown = std::stod(l) * unit_of.at(a.unit);
+      EXPECT_NEAR(shown, a.ticks[i], a.ticks[i] * 1e-9) << l;
+      EXPECT_GT(a.ticks[i], a.ticks[i - 1]);
+    }
+    if (max < 1024) {  // whole bytes
+      for (double t : a.ticks) EXPECT_EQ(t, std::floor(t));
+    }
+  }
+  // The demo's capture: 22.7 KiB a day is KiB, ticks 0, 5 KiB... 25 KiB.
+  const ValueAxis demo = value_axis(22.7 * kib, Quantity::bytes);
+  EXPECT_EQ(demo.unit, "KiB");
+  EXPECT_EQ(demo.labels, (std::vector<std::string>{"0", "5 KiB", "10 KiB", "15 KiB", "20 KiB", "25 KiB"}));
+  // Counts step by whole numbers: 1 record is not drawn as 0.2, 0.4...
+  for (double max : {0.0, 1.0, 2.0, 3.0, 4.0, 7.0, 12.0, 999.0, 1e6, 3.7e9}) {
+    const ValueAxis a = value_axis(max, Quantity::count);
+    SCOPED_TRACE(std::to_string(max) + " records");
+    EXPECT_GE(a.top, max);
+    EXPECT_EQ(std::set<std::string>(a.labels.begin(), a.labels.end()).size(), a.labels.size());
+    for (double t : a.ticks) EXPECT_EQ(t, std::floor(t));
+  }
+  EXPECT_EQ(value_axis(1, Quantity::count).labels, (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(value_axis(1e6, Quantity::count).labels.back(), "1,000,000");
+  // Shares: 0.03 % a day still has distinct, non-zero ticks.
+  for (double max : {0.0003, 0.03, 0.4, 1.0, 7.5, 100.0}) {
+    const ValueAxis a = value_axis(max, Quantity::number);
+    SCOPED_TRACE(std::to_string(max) + " %");
+    EXPECT_GE(a.top, max);
+    EXPECT_EQ(std::set<std::string>(a.labels.begin(), a.labels.end()).size(), a.labels.size());
+    for (std::size_t i = 1; i < a.ticks.size(); ++i) EXPECT_NEAR(std::stod(a.labels[i]), a.ticks[i], 1e-12);
+  }
+}
+
+// Charts say what they draw: tooltips and value labels of small byte counts and tiny
+// shares do not round to 0.
+TEST(Charts, SmallValuesDoNotReadAsZero) {
+  ChartStyle st;
+  st.id = "t";
+  st.title = "t";
+  st.quantity = Quantity::bytes;
+  const std::string line = line_chart({"11-01", "11-02"}, {{"volume", "#000", {23245, 700}}}, st);
+  EXPECT_NE(line.find("11-01 \xc2\xb7 volume: 22.7 KiB"), std::string::npos) << line;
+  EXPECT_NE(line.find("11-02 \xc2\xb7 volume: 700 B"), std::string::npos) << line;
+  ChartStyle d;
+  d.id = "d";
+  d.title = "d";
+  const std::string donut = donut_chart({"big", "tiny"}, {1e6, 1}, {"#000", "#111"}, d);
+  EXPECT_NE(donut.find(">&lt;0.01%<"), std::string::npos) << donut;
+  EXPECT_NE(donut.find(">&gt;99.99%<"), std::string::npos) << donut;
+  EXPECT_EQ(donut.find("0.00%"), std::string::npos) << donut;
+  ChartStyle share;
+  share.id = "s";
+  share.title = "s";
+  share.quantity = Quantity::number;
+  const std::string s = line_chart({"11-01"}, {{"not established %", "#000", {0.0345}}}, share);
+  EXPECT_NE(s.find("not established %: 0.035"), std::string::npos) << s;
+}
+
+TEST(Reader, AddressesParsedAsInetPtonDoes) {
+  for (const char* good : {"0.0.0.0", "10.0.0.1", "192.168.100.200", "255.255.255.255", "8.8.8.8", "1.22.133.4"}) {
+    const IpKey k = parse_ip(good);
+    EXPECT_EQ(k.v, 4) << good;
+    EXPECT_EQ(ip_text(k), good);
+  }
+  EXPECT_EQ(parse_ip("010.001.0.09").v, 4);  // leading zeros read as decimal, as before
+  EXPECT_EQ(ip_text(parse_ip("010.001.0.09")), "10.1.0.9");
+  for (const char* bad : {"", "1.2.3", "1.2.3.4.", "1.2.3.4.5", "256.1.1.1", "1.2.3.256", "1000.1.1.1", "1..2.3",
+                          ".1.2.3", "1.2.3.4 ", " 1.2.3.4", "1.2.3.a", "a.b.c.d", "1.2.3.4/24", "1.2.3.-4"})
+    EXPECT_EQ(parse_ip(bad).v, 0) << bad;
+  EXPECT_EQ(parse_ip("2001:db8::1").v, 6);
+  EXPECT_EQ(parse_ip("::ffff:1.2.3.4").v, 6);
 }
 
 TEST(Sketch, ExactUnderTheCapSpaceSavingAbove) {
