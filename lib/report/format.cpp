@@ -4,6 +4,10 @@
 
 namespace flowprobe::report {
 
+std::string counted(uint64_t n, std::string_view noun) {
+  return thousands(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 std::string thousands(uint64_t n) {
   std::string d = std::to_string(n);
   std::string out;

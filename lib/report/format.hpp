@@ -13,6 +13,8 @@ enum class Rounding : uint8_t { half_up, truncate };
 
 inline constexpr const char* kByteUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};  // powers of 1024
 std::string thousands(uint64_t n);                 // 38467358 → "38,467,358"
+// "1 row", "2 rows": a count and its noun (the plural by appending 's').
+std::string counted(uint64_t n, std::string_view noun);
 std::string bytes_text(uint64_t n);                // 1536 → "1.5 KiB"
 // num / den × 100 in hundredths of a percent, rounded as asked; den must not be 0.
 int64_t hundredths(uint64_t num, uint64_t den, Rounding r);

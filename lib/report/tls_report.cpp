@@ -296,7 +296,7 @@ Document TlsReport::build(const Context& ctx) {
   if (!ctx.opt.tls_ignore.empty()) {
     std::string l;
     for (const auto& [what, pattern] : ctx.opt.tls_ignore) l += (l.empty() ? "" : ", ") + what + "=" + pattern;
-    sum.note(thousands(ignored) + " rows left out by the ignore list (" + l + "); the scores are over the rest.");
+    sum.note(counted(ignored, "row") + " left out by the ignore list (" + l + "); the scores are over the rest.");
   }
   if (not_listed_)
     sum.note(thousands(not_listed_) + " TLS records of rows beyond the first " + thousands(cap_) +
@@ -463,7 +463,7 @@ Document TlsReport::build(const Context& ctx) {
       for (int b = 5; b >= 1; --b) legend.push_back({std::string(band_label(b)), std::string(band_color(b))});
       ChartStyle st;
       st.id = "tls_graph";
-      st.title = "Client-server graph (" + thousands(edges.size()) + " rows)";
+      st.title = "Client-server graph (" + counted(edges.size(), "row") + ")";
       if (!edges.empty()) graph.chart({"tls_graph", st.title, network_graph(nodes, edges, legend, st)});
       d.files.emplace_back("tls_graph.dot", dot);
     }
@@ -530,11 +530,11 @@ Document TlsReport::build(const Context& ctx) {
                     "; a row with neither end located is not drawn. At most 20,000 lines; once 1,000 are drawn, rows "
                     "in the two best bands are left out.");
       if (skipped || dropped_good)
-        map.note(thousands(skipped) + " rows not drawn (no location, or past 20,000 lines); " + thousands(dropped_good) +
-                 " rows of the two best bands left out past 1,000 lines.");
+        map.note(counted(skipped, "row") + " not drawn (no location, or past 20,000 lines); " +
+                 counted(dropped_good, "row") + " of the two best bands left out past 1,000 lines.");
       ChartStyle st;
       st.id = "tls_map";
-      st.title = "TLS flows by location (" + thousands(lines.size()) + " lines)";
+      st.title = "TLS flows by location (" + counted(lines.size(), "line") + ")";
       map.chart({"tls_map", st.title, world_map(lines, dots, legend, st)});
     }
   }
