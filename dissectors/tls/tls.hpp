@@ -1,8 +1,9 @@
 #pragma once
 // TLS over TCP: ClientHello (SNI, ALPN, JA3, JA4), ServerHello (version, cipher, JA3S,
 // negotiated ALPN) and, for TLS <= 1.2, the server's first certificate (subject, issuer,
-// validity, SHA-1) and, for the rules' tls.certs, each certificate of its chain. Records and handshake messages may be split across segments in any
-// way; handshake bytes are gathered in a bounded buffer per direction.
+// validity, SHA-1) and, for the rules' tls.certs, each certificate of its chain. Records
+// and handshake messages may be split across segments in any way; handshake bytes are
+// gathered in a bounded buffer per direction.
 #include <cstdint>
 #include <span>
 
@@ -42,7 +43,7 @@ inline Ja3Text* ja3_scratch(TxSink* tx) {
 
 struct TlsState {
   static constexpr std::size_t kClientBuf = 4096;  // a ClientHello with a PQ key share fits
-  static constexpr std::size_t kServerBuf = 6144;  // ServerHello, then the Certificate message (the chain)
+  static constexpr std::size_t kServerBuf = 6144;  // ServerHello, then the Certificate message
   struct Dir {
     TcpCursor cursor;
     uint8_t hdr[5];

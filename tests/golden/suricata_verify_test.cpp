@@ -915,8 +915,8 @@ TEST(SuricataVerify, ProbeTlsRecordsMatchTestYaml) {
   EXPECT_EQ(c.filters_passed, c.filters);
 }
 
-// flowprobe -i PCAP --rules (RULES in scratch/NAME) --alerts-output: alerts by sid, every
-// rule accepted (else `error` says why). `err` gets the run's stderr.
+// flowprobe -i PCAP --rules (RULES, written to scratch/NAME) --alerts-output: the alerts
+// by sid; `error` gets the run's stderr when it failed or refused a rule.
 std::map<uint64_t, int> probe_alerts_by_sid(const fs::path& pcap, const std::string& name, const std::string& rules,
                                             std::string& error) {
   const fs::path scratch = flowprobe::test::scratch_dir(name);

@@ -271,48 +271,40 @@ Bytes server_flight(const Bytes& cert_msg) {
 // the server buffer (kServerBuf) keeps its whole certificates and says it was cut.
 TEST(TlsDissector, ChainCertificatesForTheRules) {
   const Bytes leaf = certificate();
-  const Bytes ca = der(0x30, Bytes(900, 0xca)), root = der(0x30, Bytes(700, 0x77));
-  {
-    ChainCollect sink;
+  // A handshake whose server sends `chain` in segments of `step` bytes: what the rules saw.
+  const auto run = [](const std::vector<Bytes>& chain, std::size_t step, ChainCollect& sink) {
     flowprobe::dissect::EngineConfig cfg;
     sink.parts_wanted = true;
     cfg.tx = &sink;
     flowprobe::test::TcpDissectorFlow f(443, cfg);
     f.send(true, record(22, handshake(1, client_hello_body("chain.example"))));
-    const Bytes flight = server_flight(certificate_list({leaf, ca, root}));
-    for (std::size_t at = 0; at < flight.size(); at += 1000)
-      f.send(false, std::span(flight).subspan(at, std::min<std::size_t>(1000, flight.size() - at)));
+    const Bytes flight = server_flight(certificate_list(chain));
+    for (std::size_t at = 0; at < flight.size(); at += step)
+      f.send(false, std::span(flight).subspan(at, std::min(step, flight.size() - at)));
     EXPECT_EQ(sink.cert_steps, 1);
+    EXPECT_EQ(f.meta.tls()->cert_subject.view(), "CN=www.example.com");
+  };
+  {
+    const Bytes ca = der(0x30, Bytes(900, 0xca)), root = der(0x30, Bytes(700, 0x77));
+    ChainCollect sink;
+    run({leaf, ca, root}, 1000, sink);
     EXPECT_FALSE(sink.truncated);
     EXPECT_EQ(sink.certs, (std::vector<Bytes>{leaf, ca, root}));
-    EXPECT_EQ(f.meta.tls()->cert_subject.view(), "CN=www.example.com");
   }
   {
     // 3 + leaf + 3 x (3 + 2004) bytes of list: the third CA certificate ends past the buffer.
     const Bytes big = der(0x30, Bytes(2000, 0xbb));
     ChainCollect sink;
-    flowprobe::dissect::EngineConfig cfg;
-    sink.parts_wanted = true;
-    cfg.tx = &sink;
-    flowprobe::test::TcpDissectorFlow f(443, cfg);
-    f.send(true, record(22, handshake(1, client_hello_body("chain.example"))));
-    f.send(false, server_flight(certificate_list({leaf, big, big, big})));
-    EXPECT_EQ(sink.cert_steps, 1);
+    run({leaf, big, big, big}, 1460, sink);
     EXPECT_TRUE(sink.truncated);
     EXPECT_EQ(sink.certs, (std::vector<Bytes>{leaf, big, big}));
-    EXPECT_EQ(f.meta.tls()->cert_subject.view(), "CN=www.example.com");
   }
   {
     // More certificates than kMaxChainCerts: the first ones, and cut.
     std::vector<Bytes> many(kMaxChainCerts + 2, der(0x30, Bytes(10, 0x11)));
     many[0] = leaf;
     ChainCollect sink;
-    flowprobe::dissect::EngineConfig cfg;
-    sink.parts_wanted = true;
-    cfg.tx = &sink;
-    flowprobe::test::TcpDissectorFlow f(443, cfg);
-    f.send(true, record(22, handshake(1, client_hello_body("chain.example"))));
-    f.send(false, server_flight(certificate_list(many)));
+    run(many, 100000, sink);
     EXPECT_TRUE(sink.truncated);
     ASSERT_EQ(sink.certs.size(), kMaxChainCerts);
     EXPECT_EQ(sink.certs[0], leaf);
