@@ -991,7 +991,8 @@ TEST(SuricataVerify, ProbeTlsCertsMatchEachCertificateOfTheChain) {
 }
 
 // http.response_header / http.request_header (each header line, "name: value", Suricata
-// 7's multi-buffers) and http.response_line, with the documentation's shapes, on
+// 7's multi-buffers), the start-line buffers, http.stat_code/stat_msg/protocol and
+// http.header_names, with the documentation's shapes, on
 // http-close-headers: one request ("Host: 100.64.0.200", "Connection: keep-alive", ...)
 // answered "HTTP/1.0 200 OK" with a header line "Server:ng1nx" (no space: the buffer
 // has ": ", as libhtp's name and value joined).
@@ -1007,10 +1008,11 @@ TEST(SuricataVerify, ProbeHttpHeaderLinesAndStartLines) {
       "alert http any any -> any any (flow:to_server; http.request_header; content:\"Host: 100.64.0.200\"; http.request_header; content:\"Connection: keep-alive\"; sid:4;)\n"
       "alert http any any -> any any (flow:to_server; http.request_header; content:\"Host\"; content:\"keep-alive\"; distance:0; sid:5;)\n"
       "alert http any any -> any any (flow:to_server; http.request_line; content:\"GET / HTTP/1.1\"; bsize:14; sid:6;)\n"
-      "alert http any any -> any any (http.stat_code; content:\"200\"; http.stat_msg; content:\"OK\"; http.protocol; content:\"HTTP/1.0\"; sid:8;)\n",
+      "alert http any any -> any any (http.stat_code; content:\"200\"; http.stat_msg; content:\"OK\"; http.protocol; content:\"HTTP/1.0\"; sid:8;)\n"
+      "alert http any any -> any any (flow:to_server; http.header_names; content:\"|0d 0a|Host|0d 0a|Connection|0d 0a|\"; startswith; sid:9;)\n",
       error);
   EXPECT_EQ(error, "");
-  EXPECT_EQ(by_sid, (std::map<uint64_t, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {6, 1}, {8, 1}}));
+  EXPECT_EQ(by_sid, (std::map<uint64_t, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {6, 1}, {8, 1}, {9, 1}}));
 }
 
 // Wrong rule options stop the run before capture with one line and exit 2.
