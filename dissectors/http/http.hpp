@@ -83,6 +83,10 @@ struct HttpShared {
   // One message's header-derived buffers, rebuilt per scan.
   std::array<char, 4096> hdr{}, names{}, raw_hdr{}, start{};
   std::array<char, 4> stat_code{};
+  // http.request_header / http.response_header: each line as "name: value" (the block's
+  // kBlock bytes give at most kBlock / 3 lines, each at most one byte longer than sent).
+  std::array<char, 2 * HttpState::kBlock> header_lines{};
+  std::array<std::span<const uint8_t>, HttpState::kBlock / 3> header_line_views{};
   // One zlib stream per core, its window allocated at start, for file.data.
   struct ZStream;
   std::unique_ptr<ZStream> zstream;

@@ -135,12 +135,22 @@ void set_message_buffers(sig::AppBuffers& b, const HttpMeta& h, const TxPartView
     std::string_view view() const { return {p, n}; }
   };
   Out hdr{sh.hdr.data(), sh.hdr.size()}, names{sh.names.data(), sh.names.size()}, raw{sh.raw_hdr.data(), sh.raw_hdr.size()},
-      start{sh.start.data(), sh.start.size()};
+      start{sh.start.data(), sh.start.size()}, lines{sh.header_lines.data(), sh.header_lines.size()};
+  std::size_t nlines = 0;
   names.add("\r\n");
   const std::string_view block = msg.header_block;
   for_each_header(block, [&](std::string_view name, std::string_view value) {
     names.add(name);
     names.add("\r\n");
+    // Suricata 7's http.request_header / http.response_header: one buffer per line, the
+    // name as sent, ": ", the value trimmed; cookies included.
+    if (nlines < sh.header_line_views.size()) {
+      const std::size_t at = lines.n;
+      lines.add(name);
+      lines.add(": ");
+      lines.add(value);
+      sh.header_line_views[nlines++] = {reinterpret_cast<const uint8_t*>(lines.p + at), lines.n - at};
+    }
     // As Suricata's http.header: "Name: value" lines, the cookie left to http.cookie.
     if (iequals(name, request ? "cookie" : "set-cookie")) {
       if (!b.has(K::http_cookie)) b.set(K::http_cookie, value);
@@ -170,6 +180,8 @@ void set_message_buffers(sig::AppBuffers& b, const HttpMeta& h, const TxPartView
   start.add(block);
   start.add("\r\n");
   if (hdr.n) b.set(K::http_header, hdr.view());
+  b.set_multi(request ? K::http_request_header : K::http_response_header,
+              std::span<const std::span<const uint8_t>>(sh.header_line_views.data(), nlines));
   b.set(K::http_raw_header, raw.view());
   b.set(K::http_header_names, names.view());
   b.set(K::http_start, start.view());

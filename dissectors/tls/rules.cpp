@@ -1,6 +1,7 @@
 // TLS's (and QUIC's) sticky buffers for the rules, per handshake step: the ClientHello's
 // SNI, JA3/JA4 and JA3 string; the ServerHello's JA3S and its string; the certificate's
-// subject, issuer, serial and fingerprint.
+// subject, issuer, serial and fingerprint, and each certificate of the chain (tls.certs).
+#include <algorithm>
 #include <array>
 #include <new>
 
@@ -10,9 +11,11 @@
 namespace flowprobe::dissect {
 namespace {
 
-// The certificate's serial and SHA-1 as text, for tls.cert_serial / tls.cert_fingerprint.
+// The certificate's serial and SHA-1 as text, for tls.cert_serial / tls.cert_fingerprint;
+// the chain's certificates for tls.certs.
 struct TlsRuleScratch {
   std::array<char, 64> serial{}, fingerprint{};
+  std::array<std::span<const uint8_t>, kMaxChainCerts> certs{};
 };
 
 // "AB:CD:…" of `n` bytes into `out`; `digits` picks the case.
@@ -56,6 +59,9 @@ void tls_rule_buffers(const TxPartView& v, void* scratch, sig::AppBuffers& b) no
         if (t.has_certificate)
           b.set(K::tls_cert_fingerprint,
                 colon_hex(t.cert_sha1.data(), t.cert_sha1.size(), "0123456789abcdef", x->fingerprint));
+        // Suricata 7's tls.certs: each certificate's DER bytes, a buffer of its own.
+        const std::size_t n = std::min(tls_chain_certs(v.data, x->certs), x->certs.size());
+        b.set_multi(K::tls_certs, std::span<const std::span<const uint8_t>>(x->certs.data(), n));
       }
       return;
   }

@@ -382,9 +382,24 @@ bool parse_certificate(std::span<const uint8_t> der, TlsMeta& m) {
   return true;
 }
 
-void report_tls_step(TxSink* tx, AppKind kind, TlsStep step, const TlsMeta& m, const Ja3Text* text) {
+std::size_t tls_chain_certs(std::span<const uint8_t> list, std::span<std::span<const uint8_t>> out) noexcept {
+  Reader r(list);
+  std::size_t n = 0;
+  while (r.remaining() >= 3) {
+    auto cert = r.bytes(r.u24());
+    if (!r.ok()) break;
+    if (n < out.size()) out[n] = cert;
+    ++n;
+  }
+  return n;
+}
+
+void report_tls_step(TxSink* tx, AppKind kind, TlsStep step, const TlsMeta& m, const Ja3Text* text,
+                     std::span<const uint8_t> chain, bool chain_cut) {
   if (tx == nullptr) return;
   TxPartView v;
+  v.data = chain;
+  v.truncated = chain_cut;
   v.kind = kind;
   v.step = static_cast<uint8_t>(step);
   v.to_server = step == TlsStep::client_hello;
@@ -434,13 +449,19 @@ bool TlsState::feed_handshake(Dir& d, bool client, std::span<const uint8_t> p, T
         if (m.has_server_hello) report_tls_step(tx_, AppKind::tls, TlsStep::server_hello, m, j);
       } else if (type == 11 && !client && !m.has_certificate) {
         // certificate_list<3>, then the first ASN.1.cert<3>; it may be whole even when
-        // the chain is not.
+        // the chain is not. The rules' tls.certs see the list as far as the buffer holds
+        // it (kServerBuf: 99 % of the corpus' Certificate messages are whole); a chain
+        // cut there, or longer than kMaxChainCerts, is a truncated part.
         Reader r(body);
-        r.u24();
+        const std::size_t list_len = r.u24();
         auto first = r.bytes(r.u24());
         if (r.ok()) parse_certificate(first, m);
         else m.has_certificate = true;  // larger than the buffer: leave the fields empty
-        report_tls_step(tx_, AppKind::tls, TlsStep::certificate, m, nullptr);
+        std::span<const uint8_t> list = body.size() >= 3 ? body.subspan(3) : std::span<const uint8_t>();
+        bool cut = list_len > list.size();
+        list = list.first(std::min(list_len, list.size()));
+        cut = cut || tls_chain_certs(list, {}) > kMaxChainCerts;
+        report_tls_step(tx_, AppKind::tls, TlsStep::certificate, m, nullptr, list, cut);
       } else if (type == 14 && !client) {
         d.hello_done = true;
       }

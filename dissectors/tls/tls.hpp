@@ -1,8 +1,9 @@
 #pragma once
 // TLS over TCP: ClientHello (SNI, ALPN, JA3, JA4), ServerHello (version, cipher, JA3S,
 // negotiated ALPN) and, for TLS <= 1.2, the server's first certificate (subject, issuer,
-// validity, SHA-1). Records and handshake messages may be split across segments in any
-// way; handshake bytes are gathered in a bounded buffer per direction.
+// validity, SHA-1) and, for the rules' tls.certs, each certificate of its chain. Records
+// and handshake messages may be split across segments in any way; handshake bytes are
+// gathered in a bounded buffer per direction.
 #include <cstdint>
 #include <span>
 
@@ -23,8 +24,15 @@ bool tls_cipher_is_unsafe(uint16_t cipher);
 
 // The handshake steps the rules see (TxSink::part; TxPartView::step).
 enum class TlsStep : uint8_t { client_hello, server_hello, certificate };
-// Reports a step to `tx` (null: nobody asks) with the JA3/JA3S string when it is whole.
-void report_tls_step(TxSink* tx, AppKind kind, TlsStep step, const TlsMeta& m, const Ja3Text* text);
+// Reports a step to `tx` (null: nobody asks) with the JA3/JA3S string when it is whole;
+// a certificate step with the certificate_list's bytes (`chain_cut`: some were left out).
+void report_tls_step(TxSink* tx, AppKind kind, TlsStep step, const TlsMeta& m, const Ja3Text* text,
+                     std::span<const uint8_t> chain = {}, bool chain_cut = false);
+// The certificates a certificate_list holds whole (each ASN.1Cert<3>), the first
+// out.size() of them into `out`; returns how many there are.
+std::size_t tls_chain_certs(std::span<const uint8_t> list, std::span<std::span<const uint8_t>> out) noexcept;
+// The certificates of one chain tls.certs sees; the rest count as a truncated part.
+inline constexpr std::size_t kMaxChainCerts = 16;
 // The sink's JA3 scratch, emptied, when there is a sink.
 inline Ja3Text* ja3_scratch(TxSink* tx) {
   if (tx == nullptr) return nullptr;
@@ -35,7 +43,7 @@ inline Ja3Text* ja3_scratch(TxSink* tx) {
 
 struct TlsState {
   static constexpr std::size_t kClientBuf = 4096;  // a ClientHello with a PQ key share fits
-  static constexpr std::size_t kServerBuf = 6144;  // ServerHello, then the first certificate
+  static constexpr std::size_t kServerBuf = 6144;  // ServerHello, then the Certificate message
   struct Dir {
     TcpCursor cursor;
     uint8_t hdr[5];

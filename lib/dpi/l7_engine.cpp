@@ -134,6 +134,7 @@ void L7Engine::part(const dissect::TxPartView& v) noexcept {
   if (p == nullptr || p->rule_buffers == nullptr) return;
   // The packet that completes a transaction part may be the one that named the protocol.
   if (cur_->sig.app_proto == sig::AppProto::unknown) cur_->sig.app_proto = p->rule_proto;
+  counters_.parts_truncated += v.truncated;
   sig::AppBuffers b;
   p->rule_buffers(v, rule_scratch_[dissect::protocol_index(v.kind)], b);
   if (b.present_mask()) scanner_->scan_buffers(b, v.to_server, cur_ts_, cur_->sig, output_.alerts(), v.part);

@@ -54,6 +54,7 @@ struct L7Counters {
   uint64_t alerts_dropped = 0;    // alerts that found the burst's output full
   uint64_t transactions = 0;      // transactions the dissectors completed
   uint64_t tx_dropped = 0;        // transaction records that found the burst's output full
+  uint64_t parts_truncated = 0;   // transaction parts the rules saw with something left out
 };
 inline constexpr CounterDef kL7CounterDefs[] = {
     {"l7.classified", "flows that ended with a protocol nDPI knows"},
@@ -65,6 +66,10 @@ inline constexpr CounterDef kL7CounterDefs[] = {
      CounterKind::counter, CounterShow::nonzero},
     {"transactions.completed", "transactions the dissectors completed (HTTP requests, DNS queries, handshakes, ...)"},
     {"transactions.dropped_output_full", "transaction records lost: one packet completed more than the output holds",
+     CounterKind::counter, CounterShow::nonzero},
+    {"rules.parts_truncated",
+     "transaction parts the rules saw cut at a dissector's bound (HTTP header lines past 2 KB, TLS certificates past "
+     "6 KB of chain or the 16th)",
      CounterKind::counter, CounterShow::nonzero},
 };
 static_assert(sizeof(L7Counters) == sizeof(kL7CounterDefs) / sizeof(CounterDef) * sizeof(uint64_t));

@@ -28,9 +28,11 @@ enum class BufferKind : uint8_t {
   http_accept_enc, http_accept_lang, http_connection, http_protocol, http_start,
   http_request_line, http_response_line,
   http_server, http_location, http_response_body,  // Suricata 7's response-side buffers
+  http_request_header, http_response_header,      // multi-buffers: each header line, "name: value"
   dns_query,
   tls_sni, tls_cert_subject, tls_cert_issuer,
   tls_cert_serial, tls_cert_fingerprint,  // "5C:19:…" (DER bytes, upper case) / SHA-1 "4a:a3:…" (lower case)
+  tls_certs,                              // multi-buffer: each certificate of the server's chain, DER
   ja3_hash, ja3s_hash, ja4_hash,  // TLS and QUIC fingerprints (the dissector computes them)
   ja3_string, ja3s_string,        // the strings JA3/JA3S hash
   ssh_proto, ssh_software,        // an SSH banner's parts, each direction's once
@@ -65,6 +67,10 @@ struct BufferInfo {
   std::string_view sticky2;   // Suricata 4 sticky spelling, applies to what follows ("" when none)
   AppProto proto;             // the protocol whose dissector fills it
   char pcre_flag;             // pcre modifier letter selecting it (0 when none)
+  // Suricata 7's multi-buffers: a transaction carries several instances (each certificate,
+  // each header line); the items after one naming of the keyword must all match within one
+  // instance, and naming it again starts another set that may match another instance.
+  bool multi = false;
 };
 // Indexed by BufferKind.
 const BufferInfo& buffer_info(BufferKind k);

@@ -51,12 +51,15 @@ constexpr std::array<BufferInfo, kBufferKindCount> kBuffers{{
     // The response's body only (file.data on a to_server rule is the request's);
     // http_server_body stays file.data's legacy spelling.
     {BufferKind::http_response_body, "http.response_body", "", "", AppProto::http, 0},
+    {BufferKind::http_request_header, "http.request_header", "", "", AppProto::http, 0, true},
+    {BufferKind::http_response_header, "http.response_header", "", "", AppProto::http, 0, true},
     {BufferKind::dns_query, "dns.query", "", "dns_query", AppProto::dns, 0},
     {BufferKind::tls_sni, "tls.sni", "", "tls_sni", AppProto::tls, 0},
     {BufferKind::tls_cert_subject, "tls.cert_subject", "", "tls_cert_subject", AppProto::tls, 0},
     {BufferKind::tls_cert_issuer, "tls.cert_issuer", "", "tls_cert_issuer", AppProto::tls, 0},
     {BufferKind::tls_cert_serial, "tls.cert_serial", "", "tls_cert_serial", AppProto::tls, 0},
     {BufferKind::tls_cert_fingerprint, "tls.cert_fingerprint", "", "tls_cert_fingerprint", AppProto::tls, 0},
+    {BufferKind::tls_certs, "tls.certs", "", "", AppProto::tls, 0, true},
     // TLS or QUIC: the rule's header says which (unknown here lets both through).
     {BufferKind::ja3_hash, "ja3.hash", "", "ja3_hash", AppProto::unknown, 0},
     {BufferKind::ja3s_hash, "ja3s.hash", "", "ja3s_hash", AppProto::unknown, 0},
@@ -331,6 +334,7 @@ struct Pending {
   Item item;
   std::vector<Transform> transforms;
   int b64_parent = -1;  // base64_data keywords: index into seq_ of their base64_decode
+  int instance = 0;     // multi-buffers: which naming of the keyword the item follows
 };
 
 class RuleBuilder {
@@ -373,7 +377,16 @@ class RuleBuilder {
   }
   // Every keyword lands here: after base64_data, on the decoded bytes of the last base64_decode.
   void add(BufferKind k, Item it) {
-    seq_.push_back({k, std::move(it), transforms_for(k), b64_data_ ? b64_decode_ : -1});
+    seq_.push_back({k, std::move(it), transforms_for(k), b64_data_ ? b64_decode_ : -1, instance_for(k)});
+  }
+  // A multi-buffer's items group by the naming of the keyword they follow (a relative
+  // keyword by its pattern's); every other buffer's items form one group.
+  int instance_for(BufferKind k) const {
+    if (!kBuffers[static_cast<std::size_t>(k)].multi) return 0;
+    if (sticky_ >= 0 && k == static_cast<BufferKind>(sticky_)) return sticky_naming_;
+    if (last_pattern_ >= 0 && seq_[static_cast<std::size_t>(last_pattern_)].kind == k)
+      return seq_[static_cast<std::size_t>(last_pattern_)].instance;
+    return 0;
   }
   bool byte_extract(std::string_view value);
   bool define_var(std::string_view name, Item it, const std::string& malformed);
@@ -418,6 +431,7 @@ class RuleBuilder {
   int sticky_ = -1;
   std::vector<Transform> sticky_transforms_;
   std::size_t sticky_start_ = 0;  // seq_ size when the sticky buffer was named
+  int sticky_naming_ = 0;         // sticky buffer keywords named so far
   int last_content_ = -1;
   int last_pattern_ = -1;
   bool has_sid_ = false, has_msg_ = false;
@@ -1344,6 +1358,7 @@ bool RuleBuilder::option(std::string_view name, std::string_view value, bool has
     sticky_ = static_cast<int>(b->kind);
     sticky_transforms_.clear();
     sticky_start_ = seq_.size();
+    ++sticky_naming_;
     last_content_ = -1;  // modifiers after a sticky buffer apply to contents that follow it
     return true;
   }
@@ -1363,16 +1378,19 @@ bool RuleBuilder::finish() {
   // base64_data keywords go under their base64_decode (they read its decoded bytes).
   for (auto& p : seq_)
     if (p.b64_parent >= 0) seq_[static_cast<std::size_t>(p.b64_parent)].item.sub.push_back(std::move(p.item));
-  // Group items by buffer, keeping their order inside each buffer.
+  // Group items by buffer (a multi-buffer: by naming), keeping their order inside each.
+  std::vector<int> instance_of;  // r_.buffers' instances
   for (const auto& p : seq_) {
     if (p.b64_parent >= 0) continue;
-    auto it = std::find_if(r_.buffers.begin(), r_.buffers.end(),
-                           [&](const BufferSpec& b) { return b.kind == p.kind && b.transforms == p.transforms; });
-    if (it == r_.buffers.end()) {
+    std::size_t i = 0;
+    while (i < r_.buffers.size() && !(r_.buffers[i].kind == p.kind && r_.buffers[i].transforms == p.transforms &&
+                                      instance_of[i] == p.instance))
+      ++i;
+    if (i == r_.buffers.size()) {
       r_.buffers.push_back({p.kind, p.transforms, {}});
-      it = r_.buffers.end() - 1;
+      instance_of.push_back(p.instance);
     }
-    it->items.push_back(p.item);
+    r_.buffers[i].items.push_back(p.item);
   }
   const auto check_contents = [&](std::vector<Item>& items, const auto& self) -> bool {
     for (auto& it : items) {

@@ -1045,10 +1045,14 @@ void PerCoreScanner::run_candidates(const PacketMeta& m, FlowContext& ctx, Alert
         continue;
       }
       if (app) {
-        if (!app->has(b.kind)) { matched = false; break; }
-        const auto data = b.transforms.empty() ? app->get(b.kind) : apply_transforms(b.transforms, app->get(b.kind));
-        Inspector in = inspector(data.data(), static_cast<int64_t>(data.size()), 0);
-        if (!in.run(b.items, 0, 0)) { matched = false; break; }
+        // A multi-buffer matches when one instance holds all of the group's items.
+        bool any = false;
+        for (const auto raw : app->instances(b.kind)) {
+          const auto data = b.transforms.empty() ? raw : apply_transforms(b.transforms, raw);
+          Inspector in = inspector(data.data(), static_cast<int64_t>(data.size()), 0);
+          if ((any = in.run(b.items, 0, 0))) break;
+        }
+        if (!any) { matched = false; break; }
         continue;
       }
       bool ok = false;
@@ -1255,11 +1259,12 @@ void PerCoreScanner::scan_buffers(const AppBuffers& buffers, bool to_server, uin
     const auto kind = static_cast<BufferKind>(k);
     if (!buffers.has(kind)) continue;
     const auto& db = engine_.app_dbs_[static_cast<std::size_t>(k)];
-    const auto data = buffers.get(kind);
-    if (db && !data.empty() &&
-        hs_scan(db.get(), reinterpret_cast<const char*>(data.data()), static_cast<unsigned>(data.size()), 0,
-                scratch_.get(), on_literal, this) != HS_SUCCESS)
-      ++counters_.scan_errors;
+    if (!db) continue;
+    for (const auto data : buffers.instances(kind))
+      if (!data.empty() &&
+          hs_scan(db.get(), reinterpret_cast<const char*>(data.data()), static_cast<unsigned>(data.size()), 0,
+                  scratch_.get(), on_literal, this) != HS_SUCCESS)
+        ++counters_.scan_errors;
   }
   for (uint32_t idx : engine_.unfiltered_app_) {
     bool all = true;

@@ -359,14 +359,14 @@ uint8_t tx_needs_of(const Rule& r) {
       case BufferKind::http_uri: case BufferKind::http_raw_uri: case BufferKind::http_method:
       case BufferKind::http_host: case BufferKind::http_raw_host: case BufferKind::http_user_agent:
       case BufferKind::http_referer: case BufferKind::http_accept: case BufferKind::http_accept_enc:
-      case BufferKind::http_accept_lang: case BufferKind::http_request_line:
+      case BufferKind::http_accept_lang: case BufferKind::http_request_line: case BufferKind::http_request_header:
         needs |= tx_needs::request_only;
         break;
       case BufferKind::http_client_body:
         needs |= tx_needs::request_only | tx_needs::request_body;
         break;
       case BufferKind::http_stat_code: case BufferKind::http_stat_msg: case BufferKind::http_response_line:
-      case BufferKind::http_server: case BufferKind::http_location:
+      case BufferKind::http_server: case BufferKind::http_location: case BufferKind::http_response_header:
         needs |= tx_needs::response_only;
         break;
       case BufferKind::http_response_body:

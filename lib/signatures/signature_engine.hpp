@@ -97,23 +97,60 @@ struct LoadOptions {
 
 // ---- buffers handed over by dissectors ------------------------------------------------
 
+using BufferInstances = std::span<const std::span<const uint8_t>>;
+
 class AppBuffers {
  public:
   void set(BufferKind k, std::span<const uint8_t> data) noexcept {
     data_[static_cast<std::size_t>(k)] = data;
     present_ |= 1ull << static_cast<unsigned>(k);
+    multi_mask_ &= ~(1ull << static_cast<unsigned>(k));
   }
   void set(BufferKind k, std::string_view s) noexcept {
     set(k, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
   }
+  // A multi-buffer's instances (tls.certs: each certificate; http.*_header: each line),
+  // in wire order; `instances` and what it points to must outlive the scan. Up to
+  // kMaxMulti kinds in one set of buffers (a transaction part has one or two); none:
+  // the buffer is absent.
+  static constexpr std::size_t kMaxMulti = 4;
+  void set_multi(BufferKind k, BufferInstances instances) noexcept {
+    if (instances.empty()) return;
+    const auto bit = 1ull << static_cast<unsigned>(k);
+    std::size_t i = 0;
+    while (i < nmulti_ && multi_[i].kind != k) ++i;
+    if (i == nmulti_) {
+      if (nmulti_ == kMaxMulti) return;
+      ++nmulti_;
+    }
+    multi_[i] = {k, instances};
+    data_[static_cast<std::size_t>(k)] = instances[0];
+    present_ |= bit;
+    multi_mask_ |= bit;
+  }
   bool has(BufferKind k) const noexcept { return present_ >> static_cast<unsigned>(k) & 1; }
+  // The first (or only) instance.
   std::span<const uint8_t> get(BufferKind k) const noexcept { return data_[static_cast<std::size_t>(k)]; }
+  // Every instance: one for a buffer set with set(), none when absent.
+  BufferInstances instances(BufferKind k) const noexcept {
+    if (!has(k)) return {};
+    if (multi_mask_ >> static_cast<unsigned>(k) & 1)
+      for (std::size_t i = 0; i < nmulti_; ++i)
+        if (multi_[i].kind == k) return multi_[i].instances;
+    return {&data_[static_cast<std::size_t>(k)], 1};
+  }
   uint64_t present_mask() const noexcept { return present_; }
-  void clear() noexcept { present_ = 0; }
+  void clear() noexcept { present_ = multi_mask_ = 0; nmulti_ = 0; }
 
  private:
+  struct Multi {
+    BufferKind kind = BufferKind::payload;
+    BufferInstances instances;
+  };
   std::array<std::span<const uint8_t>, kBufferKindCount> data_{};
-  uint64_t present_ = 0;
+  uint64_t present_ = 0, multi_mask_ = 0;
+  std::array<Multi, kMaxMulti> multi_{};
+  std::size_t nmulti_ = 0;
 };
 static_assert(kBufferKindCount <= 64);
 

@@ -10,13 +10,22 @@
 #include <span>
 
 #include "dissectors/dissector.hpp"
+#include "signatures/signature_engine.hpp"
 
 namespace flowprobe::dissect {
 
+// A protocol's rule buffers (its rules.cpp), when the target compiles them in.
+struct FuzzRuleBuffers {
+  void (*make)(const TxPartView& v, void* scratch, sig::AppBuffers& out) noexcept = nullptr;
+  void* scratch = nullptr;
+};
+
 // Reads every byte of every view a dissector reports, while the views are alive, so ASan
-// checks they lie in memory it may read.
+// checks they lie in memory it may read; with `rules`, every instance of every buffer the
+// rules would see too.
 struct TouchingSink final : TxSink {
   TouchingSink() { parts_wanted = true; }  // as with rules: every part reported
+  FuzzRuleBuffers rules;
   unsigned sum = 0;
   void touch(std::string_view v) {
     for (char ch : v) sum += static_cast<unsigned char>(ch);
@@ -27,6 +36,13 @@ struct TouchingSink final : TxSink {
     touch(v.body);
     touch(v.text);
     for (uint8_t b : v.data) sum += b;
+    if (rules.make != nullptr) {
+      sig::AppBuffers b;
+      rules.make(v, rules.scratch, b);
+      for (int k = 0; k < sig::kBufferKindCount; ++k)
+        for (auto inst : b.instances(static_cast<sig::BufferKind>(k)))
+          for (uint8_t x : inst) sum += x;
+    }
     asm volatile("" : : "r"(sum));
   }
   void emit(AppKind, const void* tx, std::size_t size, uint64_t) noexcept override {
@@ -36,7 +52,7 @@ struct TouchingSink final : TxSink {
 };
 
 template <typename State>
-int fuzz_dissector(const Dissector& d, const uint8_t* data, size_t size) {
+int fuzz_dissector(const Dissector& d, const uint8_t* data, size_t size, FuzzRuleBuffers rules = {}) {
   for (uint8_t proto : {uint8_t{6}, uint8_t{17}}) {
     if (!d.handles_l4(proto)) continue;
     alignas(64) static unsigned char state[sizeof(State)];
@@ -65,6 +81,7 @@ int fuzz_dissector(const Dissector& d, const uint8_t* data, size_t size) {
       // What the engine would pass: a sink to report into, and now and then a FIN (bit 3
       // of the control byte), which ends HTTP bodies and header blocks.
       static TouchingSink tx;
+      tx.rules = rules;
       c.tx = &tx;
       c.tcp_flags = (ctl & 0x08) ? 0x11 : 0x10;
       (void)d.probe(c);
@@ -76,6 +93,7 @@ int fuzz_dissector(const Dissector& d, const uint8_t* data, size_t size) {
     if (d.finish != nullptr) {
       PacketContext c;
       static TouchingSink tx;
+      tx.rules = rules;
       c.tx = &tx;
       c.flow_end = true;
       d.finish(state, c, meta);

@@ -915,32 +915,104 @@ TEST(SuricataVerify, ProbeTlsRecordsMatchTestYaml) {
   EXPECT_EQ(c.filters_passed, c.filters);
 }
 
+// flowprobe -i PCAP --rules (RULES, written to scratch/NAME) --alerts-output: the alerts
+// by sid; `error` gets the run's stderr when it failed or refused a rule.
+std::map<uint64_t, int> probe_alerts_by_sid(const fs::path& pcap, const std::string& name, const std::string& rules,
+                                            std::string& error) {
+  const fs::path scratch = flowprobe::test::scratch_dir(name);
+  std::ofstream(scratch / "test.rules") << rules;
+  const fs::path out = scratch / "alerts.json";
+  const auto r = flowprobe::test::run_program({flowprobe::test::flowprobe_binary().string(), "-i", pcap.string(),
+                                               "--rules", (scratch / "test.rules").string(), "--alerts-output",
+                                               out.string(), "-o", "/dev/null"});
+  std::map<uint64_t, int> by_sid;
+  if (r.exit_code != 0 || r.err.find(" 0 rejected") == std::string::npos) {
+    error = "flowprobe exited " + std::to_string(r.exit_code) + ": " + r.err;
+    if (r.exit_code != 0) return by_sid;
+  }
+  simdjson::dom::parser parser;
+  std::ifstream in(out);
+  for (std::string l; std::getline(in, l);) {
+    simdjson::dom::element d;
+    if (parser.parse(l).get(d) != simdjson::SUCCESS) {
+      error += "unreadable alert: " + l;
+      continue;
+    }
+    ++by_sid[uint64_t(d["alert"]["signature_id"])];
+  }
+  return by_sid;
+}
+
 // tls.cert_serial and tls.cert_fingerprint, in the spellings Suricata's eve gives for
 // bug-2646-01's certificate (its test.yaml: tls.serial, tls.fingerprint), each match once
 // through the binary; a wrong serial none. Also Suricata 4's tls_cert_serial spelling.
 TEST(SuricataVerify, ProbeTlsCertSerialAndFingerprintAsSuricataSpellsThem) {
   FLOWPROBE_REQUIRE_SHARED("corpus/suricata-verify/tests/bug-2646-01");
-  const fs::path scratch = flowprobe::test::scratch_dir("tls_cert_buffers");
   const fs::path pcap = flowprobe::test::shared_dir() / "corpus/suricata-verify/tests/bug-2646-01/input.pcap";
-  std::ofstream(scratch / "cert.rules")
-      << "alert tls any any -> any any (msg:\"serial\"; tls.cert_serial; content:\"08:3A:84:59:2F:77:F2:E7:95:1B:F8:87:CE:DE:C9:66\"; sid:1;)\n"
-      << "alert tls any any -> any any (msg:\"fingerprint\"; tls.cert_fingerprint; content:\"cc:aa:48:48:66:46:0e:91:53:2c:9c:7c:23:2a:b1:74:4d:29:9d:33\"; sid:2;)\n"
-      << "alert tls any any -> any any (msg:\"serial, Suricata 4\"; tls_cert_serial; content:\"08:3A:84\"; startswith; sid:3;)\n"
-      << "alert tls any any -> any any (msg:\"other serial\"; tls.cert_serial; content:\"08:3A:85\"; sid:4;)\n";
-  const fs::path out = scratch / "alerts.json";
-  const auto r = flowprobe::test::run_program({flowprobe::test::flowprobe_binary().string(), "-i", pcap.string(),
-                                               "--rules", (scratch / "cert.rules").string(), "--alerts-output",
-                                               out.string(), "-o", "/dev/null"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::map<uint64_t, int> by_sid;
-  simdjson::dom::parser parser;
-  std::ifstream in(out);
-  for (std::string l; std::getline(in, l);) {
-    simdjson::dom::element d;
-    ASSERT_EQ(parser.parse(l).get(d), simdjson::SUCCESS) << l;
-    ++by_sid[uint64_t(d["alert"]["signature_id"])];
-  }
-  EXPECT_EQ(by_sid, (std::map<uint64_t, int>{{1, 1}, {2, 1}, {3, 1}})) << r.err;
+  std::string error;
+  const auto by_sid = probe_alerts_by_sid(
+      pcap, "tls_cert_buffers",
+      "alert tls any any -> any any (msg:\"serial\"; tls.cert_serial; content:\"08:3A:84:59:2F:77:F2:E7:95:1B:F8:87:CE:DE:C9:66\"; sid:1;)\n"
+      "alert tls any any -> any any (msg:\"fingerprint\"; tls.cert_fingerprint; content:\"cc:aa:48:48:66:46:0e:91:53:2c:9c:7c:23:2a:b1:74:4d:29:9d:33\"; sid:2;)\n"
+      "alert tls any any -> any any (msg:\"serial, Suricata 4\"; tls_cert_serial; content:\"08:3A:84\"; startswith; sid:3;)\n"
+      "alert tls any any -> any any (msg:\"other serial\"; tls.cert_serial; content:\"08:3A:85\"; sid:4;)\n",
+      error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(by_sid, (std::map<uint64_t, int>{{1, 1}, {2, 1}, {3, 1}}));
+}
+
+// tls.certs (Suricata 7, tls-keywords.rst: a "raw" match on each certificate of the chain,
+// a multi-buffer) through the binary on nDPI's tunnelbear.pcap, whose servers send
+// 3-certificate chains: *.polargrizzly.com <- Sectigo ECC DV CA <- USERTrust ECC CA (signed
+// by Comodo's AAA root with RSA, so only the third holds the documentation's example bytes
+// |06 09 2a 86|; openssl x509 on the DER shows it). What each rule should give is counted
+// on buffers that existed before: the leaf's subject (4 handshakes) and any fingerprint (9).
+TEST(SuricataVerify, ProbeTlsCertsMatchEachCertificateOfTheChain) {
+  FLOWPROBE_REQUIRE_SHARED("corpus/ndpi/pcap/tunnelbear.pcap");
+  const fs::path pcap = flowprobe::test::shared_dir() / "corpus/ndpi/pcap/tunnelbear.pcap";
+  std::string error;
+  const auto by_sid = probe_alerts_by_sid(
+      pcap, "tls_certs",
+      "alert tls any any -> any any (msg:\"leaf subject\"; tls.cert_subject; content:\"polargrizzly\"; sid:10;)\n"
+      "alert tls any any -> any any (msg:\"a certificate\"; tls.cert_fingerprint; content:\":\"; sid:11;)\n"
+      "alert tls any any -> any any (msg:\"match bytes in TLS cert\"; tls.certs; content:\"|06 09 2a 86|\"; sid:200070;)\n"
+      "alert tls any any -> any any (msg:\"leaf in the chain\"; tls.certs; content:\"polargrizzly\"; sid:1;)\n"
+      "alert tls any any -> any any (msg:\"in two certificates, one alert\"; tls.certs; content:\"USERTrust ECC Certification Authority\"; sid:2;)\n"
+      "alert tls any any -> any any (msg:\"never within one certificate\"; tls.certs; content:\"polargrizzly\"; content:\"AAA Certificate Services\"; distance:0; sid:3;)\n"
+      "alert tls any any -> any any (msg:\"two namings, two certificates\"; tls.certs; content:\"polargrizzly\"; tls.certs; content:\"AAA Certificate Services\"; sid:4;)\n"
+      "alert tls any any -> any any (msg:\"the CA's certificate starts the same\"; tls.certs; content:\"|30 82|\"; startswith; content:\"Sectigo ECC Domain Validation\"; sid:5;)\n"
+      "alert tls any any -> any any (msg:\"nowhere\"; tls.certs; content:\"not in any certificate\"; sid:6;)\n",
+      error);
+  EXPECT_EQ(error, "");
+  const int leaf = by_sid.count(10) ? by_sid.at(10) : 0, any = by_sid.count(11) ? by_sid.at(11) : 0;
+  EXPECT_EQ(leaf, 4);
+  EXPECT_EQ(any, 9);
+  EXPECT_EQ(by_sid, (std::map<uint64_t, int>{{10, leaf}, {11, any}, {200070, any}, {1, leaf}, {2, leaf}, {4, leaf}, {5, leaf}}));
+}
+
+// http.response_header / http.request_header (each header line, "name: value", Suricata
+// 7's multi-buffers), the start-line buffers, http.stat_code/stat_msg/protocol and
+// http.header_names, with the documentation's shapes, on
+// http-close-headers: one request ("Host: 100.64.0.200", "Connection: keep-alive", ...)
+// answered "HTTP/1.0 200 OK" with a header line "Server:ng1nx" (no space: the buffer
+// has ": ", as libhtp's name and value joined).
+TEST(SuricataVerify, ProbeHttpHeaderLinesAndStartLines) {
+  FLOWPROBE_REQUIRE_SHARED("corpus/suricata-verify/tests/http-close-headers");
+  const fs::path pcap = flowprobe::test::shared_dir() / "corpus/suricata-verify/tests/http-close-headers/input.pcap";
+  std::string error;
+  const auto by_sid = probe_alerts_by_sid(
+      pcap, "http_header_lines",
+      "alert http any any -> any any (flow:to_client; http.response_header; content:\"Server: ng1nx\"; bsize:13; sid:1;)\n"
+      "alert http any any -> any any (flow:to_client; http.response_line; content:\"HTTP/1.0 200 OK\"; bsize:15; sid:2;)\n"
+      "alert http any any -> any any (flow:to_server; http.request_header; content:\"Host: 100.64.0.200\"; bsize:18; sid:3;)\n"
+      "alert http any any -> any any (flow:to_server; http.request_header; content:\"Host: 100.64.0.200\"; http.request_header; content:\"Connection: keep-alive\"; sid:4;)\n"
+      "alert http any any -> any any (flow:to_server; http.request_header; content:\"Host\"; content:\"keep-alive\"; distance:0; sid:5;)\n"
+      "alert http any any -> any any (flow:to_server; http.request_line; content:\"GET / HTTP/1.1\"; bsize:14; sid:6;)\n"
+      "alert http any any -> any any (http.stat_code; content:\"200\"; http.stat_msg; content:\"OK\"; http.protocol; content:\"HTTP/1.0\"; sid:8;)\n"
+      "alert http any any -> any any (flow:to_server; http.header_names; content:\"|0d 0a|Host|0d 0a|Connection|0d 0a|\"; startswith; sid:9;)\n",
+      error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(by_sid, (std::map<uint64_t, int>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {6, 1}, {8, 1}, {9, 1}}));
 }
 
 // Wrong rule options stop the run before capture with one line and exit 2.

@@ -9,6 +9,7 @@
 #include "dissectors/engine.hpp"
 #include "core/digest.hpp"
 #include "dissectors/tls/tls.hpp"
+#include "signatures/signature_engine.hpp"
 #include "tests/support/tcp_dissector_flow.hpp"
 
 using namespace flowprobe::dissect;
@@ -216,6 +217,97 @@ TEST(TlsDissector, FullHandshakeSplitAtEveryByte) {
     EXPECT_EQ(m.cert_sha1, s.finish());
     EXPECT_EQ(f.fd.status, FlowDissect::Status::finished);  // state returned to the pool
     EXPECT_EQ(f.engine.pool(0).in_use(), 0u);
+  }
+}
+
+namespace {
+
+// What the dissector reported at the certificate step, turned into rule buffers at once
+// (the views die after the call), as the L7 engine does.
+struct ChainCollect final : TxSink {
+  void* scratch = tls_create_rule_scratch();
+  ~ChainCollect() override { tls_destroy_rule_scratch(scratch); }
+  std::vector<Bytes> certs;  // tls.certs' instances
+  int cert_steps = 0;
+  bool truncated = false;
+  void part(const TxPartView& v) noexcept override {
+    if (static_cast<TlsStep>(v.step) != TlsStep::certificate) return;
+    ++cert_steps;
+    truncated = v.truncated;
+    flowprobe::sig::AppBuffers b;
+    tls_rule_buffers(v, scratch, b);
+    for (auto c : b.instances(flowprobe::sig::BufferKind::tls_certs)) certs.emplace_back(c.begin(), c.end());
+  }
+  void emit(AppKind, const void*, std::size_t, uint64_t) noexcept override {}
+};
+
+// A Certificate message's body: certificate_list<3> of each ASN.1Cert<3>.
+Bytes certificate_list(const std::vector<Bytes>& chain) {
+  Bytes list;
+  for (const Bytes& c : chain) {
+    put24(list, c.size());
+    append(list, c);
+  }
+  Bytes msg;
+  put24(msg, list.size());
+  append(msg, list);
+  return msg;
+}
+
+// The server's flight: ServerHello, Certificate (records of at most 16 KB), ServerHelloDone.
+Bytes server_flight(const Bytes& cert_msg) {
+  Bytes hs = handshake(2, server_hello_body(0));
+  append(hs, handshake(11, cert_msg));
+  append(hs, handshake(14, {}));
+  Bytes out;
+  for (std::size_t at = 0; at < hs.size(); at += 16384)
+    append(out, record(22, Bytes(hs.begin() + static_cast<long>(at), hs.begin() + static_cast<long>(std::min(hs.size(), at + 16384)))));
+  return out;
+}
+
+}  // namespace
+
+// tls.certs: each certificate of the chain, as sent, split across segments; a chain past
+// the server buffer (kServerBuf) keeps its whole certificates and says it was cut.
+TEST(TlsDissector, ChainCertificatesForTheRules) {
+  const Bytes leaf = certificate();
+  // A handshake whose server sends `chain` in segments of `step` bytes: what the rules saw.
+  const auto run = [](const std::vector<Bytes>& chain, std::size_t step, ChainCollect& sink) {
+    flowprobe::dissect::EngineConfig cfg;
+    sink.parts_wanted = true;
+    cfg.tx = &sink;
+    flowprobe::test::TcpDissectorFlow f(443, cfg);
+    f.send(true, record(22, handshake(1, client_hello_body("chain.example"))));
+    const Bytes flight = server_flight(certificate_list(chain));
+    for (std::size_t at = 0; at < flight.size(); at += step)
+      f.send(false, std::span(flight).subspan(at, std::min(step, flight.size() - at)));
+    EXPECT_EQ(sink.cert_steps, 1);
+    EXPECT_EQ(f.meta.tls()->cert_subject.view(), "CN=www.example.com");
+  };
+  {
+    const Bytes ca = der(0x30, Bytes(900, 0xca)), root = der(0x30, Bytes(700, 0x77));
+    ChainCollect sink;
+    run({leaf, ca, root}, 1000, sink);
+    EXPECT_FALSE(sink.truncated);
+    EXPECT_EQ(sink.certs, (std::vector<Bytes>{leaf, ca, root}));
+  }
+  {
+    // 3 + leaf + 3 x (3 + 2004) bytes of list: the third CA certificate ends past the buffer.
+    const Bytes big = der(0x30, Bytes(2000, 0xbb));
+    ChainCollect sink;
+    run({leaf, big, big, big}, 1460, sink);
+    EXPECT_TRUE(sink.truncated);
+    EXPECT_EQ(sink.certs, (std::vector<Bytes>{leaf, big, big}));
+  }
+  {
+    // More certificates than kMaxChainCerts: the first ones, and cut.
+    std::vector<Bytes> many(kMaxChainCerts + 2, der(0x30, Bytes(10, 0x11)));
+    many[0] = leaf;
+    ChainCollect sink;
+    run(many, 100000, sink);
+    EXPECT_TRUE(sink.truncated);
+    ASSERT_EQ(sink.certs.size(), kMaxChainCerts);
+    EXPECT_EQ(sink.certs[0], leaf);
   }
 }
 

@@ -408,6 +408,65 @@ alert http any any -> any any (content:"200"; http_stat_code; content:"MZ"; sid:
   EXPECT_EQ(f.ctx.first_sids[0], 1u);
 }
 
+// Suricata 7's multi-buffers (multi-buffer-matching.rst): the items after one naming of
+// tls.certs / http.*_header must all match within one instance; naming the keyword again
+// starts a set that may match another instance; a rule alerts once per scan whatever the
+// number of instances that match; prefilter literals are found in any instance.
+TEST(SignatureMatch, MultiBuffersMatchWithinOneInstance) {
+  auto e = load(R"(alert tls any any -> any any (tls.certs; content:"|06 09 2a 86|"; sid:1;)
+alert tls any any -> any any (tls.certs; content:"leaf"; content:"root"; distance:0; sid:2;)
+alert tls any any -> any any (tls.certs; content:"leaf"; tls.certs; content:"root"; sid:3;)
+alert tls any any -> any any (tls.certs; content:"CA"; tls.cert_subject; content:"CN=leaf"; sid:4;)
+alert tls any any -> any any (tls.certs; to_lowercase; content:"root ca"; sid:5;)
+alert tls any any -> any any (tls.certs; content:"leaf"; bsize:<10; sid:6;)
+alert http any any -> any any (flow:to_client; http.response_header; content:"Server: nginx"; startswith; sid:7;)
+alert http any any -> any any (flow:to_server; http.request_header; content:"Host: a"; http.request_header; content:"X-Evil: 1"; sid:8;)
+alert http any any -> any any (flow:to_server; http.request_header; content:"Host: a"; content:"X-Evil"; sid:9;))");
+  ASSERT_TRUE(e);
+  const Rule& r3 = e->rule(static_cast<uint32_t>(e->find_sid(3)));
+  ASSERT_EQ(r3.buffers.size(), 2u);  // two namings, two instance sets
+  EXPECT_EQ(e->rule(static_cast<uint32_t>(e->find_sid(2))).buffers.size(), 1u);
+  PerCoreScanner s(*e);
+  Collect sink;
+  Flow f;
+  f.send(s, sink, true, "x");
+  const auto bytes = [](std::string_view v) { return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.data()), v.size()); };
+  const std::span<const uint8_t> chain[] = {bytes("leaf cert|xx"), bytes(std::string_view("mid CA \x06\x09\x2a\x86", 11)),
+                                            bytes("Root CA cert")};
+  AppBuffers tls;
+  tls.set(BufferKind::tls_cert_subject, "CN=leaf");
+  tls.set_multi(BufferKind::tls_certs, chain);
+  s.scan_buffers(tls, false, 1, f.ctx, sink);
+  EXPECT_EQ(sink.count(1), 1);  // in the second certificate only
+  EXPECT_EQ(sink.count(2), 0);  // "leaf" and "root" are never in one certificate
+  EXPECT_EQ(sink.count(3), 0);  // case: "Root", not "root"
+  EXPECT_EQ(sink.count(4), 1);  // in two certificates: one alert
+  EXPECT_EQ(sink.count(5), 1);  // the transform applies to each certificate
+  EXPECT_EQ(sink.count(6), 0);  // bsize of the instance "leaf" is in (12 bytes)
+  const std::span<const uint8_t> chain2[] = {bytes("leaf"), bytes("root")};
+  tls.set_multi(BufferKind::tls_certs, chain2);
+  s.scan_buffers(tls, false, 1, f.ctx, sink);
+  EXPECT_EQ(sink.count(3), 1);  // each naming in its own certificate
+  EXPECT_EQ(sink.count(6), 1);
+
+  const std::span<const uint8_t> resp[] = {bytes("Date: today"), bytes("Server: nginx/1.2")};
+  AppBuffers r;
+  r.set_multi(BufferKind::http_response_header, resp);
+  s.scan_buffers(r, false, 2, f.ctx, sink);
+  EXPECT_EQ(sink.count(7), 1);  // startswith holds in the second line
+  const std::span<const uint8_t> req[] = {bytes("Host: a.example"), bytes("X-Evil: 1")};
+  AppBuffers q;
+  q.set_multi(BufferKind::http_request_header, req);
+  s.scan_buffers(q, true, 3, f.ctx, sink);
+  EXPECT_EQ(sink.count(8), 1);
+  EXPECT_EQ(sink.count(9), 0);  // one naming: both contents in one line
+  // An empty set of instances is no buffer at all.
+  AppBuffers none;
+  none.set_multi(BufferKind::tls_certs, {});
+  EXPECT_FALSE(none.has(BufferKind::tls_certs));
+  EXPECT_TRUE(none.instances(BufferKind::tls_certs).empty());
+}
+
 TEST(SignatureMatch, IpOnlyRulesOncePerDirection) {
   auto e = load(R"(alert ip 192.0.2.0/24 any -> any any (msg:"from server net"; sid:1;))");
   ASSERT_TRUE(e);

@@ -198,7 +198,8 @@ TEST(SignatureParser, BadRulesAreRejectedWithAReason) {
       {R"(alert tcp any any -> any any (ftpbounce; sid:1;))", "unsupported keyword: ftpbounce"},
       {R"(alert udp any any -> any any (stream_size:server,>,1; sid:1;))", "stream_size on a protocol without a stream"},
       // A buffer no dissector fills would never match: rejected, not accepted silently.
-      {R"(alert tls any any -> any any (tls.certs; content:"01"; sid:1;))", "unsupported keyword: tls.certs"},
+      {R"(alert http any any -> any any (tls.certs; content:"01"; sid:1;))", "buffer of another protocol"},
+      {R"(alert tls any any -> any any (http.response_header; content:"01"; sid:1;))", "buffer of another protocol"},
       {R"(alert smtp any any -> any any (file_data; content:"MZ"; sid:1;))", "file_data outside HTTP (only HTTP bodies are kept)"},
       {R"(alert tcp any any -> any any (content:"a"; sid:1))", "malformed rule"},
       {R"(alert tcp any any -> any any (content:"a";))", "missing sid"},
