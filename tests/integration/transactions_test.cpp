@@ -195,3 +195,40 @@ alert http any any -> any any (msg:"RCPT under http"; flow:to_server; content:"R
   }
   EXPECT_EQ(alerts, (std::map<uint64_t, std::string>{{1, "http"}, {2, "smtp"}}));
 }
+
+// The common tunnel: an HTTPS site through a proxy (nDPI's http_connect.pcap, which
+// ndpiReader names HTTP_Connect with Hostname/SNI apache.org). The CONNECT is an http
+// transaction and the TLS handshake inside a tls one, on the proxy connection's flow_id;
+// its flow record carries the handshake (SNI, JA3).
+TEST(Transactions, AnHttpsSiteThroughAProxyIsAConnectThenATlsHandshake) {
+  FLOWPROBE_REQUIRE_SHARED("corpus/ndpi/pcap");
+  const fs::path dir = scratch_dir("transactions") / "http_connect";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const ProgramResult run = run_program(
+      {flowprobe_binary().string(), "-i", (shared_dir() / "corpus" / "ndpi" / "pcap" / "http_connect.pcap").string(),
+       "-o", (dir / "flows.json").string(), "-T", "%FLOW_ID %L4_DST_PORT %TLS_SERVER_NAME %JA3C_HASH",
+       "--transactions-output", (dir / "tx.json").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  simdjson::dom::parser p;
+  uint64_t proxy_flow = 0;
+  std::ifstream flows(dir / "flows.json");
+  for (std::string l; std::getline(flows, l);) {
+    simdjson::dom::element e = p.parse(l);
+    if (num(e, "/11") != 8080) continue;  // L4_DST_PORT: the proxy
+    proxy_flow = num(e, "/148");
+    EXPECT_EQ(str(e, "/35632.57660"), "apache.org") << l;  // TLS_SERVER_NAME
+    EXPECT_EQ(str(e, "/35632.57961").size(), 32u) << l;    // JA3C_HASH
+  }
+  ASSERT_NE(proxy_flow, 0u) << "no record of the proxy connection";
+  std::vector<std::string> types;
+  std::ifstream tx(dir / "tx.json");
+  for (std::string l; std::getline(tx, l);) {
+    simdjson::dom::element e = p.parse(l);
+    if (num(e, "/flow_id") != proxy_flow) continue;
+    types.push_back(str(e, "/event_type"));
+    if (types.back() == "http") EXPECT_EQ(str(e, "/http/http_method"), "CONNECT") << l;
+    if (types.back() == "tls") EXPECT_EQ(str(e, "/tls/sni"), "apache.org") << l;
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"http", "tls"}));
+}
