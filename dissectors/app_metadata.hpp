@@ -33,9 +33,12 @@ constexpr AppKind kind_of_index(std::size_t i) { return static_cast<AppKind>(i +
 
 struct AppMetadata {
   AppKind kind = AppKind::none;
-  uint8_t reserved = 0;
-  // Transactions this flow (record) carried: HTTP requests, DNS queries, … The parts
-  // below hold the first one, as nProbe's fields do.
+  // The protocol the connection spoke before it switched in band (SMTP's STARTTLS, FTP's
+  // AUTH TLS, an HTTP CONNECT tunnel): its part is gone, its name stays (conn.log's
+  // service "http,smtp"). none: it spoke one protocol.
+  AppKind outer = AppKind::none;
+  // Transactions this flow (record) carried: HTTP requests, DNS queries, … of the live
+  // protocol. The parts below hold the first one, as nProbe's fields do.
   uint16_t transactions = 0;
   uint32_t reserved2 = 0;
   union Parts {
@@ -45,9 +48,16 @@ struct AppMetadata {
     Parts() {}
   } u;
 
-  // Switches the live part, zeroing it; a no-op when it is already live.
+  // Switches the live part, zeroing it; a no-op when it is already live. A part that
+  // was live before becomes `outer`, and the count starts again: the transactions counted
+  // are the live protocol's (Zeek's trans_depth is per protocol: the mail in an HTTP
+  // CONNECT tunnel is smtp.log's first).
   void set_kind(AppKind k) {
     if (kind == k) return;
+    if (kind != AppKind::none) {
+      outer = kind;
+      transactions = 0;
+    }
     kind = k;
     switch (k) {
 #define FLOWPROBE_X(name, Name, Meta) \

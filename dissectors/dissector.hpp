@@ -19,8 +19,9 @@ namespace flowprobe::dissect {
 enum class Probe : uint8_t { not_mine, unsure, certain };
 // cont: wants more packets; done: has what it came for (state is released);
 // skip: cannot follow this flow (gap, garbage); state is released, metadata kept;
-// upgrade: the connection switched protocols in band (STARTTLS, AUTH TLS): state is
-// released, metadata kept, and the next payloads are probed afresh (its TLS handshake).
+// upgrade: the connection switched protocols in band (STARTTLS, AUTH TLS, an HTTP CONNECT
+// tunnel): state is released, metadata kept (the next protocol's part replaces it, and
+// AppMetadata::outer names it), and the next payloads are probed afresh.
 enum class Parse : uint8_t { cont, done, skip, upgrade };
 
 // What a dissector hands the rules when part of a transaction completes (TxSink::part):

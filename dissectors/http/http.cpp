@@ -214,10 +214,13 @@ void HttpState::end_message(int di, const PacketContext& c, AppMetadata& meta) n
   HttpMeta& tx = pending[i];
   tx.response_body_len = d.body_total;
   // After 101 Switching Protocols, or a CONNECT's 2xx, the connection is no longer HTTP.
-  const bool tunnel = tx.ret_code == 101 || (tx.method.view() == "CONNECT" && tx.ret_code / 100 == 2);
+  // A CONNECT tunnel carries another protocol end to end (TLS to an HTTPS site, SMTP to a
+  // mail server): parse() hands the flow back to the probes, as Zeek analyses the tunnel.
+  const bool connect = tx.method.view() == "CONNECT" && tx.ret_code / 100 == 2;
   while (count && head != i) emit_front(c, meta);  // (i is the head: responses answer in order)
   emit_front(c, meta);
-  if (tunnel) dir[0].phase = dir[1].phase = finished;
+  if (connect || tx.ret_code == 101) dir[0].phase = dir[1].phase = finished;
+  tunnel = tunnel || connect;
 }
 
 // Reports a finished message body and ends the message.
@@ -309,7 +312,10 @@ Parse HttpState::parse(const PacketContext& c, AppMetadata& meta) noexcept {
   const bool client = c.from_client;
   const int di = client ? 0 : 1;
   Dir& d = dir[di];
-  const auto progress = [&] { return (dir[0].phase == finished && dir[1].phase == finished) ? Parse::done : Parse::cont; };
+  const auto progress = [&] {
+    if (dir[0].phase != finished || dir[1].phase != finished) return Parse::cont;
+    return tunnel ? Parse::upgrade : Parse::done;
+  };
   if (d.phase == finished) return progress();
   if (c.payload.empty()) {
     // A FIN or RST (the engine hands those on without payload) ends a body that runs

@@ -5,6 +5,8 @@
 // counts them; the flow's metadata keeps the first. Headers are processed line by line as
 // they arrive and bodies are followed by their framing (length, chunks, close), so a
 // message split across any number of segments costs one bounded line buffer per direction.
+// After a CONNECT's 2xx the flow goes back to the engine's probes (Parse::upgrade), so the
+// protocol inside the tunnel is dissected on the same flow.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -52,6 +54,9 @@ struct HttpState {
   // The transaction of the message each direction is reading (kNoSlot: none).
   static constexpr uint8_t kNoSlot = 0xFF;
   uint8_t slot[2] = {kNoSlot, kNoSlot};
+  // A CONNECT was answered with a 2xx: what follows is the tunnelled protocol's (the
+  // bytes of the segment that ended the answer, if any, are not seen by it).
+  bool tunnel = false;
 
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
   void finish(const PacketContext& c, AppMetadata& m) noexcept;

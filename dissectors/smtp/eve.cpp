@@ -73,6 +73,10 @@ void smtp_write_eve(const AppMetadata& tx, uint32_t, uint8_t, JsonWriter& w) {
     w.key("to");
     string_list(w, s->to.view(), false);
   }
+  if (!s->cc.empty()) {
+    w.key("cc");
+    string_list(w, s->cc.view(), false);
+  }
   text("date", s->date.view());
   text("subject", s->subject.view());
   text("message_id", s->msg_id.view());

@@ -1,5 +1,7 @@
 #include "dissectors/smtp/smtp.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -9,7 +11,7 @@ namespace flowprobe::dissect {
 namespace {
 
 // The header a folded line continues (SmtpState::header); `past`: the header lines ended.
-enum Header : uint8_t { none, date, from, to, subject, msg_id, user_agent, past = 0xFF };
+enum Header : uint8_t { none, date, from, to, subject, msg_id, user_agent, cc, reply_to, received, past = 0xFF };
 
 template <std::size_t N>
 void set_once(BoundedString<N>& out, std::string_view v) {
@@ -20,7 +22,76 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
+bool ip_char(char ch) {
+  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F') || ch == ':' || ch == '.';
+}
+
+// An IPv4 or IPv6 address as text: its version (and bytes in `out`), 0 when it is none.
+uint8_t parse_ip(std::string_view t, std::array<uint8_t, 16>& out) {
+  char buf[INET6_ADDRSTRLEN];
+  if (t.size() < 7 || t.size() >= sizeof buf) return 0;
+  std::memcpy(buf, t.data(), t.size());
+  buf[t.size()] = '\0';
+  out = {};
+  if (t.find(':') == std::string_view::npos) return inet_pton(AF_INET, buf, out.data()) == 1 ? 4 : 0;
+  return inet_pton(AF_INET6, buf, out.data()) == 1 ? 6 : 0;
+}
+
+// Calls f(address, version) for each IP address in `s`, in order. `wrapped`: only those
+// between a matching pair of brackets, parentheses, braces or spaces (or alone), as
+// Zeek's extract_ip_addresses(s, T) finds them in a Received header.
+template <typename F>
+void each_ip(std::string_view s, bool wrapped, F&& f) {
+  const auto pair = [](char open, char close) {
+    return (open == '[' && close == ']') || (open == '(' && close == ')') || (open == '{' && close == '}') ||
+           (open == ' ' && close == ' ');
+  };
+  for (std::size_t i = 0; i < s.size();) {
+    if (!ip_char(s[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < s.size() && ip_char(s[j])) ++j;
+    std::array<uint8_t, 16> ip;
+    const uint8_t v = parse_ip(s.substr(i, j - i), ip);
+    const bool wraps = (i == 0 && j == s.size()) || (i > 0 && j < s.size() && pair(s[i - 1], s[j]));
+    if (v != 0 && (!wrapped || wraps)) f(ip, v);
+    i = j;
+  }
+}
+
 }  // namespace
+
+void SmtpState::received_text(std::string_view text) noexcept {
+  each_ip(text, true, [&](const std::array<uint8_t, 16>& ip, uint8_t v) {
+    if (rcv_ips < 2) {
+      rcv_ip[rcv_ips] = ip;
+      rcv_version[rcv_ips] = v;
+    }
+    if (rcv_ips < UINT8_MAX) ++rcv_ips;
+  });
+}
+
+// A Received header ended: its hop joins the path (Zeek: the second wrapped address when
+// it has two, else the first; none: no hop), unless it repeats the last one.
+void SmtpState::end_received() noexcept {
+  if (rcv_ips == 0) return;
+  const int k = rcv_ips > 1 ? 1 : 0;
+  const bool v6 = rcv_version[k] == 6;
+  rcv_ips = 0;
+  if (tx.hop_count > 0) {
+    const int last = tx.hop_count - 1;
+    if (tx.hops[last] == rcv_ip[k] && ((tx.hop_v6 >> last) & 1) == v6) return;
+  }
+  if (tx.hop_count == SmtpMeta::kHops) {
+    tx.hops_truncated = true;
+    return;
+  }
+  tx.hops[tx.hop_count] = rcv_ip[k];
+  if (v6) tx.hop_v6 = static_cast<uint8_t>(tx.hop_v6 | (1u << tx.hop_count));
+  ++tx.hop_count;
+}
 
 std::string_view smtp_address(std::string_view arg) noexcept {
   const std::size_t colon = arg.find(':');
@@ -43,6 +114,7 @@ void SmtpState::push(Cmd k) noexcept {
 }
 
 void SmtpState::emit(const PacketContext& c, AppMetadata& m) noexcept {
+  if (header == Header::received) end_received();  // a message that ended in its header lines
   if (!activity) return;
   emit_tx(c.tx, AppKind::smtp, tx, start_ns ? start_ns : c.ts_ns);
   // The flow record keeps its first mail, as nProbe's SMTP fields do.
@@ -53,6 +125,7 @@ void SmtpState::emit(const PacketContext& c, AppMetadata& m) noexcept {
   activity = false;
   start_ns = 0;
   header = Header::none;
+  rcv_ips = 0;
   bdat_lines.len = 0;
   bdat_lines.raw = 0;
 }
@@ -62,11 +135,13 @@ void SmtpState::emit(const PacketContext& c, AppMetadata& m) noexcept {
 void SmtpState::message_line(std::string_view line) noexcept {
   if (tx.has_data && header == Header::past) return;  // the body is not read
   tx.has_data = true;
+  const bool folded = !line.empty() && (line.front() == ' ' || line.front() == '\t');
+  if (header == Header::received && !folded) end_received();
   if (line.empty()) {
     header = Header::past;
     return;
   }
-  if (line.front() == ' ' || line.front() == '\t') {  // folded: continues the last header
+  if (folded) {  // continues the last header
     const std::string_view more = trim(line);
     const auto add = [&](auto& field) {
       field.push_back(' ');
@@ -79,6 +154,12 @@ void SmtpState::message_line(std::string_view line) noexcept {
       case Header::subject: add(tx.subject); break;
       case Header::msg_id: add(tx.msg_id); break;
       case Header::user_agent: add(tx.user_agent); break;
+      case Header::cc: add(tx.cc); break;
+      case Header::reply_to: add(tx.reply_to); break;
+      case Header::received:
+        add(tx.first_received);
+        received_text(line);
+        break;
       default: break;
     }
     return;
@@ -99,6 +180,22 @@ void SmtpState::message_line(std::string_view line) noexcept {
   else if (iequals(name, "message-id")) keep(tx.msg_id, Header::msg_id);
   else if (iequals(name, "user-agent") || iequals(name, "x-mailer") || iequals(name, "x-user-agent"))
     keep(tx.user_agent, Header::user_agent);
+  else if (iequals(name, "cc")) keep(tx.cc, Header::cc);
+  else if (iequals(name, "reply-to")) keep(tx.reply_to, Header::reply_to);
+  else if (iequals(name, "received")) {
+    // Each overwrites the last: the message's last one is the hop nearest the sender.
+    tx.first_received.assign(value);
+    header = Header::received;
+    rcv_ips = 0;
+    received_text(value);
+  } else if (iequals(name, "x-originating-ip") && tx.x_originating_ip_version == 0) {
+    // Its first address, wrapped or not ("[10.1.2.3]").
+    each_ip(value, false, [&](const std::array<uint8_t, 16>& ip, uint8_t v) {
+      if (tx.x_originating_ip_version != 0) return;
+      tx.x_originating_ip = ip;
+      tx.x_originating_ip_version = v;
+    });
+  }
 }
 
 void SmtpState::client_line(std::string_view line, const PacketContext& c, AppMetadata& m) noexcept {

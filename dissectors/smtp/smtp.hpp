@@ -6,6 +6,7 @@
 // matched to commands in order, as pipelining sends them); a message's header lines are
 // read up to the first empty line, its body is only counted past. After STARTTLS the flow
 // goes back to the engine's probes, so that its TLS handshake is dissected too.
+#include <array>
 #include <cstdint>
 
 #include "dissectors/dissector.hpp"
@@ -37,6 +38,10 @@ struct SmtpState {
   uint64_t start_ns = 0;  // when the current mail began
   BoundedString<96> helo; // the session's, carried into each mail
   SmtpMeta tx;            // the mail being read
+  // The Received header being read: how many wrapped addresses it had, the first two.
+  uint8_t rcv_ips = 0;
+  uint8_t rcv_version[2] = {0, 0};
+  std::array<uint8_t, 16> rcv_ip[2];
 
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;
   void finish(const PacketContext& c, AppMetadata& m) noexcept;
@@ -45,6 +50,8 @@ struct SmtpState {
   void client_line(std::string_view line, const PacketContext& c, AppMetadata& m) noexcept;
   void server_line(std::string_view line, const PacketContext& c, AppMetadata& m) noexcept;
   void message_line(std::string_view line) noexcept;
+  void received_text(std::string_view text) noexcept;
+  void end_received() noexcept;
   void push(Cmd k) noexcept;
   void emit(const PacketContext& c, AppMetadata& m) noexcept;
 };

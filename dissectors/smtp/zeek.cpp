@@ -54,21 +54,35 @@ void write_row(const ZeekRowSource& src, std::string& o) {
   put_str_or_unset(o, s.from.view());
   tab(o);
   put_set(o, s.to.view());
-  // cc reply_to: not kept.
-  put(o, "\t-\t-\t");
+  tab(o);
+  put_set(o, s.cc.view());
+  tab(o);
+  put_str_or_unset(o, s.reply_to.view());
+  tab(o);
   put_str_or_unset(o, s.msg_id.view());
-  // in_reply_to: not kept.
+  // in_reply_to: not kept (SmtpMeta has no room left).
   put(o, "\t-\t");
   put_str_or_unset(o, s.subject.view());
-  // x_originating_ip first_received second_received: the Received headers are not read.
-  put(o, "\t-\t-\t-\t");
+  tab(o);
+  if (s.x_originating_ip_version != 0) put_addr(o, s.x_originating_ip_version, s.x_originating_ip);
+  else unset(o);
+  tab(o);
+  put_str_or_unset(o, s.first_received.view());
+  // second_received: not kept.
+  put(o, "\t-\t");
   put_str_or_unset(o, s.last_reply.view());
   tab(o);
-  // path: the connection's ends, server first, as Zeek begins it (the hops of the
-  // Received headers it appends are not read here).
+  // path: the connection's ends, server first, as Zeek begins it, then the hops of the
+  // Received headers (a hop equal to the one before it left out).
   put_addr(o, src.ip_version, src.resp_h);
   o.push_back(',');
   put_addr(o, src.ip_version, src.orig_h);
+  for (uint8_t i = 0; i < s.hop_count; ++i) {
+    const uint8_t v = (s.hop_v6 >> i) & 1 ? 6 : 4;
+    if (i == 0 && v == src.ip_version && s.hops[0] == src.orig_h) continue;
+    o.push_back(',');
+    put_addr(o, v, s.hops[i]);
+  }
   tab(o);
   put_str_or_unset(o, s.user_agent.view());
   tab(o);

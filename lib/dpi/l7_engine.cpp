@@ -128,6 +128,15 @@ L7Engine::Slot* L7Engine::slot(uint32_t i) noexcept {
   return reinterpret_cast<Slot*>(mem_ + std::size_t{i} * sizeof(Slot));
 }
 
+// A connection that switched protocols in band (STARTTLS, an HTTP CONNECT tunnel) is the
+// new protocol's for the rules from then on, as Suricata changes a flow's app-layer
+// protocol: `alert smtp` matches the mail inside the tunnel, `alert http` no longer does.
+void L7Engine::follow_switch(Slot& s) noexcept {
+  if (s.app.outer == dissect::AppKind::none) return;
+  const sig::AppProto p = app_proto_of(s.app.kind);
+  if (p != sig::AppProto::unknown) s.sig.app_proto = p;
+}
+
 void L7Engine::part(const dissect::TxPartView& v) noexcept {
   if (cur_ == nullptr || !scanner_) return;
   const dissect::Protocol* p = dissect::protocol_of(v.kind);
@@ -135,6 +144,7 @@ void L7Engine::part(const dissect::TxPartView& v) noexcept {
   // The packet that completes a transaction part may be the one that named the protocol.
   if (cur_->sig.app_proto == sig::AppProto::unknown) cur_->sig.app_proto = p->rule_proto;
   counters_.parts_truncated += v.truncated;
+  follow_switch(*cur_);
   sig::AppBuffers b;
   p->rule_buffers(v, rule_scratch_[dissect::protocol_index(v.kind)], b);
   if (b.present_mask()) scanner_->scan_buffers(b, v.to_server, cur_ts_, cur_->sig, output_.alerts(), v.part);
@@ -166,6 +176,7 @@ void L7Engine::emit(dissect::AppKind kind, const void* tx, std::size_t size, uin
   r->rx_core = core_;
   r->words = tx_words(kind);
   r->app.kind = kind;
+  r->app.outer = dissect::AppKind::none;
   r->app.transactions = 0;
   std::memcpy(static_cast<void*>(&r->app.u), tx, std::min(size, sizeof r->app.u));
 }
@@ -202,6 +213,7 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
     s->dpi = FlowDpi{};
     s->result = DpiResult{};
     s->app.kind = dissect::AppKind::none;
+    s->app.outer = dissect::AppKind::none;
     s->app.transactions = 0;
     s->vlan = pkt.vlan_inner ? pkt.vlan_inner : pkt.vlan_outer;
     s->sig = sig::FlowContext{};
@@ -216,6 +228,7 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
   cur_ = s;
   cur_ts_ = ts_ns;
   dissectors_.on_packet(s->dissect, s->app, pkt, hit.from_client, ts_ns);
+  follow_switch(*s);
   // With rules, nDPI runs before the payload scan: a rule's app-layer protocol (alert smb,
   // alert smtp …) must be known on the packet that decides it, e.g. an SMB negotiate.
   if (ndpi_on_ && !s->dpi.finished) ndpi_.on_packet(s->dpi, s->result, pkt.l3, pkt.l4_proto, ts_ns);

@@ -110,6 +110,7 @@ class L7Engine final : private dissect::TxSink {
   // Marks the flow encrypted for the scanner (ScannerConfig::inspect_encrypted) once its
   // protocol says a payload is encrypted traffic (TLS application data, QUIC short headers).
   static void note_ciphertext(Slot& s, const DecodedPacket& pkt) noexcept;
+  static void follow_switch(Slot& s) noexcept;
   // dissect::TxSink: a transaction part completed; its protocol's buffers go to the rules.
   void part(const dissect::TxPartView& v) noexcept override;
   // dissect::TxSink: a transaction completed: its flow counts it, and it joins the output

@@ -684,7 +684,15 @@ void ZeekLogWriter::write_conn(const FlowRecord& r, const dissect::AppMetadata* 
   tab(o);
   put(o, proto_name(r.protocol));
   tab(o);
-  put_str_or_unset(o, service_name(r, app));
+  // A connection that switched protocols in band names both, the first first ("http,smtp"
+  // for a mail through a CONNECT tunnel, "ftp,ssl" after AUTH TLS), as Zeek's does.
+  const dissect::Protocol* outer = app != nullptr ? dissect::protocol_of(app->outer) : nullptr;
+  const std::string_view service = service_name(r, app);
+  if (outer != nullptr && !outer->zeek_service.empty() && !service.empty()) {
+    put(o, outer->zeek_service);
+    put(o, ",");
+  }
+  put_str_or_unset(o, service);
   tab(o);
   const std::string_view history = history_of(r);
   // Zeek logs duration and the payload byte counts only for a connection that lasted.

@@ -159,8 +159,11 @@ TEST(ZeekL7, DnsHttpSslAgreeWithBaselines) {
   std::cout << "total: " << agree << "/" << total << "\n";
   ASSERT_GT(total, 0);
   // Measured 478/512 when written, 497/512 once QUIC Initials were decrypted (ssl.log's
-  // QUIC rows); the disagreements left are explained in tests/golden/L7_AGREEMENT.md.
-  EXPECT_GE(agree, 497);
+  // QUIC rows), 494/512 once an HTTP CONNECT tunnel was followed: http-connect's flow
+  // record carries the mail inside the tunnel, not the CONNECT (method, uri, status_code;
+  // its http.log row agrees, golden_zeek_logs). The disagreements left are explained in
+  // tests/golden/L7_AGREEMENT.md.
+  EXPECT_GE(agree, 494);
 }
 
 namespace {

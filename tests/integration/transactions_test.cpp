@@ -130,3 +130,105 @@ TEST(Transactions, EveryDnsQueryOfAFlowAgreesWithZeeksDnsLog) {
   if (rows == 0) GTEST_SKIP() << "no multi-query DNS case in the corpus";
   EXPECT_GE(agree * 100, rows * 95) << agree << "/" << rows;
 }
+
+// A mail sent through an HTTP CONNECT tunnel (Zeek's http-connect baseline): the CONNECT
+// is an http transaction, the mail inside an smtp one on the same flow, both in Zeek's
+// logs as Zeek writes them; conn.log names both services; the flow record carries the
+// mail; rules for SMTP match inside the tunnel and HTTP payload rules no longer do.
+TEST(Transactions, AnHttpConnectTunnelCarriesItsMailAsInZeeksLogs) {
+  FLOWPROBE_REQUIRE_SHARED("corpus/zeek");
+  const fs::path zeek = shared_dir() / "corpus" / "zeek";
+  const fs::path base = zeek / "Baseline" / "scripts.base.protocols.http.http-connect";
+  const fs::path dir = scratch_dir("transactions") / "http-connect";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "t.rules") << R"(
+alert http any any -> any any (msg:"CONNECT"; http.method; content:"CONNECT"; sid:1;)
+alert smtp any any -> any any (msg:"SMTP recipient"; flow:to_server; content:"RCPT TO|3a|"; depth:8; sid:2;)
+alert http any any -> any any (msg:"RCPT under http"; flow:to_server; content:"RCPT TO|3a|"; depth:8; sid:3;)
+)";
+  const ProgramResult run = run_program(
+      {flowprobe_binary().string(), "-i", (zeek / "Traces" / "http" / "connect-with-smtp.pcap").string(), "-o",
+       (dir / "flows.json").string(), "-T", "%FLOW_ID %SMTP_MAIL_FROM %SMTP_RCPT_TO %SMTP_MAILS", "--transactions-output",
+       (dir / "tx.json").string(), "--zeek-logs", (dir / "zeek").string(), "--rules", (dir / "t.rules").string(),
+       "--alerts-output", (dir / "alerts.json").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  const ZeekLog http_z = read_zeek_log(base / "http.log"), http_o = read_zeek_log(dir / "zeek" / "http.log");
+  ASSERT_EQ(http_o.rows.size(), 1u);
+  for (const char* f : {"trans_depth", "method", "host", "uri", "version", "user_agent", "status_code", "status_msg"})
+    EXPECT_EQ(http_o.rows[0][f], http_z.rows[0][f]) << "http.log " << f;
+  const ZeekLog smtp_z = read_zeek_log(base / "smtp.log"), smtp_o = read_zeek_log(dir / "zeek" / "smtp.log");
+  ASSERT_EQ(smtp_o.rows.size(), 1u);
+  for (const char* f : {"trans_depth", "helo", "mailfrom", "rcptto", "date", "from", "to", "subject", "first_received",
+                        "last_reply", "path", "user_agent", "tls"})
+    EXPECT_EQ(smtp_o.rows[0][f], smtp_z.rows[0][f]) << "smtp.log " << f;
+  const ZeekLog conn_o = read_zeek_log(dir / "zeek" / "conn.log");
+  ASSERT_EQ(conn_o.rows.size(), 1u);
+  EXPECT_EQ(conn_o.rows[0]["service"], read_zeek_log(base / "conn.log").rows[0]["service"]);  // "http,smtp"
+
+  simdjson::dom::parser p;
+  std::ifstream flows(dir / "flows.json");
+  std::string line;
+  ASSERT_TRUE(std::getline(flows, line));
+  simdjson::dom::element flow = p.parse(line);
+  const uint64_t flow_id = num(flow, "/148");
+  // SMTP_MAIL_FROM and SMTP_RCPT_TO are ntop's enterprise fields 185 and 186 (PEN 35632).
+  EXPECT_EQ(str(flow, "/35632.57657"), "nhfjenna_neumann@lycos.com");
+  EXPECT_EQ(str(flow, "/35632.57658"), "thenightwatch@t-online.de");
+  EXPECT_EQ(num(flow, "/SMTP_MAILS"), 1u) << "the tunnel's mails, not the CONNECT";
+  std::vector<std::string> types;
+  std::ifstream tx(dir / "tx.json");
+  for (std::string l; std::getline(tx, l);) {
+    simdjson::dom::element e = p.parse(l);
+    types.push_back(str(e, "/event_type"));
+    EXPECT_EQ(num(e, "/flow_id"), flow_id) << l;
+    if (types.back() == "http") EXPECT_EQ(str(e, "/http/http_method"), "CONNECT") << l;
+    if (types.back() == "smtp") EXPECT_EQ(str(e, "/smtp/mail_from"), "<nhfjenna_neumann@lycos.com>") << l;
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"http", "smtp"}));
+  std::map<uint64_t, std::string> alerts;  // sid -> app_proto
+  std::ifstream al(dir / "alerts.json");
+  for (std::string l; std::getline(al, l);) {
+    simdjson::dom::element e = p.parse(l);
+    alerts[num(e, "/alert/signature_id")] = str(e, "/app_proto");
+  }
+  EXPECT_EQ(alerts, (std::map<uint64_t, std::string>{{1, "http"}, {2, "smtp"}}));
+}
+
+// The common tunnel: an HTTPS site through a proxy (nDPI's http_connect.pcap, which
+// ndpiReader names HTTP_Connect with Hostname/SNI apache.org). The CONNECT is an http
+// transaction and the TLS handshake inside a tls one, on the proxy connection's flow_id;
+// its flow record carries the handshake (SNI, JA3).
+TEST(Transactions, AnHttpsSiteThroughAProxyIsAConnectThenATlsHandshake) {
+  FLOWPROBE_REQUIRE_SHARED("corpus/ndpi/pcap");
+  const fs::path dir = scratch_dir("transactions") / "http_connect";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const ProgramResult run = run_program(
+      {flowprobe_binary().string(), "-i", (shared_dir() / "corpus" / "ndpi" / "pcap" / "http_connect.pcap").string(),
+       "-o", (dir / "flows.json").string(), "-T", "%FLOW_ID %L4_DST_PORT %TLS_SERVER_NAME %JA3C_HASH",
+       "--transactions-output", (dir / "tx.json").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  simdjson::dom::parser p;
+  uint64_t proxy_flow = 0;
+  std::ifstream flows(dir / "flows.json");
+  for (std::string l; std::getline(flows, l);) {
+    simdjson::dom::element e = p.parse(l);
+    if (num(e, "/11") != 8080) continue;  // L4_DST_PORT: the proxy
+    proxy_flow = num(e, "/148");
+    EXPECT_EQ(str(e, "/35632.57660"), "apache.org") << l;  // TLS_SERVER_NAME
+    EXPECT_EQ(str(e, "/35632.57961").size(), 32u) << l;    // JA3C_HASH
+  }
+  ASSERT_NE(proxy_flow, 0u) << "no record of the proxy connection";
+  std::vector<std::string> types;
+  std::ifstream tx(dir / "tx.json");
+  for (std::string l; std::getline(tx, l);) {
+    simdjson::dom::element e = p.parse(l);
+    if (num(e, "/flow_id") != proxy_flow) continue;
+    types.push_back(str(e, "/event_type"));
+    if (types.back() == "http") EXPECT_EQ(str(e, "/http/http_method"), "CONNECT") << l;
+    if (types.back() == "tls") EXPECT_EQ(str(e, "/tls/sni"), "apache.org") << l;
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"http", "tls"}));
+}

@@ -7,6 +7,7 @@
 
 #include "dissectors/engine.hpp"
 #include "dissectors/http/http.hpp"
+#include "dissectors/smtp/meta.hpp"
 #include "tests/support/tcp_dissector_flow.hpp"
 
 using namespace flowprobe::dissect;
@@ -239,4 +240,54 @@ TEST(HttpDissector, WithoutRulesNothingIsReported) {
   EXPECT_EQ(s.headers + s.bodies, 0);
   send_collect(f, false, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nxyz", 100);
   EXPECT_EQ(f.meta.http()->ret_code, 200);
+}
+
+// A CONNECT answered with a 2xx makes the rest of the connection a tunnel: the CONNECT is
+// a transaction of its own, then the flow goes back to the probes and the protocol inside
+// (here SMTP, as in Zeek's http-connect baseline) is dissected on the same flow.
+TEST(HttpDissector, AConnectTunnelHandsTheFlowToTheProtocolInside) {
+  struct Kinds final : TxSink {
+    std::vector<AppKind> kinds;
+    std::vector<std::string> mail_from;
+    void part(const TxPartView&) noexcept override {}
+    void emit(AppKind kind, const void* tx, std::size_t, uint64_t) noexcept override {
+      kinds.push_back(kind);
+      if (kind == AppKind::smtp) mail_from.emplace_back(static_cast<const SmtpMeta*>(tx)->mail_from.view());
+    }
+  } sink;
+  EngineConfig cfg;
+  cfg.tx = &sink;
+  flowprobe::test::TcpDissectorFlow f(8240, cfg);
+  f.send(true, bytes("CONNECT mail.example:25 / HTTP/1.0\r\nMozilla 4.0\r\n\r\n"));
+  f.send(false, bytes("HTTP/1.0 200 Connection established\r\n\r\n"));
+  ASSERT_EQ(sink.kinds.size(), 1u) << "the CONNECT is logged when its answer ends";
+  EXPECT_EQ(f.fd.status, FlowDissect::Status::probing) << "the tunnel is probed afresh";
+  f.send(false, bytes("220 mail.example ESMTP receiver ready.\r\n"));
+  f.send(true, bytes("HELO me\r\nMAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nDATA\r\n"));
+  f.send(false, bytes("250 Ok.\r\n250 Ok.\r\n250 Ok.\r\n354 go\r\n"));
+  f.send(true, bytes("Subject: hi\r\n\r\nbody\r\n.\r\n"));
+  f.send(false, bytes("250 Message accepted.\r\n"));
+  f.engine.on_flow_end(f.fd, f.meta);
+  ASSERT_EQ(sink.kinds.size(), 2u);
+  EXPECT_EQ(sink.kinds[0], AppKind::http);
+  EXPECT_EQ(sink.kinds[1], AppKind::smtp);
+  EXPECT_EQ(sink.mail_from, std::vector<std::string>{"a@x.org"});
+  // The flow record: the tunnelled protocol's part, and the protocol it came through.
+  ASSERT_NE(f.meta.smtp(), nullptr);
+  EXPECT_EQ(f.meta.smtp()->subject.view(), "hi");
+  EXPECT_EQ(f.meta.outer, AppKind::http);
+}
+
+// A CONNECT the proxy refuses (407) opens no tunnel: the connection stays HTTP.
+TEST(HttpDissector, ARefusedConnectStaysHttp) {
+  Flow f(true);
+  f.send(true, bytes("CONNECT mail.example:25 HTTP/1.1\r\nHost: mail.example:25\r\n\r\n"));
+  f.send(false, bytes("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"));
+  f.send(true, bytes("GET /again HTTP/1.1\r\nHost: h\r\n\r\n"));
+  f.send(false, bytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+  ASSERT_EQ(g_collect.txs.size(), 2u);
+  EXPECT_EQ(g_collect.txs[0].ret_code, 407);
+  EXPECT_EQ(g_collect.txs[1].url.view(), "/again");
+  EXPECT_EQ(f.fd.status, FlowDissect::Status::parsing);
+  EXPECT_EQ(f.meta.outer, AppKind::none);
 }

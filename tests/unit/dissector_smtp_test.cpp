@@ -149,3 +149,39 @@ TEST(SmtpDissector, ProbeAndFlowEnd) {
   }
   EXPECT_TRUE(none.mails.empty());
 }
+
+// The header lines Zeek's smtp.log has columns for beyond the envelope: Cc, Reply-To,
+// X-Originating-IP, and the Received headers (the last one is Zeek's first_received; each
+// one's address makes a hop of the path, as SMTP::find_address_in_smtp_header picks it).
+TEST(SmtpDissector, ReceivedHopsCcReplyToAndOriginatingIp) {
+  Mails sink;
+  Flow f(sink);
+  f.send(false, bytes("220 mx ESMTP\r\n"));
+  f.send(true, bytes("HELO a\r\nMAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nDATA\r\n"));
+  f.send(false, bytes("250 hi\r\n250 ok\r\n250 ok\r\n354 go\r\n"));
+  f.send(true, bytes("Received: from relay.example (relay.example [192.0.2.7]) by mx.example;\r\n"
+                     "\tTue, 2 Mar 2004 13:57:49 +0100\r\n"
+                     "Received: from 198.51.100.1 (helo [198.51.100.2])\r\n"
+                     "  by relay.example (Postfix) with ESMTP id 1\r\n"
+                     "Received: from [198.51.100.2] by relay.example\r\n"
+                     "Received: by local.example with no address at all\r\n"
+                     "Received: from host (host [2001:db8::5])\r\n"
+                     "Cc: c@y.org, d@y.org\r\nReply-To: r@x.org\r\nX-Originating-IP: [203.0.113.9]\r\n"
+                     "Subject: s\r\n\r\nReceived: from body (body [10.9.9.9])\r\n.\r\n"));
+  f.send(false, bytes("250 queued\r\n"));
+  ASSERT_EQ(sink.mails.size(), 1u);
+  const SmtpMeta& m = sink.mails[0];
+  EXPECT_EQ(m.cc.view(), "c@y.org, d@y.org");
+  EXPECT_EQ(m.reply_to.view(), "r@x.org");
+  EXPECT_EQ(m.x_originating_ip_version, 4);
+  EXPECT_EQ(m.x_originating_ip[0], 203);
+  EXPECT_EQ(m.first_received.view(), "from host (host [2001:db8::5])") << "the last Received header";
+  // 192.0.2.7; 198.51.100.2 (the second of two wrapped addresses), the same again (left
+  // out), none, 2001:db8::5; nothing from the body.
+  ASSERT_EQ(m.hop_count, 3);
+  EXPECT_EQ(m.hops[0][3], 7);
+  EXPECT_EQ(m.hops[1][3], 2);
+  EXPECT_EQ(m.hop_v6, 0b100);
+  EXPECT_EQ(m.hops[2][15], 5);
+  EXPECT_FALSE(m.hops_truncated);
+}
