@@ -97,20 +97,7 @@ void BM_AssetTcpSynWithP0f(benchmark::State& state) {
 }
 BENCHMARK(BM_AssetTcpSynWithP0f);
 
-void BM_AssetTcpSyn(benchmark::State& state) {
-  static const uint8_t ip[20] = {0x45, 0, 0, 60, 0x12, 0x34, 0x40, 0, 64, 6};
-  static const uint8_t opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
-  DecodedPacket p;
-  p.ip_version = 4;
-  p.l4_proto = 6;
-  p.tcp_flags = 0x02;
-  p.tcp_window = 64240;
-  p.tcp_seq = 1;
-  p.ttl = 64;
-  p.l3 = ip;
-  p.tcp_options = opts;
-  run(state, p);
-}
+void BM_AssetTcpSyn(benchmark::State& state) { run(state, linux_syn()); }
 BENCHMARK(BM_AssetTcpSyn);
 
 void BM_AssetOtherUdp(benchmark::State& state) {
