@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 
 #include "core/log.hpp"
 
@@ -141,6 +142,11 @@ std::unique_ptr<KafkaSink> KafkaSink::create(const KafkaSinkConfig& config, std:
   }
 
   std::unique_ptr<KafkaSink> sink(new KafkaSink(config, std::move(spool)));
+  std::array<char, 32> queue_max{};
+  size_t queue_max_size = queue_max.size();
+  if (rd_kafka_conf_get(conf.get(), "queue.buffering.max.messages", queue_max.data(), &queue_max_size) ==
+      RD_KAFKA_CONF_OK)
+    sink->spool_window_ = std::max<uint64_t>(1, std::strtoull(queue_max.data(), nullptr, 10));
   rd_kafka_conf_set_opaque(conf.get(), sink.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::on_delivery);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::on_error);
@@ -322,7 +328,7 @@ void KafkaSink::pump_spool() {
   if (brokers_down_ && in_flight_ > 0) return;
   uint32_t budget = brokers_down_ ? 1 : 100000;
   uint32_t records = 0;
-  while (budget-- > 0 && spool_->front(spool_key_, spool_value_, records)) {
+  while (budget-- > 0 && spool_->unacknowledged() < spool_window_ && spool_->front(spool_key_, spool_value_, records)) {
     // The frame leaves the spool's disk only once its delivery report has settled it.
     if (!produce(spool_key_, spool_value_, records, spool_->next_ticket())) {
       if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL) ++queue_full_;

@@ -104,6 +104,12 @@ class KafkaSink final : public Sink {
   std::string error_;
   std::string last_broker_error_;  // the latest connection error librdkafka reported
   uint64_t in_flight_ = 0;
+  // Frames read from the spool and not yet settled, at most: librdkafka's
+  // queue.buffering.max.messages. Delivery reports come back in any order across
+  // partitions and the spool's head only moves over a settled prefix, so without this
+  // window a slow partition would let delivered-but-unsettled frames grow without bound,
+  // and a SIGKILL would send all of them twice (the at-least-once bound in RELIABILITY.md).
+  uint64_t spool_window_ = 100000;
   uint64_t messages_ = 0;       // messages accepted by librdkafka
   uint64_t retried_ = 0;        // records re-queued (to the spool) after a failed delivery report
   uint64_t queue_full_ = 0;     // times librdkafka's queue was full on produce
