@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/base64.hpp"
 #include "dissectors/bytes.hpp"
 
 namespace flowprobe::dissect {
@@ -52,11 +53,47 @@ void set_header(BoundedString<N>& out, std::string_view value, bool overflow) {
   if (overflow) out.truncated = true;
 }
 
+// The headers Zeek's HTTP::proxy_headers names: a request that carries one went through a proxy.
+constexpr std::string_view kProxyHeaders[] = {"FORWARDED", "X-FORWARDED-FOR", "X-FORWARDED-FROM", "CLIENT-IP",
+                                              "VIA",       "XROXY-CONNECTION", "PROXY-CONNECTION"};
+
+// Zeek's base/protocols/http/main.zeek: "Basic" and one blank, the rest base64; the user is
+// what precedes the first ':' of the decoded value.
+void on_authorization(std::string_view value, HttpMeta& m) {
+  if (value.size() < 6 || !iequals(value.substr(0, 5), "basic") || value[5] != ' ') return;
+  std::string_view b64 = value.substr(6);
+  if (!b64.empty() && (b64.front() == ' ' || b64.front() == '\t')) b64.remove_prefix(1);
+  uint8_t decoded[192];
+  const std::size_t n = base64_decode(reinterpret_cast<const uint8_t*>(b64.data()), b64.size(), decoded,
+                                      sizeof decoded, false);
+  const std::string_view userpass(reinterpret_cast<const char*>(decoded), n);
+  const std::size_t colon = userpass.find(':');
+  m.username.clear();
+  if (colon != std::string_view::npos) {
+    m.username.assign(userpass.substr(0, colon));
+  } else {
+    m.username.assign("<problem-decoding> (");
+    m.username.append(value);
+    m.username.append(")");
+  }
+}
+
+void on_proxy_header(std::string_view name, std::string_view value, HttpMeta& m) {
+  if (!m.proxied.empty()) m.proxied.push_back('\n');
+  for (char c : name) m.proxied.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c);
+  m.proxied.append(" -> ");
+  m.proxied.append(value);
+}
+
 void on_request_header(std::string_view name, std::string_view value, HttpMeta& m, bool overflow) {
   if (iequals(name, "host")) set_header(m.host, value, overflow);
   else if (iequals(name, "user-agent")) set_header(m.user_agent, value, overflow);
   else if (iequals(name, "referer")) set_header(m.referer, value, overflow);
   else if (iequals(name, "origin")) set_header(m.origin, value, overflow);
+  else if (iequals(name, "authorization") || iequals(name, "proxy-authorization")) on_authorization(trim(value), m);
+  else if (std::any_of(std::begin(kProxyHeaders), std::end(kProxyHeaders),
+                       [&](std::string_view p) { return iequals(name, p); }))
+    on_proxy_header(name, trim(value), m);
 }
 
 // Returns false when the line is not a status line.

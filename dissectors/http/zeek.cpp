@@ -97,8 +97,22 @@ void write_row(const ZeekRowSource& s, std::string& o) {
   } else {
     put(o, "-\t-");
   }
-  // tags: Zeek's base scripts add none; username, password, proxied: not kept.
-  put(o, "\t(empty)\t-\t-\t-\t");
+  // tags: Zeek's base scripts add none. password: never kept (Zeek's default too).
+  put(o, "\t(empty)\t");
+  put_str_or_unset(o, h.username.view());
+  put(o, "\t-\t");
+  if (h.proxied.empty()) {
+    unset(o);
+  } else {
+    std::string_view rest = h.proxied.view();
+    for (bool first = true; !rest.empty(); first = false) {
+      const std::size_t nl = rest.find('\n');
+      if (!first) o.push_back(',');
+      zeek_escape(rest.substr(0, nl), o, true);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
+  }
+  tab(o);
   if (s.profile == LogProfile::osect) {
     put_mac_or_unset(o, s.orig_l2);
     tab(o);

@@ -1513,31 +1513,6 @@ uint16_t ParseContext::name_id(std::vector<std::string>& names, std::map<std::st
   return id;
 }
 
-std::size_t base64_decode(const uint8_t* in, std::size_t n, uint8_t* out, std::size_t room, bool relaxed) {
-  uint32_t acc = 0;
-  int bits = 0;
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < n && k < room; ++i) {
-    const uint8_t c = in[i];
-    int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=') break;
-    else if (relaxed) continue;
-    else break;
-    acc = acc << 6 | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[k++] = static_cast<uint8_t>(acc >> bits);
-    }
-  }
-  return k;
-}
-
 bool parse_dataset_line(std::string_view line, DatasetType type, bool rep, std::string& value, uint32_t& reputation) {
   line = trim(line);
   reputation = 0;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base64.hpp"
 #include "signatures/rule.hpp"
 
 namespace flowprobe::sig {
@@ -48,10 +49,8 @@ struct DatasetSpec {
 // One line of a dataset file as Suricata writes it, into the compared form; false when
 // the line is malformed. `rep` reads the ",reputation" that follows the value.
 bool parse_dataset_line(std::string_view line, DatasetType type, bool rep, std::string& value, uint32_t& reputation);
-// Standard base64 as Suricata's datasets and base64_decode read it (RFC 4648 alphabet;
-// `relaxed`: other bytes are skipped, as BASE64_MODE_RELAX). Stops at '='; returns the
-// number of bytes written (at most `room`).
-std::size_t base64_decode(const uint8_t* in, std::size_t n, uint8_t* out, std::size_t room, bool relaxed);
+// Standard base64 as Suricata's datasets and base64_decode read it: core/base64.hpp.
+using flowprobe::base64_decode;
 
 // State shared by the rules of one load: variables, classifications, flowbit names and
 // the pcre patterns collected so far (deduplicated).

@@ -88,6 +88,8 @@ const std::map<std::string, int> kFloor = {
     {"http status_code", 67},  // of 75
     {"http uri", 75},  // of 75
     {"http user_agent", 75},  // of 75
+    {"http username", 75},  // of 75 (http-basic-auth-colon: "test")
+    {"http proxied", 75},  // of 75
     {"http version", 67},  // of 75
     {"ssl cipher", 20},  // of 20
     {"ssl matched", 20},  // of 20
@@ -243,7 +245,8 @@ TEST(ZeekLogs, OurLogsAgreeWithZeekBaselines) {
                                 "answers", "rejected", "opcode_name"})
             t.check(std::string("dns ") + f, (*o)[f], z[f], where);
         } else if (log == "http.log") {
-          for (const char* f : {"trans_depth", "method", "host", "uri", "version", "user_agent", "status_code"})
+          for (const char* f : {"trans_depth", "method", "host", "uri", "version", "user_agent", "status_code", "username",
+                                "proxied"})
             t.check(std::string("http ") + f, (*o)[f], z[f], where);
         } else if (log == "ssl.log") {
           for (const char* f : {"version", "cipher", "server_name"})

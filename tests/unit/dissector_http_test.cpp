@@ -291,3 +291,33 @@ TEST(HttpDissector, ARefusedConnectStaysHttp) {
   EXPECT_EQ(f.fd.status, FlowDissect::Status::parsing);
   EXPECT_EQ(f.meta.outer, AppKind::none);
 }
+
+// Zeek's username and proxied (base/protocols/http/main.zeek): the user of a Basic
+// credential up to its first ':' (the password, kept by Zeek only on request, never), a
+// credential without ':' as "<problem-decoding> (VALUE)", each proxy header as
+// "NAME -> value" with the name in upper case.
+TEST(HttpDissector, BasicAuthUserAndProxyHeadersAsZeekLogsThem) {
+  {
+    Flow f;
+    // "test:1:34", the password of Zeek's http-basic-auth-colon case.
+    f.send(true, bytes("GET / HTTP/1.0\r\nAuthorization: Basic dGVzdDoxOjM0\r\nVia: 1.1 squid\r\n"
+                       "X-Forwarded-For: 198.51.100.7\r\n\r\n"));
+    ASSERT_TRUE(f.meta.http());
+    EXPECT_EQ(f.meta.http()->username.view(), "test");
+    EXPECT_EQ(f.meta.http()->proxied.view(), "VIA -> 1.1 squid\nX-FORWARDED-FOR -> 198");  // 39 bytes kept
+    EXPECT_TRUE(f.meta.http()->proxied.truncated);
+  }
+  {
+    Flow f;
+    f.send(true, bytes("GET / HTTP/1.1\r\nProxy-Authorization: basic bm9jb2xvbg==\r\n\r\n"));  // "nocolon"
+    ASSERT_TRUE(f.meta.http());
+    EXPECT_EQ(f.meta.http()->username.view(), "<problem-decoding> (basic bm9jb2xvbg==)");
+    EXPECT_TRUE(f.meta.http()->proxied.empty());
+  }
+  {
+    Flow f;  // other schemes leave it unset, as Zeek does
+    f.send(true, bytes("GET / HTTP/1.1\r\nAuthorization: Bearer abc.def\r\n\r\n"));
+    ASSERT_TRUE(f.meta.http());
+    EXPECT_TRUE(f.meta.http()->username.empty());
+  }
+}
