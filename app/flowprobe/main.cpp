@@ -223,6 +223,7 @@ bool start_log_delivery(Options& opt, ZeekLogWriter* zeek_logs, Retention* reten
   dc.queue_dir = x.log_upload_queue;
   dc.postprocess = x.log_postprocess;
   dc.drain = std::chrono::milliseconds(static_cast<int64_t>(x.drain_timeout_s * 1000));
+  if (x.log_set_dir) dc.sets_dir = zeek_logs->dir();
   delivery = LogDelivery::start(dc, error);
   if (!delivery) return false;
   delivery->set_retention(retention);
@@ -408,6 +409,10 @@ int main(int argc, char** argv) {
     config.zeek_logs = zeek_logs.get();
     zeek_logs->set_retention(retention.get());
     zeek_logs->set_cycle_dirs(opt.exports.log_set_dir);
+    std::string kept_set;
+    if (const std::size_t n = zeek_logs->keep_unfinished_logs(kept_set))
+      log(LogLevel::warning, "--zeek-logs: %zu logs an earlier run left open (it was killed) are kept as %s, not "
+          "overwritten", n, kept_set.c_str());
     zeek_logs->set_wall_clock(config.input.capture.empty());  // live: an interval closes on time without records
     asset_logs = std::make_unique<AssetLogWriter>(*zeek_logs);
     config.asset_logs = asset_logs.get();

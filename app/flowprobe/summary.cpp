@@ -138,6 +138,7 @@ SummaryVerdict print_summary(std::FILE* out, const InputSpec& input, const RunRe
     // the run did not deliver it: the exit status says so (1).
     const LogDeliveryCounters d = delivery->counters();
     line(out, "log_sets.closed", d.sets);
+    if (!delivery->config().sets_dir.empty()) line(out, "log_sets.recovered", d.recovered);
     if (!delivery->config().postprocess.empty()) {
       line(out, "log_sets.postprocess_ok", d.postprocess_ok);
       line(out, "log_sets.postprocess_failed", d.postprocess_failed);

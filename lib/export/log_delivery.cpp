@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <set>
 #include <vector>
 
 #include "core/log.hpp"
@@ -27,6 +29,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kArchiveSuffix = ".tar.zst";
+// In --zeek-logs DIR: the set directories processed (postprocessed and packed), one name a
+// line. A set is listed once it is in the upload queue (which survives the process), so a
+// run killed between the two sends that set twice, never not at all.
+constexpr std::string_view kProcessedList = ".flowprobe-delivered-sets";
 constexpr std::chrono::seconds kMaxBackoff{60};  // the sensor's cycle: tried again at least once a cycle
 
 struct ArchiveDeleter {
@@ -146,9 +152,53 @@ std::unique_ptr<LogDelivery> LogDelivery::start(LogDeliveryConfig config, std::s
     for (std::string& name : queued_archives(dir)) d->queue_.push_back(std::move(name));
     d->counters_.carried_in = d->counters_.pending = d->queue_.size();
   }
+  if (!d->config_.sets_dir.empty()) d->recover_sets();
   d->packer_ = std::thread([p = d.get()] { p->pack_loop(); });
   if (d->config_.upload.active()) d->uploader_ = std::thread([p = d.get()] { p->upload_loop(); });
   return d;
+}
+
+void LogDelivery::recover_sets() {
+  const fs::path list = config_.sets_dir / kProcessedList;
+  std::error_code ec;
+  std::vector<std::string> on_disk;
+  for (const auto& e : fs::directory_iterator(config_.sets_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("realtime-") && e.is_directory(ec)) on_disk.push_back(name);
+  }
+  std::sort(on_disk.begin(), on_disk.end());  // the names carry the interval: oldest first
+  const bool first_run = !fs::exists(list, ec);
+  std::set<std::string> processed;
+  if (std::ifstream in(list); in)
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) processed.insert(line);
+  std::string kept;  // the list rewritten: the sets still on disk
+  for (const std::string& name : on_disk) {
+    if (first_run || processed.count(name)) {
+      kept += name + "\n";
+      continue;
+    }
+    ClosedLogSet set;
+    set.name = name;
+    set.dir = config_.sets_dir / name;
+    set.own_dir = true;
+    set.start_ns = set.end_ns = cycle_dir_start_ns(name);
+    for (const auto& f : fs::directory_iterator(set.dir, ec))
+      if (f.is_regular_file(ec)) set.files.push_back(f.path());
+    std::sort(set.files.begin(), set.files.end());
+    if (set.files.empty()) continue;
+    log(LogLevel::warning, "log sets: %s was not delivered by an earlier run (killed?): delivered now", name.c_str());
+    sets_.push_back(std::move(set));
+    ++counters_.recovered;
+    ++counters_.sets;
+  }
+  const fs::path tmp = config_.sets_dir / (std::string(kProcessedList) + ".tmp");
+  if (std::ofstream out(tmp, std::ios::trunc); out << kept && out.flush()) fs::rename(tmp, list, ec);
+}
+
+void LogDelivery::record_processed(const ClosedLogSet& set) {
+  if (config_.sets_dir.empty() || !set.own_dir) return;
+  std::ofstream(config_.sets_dir / kProcessedList, std::ios::app) << set.name << '\n';
 }
 
 LogDelivery::~LogDelivery() {
@@ -292,7 +342,10 @@ void LogDelivery::process(ClosedLogSet& set) {
       log(LogLevel::warning, "%s", last_error_.c_str());
     }
   }
-  if (!config_.upload.active()) return;
+  if (!config_.upload.active()) {
+    record_processed(set);
+    return;
+  }
   std::string name = set.name + std::string(kArchiveSuffix);
   for (int n = 1; fs::exists(config_.queue_dir / name); ++n)
     name = set.name + "-" + std::to_string(n) + std::string(kArchiveSuffix);
@@ -310,6 +363,7 @@ void LogDelivery::process(ClosedLogSet& set) {
     ++counters_.pending;
     queue_.push_back(std::move(name));
   }
+  record_processed(set);  // in the queue now, which survives the process
   upload_wake_.notify_all();
 }
 

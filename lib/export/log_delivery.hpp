@@ -35,6 +35,12 @@ struct LogDeliveryConfig {
   std::string postprocess;           // a shell command; empty: none
   std::chrono::milliseconds drain{10'000};  // at finish(): how long the queue may still be tried
   int zstd_level = 10;
+  // --zeek-logs DIR when each set has a directory of its own (--log-set-dir): the sets
+  // processed are listed in DIR/.flowprobe-delivered-sets, and a set directory found
+  // there at start that the list lacks (a run was killed before it postprocessed and
+  // packed it, or before it closed it: ZeekLogWriter::keep_unfinished_logs) is handed
+  // over first. With no list yet (a first run) the sets already there count as processed.
+  std::filesystem::path sets_dir;
 };
 
 struct LogDeliveryCounters {
@@ -48,6 +54,7 @@ struct LogDeliveryCounters {
   uint64_t carried_in = 0;          // archives an earlier run left in the queue
   uint64_t vanished = 0;            // queued archives deleted before delivery (retention): not delivered
   uint64_t pending = 0;             // archives in the queue now
+  uint64_t recovered = 0;           // sets an earlier run closed (or left open) and did not process
 };
 // The same, as the stats endpoint shows them (ops/stats.hpp: flowprobe_log_sets_*).
 inline constexpr CounterDef kLogDeliveryCounterDefs[] = {
@@ -61,6 +68,7 @@ inline constexpr CounterDef kLogDeliveryCounterDefs[] = {
     {"log_sets.carried_in", "archives an earlier run left in the upload queue"},
     {"log_sets.deleted_before_upload", "queued archives deleted by retention before delivery (lost)"},
     {"log_sets.queued", "archives waiting in the upload queue", CounterKind::gauge},
+    {"log_sets.recovered", "sets an earlier run closed or left open but did not process (found at start)"},
 };
 static_assert(sizeof(LogDeliveryCounters) == std::size(kLogDeliveryCounterDefs) * sizeof(uint64_t));
 
@@ -97,6 +105,8 @@ class LogDelivery {
   void pack_loop();    // postprocess and pack, set by set
   void upload_loop();  // the queue, oldest first, with backoff
   void process(ClosedLogSet& set);
+  void recover_sets();                          // at start: the sets_dir's sets not yet processed
+  void record_processed(const ClosedLogSet& set);  // appends the set to the list
   bool finished() const;  // under mutex_: finish()'s verdict
 
   LogDeliveryConfig config_;

@@ -1,10 +1,13 @@
 #include "export/zeek_logs.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -14,6 +17,7 @@ extern "C" {
 #include <ndpi/ndpi_api.h>
 }
 
+#include "core/log.hpp"
 #include "dissectors/protocols.hpp"
 #include "export/eve.hpp"
 #include "export/json_writer.hpp"
@@ -826,6 +830,128 @@ void ZeekLogWriter::close_log(std::size_t i, uint64_t close_ns, ClosedLogSet* se
   l.tried = false;  // the next row opens a new file
 }
 
+std::string cycle_dir_name(uint64_t start_ns) {
+  // The OsecT sensor's cycle directory: local time (TZ), colons in the time.
+  const time_t secs = static_cast<time_t>(start_ns / 1'000'000'000ull);
+  tm t;
+  localtime_r(&secs, &t);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d-%H:%M:%S", &t);
+  return std::string("realtime-") + stamp;
+}
+
+uint64_t cycle_dir_start_ns(std::string_view name) {
+  if (!name.starts_with("realtime-") || name.size() < 28) return 0;
+  const std::string stamp(name.substr(9, 19));
+  tm t{};
+  const char* end = strptime(stamp.c_str(), "%Y-%m-%d-%H:%M:%S", &t);
+  if (end == nullptr || *end != '\0') return 0;
+  t.tm_isdst = -1;
+  const time_t secs = mktime(&t);
+  return secs < 0 ? 0 : uint64_t(secs) * 1'000'000'000ull;
+}
+
+namespace {
+
+// Packet time of a log file's earliest row (its ts column, seconds since the epoch),
+// else of its last change; and the file cut after its last whole line.
+uint64_t first_row_ns_and_cut(const std::filesystem::path& p, bool& cut) {
+  cut = false;
+  uint64_t first = 0;
+  std::string text;
+  if (std::FILE* f = std::fopen(p.c_str(), "rb")) {
+    char buf[65536];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+    std::fclose(f);
+  }
+  for (std::size_t at = 0; at < text.size() && first == 0;) {
+    const std::size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) break;
+    if (text[at] != '#') {
+      const double v = std::strtod(text.c_str() + at, nullptr);
+      if (v > 1e9) first = static_cast<uint64_t>(v * 1e9);  // a time (after 2001), not a count
+    }
+    at = nl + 1;
+  }
+  if (!text.empty() && text.back() != '\n') {
+    std::error_code ec;
+    std::filesystem::resize_file(p, text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1, ec);
+    cut = !ec;
+  }
+  struct stat st {};
+  if (first == 0 && ::stat(p.c_str(), &st) == 0)
+    first = uint64_t(st.st_mtim.tv_sec) * 1'000'000'000ull + uint64_t(st.st_mtim.tv_nsec);
+  return first;
+}
+
+}  // namespace
+
+std::size_t ZeekLogWriter::keep_unfinished_logs(std::string& set_name) {
+  namespace fs = std::filesystem;
+  set_name.clear();
+  if (rotate_ns_ == 0) return 0;  // without rotation a run begins its logs afresh, as Zeek does
+  std::vector<std::pair<std::size_t, uint64_t>> live;  // log index, its first row's time
+  uint64_t first = UINT64_MAX;
+  for (std::size_t i = 0; i < zeek_logs().size(); ++i) {
+    const fs::path p = fs::path(dir_) / (std::string(zeek_logs()[i].name) + ".log");
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) continue;
+    bool cut = false;
+    const uint64_t t = first_row_ns_and_cut(p, cut);
+    if (cut) log(LogLevel::warning, "--zeek-logs: %s ended inside a row (the earlier run was killed while writing it): "
+                 "that row is cut off", p.c_str());
+    live.emplace_back(i, t);
+    first = std::min(first, t);
+  }
+  if (live.empty()) return 0;
+  const uint64_t start = first - first % rotate_ns_;
+  fs::path set_dir = dir_;
+  if (cycle_dirs_) {
+    set_name = cycle_dir_name(start);
+    set_dir = fs::path(dir_) / set_name;
+    for (int n = 1; ::access(set_dir.c_str(), F_OK) == 0; ++n)
+      set_dir = fs::path(dir_) / (set_name + "-" + std::to_string(n));
+    set_name = set_dir.filename().string();
+    std::error_code ec;
+    if (!fs::create_directory(set_dir, ec) && ec) {
+      last_error_ = set_dir.string() + ": cannot create the set's directory: " + ec.message();
+      return 0;
+    }
+  } else {
+    char stamp[32];
+    zeek_date(start, stamp);
+    set_name = std::string("logs.") + stamp;
+  }
+  std::size_t kept = 0;
+  for (const auto& [i, t] : live) {
+    const std::string name(zeek_logs()[i].name);
+    const std::string from = dir_ + "/" + name + ".log";
+    struct stat st {};
+    const uint64_t changed = ::stat(from.c_str(), &st) == 0
+                                 ? uint64_t(st.st_mtim.tv_sec) * 1'000'000'000ull + uint64_t(st.st_mtim.tv_nsec)
+                                 : t;
+    std::string footer;
+    put_log_footer(footer, profile_, name, changed);
+    if (std::FILE* f = std::fopen(from.c_str(), "ab")) {
+      std::fwrite(footer.data(), 1, footer.size(), f);
+      std::fclose(f);
+    }
+    std::string target;
+    if (cycle_dirs_) {
+      target = (set_dir / (name + ".log")).string();
+    } else {
+      char opened[32];
+      zeek_date(t, opened);
+      target = dir_ + "/" + name + "." + opened + ".log";
+      for (int n = 1; ::access(target.c_str(), F_OK) == 0; ++n)
+        target = dir_ + "/" + name + "." + opened + "-" + std::to_string(n) + ".log";
+    }
+    if (std::rename(from.c_str(), target.c_str()) == 0) ++kept;
+    else last_error_ = from + ": cannot keep it from an earlier run: " + std::strerror(errno);
+  }
+  return kept;
+}
+
 // Closes every log (and member) into one set covering [start_ns, close_ns) and hands it on.
 void ZeekLogWriter::close_set(uint64_t start_ns, uint64_t close_ns) {
   ClosedLogSet set;
@@ -834,11 +960,7 @@ void ZeekLogWriter::close_set(uint64_t start_ns, uint64_t close_ns) {
   const time_t secs = static_cast<time_t>(start_ns / 1'000'000'000ull);
   char stamp[32];
   if (cycle_dirs_) {
-    // The OsecT sensor's cycle directory: local time (TZ), colons in the time.
-    tm t;
-    localtime_r(&secs, &t);
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%d-%H:%M:%S", &t);
-    set.name = std::string("realtime-") + stamp;
+    set.name = cycle_dir_name(start_ns);
     set.own_dir = true;
     set.dir = std::filesystem::path(dir_) / set.name;
     // A second run over the same interval (a replay repeated) keeps the first one's set.

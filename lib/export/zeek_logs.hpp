@@ -49,6 +49,11 @@ struct ZeekLogInfo {
 std::span<const ZeekLogInfo> zeek_logs();
 const ZeekLogInfo* zeek_log(std::string_view name);  // nullptr when none has that name
 
+// "realtime-YYYY-MM-DD-HH:MM:SS": the OsecT sensor's name of the set directory of the
+// interval that starts at `start_ns` (local time, TZ); 0 when `name` is not one.
+std::string cycle_dir_name(uint64_t start_ns);
+uint64_t cycle_dir_start_ns(std::string_view name);
+
 // The logs one rotation closed: the unit that is delivered (export/log_delivery.hpp).
 struct ClosedLogSet {
   // "realtime-YYYY-MM-DD-HH:MM:SS" (set directories: the OsecT sensor's names, local
@@ -105,6 +110,14 @@ class ZeekLogWriter {
   // their live names (conn.log, …), as the OsecT sensor lays a cycle out; and the last set
   // is closed the same way at finish().
   void set_cycle_dirs(bool on) { cycle_dirs_ = on; }
+  // With rotation: the live logs an earlier run left in dir() (it was killed before its
+  // finish() closed them) would be overwritten by this run's first rows. Moves them as
+  // they are (a partial last line cut off, the footer added) into a closed set of their
+  // own, named by the interval of their earliest row: a set directory with cycle dirs,
+  // else Zeek's closed names. Call once, after set_cycle_dirs and before the first row;
+  // returns the files kept and names the set in `set_name`. Such a set is not handed to
+  // on_set_closed: log delivery finds it among those it has not delivered.
+  std::size_t keep_unfinished_logs(std::string& set_name);
   // Called (on the writer's thread) with each set a rotation closed, and with the last
   // one at finish(); a set that holds no file is not handed over.
   void on_set_closed(std::function<void(ClosedLogSet&&)> f) { on_set_closed_ = std::move(f); }

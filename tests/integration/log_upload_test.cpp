@@ -282,6 +282,54 @@ TEST(LogUpload, APostprocessThatFailsIsCountedAndFailsTheRun) {
   EXPECT_TRUE(fs::exists(dir / "logs" / "conn.2024-01-01-00-00-00.log"));
 }
 
+// A probe killed (SIGKILL, power cut) loses no set: the sets it closed but had not
+// postprocessed or packed, and the logs it still had open, are delivered by the next run.
+TEST(LogUpload, SetsAKilledRunLeftBehindAreDeliveredByTheNextRun) {
+  const fs::path dir = scratch_dir("log_upload_killed");
+  fs::remove_all(dir / "logs");
+  const fs::path post_log = dir / "postprocess.log";
+  fs::remove(post_log);
+  ::setenv("TZ", "UTC", 1);
+  const auto args = [&](const std::string& postprocess) {
+    return std::vector<std::string>{flowprobe_binary().string(), "-i", demo_capture().string(), "-o",
+                                    (dir / "flows.json").string(), "--zeek-logs", (dir / "logs").string(),
+                                    "--zeek-logs-rotate", "60", "--log-set-dir", "--log-postprocess", postprocess};
+  };
+  {
+    // 1: the first set's postprocess hangs; the run has closed all three when it is killed.
+    Background probe(args("sleep 20; true"), dir / "probe-1.out", dir / "probe-1.err");
+    ASSERT_TRUE(wait_until([&] { return fs::exists(dir / "logs") && set_dirs(dir / "logs").size() == 3; },
+                           std::chrono::seconds(60)))
+        << read_file(dir / "probe-1.err");
+    EXPECT_EQ(probe.stop(SIGKILL), -1);
+  }
+  // 2: and a run killed while it wrote: its live conn.log, its last row cut short.
+  write_text(dir / "logs" / "conn.log",
+             "#separator \\x09\n#fields\tts\tuid\n#types\ttime\tstring\n1704067510.250000\tCabc\n"
+             "1704067511.000000\tCde");
+  const ProgramResult r = run_program(args("echo \"$FLOWPROBE_LOG_SET\" >> " + post_log.string() + "; true"));
+  ::unsetenv("TZ");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The three sets of run 1 and the kept live log (00:05:10 is the 00:05 interval's), then
+  // this run's own three (same minutes: "-1").
+  EXPECT_EQ(summary_value(r.err, "log_sets.recovered"), 4) << r.err;
+  EXPECT_EQ(summary_value(r.err, "log_sets.closed"), 7) << r.err;
+  EXPECT_EQ(read_lines(post_log),
+            (std::vector<std::string>{"realtime-2024-01-01-00:00:00", "realtime-2024-01-01-00:01:00",
+                                      "realtime-2024-01-01-00:02:00", "realtime-2024-01-01-00:05:00",
+                                      "realtime-2024-01-01-00:00:00-1", "realtime-2024-01-01-00:01:00-1",
+                                      "realtime-2024-01-01-00:02:00-1"}));
+  // The kept log: its whole rows, the cut one dropped, closed with Zeek's footer.
+  const auto kept = read_lines(dir / "logs" / "realtime-2024-01-01-00:05:00" / "conn.log");
+  ASSERT_EQ(kept.size(), 5u);
+  EXPECT_EQ(kept[3], "1704067510.250000\tCabc");
+  EXPECT_TRUE(kept[4].starts_with("#close\t")) << kept[4];
+  EXPECT_NE(r.err.find("logs an earlier run left open"), std::string::npos) << r.err;
+  // 3: nothing is delivered twice by the run after.
+  const ProgramResult again = run_program(args("true"));
+  EXPECT_EQ(summary_value(again.err, "log_sets.recovered"), 0) << again.err;
+}
+
 TEST(LogUpload, OptionsThatCannotWorkStopTheRunAtStart) {
   const fs::path dir = scratch_dir("log_upload_options");
   const std::string pcap = demo_capture().string();
