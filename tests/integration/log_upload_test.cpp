@@ -296,9 +296,16 @@ TEST(LogUpload, SetsAKilledRunLeftBehindAreDeliveredByTheNextRun) {
                                     "--zeek-logs-rotate", "60", "--log-set-dir", "--log-postprocess", postprocess};
   };
   {
-    // 1: the first set's postprocess hangs; the run has closed all three when it is killed.
+    // 1: the first set's postprocess hangs; the run has closed all three (no live log
+    // left: transactions may reach their log after the last flow's) when it is killed.
     Background probe(args("sleep 20; true"), dir / "probe-1.out", dir / "probe-1.err");
-    ASSERT_TRUE(wait_until([&] { return fs::exists(dir / "logs") && set_dirs(dir / "logs").size() == 3; },
+    const auto live_logs = [&] {
+      int n = 0;
+      for (const auto& e : fs::directory_iterator(dir / "logs")) n += e.path().extension() == ".log";
+      return n;
+    };
+    ASSERT_TRUE(wait_until([&] { return fs::exists(dir / "logs") && set_dirs(dir / "logs").size() == 3 &&
+                                        live_logs() == 0; },
                            std::chrono::seconds(60)))
         << read_file(dir / "probe-1.err");
     EXPECT_EQ(probe.stop(SIGKILL), -1);
