@@ -82,9 +82,9 @@ CounterSource engine_counter_source(const EngineCounters& c) {
     d.add("dissectors.unidentified", "flows no dissector recognised within the probe window", CounterKind::counter,
           CounterShow::never);
     d.add("dissectors.expected.added", "connections a dissector announced (FTP data channels)", CounterKind::counter,
-          CounterShow::never);
+          CounterShow::nonzero);
     d.add("dissectors.expected.matched", "flows that began as announced, given to the protocol named",
-          CounterKind::counter, CounterShow::never);
+          CounterKind::counter, CounterShow::nonzero);
     d.add("dissectors.expected.expired", "announced connections whose time ran out (counted as their slot is reused)",
           CounterKind::counter, CounterShow::never);
     d.add("dissectors.expected.evicted",
