@@ -18,7 +18,8 @@
 // Ordering across cores: the data connection's first packet can be handled by its core
 // before the control connection's core has handled the reply that announced it (a core
 // lagging by more than the client's round trip); that connection is then not recognised.
-// On one RX core (replays with --rx-cores 1, the tests) the order is the capture's.
+// On one RX core (replays with --rx-cores 1, the tests) the order is the capture's; a file
+// replayed on several cores is where it shows (README, Architecture).
 #include <array>
 #include <atomic>
 #include <cstdint>
