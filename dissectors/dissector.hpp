@@ -12,6 +12,7 @@
 
 #include "decode/decoder.hpp"
 #include "dissectors/app_metadata.hpp"
+#include "dissectors/expected_flows.hpp"
 #include "signatures/rule.hpp"
 
 namespace flowprobe::dissect {
@@ -93,6 +94,11 @@ struct PacketContext {
   uint32_t tcp_seq = 0;
   uint16_t client_port = 0;
   uint16_t server_port = 0;
+  // The flow's addresses (IPv4 in the first 4 bytes), valid during the call: for a
+  // dissector that announces another connection (FTP's data channel).
+  const uint8_t* client_ip = nullptr;
+  const uint8_t* server_ip = nullptr;
+  uint8_t ip_version = 4;
   uint8_t l4_proto = 0;
   uint8_t tcp_flags = 0;
   bool from_client = true;
@@ -101,6 +107,9 @@ struct PacketContext {
   void* shared = nullptr;
   // Where the dissector reports completed transaction parts; null when nobody asks.
   TxSink* tx = nullptr;
+  // Where a dissector announces a connection it expects (dissectors/expected_flows.hpp),
+  // set by the engine; null when nobody keeps them.
+  const Expecter* expect = nullptr;
   // The call is the flow's end (or the engine giving the dissector up), not a packet:
   // Dissector::finish reports what it still holds.
   bool flow_end = false;
@@ -113,6 +122,9 @@ inline PacketContext make_context(const DecodedPacket& p, bool from_client, uint
   c.tcp_seq = p.tcp_seq;
   c.client_port = from_client ? p.src_port : p.dst_port;
   c.server_port = from_client ? p.dst_port : p.src_port;
+  c.client_ip = from_client ? p.src_ip.data() : p.dst_ip.data();
+  c.server_ip = from_client ? p.dst_ip.data() : p.src_ip.data();
+  c.ip_version = p.ip_version;
   c.l4_proto = p.l4_proto;
   c.tcp_flags = p.tcp_flags;
   c.from_client = from_client;

@@ -44,7 +44,11 @@ void StatePool::release(uint32_t slot) noexcept {
   if (slot < capacity_ && free_top_ < capacity_) free_[free_top_++] = slot;
 }
 
-DissectorEngine::DissectorEngine(const EngineConfig& cfg) : tx_(cfg.tx), max_probe_packets_(cfg.max_probe_packets) {
+DissectorEngine::DissectorEngine(const EngineConfig& cfg)
+    : own_expected_(cfg.expected ? nullptr : std::make_unique<ExpectedFlows>()),
+      expect_{cfg.expected ? cfg.expected : own_expected_.get(), &counters_.expected},
+      tx_(cfg.tx),
+      max_probe_packets_(cfg.max_probe_packets) {
   for (std::size_t i = 0; i < kProtocolCount; ++i) {
     const Dissector* d = kProtocols[i]->flow;
     if (d == nullptr) continue;
@@ -77,9 +81,19 @@ CounterSource engine_counter_source(const EngineCounters& c) {
       }
     d.add("dissectors.unidentified", "flows no dissector recognised within the probe window", CounterKind::counter,
           CounterShow::never);
+    d.add("dissectors.expected.added", "connections a dissector announced (FTP data channels)", CounterKind::counter,
+          CounterShow::nonzero);
+    d.add("dissectors.expected.matched", "flows that began as announced, given to the protocol named",
+          CounterKind::counter, CounterShow::nonzero);
+    d.add("dissectors.expected.expired", "announced connections whose time ran out (counted as their slot is reused)",
+          CounterKind::counter, CounterShow::never);
+    d.add("dissectors.expected.evicted",
+          "announced connections lost to a full table (a live entry pushed out, or a new one whose slot another core "
+          "was writing)",
+          CounterKind::counter, CounterShow::nonzero);
     return d;
   }();
-  static_assert(sizeof(EngineCounters) == (4 * kProtocolCount + 1) * sizeof(uint64_t));
+  static_assert(sizeof(EngineCounters) == (4 * kProtocolCount + 1 + 4) * sizeof(uint64_t));
   return counter_source(defs.defs(), c);
 }
 
@@ -96,6 +110,7 @@ void DissectorEngine::finish(FlowDissect& f, AppMetadata& meta) noexcept {
       PacketContext c;
       c.shared = shared_[f.dissector];
       c.tx = tx_;
+      c.expect = &expect_;
       c.flow_end = true;
       d.finish(pools_[f.dissector].at(f.slot), c, meta);
     }
@@ -106,6 +121,27 @@ void DissectorEngine::finish(FlowDissect& f, AppMetadata& meta) noexcept {
 }
 
 void DissectorEngine::on_flow_end(FlowDissect& f, AppMetadata& meta) noexcept { finish(f, meta); }
+
+void DissectorEngine::on_flow_start(FlowDissect& f, AppMetadata& meta, const DecodedPacket& pkt,
+                                    uint64_t ts_ns) noexcept {
+  if (f.status != FlowDissect::Status::probing || f.probes != 0 || expect_.table == nullptr) return;
+  const AppKind kind = expect_.table->match(pkt.src_ip.data(), pkt.src_port, pkt.dst_ip.data(), pkt.dst_port,
+                                            pkt.ip_version, pkt.l4_proto, ts_ns, counters_.expected);
+  if (kind == AppKind::none) return;
+  const std::size_t i = protocol_index(kind);
+  meta.set_kind(kind);
+  ++counters_.identified[i];
+  const Dissector* d = kProtocols[i]->flow;
+  f.dissector = static_cast<uint8_t>(i);
+  f.slot = d != nullptr ? pools_[i].acquire() : FlowDissect::kNoSlot;
+  if (f.slot == FlowDissect::kNoSlot) {
+    if (d != nullptr) ++counters_.pool_exhausted[i];
+    f.status = FlowDissect::Status::finished;  // the flow keeps its name, unparsed
+    return;
+  }
+  d->init(pools_[i].at(f.slot));
+  f.status = FlowDissect::Status::parsing;
+}
 
 void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const DecodedPacket& pkt, bool from_client,
                                 uint64_t ts_ns) noexcept {
@@ -164,6 +200,7 @@ void DissectorEngine::on_packet(FlowDissect& f, AppMetadata& meta, const PacketC
   PacketContext c = ctx;
   c.shared = shared_[f.dissector];
   c.tx = tx_;
+  c.expect = &expect_;
   const Parse r = d.parse(pools_[f.dissector].at(f.slot), c, meta);
   if (r == Parse::cont) return;
   ++(r == Parse::skip ? counters_.skipped : counters_.done)[f.dissector];

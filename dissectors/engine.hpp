@@ -67,6 +67,9 @@ struct EngineConfig {
   // Where dissectors report completed transaction parts (the rules' buffers); null: nobody
   // asks, and HTTP parsing ends with the headers, no header line, body or JA3 string copied.
   TxSink* tx = nullptr;
+  // Connections the dissectors announced (FTP's data channels), shared by every RX core;
+  // null: the engine keeps its own (one core, the tests).
+  ExpectedFlows* expected = nullptr;
 };
 
 // The dissectors' counters, per protocol of the table (engine_counter_source names them
@@ -77,6 +80,7 @@ struct EngineCounters {
   std::array<uint64_t, kProtocolCount> skipped{};
   std::array<uint64_t, kProtocolCount> pool_exhausted{};
   uint64_t unidentified = 0;
+  ExpectedFlowCounters expected;  // "dissectors.expected.*"
 };
 CounterSource engine_counter_source(const EngineCounters& c);
 
@@ -91,6 +95,9 @@ class DissectorEngine {
   void on_packet(FlowDissect& f, AppMetadata& meta, const DecodedPacket& pkt, bool from_client,
                  uint64_t ts_ns = 0) noexcept;
   void on_packet(FlowDissect& f, AppMetadata& meta, const PacketContext& ctx) noexcept;
+  // Call at a flow's first packet, before on_packet: a connection a dissector announced
+  // (ExpectedFlows) goes to the protocol it named, which its probes then never question.
+  void on_flow_start(FlowDissect& f, AppMetadata& meta, const DecodedPacket& pkt, uint64_t ts_ns) noexcept;
   // Releases whatever state the flow still holds (its dissector reports what it held
   // first); the metadata stays as it is.
   void on_flow_end(FlowDissect& f, AppMetadata& meta) noexcept;
@@ -105,6 +112,8 @@ class DissectorEngine {
   std::array<StatePool, kProtocolCount> pools_;
   std::array<void*, kProtocolCount> shared_{};  // Dissector::create_shared, per protocol
   EngineCounters counters_;
+  std::unique_ptr<ExpectedFlows> own_expected_;  // when EngineConfig::expected is null
+  Expecter expect_;
   TxSink* tx_;
   uint8_t max_probe_packets_;
 };

@@ -9,7 +9,8 @@
 //                         Meta: the type of its part of a flow's AppMetadata and of its
 //                               transaction records (NoMeta: it has none)
 //
-// Order is probe order. Flows: the most specific first, so that a cheap certain answer (a
+// Order is probe order (ftp_data never probes: a flow is its only when FTP announced it,
+// dissectors/expected_flows.hpp). Flows: the most specific first, so that a cheap certain answer (a
 // TLS record header) is found before looser guesses (DNS); QUIC before DNS, as a QUIC
 // Initial is certain from its header alone and on UDP/443 or 853 must not be taken for a
 // DNS guess. Per-packet asset sightings: the first protocol whose asset parser claims a
@@ -27,7 +28,7 @@
 #include "dissectors/tls/meta.hpp"
 
 namespace flowprobe::dissect {
-struct NoMeta {};  // a protocol with per-packet sightings only (asset parsers)
+struct NoMeta {};  // a protocol with no metadata: per-packet sightings only (asset parsers), or a name (ftp_data)
 }  // namespace flowprobe::dissect
 
 #define FLOWPROBE_PROTOCOLS(X)                                  \
@@ -36,6 +37,7 @@ struct NoMeta {};  // a protocol with per-packet sightings only (asset parsers)
   X(ssh, Ssh, SshMeta)                                          \
   X(smtp, Smtp, SmtpMeta)                                       \
   X(ftp, Ftp, FtpMeta)                                          \
+  X(ftp_data, FtpData, NoMeta)                                  \
   X(quic, Quic, TlsMeta)                                        \
   X(dns, Dns, DnsMeta)                                          \
   X(dhcp, Dhcp, DhcpMeta)                                       \

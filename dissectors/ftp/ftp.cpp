@@ -87,6 +87,26 @@ std::string_view quoted_path(std::string_view msg) {
   return msg.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1);
 }
 
+// Announces the data connection `tx` named, for the engine to give to ftp_data when it
+// begins: from the server (PORT/EPRT) or the client (PASV/EPSV) to the address and port
+// announced, as Zeek's add_expected_data_channel expects it.
+void announce_data_channel(const FtpMeta& tx, const PacketContext& c) noexcept {
+  if (!tx.has_data_channel || c.expect == nullptr || c.client_ip == nullptr || c.server_ip == nullptr) return;
+  // An EPRT naming an address of the other family than the control connection's: no
+  // connection between them can be told from the announcement.
+  if (!tx.data_host_is_server && tx.data_ip_version != c.ip_version) return;
+  const std::size_t n = c.ip_version == 6 ? 16 : 4;
+  ExpectedFlow e;
+  std::memcpy(e.orig.data(), tx.passive ? c.client_ip : c.server_ip, n);
+  if (tx.data_host_is_server) std::memcpy(e.resp.data(), c.server_ip, n);
+  else e.resp = tx.data_host;
+  e.resp_port = tx.data_port;
+  e.ip_version = c.ip_version;
+  e.l4_proto = ipproto::tcp;
+  e.kind = AppKind::ftp_data;
+  c.expect->expect(e, c.ts_ns);
+}
+
 }  // namespace
 
 void ftp_build_path(std::string_view dir, std::string_view name, BoundedString<256>& out) noexcept {
@@ -192,6 +212,7 @@ void FtpState::client_line(std::string_view line, const PacketContext& c, AppMet
   } else if (cmd == "PORT" || cmd == "EPRT") {
     tx.has_data_channel = cmd == "PORT" ? parse_port_tuple(arg, tx) : parse_extended(arg, tx);
     tx.passive = false;
+    announce_data_channel(tx, c);
   }
 }
 
@@ -236,6 +257,7 @@ void FtpState::server_line(std::string_view line, const PacketContext& c, AppMet
       tx.has_data_channel = parse_extended(text.substr(open + 1, close - open - 1), tx);
     }
     tx.passive = true;
+    announce_data_channel(tx, c);
   }
   // The working directory (Zeek's directory_cmds).
   if (cmd == "CWD" && code == 250) {

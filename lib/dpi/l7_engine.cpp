@@ -222,6 +222,8 @@ void L7Engine::on_packet(const FlowHit& hit, const DecodedPacket& pkt, uint64_t 
     const bool synack = pkt.l4_proto == 6 && (pkt.tcp_flags & 0x12) == 0x12;
     s->client_mac = synack ? pkt.dst_mac : pkt.src_mac;
     s->server_mac = synack ? pkt.src_mac : pkt.dst_mac;
+    // A connection another flow announced (FTP's data channel) is its protocol's from here.
+    dissectors_.on_flow_start(s->dissect, s->app, pkt, ts_ns);
   }
   Slot* s = slot(ext);
   // Rules on the dissectors' buffers run as each transaction part completes (part()).

@@ -247,6 +247,10 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
       if (result == 0) dispatcher = std::make_unique<Dispatcher>(dc, feeds);
     }
 
+    // The connections dissectors announce (FTP's data channels), one table for every RX
+    // core: an announced connection's packets may reach another core than the announcer's.
+    // Declared before the workers, so it outlives them.
+    const auto expected_flows = std::make_unique<dissect::ExpectedFlows>();
     std::vector<std::unique_ptr<RxWorker>> workers;
     std::vector<rte_ring*> flow_rings, alert_rings, event_rings, tx_rings;
     std::atomic<int> rx_running{0};
@@ -313,6 +317,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
         wc.flow = config.flow;
         wc.decode = config.decode;
         wc.l7 = config.l7;
+        wc.l7.dissectors.expected = expected_flows.get();
         wc.max_packets = fed ? 0 : config.max_packets;
         if (mode == RxMode::software_dispatch) {
           if (q == 0) wc.dispatcher = dispatcher.get();

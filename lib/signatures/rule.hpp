@@ -14,8 +14,8 @@ namespace flowprobe::sig {
 
 // Application protocol of a flow as the signature engine names it. The caller (nDPI /
 // dissectors) sets FlowContext::app_proto; `alert http …` rules need it.
-enum class AppProto : uint8_t { unknown = 0, http, dns, tls, ftp, smtp, ssh, smb, quic };
-inline constexpr int kAppProtoCount = 9;
+enum class AppProto : uint8_t { unknown = 0, http, dns, tls, ftp, smtp, ssh, smb, quic, ftp_data };
+inline constexpr int kAppProtoCount = 10;
 std::string_view app_proto_name(AppProto p);  // "http", …; "" for unknown
 
 // What a content/pcre inspects. `payload` is the L4 payload (TCP: each segment and the

@@ -1415,10 +1415,12 @@ bool RuleBuilder::finish() {
       if (r_.l4 == L4::udp && need != AppProto::dns && need != AppProto::unknown && need != AppProto::quic)
         return fail(err_, "buffer of another protocol", "udp rule");
       if (r_.l4 == L4::icmp) return fail(err_, "buffer of another protocol", "icmp rule");
-      // Suricata's file_data also reads SMTP attachments, FTP and SMB transfers; only
-      // HTTP bodies are kept here, so such a rule would never match: say so instead.
-      if (b.kind == BufferKind::http_file_data && r_.app != AppProto::unknown && r_.app != AppProto::http)
-        return fail(err_, "file_data outside HTTP (only HTTP bodies are kept)", app_proto_name(r_.app));
+      // Suricata's file_data also reads SMTP attachments and SMB transfers; only HTTP
+      // bodies and FTP data connections are kept here, so such a rule would never match:
+      // say so instead.
+      if (b.kind == BufferKind::http_file_data && r_.app != AppProto::unknown && r_.app != AppProto::http &&
+          r_.app != AppProto::ftp_data)
+        return fail(err_, "file_data outside HTTP and ftp-data (only their files are kept)", app_proto_name(r_.app));
     }
   }
   const bool has_payload = std::any_of(r_.buffers.begin(), r_.buffers.end(), [](auto& b) { return b.kind == BufferKind::payload; });
@@ -1440,7 +1442,7 @@ bool RuleBuilder::finish() {
 }  // namespace
 
 std::string_view app_proto_name(AppProto p) {
-  static constexpr std::array<std::string_view, kAppProtoCount> names{"", "http", "dns", "tls", "ftp", "smtp", "ssh", "smb", "quic"};
+  static constexpr std::array<std::string_view, kAppProtoCount> names{"", "http", "dns", "tls", "ftp", "smtp", "ssh", "smb", "quic", "ftp-data"};
   return names[static_cast<std::size_t>(p)];
 }
 
@@ -1707,6 +1709,7 @@ bool parse_rule(std::string_view text, ParseContext& ctx, Rule& out, RuleError& 
   else if (proto == "http" || proto == "http1") { out.l4 = L4::tcp; out.app = AppProto::http; }
   else if (proto == "tls" || proto == "ssl") { out.l4 = L4::tcp; out.app = AppProto::tls; }
   else if (proto == "ftp") { out.l4 = L4::tcp; out.app = AppProto::ftp; }
+  else if (proto == "ftp-data") { out.l4 = L4::tcp; out.app = AppProto::ftp_data; }
   else if (proto == "smtp") { out.l4 = L4::tcp; out.app = AppProto::smtp; }
   else if (proto == "ssh") { out.l4 = L4::tcp; out.app = AppProto::ssh; }
   else if (proto == "smb") { out.l4 = L4::tcp; out.app = AppProto::smb; }

@@ -372,7 +372,16 @@ uint8_t tx_needs_of(const Rule& r) {
       case BufferKind::http_response_body:
         needs |= tx_needs::response_only | tx_needs::response_body;
         break;
-      case BufferKind::http_file_data:  // the request's body on a to_server rule (Suricata 5+)
+      case BufferKind::http_file_data:
+        // ftp-data: the file in the direction it travels (STOR up, RETR down), either
+        // unless the rule says which.
+        if (r.app == AppProto::ftp_data) {
+          needs |= r.flow_dir == 1   ? tx_needs::request_body
+                   : r.flow_dir == 2 ? tx_needs::response_body
+                                     : tx_needs::request_body | tx_needs::response_body;
+          break;
+        }
+        // HTTP: the request's body on a to_server rule (Suricata 5+).
         needs |= r.flow_dir == 1 ? tx_needs::request_only | tx_needs::request_body
                                  : tx_needs::response_only | tx_needs::response_body;
         break;

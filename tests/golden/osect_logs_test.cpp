@@ -69,7 +69,7 @@ const std::map<std::string, int> kFloor = {
     {"conn resp_ip_bytes", 272},  // of 277
     {"conn resp_l2_addr", 1},  // of 1
     {"conn resp_pkts", 272},  // of 277
-    {"conn service", 134},  // of 277
+    {"conn service", 147},  // of 277 (134 when written; 147 on 2026-12-07 with FTP's data connections ftp-data)
     {"conn tunnel_parents", 259},  // of 277
     {"dns AA", 18},  // of 20
     {"dns RA", 20},  // of 20

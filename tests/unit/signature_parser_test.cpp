@@ -200,7 +200,7 @@ TEST(SignatureParser, BadRulesAreRejectedWithAReason) {
       // A buffer no dissector fills would never match: rejected, not accepted silently.
       {R"(alert http any any -> any any (tls.certs; content:"01"; sid:1;))", "buffer of another protocol"},
       {R"(alert tls any any -> any any (http.response_header; content:"01"; sid:1;))", "buffer of another protocol"},
-      {R"(alert smtp any any -> any any (file_data; content:"MZ"; sid:1;))", "file_data outside HTTP (only HTTP bodies are kept)"},
+      {R"(alert smtp any any -> any any (file_data; content:"MZ"; sid:1;))", "file_data outside HTTP and ftp-data (only their files are kept)"},
       {R"(alert tcp any any -> any any (content:"a"; sid:1))", "malformed rule"},
       {R"(alert tcp any any -> any any (content:"a";))", "missing sid"},
       {R"(alert foo any any -> any any (sid:1;))", "unsupported protocol: foo"},
@@ -305,6 +305,21 @@ TEST(SignatureParser, RulesCheckPrintsSummaryFirst) {
   std::free(buf);
 }
 
+}  // namespace
+
+namespace {
+// Suricata's ftp-data protocol (its documentation's file.data example) and file_data on it.
+TEST(SignatureParser, FtpDataProtocolWithFileData) {
+  const auto r = parse(R"(alert ftp-data any any -> any any (msg:"ftp app layer file.data example"; file.data; content:"example file content"; sid:6; rev:1;))");
+  ASSERT_TRUE(r.ok) << r.error.reason << " " << r.error.detail;
+  EXPECT_EQ(r.rule.app, AppProto::ftp_data);
+  EXPECT_EQ(r.rule.l4, L4::tcp);
+  EXPECT_EQ(r.rule.buffers.at(0).kind, BufferKind::http_file_data);
+  EXPECT_EQ(app_proto_name(AppProto::ftp_data), "ftp-data");
+  EXPECT_TRUE(parse(R"(alert ftp-data any any -> any any (flow:to_server; file_data; content:"MZ"; sid:7;))").ok);
+  // Only the bytes are kept: no file name, no command of the control connection.
+  EXPECT_FALSE(parse(R"(alert ftp-data any any -> any any (ftpdata_command:stor; sid:8;))").ok);
+}
 }  // namespace
 
 namespace {
