@@ -6,6 +6,7 @@
 #endif
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstring>
 #include <string>
@@ -20,6 +21,7 @@ namespace flowprobe::report {
 namespace {
 
 namespace od = simdjson::ondemand;
+using detail::TextOut;
 
 // Slot ids of the key table: Field values, then the keys that are not Fields.
 enum Slot : uint8_t {
@@ -226,63 +228,40 @@ inline bool json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c 
 // reads for anything unusual. The token is already validated (UTF-8, no unescaped
 // control characters) by stage 1.
 
-// A plain unsigned integer token: "443". False for anything else (sign, fraction,
-// exponent, leading zero, more than 19 digits, a string).
-inline bool plain_uint(std::string_view t, uint64_t& out) {
-  std::size_t i = 0;
-  uint64_t x = 0;
-  for (; i < t.size() && i < 20; ++i) {
-    const unsigned d = static_cast<unsigned char>(t[i]) - '0';
-    if (d > 9) break;
-    x = x * 10 + d;
-  }
-  if (i == 0 || i > 19 || (t[0] == '0' && i > 1)) return false;
-  for (std::size_t j = i; j < t.size(); ++j)
-    if (!json_space(t[j])) return false;
-  out = x;
-  return true;
-}
-
-// Whether `t` holds a '\\'. Reading up to 15 bytes past the string stays inside the
-// line and its padding; the bytes past the end are masked off.
-inline bool has_backslash(std::string_view t) {
+// Where the first '"' or '\\' of a string's text is, from `p` (just past its opening
+// quote), 16 bytes at a time; nullptr when there is none before `end` (a string the
+// stream cut short). Reading up to 15 bytes past `end` stays inside simdjson's padding.
+inline const char* quote_or_backslash(const char* p, const char* end) {
 #if defined(__SSE2__)
+  const __m128i q = _mm_set1_epi8('"');
   const __m128i bs = _mm_set1_epi8('\\');
-  for (std::size_t i = 0; i < t.size(); i += 16) {
-    unsigned m = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + i)), bs)));
-    if (t.size() - i < 16) m &= (1u << (t.size() - i)) - 1;
-    if (m) return true;
+  for (; p < end; p += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs))));
+    if (m) {
+      const char* at = p + __builtin_ctz(m);
+      return at < end ? at : nullptr;
+    }
   }
-  return false;
+  return nullptr;
 #else
-  for (std::size_t i = 0; i < t.size(); i += 8) {  // SWAR zero-byte search on w ^ '\\'*0x01..
+  for (; p < end; p += 8) {  // SWAR zero-byte search on w ^ '"'*0x01.. and w ^ '\\'*0x01..
     uint64_t w;
-    std::memcpy(&w, t.data() + i, 8);
-    if (t.size() - i < 8) w &= (uint64_t{1} << ((t.size() - i) * 8)) - 1;
-    const uint64_t x = w ^ 0x5c5c5c5c5c5c5c5cull;
-    if ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) return true;
+    std::memcpy(&w, p, 8);
+    const uint64_t x = w ^ 0x2222222222222222ull, y = w ^ 0x5c5c5c5c5c5c5c5cull;
+    const uint64_t m = ((x - 0x0101010101010101ull) & ~x | (y - 0x0101010101010101ull) & ~y) & 0x8080808080808080ull;
+    if (m) {
+      const char* at = p + __builtin_ctzll(m) / 8;
+      return at < end ? at : nullptr;
+    }
   }
-  return false;
+  return nullptr;
 #endif
-}
-
-// A string token without escapes: its text as a view into the input, with no copy to
-// simdjson's string buffer (the reader's main cost was unescaping strings that have
-// nothing to unescape). The view lives as long as the line, as the reader's views do.
-inline bool plain_string(std::string_view t, std::string_view& out) {
-  while (!t.empty() && json_space(t.back())) t.remove_suffix(1);
-  if (t.size() < 2 || t.front() != '"' || t.back() != '"') return false;
-  t = t.substr(1, t.size() - 2);
-  if (has_backslash(t)) return false;
-  out = t;
-  return true;
 }
 
 // Numbers are JSON integers in flowprobe's output, but nProbe writes some as strings
 // ("35632.57680":"0"); both read. Anything else is a bad value.
 [[gnu::noinline]] bool get_number_slow(od::value& v, uint64_t& out) {
-  if (!v.get_uint64().get(out)) return true;
   od::json_type t;
   if (v.type().get(t)) return false;
   if (t == od::json_type::number) {
@@ -323,14 +302,25 @@ bool get_text_slow(od::value& v, std::string_view& out) {
   return false;
 }
 
-// The common cases inline, the rest out of line.
-inline bool get_number(od::value& v, uint64_t& out) {
-  return plain_uint(v.raw_json_token(), out) || get_number_slow(v, out);
-}
-// Out of line: inlined into the reader's loop, GCC copied simdjson's iterator structs
-// through memory and stalled on store forwarding at every key (half the reader's time).
-[[gnu::noinline]] bool get_text(od::value& v, std::string_view& out) {
-  return plain_string(v.raw_json_token(), out) || get_text_slow(v, out);
+// Numbers: simdjson's own unsigned parse, which consumes the value (a value read
+// through its raw token and left unconsumed costs On-Demand a skip at the next key).
+inline bool get_number(od::value& v, uint64_t& out) { return !v.get_uint64().get(out) || get_number_slow(v, out); }
+
+// Strings: consumed as a raw JSON string, then a view into the input up to the closing
+// quote when there is no escape (nothing copied: most of the reader's cost was once
+// unescaping strings that have nothing to unescape), else unescaped into the reader's
+// buffer. Both live until the next record, as the reader's views do.
+[[gnu::noinline]] bool get_text(od::value& v, std::string_view& out, TextOut& to) {
+  od::raw_json_string raw;
+  if (v.get_raw_json_string().get(raw)) return get_text_slow(v, out);  // not a string: not consumed
+  const char* p = raw.raw();
+  const char* at = quote_or_backslash(p, to.end);
+  if (at == nullptr) return false;
+  if (*at == '"') {
+    out = std::string_view(p, static_cast<std::size_t>(at - p));
+    return true;
+  }
+  return !to.parser->unescape(raw, to.at).get(out);
 }
 
 }  // namespace
@@ -451,6 +441,14 @@ bool parse_eve_time(std::string_view s, int64_t& out) {
 
 RecordReader::RecordReader() { (void)key_table(); }
 
+void RecordReader::text_begin(const od::parser& p, const char* input, std::size_t size) {
+  if (unescaped_size_ < size + simdjson::SIMDJSON_PADDING) {
+    unescaped_size_ = std::max<std::size_t>(size + simdjson::SIMDJSON_PADDING, 4096);
+    unescaped_ = std::make_unique_for_overwrite<uint8_t[]>(unescaped_size_);
+  }
+  text_ = TextOut{&p, unescaped_.get(), input + size};
+}
+
 void RecordReader::read(std::string_view line, std::size_t capacity, Visitor& visitor) {
   std::size_t b = 0;
   while (b < line.size() && (line[b] == ' ' || line[b] == '\t' || line[b] == '\r')) ++b;
@@ -464,6 +462,7 @@ void RecordReader::read(std::string_view line, std::size_t capacity, Visitor& vi
   const LineKind broken = first == '{' || first == '[' ? LineKind::truncated : LineKind::not_json;
   od::document doc;
   if (parser_.iterate(line.data() + b, e - b, capacity - b).get(doc)) return visitor.on_record(broken, *this);
+  text_begin(parser_, line.data() + b, e - b);
   od::json_type t;
   if (doc.type().get(t)) return visitor.on_record(broken, *this);
   if (t == od::json_type::object) {
@@ -597,6 +596,7 @@ std::size_t RecordReader::stream_window(std::string_view lines, Visitor& visitor
   };
   od::document_stream docs;
   if (stream_parser_.iterate_many(base, len, kWindow).get(docs)) return 0;
+  text_begin(stream_parser_, base, len);
   for (auto it = docs.begin(); it != docs.end(); ++it) {
     od::document_reference doc;
     if ((*it).get(doc)) return line;
@@ -626,6 +626,36 @@ std::size_t RecordReader::stream_window(std::string_view lines, Visitor& visitor
   return len;
 }
 
+namespace {
+// Whether the key at `key` (just past its opening quote) is the one `shape` holds: the
+// bytes `mask` selects, its closing quote included, all equal. Reads 32 bytes from `key`:
+// a key inside a document is followed by at least its value and simdjson's padding.
+inline bool shape_match(const char* shape, uint32_t mask, const char* key) {
+#if defined(__SSE2__)
+  const auto* k = reinterpret_cast<const __m128i*>(key);
+  const auto* w = reinterpret_cast<const __m128i*>(shape);
+  const uint32_t eq = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(k), _mm_load_si128(w)))) |
+                      static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(k + 1), _mm_load_si128(w + 1)))) << 16;
+  return (eq & mask) == mask;
+#else
+  return std::memcmp(shape, key, static_cast<std::size_t>(std::popcount(mask))) == 0;
+#endif
+}
+}  // namespace
+
+void RecordReader::remember_key(ShapeSlot& s, const char* key, uint8_t slot) {
+  const void* q = std::memchr(key, '"', s.key.size());
+  if (q == nullptr) {  // longer than a slot holds: compared every time (it is not a table key)
+    s = ShapeSlot{};
+    return;
+  }
+  const std::size_t len = static_cast<std::size_t>(static_cast<const char*>(q) - key) + 1;  // with its quote
+  s.key.fill(0);
+  std::memcpy(s.key.data(), key, len);
+  s.mask = len == 32 ? UINT32_MAX : (uint32_t{1} << len) - 1;
+  s.slot = slot;
+}
+
 LineKind RecordReader::parse_object(od::object obj) {
   const KeyTable& table = key_table();
   // Zeroed in place: `flow_ = FlowRec{}` built the record on the stack and copied it over
@@ -634,6 +664,7 @@ LineKind RecordReader::parse_object(od::object obj) {
   std::memset(static_cast<void*>(&flow_), 0, sizeof flow_);
   flow_.dns_ret_code = FlowRec{}.dns_ret_code;
   eve_type_ = {};
+  text_.at = unescaped_.get();
   bool is_eve = false, bad = false, eve_reset = false;
   std::string_view src6, dst6, eve_ts;
   bool any_flow_key = false;
@@ -641,16 +672,15 @@ LineKind RecordReader::parse_object(od::object obj) {
   for (auto field_result : obj) {
     if (field_result.error()) return LineKind::truncated;
     od::field& field = field_result.value_unsafe();
-    KeyWords kw;
-    uint8_t slot = k_none;
-    if (load_key(field.key().raw(), kw)) {
-      ShapeSlot* s = index < shape_.size() ? &shape_[index] : nullptr;
-      if (s && s->len == kw.len && s->w[0] == kw.w0 && s->w[1] == kw.w1 && s->w[2] == kw.w2) {
-        slot = s->slot;
-      } else {
-        slot = table.find(kw);
-        if (s) *s = ShapeSlot{{kw.w0, kw.w1, kw.w2}, kw.len, slot};
-      }
+    const char* key = field.key().raw();
+    ShapeSlot* shape = index < shape_.size() ? &shape_[index] : nullptr;
+    uint8_t slot;
+    if (shape && shape_match(shape->key.data(), shape->mask, key)) {
+      slot = shape->slot;
+    } else {
+      KeyWords kw;
+      slot = load_key(key, kw) ? table.find(kw) : uint8_t{k_none};
+      if (shape) remember_key(*shape, key, slot);
     }
     ++index;
     if (slot == k_none) continue;  // On-Demand skips the value
@@ -667,8 +697,8 @@ LineKind RecordReader::parse_object(od::object obj) {
       if (f != Field::community_id) any_flow_key = true;
       flow_.present |= uint64_t{1} << slot;
       switch (f) {
-        case Field::src_addr: bad |= !get_text(v, flow_.src_text); break;
-        case Field::dst_addr: bad |= !get_text(v, flow_.dst_text); break;
+        case Field::src_addr: bad |= !get_text(v, flow_.src_text, text_); break;
+        case Field::dst_addr: bad |= !get_text(v, flow_.dst_text, text_); break;
         case Field::src_port: bad |= !get_number(v, n); flow_.src_port = static_cast<uint16_t>(n); break;
         case Field::dst_port: bad |= !get_number(v, n); flow_.dst_port = static_cast<uint16_t>(n); break;
         case Field::protocol: bad |= !get_number(v, n); flow_.protocol = static_cast<uint8_t>(n); break;
@@ -676,50 +706,50 @@ LineKind RecordReader::parse_object(od::object obj) {
         case Field::out_bytes: bad |= !get_number(v, flow_.out_bytes); break;
         case Field::first_switched: bad |= !get_number(v, n); flow_.first = static_cast<int64_t>(n); break;
         case Field::last_switched: bad |= !get_number(v, n); flow_.last = static_cast<int64_t>(n); break;
-        case Field::l7_proto: bad |= !get_text(v, flow_.l7_proto); break;
-        case Field::l7_proto_name: bad |= !get_text(v, flow_.l7_name); break;
-        case Field::l7_category: bad |= !get_text(v, flow_.l7_category); break;
-        case Field::l7_risk_name: bad |= !get_text(v, flow_.l7_risk_name); break;
-        case Field::src_country: bad |= !get_text(v, flow_.src_country); break;
-        case Field::dst_country: bad |= !get_text(v, flow_.dst_country); break;
+        case Field::l7_proto: bad |= !get_text(v, flow_.l7_proto, text_); break;
+        case Field::l7_proto_name: bad |= !get_text(v, flow_.l7_name, text_); break;
+        case Field::l7_category: bad |= !get_text(v, flow_.l7_category, text_); break;
+        case Field::l7_risk_name: bad |= !get_text(v, flow_.l7_risk_name, text_); break;
+        case Field::src_country: bad |= !get_text(v, flow_.src_country, text_); break;
+        case Field::dst_country: bad |= !get_text(v, flow_.dst_country, text_); break;
         case Field::src_as: bad |= !get_number(v, n); flow_.src_as = static_cast<uint32_t>(n); break;
         case Field::dst_as: bad |= !get_number(v, n); flow_.dst_as = static_cast<uint32_t>(n); break;
-        case Field::src_as_map: bad |= !get_text(v, flow_.src_as_map); break;
-        case Field::dst_as_map: bad |= !get_text(v, flow_.dst_as_map); break;
-        case Field::dns_query: bad |= !get_text(v, flow_.dns_query); break;
-        case Field::dns_response: bad |= !get_text(v, flow_.dns_response); break;
+        case Field::src_as_map: bad |= !get_text(v, flow_.src_as_map, text_); break;
+        case Field::dst_as_map: bad |= !get_text(v, flow_.dst_as_map, text_); break;
+        case Field::dns_query: bad |= !get_text(v, flow_.dns_query, text_); break;
+        case Field::dns_response: bad |= !get_text(v, flow_.dns_response, text_); break;
         case Field::dns_ret_code:
           bad |= !get_number(v, n);
           flow_.dns_ret_code = static_cast<int>(n);
           break;
-        case Field::http_method: bad |= !get_text(v, flow_.http_method); break;
-        case Field::http_host: bad |= !get_text(v, flow_.http_host); break;
-        case Field::http_url: bad |= !get_text(v, flow_.http_url); break;
-        case Field::tls_server_name: bad |= !get_text(v, flow_.tls_sni); break;
+        case Field::http_method: bad |= !get_text(v, flow_.http_method, text_); break;
+        case Field::http_host: bad |= !get_text(v, flow_.http_host, text_); break;
+        case Field::http_url: bad |= !get_text(v, flow_.http_url, text_); break;
+        case Field::tls_server_name: bad |= !get_text(v, flow_.tls_sni, text_); break;
         case Field::tls_version: bad |= !get_number(v, n); flow_.tls_version = static_cast<uint32_t>(n); break;
         case Field::tls_cipher: bad |= !get_number(v, n); flow_.tls_cipher = static_cast<uint32_t>(n); break;
         case Field::tls_unsafe_cipher: bad |= !get_number(v, n); flow_.tls_unsafe = n != 0; break;
         case Field::client_tcp_flags: bad |= !get_number(v, n); flow_.client_flags = static_cast<uint32_t>(n); break;
         case Field::server_tcp_flags: bad |= !get_number(v, n); flow_.server_flags = static_cast<uint32_t>(n); break;
-        case Field::conn_state: bad |= !get_text(v, flow_.conn_state); break;
-        case Field::community_id: bad |= !get_text(v, flow_.community_id); break;
+        case Field::conn_state: bad |= !get_text(v, flow_.conn_state, text_); break;
+        case Field::community_id: bad |= !get_text(v, flow_.community_id, text_); break;
         case Field::alerts: bad |= !get_number(v, n); flow_.alerts = static_cast<uint32_t>(n); break;
-        case Field::instance_name: bad |= !get_text(v, flow_.instance); break;
+        case Field::instance_name: bad |= !get_text(v, flow_.instance, text_); break;
         case Field::count_: break;
       }
       continue;
     }
     switch (slot) {
-      case k_src6: any_flow_key = true; bad |= !get_text(v, src6); break;
-      case k_dst6: any_flow_key = true; bad |= !get_text(v, dst6); break;
-      case ev_timestamp: bad |= !get_text(v, eve_ts); break;
-      case ev_event_type: is_eve = true; bad |= !get_text(v, eve_type_); break;
-      case ev_src_ip: bad |= !get_text(v, alert_.src_text); break;
-      case ev_dest_ip: bad |= !get_text(v, alert_.dst_text); break;
+      case k_src6: any_flow_key = true; bad |= !get_text(v, src6, text_); break;
+      case k_dst6: any_flow_key = true; bad |= !get_text(v, dst6, text_); break;
+      case ev_timestamp: bad |= !get_text(v, eve_ts, text_); break;
+      case ev_event_type: is_eve = true; bad |= !get_text(v, eve_type_, text_); break;
+      case ev_src_ip: bad |= !get_text(v, alert_.src_text, text_); break;
+      case ev_dest_ip: bad |= !get_text(v, alert_.dst_text, text_); break;
       case ev_src_port: bad |= !get_number(v, n); alert_.src_port = static_cast<uint16_t>(n); break;
       case ev_dest_port: bad |= !get_number(v, n); alert_.dst_port = static_cast<uint16_t>(n); break;
-      case ev_proto: bad |= !get_text(v, alert_.proto); break;
-      case ev_app_proto: bad |= !get_text(v, alert_.app_proto); break;
+      case ev_proto: bad |= !get_text(v, alert_.proto, text_); break;
+      case ev_app_proto: bad |= !get_text(v, alert_.app_proto, text_); break;
       case ev_alert: {
         od::object a;
         if (v.get_object().get(a)) {
@@ -733,9 +763,9 @@ LineKind RecordReader::parse_object(od::object obj) {
           od::value& av = af.value();
           if (k == "signature_id") bad |= !get_number(av, n), alert_.sid = static_cast<uint32_t>(n);
           else if (k == "severity") bad |= !get_number(av, n), alert_.severity = static_cast<int>(n);
-          else if (k == "signature") bad |= !get_text(av, alert_.signature);
-          else if (k == "category") bad |= !get_text(av, alert_.category);
-          else if (k == "action") bad |= !get_text(av, alert_.action);
+          else if (k == "signature") bad |= !get_text(av, alert_.signature, text_);
+          else if (k == "category") bad |= !get_text(av, alert_.category, text_);
+          else if (k == "action") bad |= !get_text(av, alert_.action, text_);
         }
         break;
       }
@@ -750,9 +780,9 @@ LineKind RecordReader::parse_object(od::object obj) {
           od::field& hf = hf_result.value_unsafe();
           const std::string_view k = raw_key(hf);
           od::value& hv = hf.value();
-          if (k == "http_method") bad |= !get_text(hv, tx_.method);
-          else if (k == "hostname") bad |= !get_text(hv, tx_.hostname);
-          else if (k == "url") bad |= !get_text(hv, tx_.url);
+          if (k == "http_method") bad |= !get_text(hv, tx_.method, text_);
+          else if (k == "hostname") bad |= !get_text(hv, tx_.hostname, text_);
+          else if (k == "url") bad |= !get_text(hv, tx_.url, text_);
           else if (k == "length") bad |= !get_number(hv, tx_.length);
         }
         break;

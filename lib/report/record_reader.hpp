@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "report/record.hpp"
@@ -32,6 +33,15 @@ inline constexpr int kLineKinds = static_cast<int>(LineKind::count_);
 bool is_skip(LineKind k);
 // Footer wording: "not JSON", "truncated JSON"...
 std::string_view line_kind_text(LineKind k);
+
+namespace detail {
+// Where the reader's string values may be read to and unescaped into (record_reader.cpp).
+struct TextOut {
+  const simdjson::ondemand::parser* parser = nullptr;  // the one parsing: its unescaper
+  uint8_t* at = nullptr;                               // the next unescaped string's place
+  const char* end = nullptr;                           // the end of the input being read
+};
+}  // namespace detail
 
 class RecordReader {
  public:
@@ -68,13 +78,21 @@ class RecordReader {
   simdjson::ondemand::parser parser_;         // read(): one document per line
   simdjson::ondemand::parser stream_parser_;  // read_lines(): one stream per window
   // The previous record's keys by position: records of one template repeat them in the
-  // same order, so most keys are recognised by one compare instead of a table lookup.
+  // same order, so most keys are recognised by one 32-byte compare of the key as written
+  // (its bytes and closing quote, `mask` saying which bytes count) instead of a lookup.
   struct ShapeSlot {
-    uint64_t w[3] = {0, 0, 0};
-    uint32_t len = UINT32_MAX;
+    alignas(16) std::array<char, 32> key{'"'};  // empty: matches only "", which no table key is
+    uint32_t mask = 1;
     uint8_t slot = 255;
   };
   std::array<ShapeSlot, 128> shape_{};
+  static void remember_key(ShapeSlot& s, const char* key, uint8_t slot);
+  // Escaped strings are unescaped here, one record's worth at a time: it holds as many
+  // bytes as the input being read (a string never grows when unescaped) and the padding.
+  void text_begin(const simdjson::ondemand::parser& p, const char* input, std::size_t size);
+  std::unique_ptr<uint8_t[]> unescaped_;
+  std::size_t unescaped_size_ = 0;
+  detail::TextOut text_;
   FlowRec flow_;
   AlertRec alert_;
   HttpTxRec tx_;

@@ -405,6 +405,24 @@ std::string line_chart(const std::vector<std::string>& labels, const std::vector
       out += text(x, base + 14, labels[i], "middle", "ax");
     }
   }
+  if (labels.size() == 1) {  // one day: a line would be one dot, so a labelled bar per series
+    const double slot = std::min(64.0, plot_w / static_cast<double>(2 * std::max<std::size_t>(series.size(), 1)));
+    const double x0 = left + plot_w / 2 - slot * static_cast<double>(series.size()) / 2;
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      if (series[k].values.empty()) continue;
+      const Series& se = series[k];
+      const double v = se.values[0];
+      const double x = x0 + slot * static_cast<double>(k);
+      const double y = base - v * scale;
+      out += "<rect class=\"single\" x=\"" + num(x + slot * 0.1) + "\" y=\"" + num(y) + "\" width=\"" + num(slot * 0.8) +
+             "\" height=\"" + num(base - y) + "\" fill=\"" + se.color + "\"><title>" +
+             html_escape(labels[0] + " \xc2\xb7 " + se.name + ": " + fmt(v)) + "</title></rect>";
+      out += text(x + slot / 2, y - 3, fmt(v), "middle", "vl");
+    }
+    out += "<line class=\"axis\" x1=\"" + num(left) + "\" y1=\"" + num(base) + "\" x2=\"" + num(w - right) + "\" y2=\"" +
+           num(base) + "\"/>";
+    return out + "</svg>";
+  }
   for (const Series& se : series) {
     std::string pts;
     std::string dots;

@@ -400,6 +400,31 @@ TEST(Charts, SmallValuesDoNotReadAsZero) {
   EXPECT_NE(s.find("not established %: 0.035"), std::string::npos) << s;
 }
 
+// A line chart of one day is no line: each series is a bar with its value written on it,
+// so a reader of a single-day report sees the figure, not one dot.
+TEST(Charts, SingleDayLineChartShowsLabelledBars) {
+  ChartStyle st;
+  st.id = "one";
+  st.title = "one";
+  st.quantity = Quantity::bytes;
+  const std::string c = line_chart({"11-01"}, {{"in", "#123456", {2048}}, {"out", "#654321", {1024}}}, st);
+  EXPECT_EQ(c.find("<polyline"), std::string::npos) << c;
+  std::size_t bars = 0;
+  for (std::size_t at = c.find("<rect class=\"single\""); at != std::string::npos; at = c.find("<rect class=\"single\"", at + 1)) ++bars;
+  EXPECT_EQ(bars, 2u) << c;
+  EXPECT_NE(c.find("fill=\"#123456\"><title>11-01 \xc2\xb7 in: 2.0 KiB</title>"), std::string::npos) << c;
+  EXPECT_NE(c.find(">2.0 KiB</text>"), std::string::npos) << c;  // the value as text, not only a tooltip
+  EXPECT_NE(c.find(">1.0 KiB</text>"), std::string::npos) << c;
+  // The larger value's bar is the taller one.
+  const auto height = [&](const char* color) {
+    const std::size_t at = c.rfind("height=\"", c.find(std::string("fill=\"") + color + "\"><title>"));
+    return std::stod(c.substr(at + 8));
+  };
+  EXPECT_GT(height("#123456"), height("#654321") * 1.5) << c;
+  // Two days or more stay a line.
+  EXPECT_NE(line_chart({"11-01", "11-02"}, {{"in", "#123456", {2048, 10}}}, st).find("<polyline"), std::string::npos);
+}
+
 TEST(Reader, AddressesParsedAsInetPtonDoes) {
   for (const char* good : {"0.0.0.0", "10.0.0.1", "192.168.100.200", "255.255.255.255", "8.8.8.8", "1.22.133.4"}) {
     const IpKey k = parse_ip(good);
