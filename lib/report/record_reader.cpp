@@ -286,7 +286,7 @@ inline const char* quote_or_backslash(const char* p, const char* end) {
   return false;
 }
 
-bool get_text_slow(od::value& v, std::string_view& out) {
+[[gnu::noinline]] bool get_text_slow(od::value& v, std::string_view& out) {
   if (!v.get_string().get(out)) return true;
   od::json_type t;
   if (v.type().get(t)) return false;
@@ -302,25 +302,34 @@ bool get_text_slow(od::value& v, std::string_view& out) {
   return false;
 }
 
-// Numbers: simdjson's own unsigned parse, which consumes the value (a value read
-// through its raw token and left unconsumed costs On-Demand a skip at the next key).
+// Numbers: simdjson's own unsigned parse, which consumes the value (a value read through
+// its raw token and left unconsumed costs On-Demand a skip at the next key, about what
+// consuming it costs, so reading the token with a faster digit loop gained nothing).
 inline bool get_number(od::value& v, uint64_t& out) { return !v.get_uint64().get(out) || get_number_slow(v, out); }
+
+// An escaped string (`at`: its first backslash), unescaped into the reader's buffer.
+[[gnu::noinline]] bool get_text_unescape(od::raw_json_string raw, const char* at, std::string_view& out,
+                                         TextOut& to) {
+  if (at == nullptr) return false;
+  return !to.parser->unescape(raw, to.at).get(out);
+}
 
 // Strings: consumed as a raw JSON string, then a view into the input up to the closing
 // quote when there is no escape (nothing copied: most of the reader's cost was once
 // unescaping strings that have nothing to unescape), else unescaped into the reader's
-// buffer. Both live until the next record, as the reader's views do.
-[[gnu::noinline]] bool get_text(od::value& v, std::string_view& out, TextOut& to) {
+// buffer. Both live until the next record, as the reader's views do. Inlined: as a call
+// its register saves and restores were a third of its cost.
+inline bool get_text(od::value& v, std::string_view& out, TextOut& to) {
   od::raw_json_string raw;
-  if (v.get_raw_json_string().get(raw)) return get_text_slow(v, out);  // not a string: not consumed
+  if (v.get_raw_json_string().get(raw)) [[unlikely]]
+    return get_text_slow(v, out);  // not a string: not consumed
   const char* p = raw.raw();
   const char* at = quote_or_backslash(p, to.end);
-  if (at == nullptr) return false;
-  if (*at == '"') {
+  if (at != nullptr && *at == '"') [[likely]] {
     out = std::string_view(p, static_cast<std::size_t>(at - p));
     return true;
   }
-  return !to.parser->unescape(raw, to.at).get(out);
+  return get_text_unescape(raw, at, out, to);
 }
 
 }  // namespace
@@ -643,6 +652,70 @@ inline bool shape_match(const char* shape, uint32_t mask, const char* key) {
 }
 }  // namespace
 
+namespace {
+// What a key's slot does with its value: store it at `offset` in the FlowRec as a string
+// view or as a number of the member's width, or (`special`) go through the switch below
+// (IPv6 addresses, eve keys), or nothing (`none`: On-Demand skips the value). Flow fields
+// are plain stores, so that one record's loop is a short run of predictable branches.
+enum class OpKind : uint8_t { none, text, u64, u32, u16, u8, boolean, special };
+struct SlotOp {
+  OpKind kind = OpKind::none;
+  uint16_t offset = 0;
+};
+#define FP_OP(field, kind, member) \
+  ops[static_cast<int>(Field::field)] = SlotOp{OpKind::kind, static_cast<uint16_t>(offsetof(FlowRec, member))}
+const std::array<SlotOp, 256>& slot_ops() {
+  static const std::array<SlotOp, 256> table = [] {
+    std::array<SlotOp, 256> ops{};
+    FP_OP(src_addr, text, src_text);
+    FP_OP(dst_addr, text, dst_text);
+    FP_OP(src_port, u16, src_port);
+    FP_OP(dst_port, u16, dst_port);
+    FP_OP(protocol, u8, protocol);
+    FP_OP(in_bytes, u64, in_bytes);
+    FP_OP(out_bytes, u64, out_bytes);
+    FP_OP(first_switched, u64, first);
+    FP_OP(last_switched, u64, last);
+    FP_OP(l7_proto, text, l7_proto);
+    FP_OP(l7_proto_name, text, l7_name);
+    FP_OP(l7_category, text, l7_category);
+    FP_OP(l7_risk_name, text, l7_risk_name);
+    FP_OP(src_country, text, src_country);
+    FP_OP(dst_country, text, dst_country);
+    FP_OP(src_as, u32, src_as);
+    FP_OP(dst_as, u32, dst_as);
+    FP_OP(src_as_map, text, src_as_map);
+    FP_OP(dst_as_map, text, dst_as_map);
+    FP_OP(dns_query, text, dns_query);
+    FP_OP(dns_response, text, dns_response);
+    FP_OP(dns_ret_code, u32, dns_ret_code);
+    FP_OP(http_method, text, http_method);
+    FP_OP(http_host, text, http_host);
+    FP_OP(http_url, text, http_url);
+    FP_OP(tls_server_name, text, tls_sni);
+    FP_OP(tls_version, u32, tls_version);
+    FP_OP(tls_cipher, u32, tls_cipher);
+    FP_OP(tls_unsafe_cipher, boolean, tls_unsafe);
+    FP_OP(client_tcp_flags, u32, client_flags);
+    FP_OP(server_tcp_flags, u32, server_flags);
+    FP_OP(conn_state, text, conn_state);
+    FP_OP(community_id, text, community_id);
+    FP_OP(alerts, u32, alerts);
+    FP_OP(instance_name, text, instance);
+    for (int s = 0; s < kFieldCount; ++s)
+      if (ops[static_cast<std::size_t>(s)].kind == OpKind::none) std::abort();  // a Field without its member
+    for (int s = k_src6; s < k_none; ++s) ops[static_cast<std::size_t>(s)].kind = OpKind::special;
+    ops[k_none] = SlotOp{};
+    return ops;
+  }();
+  return table;
+}
+#undef FP_OP
+static_assert(std::is_standard_layout_v<FlowRec> && std::is_trivially_copyable_v<FlowRec>);
+static_assert(sizeof(FlowRec::dns_ret_code) == 4 && sizeof(FlowRec::src_as) == 4 && sizeof(FlowRec::tls_unsafe) == 1);
+static_assert(sizeof(FlowRec::first) == 8 && sizeof(FlowRec::src_port) == 2 && sizeof(FlowRec::protocol) == 1);
+}  // namespace
+
 void RecordReader::remember_key(ShapeSlot& s, const char* key, uint8_t slot) {
   const void* q = std::memchr(key, '"', s.key.size());
   if (q == nullptr) {  // longer than a slot holds: compared every time (it is not a table key)
@@ -654,94 +727,109 @@ void RecordReader::remember_key(ShapeSlot& s, const char* key, uint8_t slot) {
   std::memcpy(s.key.data(), key, len);
   s.mask = len == 32 ? UINT32_MAX : (uint32_t{1} << len) - 1;
   s.slot = slot;
+  const SlotOp op = slot_ops()[slot];
+  s.kind = static_cast<uint8_t>(op.kind);
+  s.offset = op.offset;
+  s.bit = slot < kFieldCount ? uint64_t{1} << slot : 0;
+}
+
+void RecordReader::reset_fields(uint64_t fields) {
+  const auto& ops = slot_ops();
+  auto* base = reinterpret_cast<unsigned char*>(&flow_);
+  for (uint64_t left = fields; left != 0; left &= left - 1) {
+    const int slot = std::countr_zero(left);
+    const SlotOp op = ops[static_cast<std::size_t>(slot)];
+    switch (op.kind) {
+      case OpKind::text: std::memset(base + op.offset, 0, sizeof(std::string_view)); break;
+      case OpKind::u64: std::memset(base + op.offset, 0, 8); break;
+      case OpKind::u32: std::memset(base + op.offset, 0, 4); break;
+      case OpKind::u16: std::memset(base + op.offset, 0, 2); break;
+      case OpKind::u8:
+      case OpKind::boolean: std::memset(base + op.offset, 0, 1); break;
+      default: break;
+    }
+  }
+  if (fields >> static_cast<int>(Field::dns_ret_code) & 1) flow_.dns_ret_code = FlowRec{}.dns_ret_code;
 }
 
 LineKind RecordReader::parse_object(od::object obj) {
   const KeyTable& table = key_table();
-  // Zeroed in place: `flow_ = FlowRec{}` built the record on the stack and copied it over
-  // (rep stos then rep movs, 8 % of the reader's samples in perf annotate).
-  static_assert(std::is_trivially_copyable_v<FlowRec>);
-  std::memset(static_cast<void*>(&flow_), 0, sizeof flow_);
-  flow_.dns_ret_code = FlowRec{}.dns_ret_code;
+  auto* const base = reinterpret_cast<unsigned char*>(&flow_);
+  // The FlowRec is not zeroed per record: this record's fields overwrite the previous
+  // one's, and at the end the members of fields the previous record had and this one has
+  // not are reset (`dirty_`), which for records of one template is nothing. Zeroing its
+  // 430 bytes per record was 55 instructions of `rep stos` and more cycles.
   eve_type_ = {};
   text_.at = unescaped_.get();
-  bool is_eve = false, bad = false, eve_reset = false;
+  bool is_eve = false, bad = false, eve_reset = false, v6_key = false;
   std::string_view src6, dst6, eve_ts;
-  bool any_flow_key = false;
-  std::size_t index = 0;
+  uint64_t present = 0;
+  // Fields were written but the loop stopped early: reset them all at the next record.
+  const auto stopped = [&](LineKind k) {
+    dirty_ = ~uint64_t{0} >> (64 - kFieldCount);
+    flow_.present = present;
+    flow_.src = flow_.dst = IpKey{};
+    return k;
+  };
+  ShapeSlot* shape = shape_.data();
+  ShapeSlot* const shape_end = shape_.data() + shape_.size();
+  ShapeSlot unshaped;  // a key past the last shape slot: looked up, not remembered
   for (auto field_result : obj) {
-    if (field_result.error()) return LineKind::truncated;
+    if (field_result.error()) return stopped(LineKind::truncated);
     od::field& field = field_result.value_unsafe();
     const char* key = field.key().raw();
-    ShapeSlot* shape = index < shape_.size() ? &shape_[index] : nullptr;
-    uint8_t slot;
-    if (shape && shape_match(shape->key.data(), shape->mask, key)) {
-      slot = shape->slot;
+    const ShapeSlot* op;
+    if (shape != shape_end && shape_match(shape->key.data(), shape->mask, key)) [[likely]] {
+      op = shape++;
     } else {
       KeyWords kw;
-      slot = load_key(key, kw) ? table.find(kw) : uint8_t{k_none};
-      if (shape) remember_key(*shape, key, slot);
+      const uint8_t slot = load_key(key, kw) ? table.find(kw) : uint8_t{k_none};
+      ShapeSlot* into = shape != shape_end ? shape++ : &unshaped;
+      remember_key(*into, key, slot);
+      op = into;
     }
-    ++index;
-    if (slot == k_none) continue;  // On-Demand skips the value
-    if (slot >= ev_timestamp && !eve_reset) {  // eve records are few: reset their parts only then
+    od::value& v = field.value();  // a reference: copying the value read it back through a store-forwarding stall
+    present |= op->bit;
+    const auto kind = static_cast<OpKind>(op->kind);
+    if (kind == OpKind::text) {
+      std::string_view sv;
+      bad |= !get_text(v, sv, text_);
+      std::memcpy(base + op->offset, &sv, sizeof sv);
+      continue;
+    }
+    uint64_t n = 0;
+    if (kind == OpKind::u64) {
+      bad |= !get_number(v, n);
+      std::memcpy(base + op->offset, &n, 8);
+      continue;
+    }
+    if (kind == OpKind::u32) {
+      bad |= !get_number(v, n);
+      const auto x = static_cast<uint32_t>(n);
+      std::memcpy(base + op->offset, &x, 4);
+      continue;
+    }
+    if (kind == OpKind::u16) {
+      bad |= !get_number(v, n);
+      const auto x = static_cast<uint16_t>(n);
+      std::memcpy(base + op->offset, &x, 2);
+      continue;
+    }
+    if (kind == OpKind::u8 || kind == OpKind::boolean) {
+      bad |= !get_number(v, n);
+      const auto x = static_cast<uint8_t>(kind == OpKind::boolean ? n != 0 : n);
+      std::memcpy(base + op->offset, &x, 1);
+      continue;
+    }
+    if (kind == OpKind::none) continue;  // On-Demand skips the value
+    if (op->slot >= ev_timestamp && !eve_reset) {  // eve records are few: reset their parts only then
       alert_ = AlertRec{};
       tx_ = HttpTxRec{};
       eve_reset = true;
     }
-    od::value& v = field.value();  // a reference: copying the value read it back through a store-forwarding stall
-    uint64_t n = 0;
-    std::string_view s;
-    if (slot < kFieldCount) {
-      const Field f = static_cast<Field>(slot);
-      if (f != Field::community_id) any_flow_key = true;
-      flow_.present |= uint64_t{1} << slot;
-      switch (f) {
-        case Field::src_addr: bad |= !get_text(v, flow_.src_text, text_); break;
-        case Field::dst_addr: bad |= !get_text(v, flow_.dst_text, text_); break;
-        case Field::src_port: bad |= !get_number(v, n); flow_.src_port = static_cast<uint16_t>(n); break;
-        case Field::dst_port: bad |= !get_number(v, n); flow_.dst_port = static_cast<uint16_t>(n); break;
-        case Field::protocol: bad |= !get_number(v, n); flow_.protocol = static_cast<uint8_t>(n); break;
-        case Field::in_bytes: bad |= !get_number(v, flow_.in_bytes); break;
-        case Field::out_bytes: bad |= !get_number(v, flow_.out_bytes); break;
-        case Field::first_switched: bad |= !get_number(v, n); flow_.first = static_cast<int64_t>(n); break;
-        case Field::last_switched: bad |= !get_number(v, n); flow_.last = static_cast<int64_t>(n); break;
-        case Field::l7_proto: bad |= !get_text(v, flow_.l7_proto, text_); break;
-        case Field::l7_proto_name: bad |= !get_text(v, flow_.l7_name, text_); break;
-        case Field::l7_category: bad |= !get_text(v, flow_.l7_category, text_); break;
-        case Field::l7_risk_name: bad |= !get_text(v, flow_.l7_risk_name, text_); break;
-        case Field::src_country: bad |= !get_text(v, flow_.src_country, text_); break;
-        case Field::dst_country: bad |= !get_text(v, flow_.dst_country, text_); break;
-        case Field::src_as: bad |= !get_number(v, n); flow_.src_as = static_cast<uint32_t>(n); break;
-        case Field::dst_as: bad |= !get_number(v, n); flow_.dst_as = static_cast<uint32_t>(n); break;
-        case Field::src_as_map: bad |= !get_text(v, flow_.src_as_map, text_); break;
-        case Field::dst_as_map: bad |= !get_text(v, flow_.dst_as_map, text_); break;
-        case Field::dns_query: bad |= !get_text(v, flow_.dns_query, text_); break;
-        case Field::dns_response: bad |= !get_text(v, flow_.dns_response, text_); break;
-        case Field::dns_ret_code:
-          bad |= !get_number(v, n);
-          flow_.dns_ret_code = static_cast<int>(n);
-          break;
-        case Field::http_method: bad |= !get_text(v, flow_.http_method, text_); break;
-        case Field::http_host: bad |= !get_text(v, flow_.http_host, text_); break;
-        case Field::http_url: bad |= !get_text(v, flow_.http_url, text_); break;
-        case Field::tls_server_name: bad |= !get_text(v, flow_.tls_sni, text_); break;
-        case Field::tls_version: bad |= !get_number(v, n); flow_.tls_version = static_cast<uint32_t>(n); break;
-        case Field::tls_cipher: bad |= !get_number(v, n); flow_.tls_cipher = static_cast<uint32_t>(n); break;
-        case Field::tls_unsafe_cipher: bad |= !get_number(v, n); flow_.tls_unsafe = n != 0; break;
-        case Field::client_tcp_flags: bad |= !get_number(v, n); flow_.client_flags = static_cast<uint32_t>(n); break;
-        case Field::server_tcp_flags: bad |= !get_number(v, n); flow_.server_flags = static_cast<uint32_t>(n); break;
-        case Field::conn_state: bad |= !get_text(v, flow_.conn_state, text_); break;
-        case Field::community_id: bad |= !get_text(v, flow_.community_id, text_); break;
-        case Field::alerts: bad |= !get_number(v, n); flow_.alerts = static_cast<uint32_t>(n); break;
-        case Field::instance_name: bad |= !get_text(v, flow_.instance, text_); break;
-        case Field::count_: break;
-      }
-      continue;
-    }
-    switch (slot) {
-      case k_src6: any_flow_key = true; bad |= !get_text(v, src6, text_); break;
-      case k_dst6: any_flow_key = true; bad |= !get_text(v, dst6, text_); break;
+    switch (op->slot) {
+      case k_src6: v6_key = true; bad |= !get_text(v, src6, text_); break;
+      case k_dst6: v6_key = true; bad |= !get_text(v, dst6, text_); break;
       case ev_timestamp: bad |= !get_text(v, eve_ts, text_); break;
       case ev_event_type: is_eve = true; bad |= !get_text(v, eve_type_, text_); break;
       case ev_src_ip: bad |= !get_text(v, alert_.src_text, text_); break;
@@ -757,7 +845,7 @@ LineKind RecordReader::parse_object(od::object obj) {
           break;
         }
         for (auto af_result : a) {
-          if (af_result.error()) return LineKind::truncated;
+          if (af_result.error()) return stopped(LineKind::truncated);
           od::field& af = af_result.value_unsafe();
           const std::string_view k = raw_key(af);
           od::value& av = af.value();
@@ -776,7 +864,7 @@ LineKind RecordReader::parse_object(od::object obj) {
           break;
         }
         for (auto hf_result : h) {
-          if (hf_result.error()) return LineKind::truncated;
+          if (hf_result.error()) return stopped(LineKind::truncated);
           od::field& hf = hf_result.value_unsafe();
           const std::string_view k = raw_key(hf);
           od::value& hv = hf.value();
@@ -790,8 +878,19 @@ LineKind RecordReader::parse_object(od::object obj) {
       default: break;
     }
   }
-  if (bad) return LineKind::bad_value;
+  // Reset what the previous record set and this one did not, as zeroing would have.
+  if (const uint64_t stale = dirty_ & ~present) [[unlikely]] reset_fields(stale);
+  dirty_ = present;
+  flow_.present = present;
+  const bool any_flow_key = v6_key || (present & ~(uint64_t{1} << static_cast<int>(Field::community_id))) != 0;
+  // A record that is no flow leaves no addresses behind.
+  const auto not_flow = [&](LineKind k) {
+    flow_.src = flow_.dst = IpKey{};
+    return k;
+  };
+  if (bad) return not_flow(LineKind::bad_value);
   if (is_eve) {
+    flow_.src = flow_.dst = IpKey{};
     if (!eve_reset) {
       alert_ = AlertRec{};
       tx_ = HttpTxRec{};
@@ -814,7 +913,7 @@ LineKind RecordReader::parse_object(od::object obj) {
     }
     return LineKind::eve_other;
   }
-  if (!any_flow_key || !flow_.has(Field::first_switched)) return LineKind::other_tool;
+  if (!any_flow_key || !flow_.has(Field::first_switched)) return not_flow(LineKind::other_tool);
   // IPv4 flows carry "::" in the IPv6 keys and IPv6 flows "0.0.0.0" in the IPv4 ones.
   flow_.src = parse_ip(flow_.src_text);
   flow_.dst = parse_ip(flow_.dst_text);
@@ -825,9 +924,13 @@ LineKind RecordReader::parse_object(od::object obj) {
     flow_.src = parse_ip(src6);
     flow_.dst = parse_ip(dst6);
   }
-  if (!flow_.src.valid() || !flow_.dst.valid()) return LineKind::bad_value;
   flow_.present |= uint64_t{1} << static_cast<int>(Field::src_addr) | uint64_t{1} << static_cast<int>(Field::dst_addr);
-  if (!flow_.has(Field::last_switched)) flow_.last = flow_.first;
+  dirty_ = flow_.present;
+  if (!flow_.src.valid() || !flow_.dst.valid()) return LineKind::bad_value;
+  if (!flow_.has(Field::last_switched)) {
+    flow_.last = flow_.first;
+    dirty_ |= uint64_t{1} << static_cast<int>(Field::last_switched);
+  }
   return LineKind::flow;
 }
 

@@ -80,13 +80,21 @@ class RecordReader {
   // The previous record's keys by position: records of one template repeat them in the
   // same order, so most keys are recognised by one 32-byte compare of the key as written
   // (its bytes and closing quote, `mask` saying which bytes count) instead of a lookup.
+  // Each also holds what its slot does (record_reader.cpp's SlotOp) and its present bit.
   struct ShapeSlot {
     alignas(16) std::array<char, 32> key{'"'};  // empty: matches only "", which no table key is
     uint32_t mask = 1;
     uint8_t slot = 255;
+    uint8_t kind = 0;     // OpKind::none
+    uint16_t offset = 0;  // in FlowRec
+    uint64_t bit = 0;     // in FlowRec::present
   };
   std::array<ShapeSlot, 128> shape_{};
   static void remember_key(ShapeSlot& s, const char* key, uint8_t slot);
+  // Resets the FlowRec members of `fields` (bits by Field) to their defaults.
+  void reset_fields(uint64_t fields);
+  // Fields whose members may hold a value from an earlier record (see parse_object).
+  uint64_t dirty_ = ~uint64_t{0};
   // Escaped strings are unescaped here, one record's worth at a time: it holds as many
   // bytes as the input being read (a string never grows when unescaped) and the padding.
   void text_begin(const simdjson::ondemand::parser& p, const char* input, std::size_t size);
