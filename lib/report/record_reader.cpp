@@ -9,6 +9,7 @@
 #include <bit>
 #include <chrono>
 #include <cstring>
+#include <new>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -262,6 +263,22 @@ inline const char* quote_or_backslash(const char* p, const char* end) {
 // Numbers are JSON integers in flowprobe's output, but nProbe writes some as strings
 // ("35632.57680":"0"); both read. Anything else is a bad value.
 [[gnu::noinline]] bool get_number_slow(od::value& v, uint64_t& out) {
+  // nProbe's digits in a string, as it writes some keys in every record: the token is the
+  // quoted text (its bounds validated by stage 1); plain digits are read in place and the
+  // value consumed as a raw string, instead of being typed and copied first. Anything
+  // else (an escape, a letter) takes the path below, which sees the value untouched.
+  const std::string_view tok = v.raw_json_token();
+  if (tok.size() >= 2 && tok[0] == '"') {
+    std::size_t m = tok.size();
+    while (m > 2 && json_space(tok[m - 1])) --m;
+    const std::string_view text = tok.substr(1, m - 2);
+    uint64_t n = 0;
+    od::raw_json_string raw;
+    if (tok[m - 1] == '"' && (text.empty() || parse_digits(text, n)) && !v.get_raw_json_string().get(raw)) {
+      out = n;
+      return true;
+    }
+  }
   od::json_type t;
   if (v.type().get(t)) return false;
   if (t == od::json_type::number) {
@@ -307,29 +324,52 @@ inline const char* quote_or_backslash(const char* p, const char* end) {
 // consuming it costs, so reading the token with a faster digit loop gained nothing).
 inline bool get_number(od::value& v, uint64_t& out) { return !v.get_uint64().get(out) || get_number_slow(v, out); }
 
-// An escaped string (`at`: its first backslash), unescaped into the reader's buffer.
-[[gnu::noinline]] bool get_text_unescape(od::raw_json_string raw, const char* at, std::string_view& out,
-                                         TextOut& to) {
-  if (at == nullptr) return false;
-  return !to.parser->unescape(raw, to.at).get(out);
+// Whether p[0..n) holds a backslash, 16 bytes at a time: reads up to 15 bytes past the
+// end, inside the document and its padding.
+inline bool has_backslash(const char* p, std::size_t n) {
+#if defined(__SSE2__)
+  const __m128i bs = _mm_set1_epi8('\\');
+  for (;; p += 16, n -= 16) {
+    const auto m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bs)));
+    if (n <= 16) return (m & ((uint32_t{1} << n) - 1)) != 0;
+    if (m != 0) return true;
+  }
+#else
+  return std::memchr(p, '\\', n) != nullptr;
+#endif
 }
 
-// Strings: consumed as a raw JSON string, then a view into the input up to the closing
-// quote when there is no escape (nothing copied: most of the reader's cost was once
-// unescaping strings that have nothing to unescape), else unescaped into the reader's
-// buffer. Both live until the next record, as the reader's views do. Inlined: as a call
-// its register saves and restores were a third of its cost.
-inline bool get_text(od::value& v, std::string_view& out, TextOut& to) {
-  od::raw_json_string raw;
-  if (v.get_raw_json_string().get(raw)) [[unlikely]]
-    return get_text_slow(v, out);  // not a string: not consumed
+// A string with an escape, or one whose token ends in blanks: its text up to the closing
+// quote, unescaped into the reader's buffer when it has a backslash.
+[[gnu::noinline]] bool get_text_rest(od::raw_json_string raw, std::string_view& out, TextOut& to) {
   const char* p = raw.raw();
   const char* at = quote_or_backslash(p, to.end);
-  if (at != nullptr && *at == '"') [[likely]] {
+  if (at == nullptr) return false;
+  if (*at == '"') {
     out = std::string_view(p, static_cast<std::size_t>(at - p));
     return true;
   }
-  return get_text_unescape(raw, at, out, to);
+  return !to.parser->unescape(raw, to.at).get(out);
+}
+
+// Strings: consumed as a raw JSON string, then a view into the input when there is no
+// escape (nothing copied: most of the reader's cost was once unescaping strings that
+// have nothing to unescape), else unescaped into the reader's buffer. Both live until the
+// next record, as the reader's views do. The value's token, as stage 1 delimited it (the
+// string and any blanks up to the next structural character), gives the closing quote,
+// so only a backslash is looked for. Inlined: as a call its register saves and restores
+// were a third of its cost.
+inline bool get_text(od::value& v, std::string_view& out, TextOut& to) {
+  const std::string_view tok = v.raw_json_token();
+  od::raw_json_string raw;
+  if (v.get_raw_json_string().get(raw)) [[unlikely]]
+    return get_text_slow(v, out);  // not a string: not consumed
+  const std::size_t n = tok.size();  // >= 2: a string token holds both its quotes
+  if (tok[n - 1] == '"' && !has_backslash(tok.data() + 1, n - 2)) [[likely]] {
+    out = std::string_view(tok.data() + 1, n - 2);
+    return true;
+  }
+  return get_text_rest(raw, out, to);
 }
 
 }  // namespace
@@ -637,15 +677,18 @@ std::size_t RecordReader::stream_window(std::string_view lines, Visitor& visitor
 
 namespace {
 // Whether the key at `key` (just past its opening quote) is the one `shape` holds: the
-// bytes `mask` selects, its closing quote included, all equal. Reads 32 bytes from `key`:
-// a key inside a document is followed by at least its value and simdjson's padding.
+// bytes `mask` selects, its closing quote included, all equal. Reads 16 bytes from `key`,
+// 32 when the key is longer than 15: a key inside a document is followed by at least its
+// value and simdjson's padding. Most keys ("8", "35632.57590", "IN_BYTES") need one compare.
 inline bool shape_match(const char* shape, uint32_t mask, const char* key) {
 #if defined(__SSE2__)
   const auto* k = reinterpret_cast<const __m128i*>(key);
   const auto* w = reinterpret_cast<const __m128i*>(shape);
-  const uint32_t eq = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(k), _mm_load_si128(w)))) |
-                      static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(k + 1), _mm_load_si128(w + 1)))) << 16;
-  return (eq & mask) == mask;
+  const auto lo = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(k), _mm_load_si128(w))));
+  if (((lo ^ 0xFFFFu) & mask & 0xFFFFu) != 0) return false;
+  if ((mask >> 16) == 0) [[likely]] return true;
+  const auto hi = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(k + 1), _mm_load_si128(w + 1))));
+  return ((hi ^ 0xFFFFu) & (mask >> 16)) == 0;
 #else
   return std::memcmp(shape, key, static_cast<std::size_t>(std::popcount(mask))) == 0;
 #endif
@@ -791,10 +834,8 @@ LineKind RecordReader::parse_object(od::object obj) {
     od::value& v = field.value();  // a reference: copying the value read it back through a store-forwarding stall
     present |= op->bit;
     const auto kind = static_cast<OpKind>(op->kind);
-    if (kind == OpKind::text) {
-      std::string_view sv;
-      bad |= !get_text(v, sv, text_);
-      std::memcpy(base + op->offset, &sv, sizeof sv);
+    if (kind == OpKind::text) {  // read straight into the member (a local view went through the stack)
+      bad |= !get_text(v, *std::launder(reinterpret_cast<std::string_view*>(base + op->offset)), text_);
       continue;
     }
     uint64_t n = 0;
