@@ -262,7 +262,7 @@ inline const char* quote_or_backslash(const char* p, const char* end) {
 
 // Numbers are JSON integers in flowprobe's output, but nProbe writes some as strings
 // ("35632.57680":"0"); both read. Anything else is a bad value.
-[[gnu::noinline]] bool get_number_slow(od::value& v, uint64_t& out) {
+[[gnu::noinline]] bool get_number_slow(od::value v, uint64_t& out) {
   // nProbe's digits in a string, as it writes some keys in every record: the token is the
   // quoted text (its bounds validated by stage 1); plain digits are read in place and the
   // value consumed as a raw string, instead of being typed and copied first. Anything
@@ -303,7 +303,7 @@ inline const char* quote_or_backslash(const char* p, const char* end) {
   return false;
 }
 
-[[gnu::noinline]] bool get_text_slow(od::value& v, std::string_view& out) {
+[[gnu::noinline]] bool get_text_slow(od::value v, std::string_view& out) {
   if (!v.get_string().get(out)) return true;
   od::json_type t;
   if (v.type().get(t)) return false;
@@ -831,7 +831,9 @@ LineKind RecordReader::parse_object(od::object obj) {
       remember_key(*into, key, slot);
       op = into;
     }
-    od::value& v = field.value();  // a reference: copying the value read it back through a store-forwarding stall
+    // A reference, and the slow paths take their own copy: a value whose address reached
+    // a call lived in memory, stored and reloaded per field.
+    od::value& v = field.value();
     present |= op->bit;
     const auto kind = static_cast<OpKind>(op->kind);
     if (kind == OpKind::text) {  // read straight into the member (a local view went through the stack)
