@@ -382,45 +382,72 @@ std::size_t IpKeyHash::operator()(const IpKey& k) const noexcept {
   return static_cast<std::size_t>(h ^ (h >> 32));
 }
 
-IpKey parse_ip(std::string_view s) {
+namespace {
+// IPv6 text (or anything else with a colon) through inet_pton; v = 0 when it is not one.
+[[gnu::noinline]] IpKey parse_ip6(std::string_view s) {
   IpKey k;
-  // Dotted quad by hand, a part at a time (this runs twice per record): 1 to 3 digits up
-  // to 255, then a dot or, after the fourth, the end.
-  if (s.size() >= 7 && s.size() <= 15) {
-    const char* p = s.data();
-    const char* const e = p + s.size();
-    for (int part = 0;; ++part) {
-      unsigned v = static_cast<unsigned char>(*p) - '0';
-      if (v > 9) break;
-      ++p;
-      unsigned d;
-      if (p != e && (d = static_cast<unsigned char>(*p) - '0') <= 9) {
-        v = v * 10 + d;
-        ++p;
-        if (p != e && (d = static_cast<unsigned char>(*p) - '0') <= 9) {
-          v = v * 10 + d;
-          ++p;
-        }
-      }
-      if (v > 255) break;
-      k.b[static_cast<std::size_t>(part)] = static_cast<uint8_t>(v);
-      if (part == 3) {
-        if (p == e) {
-          k.v = 4;
-          return k;
-        }
-        break;
-      }
-      if (p == e || *p != '.' || ++p == e) break;
-    }
-  }
-  k = IpKey{};
   if (s.find(':') == std::string_view::npos || s.size() >= 46) return k;
   char buf[46];
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = 0;
   if (inet_pton(AF_INET6, buf, k.b.data()) == 1) k.v = 6;
   return k;
+}
+
+// A dotted quad in b[0..n), b zero from n to 16: 1 to 3 digits up to 255 per part, a dot
+// after each of the first three parts, then the end. The zeros stop the digit steps, so
+// none checks the length.
+inline bool parse_quad(const unsigned char* b, std::size_t n, IpKey& k) {
+  std::size_t i = 0;
+  for (std::size_t part = 0; part < 4; ++part) {
+    unsigned v = b[i] - 0x30u;
+    if (v > 9) return false;
+    unsigned d = b[++i] - 0x30u;
+    if (d <= 9) {
+      v = v * 10 + d;
+      d = b[++i] - 0x30u;
+      if (d <= 9) {
+        v = v * 10 + d;
+        ++i;
+      }
+    }
+    if (v > 255 || (part < 3 && b[i++] != '.')) return false;
+    k.b[part] = static_cast<uint8_t>(v);
+  }
+  return i == n;
+}
+
+// parse_ip for text followed by at least 16 readable bytes (the reader's text lies in its
+// input or its unescape buffer, both ended by simdjson's padding): the text is copied to a
+// zero-filled 16 bytes with one masked vector load and parsed there.
+inline IpKey parse_ip_padded(std::string_view s) {
+  IpKey k;
+  const std::size_t n = s.size();
+  if (n - 7 <= 8) {
+    alignas(16) unsigned char b[16];
+#if defined(__SSE2__)
+    const __m128i at = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m128i keep = _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(n)), at);
+    _mm_store_si128(reinterpret_cast<__m128i*>(b),
+                    _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data())), keep));
+#else
+    std::memset(b, 0, sizeof b);
+    std::memcpy(b, s.data(), n);
+#endif
+    if (parse_quad(b, n, k)) [[likely]] {
+      k.v = 4;
+      return k;
+    }
+  }
+  return parse_ip6(s);
+}
+}  // namespace
+
+IpKey parse_ip(std::string_view s) {
+  if (s.size() - 7 > 8) return parse_ip6(s);
+  alignas(16) char buf[16] = {};
+  std::memcpy(buf, s.data(), s.size());
+  return parse_ip_padded(std::string_view(buf, s.size()));
 }
 
 std::string ip_text(const IpKey& k) {
@@ -942,30 +969,30 @@ LineKind RecordReader::parse_object(od::object obj) {
     if (!parse_eve_time(eve_ts, ts)) return eve_ts.empty() ? LineKind::other_tool : LineKind::bad_value;
     if (eve_type_ == "alert") {
       alert_.ts = ts;
-      alert_.src = parse_ip(alert_.src_text);
-      alert_.dst = parse_ip(alert_.dst_text);
+      alert_.src = parse_ip_padded(alert_.src_text);
+      alert_.dst = parse_ip_padded(alert_.dst_text);
       alert_.community_id = flow_.community_id;
       if (!alert_.src.valid() || !alert_.dst.valid()) return LineKind::bad_value;
       return LineKind::alert;
     }
     if (eve_type_ == "http") {
       tx_.ts = ts;
-      tx_.src = parse_ip(alert_.src_text);
-      tx_.dst = parse_ip(alert_.dst_text);
+      tx_.src = parse_ip_padded(alert_.src_text);
+      tx_.dst = parse_ip_padded(alert_.dst_text);
       return LineKind::http_tx;
     }
     return LineKind::eve_other;
   }
   if (!any_flow_key || !flow_.has(Field::first_switched)) return not_flow(LineKind::other_tool);
   // IPv4 flows carry "::" in the IPv6 keys and IPv6 flows "0.0.0.0" in the IPv4 ones.
-  flow_.src = parse_ip(flow_.src_text);
-  flow_.dst = parse_ip(flow_.dst_text);
+  flow_.src = parse_ip_padded(flow_.src_text);
+  flow_.dst = parse_ip_padded(flow_.dst_text);
   const bool v4_unset = !flow_.src.valid() || (flow_.src.v == 4 && flow_.src_text == "0.0.0.0" && !src6.empty());
   if (v4_unset && !src6.empty() && src6 != "::") {
     flow_.src_text = src6;
     flow_.dst_text = dst6;
-    flow_.src = parse_ip(src6);
-    flow_.dst = parse_ip(dst6);
+    flow_.src = parse_ip_padded(src6);
+    flow_.dst = parse_ip_padded(dst6);
   }
   flow_.present |= uint64_t{1} << static_cast<int>(Field::src_addr) | uint64_t{1} << static_cast<int>(Field::dst_addr);
   dirty_ = flow_.present;

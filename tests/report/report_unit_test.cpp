@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <random>
@@ -255,6 +257,64 @@ TEST(Reader, DamagedLinesAreNamedNeverDropped) {
   EXPECT_EQ(line_kind_text(LineKind::not_json), "not JSON");
 }
 
+// The reader does not zero its FlowRec per record: a record's fields overwrite the
+// previous one's and the fields it lacks are reset. Whatever came before (a record with
+// every field, a damaged one stopped half-way, an eve alert), a record reads exactly as it
+// does in a fresh reader.
+TEST(Reader, NoFieldOutlivesItsRecord) {
+  const std::string full =
+      R"({"8":"192.168.1.10","12":"93.184.216.34","7":51000,"11":443,"4":6,"1":500,"23":4000,"22":1764547200,)"
+      R"("21":1764547260,"35632.57590":"91.126","35632.57591":"TLS.Google","35632.57973":"Web",)"
+      R"("35632.57982":"risk","35632.57573":"JP","35632.57575":"US","16":64500,"17":15169,"35632.57915":"A",)"
+      R"("35632.57916":"B","35632.57677":"q.example","35632.57870":"1.2.3.4","35632.57680":3,)"
+      R"("35632.57832":"GET","35632.57659":"h.example","35632.57652":"/u","35632.57660":"www.example.com",)"
+      R"("35632.57967":771,"35632.57965":49199,"35632.57966":1,"35632.57550":24,"35632.57551":26,)"
+      R"("CONN_STATE":"SF","COMMUNITY_ID":"1:abc=","ALERTS":2,"35632.57594":"probe-1"})";
+  const std::string sparse = R"({"8":"10.0.0.1","12":"10.0.0.2","22":1764547300})";
+  const std::string half = R"({"8":"10.0.0.9","12":"10.0.0.8","7":1,"11":2,"1":3,"23":)";
+  const std::string alert =
+      R"({"timestamp":"2026-12-01T09:00:00Z","event_type":"alert","src_ip":"10.0.0.5","dest_ip":"10.0.0.6",)"
+      R"("community_id":"1:x","alert":{"signature_id":1,"signature":"S","severity":2}})";
+  const auto fields = [](const FlowRec& f) {
+    std::string out;
+    for (std::string_view t : {f.src_text, f.dst_text, f.l7_proto, f.l7_name, f.l7_category, f.l7_risk_name,
+                               f.src_country, f.dst_country, f.src_as_map, f.dst_as_map, f.dns_query, f.dns_response,
+                               f.http_method, f.http_host, f.http_url, f.tls_sni, f.conn_state, f.community_id,
+                               f.instance})
+      out += std::string(t) + "|";
+    for (uint64_t n : {uint64_t{f.src_port}, uint64_t{f.dst_port}, uint64_t{f.protocol}, f.in_bytes, f.out_bytes,
+                       static_cast<uint64_t>(f.first), static_cast<uint64_t>(f.last), uint64_t{f.src_as},
+                       uint64_t{f.dst_as}, static_cast<uint64_t>(f.dns_ret_code), uint64_t{f.tls_version},
+                       uint64_t{f.tls_cipher}, uint64_t{f.tls_unsafe}, uint64_t{f.client_flags},
+                       uint64_t{f.server_flags}, uint64_t{f.alerts}, f.present})
+      out += std::to_string(n) + ",";
+    return out + ip_text(f.src) + "," + ip_text(f.dst);
+  };
+  const auto alone = [&](const std::string& line) {
+    RecordReader fresh;
+    Collect c;
+    read_line(fresh, line, c);
+    return c.flows.empty() ? std::string("none") : fields(c.flows.back());
+  };
+  const std::string full_alone = alone(full), sparse_alone = alone(sparse);
+  EXPECT_NE(full_alone, sparse_alone);
+  EXPECT_NE(sparse_alone.find("|0,0,0,0,0,1764547300,1764547300,"), std::string::npos) << sparse_alone;
+  EXPECT_NE(sparse_alone.find(",18446744073709551615,"), std::string::npos) << sparse_alone;  // DNS_RET_CODE -1
+  for (const std::vector<std::string>& before :
+       {std::vector<std::string>{full}, {full, full}, {full, half}, {full, alert}, {half}, {alert, full, sparse}}) {
+    RecordReader r;
+    Collect c;
+    for (const std::string& line : before) read_line(r, line, c);
+    Collect last;
+    read_line(r, sparse, last);
+    ASSERT_EQ(last.flows.size(), 1u);
+    EXPECT_EQ(fields(last.flows[0]), sparse_alone) << before.size();
+    read_line(r, full, last);
+    ASSERT_EQ(last.flows.size(), 2u);
+    EXPECT_EQ(fields(last.flows[1]), full_alone) << before.size();
+  }
+}
+
 // read_lines (one simdjson document stream per window) must tell every line exactly as
 // read() on that line alone does, whatever the damage: the same kinds in the same order,
 // the same records. Lines drawn at random from good and damaged ones, enough of them to
@@ -438,6 +498,50 @@ TEST(Reader, AddressesParsedAsInetPtonDoes) {
     EXPECT_EQ(parse_ip(bad).v, 0) << bad;
   EXPECT_EQ(parse_ip("2001:db8::1").v, 6);
   EXPECT_EQ(parse_ip("::ffff:1.2.3.4").v, 6);
+}
+
+// The dotted-quad parser against the plain loop it replaced (1 to 3 digits up to 255 per
+// part, dots between, nothing after), on random text over digits, dots and other bytes,
+// an embedded NUL included.
+TEST(Reader, DottedQuadsAsTheDigitLoopReadThem) {
+  const auto reference = [](std::string_view s, std::array<uint8_t, 4>& out) {
+    std::size_t i = 0;
+    for (int part = 0; part < 4; ++part) {
+      unsigned v = 0, digits = 0;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 3) v = v * 10 + static_cast<unsigned>(s[i++] - '0'), ++digits;
+      if (digits == 0 || v > 255) return false;
+      out[static_cast<std::size_t>(part)] = static_cast<uint8_t>(v);
+      if (part < 3 && (i >= s.size() || s[i++] != '.')) return false;
+    }
+    return i == s.size();
+  };
+  std::mt19937 rng(16);
+  const std::string alphabet("0123456789....9125\0a :", 22);
+  int quads = 0;
+  for (int n = 0; n < 200000; ++n) {
+    std::string s;
+    if (n % 2 == 0) {  // random text
+      s.assign(rng() % 17, ' ');
+      for (char& ch : s) ch = alphabet[rng() % alphabet.size()];
+    } else {  // 3 to 5 parts of 0 to 4 digits, now and then one byte changed
+      const unsigned parts = 3 + rng() % 3;
+      for (unsigned p = 0; p < parts; ++p) {
+        if (p != 0) s += '.';
+        for (unsigned d = rng() % 5; d != 0; --d) s += static_cast<char>('0' + rng() % 10);
+      }
+      if (rng() % 5 == 0 && !s.empty()) s[rng() % s.size()] = alphabet[rng() % alphabet.size()];
+    }
+    std::array<uint8_t, 4> want{};
+    const bool ok = reference(s, want);
+    const IpKey k = parse_ip(s);
+    ASSERT_EQ(k.v == 4, ok) << s;
+    if (ok) {
+      ++quads;
+      EXPECT_TRUE(std::equal(want.begin(), want.end(), k.b.begin())) << s;
+    }
+  }
+  EXPECT_GT(quads, 1000);
+  EXPECT_EQ(parse_ip(std::string_view("1.2.3.4\0", 8)).v, 0);
 }
 
 TEST(Sketch, ExactUnderTheCapSpaceSavingAbove) {
