@@ -515,7 +515,14 @@ bool parse_eve_time(std::string_view s, int64_t& out) {
   return true;
 }
 
-RecordReader::RecordReader() { (void)key_table(); }
+RecordReader::RecordReader() {
+  (void)key_table();
+  // The slot after the last: `""` as a key's first two bytes, which no key has (an empty
+  // key's closing quote is followed by its colon or a blank), so the loop needs no bound.
+  ShapeSlot& sentinel = shape_[kShapeSlots];
+  sentinel.key[0] = sentinel.key[1] = '"';
+  sentinel.mask = 3;
+}
 
 void RecordReader::text_begin(const od::parser& p, const char* input, std::size_t size) {
   if (unescaped_size_ < size + simdjson::SIMDJSON_PADDING) {
@@ -842,19 +849,18 @@ LineKind RecordReader::parse_object(od::object obj) {
     return k;
   };
   ShapeSlot* shape = shape_.data();
-  ShapeSlot* const shape_end = shape_.data() + shape_.size();
-  ShapeSlot unshaped;  // a key past the last shape slot: looked up, not remembered
+  ShapeSlot* const shape_end = shape_.data() + kShapeSlots;  // the sentinel, which matches no key
   for (auto field_result : obj) {
     if (field_result.error()) return stopped(LineKind::truncated);
     od::field& field = field_result.value_unsafe();
     const char* key = field.key().raw();
     const ShapeSlot* op;
-    if (shape != shape_end && shape_match(shape->key.data(), shape->mask, key)) [[likely]] {
+    if (shape_match(shape->key.data(), shape->mask, key)) [[likely]] {
       op = shape++;
     } else {
       KeyWords kw;
       const uint8_t slot = load_key(key, kw) ? table.find(kw) : uint8_t{k_none};
-      ShapeSlot* into = shape != shape_end ? shape++ : &unshaped;
+      ShapeSlot* into = shape != shape_end ? shape++ : &unshaped_;  // past the last slot: not remembered
       remember_key(*into, key, slot);
       op = into;
     }

@@ -89,7 +89,9 @@ class RecordReader {
     uint16_t offset = 0;  // in FlowRec
     uint64_t bit = 0;     // in FlowRec::present
   };
-  std::array<ShapeSlot, 128> shape_{};
+  static constexpr std::size_t kShapeSlots = 128;
+  std::array<ShapeSlot, kShapeSlots + 1> shape_{};  // and a sentinel that matches no key
+  ShapeSlot unshaped_;                               // a key past the last slot: looked up, not remembered
   static void remember_key(ShapeSlot& s, const char* key, uint8_t slot);
   // Resets the FlowRec members of `fields` (bits by Field) to their defaults.
   void reset_fields(uint64_t fields);
