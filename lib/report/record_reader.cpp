@@ -330,7 +330,8 @@ inline bool has_backslash(const char* p, std::size_t n) {
 #if defined(__SSE2__)
   const __m128i bs = _mm_set1_epi8('\\');
   for (;; p += 16, n -= 16) {
-    const auto m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bs)));
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs)));
     if (n <= 16) return (m & ((uint32_t{1} << n) - 1)) != 0;
     if (m != 0) return true;
   }
@@ -721,7 +722,8 @@ inline bool shape_match(const char* shape, uint32_t mask, const char* key) {
   const auto lo = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(k), _mm_load_si128(w))));
   if (((lo ^ 0xFFFFu) & mask & 0xFFFFu) != 0) return false;
   if ((mask >> 16) == 0) [[likely]] return true;
-  const auto hi = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(k + 1), _mm_load_si128(w + 1))));
+  const __m128i k1 = _mm_loadu_si128(k + 1);
+  const auto hi = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(k1, _mm_load_si128(w + 1))));
   return ((hi ^ 0xFFFFu) & (mask >> 16)) == 0;
 #else
   return std::memcmp(shape, key, static_cast<std::size_t>(std::popcount(mask))) == 0;

@@ -78,9 +78,10 @@ class RecordReader {
   simdjson::ondemand::parser parser_;         // read(): one document per line
   simdjson::ondemand::parser stream_parser_;  // read_lines(): one stream per window
   // The previous record's keys by position: records of one template repeat them in the
-  // same order, so most keys are recognised by one 32-byte compare of the key as written
-  // (its bytes and closing quote, `mask` saying which bytes count) instead of a lookup.
-  // Each also holds what its slot does (record_reader.cpp's SlotOp) and its present bit.
+  // same order, so most keys are recognised by one 16-byte compare of the key as written
+  // (its bytes and closing quote, `mask` saying which bytes count; a second compare for
+  // keys over 15 bytes) instead of a lookup. Each slot also holds what its key's value
+  // becomes (record_reader.cpp's OpKind and the FlowRec member's offset) and its present bit.
   struct ShapeSlot {
     alignas(16) std::array<char, 32> key{'"'};  // empty: matches only "", which no table key is
     uint32_t mask = 1;

@@ -508,7 +508,8 @@ TEST(Reader, DottedQuadsAsTheDigitLoopReadThem) {
     std::size_t i = 0;
     for (int part = 0; part < 4; ++part) {
       unsigned v = 0, digits = 0;
-      while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 3) v = v * 10 + static_cast<unsigned>(s[i++] - '0'), ++digits;
+      for (; i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 3; ++i, ++digits)
+        v = v * 10 + static_cast<unsigned>(s[i] - '0');
       if (digits == 0 || v > 255) return false;
       out[static_cast<std::size_t>(part)] = static_cast<uint8_t>(v);
       if (part < 3 && (i >= s.size() || s[i++] != '.')) return false;
