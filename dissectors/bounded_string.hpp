@@ -14,7 +14,12 @@ struct BoundedString {
   static_assert(N >= 1 && N <= 65535);
   uint16_t len = 0;
   bool truncated = false;
-  char data[N]{};
+  // Only the terminator is written at construction: nothing reads past `len`, and a
+  // protocol's metadata (a few KB of these) is built for every flow and transaction on
+  // the RX core, where zeroing whole buffers cost a cache miss per line (issue #17).
+  char data[N];
+
+  BoundedString() noexcept { data[0] = '\0'; }
 
   static constexpr std::size_t capacity() { return N - 1; }
   std::string_view view() const { return {data, len}; }

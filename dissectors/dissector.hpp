@@ -157,6 +157,10 @@ struct Dissector {
   // Flows it can follow at once per core when the configuration does not say (0: the
   // engine's default); slots are touched only as they are first used.
   uint32_t default_slots = 0;
+  // Slots faulted in when the probe starts (EngineConfig::prefault). For the states that
+  // live as long as their connection (HTTP, DNS: every transaction is followed): a state
+  // released after a handshake is reused, last freed first, while its pages are warm.
+  uint32_t prefault_slots = 0;
 
   constexpr bool handles_l4(uint8_t proto) const {
     return (proto == ipproto::tcp && (l4_mask & l4::tcp)) || (proto == ipproto::udp && (l4_mask & l4::udp));
@@ -166,6 +170,19 @@ struct Dissector {
       if (p != 0 && p == port) return true;
     return false;
   }
+};
+
+// N values of T in a state type that are not built with it: each is built (`make`) when
+// it is first used, so a state's init touches none of them. For the transactions a state
+// keeps waiting (HTTP requests, DNS queries): building four at each new flow wrote some
+// fifty cache lines per flow that most flows never use (issue #17's cost).
+template <typename T, std::size_t N>
+union Unbuilt {
+  Unbuilt() noexcept {}
+  T& make(std::size_t i) noexcept { return *new (&v[i]) T{}; }
+  T& operator[](std::size_t i) noexcept { return v[i]; }
+  const T& operator[](std::size_t i) const noexcept { return v[i]; }
+  T v[N];
 };
 
 // Builds the type-erased init/parse pair for a state type S with a member

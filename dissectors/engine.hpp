@@ -36,7 +36,8 @@ static_assert(sizeof(FlowDissect) == 8);
 class StatePool {
  public:
   StatePool() = default;
-  StatePool(std::size_t slot_size, std::size_t align, uint32_t capacity);
+  // The first prefault_slots slots are touched now (see the constructor).
+  StatePool(std::size_t slot_size, std::size_t align, uint32_t capacity, uint32_t prefault_slots = 0);
   StatePool(StatePool&& o) noexcept { *this = std::move(o); }
   StatePool& operator=(StatePool&& o) noexcept;
   ~StatePool();
@@ -64,6 +65,10 @@ struct EngineConfig {
   // Payload packets to look at before giving up on a flow: enough to see TLS begin after
   // a STARTTLS (SMTP, FTP, XMPP) or RDP negotiation. Probes that say no cost a few compares.
   uint8_t max_probe_packets = 16;
+  // Fault in each protocol's Dissector::prefault_slots when the engine is made (on the
+  // main lcore), so that the RX core takes no page faults as flows begin. The probe sets
+  // it; the tests, which make engines by the hundred, do not.
+  bool prefault = false;
   // Where dissectors report completed transaction parts (the rules' buffers); null: nobody
   // asks, and HTTP parsing ends with the headers, no header line, body or JA3 string copied.
   TxSink* tx = nullptr;

@@ -82,10 +82,13 @@ void ExpectedFlows::add(const ExpectedFlow& f, uint64_t now_ns, ExpectedFlowCoun
   for (int i = 0; i < 6; ++i) old[i] = e.w[i].load(std::memory_order_relaxed);
   if (!same(old) && old[5] != 0) ++(old[5] <= now_ns ? c.expired : c.evicted);
   for (int i = 0; i < 5; ++i) e.w[i].store(k.w[i], std::memory_order_relaxed);
-  e.w[5].store(now_ns + (lifetime_ns ? lifetime_ns : 1), std::memory_order_relaxed);
+  const uint64_t deadline = now_ns + (lifetime_ns ? lifetime_ns : 1);
+  e.w[5].store(deadline, std::memory_order_relaxed);
   e.seq.store(s + 2, std::memory_order_release);
   ++c.added;
-  adds_.fetch_add(1, std::memory_order_relaxed);
+  uint64_t latest = latest_.load(std::memory_order_relaxed);
+  while (latest < deadline && !latest_.compare_exchange_weak(latest, deadline, std::memory_order_relaxed)) {
+  }
 }
 
 AppKind ExpectedFlows::lookup(const uint8_t* orig, const uint8_t* resp, uint16_t resp_port, uint8_t ip_version,
@@ -105,7 +108,7 @@ AppKind ExpectedFlows::lookup(const uint8_t* orig, const uint8_t* resp, uint16_t
 AppKind ExpectedFlows::match(const uint8_t* src, uint16_t sport, const uint8_t* dst, uint16_t dport,
                              uint8_t ip_version, uint8_t l4_proto, uint64_t now_ns,
                              ExpectedFlowCounters& c) const noexcept {
-  if (adds_.load(std::memory_order_relaxed) == 0) return AppKind::none;
+  if (now_ns >= latest_.load(std::memory_order_relaxed)) return AppKind::none;
   AppKind k = lookup(src, dst, dport, ip_version, l4_proto, now_ns);
   if (k == AppKind::none) k = lookup(dst, src, sport, ip_version, l4_proto, now_ns);
   c.matched += k != AppKind::none;

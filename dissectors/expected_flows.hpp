@@ -86,8 +86,9 @@ class ExpectedFlows {
 
   std::unique_ptr<Entry[]> entries_;
   uint32_t mask_ = 0;  // entries - 1; buckets start at multiples of kWays
-  // Entries ever added: while none, a new flow costs one load (most links carry no FTP).
-  std::atomic<uint64_t> adds_{0};
+  // The latest deadline ever stored: a new flow after it (or while nothing was ever
+  // announced) costs one load, not a lookup (most links carry no FTP, or only now and then).
+  std::atomic<uint64_t> latest_{0};
 };
 
 // What a dissector is handed to announce a connection: the table and its core's counters.

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/ip_text.hpp"
 #include "dissectors/bytes.hpp"
 
 namespace flowprobe::dissect {
@@ -13,16 +14,36 @@ namespace {
 
 constexpr uint16_t kPortDns = 53, kPortMdns = 5353, kPortLlmnr = 5355, kPortNbns = 137;
 
+constexpr char kHex[] = "0123456789abcdef";
+
+// One byte of a name as logged: lower case (names compare case-blind, as Zeek logs
+// them), printable ASCII as itself, the rest as \xNN. Returns the bytes written to `p`.
+inline std::size_t escape_name_byte(uint8_t ch, char* p) {
+  if (ch >= 'A' && ch <= 'Z') ch = static_cast<uint8_t>(ch + 32);
+  if (ch > 0x20 && ch < 0x7f) {
+    *p = static_cast<char>(ch);
+    return 1;
+  }
+  p[0] = '\\';
+  p[1] = 'x';
+  p[2] = kHex[ch >> 4];
+  p[3] = kHex[ch & 15];
+  return 4;
+}
+
 template <std::size_t N>
 void append_escaped(BoundedString<N>& out, uint8_t ch) {
-  if (ch >= 'A' && ch <= 'Z') ch = static_cast<uint8_t>(ch + 32);  // names compare case-blind (as Zeek logs them)
-  if (ch > 0x20 && ch < 0x7f) {
-    out.push_back(static_cast<char>(ch));
-  } else {
-    char esc[5];
-    std::snprintf(esc, sizeof esc, "\\x%02x", ch);
-    out.append(esc);
-  }
+  char esc[4];
+  out.append(std::string_view(esc, escape_name_byte(ch, esc)));
+}
+
+// One label (at most 63 bytes), escaped, in one append.
+template <std::size_t N>
+void append_label(BoundedString<N>& out, const uint8_t* p, std::size_t len) {
+  char buf[4 * 63];
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < len; ++i) n += escape_name_byte(p[i], buf + n);
+  out.append(std::string_view(buf, n));
 }
 
 // Reads the (possibly compressed) name at `off` of `msg` into `out`; returns the offset
@@ -50,7 +71,7 @@ std::size_t read_name(std::span<const uint8_t> msg, std::size_t off, BoundedStri
     if (off + 1 + len > msg.size()) return 0;
     if (out) {
       if (!first) out->push_back('.');
-      for (std::size_t i = 0; i < len; ++i) append_escaped(*out, msg[off + 1 + i]);
+      append_label(*out, msg.data() + off + 1, len);
     }
     first = false;
     off += 1 + len;
@@ -87,13 +108,14 @@ void append_answer(std::span<const uint8_t> msg, uint16_t type, std::size_t rd_o
                    BoundedString<256>& out) {
   auto rd = msg.subspan(rd_off, rd_len);
   char tmp[64];
+  std::array<char, 46> ip;
   if (!out.empty()) out.push_back(',');
   switch (type) {
     case 1:  // A
-      if (rd.size() == 4 && inet_ntop(AF_INET, rd.data(), tmp, sizeof tmp)) out.append(tmp);
+      if (rd.size() == 4) out.append(format_ipv4(rd.data(), ip));
       return;
     case 28:  // AAAA
-      if (rd.size() == 16 && inet_ntop(AF_INET6, rd.data(), tmp, sizeof tmp)) out.append(tmp);
+      if (rd.size() == 16) out.append(format_ipv6(rd.data(), ip));
       return;
     case 2: case 5: case 12: case 39:  // NS, CNAME, PTR, DNAME
     case 6:                            // SOA: its primary name server
@@ -382,6 +404,7 @@ const Dissector kDnsDissector{
     .finish = finish_of<DnsState>(),
     // Followed for the flow's lifetime (every query on a 5-tuple), and DNS flows are many.
     .default_slots = 16384,
+    .prefault_slots = 2048,
 };
 
 }  // namespace flowprobe::dissect

@@ -31,7 +31,7 @@ struct DnsState {
   TcpDir dir[2];
   // Queries waiting for their responses, oldest first (a ring).
   static constexpr uint8_t kPending = 4;
-  DnsMeta pending[kPending];
+  Unbuilt<DnsMeta, kPending> pending;  // each set when its query is seen
   uint8_t head = 0, count = 0;
 
   Parse parse(const PacketContext& c, AppMetadata& m) noexcept;

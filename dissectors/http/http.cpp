@@ -202,7 +202,7 @@ void note_framing(Dir& d, std::string_view name, std::string_view value) {
 uint8_t HttpState::start_tx(const PacketContext& c, AppMetadata& meta) noexcept {
   if (count == kPending) emit_front(c, meta);  // a client far ahead of its server: the oldest goes unanswered
   const uint8_t i = static_cast<uint8_t>((head + count) % kPending);
-  pending[i] = HttpMeta{};
+  pending.make(i);
   seq[i] = started++;
   ts[i] = c.ts_ns;
   ++count;
@@ -526,6 +526,7 @@ const Dissector kHttpDissector{
     .finish = finish_of<HttpState>(),
     // Followed for the connection's lifetime (every request of a keep-alive connection).
     .default_slots = 16384,
+    .prefault_slots = 1024,
 };
 
 }  // namespace flowprobe::dissect

@@ -46,7 +46,7 @@ struct HttpState {
     char body[kBody];
   };
   Dir dir[2];
-  HttpMeta pending[kPending];
+  Unbuilt<HttpMeta, kPending> pending;  // each built by start_tx
   uint64_t ts[kPending];       // when each began
   uint32_t seq[kPending];      // its place in the connection (0: the flow record's)
   uint32_t started = 0;        // transactions begun so far

@@ -11,6 +11,7 @@ extern "C" {
 #include <new>
 #include <stdexcept>
 
+#include "core/prefault.hpp"
 #include "dissectors/protocols.hpp"
 
 
@@ -84,6 +85,7 @@ L7Engine::L7Engine(const L7Config& cfg, uint16_t core)
       dissectors_([&] {
         dissect::EngineConfig d = cfg.dissectors;
         d.tx = this;  // transactions (counted, and records when wanted); parts for the rules
+        d.prefault = true;  // as the L7 slots below
         return d;
       }()),
       ndpi_([&] {
@@ -104,7 +106,7 @@ L7Engine::L7Engine(const L7Config& cfg, uint16_t core)
   free_top_ = capacity_;
   // Fault in the slots a busy core reuses all the time now, on the main lcore, rather
   // than one page fault per new flow on the RX core; beyond them memory stays lazy.
-  std::memset(mem_, 0, std::size_t{std::min(capacity_, kPrefaultSlots)} * sizeof(Slot));
+  prefault(mem_, std::size_t{std::min(capacity_, kPrefaultSlots)} * sizeof(Slot));
 }
 
 L7Engine::~L7Engine() {

@@ -21,16 +21,6 @@ extern "C" {
 
 namespace flowprobe {
 
-std::string_view format_ipv4(const uint8_t* a, std::array<char, 46>& buf) {
-  char* p = buf.data();
-  for (int i = 0; i < 4; ++i) {
-    auto r = std::to_chars(p, buf.data() + buf.size(), a[i]);
-    p = r.ptr;
-    if (i < 3) *p++ = '.';
-  }
-  return {buf.data(), static_cast<std::size_t>(p - buf.data())};
-}
-
 std::string_view format_eve_timestamp(uint64_t ts_ns, std::array<char, 64>& buf) {
   const time_t secs = static_cast<time_t>(ts_ns / 1'000'000'000ull);
   tm t;
@@ -38,11 +28,6 @@ std::string_view format_eve_timestamp(uint64_t ts_ns, std::array<char, 64>& buf)
   const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &t);
   const int m = std::snprintf(buf.data() + n, buf.size() - n, ".%06u+0000", static_cast<unsigned>(ts_ns / 1000 % 1'000'000));
   return {buf.data(), n + static_cast<std::size_t>(m)};
-}
-
-std::string_view format_ipv6(const uint8_t* a, std::array<char, 46>& buf) {
-  if (inet_ntop(AF_INET6, a, buf.data(), static_cast<socklen_t>(buf.size())) == nullptr) return "::";
-  return {buf.data()};
 }
 
 namespace {

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/ip_text.hpp"
+
 namespace flowprobe {
 
 class JsonWriter {
@@ -79,12 +81,7 @@ inline std::string_view format_mac(const std::array<uint8_t, 6>& m, std::array<c
   return {buf.data(), 17};
 }
 
-// Dotted quad of the first four bytes.
-std::string_view format_ipv4(const uint8_t* a, std::array<char, 46>& buf);
-
 // Suricata eve's timestamp, "2019-08-27T12:00:00.123456+0000", from ns since the epoch.
 std::string_view format_eve_timestamp(uint64_t ts_ns, std::array<char, 64>& buf);
-// RFC 5952 compressed text.
-std::string_view format_ipv6(const uint8_t* a, std::array<char, 46>& buf);
 
 }  // namespace flowprobe

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "core/log.hpp"
+#include "core/prefault.hpp"
 #include "io/capture_feed.hpp"
 #include "io/dispatcher.hpp"
 #include "io/eal.hpp"
@@ -44,6 +45,15 @@ std::atomic<bool>& reload_requested() {
 }
 
 namespace {
+
+// A ring's slots are written now, on the main lcore, while it is empty: without huge pages
+// (--no-huge) its memory is lazy, and the RX core would take a page fault per 4 KB of
+// records on its first lap around the ring.
+void prefault_ring(rte_ring* r, unsigned esize, unsigned count) {
+  const ssize_t bytes = rte_ring_get_memsize_elem(esize, count);
+  if (bytes > static_cast<ssize_t>(sizeof(rte_ring)))
+    prefault(reinterpret_cast<char*>(r) + sizeof(rte_ring), static_cast<std::size_t>(bytes) - sizeof(rte_ring));
+}
 
 constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 512;
@@ -270,6 +280,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
           break;
         }
         res.rings.push_back(ring);
+        prefault_ring(ring, 8, ring_words(config.ring_size));
         const bool fed = mode == RxMode::software_dispatch && q != 0;
         // Side rings for fixed-size events (alerts, asset events), one per core.
         const auto side_ring = [&](bool wanted, const char* what, unsigned esize, std::vector<rte_ring*>& all) -> rte_ring* {
@@ -302,6 +313,7 @@ int run_probe(const ProbeConfig& config, const JsonEncoder& encoder, Sink& sink,
           } else {
             res.rings.push_back(tx_ring);
             tx_rings.push_back(tx_ring);
+            prefault_ring(tx_ring, 8, ring_words(config.ring_size));
           }
         }
         if (result != 0) break;
