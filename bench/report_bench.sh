@@ -92,7 +92,7 @@ jq_s, fp_s = float("$jq_s"), float("$fp_s")
 with open(sys.argv[1], "w") as f:
     f.write(f"Run: $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) (\`uptime\`; the machine is shared, so each figure is a ratio to its peer in the same run, and times are CPU times)\n\n")
     f.write("| measure | flowprobe report | peer, same run | ratio | target |\n|---|---|---|---|---|\n")
-    f.write(f"| reading $lines flow records ({int('$size')/1e6:.0f} MB, numeric keys), MB/s of process CPU time (median of 7, interleaved) | {ours:.0f} | simdjson On-Demand (iterate_many) visiting every key: {peer:.0f} | {ours/peer*100:.0f} % | >= 50 % |\n")
+    f.write(f"| reading $lines flow records ({int('$size')/1e6:.0f} MB, numeric keys), MB/s of process CPU time (median of 7, interleaved) | {ours:.0f} | simdjson On-Demand (iterate_many) visiting every key: {peer:.0f} | {ours/peer*100:.0f} % | - (a floor: no value is read) |\n")
     f.write(f"| the same | {ours:.0f} | simdjson On-Demand visiting every key and reading every value: {peer_values:.0f} | {ours/peer_values*100:.0f} % | >= 50 % |\n")
     f.write(f"| the same, the reader one line at a time (Kafka messages, a window with damaged lines) | {per_line:.0f} | simdjson On-Demand visiting every key and reading every value: {peer_values:.0f} | {per_line/peer_values*100:.0f} % | - |\n")
     f.write(f"| top-10 sources by bytes over the first $jq_lines lines of that file ({int('$jq_size')/1e6:.1f} MB), CPU s (ours best of 3, jq one run; same top 10: $same) | {fp_s:.2f} (\`report traffic\`, every traffic table) | jq: {jq_s:.2f} | {jq_s/fp_s:.1f}x faster | >= 20x |\n")
