@@ -528,6 +528,12 @@ TEST(OsectLogs, TunnelCarriersAreFlowsOfTheirOwnBesideTheirInnerFlows) {
     const auto rows = conn_rows(both);
     EXPECT_EQ(rows.size(), 6u);
     EXPECT_EQ(rows, conn_rows(inner));
+    // On three cores the dispatcher keeps the tunnel with its carrier: still one GRE row.
+    const fs::path cores = run_osect(tunnels / "gre-sample.pcap", scratch / "gre-cores", {"--rx-cores", "3"});
+    const auto yaf3 = read_headerless_log(cores / "yaf_flow.log", zeek_log("yaf_flow")->osect_fields).rows;
+    ASSERT_EQ(yaf3.size(), 1u);
+    EXPECT_EQ(num(yaf3[0], "pkt") + num(yaf3[0], "rpkt"), 40u);
+    EXPECT_EQ(conn_rows(cores), rows);
   }
   // gre-pptp.pcap: PPTP's GRE inside an IPv6 tunnel. The carrier YAF saw is the outer one,
   // the tunnel Zeek's tunnel.log names Tunnel::IP; the DNS exchange inside is Zeek's row.
