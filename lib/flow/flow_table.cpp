@@ -67,7 +67,7 @@ struct alignas(64) FlowTable::Hot {
     uint8_t& b = reinterpret_cast<uint8_t*>(&key.reserved)[1];
     b = static_cast<uint8_t>((b & ~1) | side);
   }
-  // The client side and the timeout class in one byte: the index of FlowTable::timeouts_.
+  // The client side and the timeout class in one byte: the index of FlowTable::idle_ns_/active_ns_.
   uint8_t side_class() const noexcept { return reinterpret_cast<const uint8_t*>(&key.reserved)[1]; }
   void set_side_class(int side, uint8_t cls) noexcept {
     reinterpret_cast<uint8_t*>(&key.reserved)[1] = static_cast<uint8_t>(side | cls << 1);

@@ -94,7 +94,8 @@ uint8_t FlowTimeoutClasses::add_class(Timeouts t) {
   return static_cast<uint8_t>(nclasses_++);
 }
 
-FlowTimeoutClasses::FlowTimeoutClasses(uint64_t idle_ns, uint64_t active_ns, const std::vector<FlowTimeoutRule>& rules) {
+FlowTimeoutClasses::FlowTimeoutClasses(uint64_t idle_ns, uint64_t active_ns,
+                                       const std::vector<FlowTimeoutRule>& rules) {
   add_class({idle_ns, active_ns});
   // Later rules win over earlier ones for the same selector (a command line after a profile).
   auto find = [&](int proto, int port, bool lifetime) -> uint64_t {

@@ -404,7 +404,8 @@ TEST(OsectLogs, TheOneMinuteClassSplitsAnFtpControlConnectionAtItsGap) {
   const fs::path trace = zeek / "Traces" / "ftp" / "bigtransfer.pcap";
   const fs::path scratch = scratch_dir("osect_timeout_classes");
   const ZeekLog base = read_zeek_log(zeek / "Baseline" / "core.tcp.large-file-reassembly" / "conn.log");
-  const auto it = std::find_if(base.rows.begin(), base.rows.end(), [](const ZeekRow& r) { return r["id.resp_p"] == "21"; });
+  const auto it =
+      std::find_if(base.rows.begin(), base.rows.end(), [](const ZeekRow& r) { return r["id.resp_p"] == "21"; });
   ASSERT_NE(it, base.rows.end());
   const ZeekRow& zrow = *it;
   for (const bool sensor : {true, false}) {
@@ -567,8 +568,8 @@ TEST(OsectLogs, TunnelCarriersAreFlowsOfTheirOwnBesideTheirInnerFlows) {
     int carriers = 0;
     for (const ZeekRow& z : zc.rows) {
       const auto o = std::find_if(ours.begin(), ours.end(), [&](const ZeekRow& r) {
-        return r["id.orig_h"] == z["id.orig_h"] && r["id.orig_p"] == z["id.orig_p"] && r["id.resp_h"] == z["id.resp_h"] &&
-               r["id.resp_p"] == z["id.resp_p"];
+        return r["id.orig_h"] == z["id.orig_h"] && r["id.orig_p"] == z["id.orig_p"] &&
+               r["id.resp_h"] == z["id.resp_h"] && r["id.resp_p"] == z["id.resp_p"];
       });
       ASSERT_NE(o, ours.end()) << z["id.orig_h"] << ":" << z["id.orig_p"];
       const bool carrier = z["id.resp_p"] == "4789";
