@@ -426,7 +426,8 @@ int main(int argc, char** argv) {
   if (!start_log_delivery(opt, zeek_logs.get(), retention.get(), delivery, error)) return fail(2, error);
 
   config.eal_extra = opt.eal_args;
-  config.decode.decapsulate = opt.tunnel_mode == "inner";
+  config.decode.decapsulate = opt.tunnel_mode != "outer";
+  config.decode.account_carrier = opt.tunnel_mode == "both";
   config.flow.key_tunnel_id = opt.key_tunnel_id;
   config.export_context.community_id_seed = opt.community_id_seed;
   config.export_context.geo = geo.get();
@@ -451,6 +452,7 @@ int main(int argc, char** argv) {
   if (config.l7.enabled) (void)dpi::protocol_names();
   config.flow.idle_timeout_ns = uint64_t{opt.idle_timeout_s} * kNsPerSec;
   config.flow.active_timeout_ns = uint64_t{opt.lifetime_timeout_s} * kNsPerSec;
+  config.flow.timeout_rules = opt.timeout_rules;
 
   std::unique_ptr<ops::PacketCapture> capture;
   if (!opt.capture.empty()) {

@@ -87,6 +87,15 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
   app.add_option("-d,--idle-timeout", out.idle_timeout_s, "seconds without packets after which a flow is exported")
       ->check(CLI::Range(1u, 31'536'000u))
       ->capture_default_str();
+  app.add_option("--idle-timeout-for", out.idle_timeout_for,
+                 "an idle timeout of its own for some flows, chosen when a flow starts: SELECTOR=SECONDS with "
+                 "SELECTOR tcp, udp, icmp (and ICMPv6), icmpv6, other (every IP protocol but those four) or a "
+                 "protocol number, and for tcp/udp optionally /PORT[,PORT...] (either side's port); the most "
+                 "specific rule wins, -d covers what none names. Repeatable, e.g. tcp/21,22=60 other=300")
+      ->type_name("SELECTOR=SECONDS");
+  app.add_option("--lifetime-timeout-for", out.lifetime_timeout_for,
+                 "the same for the lifetime timeout (-t), e.g. other=1800")
+      ->type_name("SELECTOR=SECONDS");
   app.add_option("-w,--max-flows", out.max_flows,
                  "flows tracked per RX core; when full, the least recently active flow is exported early")
       ->check(CLI::Range(1u, 1'000'000'000u))
@@ -97,8 +106,10 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
       ->capture_default_str();
   app.add_option("--tunnel-mode", out.tunnel_mode,
                  "inner: report the flow inside IP-in-IP, GRE/ERSPAN/PPTP, VXLAN, Geneve and GTP-U tunnels, with the "
-                 "outer tunnel id in %UPSTREAM_TUNNEL_ID; outer: report the carrier flow")
-      ->check(CLI::IsMember({"inner", "outer"}))
+                 "outer tunnel id in %UPSTREAM_TUNNEL_ID; outer: report the carrier flow; both: the inner flows "
+                 "and, as a flow of its own (flow fields only, no DPI), the outermost carrier (--log-profile osect's "
+                 "default: YAF logged GRE and IP-in-IP carriers, Zeek the UDP flows of VXLAN, Geneve and GTP-U)")
+      ->check(CLI::IsMember({"inner", "outer", "both"}))
       ->capture_default_str();
   app.add_flag("--key-tunnel-id", out.key_tunnel_id,
                "keep flows of different tunnel ids apart (for overlapping inner address spaces)");
@@ -300,6 +311,18 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
       std::fprintf(stderr, "%s: --log-profile osect needs --zeek-logs DIR\n%s\n", me.c_str(), help_hint.c_str());
       return 2;
     }
+    // The sensor's timeouts (spec §2.1, §2.2): its YAF's for the flows yaf_flow.log holds,
+    // its Zeek's 1-minute inactivity for FTP, SSH, telnet, rlogin and CC-Link IEF Basic;
+    // without -d, Zeek's own defaults for the rest (TCP 5 min, UDP and ICMP 1 min). Given
+    // after these, --idle-timeout-for/--lifetime-timeout-for win.
+    std::vector<std::string> idle = {"other=300", "tcp/21,22,23,513=60", "udp/61450=60"};
+    if (app.get_option("--idle-timeout")->count() == 0) idle.insert(idle.end(), {"tcp=300", "udp=60", "icmp=60"});
+    std::string err;
+    for (const std::string& r : idle) parse_flow_timeout_rule(r, false, out.timeout_rules, err);
+    parse_flow_timeout_rule("other=1800", true, out.timeout_rules, err);
+    // The sensor's YAF saw tunnels undecoded and logged their carriers; its Zeek logged the
+    // inner flows (and a UDP tunnel's own flow).
+    if (app.get_option("--tunnel-mode")->count() == 0) out.tunnel_mode = "both";
     // The sensor's long connections write a conn.log row a minute (zeek-long-connections):
     // a record per minute, each with the counts of its own minute, under the flow's uid.
     if (app.get_option("--lifetime-timeout")->count() == 0) out.lifetime_timeout_s = 60;
@@ -310,6 +333,22 @@ int parse_options(int argc, char** argv, Options& out, Command command) {
     apply_osect_retention_defaults(out.exports);
     if (!out.rules.empty() && out.alerts_output.empty() && out.exports.alerts_kafka_topic.empty())
       out.alerts_output = out.zeek_logs + "/eve.json";
+  }
+  for (int lifetime = 0; lifetime < 2; ++lifetime)
+    for (const std::string& r : lifetime ? out.lifetime_timeout_for : out.idle_timeout_for) {
+      std::string err;
+      if (!parse_flow_timeout_rule(r, lifetime != 0, out.timeout_rules, err)) {
+        std::fprintf(stderr, "%s: %s: %s\n%s\n", me.c_str(), lifetime ? "--lifetime-timeout-for" : "--idle-timeout-for",
+                     err.c_str(), help_hint.c_str());
+        return 2;
+      }
+    }
+  if (const FlowTimeoutClasses c(uint64_t{out.idle_timeout_s} * 1'000'000'000, uint64_t{out.lifetime_timeout_s} *
+                                 1'000'000'000, out.timeout_rules);
+      !c.error().empty()) {
+    std::fprintf(stderr, "%s: --idle-timeout-for/--lifetime-timeout-for: %s\n%s\n", me.c_str(), c.error().c_str(),
+                 help_hint.c_str());
+    return 2;
   }
   if (const CLI::Option* c = app.get_config_ptr(); c != nullptr && c->count() > 0) out.config_file = c->as<std::string>();
   out.effective_config = app.config_to_str(false, false);

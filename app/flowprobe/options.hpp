@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "export_options.hpp"
+#include "flow/flow_timeouts.hpp"
 
 namespace flowprobe {
 
@@ -14,6 +15,9 @@ struct Options {
   bool json_labels = false;          // --json-labels
   uint32_t lifetime_timeout_s = 120; // -t
   uint32_t idle_timeout_s = 30;      // -d
+  std::vector<std::string> idle_timeout_for;      // --idle-timeout-for SELECTOR=SECONDS (repeatable)
+  std::vector<std::string> lifetime_timeout_for;  // --lifetime-timeout-for SELECTOR=SECONDS (repeatable)
+  std::vector<FlowTimeoutRule> timeout_rules;     // both, parsed, after the profile's
   uint32_t max_flows = 262144;       // -w
   std::string output = "-";          // -o
   bool list_fields = false;

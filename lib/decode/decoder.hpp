@@ -69,6 +69,10 @@ struct DecodeOptions {
   // Report the innermost flow of IP-in-IP, GRE (incl. ERSPAN, PPTP), VXLAN, Geneve and
   // GTP-U; false keeps the outer (carrier) flow.
   bool decapsulate = true;
+  // With decapsulate: each tunnelled packet also counts in the flow of its outermost
+  // carrier (GRE, IP-in-IP, the VXLAN/Geneve/GTP-U UDP flow), as a sensor that does not
+  // decapsulate sees it. Read by the RX loop and the dispatcher; decode() ignores it.
+  bool account_carrier = false;
 };
 
 // Decodes `pkt`; on DecodeOutcome::ipv4/ipv6 every field above is valid.

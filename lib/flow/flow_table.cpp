@@ -26,8 +26,6 @@ constexpr uint8_t kFinLo = 0x02;
 constexpr uint8_t kFinHi = 0x04;
 constexpr uint8_t kRstSeen = 0x08;
 constexpr uint8_t kClosing = 0x10;   // on the closing list
-constexpr uint8_t kTosLo = 0x20;     // first TOS of that side recorded
-constexpr uint8_t kTosHi = 0x40;
 }  // namespace
 
 // Live state of one flow, in two parts. Counters are indexed by KeySide (0 = lo, 1 = hi)
@@ -47,7 +45,7 @@ constexpr uint64_t kKeyLastWordMask = 0x0000FFFFFFFFFFFFull;
 // What every packet reads and writes: two cache lines, 64-byte aligned.
 struct alignas(64) FlowTable::Hot {
   // Line 0: what the lookup compares, and the per-packet time and packet counters.
-  FlowKey key;  // reserved: [0] state bits, [1] client KeySide
+  FlowKey key;  // reserved: [0] state bits, [1] client KeySide | timeout class << 1
   uint64_t last_ns;
   uint32_t pkts[2];  // 32 bits keep the entry within budget; a full counter cuts a record
   // Line 1: bytes, lifetime, TCP state, per-packet extremes.
@@ -64,8 +62,16 @@ struct alignas(64) FlowTable::Hot {
 
   uint8_t& state() noexcept { return reinterpret_cast<uint8_t*>(&key.reserved)[0]; }
   uint8_t state() const noexcept { return reinterpret_cast<const uint8_t*>(&key.reserved)[0]; }
-  uint8_t& client() noexcept { return reinterpret_cast<uint8_t*>(&key.reserved)[1]; }
-  uint8_t client() const noexcept { return reinterpret_cast<const uint8_t*>(&key.reserved)[1]; }
+  uint8_t client() const noexcept { return reinterpret_cast<const uint8_t*>(&key.reserved)[1] & 1; }
+  void set_client(int side) noexcept {
+    uint8_t& b = reinterpret_cast<uint8_t*>(&key.reserved)[1];
+    b = static_cast<uint8_t>((b & ~1) | side);
+  }
+  // The client side and the timeout class in one byte: the index of FlowTable::idle_ns_/active_ns_.
+  uint8_t side_class() const noexcept { return reinterpret_cast<const uint8_t*>(&key.reserved)[1]; }
+  void set_side_class(int side, uint8_t cls) noexcept {
+    reinterpret_cast<uint8_t*>(&key.reserved)[1] = static_cast<uint8_t>(side | cls << 1);
+  }
   // The key as packets make it (spare bytes cleared): what is hashed and identified.
   FlowKey clean_key() const noexcept {
     FlowKey k = key;
@@ -173,24 +179,33 @@ uint64_t buckets_for(uint32_t max_flows) { return (uint64_t{max_flows} + kFlowsP
 // Slots in the wheel: its span must reach past the idle timeout; beyond 2^16 slots (an
 // idle timeout of more than 19 hours at G = 2^30 ns) flows are placed at the far end
 // and moved on when the hand gets there.
-uint64_t wheel_slots_for(const FlowTableConfig& c, unsigned shift) {
-  return std::bit_ceil(std::min<uint64_t>((c.idle_timeout_ns >> shift) + 2, 1u << 16));
+uint64_t wheel_slots_for(const FlowTimeoutClasses& c, unsigned shift) {
+  return std::bit_ceil(std::min<uint64_t>((c.max_idle_ns() >> shift) + 2, 1u << 16));
 }
-unsigned slot_shift_for(const FlowTableConfig& c) {
-  // G: the largest power of two <= idle timeout / 16, within [1 ns, 2^30 ns].
-  const uint64_t g = std::max<uint64_t>(c.idle_timeout_ns / 16, 1);
+unsigned slot_shift_for(const FlowTimeoutClasses& c) {
+  // G: the largest power of two <= the smallest idle timeout / 16, within [1 ns, 2^30 ns].
+  const uint64_t g = std::max<uint64_t>(c.min_idle_ns() / 16, 1);
   return std::min(30u, static_cast<unsigned>(std::bit_width(g) - 1));
 }
 }  // namespace
 
 FlowTable::FlowTable(const FlowTableConfig& config, uint16_t rx_core)
-    : config_(config), rx_core_(rx_core), finished_(std::make_unique<FinishedFlow[]>(kFinishedCapacity + 2)) {
+    : config_(config),
+      classes_(config.idle_timeout_ns, config.active_timeout_ns, config.timeout_rules),
+      rx_core_(rx_core),
+      finished_(std::make_unique<FinishedFlow[]>(kFinishedCapacity + 2)) {
   static_assert(sizeof(FlowKey) == sizeof(uint64_t) * 6);
   static_assert(sizeof(Hot) == 128 && offsetof(Hot, bytes) == 64,
                 "the hot part is two cache lines: lookup and time in the first, the rest in the second");
   static_assert(sizeof(Cold) == 48 && sizeof(Bucket) == 64);
   if (config_.max_flows == 0 || config_.max_flows >= kNil / 2)
     throw std::invalid_argument("flow table capacity must be between 1 and 2^31");
+  if (!classes_.error().empty()) throw std::invalid_argument("flow timeouts: " + classes_.error());
+  for (int i = 0; i < 2 * FlowTimeoutClasses::kMaxClasses; ++i) {
+    const FlowTimeoutClasses::Timeouts& t = classes_[i >> 1 < classes_.count() ? i >> 1 : 0];
+    idle_ns_[i] = t.idle_ns;
+    active_ns_[i] = t.active_ns;
+  }
   static_assert(std::is_trivially_destructible_v<Hot> && std::is_trivially_destructible_v<Cold>);
   const uint32_t n = config_.max_flows;
   hot_ = static_cast<Hot*>(hot_map_.map(sizeof(Hot) * n));
@@ -203,8 +218,8 @@ FlowTable::FlowTable(const FlowTableConfig& config, uint16_t rx_core)
   std::memset(static_cast<void*>(buckets_), 0, nbuckets_ * sizeof(Bucket));
   for (uint32_t i = 0; i < n; ++i) cold_[i].links.next = i + 1 < n ? i + 1 : kNil;
   free_head_ = 0;
-  slot_shift_ = slot_shift_for(config_);
-  const uint64_t slots = wheel_slots_for(config_, slot_shift_);
+  slot_shift_ = slot_shift_for(classes_);
+  const uint64_t slots = wheel_slots_for(classes_, slot_shift_);
   wheel_mask_ = slots - 1;
   sentinels_ = std::make_unique<Links[]>(slots + 1);
   for (uint64_t i = 0; i <= slots; ++i) {
@@ -217,8 +232,9 @@ FlowTable::~FlowTable() = default;
 
 std::size_t FlowTable::bytes_per_flow_for(const FlowTableConfig& config) noexcept {
   const uint64_t n = std::max<uint32_t>(config.max_flows, 1);
+  const FlowTimeoutClasses classes(config.idle_timeout_ns, config.active_timeout_ns, config.timeout_rules);
   const uint64_t bytes = n * (sizeof(Hot) + sizeof(Cold)) + buckets_for(config.max_flows) * sizeof(Bucket) +
-                         (wheel_slots_for(config, slot_shift_for(config)) + 1) * sizeof(Links);
+                         (wheel_slots_for(classes, slot_shift_for(classes)) + 1) * sizeof(Links);
   return static_cast<std::size_t>((bytes + n - 1) / n);
 }
 
@@ -317,8 +333,10 @@ uint32_t FlowTable::list_first(uint32_t sentinel) noexcept {
   return first == sentinel ? kNil : first;
 }
 
+uint64_t FlowTable::idle_of(uint32_t idx) const noexcept { return idle_ns_[hot_[idx].side_class()]; }
+
 void FlowTable::wheel_place(uint32_t idx, uint64_t last_ns) noexcept {
-  const uint64_t due = (last_ns + config_.idle_timeout_ns) >> slot_shift_;
+  const uint64_t due = (last_ns + idle_of(idx)) >> slot_shift_;
   const uint64_t slot = std::clamp(due, hand_, hand_ + wheel_mask_);
   busy_from_ = std::min(busy_from_, slot);
   list_push_tail(slot_sentinel(slot), idx);
@@ -348,7 +366,8 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t hash, KeySide sender, co
   // (the SYN was missed) points at its receiver.
   const bool synack = pkt.l4_proto == ipproto::tcp &&
                       (pkt.tcp_flags & (tcpflag::syn | tcpflag::ack)) == (tcpflag::syn | tcpflag::ack);
-  h.client() = static_cast<uint8_t>(synack ? 1 - s : s);
+  // The timeout class, once per flow: by protocol, and for some protocols by port.
+  h.set_side_class(synack ? 1 - s : s, classes_.class_of(key.proto, key.port_lo, key.port_hi));
   h.tcp = TcpState{};
   c.timing = TcpTiming{};
   if (synack) tcp_note_flip(h.tcp);
@@ -507,11 +526,10 @@ void FlowTable::end_flow(uint32_t idx, FlowEndCause cause) noexcept {
   e.bytes[s] += pkt.ip_bytes;
   if (pkt.fragment && fragments_of(e.bytes[s]) != UINT16_MAX) [[unlikely]]
     e.bytes[s] += kFragmentOne;
-  const uint8_t tos_bit = s == 0 ? kTosLo : kTosHi;
-  if (!(e.state() & tos_bit)) [[unlikely]] {
+  // The side's first packet of this record gives its TOS (a full counter cuts the record
+  // before it could wrap back to 1).
+  if (e.pkts[s] == 1) [[unlikely]]
     cold_[idx].tos[s] = pkt.tos;
-    e.state() |= tos_bit;
-  }
   e.min_ttl = std::min(e.min_ttl, pkt.ttl);
   e.max_ttl = std::max(e.max_ttl, pkt.ttl);
   const uint16_t len = static_cast<uint16_t>(std::min<uint32_t>(pkt.ip_bytes, UINT16_MAX));
@@ -547,11 +565,11 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint6
       // linger is over and expire() has not run yet.
       end_flow(idx, (st & kRstSeen) ? FlowEndCause::tcp_rst : FlowEndCause::tcp_fin);
       idx = kNil;
-    } else if (!(st & kClosing) && ts_ns > e.last_ns + config_.idle_timeout_ns) {
+    } else if (const uint8_t sc = e.side_class(); !(st & kClosing) && ts_ns > e.last_ns + idle_ns_[sc]) {
       // Quiet past the idle timeout: whatever the order of expiry, this packet starts a new flow.
       end_flow(idx, FlowEndCause::idle_timeout);
       idx = kNil;
-    } else if (ts_ns >= e.first_ns + config_.active_timeout_ns || e.pkts[0] == UINT32_MAX ||
+    } else if (ts_ns >= e.first_ns + active_ns_[sc] || e.pkts[0] == UINT32_MAX ||
                e.pkts[1] == UINT32_MAX) [[unlikely]] {
       // Lifetime reached (or a packet counter is full, 2^32 packets, ~5 min at 14.88 Mpps):
       // export what we have and go on as a new record.
@@ -559,7 +577,6 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint6
       e.first_ns = ts_ns;
       e.bytes[0] = e.bytes[1] = e.pkts[0] = e.pkts[1] = 0;
       e.tcp_flags[0] = e.tcp_flags[1] = 0;
-      e.state() &= static_cast<uint8_t>(~(kTosLo | kTosHi));
       e.min_ttl = 255;
       e.max_ttl = 0;
       e.min_len = UINT16_MAX;
@@ -581,25 +598,27 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint6
     // The server's first packet of this record: its offset is YAF's rtt. TCP's timing
     // words (cold) are free in a non-TCP flow, so the entry keeps its size; they are
     // touched once a record.
-    if (s != e.client() && e.pkts[s] == 1) {
+    const bool from_client = s == e.client();
+    if (!from_client && e.pkts[s] == 1) {
       TcpTiming& t = cold_[idx].timing;
       if (t.server_us == 0) {
         const uint64_t since_us = ts_ns > e.first_ns ? (ts_ns - e.first_ns) / 1000 : 0;
         t.server_us = static_cast<uint32_t>(std::min<uint64_t>(since_us + 1, UINT32_MAX));
       }
     }
-    return FlowHit{ext, id, s == e.client(), created};
+    return FlowHit{ext, id, from_client, created};
   }
   e.tcp_flags[s] |= pkt.tcp_flags;
   if (pure_syn && !(e.state() & kSynSeen)) {
     e.state() |= kSynSeen;
-    e.client() = static_cast<uint8_t>(s);
+    e.set_client(s);
   }
   const TcpSegment seg{pkt.tcp_flags, pkt.tcp_seq, pkt.tcp_ack, pkt.tcp_window,
                        static_cast<uint32_t>(pkt.payload.size())};
   // Offsets in µs after the first packet; 32 bits cover 71 minutes, far past any handshake.
   const uint64_t since_us = ts_ns > e.first_ns ? (ts_ns - e.first_ns) / 1000 : 0;
-  tcp_update(e.tcp, cold_[idx].timing, s, s == e.client(), seg,
+  const bool from_client = s == e.client();
+  tcp_update(e.tcp, cold_[idx].timing, s, from_client, seg,
              static_cast<uint32_t>(std::min<uint64_t>(since_us, UINT32_MAX)));
   if (pkt.tcp_flags & tcpflag::fin) e.state() |= (s == 0 ? kFinLo : kFinHi);
   if (pkt.tcp_flags & tcpflag::rst) e.state() |= kRstSeen;
@@ -611,7 +630,7 @@ FlowHit FlowTable::on_packet(const DecodedPacket& pkt, const Keyed& keyed, uint6
     e.state() |= kClosing;
     list_push_tail(closing_sentinel(), idx);
   }
-  return FlowHit{ext, id, s == e.client(), created};
+  return FlowHit{ext, id, from_client, created};
 }
 
 bool FlowTable::expire(uint64_t now_ns) noexcept {
@@ -637,7 +656,7 @@ bool FlowTable::expire(uint64_t now_ns) noexcept {
     const uint32_t sentinel = slot_sentinel(hand_);
     for (uint32_t idx; (idx = list_first(sentinel)) != kNil;) {
       const Hot& e = hot_[idx];
-      const uint64_t deadline = e.last_ns + config_.idle_timeout_ns;
+      const uint64_t deadline = e.last_ns + idle_of(idx);
       if (now_ns > deadline) {
         if (finished_n_ >= kFinishedCapacity) return true;
         end_flow(idx, FlowEndCause::idle_timeout);
@@ -662,7 +681,7 @@ void FlowTable::wheel_settle() noexcept {
     const uint32_t sentinel = slot_sentinel(s);
     for (uint32_t idx = list_first(sentinel); idx != kNil;) {
       const uint32_t next = cold_[idx].links.next;
-      const uint64_t due = (hot_[idx].last_ns + config_.idle_timeout_ns) >> slot_shift_;
+      const uint64_t due = (hot_[idx].last_ns + idle_of(idx)) >> slot_shift_;
       if (std::min(due, hand_ + wheel_mask_) > s) {
         list_unlink(idx);
         wheel_place(idx, hot_[idx].last_ns);
@@ -692,7 +711,7 @@ bool FlowTable::flush(FlowEndCause cause) noexcept {
       }
       // A flow already past its idle timeout (expiry runs up to G late) ends as idle.
       const Hot& e = hot_[idx];
-      end_flow(idx, clock_ns_ > e.last_ns + config_.idle_timeout_ns ? FlowEndCause::idle_timeout : cause);
+      end_flow(idx, clock_ns_ > e.last_ns + idle_of(idx) ? FlowEndCause::idle_timeout : cause);
     }
   }
   flushing_ = false;

@@ -8,7 +8,8 @@
 // allocation after construction.
 //
 // Expiry without work per packet: open flows sit in a timer wheel of slots G wide (a
-// power of two of nanoseconds, at most idle timeout / 16 and at most 2^30 ns = 1.07 s),
+// power of two of nanoseconds, at most the smallest idle timeout / 16 and at most 2^30
+// ns = 1.07 s),
 // placed by the deadline they had when placed. A packet only moves its flow's last
 // time; when the wheel's hand reaches a slot, a flow found there past its deadline ends,
 // one active since is moved to the slot of its new deadline (at most once per idle
@@ -18,14 +19,21 @@
 // flow), and an end-of-capture flush still reports a flow past its idle timeout as
 // idle. TCP flows that have closed linger briefly, in exact order, on their own list to
 // collect their final ACK/RST.
+//
+// Timeout classes (flow/flow_timeouts.hpp): a flow's idle and lifetime timeouts are its
+// class's, chosen when the flow is created from its protocol and ports; the class sits
+// in the entry's spare key byte beside the client side, so a packet reads its timeouts
+// from tables of 32 words indexed by that byte, as it read the single pair before.
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "core/counters.hpp"
 #include "decode/decoder.hpp"
 #include "flow/flow_key.hpp"
 #include "flow/flow_record.hpp"
+#include "flow/flow_timeouts.hpp"
 
 namespace flowprobe {
 
@@ -35,6 +43,9 @@ struct FlowTableConfig {
   uint32_t max_flows = 262'144;                 // per core (nProbe -w)
   uint64_t idle_timeout_ns = 30 * kNsPerSec;    // nProbe -d
   uint64_t active_timeout_ns = 120 * kNsPerSec; // nProbe -t (lifetime)
+  // Protocols and ports with timeouts of their own (--idle-timeout-for, --lifetime-timeout-for);
+  // the two above are those of every other flow.
+  std::vector<FlowTimeoutRule> timeout_rules;
   // After FIN from both sides or an RST, a flow stays this long to absorb the last
   // ACK or repeated RSTs instead of opening a one-packet flow for them.
   uint64_t tcp_close_linger_ns = 1 * kNsPerSec;
@@ -189,10 +200,17 @@ class FlowTable {
   uint32_t closing_sentinel() const noexcept { return config_.max_flows + static_cast<uint32_t>(wheel_mask_ + 1); }
   // Places an open flow in the wheel slot of its deadline (within the wheel's span).
   void wheel_place(uint32_t idx, uint64_t last_ns) noexcept;
+  // The idle timeout of the flow at `idx` (its class's).
+  uint64_t idle_of(uint32_t idx) const noexcept;
   // Moves flows active since they were placed to their deadline's slot (flush's order).
   void wheel_settle() noexcept;
 
   FlowTableConfig config_;
+  FlowTimeoutClasses classes_;
+  // Each class's timeouts twice, indexed by the entry's client byte (client side | class << 1);
+  // two arrays of 8-byte words, so the byte indexes them without a shift.
+  uint64_t idle_ns_[2 * FlowTimeoutClasses::kMaxClasses];
+  uint64_t active_ns_[2 * FlowTimeoutClasses::kMaxClasses];
   uint16_t rx_core_;
   std::unique_ptr<FinishedFlow[]> finished_;
   uint32_t finished_n_ = 0;

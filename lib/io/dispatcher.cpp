@@ -36,7 +36,11 @@ unsigned Dispatcher::owner(const rte_mbuf* m) noexcept {
     const void* p = rte_pktmbuf_read(m, 0, len, scratch_->data());
     pv.bytes = {static_cast<const uint8_t*>(p), p ? len : 0};
   }
-  const DecodeOutcome o = decode(pv, dp_, config_.decode);
+  // Accounting carriers too, a tunnel's packets stay with the core of its carrier's flow
+  // (the outer key), with every inner flow it carries.
+  DecodeOptions opts = config_.decode;
+  if (opts.account_carrier) opts.decapsulate = false;
+  const DecodeOutcome o = decode(pv, dp_, opts);
   if (o == DecodeOutcome::ipv4_fragment || o == DecodeOutcome::ipv6_fragment) {
     if (!fragments_.recall(dp_, 0)) return 0;
   } else if (!is_tracked(o)) {

@@ -14,6 +14,7 @@ struct RxCounters {
   uint64_t multiseg_packets = 0;       // packets spread over chained mbufs (linearised)
   uint64_t tunnelled_packets = 0;      // packets whose flow is the inner one of a tunnel
   uint64_t decap_failed = 0;           // tunnel packets whose inner packet did not decode
+  uint64_t carrier_packets = 0;        // tunnelled packets also counted in their carrier's flow
   uint64_t fragments_attributed = 0;   // non-first IP fragments counted in their datagram's flow
   uint64_t fragments_unattributed = 0;
   uint64_t records_enqueued = 0;
@@ -26,6 +27,8 @@ inline constexpr CounterDef kRxCounterDefs[] = {
      CounterShow::nonzero},
     {"packets.tunnelled", "packets whose flow is the inner one of a tunnel"},
     {"packets.decap_failed", "tunnel packets whose inner packet did not decode (outer flow kept)",
+     CounterKind::counter, CounterShow::nonzero},
+    {"packets.carrier", "tunnelled packets also counted in their carrier's flow (--tunnel-mode both)",
      CounterKind::counter, CounterShow::nonzero},
     {"fragments.attributed", "non-first IP fragments counted in their datagram's flow", CounterKind::counter,
      CounterShow::nonzero},

@@ -120,6 +120,19 @@ void RxWorker::take_finished() noexcept {
   if (l7_ && l7_->output().half_full()) deliver();
 }
 
+void RxWorker::account_carrier(const PacketView& pv) noexcept {
+  // The packet decoded again without decapsulation: its outermost IP header is the
+  // carrier's flow (flow fields only; DPI and rules see the inner flow). Only tunnelled
+  // packets come here, so others pay one test.
+  DecodedPacket outer;
+  DecodeOptions no_decap;
+  no_decap.decapsulate = false;
+  if (!is_tracked(decode(pv, outer, no_decap))) return;  // cannot be: the inner packet came from it
+  table_.on_packet(outer, pv.ts_ns, config_.port);
+  take_finished();
+  ++counters_.carrier_packets;
+}
+
 void RxWorker::expire(uint64_t now_ns) noexcept {
   while (table_.expire(now_ns)) take_finished();
   take_finished();
@@ -264,6 +277,8 @@ void RxWorker::process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uin
         if (l7_->output().half_full()) deliver();
       }
       if (assets_ && assets_->on_packet(dp, false, pv.ts_ns, config_.port, event_)) send_event();
+      if (dp.tunnel_depth != 0 && config_.decode.account_carrier) [[unlikely]]
+        account_carrier(pv);
       if (!dp.tunnelled_arp.empty() && assets_) [[unlikely]] {
         DecodedPacket arp = dp;
         arp.payload = dp.tunnelled_arp;

@@ -99,6 +99,7 @@ class RxWorker final {
   void process_burst(rte_mbuf** bufs, uint16_t n, uint64_t burst_ns, uint64_t& now_ns) noexcept;
   // The flows the table finished go to inspection (or, without it, straight out).
   void take_finished() noexcept;
+  void account_carrier(const PacketView& pv) noexcept;
   // Expiry and the final flush, in batches of the table's finished capacity.
   void expire(uint64_t now_ns) noexcept;
   void flush() noexcept;

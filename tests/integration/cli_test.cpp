@@ -35,7 +35,8 @@ fs::path demo_capture() {
 TEST(Cli, HelpDocumentsEveryOption) {
   const ProgramResult r = flowprobe({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* opt : {"-i", "-T", "--json-labels", "-t", "-d", "-o", "-w", "--list-fields", "--eal", "-v", "--zeek-logs"})
+  for (const char* opt : {"-i", "-T", "--json-labels", "-t", "-d", "-o", "-w", "--list-fields", "--eal", "-v", "--zeek-logs",
+                          "--idle-timeout-for", "--lifetime-timeout-for"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
 }
 
@@ -132,8 +133,18 @@ TEST(Cli, BadValuesExit2NamingTheOption) {
       {{"-i", cap, "-T", "IPV4_SRC_ADDR"}, "-T"},
       {{"-i", cap, "-o", "/nonexistent-dir/x.json"}, "-o"},
       {{}, "-i"},
+      {{"-i", cap, "--idle-timeout-for", "sctp=5"}, "--idle-timeout-for"},
+      {{"-i", cap, "--idle-timeout-for", "icmp/8=5"}, "tcp and udp only"},
+      {{"-i", cap, "--lifetime-timeout-for", "other=0"}, "--lifetime-timeout-for"},
+      {{"-i", cap, "--tunnel-mode", "sideways"}, "--tunnel-mode"},
   };
-  for (const Case& c : cases) {
+  // More distinct idle/lifetime pairs than the flow table's 16 timeout classes.
+  Case many{{"-i", cap}, "16 distinct"};
+  for (int p = 100; p < 117; ++p) many.args.insert(many.args.end(), {"--idle-timeout-for", std::to_string(p) + "=" +
+                                                                     std::to_string(p)});
+  std::vector<Case> all = cases;
+  all.push_back(many);
+  for (const Case& c : all) {
     const ProgramResult r = flowprobe(c.args);
     EXPECT_EQ(r.exit_code, 2) << c.must_mention << ": " << r.err;
     EXPECT_NE(r.err.find(c.must_mention), std::string::npos) << r.err;

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <tuple>
 #include <random>
 #include <vector>
 
@@ -369,6 +373,234 @@ TEST(FlowTable, WheelExpiryIsNeverEarlyAndAtMostGLateUnderChurn) {
   table.flush(FlowEndCause::end_of_capture);
   for (; checked < out.records.size(); ++checked)
     seen[{out.records[checked].src_ip[3], out.records[checked].src_port}] += out.records[checked].in_pkts;
+  EXPECT_EQ(seen, sent);
+  EXPECT_EQ(table.active(), 0u);
+}
+
+// Timeout classes as the OsecT sensor has them: Zeek's 1-minute inactivity for TCP 21, 22,
+// 23, 513 and UDP 61450, its 5 minutes for other TCP, YAF's 300 s idle and 1800 s active
+// for the protocols yaf_flow.log holds; -d 30 for the rest.
+FlowTableConfig osect_classes() {
+  FlowTableConfig cfg = config();
+  cfg.idle_timeout_ns = 30 * kSec;
+  cfg.active_timeout_ns = 3600 * kSec;
+  std::string err;
+  for (const char* r : {"tcp=300", "tcp/21,22,23,513=60", "udp/61450=60", "other=300"})
+    EXPECT_TRUE(parse_flow_timeout_rule(r, false, cfg.timeout_rules, err)) << err;
+  EXPECT_TRUE(parse_flow_timeout_rule("other=1800", true, cfg.timeout_rules, err)) << err;
+  return cfg;
+}
+
+TEST(FlowTable, AFlowInTheOneMinuteClassEndsAtSixtySeconds) {
+  Collect out;
+  CollectingTable table(osect_classes(), out);
+  const DecodedPacket ssh = pkt(1, 40000, 2, 22, syn);
+  const DecodedPacket web = pkt(1, 40001, 2, 80, syn);
+  const DecodedPacket cclink = pkt(3, 61450, 4, 61450, 0, ipproto::udp);
+  const DecodedPacket dns = pkt(3, 5000, 4, 53, 0, ipproto::udp);
+  for (const DecodedPacket& p : {ssh, web, cclink, dns}) table.on_packet(p, kT0, 0);
+  table.expire(kT0 + 30 * kSec + 1);
+  ASSERT_EQ(out.records.size(), 1u) << "only the UDP flow of no class is past -d";
+  EXPECT_EQ(out.records[0].dst_port, 53);
+  table.expire(kT0 + 60 * kSec);
+  EXPECT_EQ(out.records.size(), 1u) << "exactly 60 s is not past it";
+  table.expire(kT0 + 60 * kSec + 1);
+  ASSERT_EQ(out.records.size(), 3u);
+  std::set<uint16_t> ended = {out.records[1].dst_port, out.records[2].dst_port};
+  EXPECT_EQ(ended, (std::set<uint16_t>{22, 61450}));
+  for (const FlowRecord& r : out.records) EXPECT_EQ(r.end_cause, FlowEndCause::idle_timeout);
+  table.expire(kT0 + 299 * kSec);
+  EXPECT_EQ(out.records.size(), 3u) << "other TCP has Zeek's 5 minutes";
+  table.expire(kT0 + 300 * kSec + 1);
+  ASSERT_EQ(out.records.size(), 4u);
+  EXPECT_EQ(out.records[3].dst_port, 80);
+}
+
+TEST(FlowTable, ThePortOfEitherSideChoosesTheClass) {
+  Collect out;
+  CollectingTable table(osect_classes(), out);
+  // The server's SYN-ACK seen first, and a reply from port 23: both are port 23's flow.
+  table.on_packet(reply(pkt(1, 40000, 2, 23, syn), syn | ack), kT0, 0);
+  table.on_packet(pkt(5, 23, 6, 50000, ack), kT0, 0);
+  table.expire(kT0 + 61 * kSec);
+  ASSERT_EQ(out.records.size(), 2u);
+  for (const FlowRecord& r : out.records) {
+    EXPECT_EQ(r.end_cause, FlowEndCause::idle_timeout);
+    // The class leaves the client side alone.
+    EXPECT_EQ(r.src_port, r.src_ip[3] == 1 ? 40000 : 23);
+  }
+}
+
+TEST(FlowTable, APacketAfterItsClassIdleTimeoutStartsANewFlow) {
+  Collect out;
+  CollectingTable table(osect_classes(), out);
+  const DecodedPacket ftp = pkt(1, 40000, 2, 21, ack);
+  const DecodedPacket web = pkt(1, 40001, 2, 80, ack);
+  table.on_packet(ftp, kT0, 0);
+  table.on_packet(web, kT0, 0);
+  // No expire() in between: the packet itself finds its flow past the class's timeout.
+  table.on_packet(ftp, kT0 + 61 * kSec, 0);
+  table.on_packet(web, kT0 + 61 * kSec, 0);
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].dst_port, 21);
+  EXPECT_EQ(out.records[0].end_cause, FlowEndCause::idle_timeout);
+  EXPECT_EQ(table.counters().created, 3u);
+}
+
+TEST(FlowTable, TheYafClassKeepsAQuietGreFlowAndCutsItAt1800Seconds) {
+  Collect out;
+  CollectingTable table(osect_classes(), out);
+  const DecodedPacket gre = pkt(1, 0, 2, 0, 0, 47, 100);
+  const DecodedPacket ospf = pkt(3, 0, 4, 0, 0, 89, 100);
+  table.on_packet(ospf, kT0, 0);
+  for (uint64_t s = 0; s < 1800; s += 120) {
+    table.on_packet(gre, kT0 + s * kSec, 0);
+    table.expire(kT0 + s * kSec);
+  }
+  // 120 s quiet each time: past -d (30 s) and the one-minute class, within YAF's 300 s.
+  ASSERT_EQ(out.records.size(), 1u);
+  EXPECT_EQ(out.records[0].protocol, 89);
+  EXPECT_EQ(out.records[0].end_cause, FlowEndCause::idle_timeout);
+  EXPECT_EQ(out.records[0].last_ns, kT0);
+  table.on_packet(gre, kT0 + 1800 * kSec, 0);
+  ASSERT_EQ(out.records.size(), 2u) << "the packet at 1800 s reached the lifetime";
+  EXPECT_EQ(out.records[1].end_cause, FlowEndCause::active_timeout);
+  EXPECT_EQ(out.records[1].in_pkts, 15u);  // 0, 120, ... 1680 s
+  table.expire(kT0 + 2100 * kSec);
+  EXPECT_EQ(out.records.size(), 2u);
+  table.expire(kT0 + 2100 * kSec + 1);
+  ASSERT_EQ(out.records.size(), 3u);
+  EXPECT_EQ(out.records[2].first_ns, kT0 + 1800 * kSec);
+  EXPECT_EQ(out.records[2].end_cause, FlowEndCause::idle_timeout);
+}
+
+TEST(FlowTable, TimeoutRulesParse) {
+  std::vector<FlowTimeoutRule> rules;
+  std::string err;
+  ASSERT_TRUE(parse_flow_timeout_rule("tcp/21,22=60", false, rules, err)) << err;
+  ASSERT_TRUE(parse_flow_timeout_rule("icmp=10", true, rules, err)) << err;
+  ASSERT_TRUE(parse_flow_timeout_rule("47=900", false, rules, err)) << err;
+  ASSERT_EQ(rules.size(), 5u);
+  EXPECT_EQ(rules[0].proto, 6);
+  EXPECT_EQ(rules[0].port, 21);
+  EXPECT_EQ(rules[1].port, 22);
+  EXPECT_EQ(rules[1].idle_ns, 60 * kSec);
+  EXPECT_EQ(rules[1].active_ns, 0u);
+  EXPECT_EQ(rules[2].proto, 1);
+  EXPECT_EQ(rules[3].proto, 58);
+  EXPECT_EQ(rules[3].active_ns, 10 * kSec);
+  EXPECT_EQ(rules[4].proto, 47);
+  EXPECT_EQ(rules[4].port, -1);
+  for (const char* bad : {"tcp", "tcp=0", "tcp=x", "sctp=5", "256=5", "other/5=5", "icmp/8=5", "tcp/=5",
+                          "tcp/70000=5", "udp/1,,2=5", "tcp=31536001"}) {
+    err.clear();
+    EXPECT_FALSE(parse_flow_timeout_rule(bad, false, rules, err)) << bad;
+    EXPECT_FALSE(err.empty()) << bad;
+  }
+  EXPECT_EQ(rules.size(), 5u) << "a rule that does not parse adds nothing";
+}
+
+TEST(FlowTable, TimeoutClassesResolveTheMostSpecificRule) {
+  std::vector<FlowTimeoutRule> rules;
+  std::string err;
+  for (const char* r : {"tcp=300", "tcp/22=60", "other=300", "47=900"})
+    ASSERT_TRUE(parse_flow_timeout_rule(r, false, rules, err)) << err;
+  ASSERT_TRUE(parse_flow_timeout_rule("other=1800", true, rules, err)) << err;
+  ASSERT_TRUE(parse_flow_timeout_rule("tcp/22=100", true, rules, err)) << err;
+  const FlowTimeoutClasses c(30 * kSec, 120 * kSec, rules);
+  ASSERT_TRUE(c.error().empty()) << c.error();
+  auto of = [&](uint8_t proto, uint16_t a = 0, uint16_t b = 0) { return c[c.class_of(proto, a, b)]; };
+  EXPECT_EQ(of(17, 53, 5000).idle_ns, 30 * kSec);
+  EXPECT_EQ(of(17, 53, 5000).active_ns, 120 * kSec);
+  EXPECT_EQ(of(1).idle_ns, 30 * kSec) << "ICMP is not 'other'";
+  EXPECT_EQ(of(58).idle_ns, 30 * kSec);
+  EXPECT_EQ(of(6, 80, 40000).idle_ns, 300 * kSec);
+  EXPECT_EQ(of(6, 80, 40000).active_ns, 120 * kSec);
+  EXPECT_EQ(of(6, 40000, 22).idle_ns, 60 * kSec);
+  EXPECT_EQ(of(6, 40000, 22).active_ns, 100 * kSec);
+  EXPECT_EQ(of(50).idle_ns, 300 * kSec);
+  EXPECT_EQ(of(50).active_ns, 1800 * kSec);
+  EXPECT_EQ(of(47).idle_ns, 900 * kSec) << "a protocol's own rule before 'other'";
+  EXPECT_EQ(of(47).active_ns, 1800 * kSec) << "'other' still gives what the protocol's rule leaves";
+  EXPECT_EQ(c.min_idle_ns(), 30 * kSec);
+  EXPECT_EQ(c.max_idle_ns(), 900 * kSec);
+  // A later rule for the same selector wins (the command line after a profile).
+  ASSERT_TRUE(parse_flow_timeout_rule("tcp/22=45", false, rules, err)) << err;
+  const FlowTimeoutClasses later(30 * kSec, 120 * kSec, rules);
+  EXPECT_EQ(later[later.class_of(6, 22, 1)].idle_ns, 45 * kSec);
+  // Too many distinct pairs is an error the table refuses.
+  std::vector<FlowTimeoutRule> many;
+  for (int p = 100; p < 120; ++p) many.push_back({p, -1, uint64_t(p) * kSec, 0});
+  EXPECT_FALSE(FlowTimeoutClasses(30 * kSec, 120 * kSec, many).error().empty());
+  FlowTableConfig cfg = config();
+  cfg.timeout_rules = many;
+  EXPECT_THROW(FlowTable{cfg}, std::invalid_argument);
+}
+
+// The wheel's slot width follows the smallest idle timeout of any class (G <= it / 16)
+// and its span the largest: under churn, flows of a 2 s, a 5 s and a 40 s class each end
+// no earlier than their own timeout and no later than G after it.
+TEST(FlowTable, WheelExpiryPerClassIsNeverEarlyAndAtMostGLate) {
+  Collect out;
+  FlowTableConfig cfg = config(4096);
+  cfg.idle_timeout_ns = 40 * kSec;
+  cfg.active_timeout_ns = 3600 * kSec;
+  std::string err;
+  for (const char* r : {"udp=2", "udp/123=5"}) ASSERT_TRUE(parse_flow_timeout_rule(r, false, cfg.timeout_rules, err));
+  const uint64_t g = 1ull << 26;  // the largest power of two <= 2 s / 16
+  CollectingTable table(cfg, out);
+  auto idle_of = [&](int dport, uint8_t proto) {
+    return proto == 47 ? 40 * kSec : dport == 123 ? 5 * kSec : 2 * kSec;
+  };
+  std::mt19937 rng(7);
+  struct Open {
+    uint64_t last;
+    uint64_t idle;
+  };
+  using Key = std::tuple<int, int, int, int>;  // host, port, server port, protocol
+  std::map<Key, Open> open;
+  std::map<Key, uint64_t> sent, seen;
+  uint64_t now = kT0;
+  size_t checked = 0;
+  auto key_of = [](const FlowRecord& r) { return Key{r.src_ip[3], r.src_port, r.dst_port, r.protocol}; };
+  for (int i = 0; i < 60000; ++i) {
+    now += rng() % 8'000'000;
+    if (rng() % 3000 == 0) now += (rng() % 50) * kSec;
+    if (rng() % 16 == 0) {
+      table.expire(now);
+      for (; checked < out.records.size(); ++checked) {
+        const FlowRecord& r = out.records[checked];
+        ASSERT_EQ(r.end_cause, FlowEndCause::idle_timeout);
+        const Open& o = open.at(key_of(r));
+        ASSERT_EQ(o.last, r.last_ns);
+        ASSERT_GT(now, r.last_ns + o.idle) << "never early";
+        seen[key_of(r)] += r.in_pkts;
+        open.erase(key_of(r));
+      }
+      for (const auto& [k, o] : open) ASSERT_LE(now, o.last + o.idle + g) << "at most G late";
+    }
+    const int host = static_cast<int>(rng() % 30) + 1;
+    const int kind = static_cast<int>(rng() % 3);
+    const uint8_t proto = kind == 2 ? 47 : ipproto::udp;
+    const int port = proto == 47 ? 0 : static_cast<int>(rng() % 20) + 1000;
+    const int dport = proto == 47 ? 0 : kind == 1 ? 123 : 53;
+    const Key k{host, port, dport, proto};
+    const DecodedPacket p = pkt(static_cast<uint8_t>(host), static_cast<uint16_t>(port), 2,
+                                static_cast<uint16_t>(dport), 0, proto);
+    auto it = open.find(k);
+    if (it != open.end() && now > it->second.last + it->second.idle) {
+      table.on_packet(p, now, 0);  // ends the quiet flow first
+      ASSERT_EQ(out.records.size(), checked + 1);
+      seen[k] += out.records[checked++].in_pkts;
+      open.erase(k);
+    } else {
+      table.on_packet(p, now, 0);
+    }
+    open.try_emplace(k, Open{now, idle_of(dport, proto)}).first->second.last = now;
+    ++sent[k];
+  }
+  table.flush(FlowEndCause::end_of_capture);
+  for (; checked < out.records.size(); ++checked) seen[key_of(out.records[checked])] += out.records[checked].in_pkts;
   EXPECT_EQ(seen, sent);
   EXPECT_EQ(table.active(), 0u);
 }
