@@ -284,7 +284,7 @@ void DnsState::on_message(std::span<const uint8_t> msg, uint8_t flavour, const P
       c.tx->part(v);
     }
     if (count == kPending) emit_oldest(c);  // never answered, as far as we can tell
-    pending[(head + count++) % kPending] = one;
+    new (&pending[(head + count++) % kPending]) DnsMeta(one);  // the slot is unbuilt until now
     return;
   }
   for (uint8_t k = 0; k < count; ++k) {
